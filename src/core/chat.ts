@@ -1,0 +1,323 @@
+/**
+ * The chat core: users, rooms, messages and presence, independent of any transport.
+ *
+ * Transports call `attach`, `execute` and `detach`; the core answers with return values,
+ * `ChatError`s and events delivered through `Session.deliver`. All shared state changes go
+ * through `emit(fact)`: applied locally, then published on the bus for other nodes.
+ */
+import {
+  foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
+  type RequestType, type RoomState, type UserInfo,
+} from '../protocol/index.ts';
+import { COMMANDS } from './commands/index.ts';
+import type { CommandContext } from './commands/command.ts';
+import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
+import { ChatError } from './errors.ts';
+import type { Fact } from './facts.ts';
+import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import type { Session } from './session.ts';
+
+const SUMMARY_INTERVAL_MS = 250;
+const SUMMARY_MAX_ENTRIES = 100;
+
+export interface CoreConfig {
+  /** Rooms that exist even when empty and that nobody can leave. */
+  permanentRooms: readonly string[];
+  /** How many rooms one user may be in (including #lobby). */
+  maxRoomsPerUser: number;
+  /** How many rooms may exist at once on the server. */
+  maxRooms: number;
+}
+
+export interface CoreDeps {
+  store: MessageStore;
+  bus: Bus;
+  presence: PresenceStore;
+  calc: Calculator;
+  clock: Clock;
+  log: Logger;
+  config: CoreConfig;
+}
+
+/** A connection as the core tracks it. */
+export interface Conn {
+  readonly session: Session;
+  /** Folded user name once logged in. */
+  user: string | undefined;
+  loggingIn: boolean;
+}
+
+export interface ConnInfo {
+  id: string;
+  name: string | undefined;
+  transport: string;
+  remote: string;
+  connectedAt: number;
+  rooms: string[];
+  queuedBytes: number;
+}
+
+export class ChatCore {
+  readonly dir = new Directory();
+  readonly deps: CoreDeps;
+  private readonly conns = new Map<string, Conn>();
+  /** Local connections by folded user name. */
+  private readonly local = new Map<string, Conn>();
+  private readonly unsubscribe: () => void;
+  private summaryTimer: NodeJS.Timeout | undefined;
+
+  constructor(deps: CoreDeps) {
+    this.deps = deps;
+    for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
+    this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
+  }
+
+  get nodeId(): string {
+    return this.deps.bus.nodeId;
+  }
+
+  // ------------------------------------------------------------------ connection lifecycle
+
+  attach(session: Session): void {
+    this.conns.set(session.id, { session, user: undefined, loggingIn: false });
+    this.deps.log.info({ conn: session.id, transport: session.transport, remote: session.remote }, 'connected');
+    this.logSummary();
+  }
+
+  /** Forgets a connection; announces the user's departure if it had logged in. Idempotent. */
+  detach(sessionId: string, reason: string): void {
+    const conn = this.conns.get(sessionId);
+    if (!conn) return;
+    this.conns.delete(sessionId);
+    const { session } = conn;
+    const name = conn.user ? this.dir.users.get(conn.user)?.name : undefined;
+    if (conn.user) {
+      const folded = conn.user;
+      conn.user = undefined;
+      this.local.delete(folded);
+      this.emit({ kind: 'user_offline', name: name ?? folded, reason });
+      this.deps.presence.release(folded, this.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
+    }
+    this.deps.log.info({ conn: session.id, name, transport: session.transport, remote: session.remote, reason }, 'disconnected');
+    this.logSummary();
+  }
+
+  /** Runs one request for a connection. Resolves with the reply data or rejects with a ChatError. */
+  async execute<T extends RequestType>(session: Session, req: Extract<ClientRequest, { type: T }>): Promise<ReplyData[T]> {
+    const conn = this.conns.get(session.id);
+    if (!conn) throw new ChatError('INTERNAL', 'connection is closed');
+    const command = COMMANDS[req.type];
+    if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
+    try {
+      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
+    } catch (err) {
+      if (err instanceof ChatError) throw err;
+      // Only known errors reach a client; the detail stays in the log.
+      this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
+      throw new ChatError('INTERNAL');
+    }
+  }
+
+  // ------------------------------------------------------------------ views
+
+  connections(): ConnInfo[] {
+    return [...this.conns.values()].map((c) => {
+      const user = c.user ? this.dir.users.get(c.user) : undefined;
+      return {
+        id: c.session.id, name: user?.name, transport: c.session.transport, remote: c.session.remote,
+        connectedAt: c.session.connectedAt, rooms: user ? [...user.rooms].map((r) => this.dir.rooms.get(r)?.name ?? r) : [],
+        queuedBytes: c.session.queuedBytes(),
+      };
+    });
+  }
+
+  userInfo(u: UserEntry): UserInfo {
+    return u.presence === 'away'
+      ? { name: u.name, presence: u.presence, away: u.away, rooms: u.rooms.size }
+      : { name: u.name, presence: u.presence, rooms: u.rooms.size };
+  }
+
+  members(room: RoomEntry): MemberInfo[] {
+    const out: MemberInfo[] = [];
+    for (const m of room.members) {
+      const u = this.dir.users.get(m);
+      if (u) out.push({ name: u.name, presence: u.presence });
+    }
+    return out.sort((a, b) => foldName(a.name).localeCompare(foldName(b.name)));
+  }
+
+  roomState(room: RoomEntry): RoomState {
+    return { name: room.name, topic: room.topic, members: this.members(room) };
+  }
+
+  isPermanent(room: RoomEntry): boolean {
+    return this.deps.config.permanentRooms.some((r) => foldName(r) === room.folded);
+  }
+
+  /** Shuts the core down: every connection is told why and closed. */
+  async close(reason: string): Promise<void> {
+    for (const conn of [...this.conns.values()]) {
+      conn.session.deliver({ type: 'bye', reason });
+      conn.session.close(reason);
+    }
+    this.unsubscribe();
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
+  }
+
+  // ------------------------------------------------------------------ facts
+
+  /** Applies a fact locally and publishes it to other nodes. */
+  emit(fact: Fact): void {
+    this.apply(fact);
+    this.deps.bus.publish(fact);
+  }
+
+  /** Applies a fact to the directory and delivers the resulting event to local sessions. */
+  apply(fact: Fact): void {
+    const { dir } = this;
+    const keep = (r: RoomEntry): boolean => this.isPermanent(r);
+    switch (fact.kind) {
+      case 'user_online': {
+        const user = dir.addUser(fact.name, fact.node, fact.presence);
+        for (const r of fact.rooms) dir.join(r, user.folded);
+        this.toAllLocal({ type: 'user_joined', user: this.userInfo(user) }, user.folded);
+        return;
+      }
+      case 'user_offline': {
+        const folded = foldName(fact.name);
+        if (!dir.removeUser(folded, keep)) return;
+        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason }, folded);
+        return;
+      }
+      case 'presence': {
+        const user = dir.user(fact.name);
+        if (!user) return;
+        user.presence = fact.presence;
+        user.away = fact.away;
+        const ev: ChatEvent = fact.presence === 'away'
+          ? { type: 'user_presence', name: user.name, presence: 'away', away: fact.away }
+          : { type: 'user_presence', name: user.name, presence: 'online' };
+        this.toAllLocal(ev, undefined);
+        return;
+      }
+      case 'room_join': {
+        const folded = foldName(fact.name);
+        const { room, added } = dir.join(fact.room, folded);
+        if (added) this.toRoom(room, { type: 'room_joined', room: room.name, name: fact.name }, undefined);
+        return;
+      }
+      case 'room_part': {
+        const room = dir.room(fact.room);
+        if (!room) return;
+        const folded = foldName(fact.name);
+        const ev: ChatEvent = { type: 'room_left', room: room.name, name: fact.name, reason: fact.reason };
+        // Deliver before removing so the leaver sees its own part too.
+        if (room.members.has(folded)) this.toRoom(room, ev, undefined);
+        dir.leave(room.folded, folded, keep);
+        return;
+      }
+      case 'topic': {
+        const room = dir.room(fact.room);
+        if (!room) return;
+        room.topic = fact.topic;
+        this.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
+        return;
+      }
+      case 'message': {
+        const ev: ChatEvent = { type: 'message', msg: fact.msg };
+        if (fact.msg.to.startsWith('#')) {
+          const room = dir.room(fact.msg.to);
+          if (room) this.toRoom(room, ev, undefined);
+        } else {
+          this.toUser(fact.msg.to, ev);
+          if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
+        }
+        return;
+      }
+      case 'typing': {
+        const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
+        if (fact.to.startsWith('#')) {
+          const room = dir.room(fact.to);
+          if (room) this.toRoom(room, ev, foldName(fact.from));
+        } else {
+          this.toUser(fact.to, ev);
+        }
+        return;
+      }
+      case 'notice':
+        this.toAllLocal({ type: 'notice', text: fact.text }, undefined);
+        return;
+    }
+  }
+
+  // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
+
+  private toAllLocal(ev: ChatEvent, except: string | undefined): void {
+    for (const [folded, conn] of this.local) if (folded !== except) conn.session.deliver(ev);
+  }
+
+  private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
+    for (const m of room.members) {
+      if (m === except) continue;
+      this.local.get(m)?.session.deliver(ev);
+    }
+  }
+
+  private toUser(name: string, ev: ChatEvent): void {
+    this.local.get(foldName(name))?.session.deliver(ev);
+  }
+
+  // ------------------------------------------------------------------ helpers for commands
+
+  private owner(session: Session): string {
+    return `${this.nodeId}/${session.id}`;
+  }
+
+  private context(conn: Conn): CommandContext {
+    const user = conn.user ? this.dir.users.get(conn.user) : undefined;
+    return {
+      core: this,
+      session: conn.session,
+      user,
+      bindUser: async (name: string) => {
+        const folded = foldName(name);
+        if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
+        if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
+        if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+        conn.loggingIn = true;
+        try {
+          const owner = this.owner(conn.session);
+          if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          if (!this.conns.has(conn.session.id)) {
+            await this.deps.presence.release(folded, owner);
+            throw new ChatError('INTERNAL', 'connection closed during login');
+          }
+          conn.user = folded;
+          this.local.set(folded, conn);
+        } finally {
+          conn.loggingIn = false;
+        }
+        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [LOBBY, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
+        this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
+        this.logSummary();
+        return this.dir.users.get(folded)!;
+      },
+    };
+  }
+
+  /**
+   * Logs the connected clients (id + name), like the original server window. Coalesced to
+   * at most one line per `summaryIntervalMs` so a burst of connections costs one line, and
+   * capped at `summaryMaxEntries` entries so it stays readable with thousands of clients.
+   */
+  private logSummary(): void {
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => {
+      this.summaryTimer = undefined;
+      const all = [...this.conns.values()];
+      const clients = all.slice(0, SUMMARY_MAX_ENTRIES).map((c) => ({ id: c.session.id, name: c.user ? this.dir.users.get(c.user)?.name ?? null : null }));
+      this.deps.log.info({ count: all.length, clients, more: Math.max(0, all.length - clients.length) }, 'clients');
+    }, SUMMARY_INTERVAL_MS);
+    this.summaryTimer.unref();
+  }
+}

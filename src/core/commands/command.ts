@@ -1,0 +1,33 @@
+import type { ClientRequest, ReplyData, RequestType } from '../../protocol/index.ts';
+import type { ChatCore } from '../chat.ts';
+import type { UserEntry } from '../directory.ts';
+import type { Session } from '../session.ts';
+
+/** What a command may use: the core (directory, emit, ports), the calling session and user. */
+export interface CommandContext {
+  readonly core: ChatCore;
+  readonly session: Session;
+  /** The logged-in user; always set for commands with needsLogin. */
+  readonly user: UserEntry | undefined;
+  /** Claims `name` for this connection and announces the user (login only). */
+  bindUser(name: string): Promise<UserEntry>;
+}
+
+/** A command as data: the dispatcher in ChatCore.execute checks `needsLogin`, then runs it. */
+export interface Command<T extends RequestType> {
+  readonly name: T;
+  readonly needsLogin: boolean;
+  /** Syntax line and one-sentence description, shown by clients' help. */
+  readonly help: string;
+  run(ctx: CommandContext, req: Extract<ClientRequest, { type: T }>): Promise<ReplyData[T]>;
+}
+
+export function defineCommand<T extends RequestType>(c: Command<T>): Command<T> {
+  return c;
+}
+
+/** The logged-in user of a context, for commands that require login. */
+export function me(ctx: CommandContext): UserEntry {
+  if (!ctx.user) throw new Error('command requires login but context has no user');
+  return ctx.user;
+}

@@ -1,0 +1,20 @@
+/** The static command registry: one entry per request type (the mapped type makes a missing one a compile error). */
+import type { RequestType } from '../../protocol/index.ts';
+import type { Command } from './command.ts';
+import { away } from './away.ts';
+import { back } from './back.ts';
+import { calc } from './calc.ts';
+import { join } from './join.ts';
+import { login } from './login.ts';
+import { members } from './members.ts';
+import { part } from './part.ts';
+import { ping } from './ping.ts';
+import { rooms } from './rooms.ts';
+import { send } from './send.ts';
+import { topic } from './topic.ts';
+import { typing } from './typing.ts';
+import { users } from './users.ts';
+
+export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
+  login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+};

@@ -1,0 +1,24 @@
+// topic <#room> <topic>
+import { LIMITS, normalizeText } from '../../protocol/index.ts';
+import { ChatError } from '../errors.ts';
+import { defineCommand, me } from './command.ts';
+import { requireRoom } from './target.ts';
+
+export const topic = defineCommand({
+  name: 'topic',
+  needsLogin: true,
+  help: 'topic #ROOM TEXT — set the topic of a room you are in (empty text clears it)',
+  async run(ctx, req) {
+    const user = me(ctx);
+    const room = requireRoom(ctx, req.room);
+    if (!room.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
+    let text = '';
+    if (req.topic.trim() !== '') {
+      const norm = normalizeText(req.topic.replace(/\n/g, ' '), LIMITS.topicMaxLength);
+      if ('problem' in norm) throw new ChatError(norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID', `invalid topic: ${norm.problem.replace('_', ' ')}`);
+      text = norm.text;
+    }
+    ctx.core.emit({ kind: 'topic', room: room.name, topic: text, by: user.name });
+    return { room: room.name, topic: text };
+  },
+});

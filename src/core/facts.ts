@@ -1,0 +1,17 @@
+/**
+ * Facts are the only way shared chat state changes. A command produces facts; the core
+ * applies each fact to its directory and delivers the resulting events to its local
+ * sessions; the bus carries the same fact to every other node, which does the same.
+ */
+import type { ChatMessage, Presence } from '../protocol/index.ts';
+
+export type Fact =
+  | { kind: 'user_online'; name: string; node: string; presence: Presence; rooms: string[] }
+  | { kind: 'user_offline'; name: string; reason: string }
+  | { kind: 'presence'; name: string; presence: Presence; away: string }
+  | { kind: 'room_join'; room: string; name: string }
+  | { kind: 'room_part'; room: string; name: string; reason: string }
+  | { kind: 'topic'; room: string; topic: string; by: string }
+  | { kind: 'message'; msg: ChatMessage }
+  | { kind: 'typing'; from: string; to: string }
+  | { kind: 'notice'; text: string };

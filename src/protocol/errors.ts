@@ -1,0 +1,37 @@
+/**
+ * Stable error codes: the one registry. Codes are part of the wire contract; never rename
+ * or reuse one. `docs/errors.md` lists the same codes (test/errors-doc.test.ts keeps them
+ * in sync).
+ */
+export const ERROR_CODES = {
+  BAD_JSON: 'The frame is not valid JSON.',
+  BAD_REQUEST: 'The frame is JSON but does not match the schema for its type.',
+  UNKNOWN_TYPE: 'The frame has a type the server does not know.',
+  NOT_LOGGED_IN: 'The request needs a name first: send `login`.',
+  ALREADY_LOGGED_IN: 'This connection already has a name.',
+  NAME_INVALID: 'The name breaks the name rules.',
+  NAME_TAKEN: 'Another connected user has this name (compared case-insensitively).',
+  NO_SUCH_USER: 'No connected user has this name.',
+  NO_SUCH_ROOM: 'The room does not exist.',
+  ROOM_INVALID: 'The room name breaks the room name rules.',
+  NOT_IN_ROOM: 'You are not a member of this room.',
+  CANNOT_LEAVE_LOBBY: '#lobby cannot be left.',
+  TEXT_EMPTY: 'The message text is empty.',
+  TEXT_TOO_LONG: 'The message text is longer than the limit.',
+  TEXT_INVALID: 'The text contains control characters or invalid Unicode.',
+  TOO_MANY_ROOMS: 'You are in as many rooms as the server allows.',
+  CALC_TOO_LONG: 'The expression is longer than the limit.',
+  CALC_SYNTAX: 'The expression could not be parsed.',
+  CALC_FORBIDDEN: 'The expression uses something the calculator does not allow.',
+  CALC_ERROR: 'The expression could not be evaluated (e.g. unknown unit, wrong argument).',
+  CALC_TIMEOUT: 'The evaluation took longer than the time limit or exceeded its memory bound.',
+  CALC_BUSY: 'The calculator queue is full; try again shortly.',
+  RATE_LIMITED: 'Too many requests: slow down.',
+  INTERNAL: 'Something went wrong on the server; details are in the server log.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, s);
+}

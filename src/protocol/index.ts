@@ -1,0 +1,5 @@
+export * from './messages.ts';
+export * from './errors.ts';
+export * from './limits.ts';
+export * from './names.ts';
+export * from './text.ts';

@@ -1,0 +1,20 @@
+/**
+ * Protocol-level limits that every client and transport shares. Operational limits (queue
+ * sizes, rates) live in the server config; these are part of the wire contract.
+ */
+export const LIMITS = {
+  /** User name length (IRC NICKLEN). */
+  nameMaxLength: 32,
+  /** Room name length including the leading '#' (IRC CHANNELLEN). */
+  roomMaxLength: 50,
+  /** Message text length in characters (UTF-16 code units are counted as JS length). */
+  textMaxLength: 4000,
+  /** Request id length. */
+  requestIdMaxLength: 64,
+  /** Calculator expression length. */
+  exprMaxLength: 256,
+  /** Away message length. */
+  awayMaxLength: 200,
+  /** Room topic length (IRC TOPICLEN). */
+  topicMaxLength: 300,
+} as const;

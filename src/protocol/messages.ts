@@ -1,0 +1,122 @@
+/**
+ * The JSON-over-WebSocket wire protocol: every frame type, as a runtime schema (zod) and the
+ * TypeScript type inferred from it. Server, web client and terminal client all import these.
+ * docs/protocol.md documents each with an example.
+ */
+import * as z from 'zod';
+import { LIMITS } from './limits.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+const reqId = z.string().min(1).max(LIMITS.requestIdMaxLength);
+const str = (max: number) => z.string().max(max);
+/** A conversation target: "#room" or a user name. Validated further by the core. */
+const target = z.string().min(1).max(Math.max(LIMITS.roomMaxLength, LIMITS.nameMaxLength));
+
+// ---------------------------------------------------------------- client -> server
+
+export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string() });
+export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
+export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
+export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const UsersRequest = z.object({ type: z.literal('users'), id: reqId });
+export const AwayRequest = z.object({ type: z.literal('away'), id: reqId, message: z.string().optional() });
+export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
+export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
+export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
+export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
+
+export const ClientRequest = z.discriminatedUnion('type', [
+  LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
+  UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
+]);
+export type ClientRequest = z.infer<typeof ClientRequest>;
+export type RequestType = ClientRequest['type'];
+export type RequestOf<T extends RequestType> = Extract<ClientRequest, { type: T }>;
+/** A request without its envelope (`type`, `id`): what the caller of a command supplies. */
+export type ArgsOf<T extends RequestType> = Omit<RequestOf<T>, 'type' | 'id'>;
+export const REQUEST_TYPES: readonly RequestType[] = ClientRequest.options.map((o) => o.shape.type.value);
+
+// ---------------------------------------------------------------- shared shapes
+
+export const Presence = z.enum(['online', 'away']);
+export type Presence = z.infer<typeof Presence>;
+
+export const UserInfo = z.object({ name: z.string(), presence: Presence, away: z.string().optional(), rooms: z.number().int() });
+export type UserInfo = z.infer<typeof UserInfo>;
+
+export const MemberInfo = z.object({ name: z.string(), presence: Presence });
+export type MemberInfo = z.infer<typeof MemberInfo>;
+
+export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string() });
+export type RoomSummary = z.infer<typeof RoomSummary>;
+
+export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo) });
+export type RoomState = z.infer<typeof RoomState>;
+
+/**
+ * A chat message as stored and delivered. `to` is a room ("#name") or, for a direct message,
+ * the recipient's name. `id` is unique on the server; `seq` orders messages within one
+ * conversation; `ts` is the server's time in ms since the epoch.
+ */
+export const ChatMessage = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  to: z.string(),
+  from: z.string(),
+  text: z.string(),
+  ts: z.number(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+// ---------------------------------------------------------------- replies (data by request type)
+
+export interface ReplyData {
+  login: { name: string; protocol: number; rooms: RoomState[] };
+  send: { msg: ChatMessage };
+  join: RoomState;
+  part: { room: string };
+  topic: { room: string; topic: string };
+  rooms: { rooms: RoomSummary[] };
+  members: { room: string; members: MemberInfo[] };
+  users: { users: UserInfo[] };
+  away: { presence: Presence; message: string };
+  back: { presence: Presence };
+  calc: { expr: string; result: string };
+  typing: Record<string, never>;
+  ping: { ts: number };
+}
+
+// ---------------------------------------------------------------- server -> client
+
+export const HelloEvent = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  server: z.string(),
+  limits: z.object({ nameMaxLength: z.number(), roomMaxLength: z.number(), textMaxLength: z.number(), exprMaxLength: z.number(), maxPayload: z.number() }),
+});
+export const ReplyEvent = z.object({ type: z.literal('reply'), id: z.string(), data: z.record(z.string(), z.unknown()) });
+export const ErrorEvent = z.object({ type: z.literal('error'), id: z.string().optional(), code: z.string(), message: z.string() });
+export const MessageEvent = z.object({ type: z.literal('message'), msg: ChatMessage });
+export const UserJoinedEvent = z.object({ type: z.literal('user_joined'), user: UserInfo });
+export const UserLeftEvent = z.object({ type: z.literal('user_left'), name: z.string(), reason: z.string() });
+export const UserPresenceEvent = z.object({ type: z.literal('user_presence'), name: z.string(), presence: Presence, away: z.string().optional() });
+export const RoomJoinedEvent = z.object({ type: z.literal('room_joined'), room: z.string(), name: z.string() });
+export const RoomLeftEvent = z.object({ type: z.literal('room_left'), room: z.string(), name: z.string(), reason: z.string().optional() });
+export const RoomTopicEvent = z.object({ type: z.literal('room_topic'), room: z.string(), topic: z.string(), by: z.string() });
+export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(), to: z.string() });
+export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
+export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
+
+export const ServerEvent = z.discriminatedUnion('type', [
+  HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
+  RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;
+export type ServerEventType = ServerEvent['type'];
+export type EventOf<T extends ServerEventType> = Extract<ServerEvent, { type: T }>;
+/** Events that the chat core emits to sessions (everything except the per-request envelope frames). */
+export type ChatEvent = Exclude<ServerEvent, { type: 'hello' | 'reply' | 'error' }>;

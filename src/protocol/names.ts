@@ -1,0 +1,46 @@
+/**
+ * User and room name rules, shared by every transport so that a name valid on the web is
+ * valid on IRC too.
+ *
+ * Casemapping is ASCII (IRC ISUPPORT `CASEMAPPING=ascii`): only A–Z fold to a–z. The
+ * rfc1459 mapping ([]\^ ≡ {}|~) surprises web users, and ascii is what modern servers use.
+ */
+import { LIMITS } from './limits.ts';
+
+const NAME_RE = /^[A-Za-z_[\]\\^{}|][A-Za-z0-9_[\]\\^{}|-]*$/;
+const ROOM_RE = /^#[A-Za-z0-9_\-.[\]^{}|]+$/;
+
+/** Names held by the server itself (service users and words clients might be confused by). */
+export const RESERVED_NAMES: readonly string[] = ['calc', 'server', 'system', 'nickserv', 'chanserv', 'admin', 'banter'];
+
+export function foldName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+export type NameProblem = 'empty' | 'too_long' | 'bad_first_char' | 'bad_chars' | 'reserved';
+
+/** Returns why `name` is not a valid user name, or null when it is valid. */
+export function checkUserName(name: string): NameProblem | null {
+  if (name.length === 0) return 'empty';
+  if (name.length > LIMITS.nameMaxLength) return 'too_long';
+  if (/^[0-9-]/.test(name)) return 'bad_first_char';
+  if (!NAME_RE.test(name)) return 'bad_chars';
+  if (RESERVED_NAMES.includes(foldName(name))) return 'reserved';
+  return null;
+}
+
+export function describeNameProblem(p: NameProblem): string {
+  switch (p) {
+    case 'empty': return 'name must not be empty';
+    case 'too_long': return `name must be at most ${LIMITS.nameMaxLength} characters`;
+    case 'bad_first_char': return 'name must not start with a digit or "-"';
+    case 'bad_chars': return 'name may only contain letters A-Z, digits and - _ [ ] \\ ^ { } |';
+    case 'reserved': return 'name is reserved by the server';
+  }
+}
+
+export function isRoomName(s: string): boolean {
+  return s.length >= 2 && s.length <= LIMITS.roomMaxLength && ROOM_RE.test(s);
+}
+
+export const LOBBY = '#lobby';

@@ -1,0 +1,25 @@
+/**
+ * Plain HTTP routes next to the WebSocket endpoint. Static web client files are served from
+ * `webRoot` when it exists (the web client issue adds the built app).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface HttpRoutes {
+  health(): object;
+}
+
+export function handleHttp(req: IncomingMessage, res: ServerResponse, routes: HttpRoutes): void {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (url.pathname === '/healthz') {
+    json(res, 200, routes.health());
+    return;
+  }
+  json(res, 404, { error: 'not found' });
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,20 @@
+/**
+ * WebSocket close codes Banter uses (4000–4999 is the application range). Listed in
+ * docs/protocol.md; never renumber.
+ */
+export const CLOSE = {
+  /** Server shutting down (RFC 6455 "going away"). */
+  GOING_AWAY: 1001,
+  /** Frame larger than maxPayload (sent by ws itself). */
+  TOO_BIG: 1009,
+  /** The outbound queue passed ws.sendQueueBytes: the client is not reading. */
+  SENDQ_EXCEEDED: 4001,
+  /** Sustained flooding after rate-limit warnings. */
+  EXCESS_FLOOD: 4002,
+  /** No pong within one ping interval. */
+  PING_TIMEOUT: 4003,
+  /** No successful login within ws.loginTimeoutMs. */
+  LOGIN_TIMEOUT: 4004,
+  /** Disconnected by an administrator. */
+  KICKED: 4005,
+} as const;

@@ -1,0 +1,182 @@
+/**
+ * One WebSocket connection: decodes and validates inbound frames, hands requests to the core,
+ * and queues outbound frames. Translation only: no chat logic lives here.
+ *
+ * Outbound: frames are queued and written together once per event-loop turn (cork/uncork
+ * gives one writev for everything queued in that turn). The queue plus the socket's own
+ * buffer is bounded by `sendQueueBytes`; a client that stops reading is closed with
+ * CLOSE.SENDQ_EXCEEDED rather than slowing anyone else down.
+ */
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import {
+  ClientRequest, ERROR_CODES, isErrorCode, REQUEST_TYPES, type ChatEvent, type ErrorCode, type ServerEvent,
+} from '../../protocol/index.ts';
+import type { ChatCore } from '../../core/chat.ts';
+import { ChatError } from '../../core/errors.ts';
+import type { Session } from '../../core/session.ts';
+import { CLOSE } from './close-codes.ts';
+import { frame, frameShared } from './encode.ts';
+
+export interface WsLimits {
+  sendQueueBytes: number;
+}
+
+export class WsConnection implements Session {
+  readonly id: string;
+  readonly transport = 'ws' as const;
+  readonly remote: string;
+  readonly connectedAt: number;
+  /** Set by the sweeper; cleared by a pong. */
+  alive = true;
+  loggedIn = false;
+  private readonly ws: WebSocket;
+  private readonly socket: Socket;
+  private readonly core: ChatCore;
+  private readonly limits: WsLimits;
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private flushScheduled = false;
+  private closed = false;
+  /** Why the server closed the connection, reported to the core instead of the socket's close code. */
+  private closingReason: string | undefined;
+
+  constructor(id: string, ws: WebSocket, socket: Socket, remote: string, core: ChatCore, limits: WsLimits, now: number) {
+    this.id = id;
+    this.ws = ws;
+    this.socket = socket;
+    this.remote = remote;
+    this.core = core;
+    this.limits = limits;
+    this.connectedAt = now;
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('pong', () => { this.alive = true; });
+    ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
+    ws.on('error', () => { /* 'close' follows; the reason is logged there */ });
+  }
+
+  // ---------------------------------------------------------------- Session
+
+  deliver(event: ChatEvent): void {
+    this.enqueue(frameShared(event));
+  }
+
+  queuedBytes(): number {
+    return this.queued + this.socket.writableLength;
+  }
+
+  close(reason: string, code: number = CLOSE.GOING_AWAY): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.closingReason = reason;
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /** Sends a frame that belongs to this connection only (replies, errors, hello). */
+  sendOwn(ev: ServerEvent): void {
+    this.enqueue(frame(ev));
+  }
+
+  ping(): void {
+    if (!this.closed) this.ws.ping();
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  // ---------------------------------------------------------------- outbound queue
+
+  private enqueue(buf: Buffer): void {
+    if (this.closed) return;
+    this.queue.push(buf);
+    this.queued += buf.length;
+    if (this.queued + this.socket.writableLength > this.limits.sendQueueBytes) {
+      this.queue = [];
+      this.queued = 0;
+      this.closed = true;
+      this.closingReason = 'SendQ exceeded';
+      this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
+      this.ws.close(CLOSE.SENDQ_EXCEEDED, 'SendQ exceeded');
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0 || this.closed) return;
+    const q = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    if (this.socket.destroyed) return;
+    this.socket.cork();
+    for (const b of q) this.socket.write(b);
+    this.socket.uncork();
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    if (isBinary) return this.sendError(undefined, 'BAD_REQUEST', 'binary frames are not supported; send JSON text');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.sendError(undefined, 'BAD_JSON', 'the frame is not valid JSON');
+    }
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' && raw.id.length <= 64 ? raw.id : undefined;
+    const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
+    if (typeof type !== 'string' || !(REQUEST_TYPES as readonly string[]).includes(type)) {
+      return this.sendError(id, 'UNKNOWN_TYPE', typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'the frame has no "type" string');
+    }
+    const parsed = ClientRequest.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.join('.') || type;
+      return this.sendError(id, 'BAD_REQUEST', `invalid "${type}" request: ${where}: ${issue?.message ?? 'does not match the schema'}`);
+    }
+    const req = parsed.data;
+    this.core.execute(this, req).then(
+      (data) => {
+        if (req.type === 'login') this.loggedIn = true;
+        this.sendOwn({ type: 'reply', id: req.id, data: data as Record<string, unknown> });
+      },
+      (err: unknown) => {
+        const code: ErrorCode = err instanceof ChatError ? err.code : 'INTERNAL';
+        this.sendError(req.id, code, err instanceof ChatError ? err.message : ERROR_CODES.INTERNAL);
+      },
+    );
+  }
+
+  private sendError(id: string | undefined, code: ErrorCode, message: string): void {
+    if (!isErrorCode(code)) code = 'INTERNAL';
+    this.sendOwn(id === undefined ? { type: 'error', code, message } : { type: 'error', id, code, message });
+  }
+
+  private onClosed(code: number, reason: string): void {
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.core.detach(this.id, this.closingReason ?? (reason || closeReason(code)));
+  }
+}
+
+function closeReason(code: number): string {
+  switch (code) {
+    case 1000: case 1001: return 'quit';
+    case 1009: return 'message too big';
+    case 1007: return 'invalid UTF-8';
+    case 1006: return 'connection lost';
+    default: return `closed (${code})`;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Encoding of outgoing frames. A chat event is serialised and framed once, however many
+ * sessions receive it: the core hands the same event object to every recipient and the
+ * cache below is keyed by that object. Server-to-client frames are unmasked (RFC 6455
+ * §5.1), so one framed Buffer is valid for every socket and is written as is.
+ *
+ * The header is built here (RFC 6455 §5.2, a few lines) because ws does not type or
+ * document its internal Sender.frame; everything else about the connection stays with ws.
+ */
+import type { ChatEvent, ServerEvent } from '../../protocol/index.ts';
+
+const cache = new WeakMap<ChatEvent, Buffer>();
+
+/** A complete, final, unmasked text frame carrying `payload`. */
+export function textFrame(payload: Buffer): Buffer {
+  const len = payload.length;
+  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(headerLen + len);
+  out[0] = 0x81; // FIN + opcode 1 (text)
+  if (len < 126) {
+    out[1] = len;
+  } else if (len < 65536) {
+    out[1] = 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  payload.copy(out, headerLen);
+  return out;
+}
+
+export function frame(ev: ServerEvent): Buffer {
+  return textFrame(Buffer.from(JSON.stringify(ev)));
+}
+
+/** The frame for an event shared by many recipients: encoded on first use, then reused. */
+export function frameShared(ev: ChatEvent): Buffer {
+  let buf = cache.get(ev);
+  if (!buf) {
+    buf = frame(ev);
+    cache.set(ev, buf);
+  }
+  return buf;
+}
