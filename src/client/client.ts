@@ -1,0 +1,274 @@
+/**
+ * The protocol client shared by the web app and the terminal client: typed requests matched
+ * to replies by id, typed events validated on receipt, automatic reconnect with exponential
+ * backoff and jitter, and an outbox so that messages written while offline are sent once
+ * when the connection is back.
+ *
+ * Duplicate-free resend: each `send` keeps its request id across reconnects; the server
+ * stores at most one message per (sender, request id) within its idempotency window, so a
+ * message whose reply was lost in a disconnect is not stored twice when resent.
+ *
+ * Works with the browser's WebSocket and Node's global WebSocket alike.
+ */
+import {
+  ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
+} from '../protocol/index.ts';
+
+export type ClientStatus = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
+
+export class RequestError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'RequestError';
+  }
+}
+
+export interface ClientOptions {
+  /** WebSocket URL, e.g. ws://localhost:8080/ws */
+  url: string;
+  /** Reconnect after an unexpected close (default true). */
+  reconnect?: boolean;
+  /** First reconnect delay in ms (default 500), doubled each failure up to maxDelayMs (default 15000). */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** How long a request may wait for its reply, in ms (default 30000). */
+  requestTimeoutMs?: number;
+}
+
+interface Pending {
+  type: RequestType;
+  frame: string;
+  resolve: (data: unknown) => void;
+  reject: (err: Error) => void;
+  /** Outbox entries survive reconnects; other requests fail when the connection drops. */
+  durable: boolean;
+  sent: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+type Handler<T extends ServerEventType> = (ev: EventOf<T>) => void;
+
+export class BanterClient {
+  status: ClientStatus = 'idle';
+  /** The name we are logged in with (kept for automatic re-login). */
+  name: string | undefined;
+  /** Rooms to rejoin after a reconnect (besides #lobby). */
+  readonly rooms = new Set<string>();
+  private ws: WebSocket | undefined;
+  private readonly opts: Required<ClientOptions>;
+  private readonly pending = new Map<string, Pending>();
+  private readonly handlers = new Map<string, Set<(ev: never) => void>>();
+  private readonly statusHandlers = new Set<(s: ClientStatus, detail?: string) => void>();
+  private readonly idPrefix = Math.random().toString(36).slice(2, 10);
+  private seq = 0;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** True between the server's hello and the close of that connection. */
+  private connected = false;
+  private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(opts: ClientOptions) {
+    this.opts = { reconnect: true, initialDelayMs: 500, maxDelayMs: 15_000, requestTimeoutMs: 30_000, ...opts };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Opens the connection; resolves when the server's hello arrives. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.opened = { resolve, reject };
+      this.open();
+    });
+  }
+
+  /** Picks a name on this connection; remembered for automatic re-login after reconnects. */
+  async login(name: string): Promise<ReplyData['login']> {
+    const reply = await this.request('login', { name });
+    this.name = reply.name;
+    return reply;
+  }
+
+  close(): void {
+    this.setStatus('closed');
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.failPending(new RequestError('CLOSED', 'the client was closed'), true);
+    this.ws?.close(1000, 'quit');
+  }
+
+  onStatus(handler: (s: ClientStatus, detail?: string) => void): () => void {
+    this.statusHandlers.add(handler);
+    return () => this.statusHandlers.delete(handler);
+  }
+
+  on<T extends ServerEventType>(type: T, handler: Handler<T>): () => void {
+    let set = this.handlers.get(type);
+    if (!set) this.handlers.set(type, (set = new Set()));
+    set.add(handler as (ev: never) => void);
+    return () => set.delete(handler as (ev: never) => void);
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  request<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T]> {
+    return this.enqueue(type, args, false);
+  }
+
+  /**
+   * Sends a chat message. While offline it waits in the outbox and goes out once the
+   * connection is back; its id is kept so a resend cannot create a duplicate.
+   */
+  send(to: string, text: string): Promise<ReplyData['send']> {
+    return this.enqueue('send', { to, text }, true);
+  }
+
+  /** Messages waiting to be sent or acknowledged. */
+  get outboxSize(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.durable) n++;
+    return n;
+  }
+
+  private enqueue<T extends RequestType>(type: T, args: ArgsOf<T>, durable: boolean): Promise<ReplyData[T]> {
+    const id = `${this.idPrefix}-${++this.seq}`;
+    const frame = JSON.stringify({ type, id, ...args });
+    return new Promise((resolve, reject) => {
+      const p: Pending = { type, frame, resolve: resolve as (d: unknown) => void, reject, durable, sent: false, timer: undefined };
+      if (!durable && !this.connected) {
+        reject(new RequestError('OFFLINE', 'not connected to the server'));
+        return;
+      }
+      this.pending.set(id, p);
+      if (!durable) {
+        p.timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new RequestError('TIMEOUT', `no reply to "${type}" within ${this.opts.requestTimeoutMs} ms`));
+        }, this.opts.requestTimeoutMs);
+      }
+      // Outbox messages wait until re-login is complete; other requests go out at once.
+      if (this.connected && (!durable || this.status === 'online')) this.transmit(p);
+    });
+  }
+
+  private transmit(p: Pending): void {
+    p.sent = true;
+    this.ws?.send(p.frame);
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private open(): void {
+    this.setStatus('connecting');
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.opts.url);
+    } catch (err) {
+      this.opened?.reject(err as Error);
+      this.opened = undefined;
+      return;
+    }
+    this.ws = ws;
+    ws.onmessage = (e: MessageEvent) => this.onFrame(String(e.data));
+    ws.onclose = (e: CloseEvent) => this.onClose(e.code, e.reason);
+    ws.onerror = () => { /* onclose follows with the code */ };
+  }
+
+  private onFrame(data: string): void {
+    let ev: ServerEvent;
+    try {
+      const parsed = ServerEvent.safeParse(JSON.parse(data));
+      if (!parsed.success) return;
+      ev = parsed.data;
+    } catch {
+      return;
+    }
+    if (ev.type === 'hello') {
+      void this.onHello();
+    } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
+      const p = this.pending.get(ev.id!);
+      if (p) {
+        this.pending.delete(ev.id!);
+        if (p.timer) clearTimeout(p.timer);
+        if (ev.type === 'reply') p.resolve(ev.data);
+        else p.reject(new RequestError(ev.code, ev.message));
+      }
+    }
+    const set = this.handlers.get(ev.type);
+    if (set) for (const h of set) (h as (e: ServerEvent) => void)(ev);
+  }
+
+  private async onHello(): Promise<void> {
+    this.attempt = 0;
+    this.connected = true;
+    if (this.opened) {
+      // First connection: the caller logs in.
+      this.setStatus('online');
+      this.opened.resolve();
+      this.opened = undefined;
+      return;
+    }
+    // Reconnect: log in again with the same name, rejoin rooms, then flush the outbox.
+    if (this.name) {
+      try {
+        const name = this.name;
+        this.name = undefined;
+        await this.login(name);
+        for (const room of this.rooms) await this.request('join', { room }).catch(() => undefined);
+      } catch (err) {
+        this.setStatus('offline', `could not log in again: ${(err as Error).message}`);
+        this.opts.reconnect = false;
+        this.ws?.close(1000, 'login failed');
+        return;
+      }
+    }
+    this.setStatus('online');
+    for (const p of this.pending.values()) if (!p.sent) this.transmit(p);
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ws = undefined;
+    this.connected = false;
+    if (this.status === 'closed') return;
+    if (this.opened) {
+      this.opened.reject(new RequestError('UNREACHABLE', `could not connect to ${this.opts.url}`));
+      this.opened = undefined;
+      this.setStatus('offline', 'unreachable');
+      return;
+    }
+    this.failPending(new RequestError('DISCONNECTED', 'the connection was lost'), false);
+    for (const p of this.pending.values()) p.sent = false;
+    const why = reason || `code ${code}`;
+    if (!this.opts.reconnect || code === 4005) {
+      this.setStatus('closed', why);
+      return;
+    }
+    const delay = Math.min(this.opts.maxDelayMs, this.opts.initialDelayMs * 2 ** this.attempt) * (0.75 + Math.random() * 0.5);
+    this.attempt++;
+    this.setStatus('offline', `${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Rejects non-durable requests (all of them when `all`). */
+  private failPending(err: Error, all: boolean): void {
+    for (const [id, p] of this.pending) {
+      if (p.durable && !all) continue;
+      this.pending.delete(id);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+
+  private setStatus(s: ClientStatus, detail?: string): void {
+    this.status = s;
+    for (const h of this.statusHandlers) h(s, detail);
+  }
+}
+
+/** ws:// or wss:// URL of the WebSocket endpoint for an http(s) server URL. */
+export function wsUrlFor(server: string, path = '/ws'): string {
+  const u = new URL(server);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = path;
+  return u.toString();
+}
