@@ -15,6 +15,7 @@ import { MemoryStore } from '../storage/memory.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
+import { staticFiles } from './static.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -23,6 +24,8 @@ export interface AppOptions {
   bus?: Bus;
   presence?: PresenceStore;
   store?: MessageStore;
+  /** Directory of the built web client (default dist/web). */
+  webRoot?: string;
 }
 
 export interface App {
@@ -45,8 +48,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     config: { permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'] },
   });
 
+  const web = staticFiles(opts.webRoot);
   const http = createServer((req, res) => handleHttp(req, res, {
     health: () => ({ status: 'ok', version: VERSION, connections: ws.size, users: core.dir.users.size }),
+    web,
   }));
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
