@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     r.buckets.forEach((b, i) => { buckets[i]! += b; });
   }
   const pct = (p: number): number => {
-    let target = received * p, acc = 0;
+    const target = received * p;
+    let acc = 0;
     for (let i = 0; i < buckets.length; i++) { acc += buckets[i]!; if (acc >= target) return i / 10; }
     return NaN;
   };
