@@ -246,11 +246,20 @@ describe('calculator', () => {
   it('refuses hostile expressions with a clear error while others keep chatting', async () => {
     const a = await TestClient.login(app, 'Hostile');
     const b = await TestClient.login(app, 'Bystander');
-    const hostile = a.request('calc', { expr: 'factorial(100000)' }).catch((e: unknown) => e);
+    // Runs for far longer than calc.timeoutMs: the worker is killed and replaced.
+    const hostile = a.request('calc', { expr: 'combinations(10^15, 10^7)' }).catch((e: unknown) => e);
+    const t0 = Date.now();
     const { msg } = await b.request('send', { to: '#lobby', text: 'still here' });
     await b.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+    assert.ok(Date.now() - t0 < 500, 'chat is not blocked by the calculation');
     const err = await hostile;
     assert.ok(err instanceof ReplyError);
+    assert.equal(err.code, 'CALC_TIMEOUT');
+    await rejects(a.request('calc', { expr: 'factorial(100000)' }), 'CALC_ERROR');
+    await rejects(a.request('calc', { expr: '9^9^9^9' }), 'CALC_ERROR');
+    await rejects(a.request('calc', { expr: '1:1e9' }), 'CALC_FORBIDDEN');
+    await rejects(a.request('calc', { expr: 'zeros(1e5,1e5)' }), 'CALC_FORBIDDEN');
+    await rejects(a.request('calc', { expr: '__proto__' }), 'CALC_FORBIDDEN');
     await rejects(a.request('calc', { expr: 'cos.constructor' }), 'CALC_FORBIDDEN');
     await rejects(a.request('calc', { expr: '('.repeat(1000) + '1' + ')'.repeat(1000) }), 'CALC_TOO_LONG');
     await rejects(a.request('calc', { expr: '2 +' }), 'CALC_SYNTAX');

@@ -35,7 +35,7 @@ export const CONFIG_KEYS = {
   'ws.loginTimeoutMs': key({ schema: int(100, 3_600_000), default: 30_000, doc: 'Time a connection may stay without a name before it is closed with 4004.' }),
   'calc.workers': key({ schema: int(1, 64), default: 2, doc: 'Calculator worker threads.' }),
   'calc.timeoutMs': key({ schema: int(10, 60_000), default: 1000, doc: 'Wall-clock limit per calculation; the worker is killed and replaced when it is exceeded.' }),
-  'calc.maxHeapMb': key({ schema: int(16, 4096), default: 64, doc: 'V8 heap limit per calculator worker in MiB.' }),
+  'calc.maxHeapMb': key({ schema: int(64, 4096), default: 64, doc: 'V8 heap limit per calculator worker in MiB (mathjs itself needs about 40).' }),
   'calc.maxQueue': key({ schema: int(1, 100_000), default: 64, doc: 'Calculations waiting for a worker before new ones are refused with CALC_BUSY.' }),
   'rooms.maxPerUser': key({ schema: int(1, 10_000), default: 50, doc: 'Rooms one user can be in, #lobby included.' }),
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),

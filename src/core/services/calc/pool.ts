@@ -44,6 +44,8 @@ export class CalcPool implements Calculator {
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  /** Workers that died before becoming ready, in a row: a misconfiguration (heap too small), not a hostile job. */
+  private startupFailures = 0;
   /** Counters for metrics. */
   readonly stats = { evaluations: 0, timeouts: 0, errors: 0, busy: 0 };
   private readonly config: CalcPoolConfig;
@@ -97,6 +99,7 @@ export class CalcPool implements Calculator {
   private onMessage(slot: Slot, msg: WorkerReply): void {
     if ('ready' in msg) {
       slot.ready = true;
+      this.startupFailures = 0;
       this.pump();
       return;
     }
@@ -105,6 +108,7 @@ export class CalcPool implements Calculator {
     if (slot.timer) clearTimeout(slot.timer);
     slot.job = undefined;
     slot.timer = undefined;
+    slot.worker.unref();
     this.stats.evaluations++;
     if (msg.ok) job.resolve(msg.result);
     else {
@@ -119,6 +123,13 @@ export class CalcPool implements Calculator {
     const index = this.slots.indexOf(slot);
     if (index === -1) return; // already replaced
     if (slot.timer) clearTimeout(slot.timer);
+    if (!slot.ready && ++this.startupFailures >= 3) {
+      // Respawning would fail the same way forever: refuse work instead of spinning.
+      this.log.error({ maxHeapMb: this.config.maxHeapMb }, 'calculator workers cannot start; is calc.maxHeapMb too small?');
+      for (const p of this.queue.splice(0)) p.reject(new ChatError('CALC_BUSY', 'the calculator is unavailable'));
+      this.closed = true;
+      return;
+    }
     const job = slot.job;
     slot.job = undefined;
     if (job) {
@@ -136,6 +147,8 @@ export class CalcPool implements Calculator {
       const job = this.queue.shift();
       if (!job) return;
       slot.job = job;
+      // A worker with a job keeps the process alive until it answers; idle workers do not.
+      slot.worker.ref();
       slot.timer = setTimeout(() => {
         this.stats.timeouts++;
         this.fail(slot, new ChatError('CALC_TIMEOUT', `the evaluation took longer than ${this.config.timeoutMs} ms`));

@@ -1,0 +1,63 @@
+/**
+ * Two chat nodes in one process on the in-process bus (the way socket.io tests its cluster
+ * adapter): users on different nodes see each other, messages cross, names stay unique, and
+ * a node never applies its own facts twice.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { LocalHub } from '../src/bus/local.ts';
+import { MemoryPresence } from '../src/bus/memory-presence.ts';
+import type { App } from '../src/server/app.ts';
+import { systemClock } from '../src/core/ports.ts';
+import { MemoryStore } from '../src/storage/memory.ts';
+import { ReplyError, startTestServer, TestClient } from './helpers/server.ts';
+
+let n1: App;
+let n2: App;
+before(async () => {
+  const hub = new LocalHub();
+  // A cluster shares its presence store and message store (Redis / PostgreSQL in production).
+  const presence = new MemoryPresence();
+  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 1000, idempotencyWindowMs: 60_000 });
+  n1 = await startTestServer({}, { bus: hub.bus('node-1'), presence, store });
+  n2 = await startTestServer({}, { bus: hub.bus('node-2'), presence, store });
+});
+after(async () => { await n1.close(); await n2.close(); });
+
+it('announces, broadcasts and delivers DMs across nodes exactly once', async () => {
+  const a = await TestClient.login(n1, 'NodeA');
+  const b = await TestClient.login(n2, 'NodeB');
+  await a.waitFor((e) => e.type === 'user_joined' && e.user.name === 'NodeB');
+  const { msg } = await a.request('send', { to: '#lobby', text: 'across' });
+  await b.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+  const dm = await b.request('send', { to: 'NodeA', text: 'back at you' });
+  await a.waitFor((e) => e.type === 'message' && e.msg.id === dm.msg.id);
+  await a.sync(); await b.sync();
+  assert.equal(a.of('message').filter((e) => e.msg.id === msg.id).length, 1, 'own node applies its fact once');
+  assert.equal(b.of('message').filter((e) => e.msg.id === msg.id).length, 1);
+  const users = await b.request('users', {});
+  assert.deepEqual(users.users.map((u) => u.name).filter((n) => n.startsWith('Node')), ['NodeA', 'NodeB']);
+  a.close();
+  await b.waitFor((e) => e.type === 'user_left' && e.name === 'NodeA');
+  b.close();
+});
+
+it('keeps names unique across nodes', async () => {
+  const a = await TestClient.login(n1, 'Unique');
+  const b = await TestClient.open(`ws://127.0.0.1:${n2.port}/ws`);
+  await assert.rejects(b.request('login', { name: 'UNIQUE' }), (e: unknown) => e instanceof ReplyError && e.code === 'NAME_TAKEN');
+  a.close(); b.close();
+});
+
+it('delivers room messages to members on other nodes only', async () => {
+  const a = await TestClient.login(n1, 'RoomX1');
+  const b = await TestClient.login(n2, 'RoomX2');
+  const c = await TestClient.login(n2, 'RoomX3');
+  await a.request('join', { room: '#x' });
+  await b.request('join', { room: '#x' });
+  const { msg } = await a.request('send', { to: '#x', text: 'members only' });
+  await b.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+  await c.sync();
+  assert.equal(c.of('message').some((e) => e.msg.id === msg.id), false);
+  a.close(); b.close(); c.close();
+});

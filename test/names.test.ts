@@ -1,0 +1,46 @@
+/** Name rules (shared with IRC): property-based. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { checkUserName, foldName, isRoomName } from '../src/protocol/index.ts';
+
+const first = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_[]\\^{}|'.split(''));
+const rest = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_[]\\^{}|-'.split(''));
+const validName = fc.tuple(first, fc.array(rest, { maxLength: 31 })).map(([f, r]) => f + r.join(''))
+  .filter((n) => !['calc', 'server', 'system', 'nickserv', 'chanserv', 'admin', 'banter'].includes(n.toLowerCase()));
+
+it('accepts every name built from the allowed alphabet (1–32 chars, no leading digit or -)', () => {
+  fc.assert(fc.property(validName, (n) => checkUserName(n) === null), { numRuns: 5000 });
+});
+
+it('rejects names longer than 32 characters', () => {
+  fc.assert(fc.property(validName, fc.array(rest, { minLength: 1, maxLength: 40 }), (n, more) => {
+    const long = (n + more.join('')).padEnd(33, 'x');
+    return checkUserName(long) === 'too_long';
+  }), { numRuns: 2000 });
+});
+
+it('rejects any name containing a character outside the alphabet', () => {
+  const bad = fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }).filter((c) => !/[A-Za-z0-9_[\]\\^{}|-]/.test(c));
+  fc.assert(fc.property(validName, bad, fc.nat(), (n, c, pos) => {
+    const i = pos % (n.length + 1);
+    const name = n.slice(0, i) + c + n.slice(i);
+    return name.length > 32 || checkUserName(name) !== null;
+  }), { numRuns: 5000 });
+});
+
+it('rejects a leading digit or hyphen', () => {
+  fc.assert(fc.property(fc.constantFrom(...'0123456789-'.split('')), fc.array(rest, { maxLength: 20 }), (c, r) => checkUserName(c + r.join('')) === 'bad_first_char'), { numRuns: 1000 });
+});
+
+it('folds case for ASCII letters only (casemapping=ascii)', () => {
+  fc.assert(fc.property(validName, (n) => foldName(n) === foldName(n.toUpperCase()) && foldName(n) === foldName(n.toLowerCase())), { numRuns: 2000 });
+  assert.notEqual(foldName('a[b'), foldName('a{b'));
+  assert.equal(foldName('ÄB'), 'Äb');
+});
+
+it('recognises room names', () => {
+  assert.ok(isRoomName('#lobby'));
+  assert.ok(isRoomName('#dev-ops.2'));
+  for (const bad of ['lobby', '#', '# a', '#a,b', '#' + 'x'.repeat(50), '#a\u0007']) assert.equal(isRoomName(bad), false, bad);
+});
