@@ -21,7 +21,7 @@ export function UsersDialog({ store, onClose }: { store: ChatStore; onClose: () 
             <li key={u.name} class="user-row">
               <Avatar name={u.name} presence={u.presence} />
               <span class="user-main">
-                <span class="user-name">{u.name}{me && <span class="muted"> (you)</span>}</span>
+                <span><span class="user-name">{u.name}</span>{me && <span class="muted"> (you)</span>}</span>
                 <span class="user-sub">{u.presence === 'away' ? `Away${u.away && u.away !== 'away' ? `: ${u.away}` : ''}` : 'Online'}</span>
               </span>
               {!me && (

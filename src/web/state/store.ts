@@ -14,6 +14,8 @@ import type { Conv, Item } from './types.ts';
 export const MAX_ITEMS_PER_CONV = 20_000;
 /** How long a typing indicator stays without a new typing event. */
 const TYPING_TTL_MS = 6000;
+/** Longest a change waits before it is rendered (about one frame). */
+const RENDER_BATCH_MS = 16;
 
 let localSeq = 0;
 const localKey = (): string => `local-${++localSeq}`;
@@ -39,6 +41,7 @@ export class ChatStore {
   version = 0;
   private readonly listeners = new Set<() => void>();
   private typingTimer: ReturnType<typeof setInterval> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private everOnline = false;
   private readonly wsUrl: string;
   private readonly hidden: () => boolean;
@@ -53,9 +56,17 @@ export class ChatStore {
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * Marks the state changed. Listeners are told at most once per frame, so a burst of
+   * hundreds of events (a busy room, a reconnect) costs one render instead of hundreds.
+   */
   changed(): void {
     this.version++;
-    for (const fn of this.listeners) fn();
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      for (const fn of this.listeners) fn();
+    }, RENDER_BATCH_MS);
   }
 
   // ---------------------------------------------------------------- session
