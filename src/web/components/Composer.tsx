@@ -73,28 +73,30 @@ export function Composer({ store, conv }: { store: ChatStore; conv: Conv }) {
   const over = text.length > LIMITS.textMaxLength;
   return (
     <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
-      <div class="field-wrap">
+      <div class={`composer-box${over ? ' over' : ''}`}>
         <textarea
           ref={field} aria-label="Message" rows={1} value={text} placeholder={`Message ${conv.name}`}
           aria-describedby="composer-hint" aria-invalid={over ? true : undefined}
           onInput={(e) => update(e.currentTarget.value)} onKeyDown={onKeyDown}
         />
-        <div id="composer-hint" class="hint">
-          {over
-            ? <span class="form-error">{text.length - LIMITS.textMaxLength} characters over the limit</span>
-            : <span><kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line</span>}
+        <div class="composer-bar">
+          <div id="composer-hint" class="hint">
+            {over
+              ? <span class="form-error">{text.length - LIMITS.textMaxLength} characters over the limit</span>
+              : <span><kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line</span>}
+          </div>
+          <div class="composer-actions">
+            <button type="button" class="secondary" onClick={calc} title="Evaluate the text as a math expression; only you see the result">
+              <CalcIcon /><span>Calculate</span>
+            </button>
+            <button type="button" class="secondary" onClick={() => setDm(true)} title="Send the text privately to one user">
+              <DmIcon /><span>Direct message</span>
+            </button>
+            <button type="submit" class="primary" disabled={over}>
+              <SendIcon /><span>Send</span>
+            </button>
+          </div>
         </div>
-      </div>
-      <div class="composer-actions">
-        <button type="button" class="secondary" onClick={calc} title="Evaluate the text as a math expression; only you see the result">
-          <CalcIcon /><span>Calculate</span>
-        </button>
-        <button type="button" class="secondary" onClick={() => setDm(true)} title="Send the text privately to one user">
-          <DmIcon /><span>Direct message</span>
-        </button>
-        <button type="submit" class="primary" disabled={over}>
-          <SendIcon /><span>Send</span>
-        </button>
       </div>
       {dm && (
         <DmDialog store={store} text={text} initial={conv.kind === 'dm' ? conv.name : ''}
