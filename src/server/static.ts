@@ -77,11 +77,12 @@ export function staticFiles(root: string = DEFAULT_WEB_ROOT): StaticFiles {
         return false;
       }
       if (rel.includes('\0') || rel.includes('\\')) return false;
-      if (rel.endsWith('/')) rel += 'index.html';
+      const dirLike = rel.endsWith('/');
+      if (dirLike) rel += 'index.html';
 
       let found = await file(rel);
       let fallback = false;
-      if (!found && extname(rel) === '') {
+      if (!found && (dirLike || extname(rel) === '')) {
         found = await file('index.html');
         fallback = true;
       }

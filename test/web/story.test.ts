@@ -127,6 +127,28 @@ describe('web client: the original story with three users', { skip: browserSkip(
     await dialog.waitFor({ state: 'hidden' });
   });
 
+  it('works at phone width and in dark mode', async () => {
+    const { page } = alice;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await messageField(page).waitFor();
+    await button(page, 'Send').waitFor();
+    await button(page, 'Calculate').waitFor();
+    await button(page, 'Direct message').waitFor();
+    await button(page, 'Users').waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth), false);
+    await shot(page, '09-phone-dark');
+    // The sidebar is a drawer on phones.
+    const nav = page.getByRole('navigation', { name: 'Conversations' });
+    await button(page, 'Conversations').click();
+    await nav.getByRole('button', { name: /lobby/ }).waitFor();
+    await shot(page, '09-phone-drawer');
+    await nav.getByRole('button', { name: /lobby/ }).click();
+    await nav.waitFor({ state: 'hidden' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shot(page, '09-desktop-dark');
+  });
+
   it('had no script errors or CSP violations', () => {
     for (const u of [alice, bob, carol]) {
       assert.deepEqual(u.problems, [], `${u.name}: ${u.problems.join('\n')}`);
