@@ -15,6 +15,7 @@ import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import { FloodGuard, type FloodConfig } from './rate-limit.ts';
 import type { Session } from './session.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
@@ -27,6 +28,7 @@ export interface CoreConfig {
   maxRoomsPerUser: number;
   /** How many rooms may exist at once on the server. */
   maxRooms: number;
+  flood: FloodConfig;
 }
 
 export interface CoreDeps {
@@ -45,6 +47,7 @@ export interface Conn {
   /** Folded user name once logged in. */
   user: string | undefined;
   loggingIn: boolean;
+  readonly flood: FloodGuard;
 }
 
 export interface ConnInfo {
@@ -65,6 +68,8 @@ export class ChatCore {
   private readonly local = new Map<string, Conn>();
   private readonly unsubscribe: () => void;
   private summaryTimer: NodeJS.Timeout | undefined;
+  /** Counters for metrics. */
+  readonly stats = { rateLimited: 0, delayed: 0 };
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
@@ -79,7 +84,7 @@ export class ChatCore {
   // ------------------------------------------------------------------ connection lifecycle
 
   attach(session: Session): void {
-    this.conns.set(session.id, { session, user: undefined, loggingIn: false });
+    this.conns.set(session.id, { session, user: undefined, loggingIn: false, flood: new FloodGuard(this.deps.config.flood, this.deps.clock.now()) });
     this.deps.log.info({ conn: session.id, transport: session.transport, remote: session.remote }, 'connected');
     this.logSummary();
   }
@@ -107,6 +112,7 @@ export class ChatCore {
     const conn = this.conns.get(session.id);
     if (!conn) throw new ChatError('INTERNAL', 'connection is closed');
     const command = COMMANDS[req.type];
+    await this.throttle(conn, req.type);
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
     try {
       return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
@@ -115,6 +121,55 @@ export class ChatCore {
       // Only known errors reach a client; the detail stays in the log.
       this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
       throw new ChatError('INTERNAL');
+    }
+  }
+
+  /**
+   * Charges a frame the transport could not turn into a request (malformed, unknown type)
+   * against the connection's budget, so garbage floods are cut off like request floods.
+   * Returns false when the frame should be dropped without an answer.
+   */
+  chargeInvalid(sessionId: string): boolean {
+    const conn = this.conns.get(sessionId);
+    if (!conn) return false;
+    const now = this.deps.clock.now();
+    if (conn.flood.requests.reserve(now, 0) >= 0) return true;
+    this.stats.rateLimited++;
+    if (conn.flood.refused(now)) this.dropFlooder(conn);
+    return true;
+  }
+
+  /**
+   * Disconnects with "Excess flood" after the current turn, so that the answers to requests
+   * already accepted (and the RATE_LIMITED errors) still reach the client first.
+   */
+  private dropFlooder(conn: Conn): void {
+    this.deps.log.warn({ conn: conn.session.id, remote: conn.session.remote }, 'Excess flood');
+    setImmediate(() => conn.session.close('Excess flood', 'flood'));
+  }
+
+  /**
+   * Flood control (see rate-limit.ts): waits for the request's turn, or refuses it with
+   * RATE_LIMITED, and drops a connection that keeps flooding with "Excess flood".
+   */
+  private async throttle(conn: Conn, type: RequestType): Promise<void> {
+    const { flood } = this.deps.config;
+    const now = this.deps.clock.now();
+    let wait = conn.flood.requests.reserve(now, flood.maxDelayMs);
+    if (wait >= 0 && type === 'calc') {
+      const calcWait = conn.flood.calc.reserve(now, flood.maxDelayMs);
+      wait = calcWait < 0 ? -1 : Math.max(wait, calcWait);
+    }
+    if (wait < 0) {
+      this.stats.rateLimited++;
+      if (conn.flood.refused(now)) this.dropFlooder(conn);
+      throw new ChatError('RATE_LIMITED', type === 'calc' ? 'slow down: too many calculations' : 'slow down: too many requests');
+    }
+    if (wait > 0) {
+      this.stats.delayed++;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      // The connection may have gone while the request waited its turn.
+      if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');
     }
   }
 
@@ -161,7 +216,7 @@ export class ChatCore {
   async close(reason: string): Promise<void> {
     for (const conn of [...this.conns.values()]) {
       conn.session.deliver({ type: 'bye', reason });
-      conn.session.close(reason);
+      conn.session.close(reason, 'shutdown');
     }
     this.unsubscribe();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
@@ -287,6 +342,8 @@ export class ChatCore {
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
         if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+        const twin = this.dir.lookalike(name);
+        if (twin) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
         conn.loggingIn = true;
         try {
           const owner = this.owner(conn.session);

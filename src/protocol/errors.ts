@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   ALREADY_LOGGED_IN: 'This connection already has a name.',
   NAME_INVALID: 'The name breaks the name rules.',
   NAME_TAKEN: 'Another connected user has this name (compared case-insensitively).',
+  NAME_CONFUSABLE: 'The name looks like the name of a connected user (e.g. I for l, 0 for O, rn for m).',
   NO_SUCH_USER: 'No connected user has this name.',
   NO_SUCH_ROOM: 'The room does not exist.',
   ROOM_INVALID: 'The room name breaks the room name rules.',

@@ -12,6 +12,7 @@ import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
 import { MemoryStore } from '../storage/memory.ts';
+import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
@@ -34,6 +35,10 @@ export interface App {
   close(reason?: string): Promise<void>;
 }
 
+function connLimits(config: Config): ConnLimitsConfig {
+  return { perIp: config['limits.perIp'], connectBurst: config['limits.connectBurst'], connectRatePerSec: config['limits.connectRatePerSec'], exemptLoopback: config['limits.exemptLoopback'] };
+}
+
 export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const store = opts.store ?? new MemoryStore({ clock: systemClock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] });
@@ -42,7 +47,14 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
     store, bus, presence, calc, clock: systemClock, log,
-    config: { permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'] },
+    config: {
+      permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
+      flood: {
+        requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
+        calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },
+        maxDelayMs: config['flood.maxDelayMs'], maxRefusals: config['flood.maxRefusals'], refusalWindowMs: config['flood.refusalWindowMs'],
+      },
+    },
   });
 
   const http = createServer((req, res) => handleHttp(req, res, {
@@ -51,6 +63,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
+    allowedOrigins: config['ws.allowedOrigins'].split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    limits: connLimits(config),
   }, `banter/${VERSION}`);
 
   await new Promise<void>((resolve, reject) => {

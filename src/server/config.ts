@@ -41,6 +41,18 @@ export const CONFIG_KEYS = {
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
   'history.idempotencyWindowMs': key({ schema: int(0, 7 * 86_400_000), default: 600_000, doc: 'How long a (sender, request id) pair is remembered so a resend is not stored twice.' }),
+  'flood.burst': key({ schema: int(1, 1_000_000), default: 10, doc: 'Requests a connection may make at once before flood control starts delaying them.' }),
+  'flood.ratePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 2, doc: 'Steady requests per second per connection after the burst.' }),
+  'flood.calcBurst': key({ schema: int(1, 1_000_000), default: 3, doc: 'Calculator requests at once (counted on top of the request budget).' }),
+  'flood.calcRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 0.5, doc: 'Steady calculator requests per second per connection.' }),
+  'flood.maxDelayMs': key({ schema: int(0, 60_000), default: 5000, doc: 'Longest a request is delayed (fakelag) before it is refused with RATE_LIMITED instead.' }),
+  'flood.maxRefusals': key({ schema: int(1, 1_000_000), default: 10, doc: 'RATE_LIMITED refusals within flood.refusalWindowMs that disconnect with "Excess flood" (WebSocket 4002).' }),
+  'flood.refusalWindowMs': key({ schema: int(100, 3_600_000), default: 10_000, doc: 'Window for counting refusals.' }),
+  'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address (HTTP 429 beyond).' }),
+  'limits.connectBurst': key({ schema: int(1, 1_000_000), default: 10, doc: 'New connections one IP address may open at once.' }),
+  'limits.connectRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 1, doc: 'Steady new connections per second per IP address after the burst.' }),
+  'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits (a reverse proxy on the same host connects from there).' }),
+  'ws.allowedOrigins': key({ schema: z.string(), default: '', doc: 'Comma-separated Origins allowed to open a WebSocket (e.g. `https://chat.example.com`); empty means the server\'s own origin only. Requests without an Origin header (non-browser clients) are allowed.' }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
