@@ -9,12 +9,14 @@ import {
   foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
 import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
@@ -37,6 +39,8 @@ export interface CoreDeps {
   clock: Clock;
   log: Logger;
   config: CoreConfig;
+  /** Where the core reports counters and latencies (default: no-op). */
+  metrics?: CoreMetrics;
 }
 
 /** A connection as the core tracks it. */
@@ -60,6 +64,7 @@ export interface ConnInfo {
 export class ChatCore {
   readonly dir = new Directory();
   readonly deps: CoreDeps;
+  readonly metrics: CoreMetrics;
   private readonly conns = new Map<string, Conn>();
   /** Local connections by folded user name. */
   private readonly local = new Map<string, Conn>();
@@ -68,6 +73,7 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
+    this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -99,6 +105,7 @@ export class ChatCore {
       this.deps.presence.release(folded, this.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
     }
     this.deps.log.info({ conn: session.id, name, transport: session.transport, remote: session.remote, reason }, 'disconnected');
+    this.metrics.disconnect(session.transport, reason);
     this.logSummary();
   }
 
@@ -108,14 +115,32 @@ export class ChatCore {
     if (!conn) throw new ChatError('INTERNAL', 'connection is closed');
     const command = COMMANDS[req.type];
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
+    const started = performance.now();
+    let failed: ErrorCode | undefined;
     try {
       return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
     } catch (err) {
+      failed = err instanceof ChatError ? err.code : 'INTERNAL';
       if (err instanceof ChatError) throw err;
       // Only known errors reach a client; the detail stays in the log.
       this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
       throw new ChatError('INTERNAL');
+    } finally {
+      this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
     }
+  }
+
+  /**
+   * Ends one local connection on an operator's request (admin API). The transport says why
+   * in its own terms (WebSocket close 4005, IRC KILL); false when no such connection exists.
+   */
+  disconnect(connId: string, reason: string): boolean {
+    const conn = this.conns.get(connId);
+    if (!conn) return false;
+    this.deps.log.info({ conn: connId, reason }, 'disconnected by operator');
+    if (conn.session.kill) conn.session.kill(reason);
+    else conn.session.close(reason);
+    return true;
   }
 
   // ------------------------------------------------------------------ views
@@ -232,6 +257,7 @@ export class ChatCore {
           this.toUser(fact.msg.to, ev);
           if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
         }
+        this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - fact.msg.ts) / 1000);
         return;
       }
       case 'typing': {
@@ -253,18 +279,24 @@ export class ChatCore {
   // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
-    for (const [folded, conn] of this.local) if (folded !== except) conn.session.deliver(ev);
+    let n = 0;
+    for (const [folded, conn] of this.local) if (folded !== except) { conn.session.deliver(ev); n++; }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
+    let n = 0;
     for (const m of room.members) {
       if (m === except) continue;
-      this.local.get(m)?.session.deliver(ev);
+      const conn = this.local.get(m);
+      if (conn) { conn.session.deliver(ev); n++; }
     }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toUser(name: string, ev: ChatEvent): void {
-    this.local.get(foldName(name))?.session.deliver(ev);
+    const conn = this.local.get(foldName(name));
+    if (conn) { conn.session.deliver(ev); this.metrics.delivered(ev.type, 1); }
   }
 
   // ------------------------------------------------------------------ helpers for commands

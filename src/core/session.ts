@@ -18,4 +18,10 @@ export interface Session {
   queuedBytes(): number;
   /** Ends the connection; the transport calls core.detach when the socket is gone. */
   close(reason: string): void;
+  /**
+   * Optional: ends the connection on an operator's request, telling the peer in the
+   * transport's own terms (WebSocket close 4005 "Kicked by admin", IRC KILL). Without it the
+   * core falls back to `close`.
+   */
+  kill?(reason: string): void;
 }

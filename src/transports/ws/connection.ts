@@ -76,6 +76,11 @@ export class WsConnection implements Session {
     setTimeout(() => this.ws.terminate(), 2000).unref();
   }
 
+  /** Disconnected by an operator: close code 4005. */
+  kill(reason: string): void {
+    this.close(reason, CLOSE.KICKED);
+  }
+
   /** Sends a frame that belongs to this connection only (replies, errors, hello). */
   sendOwn(ev: ServerEvent): void {
     this.enqueue(frame(ev));
