@@ -27,7 +27,7 @@ describe('admin API with admin.token', () => {
   after(async () => { await app.close(); });
 
   it('refuses requests without or with a wrong token', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer nope' }, { Authorization: `Basic ${TOKEN}` }, { Authorization: `Bearer ${TOKEN}x` }]) {
+    for (const headers of [{} as Record<string, string>, { Authorization: 'Bearer nope' }, { Authorization: `Basic ${TOKEN}` }, { Authorization: `Bearer ${TOKEN}x` }]) {
       const res = await get(`${app.url}/api/admin/clients`, headers);
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.equal(JSON.parse(res.body).code, 'UNAUTHORIZED');
