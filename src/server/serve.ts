@@ -51,7 +51,14 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
     }
   });
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal during shutdown: exiting now');
+        resolve(EXIT.CRASH);
+        return;
+      }
+      stopping = true;
       log.info({ signal }, 'signal received');
       const timer = setTimeout(() => {
         log.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown timed out');
@@ -66,7 +73,7 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
         resolve(EXIT.CRASH);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }

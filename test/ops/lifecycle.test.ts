@@ -58,4 +58,15 @@ describe('graceful shutdown', () => {
       assert.ok(child.logs.some((l) => l.msg === 'signal received' && l.signal === signal));
     });
   }
+
+  it('a second signal during the drain exits at once with 70', async () => {
+    child = await spawnServer(['serve']);
+    const deaf = await deafPeer(child.port); // keeps the drain busy for ~2 s
+    child.proc.kill('SIGTERM');
+    await child.waitLog((l) => l.msg === 'shutting down', 'shutting down log');
+    child.proc.kill('SIGTERM');
+    assert.equal(await child.exited, 70);
+    assert.ok(child.logs.some((l) => l.msg === 'second signal during shutdown: exiting now'));
+    deaf.sock.destroy();
+  });
 });

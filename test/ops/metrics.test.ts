@@ -93,3 +93,18 @@ describe('/metrics with metrics.token', () => {
     assert.match(ok.body, /^# HELP banter_/m);
   });
 });
+
+describe('docs/operations.md', () => {
+  it('lists every banter_ metric the server registers', async () => {
+    const { readFileSync } = await import('node:fs');
+    const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const app = await startTestServer();
+    try {
+      const names = (await app.metrics.registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => n.startsWith('banter_'));
+      assert.ok(names.length >= 15);
+      for (const n of names) assert.ok(doc.includes(`\`${n}\``), `${n} is missing from docs/operations.md`);
+    } finally {
+      await app.close();
+    }
+  });
+});
