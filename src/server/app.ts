@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
@@ -71,7 +72,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     ],
   });
   const http: Server = tls ? createHttpsServer(tls.serverOptions(), onRequest) : createServer(onRequest);
-  if (tls) tls.attach(http as unknown as import('node:tls').Server);
+  if (tls) tls.attach(http as unknown as TlsServer);
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],

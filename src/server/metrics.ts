@@ -46,6 +46,9 @@ export class PromMetrics implements CoreMetrics {
   private readonly calcSeconds: Histogram;
   private readonly storeSeconds: Histogram;
   private readonly storeErrors: Counter;
+  /** Label children resolved once per kind: the request and fan-out paths skip prom-client's label hashing. */
+  private readonly byKind = new Map<string, { received: { inc(): void }; seconds: { observe(v: number): void } }>();
+  private readonly deliveredByKind = new Map<string, { inc(n: number): void }>();
 
   constructor(version: string) {
     const registers = [this.registry];
@@ -68,8 +71,13 @@ export class PromMetrics implements CoreMetrics {
   // ---------------------------------------------------------------- CoreMetrics
 
   request(type: RequestType, seconds: number, error: ErrorCode | undefined): void {
-    this.received.inc({ kind: type });
-    this.requestSeconds.observe({ kind: type }, seconds);
+    let child = this.byKind.get(type);
+    if (!child) {
+      child = { received: this.received.labels({ kind: type }), seconds: this.requestSeconds.labels({ kind: type }) };
+      this.byKind.set(type, child);
+    }
+    child.received.inc();
+    child.seconds.observe(seconds);
     if (error !== undefined) {
       this.requestErrors.inc({ kind: type, code: error });
       if (error === 'RATE_LIMITED') this.rateLimits.inc({ transport: 'core' });
@@ -77,7 +85,13 @@ export class PromMetrics implements CoreMetrics {
   }
 
   delivered(event: ChatEvent['type'], recipients: number): void {
-    if (recipients > 0) this.deliveredTotal.inc({ kind: event }, recipients);
+    if (recipients === 0) return;
+    let child = this.deliveredByKind.get(event);
+    if (!child) {
+      child = this.deliveredTotal.labels({ kind: event });
+      this.deliveredByKind.set(event, child);
+    }
+    child.inc(recipients);
   }
 
   deliveryLatency(seconds: number): void {
