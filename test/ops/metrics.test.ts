@@ -1,5 +1,7 @@
 /** GET /metrics: Prometheus text whose counters move with real traffic over real sockets. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
@@ -77,6 +79,23 @@ describe('/metrics', () => {
   });
 });
 
+describe('ping timeouts', () => {
+  it('count as reason ping_timeout when a peer never answers pings', async () => {
+    const app = await startTestServer({ 'ws.pingIntervalMs': 100, 'ws.loginTimeoutMs': 60_000 });
+    const sock = connect(app.port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    try {
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      // A raw WebSocket upgrade, then silence: the socket reads but never answers a ping.
+      sock.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
+      await until(async () => sample((await get(`${app.url}/metrics`)).body, 'banter_disconnects_total', { transport: 'ws', reason: 'ping_timeout' }) === 1, 'ping timeout counted');
+    } finally {
+      sock.destroy();
+      await app.close();
+    }
+  });
+});
+
 describe('/metrics with metrics.token', () => {
   let app: App;
   before(async () => { app = await startTestServer({ 'metrics.token': TOKEN }); });
@@ -106,5 +125,17 @@ describe('docs/operations.md', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('disconnect reason buckets', () => {
+  it('map transport wording onto a closed label set', async () => {
+    const { disconnectBucket } = await import('../../src/server/metrics.ts');
+    const cases: [string, string][] = [
+      ['quit', 'quit'], ['Quit: kicked myself', 'quit'], ['SendQ exceeded', 'sendq'], ['Excess Flood', 'flood'],
+      ['Ping timeout', 'ping_timeout'], ['Login timeout', 'login_timeout'], ['Kicked by admin', 'kicked'],
+      ['server shutting down', 'shutdown'], ['connection lost', 'lost'], ['message too big', 'too_big'], ['closed (4999)', 'other'],
+    ];
+    for (const [reason, bucket] of cases) assert.equal(disconnectBucket(reason), bucket, reason);
   });
 });
