@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse, stringify, TomlError } from 'smol-toml';
-import { CONFIG_KEYS, ConfigError, loadConfig, type Config, type ConfigKey } from './config.ts';
+import { CONFIG_KEYS, ConfigError, envName, loadConfig, type Config, type ConfigKey } from './config.ts';
 
 /** Largest config file read, in bytes: a config file is a few hundred bytes. */
 export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
@@ -61,6 +61,18 @@ export function loadEffectiveConfig(src: EffectiveSources): Config {
   const path = src.configFile ?? (src.env.BANTER_CONFIG || undefined);
   const file = path === undefined ? undefined : readConfigFile(path);
   return loadConfig({ flags: src.flags, env: src.env, file });
+}
+
+/** BANTER_* variables that are not settings (used by the CLI itself). */
+const OTHER_ENV = new Set(['BANTER_CONFIG', 'BANTER_ADMIN_URL']);
+
+/**
+ * BANTER_* environment variables that match no key — most likely typos, which would
+ * otherwise silently leave the default in place. `serve` logs them as warnings.
+ */
+export function unknownEnv(env: Record<string, string | undefined>): string[] {
+  const known = new Set(Object.keys(CONFIG_KEYS).map(envName));
+  return Object.keys(env).filter((k) => k.startsWith('BANTER_') && !known.has(k) && !OTHER_ENV.has(k)).sort();
 }
 
 export const MASK = '********';

@@ -6,7 +6,7 @@
  */
 import { startApp } from './app.ts';
 import { ConfigError, type ConfigKey } from './config.ts';
-import { loadEffectiveConfig } from './config-file.ts';
+import { loadEffectiveConfig, unknownEnv } from './config-file.ts';
 import { createLogger } from './logger.ts';
 
 /** Exit codes of `banter serve` (documented in README). */
@@ -24,6 +24,7 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
     throw err;
   }
   const log = createLogger(config);
+  for (const name of unknownEnv(process.env)) log.warn({ name }, 'unknown BANTER_ environment variable ignored (typo?)');
   let app;
   try {
     app = await startApp(config, { log });

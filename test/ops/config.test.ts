@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../src/server/config.ts';
-import { loadEffectiveConfig, readConfigFile } from '../../src/server/config-file.ts';
+import { loadEffectiveConfig, readConfigFile, unknownEnv } from '../../src/server/config-file.ts';
 import { tlsFromConfig } from '../../src/server/tls.ts';
 import { runCli } from './helpers.ts';
 
@@ -85,6 +85,10 @@ describe('environment values', () => {
     const msg = problems(() => loadEffectiveConfig({ env: { BANTER_ADMIN_TOKEN: 'short-secret' } }));
     assert.match(msg, /admin\.token \(from BANTER_ADMIN_TOKEN\): must be empty \(disabled\) or at least 16 characters — got \(secret, not shown\)/);
     assert.ok(!msg.includes('short-secret'));
+  });
+
+  it('unknown BANTER_ variables are reported (serve logs them as warnings)', () => {
+    assert.deepEqual(unknownEnv({ BANTER_PORT: '1', BANTER_WS_MAXPAYLOAD: '9', BANTER_CONFIG: 'x', BANTER_ADMIN_URL: 'y', HOME: '/' }), ['BANTER_WS_MAXPAYLOAD']);
   });
 
   it('tls.cert and tls.key must come together', () => {
