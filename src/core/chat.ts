@@ -9,6 +9,7 @@ import {
   foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
 import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
@@ -16,6 +17,7 @@ import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
 import { FloodGuard, type FloodConfig } from './rate-limit.ts';
+import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
@@ -39,6 +41,8 @@ export interface CoreDeps {
   clock: Clock;
   log: Logger;
   config: CoreConfig;
+  /** Where the core reports counters and latencies (default: no-op). */
+  metrics?: CoreMetrics;
 }
 
 /** A connection as the core tracks it. */
@@ -63,6 +67,7 @@ export interface ConnInfo {
 export class ChatCore {
   readonly dir = new Directory();
   readonly deps: CoreDeps;
+  readonly metrics: CoreMetrics;
   private readonly conns = new Map<string, Conn>();
   /** Local connections by folded user name. */
   private readonly local = new Map<string, Conn>();
@@ -73,6 +78,7 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
+    this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -104,6 +110,7 @@ export class ChatCore {
       this.deps.presence.release(folded, this.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
     }
     this.deps.log.info({ conn: session.id, name, transport: session.transport, remote: session.remote, reason }, 'disconnected');
+    this.metrics.disconnect(session.transport, reason);
     this.logSummary();
   }
 
@@ -114,13 +121,18 @@ export class ChatCore {
     const command = COMMANDS[req.type];
     await this.throttle(conn, req.type);
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
+    const started = performance.now();
+    let failed: ErrorCode | undefined;
     try {
       return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
     } catch (err) {
+      failed = err instanceof ChatError ? err.code : 'INTERNAL';
       if (err instanceof ChatError) throw err;
       // Only known errors reach a client; the detail stays in the log.
       this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
       throw new ChatError('INTERNAL');
+    } finally {
+      this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
     }
   }
 
@@ -135,6 +147,7 @@ export class ChatCore {
     const now = this.deps.clock.now();
     if (conn.flood.requests.reserve(now, 0) >= 0) return true;
     this.stats.rateLimited++;
+    this.metrics.rateLimited(conn.session.transport);
     if (conn.flood.refused(now)) this.dropFlooder(conn);
     return true;
   }
@@ -162,6 +175,7 @@ export class ChatCore {
     }
     if (wait < 0) {
       this.stats.rateLimited++;
+      this.metrics.rateLimited(conn.session.transport);
       if (conn.flood.refused(now)) this.dropFlooder(conn);
       throw new ChatError('RATE_LIMITED', type === 'calc' ? 'slow down: too many calculations' : 'slow down: too many requests');
     }
@@ -171,6 +185,18 @@ export class ChatCore {
       // The connection may have gone while the request waited its turn.
       if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');
     }
+  }
+
+  /**
+   * Ends one local connection on an operator's request (admin API). The transport says why
+   * in its own terms (WebSocket close 4005, IRC KILL); false when no such connection exists.
+   */
+  disconnect(connId: string, reason: string): boolean {
+    const conn = this.conns.get(connId);
+    if (!conn) return false;
+    this.deps.log.info({ conn: connId, reason }, 'disconnected by operator');
+    conn.session.close(reason, 'kicked');
+    return true;
   }
 
   // ------------------------------------------------------------------ views
@@ -290,6 +316,7 @@ export class ChatCore {
           this.toUser(fact.msg.to, ev);
           if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
         }
+        this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - fact.msg.ts) / 1000);
         return;
       }
       case 'typing': {
@@ -311,18 +338,24 @@ export class ChatCore {
   // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
-    for (const [folded, conn] of this.local) if (folded !== except) conn.session.deliver(ev);
+    let n = 0;
+    for (const [folded, conn] of this.local) if (folded !== except) { conn.session.deliver(ev); n++; }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
+    let n = 0;
     for (const m of room.members) {
       if (m === except) continue;
-      this.local.get(m)?.session.deliver(ev);
+      const conn = this.local.get(m);
+      if (conn) { conn.session.deliver(ev); n++; }
     }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toUser(name: string, ev: ChatEvent): void {
-    this.local.get(foldName(name))?.session.deliver(ev);
+    const conn = this.local.get(foldName(name));
+    if (conn) { conn.session.deliver(ev); this.metrics.delivered(ev.type, 1); }
   }
 
   // ------------------------------------------------------------------ helpers for commands

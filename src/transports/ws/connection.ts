@@ -178,7 +178,7 @@ export class WsConnection implements Session {
 
 function closeReason(code: number): string {
   switch (code) {
-    case 1000: case 1001: return 'quit';
+    case 1000: case 1001: case 1005: return 'quit';
     case 1009: return 'message too big';
     case 1007: return 'invalid UTF-8';
     case 1006: return 'connection lost';
