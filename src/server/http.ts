@@ -8,6 +8,8 @@ import type { StaticFiles } from './static.ts';
 
 export interface HttpRoutes {
   health(): object;
+  /** More routes (readiness, metrics, admin API: src/server/ops-http.ts); each returns true when it took the request. */
+  handlers?: ((req: IncomingMessage, res: ServerResponse, url: URL) => boolean)[];
   /** The built web client, served at `/` (src/server/static.ts). */
   web?: StaticFiles;
 }
@@ -19,6 +21,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, routes: Ht
     json(res, 200, routes.health());
     return;
   }
+  for (const h of routes.handlers ?? []) if (h(req, res, url)) return;
   if (routes.web) {
     routes.web.handle(req, res, url.pathname).then((handled) => {
       if (!handled) json(res, 404, { error: 'not found' });
