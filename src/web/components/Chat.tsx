@@ -19,10 +19,15 @@ export function Chat({ store }: { store: ChatStore }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
       if (e.key === 'Escape') setDrawer('none');
+      // Alt+Up / Alt+Down: previous / next conversation.
+      if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+        e.preventDefault();
+        store.step(e.key === 'ArrowUp' ? -1 : 1);
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [store]);
 
   return (
     <div class={`chat drawer-${drawer}`}>
@@ -59,7 +64,7 @@ export function Chat({ store }: { store: ChatStore }) {
           </header>
           <MessageList conv={conv} me={store.me} length={conv.items.length} />
           <Typing conv={conv} />
-          <Composer store={store} conv={conv} />
+          <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
         </main>
         <MembersPanel store={store} conv={conv} />
         {drawer !== 'none' && <div class="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}

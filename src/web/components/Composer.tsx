@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { LIMITS } from '../../protocol/index.ts';
+import { runSlash } from '../state/slash.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
 import { DmDialog } from './DmDialog.tsx';
@@ -11,7 +12,7 @@ const TYPING_EVERY_MS = 3000;
 const MAX_FIELD_PX = 200;
 
 /** The message field with Send, Calculate and Direct message. Enter sends; Shift+Enter is a new line. */
-export function Composer({ store, conv }: { store: ChatStore; conv: Conv }) {
+export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Conv; onUsers: () => void }) {
   const drafts = useRef(new Map<string, string>());
   const [text, setText] = useState('');
   const [dm, setDm] = useState(false);
@@ -50,7 +51,7 @@ export function Composer({ store, conv }: { store: ChatStore; conv: Conv }) {
 
   const send = (): void => {
     if (!text.trim()) return;
-    store.sendTo(conv, text);
+    if (runSlash(store, conv, text, { openUsers: onUsers }) === 'send') store.sendTo(conv, text.startsWith('//') ? text.slice(1) : text);
     clear();
   };
 
@@ -83,7 +84,7 @@ export function Composer({ store, conv }: { store: ChatStore; conv: Conv }) {
           <div id="composer-hint" class="hint">
             {over
               ? <span class="form-error">{text.length - LIMITS.textMaxLength} characters over the limit</span>
-              : <span><kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line</span>}
+              : <span><kbd>Enter</kbd> send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line · <kbd>/help</kbd> commands</span>}
           </div>
           <div class="composer-actions">
             <button type="button" class="secondary" onClick={calc} title="Evaluate the text as a math expression; only you see the result">

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { foldName, LOBBY } from '../../protocol/index.ts';
+import { foldName } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
 import { Avatar } from './Avatar.tsx';
@@ -35,6 +35,7 @@ function ConvButton({ store, conv, onPick }: { store: ChatStore; conv: Conv; onP
 function JoinRoom({ store, onPick }: { store: ChatStore; onPick: () => void }) {
   const [room, setRoom] = useState('');
   const [error, setError] = useState('');
+  const [known, setKnown] = useState<string[]>([]);
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
     if (!room.trim()) return;
@@ -50,8 +51,10 @@ function JoinRoom({ store, onPick }: { store: ChatStore; onPick: () => void }) {
   return (
     <form class="join-room" onSubmit={submit}>
       <label for="join-room" class="sr-only">Room name</label>
-      <input id="join-room" value={room} placeholder="#new-room" autoComplete="off" spellcheck={false}
-        aria-describedby={error ? 'join-room-error' : undefined} onInput={(e) => { setRoom(e.currentTarget.value); setError(''); }} />
+      <input id="join-room" value={room} placeholder="#new-room" autoComplete="off" spellcheck={false} list="known-rooms"
+        aria-describedby={error ? 'join-room-error' : undefined} onInput={(e) => { setRoom(e.currentTarget.value); setError(''); }}
+        onFocus={() => { void store.otherRooms().then(setKnown); }} />
+      <datalist id="known-rooms">{known.map((r) => <option key={r} value={r} />)}</datalist>
       <button type="submit" class="small-btn">Join room</button>
       {error && <p id="join-room-error" class="form-error" role="alert">{error}</p>}
     </form>
@@ -60,9 +63,7 @@ function JoinRoom({ store, onPick }: { store: ChatStore; onPick: () => void }) {
 
 /** Rooms and direct conversations with unread counts; who I am, away status and notifications. */
 export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => void }) {
-  const convs = [...store.convs.values()].filter((c) => c.joined);
-  const rooms = convs.filter((c) => c.kind === 'room').sort((a, b) => (a.key === LOBBY ? -1 : b.key === LOBBY ? 1 : a.key.localeCompare(b.key)));
-  const dms = convs.filter((c) => c.kind === 'dm').sort((a, b) => b.lastTs - a.lastTs || a.key.localeCompare(b.key));
+  const { rooms, dms } = store.sidebar();
   const me = store.myPresence;
   const away = me?.presence === 'away';
   const online = store.status === 'online';

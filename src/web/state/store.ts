@@ -248,6 +248,41 @@ export class ChatStore {
     else conv.items.splice(i, 1);
   }
 
+  /** Shows a local line (help, hints) in a conversation. */
+  info(conv: Conv, text: string): void {
+    this.pushEvent(conv, text);
+  }
+
+  /** Rooms (#lobby first, then by name) and direct conversations (most recent first), as the sidebar lists them. */
+  sidebar(): { rooms: Conv[]; dms: Conv[] } {
+    const convs = [...this.convs.values()].filter((c) => c.joined);
+    return {
+      rooms: convs.filter((c) => c.kind === 'room').sort((a, b) => (a.key === LOBBY ? -1 : b.key === LOBBY ? 1 : a.key.localeCompare(b.key))),
+      dms: convs.filter((c) => c.kind === 'dm').sort((a, b) => b.lastTs - a.lastTs || a.key.localeCompare(b.key)),
+    };
+  }
+
+  /** Moves to the previous (-1) or next (+1) conversation in sidebar order. */
+  step(dir: -1 | 1): void {
+    const { rooms, dms } = this.sidebar();
+    const all = [...rooms, ...dms];
+    const i = all.findIndex((c) => c.key === this.current);
+    const next = all[(i + dir + all.length) % all.length];
+    if (next) this.select(next.key);
+  }
+
+  /** Names of existing rooms this user is not in (for the join field's suggestions). */
+  async otherRooms(): Promise<string[]> {
+    const c = this.client;
+    if (!c || c.status !== 'online') return [];
+    try {
+      const r = await c.request('rooms', {});
+      return r.rooms.map((x) => x.name).filter((n) => !this.convs.get(roomKey(n))?.joined);
+    } catch {
+      return [];
+    }
+  }
+
   private pushEvent(conv: Conv, text: string): void {
     this.push(conv, { kind: 'event', key: localKey(), ts: Date.now(), text });
     this.changed();
@@ -483,6 +518,11 @@ export class ChatStore {
     } catch (err) {
       this.pushError(conv, (err as Error).message);
     }
+  }
+
+  /** Shows an error line (a refused command) in a conversation. */
+  error(conv: Conv, text: string): void {
+    this.pushError(conv, text);
   }
 
   async setAway(message: string | undefined): Promise<void> {
