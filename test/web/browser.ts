@@ -93,5 +93,5 @@ export function messagesWithText(page: Page, text: string): Locator {
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
+  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, animations: 'disabled' });
 }

@@ -1,31 +1,19 @@
 /**
  * The web client's state: conversations, users and connection status, kept up to date from
  * the shared protocol client's events. Components subscribe and re-render on change; Preact
- * batches the renders, so a burst of events costs one render.
+ * batches the renders, so a burst of events costs one render. Event handling is in
+ * incoming.ts, item lists in conv.ts.
  */
 import { BanterClient, RequestError, wsUrlFor, type ClientStatus } from '../../client/client.ts';
 import {
-  foldName, LOBBY, type ChatMessage, type EventOf, type MemberInfo, type RoomState, type UserInfo,
+  foldName, LOBBY, type ChatMessage, type MemberInfo, type RoomState, type UserInfo,
 } from '../../protocol/index.ts';
-import { mentions } from '../lib/richtext.ts';
+import { dmKey, eventItem, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
+import { wireEvents } from './incoming.ts';
 import type { Conv, Item } from './types.ts';
 
-/** Items kept per conversation; older ones are dropped (bounds memory in long sessions). */
-export const MAX_ITEMS_PER_CONV = 20_000;
-/** How long a typing indicator stays without a new typing event. */
-const TYPING_TTL_MS = 6000;
 /** Longest a change waits before it is rendered (about one frame). */
 const RENDER_BATCH_MS = 16;
-
-let localSeq = 0;
-const localKey = (): string => `local-${++localSeq}`;
-
-export function roomKey(name: string): string {
-  return foldName(name);
-}
-export function dmKey(name: string): string {
-  return `@${foldName(name)}`;
-}
 
 export class ChatStore {
   client: BanterClient | undefined;
@@ -42,7 +30,6 @@ export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private typingTimer: ReturnType<typeof setInterval> | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private everOnline = false;
   private readonly wsUrl: string;
   private readonly hidden: () => boolean;
 
@@ -90,8 +77,7 @@ export class ChatStore {
     this.client = client;
     this.me = reply.name;
     this.status = 'online';
-    this.everOnline = true;
-    this.wire(client);
+    wireEvents(this, client);
     for (const r of reply.rooms) this.applyRoomState(r);
     this.current = LOBBY;
     this.changed();
@@ -110,45 +96,9 @@ export class ChatStore {
     return this.users.get(this.meFolded);
   }
 
-  private wire(c: BanterClient): void {
-    c.onStatus((s, detail) => {
-      const was = this.status;
-      this.status = s;
-      this.statusDetail = detail ?? '';
-      if (s === 'online' && was !== 'online' && this.everOnline) void this.afterReconnect();
-      if (s === 'offline' && was === 'online') this.pushEvent(this.lobby(), 'Connection lost. Reconnecting…');
-      this.changed();
-    });
-    c.on('message', (ev) => this.onMessage(ev.msg));
-    c.on('user_joined', (ev) => this.onUserJoined(ev));
-    c.on('user_left', (ev) => this.onUserLeft(ev));
-    c.on('user_presence', (ev) => this.onPresence(ev));
-    c.on('room_joined', (ev) => this.onRoomJoined(ev));
-    c.on('room_left', (ev) => this.onRoomLeft(ev));
-    c.on('room_topic', (ev) => {
-      const conv = this.convs.get(roomKey(ev.room));
-      if (!conv) return;
-      conv.topic = ev.topic;
-      this.pushEvent(conv, ev.topic ? `${ev.by} set the topic: ${ev.topic}` : `${ev.by} cleared the topic`);
-    });
-    c.on('typing', (ev) => this.onTyping(ev));
-    c.on('notice', (ev) => {
-      this.banner = ev.text;
-      const item: Item = { kind: 'notice', key: localKey(), ts: Date.now(), text: ev.text };
-      this.push(this.lobby(), item);
-      const cur = this.currentConv;
-      if (cur && cur !== this.lobby()) this.push(cur, { ...item, key: localKey() });
-      this.changed();
-    });
-    c.on('bye', (ev) => {
-      this.statusDetail = ev.reason;
-      this.changed();
-    });
-  }
-
   /** After a reconnect the client has logged in and rejoined rooms; refresh what may have changed. */
-  private async afterReconnect(): Promise<void> {
-    this.pushEvent(this.lobby(), 'Reconnected.');
+  async afterReconnect(): Promise<void> {
+    this.info(this.lobby(), 'Reconnected.');
     const c = this.client;
     if (!c) return;
     for (const conv of this.convs.values()) {
@@ -190,7 +140,7 @@ export class ChatStore {
   ensureConv(key: string, kind: 'room' | 'dm', name: string): Conv {
     let conv = this.convs.get(key);
     if (!conv) {
-      conv = { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), joined: true, typing: new Map(), lastTs: 0 };
+      conv = newConv(key, kind, name);
       this.convs.set(key, conv);
     }
     return conv;
@@ -233,24 +183,21 @@ export class ChatStore {
     return conv;
   }
 
-  private push(conv: Conv, item: Item): void {
-    conv.items.push(item);
-    if (conv.items.length > MAX_ITEMS_PER_CONV) {
-      const dropped = conv.items.splice(0, conv.items.length - MAX_ITEMS_PER_CONV);
-      for (const d of dropped) if (d.kind === 'msg') conv.ids.delete(d.msg.id);
-    }
-  }
-
-  private replace(conv: Conv, old: Item, next: Item | undefined): void {
-    const i = conv.items.indexOf(old);
-    if (i < 0) return;
-    if (next) conv.items[i] = next;
-    else conv.items.splice(i, 1);
-  }
-
   /** Shows a local line (help, hints) in a conversation. */
   info(conv: Conv, text: string): void {
-    this.pushEvent(conv, text);
+    pushItem(conv, eventItem(text));
+    this.changed();
+  }
+
+  isHidden(): boolean {
+    return this.hidden();
+  }
+
+  /** Shows "NAME is typing…" in `conv` until `until` (ms). */
+  noteTyping(conv: Conv, name: string, until: number): void {
+    conv.typing.set(name, until);
+    this.typingTimer ??= setInterval(() => this.expireTyping(), 1000);
+    this.changed();
   }
 
   /** Rooms (#lobby first, then by name) and direct conversations (most recent first), as the sidebar lists them. */
@@ -283,113 +230,8 @@ export class ChatStore {
     }
   }
 
-  private pushEvent(conv: Conv, text: string): void {
-    this.push(conv, { kind: 'event', key: localKey(), ts: Date.now(), text });
-    this.changed();
-  }
-
   private pushError(conv: Conv, text: string): void {
-    this.push(conv, { kind: 'error', key: localKey(), ts: Date.now(), text });
-    this.changed();
-  }
-
-  // ---------------------------------------------------------------- incoming events
-
-  private convOf(msg: ChatMessage): Conv {
-    if (msg.to.startsWith('#')) return this.ensureConv(roomKey(msg.to), 'room', msg.to);
-    const other = this.isMe(msg.from) ? msg.to : msg.from;
-    const conv = this.ensureConv(dmKey(other), 'dm', other);
-    conv.joined = true;
-    return conv;
-  }
-
-  private onMessage(msg: ChatMessage): void {
-    const conv = this.convOf(msg);
-    if (conv.ids.has(msg.id)) return;
-    conv.ids.add(msg.id);
-    conv.lastTs = msg.ts;
-    const mine = this.isMe(msg.from);
-    if (mine) {
-      // Our own message echoed back: it replaces the pending copy, so it is never shown twice.
-      const pending = conv.items.find((it) => it.kind === 'msg' && it.pending && it.msg.text === msg.text);
-      if (pending) this.replace(conv, pending, { kind: 'msg', key: msg.id, msg });
-      else this.push(conv, { kind: 'msg', key: msg.id, msg });
-    } else {
-      this.push(conv, { kind: 'msg', key: msg.id, msg });
-      conv.typing.delete(msg.from);
-      const visible = conv.key === this.current && !this.hidden();
-      const mentioned = conv.kind === 'dm' || mentions(msg.text, this.me);
-      if (!visible) {
-        conv.unread++;
-        if (mentioned) conv.mentions++;
-      }
-      if (this.hidden() && mentioned) this.notify(conv, msg);
-    }
-    this.changed();
-  }
-
-  private onUserJoined(ev: EventOf<'user_joined'>): void {
-    const u = ev.user;
-    this.users.set(foldName(u.name), u);
-    const lobby = this.lobby();
-    lobby.members.set(foldName(u.name), { name: u.name, presence: u.presence });
-    this.pushEvent(lobby, `${u.name} joined`);
-    const dm = this.convs.get(dmKey(u.name));
-    if (dm?.joined) this.pushEvent(dm, `${u.name} is online`);
-  }
-
-  private onUserLeft(ev: EventOf<'user_left'>): void {
-    const folded = foldName(ev.name);
-    this.users.delete(folded);
-    const why = ev.reason && ev.reason !== 'quit' ? ` (${ev.reason})` : '';
-    for (const conv of this.convs.values()) {
-      conv.typing.delete(ev.name);
-      if (conv.kind === 'room' && (conv.members.delete(folded) || conv.key === LOBBY)) {
-        this.push(conv, { kind: 'event', key: localKey(), ts: Date.now(), text: `${ev.name} left${why}` });
-      }
-    }
-    const dm = this.convs.get(dmKey(ev.name));
-    if (dm) this.push(dm, { kind: 'event', key: localKey(), ts: Date.now(), text: `${ev.name} went offline` });
-    this.changed();
-  }
-
-  private onPresence(ev: EventOf<'user_presence'>): void {
-    const folded = foldName(ev.name);
-    const u = this.users.get(folded);
-    if (u) this.users.set(folded, ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
-    for (const conv of this.convs.values()) {
-      const m = conv.members.get(folded);
-      if (m) conv.members.set(folded, { ...m, presence: ev.presence });
-    }
-    this.changed();
-  }
-
-  private onRoomJoined(ev: EventOf<'room_joined'>): void {
-    const conv = this.convs.get(roomKey(ev.room));
-    if (!conv) return;
-    conv.members.set(foldName(ev.name), { name: ev.name, presence: this.users.get(foldName(ev.name))?.presence ?? 'online' });
-    if (!this.isMe(ev.name)) this.pushEvent(conv, `${ev.name} joined ${conv.name}`);
-    else this.changed();
-  }
-
-  private onRoomLeft(ev: EventOf<'room_left'>): void {
-    const conv = this.convs.get(roomKey(ev.room));
-    if (!conv) return;
-    conv.members.delete(foldName(ev.name));
-    if (this.isMe(ev.name)) {
-      conv.joined = false;
-      this.changed();
-      return;
-    }
-    this.pushEvent(conv, `${ev.name} left ${conv.name}`);
-  }
-
-  private onTyping(ev: EventOf<'typing'>): void {
-    if (this.isMe(ev.from)) return;
-    const conv = ev.to.startsWith('#') ? this.convs.get(roomKey(ev.to)) : this.ensureConv(dmKey(ev.from), 'dm', ev.from);
-    if (!conv) return;
-    conv.typing.set(ev.from, Date.now() + TYPING_TTL_MS);
-    this.typingTimer ??= setInterval(() => this.expireTyping(), 1000);
+    pushItem(conv, { kind: 'error', key: localKey(), ts: Date.now(), text });
     this.changed();
   }
 
@@ -414,7 +256,8 @@ export class ChatStore {
     if (changed) this.changed();
   }
 
-  private notify(conv: Conv, msg: ChatMessage): void {
+  /** A desktop notification (when enabled and permitted). */
+  notify(conv: Conv, msg: ChatMessage): void {
     if (!this.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const title = conv.kind === 'dm' ? `${msg.from} (direct message)` : `${msg.from} in ${conv.name}`;
     const n = new Notification(title, { body: msg.text.slice(0, 200), tag: conv.key });
@@ -442,19 +285,19 @@ export class ChatStore {
     if (!c) return;
     const key = localKey();
     const item: Item = { kind: 'msg', key, pending: true, msg: { id: key, seq: -1, to: conv.name, from: this.me, text, ts: Date.now() } };
-    this.push(conv, item);
+    pushItem(conv, item);
     conv.lastTs = Date.now();
     this.changed();
     c.send(conv.name, text).then(({ msg }) => {
       if (conv.ids.has(msg.id)) {
-        this.replace(conv, item, undefined);
+        replaceItem(conv, item, undefined);
       } else {
         conv.ids.add(msg.id);
-        this.replace(conv, item, { kind: 'msg', key: msg.id, msg });
+        replaceItem(conv, item, { kind: 'msg', key: msg.id, msg });
       }
       this.changed();
     }, (err: unknown) => {
-      this.replace(conv, item, { ...item, pending: false, failed: err instanceof Error ? err.message : String(err) });
+      replaceItem(conv, item, { ...item, pending: false, failed: err instanceof Error ? err.message : String(err) });
       this.changed();
     });
   }
@@ -470,13 +313,13 @@ export class ChatStore {
     const c = this.client;
     if (!conv || !c) return;
     const item: Item = { kind: 'calc', key: localKey(), ts: Date.now(), expr };
-    this.push(conv, item);
+    pushItem(conv, item);
     this.changed();
     c.request('calc', { expr }).then((r) => {
-      this.replace(conv, item, { ...item, expr: r.expr, result: r.result });
+      replaceItem(conv, item, { ...item, expr: r.expr, result: r.result });
       this.changed();
     }, (err: unknown) => {
-      this.replace(conv, item, { ...item, error: err instanceof RequestError && err.code === 'OFFLINE' ? 'Not connected; try again when the connection is back.' : (err as Error).message });
+      replaceItem(conv, item, { ...item, error: err instanceof RequestError && err.code === 'OFFLINE' ? 'Not connected; try again when the connection is back.' : (err as Error).message });
       this.changed();
     });
   }
