@@ -56,6 +56,8 @@ describe('web client: rooms, unread, mentions, typing, away', { skip: browserSki
     await alice.page.keyboard.press('Alt+ArrowDown');
     await alice.page.getByRole('heading', { level: 1, name: '#dev' }).waitFor();
     await devEntry.getByLabel(/unread/).waitFor({ state: 'detached' });
+    // A "New" divider marks where the unread messages begin.
+    await log(alice.page).getByRole('separator', { name: 'New messages' }).waitFor();
     const mention = log(alice.page).locator('.msg.mentioned');
     await mention.locator('mark.mention', { hasText: '@alice' }).waitFor();
     // Grouped under one header; own messages marked on bob's side.
@@ -90,6 +92,16 @@ describe('web client: rooms, unread, mentions, typing, away', { skip: browserSki
     await alice.page.getByRole('heading', { level: 1, name: '#lobby' }).waitFor();
     await log(bob.page).getByText('alice left #dev', { exact: true }).waitFor();
     assert.equal(await nav(alice.page).getByRole('button', { name: /dev/ }).count(), 0);
+
+    // A reload keeps the tab signed in under the same name; Sign out returns to the entry screen.
+    await alice.page.reload();
+    await messageField(alice.page).waitFor();
+    await alice.page.locator('.me-name').filter({ hasText: 'alice' }).waitFor();
+    await button(alice.page, 'Sign out').click();
+    await alice.page.getByLabel('Name', { exact: true }).waitFor();
+    assert.equal(await alice.page.getByLabel('Name', { exact: true }).inputValue(), 'alice');
+    await nav(bob.page).getByRole('button', { name: /lobby/ }).click();
+    await log(bob.page).getByText('alice left', { exact: true }).nth(1).waitFor();
     assert.deepEqual([...alice.problems, ...bob.problems], []);
   });
 });

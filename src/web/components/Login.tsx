@@ -1,24 +1,47 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { RequestError } from '../../client/client.ts';
 import { checkUserName, describeNameProblem, LIMITS } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
+import { forgetSession, LAST_NAME_KEY, read, SESSION_KEY, write } from '../lib/session.ts';
 import { Logo } from './icons.tsx';
 
-const LAST_NAME_KEY = 'banter.name';
-
-function lastName(): string {
-  try {
-    return localStorage.getItem(LAST_NAME_KEY) ?? '';
-  } catch {
-    return '';
-  }
-}
+const RESUME_RETRIES = 5;
+const RESUME_RETRY_MS = 500;
 
 export function Login({ store }: { store: ChatStore }) {
-  const [name, setName] = useState(lastName);
+  const [name, setName] = useState(() => read(() => localStorage, LAST_NAME_KEY));
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const submit = async (e: Event): Promise<void> => {
+  const join = async (n: string, resumed: boolean, attempt = 0): Promise<void> => {
+    setBusy(true);
+    setError('');
+    try {
+      await store.login(n);
+      write(() => localStorage, LAST_NAME_KEY, n);
+      write(() => sessionStorage, SESSION_KEY, n);
+    } catch (err) {
+      // After a reload the server may not have seen the old page's connection close yet.
+      if (resumed && attempt < RESUME_RETRIES && (err as Error).cause instanceof RequestError && ((err as Error).cause as RequestError).code === 'NAME_TAKEN') {
+        setTimeout(() => void join(n, true, attempt + 1), RESUME_RETRY_MS);
+        return;
+      }
+      if (resumed) forgetSession();
+      setError(`${resumed ? `Could not rejoin as ${n}: ` : ''}${(err as Error).message}`);
+      setBusy(false);
+    }
+  };
+
+  // A reload of a signed-in tab joins again with the same name.
+  useEffect(() => {
+    const resume = read(() => sessionStorage, SESSION_KEY);
+    if (resume && !checkUserName(resume)) {
+      setName(resume);
+      void join(resume, true);
+    }
+  }, []);
+
+  const submit = (e: Event): void => {
     e.preventDefault();
     const n = name.trim();
     const problem = checkUserName(n);
@@ -26,19 +49,7 @@ export function Login({ store }: { store: ChatStore }) {
       setError(`That name won't work: ${describeNameProblem(problem)}.`);
       return;
     }
-    setBusy(true);
-    setError('');
-    try {
-      await store.login(n);
-      try {
-        localStorage.setItem(LAST_NAME_KEY, n);
-      } catch {
-        // Storage may be disabled; remembering the name is only a convenience.
-      }
-    } catch (err) {
-      setError((err as Error).message);
-      setBusy(false);
-    }
+    void join(n, false);
   };
 
   return (

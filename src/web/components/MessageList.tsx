@@ -83,7 +83,7 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
     const from = sender(it);
     const grouped = !newDay && from !== undefined && from === sender(prev) && prev !== undefined && ts - tsOf(prev) < GROUP_MS;
     rows.push(
-      <MessageRow key={it.key} item={it} me={me} grouped={grouped} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined} />,
+      <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined} fresh={it.key === conv.newFrom} />,
     );
   }
 

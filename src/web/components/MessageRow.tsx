@@ -13,6 +13,8 @@ interface RowProps {
   grouped: boolean;
   mine: boolean;
   day: string | undefined;
+  /** The first message that was unread when the conversation was opened. */
+  fresh?: boolean;
 }
 
 function Time({ ts }: { ts: number }) {
@@ -69,6 +71,7 @@ export const MessageRow = memo(function MessageRow(props: RowProps) {
   return (
     <li class="row">
       {props.day && <div class="day-divider" role="separator"><span>{props.day}</span></div>}
+      {props.fresh && <div class="new-divider" role="separator" aria-label="New messages"><span>New</span></div>}
       <Body {...props} />
     </li>
   );

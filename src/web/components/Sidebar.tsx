@@ -3,7 +3,8 @@ import { foldName } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
 import { Avatar } from './Avatar.tsx';
-import { BellIcon, HashIcon, Logo } from './icons.tsx';
+import { BellIcon, HashIcon, Logo, SignOutIcon } from './icons.tsx';
+import { forgetSession } from '../lib/session.ts';
 
 function Badge({ conv }: { conv: Conv }) {
   if (!conv.unread) return null;
@@ -86,16 +87,22 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
           <span class="me-name">{store.me}</span>
           <span class="me-status">{online ? (away ? `Away${me?.away && me.away !== 'away' ? `: ${me.away}` : ''}` : 'Online') : 'Offline'}</span>
         </div>
-        <button type="button" class="small-btn" aria-pressed={away} onClick={() => void store.setAway(away ? undefined : '')}>
+        <div class="me-icons">
+          {typeof Notification !== 'undefined' && (
+            <button type="button" class={`icon-btn${store.notifications ? ' on' : ''}`} aria-pressed={store.notifications}
+              aria-label="Desktop notifications" title="Desktop notifications for direct messages and mentions while this tab is hidden"
+              onClick={() => void store.setNotifications(!store.notifications)}>
+              <BellIcon />
+            </button>
+          )}
+          <button type="button" class="icon-btn" aria-label="Sign out" title="Sign out"
+            onClick={() => { forgetSession(); store.logout(); location.assign('/'); }}>
+            <SignOutIcon />
+          </button>
+        </div>
+        <button type="button" class="small-btn me-away" aria-pressed={away} onClick={() => void store.setAway(away ? undefined : '')}>
           {away ? 'Set online' : 'Set away'}
         </button>
-        {typeof Notification !== 'undefined' && (
-          <button type="button" class={`icon-btn${store.notifications ? ' on' : ''}`} aria-pressed={store.notifications}
-            aria-label="Desktop notifications" title="Desktop notifications for direct messages and mentions while this tab is hidden"
-            onClick={() => void store.setNotifications(!store.notifications)}>
-            <BellIcon />
-          </button>
-        )}
       </div>
     </nav>
   );

@@ -26,3 +26,4 @@ export const BellIcon = () => <Svg size={18}><path d="M6 8a6 6 0 0 1 12 0c0 7 3 
 export const MembersIcon = () => <Svg size={18}><circle cx="12" cy="8" r="4" /><path d="M4 21a8 8 0 0 1 16 0" /></Svg>;
 export const LockIcon = () => <Svg size={14}><rect x="4" y="11" width="16" height="10" rx="2" /><path d="M8 11V7a4 4 0 0 1 8 0v4" /></Svg>;
 export const DownIcon = () => <Svg size={16}><path d="M12 5v14M5 12l7 7 7-7" /></Svg>;
+export const SignOutIcon = () => <Svg size={18}><path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" /><path d="m16 17 5-5-5-5M21 12H9" /></Svg>;

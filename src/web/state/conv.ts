@@ -18,7 +18,7 @@ export function dmKey(name: string): string {
 }
 
 export function newConv(key: string, kind: 'room' | 'dm', name: string): Conv {
-  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), joined: true, typing: new Map(), lastTs: 0 };
+  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), joined: true, typing: new Map(), lastTs: 0, newFrom: undefined };
 }
 
 export function pushItem(conv: Conv, item: Item): void {
@@ -39,4 +39,15 @@ export function replaceItem(conv: Conv, old: Item, next: Item | undefined): void
 
 export function eventItem(text: string): Item {
   return { kind: 'event', key: localKey(), ts: Date.now(), text };
+}
+
+/** The key of the oldest of the `conv.unread` newest messages from others. */
+export function firstUnreadKey(conv: Conv, isMe: (name: string) => boolean): string | undefined {
+  let n = conv.unread;
+  if (n <= 0) return undefined;
+  for (let i = conv.items.length - 1; i >= 0; i--) {
+    const it = conv.items[i]!;
+    if (it.kind === 'msg' && !isMe(it.msg.from) && --n === 0) return it.key;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { BanterClient, RequestError, wsUrlFor, type ClientStatus } from '../../c
 import {
   foldName, LOBBY, type ChatMessage, type MemberInfo, type RoomState, type UserInfo,
 } from '../../protocol/index.ts';
-import { dmKey, eventItem, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
+import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
 import type { Conv, Item } from './types.ts';
 
@@ -158,6 +158,7 @@ export class ChatStore {
     const conv = this.convs.get(key);
     if (!conv) return;
     this.current = key;
+    conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
     conv.unread = 0;
     conv.mentions = 0;
     this.changed();
@@ -167,6 +168,7 @@ export class ChatStore {
   markCurrentRead(): void {
     const conv = this.currentConv;
     if (conv && (conv.unread || conv.mentions)) {
+      conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
       conv.unread = 0;
       conv.mentions = 0;
       this.changed();

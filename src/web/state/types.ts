@@ -33,4 +33,6 @@ export interface Conv {
   readonly typing: Map<string, number>;
   /** Last activity, for ordering direct conversations. */
   lastTs: number;
+  /** Key of the first item that was unread when the conversation was opened ("New" divider). */
+  newFrom: string | undefined;
 }
