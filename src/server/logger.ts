@@ -13,7 +13,25 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   const opts = { level: config.logLevel, base: undefined, redact: { paths: ['password', 'token', '*.password', '*.token'], censor: '[redacted]' } };
   if (dest) return pino(opts, dest);
   if (!usePretty) return pino(opts);
-  return pino(opts, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }));
+  return pino(opts, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', hideObject: true, messageFormat: consoleLine }));
+}
+
+interface ClientEntry { id: string; name: string | null }
+
+/**
+ * One readable line per log entry on a terminal, like the original server window:
+ * "connected c3 127.0.0.1:53142 ws", "clients (2): c1 alice, c2 bob".
+ */
+export function consoleLine(log: Record<string, unknown>): string {
+  const { level: _level, time: _time, msg, ...rest } = log;
+  if (msg === 'clients' && Array.isArray(rest.clients)) {
+    const list = (rest.clients as ClientEntry[]).map((c) => `${c.id} ${c.name ?? '(no name yet)'}`).join(', ');
+    const more = typeof rest.more === 'number' && rest.more > 0 ? `, … and ${rest.more} more` : '';
+    return `clients (${String(rest.count)}): ${list || 'none'}${more}`;
+  }
+  const fields = Object.entries(rest).filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  return fields ? `${String(msg ?? '')}  ${fields}` : String(msg ?? '');
 }
 
 /** A logger that drops everything (tests). */
