@@ -127,6 +127,21 @@ describe('web client: the original story with three users', { skip: browserSkip(
     await dialog.waitFor({ state: 'hidden' });
   });
 
+  it('gives every control an accessible name', async () => {
+    for (const u of [alice, bob, carol]) {
+      const unnamed = await u.page.evaluate(() => {
+        const out: string[] = [];
+        for (const el of document.querySelectorAll<HTMLElement>('button, input, textarea, select, a[href]')) {
+          const labelled = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')
+            || (el as HTMLInputElement).labels?.length || el.textContent?.trim() || el.getAttribute('title');
+          if (!labelled) out.push(el.outerHTML.slice(0, 120));
+        }
+        return out;
+      });
+      assert.deepEqual(unnamed, [], `${u.name}: controls without a name`);
+    }
+  });
+
   it('works at phone width and in dark mode', async () => {
     const { page } = alice;
     await page.setViewportSize({ width: 390, height: 844 });
