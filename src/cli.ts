@@ -11,6 +11,7 @@ const HELP = `banter ${VERSION} — self-hosted chat server
 
 Usage:
   banter serve [options]     start the server
+  banter chat [options]      terminal client (banter chat --help)
   banter --version           print the version
   banter --help              this text
 
@@ -53,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const { serve } = await import('./server/serve.ts');
     return serve(flags);
+  }
+  if (cmd === 'chat') {
+    const { runChat } = await import('./tui/main.ts');
+    return runChat(rest);
   }
   process.stderr.write(`banter: unknown command "${cmd}"\nRun "banter --help" for usage.\n`);
   return 2;

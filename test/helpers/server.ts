@@ -68,7 +68,7 @@ export class TestClient {
     this.sendRaw({ type, id, ...args });
     const ev = await this.waitFor((e) => (e.type === 'reply' || e.type === 'error') && e.id === id);
     if (ev.type === 'error') throw new ReplyError(ev.code, ev.message);
-    return (ev as { data: ReplyData[T] }).data;
+    return (ev as unknown as { data: ReplyData[T] }).data;
   }
 
   /** The first received event matching `pred` (already received or arriving within timeoutMs). */

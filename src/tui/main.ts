@@ -1,0 +1,164 @@
+/**
+ * `banter chat`: parses the command line, connects with the shared BanterClient, logs in
+ * (asking again for a name in TTY mode when it is taken), then runs the session in TTY mode
+ * (line editor, colours) or pipe mode (line in, line out) until /quit or end of input.
+ */
+import { BanterClient, RequestError, wsUrlFor } from '../client/client.ts';
+import { checkUserName, describeNameProblem, LOBBY, type ReplyData } from '../protocol/index.ts';
+import { CHAT_HELP, parseChatArgs, QUIT_WAIT_MS, type ChatOptions } from './args.ts';
+import { commandWords } from './commands.ts';
+import { complete } from './complete.ts';
+import { EXIT } from './exit-codes.ts';
+import { formatItem } from './format.ts';
+import type { Item } from './items.ts';
+import { PipeTerminal } from './pipe.ts';
+import { ChatSession, type Output } from './session.ts';
+import { colourWanted, makeStyle, type Style } from './style.ts';
+import { TtyTerminal } from './tty.ts';
+
+/** How long connecting at startup may take before the server counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export async function runChat(argv: string[]): Promise<number> {
+  const parsed = parseChatArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(CHAT_HELP);
+      return EXIT.OK;
+    }
+    process.stderr.write(`banter chat: ${parsed.error}\nRun "banter chat --help" for the options.\n`);
+    return EXIT.USAGE;
+  }
+  const opts = parsed.options;
+  const tty = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  if (!tty && opts.name === undefined) {
+    process.stderr.write('banter chat: --name is required when stdin or stdout is not a terminal\n');
+    return EXIT.USAGE;
+  }
+  // A closed stdout (e.g. piped into `head`) ends the client quietly instead of crashing it.
+  process.stdout.on('error', () => process.exit(EXIT.OK));
+
+  const client = new BanterClient({ url: wsUrlFor(opts.server) });
+  const connected = await connectBounded(client, CONNECT_TIMEOUT_MS);
+  if (connected !== true) {
+    process.stderr.write(`banter chat: cannot reach the server at ${opts.server} (${connected}). Is it running? Use --server to pick another.\n`);
+    client.close();
+    return EXIT.UNREACHABLE;
+  }
+  return tty ? runTty(client, opts) : runPipe(client, opts);
+}
+
+async function connectBounded(client: BanterClient, ms: number): Promise<true | string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.connect().then(() => true as const),
+      new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms); }),
+    ]);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Logs in; resolves the reply or the reason the name was refused. */
+async function tryLogin(client: BanterClient, name: string): Promise<ReplyData['login'] | { refused: string }> {
+  const problem = checkUserName(name);
+  if (problem) return { refused: `invalid name "${name}": ${describeNameProblem(problem)}` };
+  try {
+    return await client.login(name);
+  } catch (err) {
+    if (err instanceof RequestError && (err.code === 'NAME_TAKEN' || err.code === 'NAME_INVALID')) return { refused: `${err.message} (${err.code})` };
+    throw err;
+  }
+}
+
+function textOutput(print: (s: string) => void, style: Style, multiline: boolean, session: () => ChatSession | undefined): (item: Item) => void {
+  return (item) => {
+    const line = formatItem(item, { me: session()?.me ?? '', style, multiline, now: Date.now });
+    if (line !== undefined) print(line);
+  };
+}
+
+async function finish(session: ChatSession, client: BanterClient, code: number): Promise<number> {
+  const left = await session.drain(QUIT_WAIT_MS);
+  client.close();
+  if (left > 0) {
+    process.stderr.write(`banter chat: ${left} message${left === 1 ? ' was' : 's were'} not acknowledged by the server within ${QUIT_WAIT_MS / 1000} s\n`);
+    return code === EXIT.OK ? EXIT.LOST : code;
+  }
+  return code;
+}
+
+async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number> {
+  const term = new PipeTerminal(process.stdin, process.stdout);
+  const login = await tryLogin(client, opts.name!);
+  if ('refused' in login) {
+    process.stderr.write(`banter chat: ${login.refused}\n`);
+    client.close();
+    return EXIT.NAME_REJECTED;
+  }
+  const ref: { session?: ChatSession } = {};
+  const show = opts.json
+    ? (item: Item): void => term.print(JSON.stringify(item))
+    : textOutput((line) => term.print(line), makeStyle(false), false, () => ref.session);
+  const s = new ChatSession(client, { show, changed: () => undefined });
+  ref.session = s;
+  await s.start(login.rooms);
+  term.start((line) => s.input(line), () => { void s.idle().then(() => s.quit(EXIT.OK)); });
+  const onSignal = (): void => s.quit(EXIT.OK);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const code = await s.done;
+  term.close();
+  return finish(s, client, code);
+}
+
+async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> {
+  const style = makeStyle(colourWanted(true, process.env));
+  const ref: { session?: ChatSession } = {};
+  const term = new TtyTerminal({
+    input: process.stdin, output: process.stdout,
+    completer: (line) => complete(line, {
+      commands: commandWords,
+      rooms: () => [...ref.session?.knownRooms ?? []],
+      users: () => [...ref.session?.users.values() ?? []].map((u) => u.name),
+    }),
+  });
+
+  let name = opts.name ?? (await term.ask('Your name: '));
+  let login: ReplyData['login'] | undefined;
+  while (login === undefined) {
+    if (name === undefined) {
+      term.close();
+      client.close();
+      return EXIT.OK;
+    }
+    const r = await tryLogin(client, name.trim());
+    if ('refused' in r) {
+      term.print(style.paint('red', r.refused));
+      name = await term.ask('Pick another name: ');
+    } else {
+      login = r;
+    }
+  }
+
+  const prompt = (): string => {
+    const s = ref.session;
+    const conv = s?.current ?? LOBBY;
+    const where = style.paint(conv.startsWith('#') ? 'cyan' : 'magenta', conv);
+    return `${s && !s.online ? style.paint('red', '(offline) ') : ''}${where}> `;
+  };
+  const output: Output = {
+    show: textOutput((line) => term.print(line), style, true, () => ref.session),
+    changed: () => term.setPrompt(prompt()),
+  };
+  const s = new ChatSession(client, output);
+  ref.session = s;
+  await s.start(login.rooms);
+  term.start(prompt(), (line) => s.input(line), () => s.quit(EXIT.OK));
+  const code = await s.done;
+  term.close();
+  return finish(s, client, code);
+}
