@@ -71,7 +71,7 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${conv(item.room)} ${notice(`* ${s(item.name)} joined`)}`;
       break;
     case 'room_left':
-      body = `${conv(item.room)} ${notice(`* ${s(item.name)} left${item.reason ? ` (${s(item.reason)})` : ''}`)}`;
+      body = `${conv(item.room)} ${notice(`* ${s(item.name)} left${item.reason && item.reason !== 'left' ? ` (${s(item.reason)})` : ''}`)}`;
       break;
     case 'room_topic':
       body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;

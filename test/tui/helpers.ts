@@ -1,0 +1,93 @@
+/**
+ * Runs the real terminal client (`node src/cli.ts chat …`) as a child process in pipe mode
+ * and records its output lines, so tests assert what a script reading its stdout would see.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+/** Every line the client printed, with a way to wait for one. */
+export class ChatProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly lines: string[] = [];
+  stderr = '';
+  exit: { code: number | null; signal: string | null } | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    // process.execPath is the Node running the tests (Node 24, from node_modules/.bin).
+    this.child = spawn(process.execPath, [CLI, 'chat', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout }).on('line', (l) => { this.lines.push(l); this.wake(); });
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; });
+    this.child.on('exit', (code, signal) => { this.exit = { code, signal }; this.wake(); });
+  }
+
+  /** Starts a client and waits until it has logged in. */
+  static async start(server: string, name: string, extra: string[] = []): Promise<ChatProcess> {
+    const p = new ChatProcess(['--server', server, '--name', name, ...extra]);
+    await p.waitLine(/ status connected as /);
+    return p;
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  /** The first line (at or after index `from`) matching `re`, waiting up to timeoutMs. */
+  async waitLine(re: RegExp, timeoutMs = 10_000, from = 0): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.lines.slice(from).find((l) => re.test(l));
+      if (found !== undefined) return found;
+      if (this.exit) throw new Error(`client exited (${JSON.stringify(this.exit)}) before printing ${re}; output:\n${this.lines.join('\n')}\nstderr: ${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${re}; output:\n${this.lines.join('\n')}\nstderr: ${this.stderr}`);
+      await this.nap(left);
+    }
+  }
+
+  matching(re: RegExp): string[] {
+    return this.lines.filter((l) => re.test(l));
+  }
+
+  /**
+   * Proves that earlier output has arrived: a request round trip through the server (the
+   * server sends one connection's frames in order).
+   */
+  async sync(): Promise<void> {
+    const n = 100_000 + Math.floor(Math.random() * 900_000);
+    this.send(`/calc ${n}+1`);
+    await this.waitLine(new RegExp(` calc ${n}\\+1 = ${n + 1}$`));
+  }
+
+  /** Waits for the process to exit (closing stdin first when `eof`). */
+  async waitExit(timeoutMs = 10_000, eof = true): Promise<number | null> {
+    if (eof) this.child.stdin.end();
+    const deadline = Date.now() + timeoutMs;
+    while (!this.exit) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`client did not exit; output:\n${this.lines.join('\n')}\nstderr: ${this.stderr}`);
+      await this.nap(left);
+    }
+    return this.exit.code;
+  }
+
+  kill(): void {
+    if (!this.exit) this.child.kill('SIGKILL');
+  }
+
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.waiters.push(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
