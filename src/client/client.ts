@@ -35,6 +35,12 @@ export interface ClientOptions {
   maxDelayMs?: number;
   /** How long a request may wait for its reply, in ms (default 30000). */
   requestTimeoutMs?: number;
+  /**
+   * After a reconnect, how long (ms since the connection dropped) a NAME_TAKEN on re-login
+   * counts as our own stale connection and is retried with backoff (default 90000; the
+   * server notices a dead peer within two ping intervals, 60 s by default).
+   */
+  reloginGraceMs?: number;
 }
 
 interface Pending {
@@ -68,9 +74,13 @@ export class BanterClient {
   /** True between the server's hello and the close of that connection. */
   private connected = false;
   private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** When the last established connection dropped (for reloginGraceMs). */
+  private droppedAt = 0;
+  /** Why we closed the socket ourselves, reported instead of the close code. */
+  private closeNote: string | undefined;
 
   constructor(opts: ClientOptions) {
-    this.opts = { reconnect: true, initialDelayMs: 500, maxDelayMs: 15_000, requestTimeoutMs: 30_000, ...opts };
+    this.opts = { reconnect: true, initialDelayMs: 500, maxDelayMs: 15_000, requestTimeoutMs: 30_000, reloginGraceMs: 90_000, ...opts };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -199,36 +209,50 @@ export class BanterClient {
   }
 
   private async onHello(): Promise<void> {
-    this.attempt = 0;
     this.connected = true;
     if (this.opened) {
       // First connection: the caller logs in.
+      this.attempt = 0;
       this.setStatus('online');
       this.opened.resolve();
       this.opened = undefined;
       return;
     }
     // Reconnect: log in again with the same name, rejoin rooms, then flush the outbox.
-    if (this.name) {
+    const name = this.name;
+    if (name) {
       try {
-        const name = this.name;
         this.name = undefined;
         await this.login(name);
         for (const room of this.rooms) await this.request('join', { room }).catch(() => undefined);
       } catch (err) {
+        this.name ??= name;
+        if (err instanceof RequestError && err.code === 'NAME_TAKEN' && Date.now() - this.droppedAt < this.opts.reloginGraceMs) {
+          // Most likely our own previous connection, which the server has not yet noticed
+          // is dead: keep the name and try again after the usual backoff.
+          this.closeNote = 'the name is still held by our previous connection';
+          this.ws?.close(1000, 'retrying login');
+          return;
+        }
         this.setStatus('offline', `could not log in again: ${(err as Error).message}`);
         this.opts.reconnect = false;
         this.ws?.close(1000, 'login failed');
         return;
       }
     }
+    // Backoff starts over only once we are fully back (a refused re-login keeps backing off).
+    this.attempt = 0;
     this.setStatus('online');
     for (const p of this.pending.values()) if (!p.sent) this.transmit(p);
   }
 
   private onClose(code: number, reason: string): void {
+    const wasUp = this.connected;
     this.ws = undefined;
     this.connected = false;
+    const note = this.closeNote;
+    this.closeNote = undefined;
+    if (wasUp && this.status === 'online') this.droppedAt = Date.now();
     if (this.status === 'closed') return;
     if (this.opened) {
       this.opened.reject(new RequestError('UNREACHABLE', `could not connect to ${this.opts.url}`));
@@ -238,7 +262,7 @@ export class BanterClient {
     }
     this.failPending(new RequestError('DISCONNECTED', 'the connection was lost'), false);
     for (const p of this.pending.values()) p.sent = false;
-    const why = reason || `code ${code}`;
+    const why = note ?? (reason || (wasUp ? `connection lost (code ${code})` : 'server unreachable'));
     if (!this.opts.reconnect || code === 4005) {
       this.setStatus('closed', why);
       return;

@@ -62,9 +62,11 @@ export const COMMANDS: readonly TuiCommand[] = [
   {
     name: 'users', aliases: ['who'], usage: '', help: 'list connected users with their presence',
     async run(s) {
-      const users = await s.refreshUsers();
-      if (users) s.show({ type: 'users', users });
-      else s.show({ type: 'error', code: s.online ? 'INTERNAL' : 'OFFLINE', message: 'could not get the user list' });
+      const r = await s.request('users', {});
+      if (r) {
+        s.setUsers(r.users);
+        s.show({ type: 'users', users: r.users });
+      }
     },
   },
   {

@@ -82,8 +82,8 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${st.paint('yellow', 'notice')} ${s(item.text)}`;
       break;
     case 'bye':
-      body = `${st.paint('yellow', 'notice')} server: ${s(item.reason)}`;
-      break;
+      // The status line that follows ("disconnected: REASON") says the same.
+      return undefined;
     case 'calc':
       body = `${st.paint('green', 'calc')} ${s(item.expr)} = ${st.paint('bold', s(item.result))}`;
       break;

@@ -148,7 +148,8 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
     const s = ref.session;
     const conv = s?.current ?? LOBBY;
     const where = style.paint(conv.startsWith('#') ? 'cyan' : 'magenta', conv);
-    return `${s && !s.online ? style.paint('red', '(offline) ') : ''}${where}> `;
+    const state = s && !s.online ? style.paint('red', '(offline) ') : s?.away ? style.paint('yellow', '(away) ') : '';
+    return `${state}${where}> `;
   };
   const output: Output = {
     show: textOutput((line) => term.print(line), style, true, () => ref.session),

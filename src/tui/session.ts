@@ -146,12 +146,21 @@ export class ChatSession {
     }
   }
 
-  async refreshUsers(): Promise<UserInfo[] | undefined> {
+  /** Refreshes the user list quietly (for completion and the prompt). */
+  async refreshUsers(): Promise<void> {
     const reply = await this.client.request('users', {}).catch(() => undefined);
-    if (!reply) return undefined;
+    if (reply) this.setUsers(reply.users);
+  }
+
+  setUsers(users: UserInfo[]): void {
     this.users.clear();
-    for (const u of reply.users) this.users.set(foldName(u.name), u);
-    return reply.users;
+    for (const u of users) this.users.set(foldName(u.name), u);
+    this.output.changed();
+  }
+
+  /** My presence as the server last announced it. */
+  get away(): boolean {
+    return this.users.get(foldName(this.me))?.presence === 'away';
   }
 
   quit(code: number): void {
@@ -189,6 +198,7 @@ export class ChatSession {
       default: break;
     }
     this.show(ev);
+    if (ev.type === 'user_presence' && foldName(ev.name) === foldName(this.me)) this.output.changed();
     if (ev.type === 'room_left' && foldName(ev.name) === foldName(this.me)) this.forgetRoom(ev.room);
   }
 

@@ -74,16 +74,17 @@ it('keeps the input line intact, completes with Tab, recalls with Up, quits with
   assert.ok(!screen().some((l) => l === '#lobby> hello'), 'the submitted line is replaced by the echo');
 
   // Tab completes commands and names.
+  // Each key waits for the previous one to show: a Tab arriving in the same read as other
+  // text counts as pasted, and readline inserts pasted tabs literally.
   type('/ca');
+  await until('typed /ca', () => lastLine() === '#lobby> /ca');
   keys('Tab');
   await until('completed /calc', () => lastLine() === '#lobby> /calc');
   type('3*3');
   keys('Enter');
   await until('the calc result', () => screen().some((l) => /^\d\d:\d\d:\d\d calc 3\*3 = 9$/.test(l)));
-  type('/msg t');
-  keys('Tab');
-  // "tina" and "tom" both match "t": readline lists them; one more letter makes it unique.
-  type('o');
+  type('/msg to');
+  await until('typed /msg to', () => lastLine() === '#lobby> /msg to');
   keys('Tab');
   await until('completed tom', () => lastLine() === '#lobby> /msg tom');
   type('psst');
