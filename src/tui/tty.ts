@@ -5,7 +5,6 @@
  * redrawn with the same buffer and cursor, so typing is never garbled.
  */
 import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from 'node:readline';
-import { stripVTControlCharacters } from 'node:util';
 
 export interface TtyOptions {
   input: NodeJS.ReadStream;
@@ -18,6 +17,8 @@ export class TtyTerminal {
   private readonly out: NodeJS.WriteStream;
   /** True while the prompt is on screen (not during question()). */
   private active = false;
+  /** Screen rows the input area used when Enter was pressed (prompt + line + the new row). */
+  private submittedRows = 1;
 
   constructor(opts: TtyOptions) {
     this.out = opts.output;
@@ -25,6 +26,12 @@ export class TtyTerminal {
       input: opts.input, output: opts.output, terminal: true, completer: opts.completer,
       historySize: 500, removeHistoryDuplicates: true, tabSize: 4,
     });
+    // Before readline handles Enter: how many rows does the line occupy?
+    opts.input.prependListener('keypress', (_s: string, key: { name?: string } | undefined) => {
+      if (key?.name === 'return' || key?.name === 'enter') this.submittedRows = this.rowsAtEnd() + 1;
+    });
+    // After readline handled a key: keep the screen and readline's bookkeeping in step.
+    opts.input.on('keypress', () => this.settle());
   }
 
   /** Asks one question; resolves undefined when input ends (Ctrl-D) or Ctrl-C. */
@@ -49,7 +56,7 @@ export class TtyTerminal {
       const isCommand = line.startsWith('/') && !line.startsWith('//');
       // Plain text disappears from the input area: the server's echo shows it with time and
       // sender. Commands stay visible above their result.
-      if (!isCommand && line.trim() !== '') this.eraseSubmitted(line);
+      if (!isCommand && line.trim() !== '') this.eraseSubmitted();
       this.rl.prompt();
       onLine(line, isCommand);
     });
@@ -110,12 +117,34 @@ export class TtyTerminal {
   }
 
   /** After Enter the submitted line stays on screen above the new prompt; remove it. */
-  private eraseSubmitted(line: string): void {
-    const cols = this.out.columns || 80;
-    const width = stripVTControlCharacters(this.rl.getPrompt()).length + line.length;
-    const rows = Math.max(1, Math.ceil(width / cols));
-    moveCursor(this.out, 0, -rows);
+  private eraseSubmitted(): void {
+    moveCursor(this.out, 0, -this.submittedRows);
     cursorTo(this.out, 0);
     clearScreenDown(this.out);
+  }
+
+  /** The row of the line's end, relative to the prompt's row, using readline's own width rules. */
+  private rowsAtEnd(): number {
+    const rl = this.rl as unknown as { cursor: number };
+    const saved = rl.cursor;
+    rl.cursor = this.rl.line.length;
+    const { rows } = this.rl.getCursorPos();
+    rl.cursor = saved;
+    return rows;
+  }
+
+  /**
+   * readline echoes typed characters directly, without updating `prevRows`, and a line that
+   * ends exactly at the right margin leaves the terminal cursor in the "pending wrap" state
+   * on the row above where readline believes it is. Either makes the next redraw (Home on a
+   * wrapped line, an incoming message) start on the wrong row and garble the screen. After
+   * each key: move a pending-wrap cursor onto the next row (" \b", as readline's own redraw
+   * does) and record the cursor's row.
+   */
+  private settle(): void {
+    if (!this.active) return;
+    const pos = this.rl.getCursorPos();
+    if (pos.cols === 0 && pos.rows > 0 && this.rl.cursor === this.rl.line.length) this.out.write(' \b');
+    (this.rl as unknown as { prevRows: number }).prevRows = pos.rows;
   }
 }
