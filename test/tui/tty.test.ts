@@ -30,10 +30,12 @@ const skip = tmuxMissing ? 'tmux is not installed (apt-get install tmux); skippi
 const dir = mkdtempSync(join(tmpdir(), 'banter-tty-'));
 const socket = join(dir, 'tmux.sock');
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-const keys = (...k: string[]): void => void tmux('send-keys', '-t', 'chat', ...k);
-const type = (text: string): void => void tmux('send-keys', '-t', 'chat', '-l', text);
-const screen = (): string[] => tmux('capture-pane', '-p', '-t', 'chat').split('\n').map((l) => l.trimEnd());
-const lastLine = (): string => screen().filter((l) => l !== '').at(-1) ?? '';
+let target = 'chat';
+const keys = (...k: string[]): void => void tmux('send-keys', '-t', target, ...k);
+const type = (text: string): void => void tmux('send-keys', '-t', target, '-l', text);
+const screen = (): string[] => tmux('capture-pane', '-p', '-t', target).split('\n').map((l) => l.trimEnd());
+const nonEmpty = (): string[] => screen().filter((l) => l !== '');
+const lastLine = (): string => nonEmpty().at(-1) ?? '';
 
 async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -102,4 +104,43 @@ it('keeps the input line intact, completes with Tab, recalls with Up, quits with
   await until('exit', () => screen().includes('[exit 0]'));
   await tom.waitFor((e) => e.type === 'user_left' && e.name === 'tina');
   tom.close();
+});
+
+it('keeps a wrapped input line intact in a narrow terminal, also when it ends at the margin', { skip }, async () => {
+  target = 'narrow';
+  const cmd = `'${process.execPath}' '${CLI}' chat --name wanda --server ${app.url}`;
+  tmux('new-session', '-d', '-s', target, '-x', '40', '-y', '20', 'sh', '-c', cmd);
+  await until('the prompt', () => lastLine() === '#lobby>');
+  const wes = await TestClient.login(app, 'wes');
+  const promptRows = (): number => nonEmpty().filter((l) => l.startsWith('#lobby>')).length;
+
+  // Typed past the margin, then Home: the line is redrawn in place, not a row lower.
+  type('abcdefghijklmnopqrstuvwxyz0123456789');
+  await until('wrapped text', () => lastLine() === '6789');
+  keys('Home');
+  type('<');
+  await until('inserted at the start', () => nonEmpty().slice(-2).join('|') === '#lobby> <abcdefghijklmnopqrstuvwxyz01234|56789');
+  assert.equal(promptRows(), 1, 'no stale copy of the prompt');
+  await wes.request('send', { to: '#lobby', text: 'one' });
+  await until('message one', () => /<wes> one$/.test(nonEmpty().at(-3) ?? ''));
+  assert.deepEqual(nonEmpty().slice(-2), ['#lobby> <abcdefghijklmnopqrstuvwxyz01234', '56789'], 'the input is redrawn whole below the message');
+  keys('Enter');
+  await wes.waitFor((e) => e.type === 'message' && e.msg.text === '<abcdefghijklmnopqrstuvwxyz0123456789');
+  await until('the echo', () => lastLine() === '#lobby>' && nonEmpty().some((l) => /<wanda> <abcdef/.test(l)));
+  assert.equal(promptRows(), 1, 'the submitted line was erased');
+
+  // "#lobby> " is 8 columns: 32 characters end exactly at the right margin.
+  type('abcdefghijklmnopqrstuvwxyz012345');
+  await until('the typed text', () => lastLine() === '#lobby> abcdefghijklmnopqrstuvwxyz012345');
+  await wes.request('send', { to: '#lobby', text: 'two' });
+  await until('message two', () => /<wes> two$/.test(nonEmpty().at(-2) ?? ''));
+  assert.equal(lastLine(), '#lobby> abcdefghijklmnopqrstuvwxyz012345');
+  assert.equal(promptRows(), 1);
+  assert.ok(nonEmpty().some((l) => /<wes> one$/.test(l)), 'earlier lines were not erased');
+  assert.ok(nonEmpty().some((l) => /<wanda> <abcdef/.test(l)), 'earlier lines were not erased');
+  keys('C-u');
+  await until('cleared', () => lastLine() === '#lobby>');
+  keys('C-d');
+  await wes.waitFor((e) => e.type === 'user_left' && e.name === 'wanda');
+  wes.close();
 });
