@@ -81,6 +81,11 @@ function textOutput(print: (s: string) => void, style: Style, multiline: boolean
   };
 }
 
+/** A signal ends the session like /quit (pending messages still get their bounded wait). */
+function quitOnSignals(s: ChatSession, signals: NodeJS.Signals[]): void {
+  for (const sig of signals) process.once(sig, () => s.quit(EXIT.OK));
+}
+
 async function finish(session: ChatSession, client: BanterClient, code: number): Promise<number> {
   const left = await session.drain(QUIT_WAIT_MS);
   client.close();
@@ -107,9 +112,7 @@ async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number>
   ref.session = s;
   await s.start(login.rooms);
   term.start((line) => s.input(line), () => { void s.idle().then(() => s.quit(EXIT.OK)); });
-  const onSignal = (): void => s.quit(EXIT.OK);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  quitOnSignals(s, ['SIGTERM', 'SIGINT', 'SIGHUP']);
   const code = await s.done;
   term.close();
   return finish(s, client, code);
@@ -125,6 +128,7 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
       rooms: () => [...ref.session?.knownRooms ?? []],
       users: () => [...ref.session?.users.values() ?? []].map((u) => u.name),
     }),
+    onEdit: (line) => ref.session?.typing(line),
   });
 
   let name = opts.name ?? (await term.ask('Your name: '));
@@ -159,6 +163,7 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
   ref.session = s;
   await s.start(login.rooms);
   term.start(prompt(), (line) => s.input(line), () => s.quit(EXIT.OK));
+  quitOnSignals(s, ['SIGTERM', 'SIGHUP']);
   const code = await s.done;
   term.close();
   return finish(s, client, code);

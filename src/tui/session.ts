@@ -26,6 +26,8 @@ export interface RoomView {
   topic: string;
 }
 
+const TYPING_EVERY_MS = 3000;
+
 const SHOWN: readonly ShownEvent['type'][] = [
   'message', 'user_joined', 'user_left', 'user_presence', 'room_joined', 'room_left', 'room_topic', 'typing', 'notice', 'bye',
 ];
@@ -48,6 +50,7 @@ export class ChatSession {
   private queue: Promise<void> = Promise.resolve();
   private readonly unacked = new Set<Promise<unknown>>();
   private wasOffline = false;
+  private lastTyping = 0;
 
   constructor(client: BanterClient, output: Output) {
     this.client = client;
@@ -124,6 +127,18 @@ export class ChatSession {
       this.showError(err);
       return undefined;
     }
+  }
+
+  /**
+   * Tells the current conversation that I am typing (web users see an indicator). At most
+   * once per TYPING_EVERY_MS, only for text (not commands), only while online.
+   */
+  typing(line: string): void {
+    if (!this.online || line === '' || (line.startsWith('/') && !line.startsWith('//'))) return;
+    const now = Date.now();
+    if (now - this.lastTyping < TYPING_EVERY_MS) return;
+    this.lastTyping = now;
+    this.client.request('typing', { to: this.current }).catch(() => undefined);
   }
 
   setCurrent(target: string): void {

@@ -10,6 +10,8 @@ export interface TtyOptions {
   input: NodeJS.ReadStream;
   output: NodeJS.WriteStream;
   completer: (line: string) => [string[], string];
+  /** Called after each key with the current input line. */
+  onEdit?: (line: string) => void;
 }
 
 export class TtyTerminal {
@@ -31,7 +33,10 @@ export class TtyTerminal {
       if (key?.name === 'return' || key?.name === 'enter') this.submittedRows = this.rowsAtEnd() + 1;
     });
     // After readline handled a key: keep the screen and readline's bookkeeping in step.
-    opts.input.on('keypress', () => this.settle());
+    opts.input.on('keypress', () => {
+      this.settle();
+      if (this.active) opts.onEdit?.(this.rl.line);
+    });
   }
 
   /** Asks one question; resolves undefined when input ends (Ctrl-D) or Ctrl-C. */

@@ -66,6 +66,7 @@ it('keeps the input line intact, completes with Tab, recalls with Up, quits with
   // Half a line typed, then a message arrives: it is printed above, the input stays.
   type('hel');
   await until('the typed text', () => lastLine() === '#lobby> hel');
+  await tom.waitFor((e) => e.type === 'typing' && e.from === 'tina' && e.to === '#lobby');
   await tom.request('send', { to: '#lobby', text: 'incoming while typing' });
   await until('the incoming message', () => screen().some((l) => /^\d\d:\d\d:\d\d #lobby <tom> incoming while typing$/.test(l)));
   assert.equal(lastLine(), '#lobby> hel');
