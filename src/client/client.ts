@@ -74,6 +74,8 @@ export class BanterClient {
   /** True between the server's hello and the close of that connection. */
   private connected = false;
   private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** The server's frame size limit, from its hello. */
+  private maxPayload: number | undefined;
   /** When the last established connection dropped (for reloginGraceMs). */
   private droppedAt = 0;
   /** Why we closed the socket ourselves, reported instead of the close code. */
@@ -144,6 +146,12 @@ export class BanterClient {
     const id = `${this.idPrefix}-${++this.seq}`;
     const frame = JSON.stringify({ type, id, ...args });
     return new Promise((resolve, reject) => {
+      // A frame over the server's maxPayload would get the connection closed (1009), and an
+      // outbox message would then be resent after every reconnect: refuse it here.
+      if (this.maxPayload !== undefined && frame.length * 3 > this.maxPayload && new TextEncoder().encode(frame).length > this.maxPayload) {
+        reject(new RequestError('TOO_BIG', `the request is larger than the server's limit of ${this.maxPayload} bytes`));
+        return;
+      }
       const p: Pending = { type, frame, resolve: resolve as (d: unknown) => void, reject, durable, sent: false, timer: undefined };
       if (!durable && !this.connected) {
         reject(new RequestError('OFFLINE', 'not connected to the server'));
@@ -194,6 +202,7 @@ export class BanterClient {
       return;
     }
     if (ev.type === 'hello') {
+      this.maxPayload = ev.limits.maxPayload;
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);

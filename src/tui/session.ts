@@ -9,7 +9,7 @@
  */
 import { RequestError, type BanterClient, type ClientStatus } from '../client/client.ts';
 import {
-  foldName, LOBBY, type ArgsOf, type ReplyData, type RequestType, type UserInfo,
+  ERROR_CODES, foldName, LIMITS, LOBBY, normalizeText, type ArgsOf, type ReplyData, type RequestType, type UserInfo,
 } from '../protocol/index.ts';
 import { findCommand } from './commands.ts';
 import { EXIT } from './exit-codes.ts';
@@ -110,7 +110,16 @@ export class ChatSession {
   }
 
   /** Sends a message; while offline it waits in the outbox and goes out once after reconnecting. */
-  say(to: string, text: string): void {
+  say(to: string, raw: string): void {
+    // The server's own rules, checked first so that a message it would refuse never waits
+    // in the outbox.
+    const norm = normalizeText(raw);
+    if ('problem' in norm) {
+      const code = norm.problem === 'empty' ? 'TEXT_EMPTY' : norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID';
+      this.show({ type: 'error', code, message: `${ERROR_CODES[code]}${norm.problem === 'too_long' ? ` (${raw.length} > ${LIMITS.textMaxLength})` : ''}` });
+      return;
+    }
+    const text = norm.text;
     if (!this.online) this.show({ type: 'info', text: `offline: "${text}" will be sent to ${to} when reconnected` });
     const p = this.client.send(to, text).then(() => undefined, (err: unknown) => {
       if (!(err instanceof RequestError && err.code === 'CLOSED')) this.showError(err);

@@ -112,6 +112,15 @@ describe('banter chat (pipe mode)', () => {
     await fred.waitLine(/ error USAGE: usage: \/msg NAME TEXT$/);
     fred.send('/part');
     await fred.waitLine(/ error CANNOT_LEAVE_LOBBY: /);
+    // Over-long input is refused before it is sent: it must not poison the outbox or get
+    // the connection closed for exceeding the server's frame limit.
+    fred.send('x'.repeat(5000));
+    await fred.waitLine(/ error TEXT_TOO_LONG: .*\(5000 > 4000\)$/);
+    fred.send(`/topic ${'y'.repeat(70_000)}`);
+    await fred.waitLine(/ error TOO_BIG: .*65536 bytes$/);
+    fred.send('still connected');
+    await fred.waitLine(/ #lobby <fred> still connected$/);
+    assert.deepEqual(fred.matching(/ status disconnected/), []);
   });
 
   it('exits with code 2 when the name is taken (and 2 for an invalid name)', async () => {
