@@ -87,6 +87,8 @@ function quitOnSignals(s: ChatSession, signals: NodeJS.Signals[]): void {
 }
 
 async function finish(session: ChatSession, client: BanterClient, code: number): Promise<number> {
+  const waiting = session.unackedCount;
+  if (waiting > 0 && process.stderr.isTTY) process.stderr.write(`banter chat: waiting up to ${QUIT_WAIT_MS / 1000} s for ${waiting} message${waiting === 1 ? '' : 's'} to be delivered…\n`);
   const left = await session.drain(QUIT_WAIT_MS);
   client.close();
   if (left > 0) {

@@ -51,6 +51,7 @@ export class ChatSession {
   private readonly unacked = new Set<Promise<unknown>>();
   private wasOffline = false;
   private lastTyping = 0;
+  private myName = '';
 
   constructor(client: BanterClient, output: Output) {
     this.client = client;
@@ -60,8 +61,15 @@ export class ChatSession {
     client.onStatus((s, detail) => this.onStatus(s, detail));
   }
 
+  /** My name; kept while the client is logging in again after a reconnect. */
   get me(): string {
-    return this.client.name ?? '';
+    if (this.client.name) this.myName = this.client.name;
+    return this.myName;
+  }
+
+  /** Messages sent but not yet acknowledged by the server. */
+  get unackedCount(): number {
+    return this.unacked.size;
   }
 
   get online(): boolean {
