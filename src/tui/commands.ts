@@ -37,14 +37,15 @@ export const COMMANDS: readonly TuiCommand[] = [
       const wanted = args ? findCommand(args.replace(/^\//, '')) : undefined;
       if (args && !wanted) return usageError(s, 'help');
       for (const c of wanted ? [wanted] : COMMANDS) {
-        const alias = c.aliases.length ? ` (also ${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
+        // Aliases only in the detailed help, to keep the list to one short line per command.
+        const alias = wanted && c.aliases.length ? ` (also ${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
         s.show({ type: 'info', text: `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.help}${alias}` });
       }
-      if (!wanted) s.show({ type: 'info', text: 'Plain text goes to the current conversation; "//text" sends text starting with "/".' });
+      if (!wanted) s.show({ type: 'info', text: 'Other text goes to the current conversation ("//x" sends "/x"); /help CMD for more.' });
     },
   },
   {
-    name: 'calc', aliases: ['c'], usage: 'EXPRESSION', help: 'evaluate math privately, e.g. /calc 2^100 or /calc 5 km to mi',
+    name: 'calc', aliases: ['c'], usage: 'EXPRESSION', help: 'math only you see: 2^100, 5 km to mi',
     async run(s, args) {
       if (!args) return usageError(s, 'calc');
       const r = await s.request('calc', { expr: args });
@@ -52,7 +53,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'msg', aliases: ['m', 'tell'], usage: 'NAME TEXT', help: 'send a direct message to one user',
+    name: 'msg', aliases: ['m', 'tell'], usage: 'NAME TEXT', help: 'direct message to one user',
     run(s, args) {
       const [to, text] = firstWord(args);
       if (!to || !text.trim()) return usageError(s, 'msg');
@@ -60,7 +61,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'users', aliases: ['who'], usage: '', help: 'list connected users with their presence',
+    name: 'users', aliases: ['who'], usage: '', help: 'who is connected, with presence',
     async run(s) {
       const r = await s.request('users', {});
       if (r) {
@@ -70,7 +71,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'join', aliases: ['j'], usage: '#ROOM', help: 'join (or create) a room and talk there',
+    name: 'join', aliases: ['j'], usage: '#ROOM', help: 'join or create a room and talk there',
     async run(s, args) {
       if (!args || /\s/.test(args)) return usageError(s, 'join');
       const r = await s.request('join', { room: roomArg(args) });
@@ -82,7 +83,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'part', aliases: ['leave'], usage: '[#ROOM]', help: 'leave a room (the current one by default)',
+    name: 'part', aliases: ['leave'], usage: '[#ROOM]', help: 'leave a room (default: the current one)',
     async run(s, args) {
       const room = args ? roomArg(args) : s.current;
       if (!room.startsWith('#')) return usageError(s, 'part');
@@ -91,7 +92,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'rooms', aliases: ['list'], usage: '', help: 'list the rooms on the server',
+    name: 'rooms', aliases: ['list'], usage: '', help: 'list the rooms',
     async run(s) {
       const r = await s.request('rooms', {});
       if (!r) return;
@@ -100,7 +101,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'change where plain text goes: a room you are in or a user',
+    name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'talk in a room you are in, or to a user',
     run(s, args) {
       if (!args || /\s/.test(args)) return usageError(s, 'switch');
       if (args.startsWith('#')) {
@@ -116,7 +117,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'members', aliases: ['names'], usage: '[#ROOM]', help: 'list the members of a room (the current one by default)',
+    name: 'members', aliases: ['names'], usage: '[#ROOM]', help: 'who is in a room (default: the current one)',
     async run(s, args) {
       const room = args ? roomArg(args) : s.current.startsWith('#') ? s.current : LOBBY;
       const r = await s.request('members', { room });
@@ -124,7 +125,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'topic', aliases: [], usage: '[TEXT]', help: 'show or set the topic of the current room ("/topic -" clears it)',
+    name: 'topic', aliases: [], usage: '[TEXT]', help: 'show or set the room topic ("-" clears it)',
     async run(s, args) {
       if (!s.current.startsWith('#')) return s.show({ type: 'error', code: 'NOT_IN_ROOM', message: 'topics belong to rooms; /switch to a room first' });
       if (!args) {
@@ -148,7 +149,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (Ctrl-D does the same)',
+    name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (or Ctrl-D)',
     run(s) {
       s.quit(EXIT.OK);
     },
