@@ -62,15 +62,21 @@ async function connectBounded(client: BanterClient, ms: number): Promise<true | 
   }
 }
 
-/** Logs in; resolves the reply or the reason the name was refused. */
-async function tryLogin(client: BanterClient, name: string): Promise<ReplyData['login'] | { refused: string }> {
+type LoginResult = ReplyData['login'] | { refused: string } | { failed: string };
+
+/**
+ * Logs in; resolves the reply, the reason the name was refused, or why logging in failed
+ * otherwise (e.g. the server closed an idle unnamed connection while the user was still
+ * typing a name; the client reconnects by itself, so trying again works).
+ */
+async function tryLogin(client: BanterClient, name: string): Promise<LoginResult> {
   const problem = checkUserName(name);
   if (problem) return { refused: `invalid name "${name}": ${describeNameProblem(problem)}` };
   try {
     return await client.login(name);
   } catch (err) {
     if (err instanceof RequestError && (err.code === 'NAME_TAKEN' || err.code === 'NAME_INVALID')) return { refused: `${err.message} (${err.code})` };
-    throw err;
+    return { failed: err instanceof RequestError ? `${err.message} (${err.code})` : String(err) };
   }
 }
 
@@ -101,10 +107,10 @@ async function finish(session: ChatSession, client: BanterClient, code: number):
 async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number> {
   const term = new PipeTerminal(process.stdin, process.stdout);
   const login = await tryLogin(client, opts.name!);
-  if ('refused' in login) {
-    process.stderr.write(`banter chat: ${login.refused}\n`);
+  if ('refused' in login || 'failed' in login) {
+    process.stderr.write(`banter chat: ${'refused' in login ? login.refused : `could not log in: ${login.failed}`}\n`);
     client.close();
-    return EXIT.NAME_REJECTED;
+    return 'refused' in login ? EXIT.NAME_REJECTED : EXIT.UNREACHABLE;
   }
   const ref: { session?: ChatSession } = {};
   const show = opts.json
@@ -141,10 +147,15 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
       client.close();
       return EXIT.OK;
     }
-    const r = await tryLogin(client, name.trim());
+    const tried = name.trim();
+    const r = await tryLogin(client, tried);
     if ('refused' in r) {
       term.print(style.paint('red', r.refused));
       name = await term.ask('Pick another name: ');
+    } else if ('failed' in r) {
+      term.print(style.paint('red', `could not log in: ${r.failed}`));
+      const again = await term.ask(`Your name [${tried}]: `);
+      name = again === '' ? tried : again;
     } else {
       login = r;
     }
