@@ -16,7 +16,12 @@ export class ChatProcess {
   exit: { code: number | null; signal: string | null } | undefined;
   private waiters: (() => void)[] = [];
 
+  /** The --name given, if any. */
+  readonly name: string | undefined;
+
   constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const i = args.indexOf('--name');
+    this.name = i >= 0 ? args[i + 1] : undefined;
     // process.execPath is the Node running the tests (Node 24, from node_modules/.bin).
     this.child = spawn(process.execPath, [CLI, 'chat', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout }).on('line', (l) => { this.lines.push(l); this.wake(); });
@@ -53,13 +58,13 @@ export class ChatProcess {
   }
 
   /**
-   * Proves that earlier output has arrived: a request round trip through the server (the
-   * server sends one connection's frames in order).
+   * Proves that earlier output has arrived: a direct message to myself makes a round trip
+   * through the server, which sends one connection's frames in order.
    */
   async sync(): Promise<void> {
-    const n = 100_000 + Math.floor(Math.random() * 900_000);
-    this.send(`/calc ${n}+1`);
-    await this.waitLine(new RegExp(` calc ${n}\\+1 = ${n + 1}$`));
+    const marker = `sync-${Math.random().toString(36).slice(2)}`;
+    this.send(`/msg ${this.name!} ${marker}`);
+    await this.waitLine(new RegExp(` <${this.name!}> ${marker}$`));
   }
 
   /** Waits for the process to exit (closing stdin first when `eof`). */
