@@ -8,26 +8,23 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
-import { ChatProcess } from './helpers.ts';
+import { ChatProcess, killAll } from './helpers.ts';
 
 const LINE = /^\d\d:\d\d:\d\d /;
 
 let app: App;
 let server: string;
-const procs: ChatProcess[] = [];
 before(async () => {
   app = await startTestServer();
   server = app.url;
 });
 after(async () => {
-  for (const p of procs) p.kill();
+  killAll();
   await app.close();
 });
 
-async function chat(name: string, extra: string[] = []): Promise<ChatProcess> {
-  const p = await ChatProcess.start(server, name, extra);
-  procs.push(p);
-  return p;
+function chat(name: string, extra: string[] = []): Promise<ChatProcess> {
+  return ChatProcess.start(server, name, extra);
 }
 
 describe('banter chat (pipe mode)', () => {
@@ -38,9 +35,8 @@ describe('banter chat (pipe mode)', () => {
 
     // A scripted third client: its whole input is known in advance; it quits at EOF.
     const carol = new ChatProcess(['--server', server, '--name', 'carol']);
-    procs.push(carol);
     carol.child.stdin.end('hello from carol\n/users\n/calc 2^10+1\n');
-    assert.equal(await carol.waitExit(15_000, false), 0, carol.stderr);
+    assert.equal(await carol.waitExit(30_000, false), 0, carol.stderr);
     assert.match(carol.lines[0]!, / status connected as carol; 3 in #lobby/);
     assert.match(await carol.waitLine(/ users /), /^\d\d:\d\d:\d\d users 3: alice, bob, carol$/);
     assert.match(await carol.waitLine(/ calc /), /^\d\d:\d\d:\d\d calc 2\^10\+1 = 1025$/);
@@ -126,11 +122,9 @@ describe('banter chat (pipe mode)', () => {
   it('exits with code 2 when the name is taken (and 2 for an invalid name)', async () => {
     await chat('gina');
     const dup = new ChatProcess(['--server', server, '--name', 'GINA']);
-    procs.push(dup);
     assert.equal(await dup.waitExit(), 2);
     assert.match(dup.stderr, /the name "GINA" is taken \(NAME_TAKEN\)/);
     const bad = new ChatProcess(['--server', server, '--name', '9lives']);
-    procs.push(bad);
     assert.equal(await bad.waitExit(), 2);
     assert.match(bad.stderr, /invalid name "9lives"/);
   });
@@ -138,7 +132,6 @@ describe('banter chat (pipe mode)', () => {
   it('sends everything written before end of input, then exits 0', async () => {
     const watcher = await TestClient.login(app, 'eofwatch');
     const p = new ChatProcess(['--server', server, '--name', 'hank']);
-    procs.push(p);
     p.child.stdin.end(`${Array.from({ length: 20 }, (_, i) => `line ${i}`).join('\n')}\n`);
     assert.equal(await p.waitExit(), 0, p.stderr);
     for (let i = 0; i < 20; i++) await watcher.waitFor((e) => e.type === 'message' && e.msg.from === 'hank' && e.msg.text === `line ${i}`);
@@ -150,7 +143,6 @@ describe('banter chat (pipe mode)', () => {
   it('--json prints one JSON object per line', async () => {
     const p = await (async () => {
       const c = new ChatProcess(['--server', server, '--name', 'ivy', '--json']);
-      procs.push(c);
       await c.waitLine(/"status":"connected"/);
       return c;
     })();

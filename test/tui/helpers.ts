@@ -8,6 +8,16 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
+/**
+ * Every client process still running. A client whose server went away keeps reconnecting
+ * forever and would keep the test process alive, so tests call killAll() in after().
+ */
+const running = new Set<ChatProcess>();
+
+export function killAll(): void {
+  for (const p of running) p.kill();
+}
+
 /** Every line the client printed, with a way to wait for one. */
 export class ChatProcess {
   readonly child: ChildProcessWithoutNullStreams;
@@ -26,13 +36,18 @@ export class ChatProcess {
     this.child = spawn(process.execPath, [CLI, 'chat', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     createInterface({ input: this.child.stdout }).on('line', (l) => { this.lines.push(l); this.wake(); });
     this.child.stderr.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; });
-    this.child.on('exit', (code, signal) => { this.exit = { code, signal }; this.wake(); });
+    this.child.on('exit', (code, signal) => { this.exit = { code, signal }; running.delete(this); this.wake(); });
+    running.add(this);
   }
 
   /** Starts a client and waits until it has logged in. */
   static async start(server: string, name: string, extra: string[] = []): Promise<ChatProcess> {
     const p = new ChatProcess(['--server', server, '--name', name, ...extra]);
-    await p.waitLine(/ status connected as /);
+    // Generous: starting Node and loading the sources takes seconds on a loaded 2-CPU machine.
+    await p.waitLine(/ status connected as /, 30_000).catch((err: unknown) => {
+      p.kill();
+      throw err;
+    });
     return p;
   }
 
@@ -41,7 +56,7 @@ export class ChatProcess {
   }
 
   /** The first line (at or after index `from`) matching `re`, waiting up to timeoutMs. */
-  async waitLine(re: RegExp, timeoutMs = 10_000, from = 0): Promise<string> {
+  async waitLine(re: RegExp, timeoutMs = 20_000, from = 0): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.lines.slice(from).find((l) => re.test(l));
@@ -68,7 +83,7 @@ export class ChatProcess {
   }
 
   /** Waits for the process to exit (closing stdin first when `eof`). */
-  async waitExit(timeoutMs = 10_000, eof = true): Promise<number | null> {
+  async waitExit(timeoutMs = 30_000, eof = true): Promise<number | null> {
     if (eof) this.child.stdin.end();
     const deadline = Date.now() + timeoutMs;
     while (!this.exit) {

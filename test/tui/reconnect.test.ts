@@ -11,7 +11,7 @@ import type { MessageDraft } from '../../src/core/ports.ts';
 import type { ChatMessage } from '../../src/protocol/index.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
-import { ChatProcess } from './helpers.ts';
+import { ChatProcess, killAll } from './helpers.ts';
 
 /** A store that holds every append until `open()`: the test decides when messages may land. */
 class GatedStore extends MemoryStore {
@@ -24,9 +24,8 @@ class GatedStore extends MemoryStore {
 }
 
 const apps: App[] = [];
-const procs: ChatProcess[] = [];
 after(async () => {
-  for (const p of procs) p.kill();
+  killAll();
   for (const a of apps) await a.close();
 });
 
@@ -36,7 +35,6 @@ it('reconnects after a server restart and delivers a line typed while offline ex
   const { port } = first;
   const alice = await ChatProcess.start(first.url, 'alice');
   const bob = await ChatProcess.start(first.url, 'bob');
-  procs.push(alice, bob);
   alice.send('/join #ops');
   await alice.waitLine(/ info now talking in #ops/);
 

@@ -9,14 +9,13 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
-import { ChatProcess } from './helpers.ts';
+import { ChatProcess, killAll } from './helpers.ts';
 
 let app: App;
 let proxy: Server;
 const pairs: { client: Socket; upstream: Socket }[] = [];
-const procs: ChatProcess[] = [];
 after(async () => {
-  for (const p of procs) p.kill();
+  killAll();
   for (const { client, upstream } of pairs) { client.destroy(); upstream.destroy(); }
   proxy.close();
   await app.close();
@@ -35,7 +34,6 @@ it('keeps retrying the re-login while the server still holds the old connection'
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const { port } = proxy.address() as { port: number };
   const alice = await ChatProcess.start(`http://127.0.0.1:${port}`, 'alice');
-  procs.push(alice);
   const watcher = await TestClient.login(app, 'watcher');
 
   // Cut the client's side only: the server still sees alice connected.
@@ -50,7 +48,7 @@ it('keeps retrying the re-login while the server still holds the old connection'
   // Now the server notices (here: the old connection closes) and the name is free again.
   first.upstream.destroy();
   await watcher.waitFor((e) => e.type === 'user_left' && e.name === 'alice');
-  await alice.waitLine(/ status reconnected as alice/, 20_000);
+  await alice.waitLine(/ status reconnected as alice/, 30_000);
   await watcher.waitFor((e) => e.type === 'message' && e.msg.from === 'alice' && e.msg.text === 'still here?');
   assert.equal(alice.exit, undefined, 'the client kept running');
   watcher.close();

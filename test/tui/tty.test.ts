@@ -37,7 +37,7 @@ const screen = (): string[] => tmux('capture-pane', '-p', '-t', target).split('\
 const nonEmpty = (): string[] => screen().filter((l) => l !== '');
 const lastLine = (): string => nonEmpty().at(-1) ?? '';
 
-async function until(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, pred: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen().join('\n')}`);
