@@ -26,7 +26,7 @@ Options:
   -h, --help          this text
 
 Type text to send it to the current conversation (#lobby at first), or a command:
-  /help /calc /msg /users /join /part /rooms /switch /members /topic /away /back /quit
+  /help /calc /msg /reply /users /join /part /rooms /switch /members /topic /away /back /quit
 "/help" lists them with their syntax. Start a line with "//" to send text beginning with "/".
 
 When stdin or stdout is not a terminal (pipe mode) it reads one input per line and prints
@@ -34,7 +34,7 @@ one line per event without colours; end of input quits after pending messages ar
 acknowledged (at most ${QUIT_WAIT_MS / 1000} s). NO_COLOR turns colours off. Output format: docs/tui.md.
 
 Exit codes: ${EXIT.OK} quit, ${EXIT.USAGE} usage error, ${EXIT.NAME_REJECTED} name taken or invalid (pipe mode),
-${EXIT.UNREACHABLE} server unreachable at startup, ${EXIT.LOST} connection lost for good or messages not delivered.
+${EXIT.UNREACHABLE} server unreachable (or login failed) at startup, ${EXIT.LOST} connection lost for good or messages not delivered.
 `;
 
 export type ParseResult = { ok: true; options: ChatOptions } | { ok: false; help: true } | { ok: false; help: false; error: string };

@@ -61,6 +61,14 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
+    name: 'reply', aliases: ['r'], usage: 'TEXT', help: 'answer the last direct message you received',
+    run(s, args) {
+      if (!args) return usageError(s, 'reply');
+      if (!s.lastDmFrom) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: 'nobody has sent you a direct message yet' });
+      s.say(s.lastDmFrom, args);
+    },
+  },
+  {
     name: 'users', aliases: ['who'], usage: '', help: 'who is connected, with presence',
     async run(s) {
       const r = await s.request('users', {});

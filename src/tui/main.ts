@@ -164,7 +164,7 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
   const prompt = (): string => {
     const s = ref.session;
     const conv = s?.current ?? LOBBY;
-    const where = style.paint(conv.startsWith('#') ? 'cyan' : 'magenta', conv);
+    const where = conv.startsWith('#') ? style.paint('cyan', conv) : style.paint('magenta', `@${conv}`);
     const state = s && !s.online ? style.paint('red', '(offline) ') : s?.away ? style.paint('yellow', '(away) ') : '';
     return `${state}${where}> `;
   };

@@ -52,6 +52,8 @@ export class ChatSession {
   private wasOffline = false;
   private lastTyping = 0;
   private myName = '';
+  /** The other party of the last direct message received (for /reply). */
+  lastDmFrom: string | undefined;
 
   constructor(client: BanterClient, output: Output) {
     this.client = client;
@@ -222,6 +224,9 @@ export class ChatSession {
         if (u) this.users.set(foldName(ev.name), ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
         break;
       }
+      case 'message':
+        if (!ev.msg.to.startsWith('#') && foldName(ev.msg.from) !== foldName(this.me)) this.lastDmFrom = ev.msg.from;
+        break;
       case 'room_topic': {
         const r = this.joined.get(foldName(ev.room));
         if (r) r.topic = ev.topic;

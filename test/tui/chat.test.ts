@@ -57,6 +57,8 @@ describe('banter chat (pipe mode)', () => {
     alice.send('/msg bob psst, bob');
     assert.match(await bob.waitLine(/psst/), /^\d\d:\d\d:\d\d @alice <alice> psst, bob$/);
     assert.match(await alice.waitLine(/psst/), /^\d\d:\d\d:\d\d @bob <alice> psst, bob$/);
+    bob.send('/r got it');
+    assert.match(await alice.waitLine(/got it/), /^\d\d:\d\d:\d\d @bob <bob> got it$/);
     await alice.sync();
     assert.deepEqual(alice.matching(/6\*7|= 42/), [], 'calc result must not reach alice');
     assert.deepEqual(carol.matching(/psst|6\*7/), [], 'carol saw nothing private');
