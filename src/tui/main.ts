@@ -30,7 +30,8 @@ export async function runChat(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   const opts = parsed.options;
-  const tty = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true;
+  // A "dumb" terminal cannot move the cursor, which TTY mode needs to keep the input line intact.
+  const tty = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
   if (!tty && opts.name === undefined) {
     process.stderr.write('banter chat: --name is required when stdin or stdout is not a terminal\n');
     return EXIT.USAGE;
