@@ -13,6 +13,7 @@ Usage:
   banter serve [options]     start the server
   banter config print        the effective configuration, secrets masked
   banter admin clients|disconnect ID|notice TEXT   the admin API (banter admin --help)
+  banter chat [options]      terminal client (banter chat --help)
   banter --version           print the version
   banter --help              this text
 
@@ -66,6 +67,10 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'admin') {
     const { adminCommand } = await import('./cli/admin.ts');
     return adminCommand(rest);
+  }
+  if (cmd === 'chat') {
+    const { runChat } = await import('./tui/main.ts');
+    return runChat(rest);
   }
   process.stderr.write(`banter: unknown command "${cmd}"\nRun "banter --help" for usage.\n`);
   return 2;

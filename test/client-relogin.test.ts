@@ -25,21 +25,25 @@ it('retries a refused re-login (NAME_TAKEN) and recovers its name', async () => 
   c.onStatus((s, d) => details.push(`${s}: ${d ?? ''}`));
   await c.connect();
   await c.login('Ghosty');
-  await app.close();
-  await until(() => c.status === 'offline');
+  try {
+    await app.close();
+    await until(() => c.status === 'offline');
 
-  // The first retry comes >= 1.1 s after the drop: the squatter has the name by then.
-  app = await startTestServer({ port });
-  const squatter = await TestClient.login(app, 'ghosty');
-  await until(() => details.some((d) => d.includes('login retry')));
-  assert.notEqual(c.status, 'closed');
-  squatter.close();
-  await until(() => c.status === 'online');
-  assert.equal(c.name, 'Ghosty');
-  const watcher = await TestClient.login(app, 'Watcher');
-  const users = await watcher.request('users', {});
-  assert.ok(users.users.some((u) => u.name === 'Ghosty'));
-  c.close();
-  watcher.close();
-  await app.close();
+    // The first retry comes >= 1.1 s after the drop: the squatter has the name by then.
+    app = await startTestServer({ port });
+    const squatter = await TestClient.login(app, 'ghosty');
+    await until(() => details.some((d) => d.includes('still held')));
+    assert.notEqual(c.status, 'closed');
+    squatter.close();
+    await until(() => c.status === 'online');
+    assert.equal(c.name, 'Ghosty');
+    const watcher = await TestClient.login(app, 'Watcher');
+    const users = await watcher.request('users', {});
+    assert.ok(users.users.some((u) => u.name === 'Ghosty'));
+    watcher.close();
+  } finally {
+    // Even when an assertion fails, stop the reconnect loop so the test process can end.
+    c.close();
+    await app.close();
+  }
 });

@@ -14,13 +14,6 @@ import {
   ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
-/**
- * Reconnects whose re-login is refused (NAME_TAKEN while the server still holds our dropped
- * connection, or no reply) are retried with the usual backoff this many times before the
- * client gives up; with the default delays that covers about two minutes.
- */
-const MAX_RELOGIN_ATTEMPTS = 12;
-
 /** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
 const RATE_LIMIT_RETRY_MS = 1000;
 
@@ -45,6 +38,12 @@ export interface ClientOptions {
   maxDelayMs?: number;
   /** How long a request may wait for its reply, in ms (default 30000). */
   requestTimeoutMs?: number;
+  /**
+   * After a reconnect, how long (ms since the connection dropped) a NAME_TAKEN on re-login
+   * counts as our own stale connection and is retried with backoff (default 90000; the
+   * server notices a dead peer within two ping intervals, 60 s by default).
+   */
+  reloginGraceMs?: number;
 }
 
 interface Pending {
@@ -78,9 +77,15 @@ export class BanterClient {
   /** True between the server's hello and the close of that connection. */
   private connected = false;
   private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  /** The server's frame size limit, from its hello. */
+  private maxPayload: number | undefined;
+  /** When the last established connection dropped (for reloginGraceMs). */
+  private droppedAt = 0;
+  /** Why we closed the socket ourselves, reported instead of the close code. */
+  private closeNote: string | undefined;
 
   constructor(opts: ClientOptions) {
-    this.opts = { reconnect: true, initialDelayMs: 500, maxDelayMs: 15_000, requestTimeoutMs: 30_000, ...opts };
+    this.opts = { reconnect: true, initialDelayMs: 500, maxDelayMs: 15_000, requestTimeoutMs: 30_000, reloginGraceMs: 90_000, ...opts };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -144,6 +149,12 @@ export class BanterClient {
     const id = `${this.idPrefix}-${++this.seq}`;
     const frame = JSON.stringify({ type, id, ...args });
     return new Promise((resolve, reject) => {
+      // A frame over the server's maxPayload would get the connection closed (1009), and an
+      // outbox message would then be resent after every reconnect: refuse it here.
+      if (this.maxPayload !== undefined && frame.length * 3 > this.maxPayload && new TextEncoder().encode(frame).length > this.maxPayload) {
+        reject(new RequestError('TOO_BIG', `the request is larger than the server's limit of ${this.maxPayload} bytes`));
+        return;
+      }
       const p: Pending = { type, frame, resolve: resolve as (d: unknown) => void, reject, durable, sent: false, timer: undefined };
       if (!durable && !this.connected) {
         reject(new RequestError('OFFLINE', 'not connected to the server'));
@@ -194,6 +205,7 @@ export class BanterClient {
       return;
     }
     if (ev.type === 'hello') {
+      this.maxPayload = ev.limits.maxPayload;
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);
@@ -224,8 +236,8 @@ export class BanterClient {
     }
     // Reconnect: log in again with the same name, rejoin rooms, then flush the outbox.
     const ws = this.ws;
-    if (this.name) {
-      const name = this.name;
+    const name = this.name;
+    if (name) {
       try {
         this.name = undefined;
         await this.login(name);
@@ -234,11 +246,11 @@ export class BanterClient {
         this.name ??= name;
         // The connection dropped during the login: onClose has already scheduled the next try.
         if (this.ws !== ws || !this.connected) return;
-        // Our old connection may still hold the name until the server notices it is gone
-        // (up to two ping intervals): keep trying with backoff before giving up.
-        const code = err instanceof RequestError ? err.code : '';
-        if ((code === 'NAME_TAKEN' || code === 'TIMEOUT') && this.attempt < MAX_RELOGIN_ATTEMPTS) {
-          ws?.close(1000, 'login retry');
+        if (err instanceof RequestError && err.code === 'NAME_TAKEN' && Date.now() - this.droppedAt < this.opts.reloginGraceMs) {
+          // Most likely our own previous connection, which the server has not yet noticed
+          // is dead: keep the name and try again after the usual backoff.
+          this.closeNote = 'the name is still held by our previous connection';
+          this.ws?.close(1000, 'retrying login');
           return;
         }
         this.setStatus('offline', `could not log in again: ${(err as Error).message}`);
@@ -247,14 +259,19 @@ export class BanterClient {
         return;
       }
     }
+    // Backoff starts over only once we are fully back (a refused re-login keeps backing off).
     this.attempt = 0;
     this.setStatus('online');
     for (const p of this.pending.values()) if (!p.sent) this.transmit(p);
   }
 
   private onClose(code: number, reason: string): void {
+    const wasUp = this.connected;
     this.ws = undefined;
     this.connected = false;
+    const note = this.closeNote;
+    this.closeNote = undefined;
+    if (wasUp && this.status === 'online') this.droppedAt = Date.now();
     if (this.status === 'closed') return;
     if (this.opened) {
       this.opened.reject(new RequestError('UNREACHABLE', `could not connect to ${this.opts.url}`));
@@ -264,7 +281,7 @@ export class BanterClient {
     }
     this.failPending(new RequestError('DISCONNECTED', 'the connection was lost'), false);
     for (const p of this.pending.values()) p.sent = false;
-    const why = reason || `code ${code}`;
+    const why = note ?? (reason || (wasUp ? `connection lost (code ${code})` : 'server unreachable'));
     if (!this.opts.reconnect || code === 4005) {
       this.setStatus('closed', why);
       return;

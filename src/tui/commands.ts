@@ -1,0 +1,178 @@
+/**
+ * Slash commands of the terminal client, as data: name, aliases, syntax, help and a handler.
+ * Each handler gets the session and the text after the command name.
+ */
+import { foldName, LOBBY } from '../protocol/index.ts';
+import { EXIT } from './exit-codes.ts';
+import type { ChatSession } from './session.ts';
+
+export interface TuiCommand {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** Syntax after the command name, e.g. "NAME TEXT". */
+  readonly usage: string;
+  readonly help: string;
+  run(s: ChatSession, args: string): Promise<void> | void;
+}
+
+function usageError(s: ChatSession, cmd: string): void {
+  const c = findCommand(cmd)!;
+  s.show({ type: 'error', code: 'USAGE', message: `usage: /${c.name}${c.usage ? ` ${c.usage}` : ''}` });
+}
+
+/** "dev" -> "#dev"; room names are given with or without the "#". */
+function roomArg(arg: string): string {
+  return arg.startsWith('#') ? arg : `#${arg}`;
+}
+
+function firstWord(args: string): [string, string] {
+  const m = /^(\S+)\s*([\s\S]*)$/.exec(args);
+  return m ? [m[1]!, m[2]!] : ['', ''];
+}
+
+export const COMMANDS: readonly TuiCommand[] = [
+  {
+    name: 'help', aliases: ['?'], usage: '[COMMAND]', help: 'list the commands, or explain one',
+    run(s, args) {
+      const wanted = args ? findCommand(args.replace(/^\//, '')) : undefined;
+      if (args && !wanted) return usageError(s, 'help');
+      for (const c of wanted ? [wanted] : COMMANDS) {
+        // Aliases only in the detailed help, to keep the list to one short line per command.
+        const alias = wanted && c.aliases.length ? ` (also ${c.aliases.map((a) => `/${a}`).join(' ')})` : '';
+        s.show({ type: 'info', text: `/${c.name}${c.usage ? ` ${c.usage}` : ''} — ${c.help}${alias}` });
+      }
+      if (!wanted) s.show({ type: 'info', text: 'Other text goes to the current conversation ("//x" sends "/x"); /help CMD for more.' });
+    },
+  },
+  {
+    name: 'calc', aliases: ['c'], usage: 'EXPRESSION', help: 'math only you see: 2^100, 5 km to mi',
+    async run(s, args) {
+      if (!args) return usageError(s, 'calc');
+      const r = await s.request('calc', { expr: args });
+      if (r) s.show({ type: 'calc', expr: r.expr, result: r.result });
+    },
+  },
+  {
+    name: 'msg', aliases: ['m', 'tell'], usage: 'NAME TEXT', help: 'direct message to one user',
+    run(s, args) {
+      const [to, text] = firstWord(args);
+      if (!to || !text.trim()) return usageError(s, 'msg');
+      s.say(to, text);
+    },
+  },
+  {
+    name: 'reply', aliases: ['r'], usage: 'TEXT', help: 'answer the last direct message you received',
+    run(s, args) {
+      if (!args) return usageError(s, 'reply');
+      if (!s.lastDmFrom) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: 'nobody has sent you a direct message yet' });
+      s.say(s.lastDmFrom, args);
+    },
+  },
+  {
+    name: 'users', aliases: ['who'], usage: '', help: 'who is connected, with presence',
+    async run(s) {
+      const r = await s.request('users', {});
+      if (r) {
+        s.setUsers(r.users);
+        s.show({ type: 'users', users: r.users });
+      }
+    },
+  },
+  {
+    name: 'join', aliases: ['j'], usage: '#ROOM', help: 'join or create a room and talk there',
+    async run(s, args) {
+      if (!args || /\s/.test(args)) return usageError(s, 'join');
+      const r = await s.request('join', { room: roomArg(args) });
+      if (!r) return;
+      s.rememberRoom(r.name, r.topic);
+      s.setCurrent(r.name);
+      const names = r.members.map((m) => m.name).join(', ');
+      s.show({ type: 'info', text: `now talking in ${r.name} — ${r.members.length} here: ${names}${r.topic ? `; topic: ${r.topic}` : ''}` });
+    },
+  },
+  {
+    name: 'part', aliases: ['leave'], usage: '[#ROOM]', help: 'leave a room (default: the current one)',
+    async run(s, args) {
+      const room = args ? roomArg(args) : s.current;
+      if (!room.startsWith('#')) return usageError(s, 'part');
+      const r = await s.request('part', { room });
+      if (r) s.forgetRoom(r.room);
+    },
+  },
+  {
+    name: 'rooms', aliases: ['list'], usage: '', help: 'list the rooms',
+    async run(s) {
+      const r = await s.request('rooms', {});
+      if (!r) return;
+      for (const room of r.rooms) s.knownRooms.add(room.name);
+      s.show({ type: 'rooms', rooms: r.rooms });
+    },
+  },
+  {
+    name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'talk in a room you are in, or to a user',
+    run(s, args) {
+      if (!args || /\s/.test(args)) return usageError(s, 'switch');
+      if (args.startsWith('#')) {
+        const room = s.joined.get(foldName(args));
+        if (!room) return s.show({ type: 'error', code: 'NOT_IN_ROOM', message: `you are not in ${args} (use /join ${args})` });
+        s.setCurrent(room.name);
+      } else {
+        const user = s.users.get(foldName(args));
+        if (!user) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: `no user named "${args}" is online (/users lists them)` });
+        s.setCurrent(user.name);
+      }
+      s.show({ type: 'info', text: `now talking ${s.current.startsWith('#') ? 'in' : 'to'} ${s.current}` });
+    },
+  },
+  {
+    name: 'members', aliases: ['names'], usage: '[#ROOM]', help: 'who is in a room (default: the current one)',
+    async run(s, args) {
+      const room = args ? roomArg(args) : s.current.startsWith('#') ? s.current : LOBBY;
+      const r = await s.request('members', { room });
+      if (r) s.show({ type: 'members', room: r.room, members: r.members });
+    },
+  },
+  {
+    name: 'topic', aliases: [], usage: '[TEXT]', help: 'show or set the room topic ("-" clears it)',
+    async run(s, args) {
+      if (!s.current.startsWith('#')) return s.show({ type: 'error', code: 'NOT_IN_ROOM', message: 'topics belong to rooms; /switch to a room first' });
+      if (!args) {
+        const topic = s.joined.get(foldName(s.current))?.topic ?? '';
+        return s.show({ type: 'info', text: topic ? `topic of ${s.current}: ${topic}` : `${s.current} has no topic` });
+      }
+      await s.request('topic', { room: s.current, topic: args === '-' ? '' : args });
+    },
+  },
+  {
+    name: 'away', aliases: [], usage: '[REASON]', help: 'mark yourself away',
+    async run(s, args) {
+      // The server's user_presence event is the confirmation.
+      await s.request('away', args ? { message: args } : {});
+    },
+  },
+  {
+    name: 'back', aliases: [], usage: '', help: 'mark yourself back',
+    async run(s) {
+      await s.request('back', {});
+    },
+  },
+  {
+    name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (or Ctrl-D)',
+    run(s) {
+      s.quit(EXIT.OK);
+    },
+  },
+];
+
+const BY_NAME = new Map<string, TuiCommand>();
+for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
+
+export function findCommand(name: string): TuiCommand | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+/** Every command name with its slash, for completion. */
+export function commandWords(): string[] {
+  return COMMANDS.map((c) => `/${c.name}`);
+}
+

@@ -1,0 +1,110 @@
+/**
+ * Renders an Item as one line of text (the format is documented in docs/tui.md and is stable:
+ * scripts parse it). Everything that came from the network is sanitised first so that no
+ * control character or escape sequence reaches the terminal.
+ */
+import { foldName, type UserInfo } from '../protocol/index.ts';
+import type { Item } from './items.ts';
+import type { Style } from './style.ts';
+
+export interface FormatContext {
+  /** My user name (to name the other party of a direct message). */
+  me: string;
+  style: Style;
+  /** TTY mode shows multi-line messages on indented lines; pipe mode keeps one line per event. */
+  multiline: boolean;
+  now: () => number;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/** Replaces control characters with U+FFFD; newlines become "↵" unless `keepNewlines`. */
+export function sanitize(s: string, keepNewlines = false): string {
+  const clean = s.replace(CONTROL, '\uFFFD').toWellFormed();
+  return keepNewlines ? clean : clean.replace(/\n/g, '↵');
+}
+
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** "#room" for a room message, "@peer" for a direct message (peer = the other person). */
+export function conversationOf(to: string, from: string, me: string): string {
+  if (to.startsWith('#')) return to;
+  return `@${foldName(from) === foldName(me) ? to : from}`;
+}
+
+function userLabel(u: UserInfo): string {
+  return u.presence === 'away' ? `${u.name} (away${u.away && u.away !== 'away' ? `: ${u.away}` : ''})` : u.name;
+}
+
+/** The line for an item, or undefined when it is not shown in text mode (typing indicators). */
+export function formatItem(item: Item, ctx: FormatContext): string | undefined {
+  const { style: st } = ctx;
+  const s = (x: string): string => sanitize(x);
+  const conv = (c: string): string => st.paint(c.startsWith('#') ? 'cyan' : 'magenta', s(c));
+  const nick = (n: string): string => st.nick(s(n));
+  const notice = (text: string): string => st.paint('gray', text);
+  let time = ctx.now();
+  let body: string;
+  switch (item.type) {
+    case 'message': {
+      const m = item.msg;
+      time = m.ts;
+      const c = conversationOf(m.to, m.from, ctx.me);
+      const text = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
+      body = `${conv(c)} <${nick(m.from)}> ${text}`;
+      break;
+    }
+    case 'user_joined':
+      body = notice(`* ${s(userLabel(item.user))} joined`);
+      break;
+    case 'user_left':
+      body = notice(`* ${s(item.name)} left (${s(item.reason)})`);
+      break;
+    case 'user_presence':
+      body = notice(item.presence === 'away' ? `* ${s(item.name)} is away${item.away && item.away !== 'away' ? `: ${s(item.away)}` : ''}` : `* ${s(item.name)} is back`);
+      break;
+    case 'room_joined':
+      body = `${conv(item.room)} ${notice(`* ${s(item.name)} joined`)}`;
+      break;
+    case 'room_left':
+      body = `${conv(item.room)} ${notice(`* ${s(item.name)} left${item.reason && item.reason !== 'left' ? ` (${s(item.reason)})` : ''}`)}`;
+      break;
+    case 'room_topic':
+      body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;
+      break;
+    case 'typing':
+      return undefined;
+    case 'notice':
+      body = `${st.paint('yellow', 'notice')} ${s(item.text)}`;
+      break;
+    case 'bye':
+      // The status line that follows ("disconnected: REASON") says the same.
+      return undefined;
+    case 'calc':
+      body = `${st.paint('green', 'calc')} ${s(item.expr)} = ${st.paint('bold', s(item.result))}`;
+      break;
+    case 'users':
+      body = `${st.paint('green', 'users')} ${item.users.length}: ${item.users.map((u) => s(userLabel(u))).join(', ')}`;
+      break;
+    case 'rooms':
+      body = `${st.paint('green', 'rooms')} ${item.rooms.length}: ${item.rooms.map((r) => `${s(r.name)} (${r.members}${r.topic ? `, topic: ${s(r.topic)}` : ''})`).join(', ')}`;
+      break;
+    case 'members':
+      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => (m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name))).join(', ')}`;
+      break;
+    case 'error':
+      body = `${st.paint(['red', 'bold'], 'error')} ${st.paint('red', `${s(item.code)}: ${s(item.message)}`)}`;
+      break;
+    case 'info':
+      body = `${st.paint('gray', 'info')} ${s(item.text)}`;
+      break;
+    case 'status':
+      body = `${st.paint('yellow', 'status')} ${s(item.text)}`;
+      break;
+  }
+  return `${st.paint('dim', clock(time))} ${body}`;
+}

@@ -1,0 +1,184 @@
+/**
+ * `banter chat`: parses the command line, connects with the shared BanterClient, logs in
+ * (asking again for a name in TTY mode when it is taken), then runs the session in TTY mode
+ * (line editor, colours) or pipe mode (line in, line out) until /quit or end of input.
+ */
+import { BanterClient, RequestError, wsUrlFor } from '../client/client.ts';
+import { checkUserName, describeNameProblem, LOBBY, type ReplyData } from '../protocol/index.ts';
+import { CHAT_HELP, parseChatArgs, QUIT_WAIT_MS, type ChatOptions } from './args.ts';
+import { commandWords } from './commands.ts';
+import { complete } from './complete.ts';
+import { EXIT } from './exit-codes.ts';
+import { formatItem } from './format.ts';
+import type { Item } from './items.ts';
+import { PipeTerminal } from './pipe.ts';
+import { ChatSession, type Output } from './session.ts';
+import { colourWanted, makeStyle, type Style } from './style.ts';
+import { TtyTerminal } from './tty.ts';
+
+/** How long connecting at startup may take before the server counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export async function runChat(argv: string[]): Promise<number> {
+  const parsed = parseChatArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(CHAT_HELP);
+      return EXIT.OK;
+    }
+    process.stderr.write(`banter chat: ${parsed.error}\nRun "banter chat --help" for the options.\n`);
+    return EXIT.USAGE;
+  }
+  const opts = parsed.options;
+  // A "dumb" terminal cannot move the cursor, which TTY mode needs to keep the input line intact.
+  const tty = !opts.json && process.stdin.isTTY === true && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  if (!tty && opts.name === undefined) {
+    process.stderr.write('banter chat: --name is required when stdin or stdout is not a terminal\n');
+    return EXIT.USAGE;
+  }
+  // A closed stdout (e.g. piped into `head`) ends the client quietly instead of crashing it.
+  process.stdout.on('error', () => process.exit(EXIT.OK));
+
+  const client = new BanterClient({ url: wsUrlFor(opts.server) });
+  const connected = await connectBounded(client, CONNECT_TIMEOUT_MS);
+  if (connected !== true) {
+    process.stderr.write(`banter chat: cannot reach the server at ${opts.server} (${connected}). Is it running? Use --server to pick another.\n`);
+    client.close();
+    return EXIT.UNREACHABLE;
+  }
+  return tty ? runTty(client, opts) : runPipe(client, opts);
+}
+
+async function connectBounded(client: BanterClient, ms: number): Promise<true | string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.connect().then(() => true as const),
+      new Promise<string>((resolve) => { timer = setTimeout(() => resolve(`no answer within ${ms / 1000} s`), ms); }),
+    ]);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type LoginResult = ReplyData['login'] | { refused: string } | { failed: string };
+
+/**
+ * Logs in; resolves the reply, the reason the name was refused, or why logging in failed
+ * otherwise (e.g. the server closed an idle unnamed connection while the user was still
+ * typing a name; the client reconnects by itself, so trying again works).
+ */
+async function tryLogin(client: BanterClient, name: string): Promise<LoginResult> {
+  const problem = checkUserName(name);
+  if (problem) return { refused: `invalid name "${name}": ${describeNameProblem(problem)}` };
+  try {
+    return await client.login(name);
+  } catch (err) {
+    if (err instanceof RequestError && (err.code === 'NAME_TAKEN' || err.code === 'NAME_INVALID')) return { refused: `${err.message} (${err.code})` };
+    return { failed: err instanceof RequestError ? `${err.message} (${err.code})` : String(err) };
+  }
+}
+
+function textOutput(print: (s: string) => void, style: Style, multiline: boolean, session: () => ChatSession | undefined): (item: Item) => void {
+  return (item) => {
+    const line = formatItem(item, { me: session()?.me ?? '', style, multiline, now: Date.now });
+    if (line !== undefined) print(line);
+  };
+}
+
+/** A signal ends the session like /quit (pending messages still get their bounded wait). */
+function quitOnSignals(s: ChatSession, signals: NodeJS.Signals[]): void {
+  for (const sig of signals) process.once(sig, () => s.quit(EXIT.OK));
+}
+
+async function finish(session: ChatSession, client: BanterClient, code: number): Promise<number> {
+  const waiting = session.unackedCount;
+  if (waiting > 0 && process.stderr.isTTY) process.stderr.write(`banter chat: waiting up to ${QUIT_WAIT_MS / 1000} s for ${waiting} message${waiting === 1 ? '' : 's'} to be delivered…\n`);
+  const left = await session.drain(QUIT_WAIT_MS);
+  client.close();
+  if (left > 0) {
+    process.stderr.write(`banter chat: ${left} message${left === 1 ? ' was' : 's were'} not acknowledged by the server within ${QUIT_WAIT_MS / 1000} s\n`);
+    return code === EXIT.OK ? EXIT.LOST : code;
+  }
+  return code;
+}
+
+async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number> {
+  const term = new PipeTerminal(process.stdin, process.stdout);
+  const login = await tryLogin(client, opts.name!);
+  if ('refused' in login || 'failed' in login) {
+    process.stderr.write(`banter chat: ${'refused' in login ? login.refused : `could not log in: ${login.failed}`}\n`);
+    client.close();
+    return 'refused' in login ? EXIT.NAME_REJECTED : EXIT.UNREACHABLE;
+  }
+  const ref: { session?: ChatSession } = {};
+  const show = opts.json
+    ? (item: Item): void => term.print(JSON.stringify(item))
+    : textOutput((line) => term.print(line), makeStyle(false), false, () => ref.session);
+  const s = new ChatSession(client, { show, changed: () => undefined });
+  ref.session = s;
+  await s.start(login.rooms);
+  term.start((line) => s.input(line), () => { void s.idle().then(() => s.quit(EXIT.OK)); });
+  quitOnSignals(s, ['SIGTERM', 'SIGINT', 'SIGHUP']);
+  const code = await s.done;
+  term.close();
+  return finish(s, client, code);
+}
+
+async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> {
+  const style = makeStyle(colourWanted(true, process.env));
+  const ref: { session?: ChatSession } = {};
+  const term = new TtyTerminal({
+    input: process.stdin, output: process.stdout,
+    completer: (line) => complete(line, {
+      commands: commandWords,
+      rooms: () => [...ref.session?.knownRooms ?? []],
+      users: () => [...ref.session?.users.values() ?? []].map((u) => u.name),
+    }),
+    onEdit: (line) => ref.session?.typing(line),
+  });
+
+  let name = opts.name ?? (await term.ask('Your name: '));
+  let login: ReplyData['login'] | undefined;
+  while (login === undefined) {
+    if (name === undefined) {
+      term.close();
+      client.close();
+      return EXIT.OK;
+    }
+    const tried = name.trim();
+    const r = await tryLogin(client, tried);
+    if ('refused' in r) {
+      term.print(style.paint('red', r.refused));
+      name = await term.ask('Pick another name: ');
+    } else if ('failed' in r) {
+      term.print(style.paint('red', `could not log in: ${r.failed}`));
+      const again = await term.ask(`Your name [${tried}]: `);
+      name = again === '' ? tried : again;
+    } else {
+      login = r;
+    }
+  }
+
+  const prompt = (): string => {
+    const s = ref.session;
+    const conv = s?.current ?? LOBBY;
+    const where = conv.startsWith('#') ? style.paint('cyan', conv) : style.paint('magenta', `@${conv}`);
+    const state = s && !s.online ? style.paint('red', '(offline) ') : s?.away ? style.paint('yellow', '(away) ') : '';
+    return `${state}${where}> `;
+  };
+  const output: Output = {
+    show: textOutput((line) => term.print(line), style, true, () => ref.session),
+    changed: () => term.setPrompt(prompt()),
+  };
+  const s = new ChatSession(client, output);
+  ref.session = s;
+  await s.start(login.rooms);
+  term.start(prompt(), (line) => s.input(line), () => s.quit(EXIT.OK));
+  quitOnSignals(s, ['SIGTERM', 'SIGHUP']);
+  const code = await s.done;
+  term.close();
+  return finish(s, client, code);
+}
