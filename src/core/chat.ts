@@ -185,8 +185,10 @@ export class ChatCore {
       }
       case 'user_offline': {
         const folded = foldName(fact.name);
+        // The rooms the user was in, so transports can tell who shared a room with them (IRC QUIT).
+        const rooms = [...(dir.users.get(folded)?.rooms ?? [])].map((r) => dir.rooms.get(r)?.name ?? r);
         if (!dir.removeUser(folded, keep)) return;
-        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason }, folded);
+        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason, rooms }, folded);
         return;
       }
       case 'presence': {
@@ -220,6 +222,8 @@ export class ChatCore {
         const room = dir.room(fact.room);
         if (!room) return;
         room.topic = fact.topic;
+        room.topicBy = fact.by;
+        room.topicAt = this.deps.clock.now();
         this.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
         return;
       }
@@ -247,6 +251,21 @@ export class ChatCore {
       case 'notice':
         this.toAllLocal({ type: 'notice', text: fact.text }, undefined);
         return;
+      case 'rename': {
+        if (!dir.renameUser(fact.from, fact.to)) return;
+        this.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
+        return;
+      }
+      case 'kick': {
+        const room = dir.room(fact.room);
+        if (!room) return;
+        const folded = foldName(fact.name);
+        if (!room.members.has(folded)) return;
+        // Deliver before removing so the kicked user sees it too.
+        this.toRoom(room, { type: 'room_kicked', room: room.name, name: fact.name, by: fact.by, reason: fact.reason }, undefined);
+        dir.leave(room.folded, folded, keep);
+        return;
+      }
     }
   }
 
@@ -279,7 +298,7 @@ export class ChatCore {
       core: this,
       session: conn.session,
       user,
-      bindUser: async (name: string) => {
+      bindUser: async (name: string, opts?: { lobby?: boolean }) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
@@ -297,9 +316,33 @@ export class ChatCore {
         } finally {
           conn.loggingIn = false;
         }
-        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [LOBBY, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
+        const lobby = opts?.lobby === false ? [] : [LOBBY];
+        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
         this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
         this.logSummary();
+        return this.dir.users.get(folded)!;
+      },
+      renameUser: async (name: string) => {
+        const oldFolded = conn.user;
+        const user = oldFolded ? this.dir.users.get(oldFolded) : undefined;
+        if (!oldFolded || !user) throw new ChatError('NOT_LOGGED_IN');
+        const folded = foldName(name);
+        const owner = this.owner(conn.session);
+        if (folded !== oldFolded) {
+          if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          if (conn.user !== oldFolded || this.dir.users.has(folded)) {
+            await this.deps.presence.release(folded, owner);
+            throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          }
+          this.local.delete(oldFolded);
+          conn.user = folded;
+          this.local.set(folded, conn);
+        }
+        const from = user.name;
+        this.emit({ kind: 'rename', from, to: name });
+        if (folded !== oldFolded) this.deps.presence.release(oldFolded, owner).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
+        this.deps.log.info({ conn: conn.session.id, from, to: name }, 'renamed');
         return this.dir.users.get(folded)!;
       },
     };

@@ -15,10 +15,13 @@ const target = z.string().min(1).max(Math.max(LIMITS.roomMaxLength, LIMITS.nameM
 
 // ---------------------------------------------------------------- client -> server
 
-export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
-export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string() });
+export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4), lobby: z.boolean().optional() });
+/** How a message is meant to be shown: a plain message (absent), a notice, or an action ("/me waves"). */
+export const MessageKind = z.enum(['notice', 'action']);
+export type MessageKind = z.infer<typeof MessageKind>;
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional() });
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
-export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
 export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
@@ -28,10 +31,13 @@ export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
 export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
 export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
+export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
+export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
+  NickRequest, KickRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -69,6 +75,8 @@ export const ChatMessage = z.object({
   from: z.string(),
   text: z.string(),
   ts: z.number(),
+  /** Absent for a plain message. */
+  kind: MessageKind.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -88,6 +96,8 @@ export interface ReplyData {
   calc: { expr: string; result: string };
   typing: Record<string, never>;
   ping: { ts: number };
+  nick: { name: string };
+  kick: { room: string; name: string };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -102,7 +112,7 @@ export const ReplyEvent = z.object({ type: z.literal('reply'), id: z.string(), d
 export const ErrorEvent = z.object({ type: z.literal('error'), id: z.string().optional(), code: z.string(), message: z.string() });
 export const MessageEvent = z.object({ type: z.literal('message'), msg: ChatMessage });
 export const UserJoinedEvent = z.object({ type: z.literal('user_joined'), user: UserInfo });
-export const UserLeftEvent = z.object({ type: z.literal('user_left'), name: z.string(), reason: z.string() });
+export const UserLeftEvent = z.object({ type: z.literal('user_left'), name: z.string(), reason: z.string(), rooms: z.array(z.string()).optional() });
 export const UserPresenceEvent = z.object({ type: z.literal('user_presence'), name: z.string(), presence: Presence, away: z.string().optional() });
 export const RoomJoinedEvent = z.object({ type: z.literal('room_joined'), room: z.string(), name: z.string() });
 export const RoomLeftEvent = z.object({ type: z.literal('room_left'), room: z.string(), name: z.string(), reason: z.string().optional() });
@@ -110,10 +120,13 @@ export const RoomTopicEvent = z.object({ type: z.literal('room_topic'), room: z.
 export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(), to: z.string() });
 export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
+export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
+export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
+  UserRenamedEvent, RoomKickedEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

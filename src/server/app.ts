@@ -13,9 +13,13 @@ import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import { WsListener } from '../transports/ws/server.ts';
+import { IrcServer } from '../transports/irc/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
 import { VERSION } from './version.ts';
+
+/** Most messages one IRC CHATHISTORY request returns (ISUPPORT CHATHISTORY). */
+const IRC_HISTORY_LIMIT = 100;
 
 export interface AppOptions {
   log: Logger;
@@ -31,6 +35,9 @@ export interface App {
   readonly ws: WsListener;
   readonly port: number;
   readonly url: string;
+  /** The IRC listener and its port, when irc.enabled. */
+  readonly irc: IrcServer | undefined;
+  readonly ircPort: number | undefined;
   close(reason?: string): Promise<void>;
 }
 
@@ -65,6 +72,23 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const url = `http://${shownHost}:${port}`;
   log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
 
+  let irc: IrcServer | undefined;
+  if (config['irc.enabled']) {
+    irc = new IrcServer(core, {
+      host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
+      motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
+      readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+    });
+    try {
+      await irc.listen();
+    } catch (err) {
+      http.close();
+      throw err;
+    }
+    log.info({ irc: `irc://${shownHost}:${irc.port}` }, 'listening for IRC');
+  }
+
   let closing: Promise<void> | undefined;
   const close = (reason = 'server shutting down'): Promise<void> => {
     closing ??= (async () => {
@@ -72,6 +96,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.close();
       await core.close(reason);
       ws.close(reason);
+      irc?.close(reason);
       http.closeAllConnections();
       await calc.close();
       await store.close();
@@ -80,5 +105,5 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     })();
     return closing;
   };
-  return { core, http, ws, port, url, close };
+  return { core, http, ws, port, url, irc, ircPort: irc?.port, close };
 }

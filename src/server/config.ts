@@ -22,6 +22,9 @@ function key<S extends z.ZodType>(def: KeyDef<S>): KeyDef<S> {
   return def;
 }
 
+/** true/false, also from the strings "true"/"false"/"1"/"0" of the environment. */
+const bool = () => z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
 export const CONFIG_KEYS = {
   host: key({ schema: z.string().min(1), default: '0.0.0.0', flag: 'host', doc: 'Address the HTTP/WebSocket listener binds to.' }),
   port: key({ schema: int(0, 65535), default: 8080, flag: 'port', doc: 'HTTP/WebSocket port (0 picks a free port).' }),
@@ -41,6 +44,17 @@ export const CONFIG_KEYS = {
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
   'history.idempotencyWindowMs': key({ schema: int(0, 7 * 86_400_000), default: 600_000, doc: 'How long a (sender, request id) pair is remembered so a resend is not stored twice.' }),
+  'irc.enabled': key({ schema: bool(), default: true, doc: 'Listen for IRC clients.' }),
+  'irc.host': key({ schema: z.string(), default: '', doc: 'Address the IRC listener binds to; empty means the same as `host`.' }),
+  'irc.port': key({ schema: int(0, 65535), default: 6667, doc: 'IRC port, plain text (0 picks a free port).' }),
+  'irc.serverName': key({ schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9.-]+$/), default: 'banter.local', doc: 'The server\'s name in IRC lines (must contain a dot so clients do not take it for a nick).' }),
+  'irc.network': key({ schema: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/), default: 'Banter', doc: 'Network name shown in the welcome message and ISUPPORT NETWORK.' }),
+  'irc.motd': key({ schema: z.string().max(4000), default: 'Welcome to Banter. Everyone is in #lobby; /msg Calc 2^100 for the calculator.', doc: 'Message of the day (`\\n` separates lines); empty sends ERR_NOMOTD (422).' }),
+  'irc.autoJoinLobby': key({ schema: bool(), default: true, doc: 'Join IRC clients to #lobby at registration; turn off for bots and clients that choose their own channels.' }),
+  'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
+  'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
+  'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
+  'irc.registrationTimeoutMs': key({ schema: int(100, 3_600_000), default: 60_000, doc: 'Time an IRC connection may take to complete NICK/USER (and CAP END) before it is closed.' }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

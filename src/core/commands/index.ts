@@ -14,7 +14,10 @@ import { send } from './send.ts';
 import { topic } from './topic.ts';
 import { typing } from './typing.ts';
 import { users } from './users.ts';
+import { nick } from './nick.ts';
+import { kick } from './kick.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+  nick, kick,
 };

@@ -21,7 +21,7 @@ export const send = defineCommand({
     const to = 'room' in target ? target.room.name : target.user.name;
     const msg = await ctx.core.deps.store.append({
       conv: convKey(user.name, to), to, from: user.name, text: norm.text,
-      clientKey: `${user.folded}\n${req.id}`,
+      clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}),
     });
     ctx.core.emit({ kind: 'message', msg });
     return { msg };

@@ -1,0 +1,38 @@
+/** Completes registration once NICK and USER are known and CAP negotiation is over. */
+import { ChatError } from '../../../core/errors.ts';
+import type { IrcConnection } from '../connection.ts';
+import { N } from '../numerics.ts';
+import { joinBurst, welcome } from '../replies.ts';
+
+export async function tryRegister(c: IrcConnection): Promise<void> {
+  if (c.registered || c.registering || c.capNegotiating || !c.nick || !c.username) return;
+  c.registering = true;
+  const nick = c.nick;
+  let reply;
+  try {
+    reply = await c.execute('login', { name: nick, lobby: c.server.config.autoJoinLobby });
+  } catch (err) {
+    c.registering = false;
+    if (err instanceof ChatError && err.code === 'NAME_TAKEN') {
+      c.nick = undefined;
+      c.numeric(N.ERR_NICKNAMEINUSE, [nick, 'Nickname is already in use']);
+      return;
+    }
+    if (err instanceof ChatError && err.code === 'NAME_INVALID') {
+      c.nick = undefined;
+      c.numeric(N.ERR_ERRONEUSNICKNAME, [nick, 'Erroneous nickname']);
+      return;
+    }
+    throw err;
+  }
+  c.registering = false;
+  c.registered = true;
+  c.nick = reply.name;
+  c.server.setIdent(reply.name, c.username, c.realname);
+  c.server.onRegistered();
+  welcome(c);
+  for (const r of reply.rooms) {
+    const room = c.core.dir.room(r.name);
+    if (room) joinBurst(c, room, true);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The IRC listener: accepts TCP connections, owns the per-node view of IRC identities
+ * (username and real name from USER, for masks and WHOIS), and runs the one sweeping timer
+ * for registration timeouts and PING/PONG liveness.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { foldName } from '../../protocol/index.ts';
+import type { ChatCore } from '../../core/chat.ts';
+import { IrcConnection } from './connection.ts';
+import { USER_HOST } from './isupport.ts';
+import type { Masks } from './translate.ts';
+
+export interface IrcConfig {
+  host: string;
+  port: number;
+  /** Our name as a message source (a hostname-like word with a dot). */
+  serverName: string;
+  network: string;
+  motd: string;
+  autoJoinLobby: boolean;
+  sendQueueBytes: number;
+  readQueueBytes: number;
+  pingIntervalMs: number;
+  registrationTimeoutMs: number;
+  historyLimit: number;
+  maxRoomsPerUser: number;
+  version: string;
+}
+
+interface Ident {
+  user: string;
+  realname: string;
+}
+
+
+export class IrcServer implements Masks {
+  readonly core: ChatCore;
+  readonly config: IrcConfig;
+  readonly createdAt = new Date();
+  private readonly net: Server;
+  private readonly conns = new Map<string, IrcConnection>();
+  private readonly idents = new Map<string, Ident>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private registered = 0;
+  private maxLocal = 0;
+  private maxGlobal = 0;
+
+  constructor(core: ChatCore, config: IrcConfig) {
+    this.core = core;
+    this.config = config;
+    this.net = createServer((s) => this.onSocket(s));
+  }
+
+  get name(): string {
+    return this.config.serverName;
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  get port(): number {
+    return (this.net.address() as AddressInfo).port;
+  }
+
+  listen(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.net.once('error', reject);
+      this.net.listen(this.config.port, this.config.host, () => {
+        this.net.off('error', reject);
+        resolve();
+      });
+    }).then(() => {
+      // One timer for every connection; its period bounds timeout precision.
+      this.sweeper = setInterval(() => this.sweep(), Math.min(1000, this.config.pingIntervalMs));
+      this.sweeper.unref();
+    });
+  }
+
+  close(reason: string): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.net.close();
+    for (const c of this.conns.values()) c.close(reason);
+  }
+
+  forget(c: IrcConnection): void {
+    if (this.conns.delete(c.id) && c.registered) this.registered--;
+  }
+
+  /** Counts a connection that completed registration (for LUSERS). */
+  onRegistered(): void {
+    this.registered++;
+  }
+
+  registeredCount(): number {
+    return this.registered;
+  }
+
+  /** Highest local and global user counts seen (LUSERS 265/266). */
+  peaks(local: number, global: number): { maxLocal: number; maxGlobal: number } {
+    this.maxLocal = Math.max(this.maxLocal, local);
+    this.maxGlobal = Math.max(this.maxGlobal, global);
+    return { maxLocal: this.maxLocal, maxGlobal: this.maxGlobal };
+  }
+
+  // ---------------------------------------------------------------- identities
+
+  setIdent(nick: string, user: string, realname: string): void {
+    this.idents.set(foldName(nick), { user, realname });
+  }
+
+  renameIdent(from: string, to: string): void {
+    const i = this.idents.get(foldName(from));
+    if (!i) return;
+    this.idents.delete(foldName(from));
+    this.idents.set(foldName(to), i);
+  }
+
+  dropIdent(c: IrcConnection): void {
+    if (c.nick && c.registered) this.idents.delete(foldName(c.nick));
+  }
+
+  ident(name: string): Ident | undefined {
+    return this.idents.get(foldName(name));
+  }
+
+  mask(name: string, alt?: string): string {
+    const i = this.idents.get(foldName(name)) ?? (alt ? this.idents.get(foldName(alt)) : undefined);
+    return `${name}!~${i?.user ?? userPart(name)}@${USER_HOST}`;
+  }
+
+  realname(name: string): string {
+    return this.idents.get(foldName(name))?.realname || name;
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private onSocket(socket: Socket): void {
+    socket.setNoDelay(true);
+    const id = `i${this.nextId++}`;
+    const conn = new IrcConnection(id, socket, this, Date.now());
+    this.conns.set(id, conn);
+    this.core.attach(conn);
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    const { pingIntervalMs, registrationTimeoutMs } = this.config;
+    for (const c of this.conns.values()) {
+      if (!c.registered) {
+        if (now - c.connectedAt > registrationTimeoutMs) c.close('Registration timed out');
+        continue;
+      }
+      if (c.pingSentAt !== 0) {
+        if (now - c.pingSentAt > pingIntervalMs) c.close(`Ping timeout: ${Math.round((now - c.lastActivity) / 1000)} seconds`);
+      } else if (now - c.lastActivity > pingIntervalMs) {
+        c.ping(now);
+      }
+    }
+  }
+}
+
+/** A username for users without an IRC ident (web, terminal): their name, cut to USERLEN. */
+function userPart(name: string): string {
+  return name.slice(0, 10);
+}
