@@ -89,7 +89,6 @@ export function parse(line: string): IrcMessage | undefined {
 
 // ---------------------------------------------------------------- serialize
 
-// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\r\n\0]/g;
 
 function clean(s: string): string {

@@ -19,7 +19,7 @@ export function stripFormatting(s: string): string {
 /** A CTCP payload (`\x01VERB args\x01`), or undefined for plain text. */
 export function ctcp(text: string): { verb: string; args: string } | undefined {
   if (!text.startsWith('\x01')) return undefined;
-  const body = text.slice(1).replace(/\x01$/, '');
+  const body = text.endsWith('\x01') ? text.slice(1, -1) : text.slice(1);
   const sp = body.indexOf(' ');
   return sp === -1 ? { verb: body.toUpperCase(), args: '' } : { verb: body.slice(0, sp).toUpperCase(), args: body.slice(sp + 1) };
 }
