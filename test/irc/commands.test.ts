@@ -104,7 +104,7 @@ describe('messages, nick, away', () => {
     await b.command('NOTICE msa :psst');
     assert.equal(await a.waitLine(/^:Msb\S* NOTICE/), ':Msb!~msb@banter NOTICE Msa :psst');
     await b.command('PRIVMSG msa :\x01ACTION waves\x01');
-    assert.equal(await a.waitLine(/^:Msb\S* PRIVMSG Msa :\x01ACTION/), ':Msb!~msb@banter PRIVMSG Msa :\x01ACTION waves\x01');
+    assert.equal(await a.waitLine(/^:Msb\S* PRIVMSG Msa :.ACTION/), ':Msb!~msb@banter PRIVMSG Msa :\x01ACTION waves\x01');
     await b.command('PRIVMSG msa :\x02bold\x02 \x0304red\x03 plain');
     assert.equal(await a.waitLine(/^:Msb\S* PRIVMSG Msa :.*plain/), ':Msb!~msb@banter PRIVMSG Msa :bold red plain');
     assert.deepEqual(await a.command('AWAY :lunch'), [`${S} 306 Msa :You have been marked as being away`]);

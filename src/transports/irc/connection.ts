@@ -61,6 +61,7 @@ export class IrcConnection implements Session {
   /** Messages held back while a labeled command runs (labeled-response). */
   private capture: IrcMessage[] | undefined;
   private nextReq = 1;
+  private nextBatch = 1;
 
   constructor(id: string, socket: Socket, server: IrcServer, now: number) {
     this.id = id;
@@ -179,6 +180,11 @@ export class IrcConnection implements Session {
     this.socket.uncork();
   }
 
+  /** A fresh BATCH reference for this connection. */
+  nextBatchId(): string {
+    return `b${this.nextBatch++}`;
+  }
+
   // ---------------------------------------------------------------- core requests
 
   /** Runs a core request as this session. */
@@ -271,7 +277,7 @@ export class IrcConnection implements Session {
     const src = this.server.name;
     if (lines.length === 0) return this.sendLine({ tags: { label }, source: src, command: 'ACK', params: [] });
     if (lines.length === 1) return this.sendLine({ ...lines[0]!, tags: { ...lines[0]!.tags, label } });
-    const id = `L${this.nextReq++}`;
+    const id = this.nextBatchId();
     this.sendLine({ tags: { label }, source: src, command: 'BATCH', params: [`+${id}`, 'labeled-response'] });
     for (const l of lines) this.sendLine(l.tags?.batch ? l : { ...l, tags: { ...l.tags, batch: id } });
     this.sendLine({ source: src, command: 'BATCH', params: [`-${id}`] });
@@ -298,6 +304,6 @@ export class IrcConnection implements Session {
     this.outBytes = 0;
     this.server.forget(this);
     this.core.detach(this.id, this.closeReason ?? 'connection lost');
-    this.server.dropIdent(this);
+    this.server.dropIdent(this, this.nick);
   }
 }

@@ -29,6 +29,7 @@ export interface IrcConfig {
 }
 
 interface Ident {
+  owner: IrcConnection;
   user: string;
   realname: string;
 }
@@ -107,19 +108,27 @@ export class IrcServer implements Masks {
 
   // ---------------------------------------------------------------- identities
 
-  setIdent(nick: string, user: string, realname: string): void {
-    this.idents.set(foldName(nick), { user, realname });
+  /**
+   * Records the username and real name for `nick`, owned by connection `c`. Done before the
+   * core announces the user, so the first JOIN others see has the right mask. Fails when
+   * another connection holds the nick's identity (a concurrent registration).
+   */
+  claimIdent(c: IrcConnection, nick: string, user: string, realname: string): boolean {
+    const held = this.idents.get(foldName(nick));
+    if (held && held.owner !== c) return false;
+    this.idents.set(foldName(nick), { owner: c, user, realname });
+    return true;
   }
 
-  renameIdent(from: string, to: string): void {
+  renameIdent(c: IrcConnection, from: string, to: string): void {
     const i = this.idents.get(foldName(from));
-    if (!i) return;
+    if (!i || i.owner !== c) return;
     this.idents.delete(foldName(from));
     this.idents.set(foldName(to), i);
   }
 
-  dropIdent(c: IrcConnection): void {
-    if (c.nick && c.registered) this.idents.delete(foldName(c.nick));
+  dropIdent(c: IrcConnection, nick: string | undefined): void {
+    if (nick && this.idents.get(foldName(nick))?.owner === c) this.idents.delete(foldName(nick));
   }
 
   ident(name: string): Ident | undefined {

@@ -1,6 +1,7 @@
 /** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
 import { away } from './away.ts';
 import { cap } from './cap.ts';
+import { chathistory } from './chathistory.ts';
 import { ison, lusers, motd, time, userhost, version } from './info.ts';
 import { join } from './join.ts';
 import { kick } from './kick.ts';
@@ -23,7 +24,7 @@ import { whois, whowas } from './whois.ts';
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
-  motd, lusers, version, time, ison, userhost,
+  motd, lusers, version, time, ison, userhost, chathistory,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

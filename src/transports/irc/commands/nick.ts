@@ -24,7 +24,7 @@ export const nick = defineVerb({
     if (foldName(wanted) !== foldName(old) && c.core.dir.user(wanted)) return c.numeric(N.ERR_NICKNAMEINUSE, [wanted, 'Nickname is already in use']);
     try {
       const reply = await c.execute('nick', { name: wanted });
-      c.server.renameIdent(old, reply.name);
+      c.server.renameIdent(c, old, reply.name);
       c.nick = reply.name;
     } catch (err) {
       c.fail(err, { command: 'NICK', target: wanted });

@@ -6,13 +6,19 @@ import { joinBurst, welcome } from '../replies.ts';
 
 export async function tryRegister(c: IrcConnection): Promise<void> {
   if (c.registered || c.registering || c.capNegotiating || !c.nick || !c.username) return;
-  c.registering = true;
   const nick = c.nick;
+  if (!c.server.claimIdent(c, nick, c.username, c.realname)) {
+    c.nick = undefined;
+    c.numeric(N.ERR_NICKNAMEINUSE, [nick, 'Nickname is already in use']);
+    return;
+  }
+  c.registering = true;
   let reply;
   try {
     reply = await c.execute('login', { name: nick, lobby: c.server.config.autoJoinLobby });
   } catch (err) {
     c.registering = false;
+    c.server.dropIdent(c, nick);
     if (err instanceof ChatError && err.code === 'NAME_TAKEN') {
       c.nick = undefined;
       c.numeric(N.ERR_NICKNAMEINUSE, [nick, 'Nickname is already in use']);
@@ -28,7 +34,6 @@ export async function tryRegister(c: IrcConnection): Promise<void> {
   c.registering = false;
   c.registered = true;
   c.nick = reply.name;
-  c.server.setIdent(reply.name, c.username, c.realname);
   c.server.onRegistered();
   welcome(c);
   for (const r of reply.rooms) {
