@@ -140,6 +140,37 @@ describe('messages, nick, away', () => {
   });
 });
 
+describe('WHOWAS, LUSERS, away-notify on join', () => {
+  it('remembers nicks that quit or changed', async () => {
+    const a = await IrcClient.register(app, 'Gone');
+    const b = await IrcClient.register(app, 'Asks', ['away-notify']);
+    a.send('QUIT :bye');
+    await a.waitClosed();
+    await b.command('PING x');
+    const lines = await b.command('WHOWAS gone');
+    assert.equal(lines[0], `${S} 314 Asks Gone ~gone banter * :Real Gone`);
+    assert.match(lines[1]!, new RegExp(`^${S} 312 Asks Gone ${SERVER} :\\w{3}, `));
+    assert.equal(lines[2], `${S} 369 Asks gone :End of WHOWAS`);
+    assert.deepEqual(await b.command('WHOWAS neverseen'), [`${S} 406 Asks neverseen :There was no such nickname`, `${S} 369 Asks neverseen :End of WHOWAS`]);
+    b.close();
+  });
+
+  it('counts unregistered connections in LUSERS and announces away joiners', async () => {
+    const pending = await IrcClient.connect(app.ircPort!);
+    const c = await IrcClient.register(app, 'Counter', ['away-notify']);
+    const lusers = await c.command('LUSERS');
+    assert.ok(lusers.some((l) => /^:\S+ 253 Counter [1-9]\d* :unknown connection\(s\)$/.test(l)), lusers.join('\n'));
+    const away = await IrcClient.register(app, 'AwayJoiner');
+    await away.command('AWAY :later');
+    await c.command('JOIN #awayjoin');
+    c.skip();
+    await away.command('JOIN #awayjoin');
+    await c.waitLine(/^:AwayJoiner\S* AWAY /);
+    assert.deepEqual(c.rest(), [':AwayJoiner!~awayjoin@banter JOIN #awayjoin', ':AwayJoiner!~awayjoin@banter AWAY :later']);
+    pending.close(); c.close(); away.close();
+  });
+});
+
 describe('error numerics', () => {
   it('each error has its numeric', async () => {
     const c = await IrcClient.register(app, 'Err');

@@ -51,10 +51,10 @@ describe('registration', () => {
     c.send('USER cap1 0 * :Cap');
     const ls = await c.take(/ CAP \* LS /);
     assert.deepEqual(ls, [`:${SERVER} CAP * LS :account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join labeled-response message-tags multi-prefix server-time userhost-in-names`]);
-    assert.deepEqual(await c.command('CAP REQ :server-time bogus'), [`:${SERVER} CAP Cap1 NAK :server-time bogus`]);
-    assert.deepEqual(await c.command('CAP REQ :server-time echo-message'), [`:${SERVER} CAP Cap1 ACK :server-time echo-message`]);
-    assert.deepEqual(await c.command('CAP LIST'), [`:${SERVER} CAP Cap1 LIST :cap-notify echo-message server-time`]);
-    assert.deepEqual(await c.command('CAP FOO'), [`:${SERVER} 410 Cap1 FOO :Invalid CAP command`]);
+    assert.deepEqual(await c.command('CAP REQ :server-time bogus'), [`:${SERVER} CAP * NAK :server-time bogus`]);
+    assert.deepEqual(await c.command('CAP REQ :server-time echo-message'), [`:${SERVER} CAP * ACK :server-time echo-message`]);
+    assert.deepEqual(await c.command('CAP LIST'), [`:${SERVER} CAP * LIST :cap-notify echo-message server-time`]);
+    assert.deepEqual(await c.command('CAP FOO'), [`:${SERVER} 410 * FOO :Invalid CAP command`]);
     c.send('CAP END');
     await c.waitLine(/ 001 Cap1 /);
     c.close();

@@ -78,7 +78,7 @@ export class IrcConnection implements Session {
 
   /** The name to put first in numerics: the nick, or "*" before one is known. */
   get me(): string {
-    return this.nick ?? '*';
+    return this.registered && this.nick ? this.nick : '*';
   }
 
   get folded(): string | undefined {

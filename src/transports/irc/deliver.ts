@@ -39,6 +39,7 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'user_left': {
+      c.server.rememberWhowas(ev, ev.name);
       if (!sharesRoom(c, ev.rooms ?? [])) return;
       for (const m of cached(ev, 'quit', () => [{ source: masks.mask(ev.name), command: 'QUIT', params: [ev.reason], trailing: true }])) c.sendShared(m);
       return;
@@ -52,9 +53,13 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
         : { source: masks.mask(ev.name), command: 'AWAY', params: [] }])) c.sendShared(m);
       return;
     }
-    case 'room_joined':
+    case 'room_joined': {
       for (const m of joinLine(ev, ev.name, ev.room, c.caps.has('extended-join'), masks)) c.sendShared(m);
+      const user = c.caps.has('away-notify') && foldName(ev.name) !== me ? c.core.dir.user(ev.name) : undefined;
+      // away-notify: a joining user who is away is announced as such right after the JOIN.
+      if (user?.presence === 'away') c.sendLine({ source: masks.mask(user.name), command: 'AWAY', params: [user.away], trailing: true });
       return;
+    }
     case 'room_left':
       for (const m of cached(ev, 'part', () => [ev.reason && ev.reason !== 'left'
         ? { source: masks.mask(ev.name), command: 'PART', params: [ev.room, ev.reason], trailing: true }
@@ -67,6 +72,7 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       for (const m of cached(ev, 'kick', () => [{ source: masks.mask(ev.by), command: 'KICK', params: [ev.room, ev.name, ev.reason], trailing: true }])) c.sendShared(m);
       return;
     case 'user_renamed': {
+      c.server.rememberWhowas(ev, ev.old);
       const self = foldName(ev.old) === me;
       if (self) c.nick = ev.name;
       const user = c.core.dir.user(ev.name);

@@ -23,6 +23,8 @@ export function lusers(c: IrcConnection): void {
   const local = c.server.registeredCount();
   const { maxLocal, maxGlobal } = c.server.peaks(local, users);
   c.numeric(N.RPL_LUSERCLIENT, [`There are ${users} users and 0 invisible on 1 servers`]);
+  const unknown = c.server.size - local;
+  if (unknown > 0) c.numeric(N.RPL_LUSERUNKNOWN, [String(unknown), 'unknown connection(s)']);
   c.numeric(N.RPL_LUSERCHANNELS, [String(c.core.dir.rooms.size), 'channels formed']);
   c.numeric(N.RPL_LUSERME, [`I have ${local} clients and 0 servers`]);
   c.numeric(N.RPL_LOCALUSERS, [String(local), String(maxLocal), `Current local users ${local}, max ${maxLocal}`]);

@@ -47,6 +47,9 @@ export class IrcServer implements Masks {
   private registered = 0;
   private maxLocal = 0;
   private maxGlobal = 0;
+  /** Recently gone nicks for WHOWAS, oldest first, at most WHOWAS_MAX. */
+  private readonly whowasLog: WhowasEntry[] = [];
+  private readonly whowasSeen = new WeakSet<object>();
 
   constructor(core: ChatCore, config: IrcConfig) {
     this.core = core;
@@ -131,6 +134,21 @@ export class IrcServer implements Masks {
     if (nick && this.idents.get(foldName(nick))?.owner === c) this.idents.delete(foldName(nick));
   }
 
+  /** Records a nick that quit or was renamed away from; `ev` deduplicates per event object. */
+  rememberWhowas(ev: object, nick: string): void {
+    if (this.whowasSeen.has(ev)) return;
+    this.whowasSeen.add(ev);
+    const i = this.ident(nick);
+    this.whowasLog.push({ nick, user: i?.user ?? userPart(nick), realname: i?.realname || nick, at: Date.now() });
+    if (this.whowasLog.length > WHOWAS_MAX) this.whowasLog.shift();
+  }
+
+  /** Newest first. */
+  whowas(nick: string, max: number): WhowasEntry[] {
+    const f = foldName(nick);
+    return this.whowasLog.filter((e) => foldName(e.nick) === f).reverse().slice(0, max);
+  }
+
   ident(name: string): Ident | undefined {
     return this.idents.get(foldName(name));
   }
@@ -170,6 +188,16 @@ export class IrcServer implements Masks {
     }
   }
 }
+
+export interface WhowasEntry {
+  nick: string;
+  user: string;
+  realname: string;
+  at: number;
+}
+
+/** WHOWAS remembers this many departures per node. */
+const WHOWAS_MAX = 200;
 
 /** A username for users without an IRC ident (web, terminal): their name, cut to USERLEN. */
 function userPart(name: string): string {

@@ -42,7 +42,13 @@ export const whowas = defineVerb({
   run(c, msg) {
     const nick = msg.params[0];
     if (!nick) return c.numeric(N.ERR_NONICKNAMEGIVEN, ['No nickname given']);
-    c.numeric(N.ERR_WASNOSUCHNICK, [nick, 'There was no such nickname']);
+    const count = Number.parseInt(msg.params[1] ?? '', 10);
+    const seen = c.server.whowas(nick, count > 0 ? count : 10);
+    if (seen.length === 0) c.numeric(N.ERR_WASNOSUCHNICK, [nick, 'There was no such nickname']);
+    for (const e of seen) {
+      c.numeric(N.RPL_WHOWASUSER, [e.nick, `~${e.user}`, USER_HOST, '*', e.realname]);
+      c.numeric(N.RPL_WHOISSERVER, [e.nick, c.server.name, new Date(e.at).toUTCString()]);
+    }
     c.numeric(N.RPL_ENDOFWHOWAS, [nick, 'End of WHOWAS']);
   },
 });
