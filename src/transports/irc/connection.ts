@@ -99,6 +99,10 @@ export class IrcConnection implements Session {
   /** Ends the connection with an ERROR line; the core hears about it when the socket closes. */
   close(reason: string): void {
     if (this.closed) return;
+    // A labeled command that ends the connection (QUIT) still gets its lines out.
+    const held = this.capture;
+    this.capture = undefined;
+    for (const l of held ?? []) this.sendLine(l);
     this.sendLine({ command: 'ERROR', params: [`Closing Link: ${this.socket.remoteAddress ?? '?'} (${reason})`] });
     this.flush();
     this.closed = true;
