@@ -14,6 +14,8 @@ export class IrcClient {
   /** Raw bytes received, to check byte-level properties. */
   readonly raw: Buffer[] = [];
   closed = false;
+  /** Answer server PINGs automatically (like a real client). */
+  autoPong = false;
   private buf = '';
   private waiters: (() => void)[] = [];
   private syncs = 0;
@@ -27,7 +29,9 @@ export class IrcClient {
       this.buf += d.toString('utf8');
       let i: number;
       while ((i = this.buf.indexOf('\r\n')) !== -1) {
-        this.lines.push(this.buf.slice(0, i));
+        const line = this.buf.slice(0, i);
+        this.lines.push(line);
+        if (this.autoPong && line.startsWith('PING ')) this.send(`PONG ${line.slice(5)}`);
         this.buf = this.buf.slice(i + 2);
       }
       this.wake();

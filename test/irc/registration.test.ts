@@ -120,6 +120,7 @@ describe('timeouts', () => {
       const ping = await c.waitLine(/^PING /, 5000);
       assert.equal(ping, `PING ${SERVER}`);
       c.send(`PONG :${SERVER}`);
+      c.autoPong = true;
       const quiet = await IrcClient.register(fast, 'Silent');
       // Silent never answers: it is pinged, then dropped.
       await quiet.waitLine(/^ERROR :Closing Link: \S+ \(Ping timeout: \d+ seconds\)$/, 5000);

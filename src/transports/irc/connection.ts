@@ -35,8 +35,8 @@ export class IrcConnection implements Session {
   readonly server: IrcServer;
   readonly core: ChatCore;
   readonly caps = new Set<string>();
-  /** The nick: wanted before registration, the core's name after. */
-  nick: string | undefined;
+  private nickValue: string | undefined;
+  private foldedValue: string | undefined;
   username: string | undefined;
   realname = '';
   registered = false;
@@ -81,8 +81,19 @@ export class IrcConnection implements Session {
     return this.registered && this.nick ? this.nick : '*';
   }
 
+  /** The nick: wanted before registration, the core's name after. */
+  get nick(): string | undefined {
+    return this.nickValue;
+  }
+
+  set nick(n: string | undefined) {
+    this.nickValue = n;
+    this.foldedValue = n === undefined ? undefined : foldName(n);
+  }
+
+  /** The folded nick once registered (the fan-out path compares it per event). */
   get folded(): string | undefined {
-    return this.registered && this.nick ? foldName(this.nick) : undefined;
+    return this.registered ? this.foldedValue : undefined;
   }
 
   // ---------------------------------------------------------------- Session
@@ -179,9 +190,8 @@ export class IrcConnection implements Session {
     const q = this.outbox;
     this.outbox = [];
     this.outBytes = 0;
-    this.socket.cork();
-    for (const b of q) this.socket.write(b);
-    this.socket.uncork();
+    // One copy into one buffer beats a writev of many small chunks through the stream machinery.
+    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
   }
 
   /** A fresh BATCH reference for this connection. */

@@ -5,8 +5,11 @@
  */
 import { foldName, type ChatEvent } from '../../protocol/index.ts';
 import type { IrcConnection } from './connection.ts';
-import { splitText } from './message.ts';
+import { splitText, type IrcMessage } from './message.ts';
 import { cached, joinLine, messageLines } from './translate.ts';
+
+/** Per message event: folded ends and its lines, computed for the first recipient. */
+const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
 
 /** Whether the recipient shares at least one channel with `rooms` (room names). */
 function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
@@ -21,10 +24,13 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
   const me = c.folded;
   switch (ev.type) {
     case 'message': {
-      const fromMe = foldName(ev.msg.from) === me;
-      const toMe = foldName(ev.msg.to) === me;
-      if (fromMe && !toMe && !c.caps.has('echo-message')) return;
-      for (const m of cached(ev, 'msg', () => messageLines(ev.msg, masks))) c.sendShared(m);
+      let info = messageInfo.get(ev);
+      if (!info) {
+        info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
+        messageInfo.set(ev, info);
+      }
+      if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
+      for (const m of info.lines) c.sendShared(m);
       return;
     }
     case 'user_joined': {
