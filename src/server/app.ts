@@ -2,6 +2,7 @@
  * The composition root: the only module that imports every layer. Builds the adapters chosen
  * by config, the core and the listeners, and owns the shutdown order.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { soloBus } from '../bus/local.ts';
@@ -38,6 +39,8 @@ export interface App {
   /** The IRC listener and its port, when irc.enabled. */
   readonly irc: IrcServer | undefined;
   readonly ircPort: number | undefined;
+  /** The IRC-over-TLS port, when a certificate is configured. */
+  readonly ircTlsPort: number | undefined;
   close(reason?: string): Promise<void>;
 }
 
@@ -79,6 +82,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+      ...(config['irc.tlsCert'] && config['irc.tlsKey']
+        ? { tls: { port: config['irc.tlsPort'], cert: readFileSync(config['irc.tlsCert']), key: readFileSync(config['irc.tlsKey']) } }
+        : {}),
     });
     try {
       await irc.listen();
@@ -86,7 +92,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.close();
       throw err;
     }
-    log.info({ irc: `irc://${shownHost}:${irc.port}` }, 'listening for IRC');
+    log.info({ irc: `irc://${shownHost}:${irc.port}`, ...(irc.tlsPort ? { ircs: `ircs://${shownHost}:${irc.tlsPort}` } : {}) }, 'listening for IRC');
   }
 
   let closing: Promise<void> | undefined;
@@ -105,5 +111,5 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     })();
     return closing;
   };
-  return { core, http, ws, port, url, irc, ircPort: irc?.port, close };
+  return { core, http, ws, port, url, irc, ircPort: irc?.port, ircTlsPort: irc?.tlsPort, close };
 }

@@ -54,6 +54,9 @@ export const CONFIG_KEYS = {
   'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
   'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
   'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
+  'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, used when `irc.tlsCert` and `irc.tlsKey` are set (0 picks a free port).' }),
+  'irc.tlsCert': key({ schema: z.string(), default: '', doc: 'Path to the PEM certificate (chain) for IRC over TLS; empty disables TLS.' }),
+  'irc.tlsKey': key({ schema: z.string(), default: '', doc: 'Path to the PEM private key for IRC over TLS.' }),
   'irc.registrationTimeoutMs': key({ schema: int(100, 3_600_000), default: 60_000, doc: 'Time an IRC connection may take to complete NICK/USER (and CAP END) before it is closed.' }),
 } as const;
 

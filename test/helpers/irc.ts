@@ -4,6 +4,7 @@
  * `sync` proves the absence of a line with a PING round trip (replies come in order).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import type { App } from '../../src/server/app.ts';
 
 export const SERVER = 'banter.local';
@@ -43,6 +44,14 @@ export class IrcClient {
   static connect(port: number): Promise<IrcClient> {
     return new Promise((resolve, reject) => {
       const s = connect(port, '127.0.0.1', () => resolve(new IrcClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connects with TLS, trusting `ca` (a PEM certificate). */
+  static connectTls(port: number, ca: Buffer): Promise<IrcClient> {
+    return new Promise((resolve, reject) => {
+      const s = connectTls({ port, host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve(new IrcClient(s)));
       s.once('error', reject);
     });
   }

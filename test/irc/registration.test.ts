@@ -3,11 +3,13 @@
  * collisions with web users, PING/PONG, QUIT, timeouts.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { IrcClient, SERVER } from '../helpers/irc.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
 
+const S = `:${SERVER}`;
 let app: App;
 before(async () => { app = await startTestServer(); });
 after(async () => { await app.close(); });
@@ -106,6 +108,38 @@ describe('registration', () => {
     await a.waitClosed();
     await b.waitLine(/^:Quitter!~quitter@banter QUIT :Quit: gone fishing$/);
     b.close();
+  });
+});
+
+describe('TLS', () => {
+  it('serves IRC over TLS when a certificate is configured', async () => {
+    const cert = new URL('../fixtures/irc-test-cert.pem', import.meta.url);
+    const key = new URL('../fixtures/irc-test-key.pem', import.meta.url);
+    const tls = await startTestServer({ 'irc.tlsPort': 0, 'irc.tlsCert': cert.pathname, 'irc.tlsKey': key.pathname });
+    try {
+      assert.ok(tls.ircTlsPort);
+      const c = await IrcClient.connectTls(tls.ircTlsPort, readFileSync(cert));
+      c.send('NICK Secure');
+      c.send('USER s 0 * :S');
+      assert.equal(await c.waitLine(/ 001 /), `${S} 001 Secure :Welcome to the Banter IRC Network Secure!~s@banter`);
+      const plain = await IrcClient.register(tls, 'Plain');
+      plain.send('PRIVMSG Secure :over tls');
+      assert.equal(await c.waitLine(/over tls/), ':Plain!~plain@banter PRIVMSG Secure :over tls');
+      c.close(); plain.close();
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it('has no TLS listener without a certificate, and no IRC at all when disabled', async () => {
+    assert.equal(app.ircTlsPort, undefined);
+    const off = await startTestServer({ 'irc.enabled': 'false' });
+    try {
+      assert.equal(off.ircPort, undefined);
+      assert.equal(off.irc, undefined);
+    } finally {
+      await off.close();
+    }
   });
 });
 

@@ -4,6 +4,7 @@
  * for registration timeouts and PING/PONG liveness.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { foldName } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
@@ -26,6 +27,8 @@ export interface IrcConfig {
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
+  /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
+  tls?: { port: number; cert: Buffer; key: Buffer };
 }
 
 interface Ident {
@@ -40,6 +43,7 @@ export class IrcServer implements Masks {
   readonly config: IrcConfig;
   readonly createdAt = new Date();
   private readonly net: Server;
+  private readonly tlsNet: TlsServer | undefined;
   private readonly conns = new Map<string, IrcConnection>();
   private readonly idents = new Map<string, Ident>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -55,6 +59,10 @@ export class IrcServer implements Masks {
     this.core = core;
     this.config = config;
     this.net = createServer((s) => this.onSocket(s));
+    if (config.tls) {
+      this.tlsNet = createTlsServer({ cert: config.tls.cert, key: config.tls.key, handshakeTimeout: config.registrationTimeoutMs }, (s) => this.onSocket(s));
+      this.tlsNet.on('tlsClientError', () => { /* a failed handshake never becomes a connection */ });
+    }
   }
 
   get name(): string {
@@ -69,23 +77,30 @@ export class IrcServer implements Masks {
     return (this.net.address() as AddressInfo).port;
   }
 
-  listen(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen(this.config.port, this.config.host, () => {
-        this.net.off('error', reject);
-        resolve();
-      });
-    }).then(() => {
-      // One timer for every connection; its period bounds timeout precision.
-      this.sweeper = setInterval(() => this.sweep(), Math.min(1000, this.config.pingIntervalMs));
-      this.sweeper.unref();
-    });
+  /** The TLS port, when TLS is configured. */
+  get tlsPort(): number | undefined {
+    return this.tlsNet ? (this.tlsNet.address() as AddressInfo).port : undefined;
+  }
+
+  async listen(): Promise<void> {
+    await listenOn(this.net, this.config.port, this.config.host);
+    if (this.tlsNet && this.config.tls) {
+      try {
+        await listenOn(this.tlsNet, this.config.tls.port, this.config.host);
+      } catch (err) {
+        this.net.close();
+        throw err;
+      }
+    }
+    // One timer for every connection; its period bounds timeout precision.
+    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, this.config.pingIntervalMs));
+    this.sweeper.unref();
   }
 
   close(reason: string): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.net.close();
+    this.tlsNet?.close();
     for (const c of this.conns.values()) c.close(reason);
   }
 
@@ -198,6 +213,16 @@ export interface WhowasEntry {
 
 /** WHOWAS remembers this many departures per node. */
 const WHOWAS_MAX = 200;
+
+function listenOn(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 /** A username for users without an IRC ident (web, terminal): their name, cut to USERLEN. */
 function userPart(name: string): string {
