@@ -19,7 +19,16 @@ export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name
 /** How a message is meant to be shown: a plain message (absent), a notice, or an action ("/me waves"). */
 export const MessageKind = z.enum(['notice', 'action']);
 export type MessageKind = z.infer<typeof MessageKind>;
-export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional() });
+/** Bytes the client-only tags of one message may take (IRCv3 message-tags). */
+export const CLIENT_TAGS_MAX_BYTES = 4094;
+/**
+ * IRCv3 client-only tags ("+draft/reply": "<msgid>", "+draft/react": "👍"): relayed with a
+ * message to those who understand them, not stored.
+ */
+export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/), z.string())
+  .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
+export type ClientTags = z.infer<typeof ClientTags>;
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
@@ -77,6 +86,8 @@ export const ChatMessage = z.object({
   ts: z.number(),
   /** Absent for a plain message. */
   kind: MessageKind.optional(),
+  /** Client-only tags sent with the message (delivered live, not kept in history). */
+  tags: ClientTags.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 

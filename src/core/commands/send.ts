@@ -23,6 +23,11 @@ export const send = defineCommand({
       conv: convKey(user.name, to), to, from: user.name, text: norm.text,
       clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}),
     });
+    if (req.tags && Object.keys(req.tags).length > 0) {
+      const tagged = { ...msg, tags: req.tags };
+      ctx.core.emit({ kind: 'message', msg: tagged });
+      return { msg: tagged };
+    }
     ctx.core.emit({ kind: 'message', msg });
     return { msg };
   },

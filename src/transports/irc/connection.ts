@@ -9,7 +9,7 @@
  * ("ReadQ exceeded"); a line over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
  */
 import type { Socket } from 'node:net';
-import { foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
+import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { Session } from '../../core/session.ts';
@@ -17,12 +17,19 @@ import { capForTag } from './caps.ts';
 import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
-import { parse, serialize, type IrcMessage } from './message.ts';
+import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** Size of the client-only (+) tags as they appeared on the wire, separators included. */
+function clientTagBytes(tags: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
+  return n;
+}
 
 /** Serialised lines per message object and tag variant (see `variant`). */
 const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
@@ -259,6 +266,10 @@ export class IrcConnection implements Session {
     }
     const msg = parse(item.line);
     if (!msg) return;
+    if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+      this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
+      return;
+    }
     const verb = VERBS.get(msg.command);
     if (!verb) {
       this.numeric(N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']);

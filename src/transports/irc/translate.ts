@@ -46,7 +46,10 @@ export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
   return chunks.map((text, i) => {
     const tags: Record<string, string> = { time: isoTime(msg.ts) };
     // The message id names the first line; continuation lines are not separately addressable.
-    if (i === 0) tags.msgid = msg.id;
+    if (i === 0) {
+      tags.msgid = msg.id;
+      if (msg.tags) Object.assign(tags, msg.tags);
+    }
     return { tags, source, command, params: [msg.to, action ? `\x01ACTION ${text}\x01` : text], trailing: true };
   });
 }

@@ -22,6 +22,7 @@ async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promis
     kind = 'action';
   }
   const text = stripFormatting(raw);
+  const tags = clientTags(msg);
   for (const target of targets(msg.params[0]!)) {
     if (foldName(target) === 'calc') {
       if (!notice) await calcService(c, text);
@@ -32,13 +33,20 @@ async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promis
       continue;
     }
     try {
-      await c.execute('send', kind ? { to: target, text, kind } : { to: target, text });
+      await c.execute('send', { to: target, text, ...(kind ? { kind } : {}), ...(tags ? { tags } : {}) });
       const user = target.startsWith('#') ? undefined : c.core.dir.user(target);
       if (!notice && user?.presence === 'away') c.numeric(N.RPL_AWAY, [user.name, user.away]);
     } catch (err) {
       if (!notice) c.fail(err, { command, target });
     }
   }
+}
+
+/** The client-only (+) tags of a message, when the sender negotiated message-tags. */
+function clientTags(msg: IrcMessage): Record<string, string> | undefined {
+  if (!msg.tags) return undefined;
+  const out = Object.fromEntries(Object.entries(msg.tags).filter(([k]) => /^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/.test(k)));
+  return Object.keys(out).length ? out : undefined;
 }
 
 export const privmsg = defineVerb({ name: 'PRIVMSG', minParams: 0, run: (c, msg) => relay(c, msg, false) });
