@@ -81,6 +81,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
+      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
       ...(config['irc.tlsCert'] && config['irc.tlsKey']
         ? { tls: { port: config['irc.tlsPort'], cert: readFileSync(config['irc.tlsCert']), key: readFileSync(config['irc.tlsKey']) } }

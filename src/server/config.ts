@@ -54,6 +54,8 @@ export const CONFIG_KEYS = {
   'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
   'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
   'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
+  'irc.floodBurst': key({ schema: int(1, 100_000), default: 20, doc: 'Lines an IRC client may send at once before flood control delays it.' }),
+  'irc.floodRate': key({ schema: z.coerce.number().min(0).max(100_000), default: 5, doc: 'Lines per second an IRC client may send after its burst; further lines wait (0 turns flood control off).' }),
   'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, used when `irc.tlsCert` and `irc.tlsKey` are set (0 picks a free port).' }),
   'irc.tlsCert': key({ schema: z.string(), default: '', doc: 'Path to the PEM certificate (chain) for IRC over TLS; empty disables TLS.' }),
   'irc.tlsKey': key({ schema: z.string(), default: '', doc: 'Path to the PEM private key for IRC over TLS.' }),

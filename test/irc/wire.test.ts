@@ -140,6 +140,23 @@ describe('wire rules over TCP', () => {
     }
   });
 
+  it('flood control delays lines beyond the burst instead of dropping them', async () => {
+    const gated = await startTestServer({ 'irc.floodBurst': 5, 'irc.floodRate': 20 });
+    try {
+      const c = await IrcClient.connect(gated.ircPort!);
+      const start = Date.now();
+      c.write(Array.from({ length: 25 }, (_, i) => `PING p${i}\r\n`).join(''));
+      await c.waitLine(/ PONG \S+ :p24$/);
+      const elapsed = Date.now() - start;
+      assert.deepEqual(c.lines.map((l) => l.split(' ').at(-1)), Array.from({ length: 25 }, (_, i) => `:p${i}`), 'all answered, in order');
+      // 20 lines beyond the burst at 20 lines/s take at least about a second.
+      assert.ok(elapsed >= 900, `answered after ${elapsed} ms`);
+      c.close();
+    } finally {
+      await gated.close();
+    }
+  });
+
   it('disconnects a client that does not read with "SendQ exceeded"', async () => {
     const small = await startTestServer({ 'irc.sendQueueBytes': 8192 });
     try {

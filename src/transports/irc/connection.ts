@@ -17,6 +17,7 @@ import { capForTag } from './caps.ts';
 import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
+import { FloodGate } from './flood.ts';
 import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
@@ -57,6 +58,7 @@ export class IrcConnection implements Session {
   pingSentAt = 0;
   private readonly socket: Socket;
   private readonly reader = new LineReader();
+  private readonly flood: FloodGate;
   private inbox: ReadItem[] = [];
   private inboxBytes = 0;
   private pumping = false;
@@ -78,6 +80,7 @@ export class IrcConnection implements Session {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.connectedAt = now;
     this.lastActivity = now;
+    this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onClosed());
     socket.on('error', () => { /* 'close' follows */ });
@@ -249,6 +252,9 @@ export class IrcConnection implements Session {
     this.pumping = true;
     try {
       while (!this.closed && this.inbox.length > 0) {
+        const wait = this.flood.take(Date.now());
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.closed) break;
         const item = this.inbox.shift()!;
         if ('line' in item) this.inboxBytes -= item.bytes;
         await this.handle(item);

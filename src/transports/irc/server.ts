@@ -24,6 +24,9 @@ export interface IrcConfig {
   readQueueBytes: number;
   pingIntervalMs: number;
   registrationTimeoutMs: number;
+  /** Flood control: lines a client may send at once, then lines per second (0: off). */
+  floodBurst: number;
+  floodRate: number;
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
