@@ -119,3 +119,15 @@ it('typing notifications cross with message-tags', async () => {
   assert.equal(await irc.waitLine(/^\S+ :WebTyping!\S+ TAGMSG /), '@+typing=active :WebTyping!~WebTyping@banter TAGMSG #lobby');
   irc.close(); web.close();
 });
+
+it('a reconnecting IRC user is never mistaken for a resend of an earlier connection', async () => {
+  const web = await TestClient.login(app, 'WebWitness');
+  for (const text of ['first life', 'second life']) {
+    const irc = await IrcClient.register(app, 'Reborn');
+    irc.send(`PRIVMSG #lobby :${text}`);
+    await web.waitFor(msgFrom('Reborn', text));
+    irc.send('QUIT');
+    await web.waitFor((e) => e.type === 'user_left' && e.name === 'Reborn' && web.of('user_left').filter((x) => x.name === 'Reborn').length === (text === 'first life' ? 1 : 2));
+  }
+  web.close();
+});

@@ -8,6 +8,7 @@
  * with "SendQ exceeded". Inbound: unprocessed bytes are bounded by `readQueueBytes`
  * ("ReadQ exceeded"); a line over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
  */
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
@@ -70,6 +71,12 @@ export class IrcConnection implements Session {
   /** Messages held back while a labeled command runs (labeled-response). */
   private capture: IrcMessage[] | undefined;
   private nextReq = 1;
+  /**
+   * Prefix of this connection's request ids. The core remembers (name, request id) to
+   * recognise resent messages, so ids must never repeat for a name: not on a later
+   * connection, not after a restart.
+   */
+  private readonly reqPrefix = randomBytes(9).toString('base64url');
   private nextBatch = 1;
 
   constructor(id: string, socket: Socket, server: IrcServer, now: number) {
@@ -213,7 +220,7 @@ export class IrcConnection implements Session {
 
   /** Runs a core request as this session. */
   execute<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T]> {
-    const req = { type, id: `i${this.nextReq++}`, ...args } as unknown as Parameters<ChatCore['execute']>[1];
+    const req = { type, id: `${this.reqPrefix}.${this.nextReq++}`, ...args } as unknown as Parameters<ChatCore['execute']>[1];
     return this.core.execute(this, req) as Promise<ReplyData[T]>;
   }
 
