@@ -27,7 +27,6 @@ export function isupportTokens(i: IsupportInput): string[] {
     `CHANNELLEN=${LIMITS.roomMaxLength}`,
     'CHANTYPES=#',
     `CHATHISTORY=${i.historyLimit}`,
-    'ELIST=',
     `KICKLEN=${LIMITS.awayMaxLength}`,
     `MAXTARGETS=${MAX_TARGETS}`,
     'MSGREFTYPES=msgid,timestamp',
