@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
-import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
+import { Directory, isRoomOperator, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
@@ -141,7 +141,7 @@ export class ChatCore {
     const out: MemberInfo[] = [];
     for (const m of room.members) {
       const u = this.dir.users.get(m);
-      if (u) out.push({ name: u.name, presence: u.presence });
+      if (u) out.push(isRoomOperator(room, m) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
     }
     return out.sort((a, b) => foldName(a.name).localeCompare(foldName(b.name)));
   }
@@ -254,6 +254,15 @@ export class ChatCore {
       case 'rename': {
         if (!dir.renameUser(fact.from, fact.to)) return;
         this.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
+        return;
+      }
+      case 'room_op': {
+        const room = dir.room(fact.room);
+        const folded = foldName(fact.name);
+        if (!room || !room.members.has(folded)) return;
+        if (fact.op) (room.operators ??= new Set()).add(folded);
+        else room.operators?.delete(folded);
+        this.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
         return;
       }
       case 'kick': {

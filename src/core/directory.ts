@@ -27,6 +27,13 @@ export interface RoomEntry {
   topicAt?: number;
   /** When this node first saw the room (ms since the epoch). */
   createdAt?: number;
+  /** Folded names of members an operator made operators (the creator always is one). */
+  operators?: Set<string>;
+}
+
+/** Whether the user (folded name) is an operator of the room: its creator, or made one. */
+export function isRoomOperator(room: RoomEntry, folded: string): boolean {
+  return (room.creator !== '' && room.creator === folded) || (room.operators?.has(folded) ?? false);
 }
 
 export class Directory {
@@ -73,6 +80,7 @@ export class Directory {
     const room = this.rooms.get(roomFolded);
     if (!room) return false;
     const removed = room.members.delete(userFolded);
+    room.operators?.delete(userFolded);
     this.users.get(userFolded)?.rooms.delete(roomFolded);
     if (room.members.size === 0 && !keep(room)) this.rooms.delete(roomFolded);
     return removed;
@@ -95,6 +103,7 @@ export class Directory {
         room.members.delete(oldFolded);
         room.members.add(newFolded);
         if (room.creator === oldFolded) room.creator = newFolded;
+        if (room.operators?.delete(oldFolded)) room.operators.add(newFolded);
       }
     }
     return user;

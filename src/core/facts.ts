@@ -16,4 +16,5 @@ export type Fact =
   | { kind: 'typing'; from: string; to: string }
   | { kind: 'notice'; text: string }
   | { kind: 'rename'; from: string; to: string }
-  | { kind: 'kick'; room: string; name: string; by: string; reason: string };
+  | { kind: 'kick'; room: string; name: string; by: string; reason: string }
+  | { kind: 'room_op'; room: string; name: string; by: string; op: boolean };

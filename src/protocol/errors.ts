@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   CALC_BUSY: 'The calculator queue is full; try again shortly.',
   RATE_LIMITED: 'Too many requests: slow down.',
   INTERNAL: 'Something went wrong on the server; details are in the server log.',
-  NOT_ROOM_OPERATOR: 'Only an operator of the room (its creator) may do this.',
+  NOT_ROOM_OPERATOR: 'Only an operator of the room (its creator, or a member an operator promoted) may do this.',
   USER_NOT_IN_ROOM: 'The named user is not a member of this room.',
 } as const;
 

@@ -41,12 +41,13 @@ export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: 
 export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
 export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
+export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
 export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
-  NickRequest, KickRequest,
+  NickRequest, KickRequest, OpRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -63,7 +64,7 @@ export type Presence = z.infer<typeof Presence>;
 export const UserInfo = z.object({ name: z.string(), presence: Presence, away: z.string().optional(), rooms: z.number().int() });
 export type UserInfo = z.infer<typeof UserInfo>;
 
-export const MemberInfo = z.object({ name: z.string(), presence: Presence });
+export const MemberInfo = z.object({ name: z.string(), presence: Presence, op: z.boolean().optional() });
 export type MemberInfo = z.infer<typeof MemberInfo>;
 
 export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string() });
@@ -109,6 +110,7 @@ export interface ReplyData {
   ping: { ts: number };
   nick: { name: string };
   kick: { room: string; name: string };
+  op: { room: string; name: string; op: boolean };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -132,12 +134,13 @@ export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(
 export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
 export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
+export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
-  UserRenamedEvent, RoomKickedEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

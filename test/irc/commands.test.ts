@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { IrcClient, SERVER } from '../helpers/irc.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer, TestClient } from '../helpers/server.ts';
 
 let app: App;
 before(async () => { app = await startTestServer({ 'irc.autoJoinLobby': false }); });
@@ -82,6 +82,28 @@ describe('channels', () => {
     assert.deepEqual(await v.command('PRIVMSG #kicks :let me in'), [`${S} 404 Victim #kicks :Cannot send to channel`]);
     assert.deepEqual(await op.command('KICK #kicks'), [`${S} 461 Op KICK :Not enough parameters`]);
     op.close(); v.close();
+  });
+
+  it('MODE +o/-o: operators promote members, who can then kick; web users see it', async () => {
+    const a = await IrcClient.register(app, 'Boss');
+    const b = await IrcClient.register(app, 'Deputy');
+    const c = await IrcClient.register(app, 'Member');
+    const web = await TestClient.login(app, 'WebSeesOps');
+    for (const x of [a, b, c]) await x.command('JOIN #ops2');
+    await web.request('join', { room: '#ops2' });
+    assert.deepEqual(await b.command('MODE #ops2 +o Member'), [`${S} 482 Deputy #ops2 :You're not channel operator`]);
+    assert.deepEqual(await a.command('MODE #ops2 +o deputy'), [':Boss!~boss@banter MODE #ops2 +o Deputy']);
+    await c.waitLine(/^:Boss!~boss@banter MODE #ops2 \+o Deputy$/);
+    assert.deepEqual(await web.waitFor((e) => e.type === 'room_operator'), { type: 'room_operator', room: '#ops2', name: 'Deputy', by: 'Boss', op: true });
+    const members = await web.request('members', { room: '#ops2' });
+    assert.deepEqual(members.members.filter((m) => m.op).map((m) => m.name), ['Boss', 'Deputy']);
+    assert.deepEqual(await c.command('NAMES #ops2'), [`${S} 353 Member = #ops2 :@Boss @Deputy Member WebSeesOps`, `${S} 366 Member #ops2 :End of /NAMES list`]);
+    assert.deepEqual(await b.command('KICK #ops2 Member'), [':Deputy!~deputy@banter KICK #ops2 Member :Deputy']);
+    assert.deepEqual(await a.command('MODE #ops2 +o Nobody'), [`${S} 441 Boss Nobody #ops2 :They aren't on that channel`]);
+    assert.deepEqual(await a.command('MODE #ops2 +o'), [`${S} 461 Boss MODE :Not enough parameters`]);
+    assert.deepEqual(await b.command('MODE #ops2 -o Boss'), [], 'the creator stays an operator');
+    assert.deepEqual(await a.command('MODE #ops2 -o Deputy'), [':Boss!~boss@banter MODE #ops2 -o Deputy']);
+    a.close(); b.close(); c.close(); web.close();
   });
 
   it('JOIN 0 leaves every channel', async () => {

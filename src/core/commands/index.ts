@@ -16,8 +16,9 @@ import { typing } from './typing.ts';
 import { users } from './users.ts';
 import { nick } from './nick.ts';
 import { kick } from './kick.ts';
+import { op } from './op.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
-  nick, kick,
+  nick, kick, op,
 };

@@ -74,6 +74,9 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'room_topic':
       for (const m of cached(ev, 'topic', () => [{ source: masks.mask(ev.by), command: 'TOPIC', params: [ev.room, ev.topic], trailing: true }])) c.sendShared(m);
       return;
+    case 'room_operator':
+      for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
+      return;
     case 'room_kicked':
       for (const m of cached(ev, 'kick', () => [{ source: masks.mask(ev.by), command: 'KICK', params: [ev.room, ev.name, ev.reason], trailing: true }])) c.sendShared(m);
       return;

@@ -1,5 +1,5 @@
 /** Multi-line replies shared by several verbs: welcome burst, LUSERS, MOTD, NAMES, TOPIC. */
-import type { RoomEntry } from '../../core/directory.ts';
+import { isRoomOperator, type RoomEntry } from '../../core/directory.ts';
 import type { IrcConnection } from './connection.ts';
 import { isupportTokens } from './isupport.ts';
 import { MAX_LINE_BYTES } from './message.ts';
@@ -52,9 +52,9 @@ export function topic(c: IrcConnection, room: RoomEntry, emptyReply: boolean): v
   if (room.topicBy) c.numeric(N.RPL_TOPICWHOTIME, [room.name, c.server.mask(room.topicBy), String(Math.floor((room.topicAt ?? 0) / 1000))], false);
 }
 
-/** A member's prefix: "@" for the room's operator (its creator). */
+/** A member's prefix: "@" for the room's operators. */
 export function prefixOf(room: RoomEntry, folded: string): string {
-  return room.creator !== '' && room.creator === folded ? '@' : '';
+  return isRoomOperator(room, folded) ? '@' : '';
 }
 
 export function names(c: IrcConnection, room: RoomEntry): void {

@@ -1,13 +1,15 @@
 // MODE <channel> [<modestring>]   MODE <nick> [<modestring>]
-// Channels have the fixed mode +n (only members can send); the room's creator is its
-// operator (@). Ban/exception/invite lists can be queried and are always empty. The only
-// user mode is +i, accepted for client compatibility (Banter hides nobody).
+// Channels have the fixed mode +n (only members can send); the room's creator is its first
+// operator (@) and operators can make others operators (+o/-o). Ban/exception/invite lists
+// can be queried and are always empty. The only user mode is +i, accepted for client
+// compatibility (Banter hides nobody).
 import { foldName } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
+import { isRoomOperator } from '../../../core/directory.ts';
 import { N } from '../numerics.ts';
 import { defineVerb } from './verb.ts';
 
-function channelMode(c: IrcConnection, name: string, modes: string | undefined): void {
+async function channelMode(c: IrcConnection, name: string, modes: string | undefined, args: string[]): Promise<void> {
   const room = c.core.dir.room(name);
   if (!room) return c.numeric(N.ERR_NOSUCHCHANNEL, [name, 'No such channel']);
   if (modes === undefined) {
@@ -25,8 +27,24 @@ function channelMode(c: IrcConnection, name: string, modes: string | undefined):
     return;
   }
   if (!room.members.has(c.folded!)) return c.numeric(N.ERR_NOTONCHANNEL, [room.name, "You're not on that channel"]);
-  if (room.creator !== c.folded) return c.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not channel operator"]);
-  for (const m of new Set(letters)) if (m !== 'n') c.numeric(N.ERR_UNKNOWNMODE, [m, 'is unknown mode char to me']);
+  if (!isRoomOperator(room, c.folded!)) return c.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not channel operator"]);
+  let sign = '+';
+  let next = 0;
+  for (const m of modes) {
+    if (m === '+' || m === '-') { sign = m; continue; }
+    if (m === 'n' || m === 'b' || m === 'e' || m === 'I') continue;
+    if (m !== 'o') {
+      c.numeric(N.ERR_UNKNOWNMODE, [m, 'is unknown mode char to me']);
+      continue;
+    }
+    const nick = args[next++];
+    if (nick === undefined) {
+      c.numeric(N.ERR_NEEDMOREPARAMS, ['MODE', 'Not enough parameters']);
+      continue;
+    }
+    // The MODE line comes back as the room_operator event.
+    await c.execute('op', { room: room.name, name: nick, op: sign === '+' }).catch((err: unknown) => c.fail(err, { command: 'MODE', target: room.name, nick }));
+  }
 }
 
 function userMode(c: IrcConnection, nick: string, modes: string | undefined): void {
@@ -54,9 +72,9 @@ function userMode(c: IrcConnection, nick: string, modes: string | undefined): vo
 export const mode = defineVerb({
   name: 'MODE',
   minParams: 1,
-  run(c, msg) {
+  async run(c, msg) {
     const target = msg.params[0]!;
-    if (target.startsWith('#')) channelMode(c, target, msg.params[1]);
+    if (target.startsWith('#')) await channelMode(c, target, msg.params[1], msg.params.slice(2));
     else userMode(c, target, msg.params[1]);
   },
 });
