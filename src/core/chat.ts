@@ -256,6 +256,9 @@ export class ChatCore {
         this.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
         return;
       }
+      case 'invite':
+        this.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
+        return;
       case 'room_op': {
         const room = dir.room(fact.room);
         const folded = foldName(fact.name);

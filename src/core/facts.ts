@@ -17,4 +17,5 @@ export type Fact =
   | { kind: 'notice'; text: string }
   | { kind: 'rename'; from: string; to: string }
   | { kind: 'kick'; room: string; name: string; by: string; reason: string }
-  | { kind: 'room_op'; room: string; name: string; by: string; op: boolean };
+  | { kind: 'room_op'; room: string; name: string; by: string; op: boolean }
+  | { kind: 'invite'; room: string; name: string; by: string };

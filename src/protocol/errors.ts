@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   INTERNAL: 'Something went wrong on the server; details are in the server log.',
   NOT_ROOM_OPERATOR: 'Only an operator of the room (its creator, or a member an operator promoted) may do this.',
   USER_NOT_IN_ROOM: 'The named user is not a member of this room.',
+  ALREADY_IN_ROOM: 'The named user is already a member of this room.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -42,12 +42,13 @@ export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
 export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
 export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
+export const InviteRequest = z.object({ type: z.literal('invite'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4) });
 export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
-  NickRequest, KickRequest, OpRequest,
+  NickRequest, KickRequest, OpRequest, InviteRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -111,6 +112,7 @@ export interface ReplyData {
   nick: { name: string };
   kick: { room: string; name: string };
   op: { room: string; name: string; op: boolean };
+  invite: { room: string; name: string };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -135,12 +137,13 @@ export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string(
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
 export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
 export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
+export const RoomInvitedEvent = z.object({ type: z.literal('room_invited'), room: z.string(), name: z.string(), by: z.string() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
-  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

@@ -106,6 +106,25 @@ describe('channels', () => {
     a.close(); b.close(); c.close(); web.close();
   });
 
+  it('INVITE tells the invited user, on either transport', async () => {
+    const a = await IrcClient.register(app, 'Host');
+    const b = await IrcClient.register(app, 'Guest');
+    const web = await TestClient.login(app, 'WebGuest');
+    await a.command('JOIN #party');
+    assert.deepEqual(await a.command('INVITE guest #party'), [`${S} 341 Host Guest #party`]);
+    assert.equal(await b.waitLine(/ INVITE /), ':Host!~host@banter INVITE Guest #party');
+    await a.command('INVITE WebGuest #party');
+    assert.deepEqual(await web.waitFor((e) => e.type === 'room_invited'), { type: 'room_invited', room: '#party', name: 'WebGuest', by: 'Host' });
+    await web.request('join', { room: '#party' });
+    await web.request('invite', { room: '#party', name: 'Guest' });
+    assert.equal(await b.waitLine(/^:WebGuest\S* INVITE /), ':WebGuest!~WebGuest@banter INVITE Guest #party');
+    assert.deepEqual(await a.command('INVITE WebGuest #party'), [`${S} 443 Host WebGuest #party :is already on channel`]);
+    assert.deepEqual(await b.command('INVITE Host #party'), [`${S} 442 Guest #party :You're not on that channel`]);
+    assert.deepEqual(await a.command('INVITE nobody #party'), [`${S} 401 Host nobody :No such nick/channel`]);
+    assert.deepEqual(await a.command('INVITE Guest #nothing'), [`${S} 403 Host #nothing :No such channel`]);
+    a.close(); b.close(); web.close();
+  });
+
   it('JOIN 0 leaves every channel', async () => {
     const c = await IrcClient.register(app, 'Zero');
     await c.command('JOIN #z1,#z2');

@@ -17,8 +17,9 @@ import { users } from './users.ts';
 import { nick } from './nick.ts';
 import { kick } from './kick.ts';
 import { op } from './op.ts';
+import { invite } from './invite.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
-  nick, kick, op,
+  nick, kick, op, invite,
 };

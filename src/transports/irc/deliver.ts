@@ -74,6 +74,9 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'room_topic':
       for (const m of cached(ev, 'topic', () => [{ source: masks.mask(ev.by), command: 'TOPIC', params: [ev.room, ev.topic], trailing: true }])) c.sendShared(m);
       return;
+    case 'room_invited':
+      c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [c.me, ev.room] });
+      return;
     case 'room_operator':
       for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
       return;

@@ -35,6 +35,7 @@ export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): E
       return s.command === 'PRIVMSG' || s.command === 'NOTICE' || s.command === 'TAGMSG'
         ? { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, 'Cannot send to channel'] }
         : { numeric: N.ERR_NOTONCHANNEL, params: [t, "You're not on that channel"] };
+    case 'ALREADY_IN_ROOM': return { numeric: N.ERR_USERONCHANNEL, params: [s.nick ?? '*', t, 'is already on channel'] };
     case 'USER_NOT_IN_ROOM': return { numeric: N.ERR_USERNOTINCHANNEL, params: [s.nick ?? '*', t, "They aren't on that channel"] };
     case 'NOT_ROOM_OPERATOR': return { numeric: N.ERR_CHANOPRIVSNEEDED, params: [t, "You're not channel operator"] };
     case 'TOO_MANY_ROOMS': return { numeric: N.ERR_TOOMANYCHANNELS, params: [t, 'You have joined too many channels'] };

@@ -3,6 +3,7 @@ import { away } from './away.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
 import { ison, lusers, motd, time, userhost, version } from './info.ts';
+import { invite } from './invite.ts';
 import { join } from './join.ts';
 import { kick } from './kick.ts';
 import { list } from './list.ts';
@@ -24,7 +25,7 @@ import { whois, whowas } from './whois.ts';
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
-  motd, lusers, version, time, ison, userhost, chathistory,
+  motd, lusers, version, time, ison, userhost, chathistory, invite,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));
