@@ -144,20 +144,28 @@ describe('TLS', () => {
 });
 
 describe('timeouts', () => {
-  it('closes connections that do not register in time, and pings idle ones', async () => {
-    const fast = await startTestServer({ 'irc.registrationTimeoutMs': 300, 'irc.pingIntervalMs': 300 });
+  it('closes connections that do not register in time', async () => {
+    const fast = await startTestServer({ 'irc.registrationTimeoutMs': 300 });
     try {
       const idle = await IrcClient.connect(fast.ircPort!);
       await idle.waitLine(/^ERROR :Closing Link: \S+ \(Registration timed out\)$/);
       await idle.waitClosed();
+    } finally {
+      await fast.close();
+    }
+  });
+
+  it('pings idle clients and drops those that do not answer', async () => {
+    const fast = await startTestServer({ 'irc.pingIntervalMs': 800 });
+    try {
       const c = await IrcClient.register(fast, 'Pinged');
-      const ping = await c.waitLine(/^PING /, 5000);
+      const ping = await c.waitLine(/^PING /, 8000);
       assert.equal(ping, `PING ${SERVER}`);
       c.send(`PONG :${SERVER}`);
       c.autoPong = true;
       const quiet = await IrcClient.register(fast, 'Silent');
       // Silent never answers: it is pinged, then dropped.
-      await quiet.waitLine(/^ERROR :Closing Link: \S+ \(Ping timeout: \d+ seconds\)$/, 5000);
+      await quiet.waitLine(/^ERROR :Closing Link: \S+ \(Ping timeout: \d+ seconds\)$/, 8000);
       assert.equal(c.closed, false);
       c.close();
     } finally {
