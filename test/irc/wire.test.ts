@@ -140,6 +140,30 @@ describe('wire rules over TCP', () => {
     }
   });
 
+  it("answers a client's own command in full even when the reply is bigger than the SendQ", async () => {
+    const small = await startTestServer({ 'irc.sendQueueBytes': 4096, 'irc.autoJoinLobby': false });
+    const web: TestClient[] = [];
+    try {
+      for (let i = 0; i < 80; i++) {
+        const w = await TestClient.login(small, `Member${String(i).padStart(2, '0')}${'x'.repeat(20)}`);
+        await w.request('join', { room: '#big' });
+        web.push(w);
+      }
+      const c = await IrcClient.register(small, 'Joiner');
+      const joined = await c.command('JOIN #big');
+      assert.equal(joined.at(-1), `${S} 366 Joiner #big :End of /NAMES list`);
+      assert.equal(joined.filter((l) => l.includes(' 353 ')).join(' ').split(' ').filter((w) => w.includes('Member')).length, 80);
+      const who = await c.command('WHO #big');
+      assert.equal(who.length, 82);
+      assert.ok(who.reduce((n, l) => n + l.length + 2, 0) > 4096);
+      assert.equal(c.closed, false);
+      c.close();
+    } finally {
+      for (const w of web) w.close();
+      await small.close();
+    }
+  });
+
   it('flood control delays lines beyond the burst instead of dropping them', async () => {
     const gated = await startTestServer({ 'irc.floodBurst': 5, 'irc.floodRate': 20 });
     try {

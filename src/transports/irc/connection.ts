@@ -65,6 +65,8 @@ export class IrcConnection implements Session {
   private pumping = false;
   private outbox: Buffer[] = [];
   private outBytes = 0;
+  /** Queued bytes of deliveries from others (the part the SendQ limit applies to directly). */
+  private sharedBytes = 0;
   private flushScheduled = false;
   private closed = false;
   private closeReason: string | undefined;
@@ -144,7 +146,7 @@ export class IrcConnection implements Session {
   /** A line for this connection only. */
   sendLine(msg: IrcMessage): void {
     if (this.capture) this.capture.push(msg);
-    else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))));
+    else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
   }
 
   /** A line shared with other recipients: serialised once per tag variant. */
@@ -161,7 +163,7 @@ export class IrcConnection implements Session {
       buf = enc(serialize(msg, (k) => this.allowsTag(k)));
       m.set(v, buf);
     }
-    this.enqueue(buf);
+    this.enqueue(buf, false);
   }
 
   /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
@@ -182,13 +184,21 @@ export class IrcConnection implements Session {
     return (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
   }
 
-  private enqueue(buf: Buffer): void {
+  /**
+   * Queues bytes. Deliveries from others count everything still queued against the SendQ;
+   * a reply to the client's own command counts only what the client has left unread, so a
+   * NAMES of a channel bigger than the SendQ is still answered (flood control bounds how
+   * often a client can ask).
+   */
+  private enqueue(buf: Buffer, own: boolean): void {
     if (this.closed) return;
     this.outbox.push(buf);
     this.outBytes += buf.length;
-    if (this.outBytes + this.socket.writableLength > this.server.config.sendQueueBytes) {
+    if (!own) this.sharedBytes += buf.length;
+    if ((own ? 0 : this.sharedBytes) + this.socket.writableLength > this.server.config.sendQueueBytes) {
       this.outbox = [];
       this.outBytes = 0;
+      this.sharedBytes = 0;
       this.closed = true;
       this.closeReason = 'SendQ exceeded';
       this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
@@ -207,6 +217,7 @@ export class IrcConnection implements Session {
     const q = this.outbox;
     this.outbox = [];
     this.outBytes = 0;
+    this.sharedBytes = 0;
     // One copy into one buffer beats a writev of many small chunks through the stream machinery.
     this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
   }
