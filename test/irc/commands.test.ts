@@ -212,6 +212,22 @@ describe('WHOWAS, LUSERS, away-notify on join', () => {
   });
 });
 
+describe('long replies', () => {
+  it('split WHOIS channel lists over lines of at most 512 bytes, never cutting a name', async () => {
+    const c = await IrcClient.register(app, 'Roamer');
+    const rooms = Array.from({ length: 30 }, (_, i) => `#room-with-a-rather-long-name-number-${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < rooms.length; i += 4) await c.command(`JOIN ${rooms.slice(i, i + 4).join(',')}`);
+    const lines = (await c.command('WHOIS Roamer')).filter((l) => l.includes(' 319 '));
+    assert.ok(lines.length > 1);
+    for (const l of lines) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512);
+    const listed = lines.flatMap((l) => l.slice(l.indexOf(' :') + 2).split(' ')).map((n) => n.replace(/^@/, ''));
+    assert.deepEqual(listed.sort(), [...rooms].sort());
+    assert.deepEqual(await c.command('ISON nobody roamer'), [`${S} 303 Roamer :Roamer`]);
+    assert.deepEqual(await c.command('USERHOST roamer nobody'), [`${S} 302 Roamer :Roamer=+~roamer@banter`]);
+    c.close();
+  });
+});
+
 describe('error numerics', () => {
   it('each error has its numeric', async () => {
     const c = await IrcClient.register(app, 'Err');

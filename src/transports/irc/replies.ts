@@ -57,6 +57,30 @@ export function prefixOf(room: RoomEntry, folded: string): string {
   return isRoomOperator(room, folded) ? '@' : '';
 }
 
+/**
+ * Space-separated `items` as the last parameter of numeric `code`, split over as many lines
+ * as needed to keep each within 512 bytes (an item is never cut). `maxLines` caps the
+ * lines (ISON and USERHOST answer in one line).
+ */
+export function numericList(c: IrcConnection, code: string, params: string[], items: string[], maxLines = Infinity): void {
+  const overhead = Buffer.byteLength(`:${c.server.name} ${code} ${c.me} ${params.join(' ')} :\r\n`);
+  let line: string[] = [];
+  let bytes = overhead;
+  let lines = 0;
+  for (const item of items) {
+    const add = Buffer.byteLength(item) + (line.length ? 1 : 0);
+    if (line.length && bytes + add > MAX_LINE_BYTES) {
+      c.numeric(code, [...params, line.join(' ')]);
+      if (++lines >= maxLines) return;
+      line = [];
+      bytes = overhead;
+    }
+    line.push(item);
+    bytes += Buffer.byteLength(item) + (line.length > 1 ? 1 : 0);
+  }
+  if (line.length || lines === 0) c.numeric(code, [...params, line.join(' ')]);
+}
+
 export function names(c: IrcConnection, room: RoomEntry): void {
   const withHost = c.caps.has('userhost-in-names');
   const entries: string[] = [];
@@ -65,20 +89,7 @@ export function names(c: IrcConnection, room: RoomEntry): void {
     if (u) entries.push(prefixOf(room, m) + (withHost ? c.server.mask(u.name) : u.name));
   }
   entries.sort();
-  const overhead = Buffer.byteLength(`:${c.server.name} 353 ${c.me} = ${room.name} :\r\n`);
-  let line: string[] = [];
-  let bytes = overhead;
-  for (const e of entries) {
-    const add = Buffer.byteLength(e) + (line.length ? 1 : 0);
-    if (line.length && bytes + add > MAX_LINE_BYTES) {
-      c.numeric(N.RPL_NAMREPLY, ['=', room.name, line.join(' ')]);
-      line = [];
-      bytes = overhead;
-    }
-    line.push(e);
-    bytes += Buffer.byteLength(e) + (line.length > 1 ? 1 : 0);
-  }
-  if (line.length) c.numeric(N.RPL_NAMREPLY, ['=', room.name, line.join(' ')]);
+  if (entries.length) numericList(c, N.RPL_NAMREPLY, ['=', room.name], entries);
   c.numeric(N.RPL_ENDOFNAMES, [room.name, 'End of /NAMES list']);
 }
 

@@ -1,7 +1,7 @@
 // MOTD, LUSERS, VERSION, TIME, ISON <nick>..., USERHOST <nick>...
 import { N } from '../numerics.ts';
 import { isupportTokens } from '../isupport.ts';
-import { lusers as sendLusers, motd as sendMotd } from '../replies.ts';
+import { lusers as sendLusers, motd as sendMotd, numericList } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
 import { defineVerb } from './verb.ts';
 
@@ -33,7 +33,7 @@ export const ison = defineVerb({
   run(c, msg) {
     const online = msg.params.flatMap((p) => p.split(' ')).filter((n) => n !== '').slice(0, 64)
       .map((n) => c.core.dir.user(n)?.name).filter((n) => n !== undefined);
-    c.numeric(N.RPL_ISON, [online.join(' ')]);
+    numericList(c, N.RPL_ISON, [], online, 1);
   },
 });
 
@@ -45,6 +45,6 @@ export const userhost = defineVerb({
       const ident = c.server.ident(u.name);
       return `${u.name}=${u.presence === 'away' ? '-' : '+'}~${ident?.user ?? u.name.slice(0, 10)}@${USER_HOST}`;
     });
-    c.numeric(N.RPL_USERHOST, [out.join(' ')]);
+    numericList(c, N.RPL_USERHOST, [], out, 1);
   },
 });

@@ -1,7 +1,7 @@
 // WHOIS [<server>] <nick>   WHOWAS <nick>
 import { foldName } from '../../../protocol/index.ts';
 import { N } from '../numerics.ts';
-import { prefixOf } from '../replies.ts';
+import { numericList, prefixOf } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
 import { CALC_NICK } from './calc-service.ts';
 import { defineVerb } from './verb.ts';
@@ -29,7 +29,7 @@ export const whois = defineVerb({
     const ident = c.server.ident(u.name);
     c.numeric(N.RPL_WHOISUSER, [u.name, `~${ident?.user ?? u.name.slice(0, 10)}`, USER_HOST, '*', c.server.realname(u.name)]);
     const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => prefixOf(r, u.folded) + r.name);
-    if (chans.length) c.numeric(N.RPL_WHOISCHANNELS, [u.name, chans.sort().join(' ')]);
+    if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
     if (u.presence === 'away') c.numeric(N.RPL_AWAY, [u.name, u.away]);
     c.numeric(N.RPL_ENDOFWHOIS, [u.name, 'End of /WHOIS list']);
