@@ -3,10 +3,11 @@
  * (replies keep request order), and queues outgoing lines. Implements the core's Session;
  * translation of chat events lives in deliver.ts.
  *
- * Outbound: lines queued in one event-loop turn leave in one write (cork/uncork). Queue plus
- * socket buffer are bounded by `sendQueueBytes`; a client that does not read is dropped
- * with "SendQ exceeded". Inbound: unprocessed bytes are bounded by `readQueueBytes`
- * ("ReadQ exceeded"); a line over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
+ * Outbound: lines queued in one event-loop turn leave in one write (one Buffer). Queue plus
+ * socket buffer are bounded by `sendQueueBytes` (see `enqueue`); a client that does not
+ * read is dropped with "SendQ exceeded". Inbound: unprocessed bytes are bounded by
+ * `readQueueBytes` ("ReadQ exceeded"), lines beyond the flood allowance wait, and a line
+ * over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
