@@ -14,6 +14,16 @@ import {
   ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
+/**
+ * Reconnects whose re-login is refused (NAME_TAKEN while the server still holds our dropped
+ * connection, or no reply) are retried with the usual backoff this many times before the
+ * client gives up; with the default delays that covers about two minutes.
+ */
+const MAX_RELOGIN_ATTEMPTS = 12;
+
+/** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
+const RATE_LIMIT_RETRY_MS = 1000;
+
 export type ClientStatus = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
 
 export class RequestError extends Error {
@@ -187,7 +197,11 @@ export class BanterClient {
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);
-      if (p) {
+      if (p && p.durable && ev.type === 'error' && ev.code === 'RATE_LIMITED') {
+        // The server refused it for now (flood control): keep it in the outbox and retry.
+        p.sent = false;
+        setTimeout(() => { if (this.connected && this.status === 'online' && !p.sent && this.pending.has(ev.id!)) this.transmit(p); }, RATE_LIMIT_RETRY_MS);
+      } else if (p) {
         this.pending.delete(ev.id!);
         if (p.timer) clearTimeout(p.timer);
         if (ev.type === 'reply') p.resolve(ev.data);
@@ -199,29 +213,41 @@ export class BanterClient {
   }
 
   private async onHello(): Promise<void> {
-    this.attempt = 0;
     this.connected = true;
     if (this.opened) {
       // First connection: the caller logs in.
+      this.attempt = 0;
       this.setStatus('online');
       this.opened.resolve();
       this.opened = undefined;
       return;
     }
     // Reconnect: log in again with the same name, rejoin rooms, then flush the outbox.
+    const ws = this.ws;
     if (this.name) {
+      const name = this.name;
       try {
-        const name = this.name;
         this.name = undefined;
         await this.login(name);
         for (const room of this.rooms) await this.request('join', { room }).catch(() => undefined);
       } catch (err) {
+        this.name ??= name;
+        // The connection dropped during the login: onClose has already scheduled the next try.
+        if (this.ws !== ws || !this.connected) return;
+        // Our old connection may still hold the name until the server notices it is gone
+        // (up to two ping intervals): keep trying with backoff before giving up.
+        const code = err instanceof RequestError ? err.code : '';
+        if ((code === 'NAME_TAKEN' || code === 'TIMEOUT') && this.attempt < MAX_RELOGIN_ATTEMPTS) {
+          ws?.close(1000, 'login retry');
+          return;
+        }
         this.setStatus('offline', `could not log in again: ${(err as Error).message}`);
         this.opts.reconnect = false;
-        this.ws?.close(1000, 'login failed');
+        ws?.close(1000, 'login failed');
         return;
       }
     }
+    this.attempt = 0;
     this.setStatus('online');
     for (const p of this.pending.values()) if (!p.sent) this.transmit(p);
   }

@@ -1,6 +1,6 @@
 /**
  * Configuration: every key with its type, default, environment variable and documentation, in
- * one table. Parsed once at startup (flags > environment > defaults), validated with zod,
+ * one table. Parsed once at startup (flags > environment > config file > defaults), validated with zod,
  * frozen, and handed to the rest of the server as a typed object. docs/config.md lists the
  * same keys (test/config-doc.test.ts keeps it in sync).
  */
@@ -22,8 +22,8 @@ function key<S extends z.ZodType>(def: KeyDef<S>): KeyDef<S> {
   return def;
 }
 
-/** true/false, also from the strings "true"/"false"/"1"/"0" of the environment. */
-const bool = () => z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+/** A secret: empty (feature off) or long enough not to be guessed. */
+const token = () => z.string().max(1024).refine((s) => s === '' || s.length >= 16, 'must be empty (disabled) or at least 16 characters');
 
 export const CONFIG_KEYS = {
   host: key({ schema: z.string().min(1), default: '0.0.0.0', flag: 'host', doc: 'Address the HTTP/WebSocket listener binds to.' }),
@@ -44,21 +44,37 @@ export const CONFIG_KEYS = {
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
   'history.idempotencyWindowMs': key({ schema: int(0, 7 * 86_400_000), default: 600_000, doc: 'How long a (sender, request id) pair is remembered so a resend is not stored twice.' }),
-  'irc.enabled': key({ schema: bool(), default: true, doc: 'Listen for IRC clients.' }),
+  'flood.burst': key({ schema: int(1, 1_000_000), default: 10, doc: 'Requests a connection may make at once before flood control starts delaying them.' }),
+  'flood.ratePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 2, doc: 'Steady requests per second per connection after the burst.' }),
+  'flood.calcBurst': key({ schema: int(1, 1_000_000), default: 3, doc: 'Calculator requests at once (counted on top of the request budget).' }),
+  'flood.calcRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 0.5, doc: 'Steady calculator requests per second per connection.' }),
+  'flood.maxDelayMs': key({ schema: int(0, 60_000), default: 5000, doc: 'Longest a request is delayed (fakelag) before it is refused with RATE_LIMITED instead.' }),
+  'flood.maxRefusals': key({ schema: int(1, 1_000_000), default: 10, doc: 'RATE_LIMITED refusals within flood.refusalWindowMs that disconnect with "Excess flood" (WebSocket 4002).' }),
+  'flood.refusalWindowMs': key({ schema: int(100, 3_600_000), default: 10_000, doc: 'Window for counting refusals.' }),
+  'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address (HTTP 429 beyond).' }),
+  'limits.connectBurst': key({ schema: int(1, 1_000_000), default: 10, doc: 'New connections one IP address may open at once.' }),
+  'limits.connectRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 1, doc: 'Steady new connections per second per IP address after the burst.' }),
+  'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits (a reverse proxy on the same host connects from there).' }),
+  'ws.allowedOrigins': key({ schema: z.string(), default: '', doc: 'Comma-separated Origins allowed to open a WebSocket (e.g. `https://chat.example.com`); empty means the server\'s own origin only. Requests without an Origin header (non-browser clients) are allowed.' }),
+  'admin.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token for the admin API (`/api/admin/*`, `banter admin`). Empty disables the admin API (it answers 404). At least 16 characters.' }),
+  'metrics.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token required by `GET /metrics`. Empty: /metrics is open (bind or firewall accordingly). At least 16 characters.' }),
+  'http.maxBodyBytes': key({ schema: int(256, MiB), default: 16 * 1024, doc: 'Largest request body the HTTP API accepts; larger ones get 413 BODY_TOO_LARGE.' }),
+  'tls.cert': key({ schema: z.string(), default: '', doc: 'PEM certificate chain file. With `tls.key`, the HTTP/WebSocket listener serves HTTPS/WSS on `port`; reloaded on SIGHUP. Relative to the working directory.' }),
+  'tls.key': key({ schema: z.string(), default: '', doc: 'PEM private key file for `tls.cert`. Relative to the working directory.' }),
+  'shutdown.timeoutMs': key({ schema: int(100, 600_000), default: 10_000, doc: 'Bound on a graceful shutdown (SIGTERM/SIGINT); clients get up to half of it to close, then the process exits with 70 if it is still not done.' }),
+  'irc.enabled': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Listen for IRC clients.' }),
   'irc.host': key({ schema: z.string(), default: '', doc: 'Address the IRC listener binds to; empty means the same as `host`.' }),
   'irc.port': key({ schema: int(0, 65535), default: 6667, doc: 'IRC port, plain text (0 picks a free port).' }),
   'irc.serverName': key({ schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9.-]+$/), default: 'banter.local', doc: 'The server\'s name in IRC lines (must contain a dot so clients do not take it for a nick).' }),
   'irc.network': key({ schema: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/), default: 'Banter', doc: 'Network name shown in the welcome message and ISUPPORT NETWORK.' }),
   'irc.motd': key({ schema: z.string().max(4000), default: 'Welcome to Banter. Everyone is in #lobby; /msg Calc 2^100 for the calculator.', doc: 'Message of the day (`\\n` separates lines); empty sends ERR_NOMOTD (422).' }),
-  'irc.autoJoinLobby': key({ schema: bool(), default: true, doc: 'Join IRC clients to #lobby at registration; turn off for bots and clients that choose their own channels.' }),
+  'irc.autoJoinLobby': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Join IRC clients to #lobby at registration; turn off for bots and clients that choose their own channels.' }),
   'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
   'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
   'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
   'irc.floodBurst': key({ schema: int(1, 100_000), default: 20, doc: 'Lines an IRC client may send at once before flood control delays it.' }),
   'irc.floodRate': key({ schema: z.coerce.number().min(0).max(100_000), default: 5, doc: 'Lines per second an IRC client may send after its burst; further lines wait (0 turns flood control off).' }),
-  'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, used when `irc.tlsCert` and `irc.tlsKey` are set (0 picks a free port).' }),
-  'irc.tlsCert': key({ schema: z.string(), default: '', doc: 'Path to the PEM certificate (chain) for IRC over TLS; empty disables TLS.' }),
-  'irc.tlsKey': key({ schema: z.string(), default: '', doc: 'Path to the PEM private key for IRC over TLS.' }),
+  'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, served when `tls.cert` and `tls.key` are set (the same certificate, reloaded on SIGHUP with it; 0 picks a free port).' }),
   'irc.registrationTimeoutMs': key({ schema: int(100, 3_600_000), default: 60_000, doc: 'Time an IRC connection may take to complete NICK/USER (and CAP END) before it is closed.' }),
 } as const;
 
@@ -83,6 +99,8 @@ export interface ConfigSources {
   /** Values from command-line flags, by key. */
   flags?: Partial<Record<ConfigKey, string>>;
   env?: Record<string, string | undefined>;
+  /** Values from a config file (src/server/config-file.ts), by key, and the file's path for messages. */
+  file?: { path: string; values: Partial<Record<ConfigKey, unknown>> };
   /** Programmatic overrides (tests), already typed. */
   overrides?: Partial<{ [K in ConfigKey]: unknown }>;
 }
@@ -93,6 +111,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   for (const [k, def] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeyDef<z.ZodType>][]) {
     let raw: unknown = def.default;
     let from = 'default';
+    if (src.file && k in src.file.values) { raw = src.file.values[k]; from = src.file.path; }
     const env = src.env?.[envName(k)];
     if (env !== undefined && env !== '') { raw = env; from = envName(k); }
     const flag = src.flags?.[k];
@@ -100,7 +119,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
     if (src.overrides && k in src.overrides) { raw = src.overrides[k]; from = 'override'; }
     const parsed = def.schema.safeParse(raw);
     if (parsed.success) out[k] = parsed.data;
-    else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${JSON.stringify(raw)}`);
+    else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${def.secret ? '(secret, not shown)' : JSON.stringify(raw)}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

@@ -115,7 +115,7 @@ describe('TLS', () => {
   it('serves IRC over TLS when a certificate is configured', async () => {
     const cert = new URL('../fixtures/irc-test-cert.pem', import.meta.url);
     const key = new URL('../fixtures/irc-test-key.pem', import.meta.url);
-    const tls = await startTestServer({ 'irc.tlsPort': 0, 'irc.tlsCert': cert.pathname, 'irc.tlsKey': key.pathname });
+    const tls = await startTestServer({ 'irc.tlsPort': 0, 'tls.cert': cert.pathname, 'tls.key': key.pathname });
     try {
       assert.ok(tls.ircTlsPort);
       const c = await IrcClient.connectTls(tls.ircTlsPort, readFileSync(cert));

@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
-import type { Session } from '../../core/session.ts';
+import type { CloseKind, Session } from '../../core/session.ts';
 import { capForTag } from './caps.ts';
 import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
@@ -128,7 +128,7 @@ export class IrcConnection implements Session {
   }
 
   /** Ends the connection with an ERROR line; the core hears about it when the socket closes. */
-  close(reason: string): void {
+  close(reason: string, _kind?: CloseKind): void {
     if (this.closed) return;
     // A labeled command that ends the connection (QUIT) still gets its lines out.
     const held = this.capture;

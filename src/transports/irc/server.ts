@@ -8,6 +8,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import { foldName } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
+import type { ConnLimits } from '../conn-limits.ts';
 import { IrcConnection } from './connection.ts';
 import { USER_HOST } from './isupport.ts';
 import type { Masks } from './translate.ts';
@@ -31,7 +32,14 @@ export interface IrcConfig {
   maxRoomsPerUser: number;
   version: string;
   /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
-  tls?: { port: number; cert: Buffer; key: Buffer };
+  tls?: { port: number; certificate: Certificate };
+}
+
+/** TLS material that can change under a running server (src/server/tls.ts reloads it on SIGHUP). */
+export interface Certificate {
+  serverOptions(): { cert: Buffer; key: Buffer };
+  /** Keeps the server's certificate in step with reloads. */
+  attach(server: TlsServer): void;
 }
 
 interface Ident {
@@ -47,6 +55,8 @@ export class IrcServer implements Masks {
   readonly createdAt = new Date();
   private readonly net: Server;
   private readonly tlsNet: TlsServer | undefined;
+  /** Per-IP connection limits, shared with the other listeners. */
+  private readonly limits: ConnLimits | undefined;
   private readonly conns = new Map<string, IrcConnection>();
   private readonly idents = new Map<string, Ident>();
   private sweeper: NodeJS.Timeout | undefined;
@@ -58,13 +68,15 @@ export class IrcServer implements Masks {
   private readonly whowasLog: WhowasEntry[] = [];
   private readonly whowasSeen = new WeakSet<object>();
 
-  constructor(core: ChatCore, config: IrcConfig) {
+  constructor(core: ChatCore, config: IrcConfig, limits?: ConnLimits) {
     this.core = core;
     this.config = config;
+    this.limits = limits;
     this.net = createServer((s) => this.onSocket(s));
     if (config.tls) {
-      this.tlsNet = createTlsServer({ cert: config.tls.cert, key: config.tls.key, handshakeTimeout: config.registrationTimeoutMs }, (s) => this.onSocket(s));
+      this.tlsNet = createTlsServer({ ...config.tls.certificate.serverOptions(), handshakeTimeout: config.registrationTimeoutMs }, (s) => this.onSocket(s));
       this.tlsNet.on('tlsClientError', () => { /* a failed handshake never becomes a connection */ });
+      config.tls.certificate.attach(this.tlsNet);
     }
   }
 
@@ -183,6 +195,13 @@ export class IrcServer implements Masks {
   // ---------------------------------------------------------------- connections
 
   private onSocket(socket: Socket): void {
+    const admission = this.limits?.admit(socket.remoteAddress, Date.now());
+    if (admission && !admission.ok) {
+      socket.on('error', () => { /* the peer may already be gone */ });
+      socket.end(`ERROR :Closing Link: ${socket.remoteAddress ?? '?'} (${admission.reason})\r\n`);
+      return;
+    }
+    if (admission) socket.once('close', admission.release);
     socket.setNoDelay(true);
     const id = `i${this.nextId++}`;
     const conn = new IrcConnection(id, socket, this, Date.now());
