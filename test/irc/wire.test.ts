@@ -181,6 +181,22 @@ describe('wire rules over TCP', () => {
     }
   });
 
+  it("the core's flood control answers 400 RATE_LIMITED, then drops the client with Excess flood", async () => {
+    const strict = await startTestServer({ 'flood.burst': 3, 'flood.ratePerSec': 0.01, 'flood.maxDelayMs': 0, 'flood.maxRefusals': 2, 'irc.autoJoinLobby': true });
+    try {
+      const c = await IrcClient.register(strict, 'Spammer');
+      // Registration (login) used one request; two messages use the rest of the burst.
+      assert.deepEqual(await c.command('PRIVMSG #lobby :one'), []);
+      assert.deepEqual(await c.command('PRIVMSG #lobby :two'), []);
+      assert.deepEqual(await c.command('PRIVMSG #lobby :three'), [`${S} 400 Spammer PRIVMSG :slow down: too many requests`]);
+      c.send('PRIVMSG #lobby :four');
+      await c.waitLine(/^ERROR :Closing Link: \S+ \(Excess flood\)$/);
+      await c.waitClosed();
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('disconnects a client that does not read with "SendQ exceeded"', async () => {
     const small = await startTestServer({ 'irc.sendQueueBytes': 8192 });
     try {
