@@ -14,7 +14,7 @@ const messages = Number(process.argv[3] ?? 2000);
 
 async function startServer(): Promise<{ port: number; stop: () => void }> {
   const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), 'src/cli.ts', 'serve'], {
-    env: { ...process.env, BANTER_PORT: '0', BANTER_HOST: '127.0.0.1', BANTER_IRC_PORT: '0', BANTER_IRC_AUTO_JOIN_LOBBY: 'false', BANTER_IRC_FLOOD_RATE: '0', BANTER_LOG_FORMAT: 'json', BANTER_IRC_SEND_QUEUE_BYTES: String(64 * 1024 * 1024) },
+    env: { ...process.env, BANTER_PORT: '0', BANTER_HOST: '127.0.0.1', BANTER_IRC_PORT: '0', BANTER_IRC_AUTO_JOIN_LOBBY: 'false', BANTER_IRC_FLOOD_RATE: '0', BANTER_FLOOD_BURST: '1000000', BANTER_LIMITS_CONNECT_BURST: '100000', BANTER_LOG_FORMAT: 'json', BANTER_IRC_SEND_QUEUE_BYTES: String(64 * 1024 * 1024) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve, reject) => {
