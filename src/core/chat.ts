@@ -435,6 +435,8 @@ export class ChatCore {
         const owner = this.owner(conn.session);
         if (folded !== oldFolded) {
           if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          const twin = this.dir.lookalike(name);
+          if (twin && twin.folded !== oldFolded) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
           if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
           if (conn.user !== oldFolded || this.dir.users.has(folded)) {
             await this.deps.presence.release(folded, owner);

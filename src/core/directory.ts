@@ -104,6 +104,9 @@ export class Directory {
     if (!user) return undefined;
     const newFolded = foldName(to);
     this.users.delete(oldFolded);
+    const sk = nameSkeleton(user.name);
+    if (this.skeletons.get(sk) === oldFolded) this.skeletons.delete(sk);
+    this.skeletons.set(nameSkeleton(to), newFolded);
     user.name = to;
     user.folded = newFolded;
     this.users.set(newFolded, user);

@@ -165,7 +165,11 @@ describe('messages, nick, away', () => {
     assert.deepEqual(await a.command('NICK newNAME'), [':Newname!~oldname@banter NICK :newNAME'], 'case-only change');
     assert.deepEqual(await a.command('NICK Watcher'), [`${S} 433 newNAME Watcher :Nickname is already in use`]);
     assert.deepEqual(await a.command('NICK -bad'), [`${S} 432 newNAME -bad :Erroneous nickname`]);
-    assert.deepEqual(await b.command('NAMES #rename'), [`${S} 353 Watcher = #rename :@newNAME Watcher`, `${S} 366 Watcher #rename :End of /NAMES list`], 'operator status follows the rename');
+    assert.deepEqual(await a.command('NICK watcher'), [`${S} 433 newNAME watcher :Nickname is already in use`]);
+    assert.deepEqual(await a.command('NICK VVatcher'), [`${S} 433 newNAME VVatcher :Nickname is already in use`], 'a lookalike of another user');
+    assert.deepEqual(await a.command('NICK newNAMEl'), [':newNAME!~oldname@banter NICK :newNAMEl']);
+    assert.deepEqual(await a.command('NICK newNAMEI'), [':newNAMEl!~oldname@banter NICK :newNAMEI'], 'a lookalike of oneself is fine');
+    assert.deepEqual(await b.command('NAMES #rename'), [`${S} 353 Watcher = #rename :@newNAMEI Watcher`, `${S} 366 Watcher #rename :End of /NAMES list`], 'operator status follows the rename');
     assert.deepEqual(await b.command('WHOIS oldname'), [`${S} 401 Watcher oldname :No such nick/channel`, `${S} 318 Watcher oldname :End of /WHOIS list`]);
     a.close(); b.close();
   });

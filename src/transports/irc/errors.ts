@@ -27,6 +27,7 @@ export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): E
     case 'NOT_LOGGED_IN': return { numeric: N.ERR_NOTREGISTERED, params: ['You have not registered'] };
     case 'ALREADY_LOGGED_IN': return { numeric: N.ERR_ALREADYREGISTERED, params: ['You may not reregister'] };
     case 'NAME_INVALID': return { numeric: N.ERR_ERRONEUSNICKNAME, params: [t, 'Erroneous nickname'] };
+    case 'NAME_CONFUSABLE':
     case 'NAME_TAKEN': return { numeric: N.ERR_NICKNAMEINUSE, params: [t, 'Nickname is already in use'] };
     case 'NO_SUCH_USER': return { numeric: N.ERR_NOSUCHNICK, params: [s.nick ?? t, 'No such nick/channel'] };
     case 'NO_SUCH_ROOM':

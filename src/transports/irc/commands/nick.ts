@@ -14,7 +14,7 @@ export const nick = defineVerb({
     if (checkUserName(wanted)) return c.numeric(N.ERR_ERRONEUSNICKNAME, [wanted, 'Erroneous nickname']);
     if (!c.registered) {
       if (c.registering) return;
-      if (c.core.dir.user(wanted)) return c.numeric(N.ERR_NICKNAMEINUSE, [wanted, 'Nickname is already in use']);
+      if (c.core.dir.user(wanted) || c.core.dir.lookalike(wanted)) return c.numeric(N.ERR_NICKNAMEINUSE, [wanted, 'Nickname is already in use']);
       c.nick = wanted;
       await tryRegister(c);
       return;

@@ -19,7 +19,7 @@ export async function tryRegister(c: IrcConnection): Promise<void> {
   } catch (err) {
     c.registering = false;
     c.server.dropIdent(c, nick);
-    if (err instanceof ChatError && err.code === 'NAME_TAKEN') {
+    if (err instanceof ChatError && (err.code === 'NAME_TAKEN' || err.code === 'NAME_CONFUSABLE')) {
       c.nick = undefined;
       c.numeric(N.ERR_NICKNAMEINUSE, [nick, 'Nickname is already in use']);
       return;
