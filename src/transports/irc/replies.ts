@@ -96,9 +96,10 @@ export function names(c: IrcConnection, room: RoomEntry): void {
 /** What a client receives for its own join: JOIN, topic, names. */
 export function joinBurst(c: IrcConnection, room: RoomEntry, sendJoin: boolean): void {
   if (sendJoin) {
+    const tags = { time: new Date().toISOString() };
     c.sendLine(c.caps.has('extended-join')
-      ? { source: c.server.mask(c.me), command: 'JOIN', params: [room.name, '*', c.realname || c.me], trailing: true }
-      : { source: c.server.mask(c.me), command: 'JOIN', params: [room.name] });
+      ? { tags, source: c.server.mask(c.me), command: 'JOIN', params: [room.name, '*', c.realname || c.me], trailing: true }
+      : { tags, source: c.server.mask(c.me), command: 'JOIN', params: [room.name] });
   }
   topic(c, room, false);
   names(c, room);

@@ -26,6 +26,9 @@ export function cached(ev: ChatEvent, key: string, build: () => IrcMessage[]): I
   let v = m.get(key);
   if (!v) {
     v = build();
+    // server-time on every event line, stamped once: all recipients see the same time.
+    const time = isoTime(Date.now());
+    for (const msg of v) if (!msg.tags?.time) msg.tags = { time, ...msg.tags };
     m.set(key, v);
   }
   return v;
