@@ -143,11 +143,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       log.info({ reason }, 'shutting down');
       draining = true;
       http.close();
+      // Stop accepting IRC clients too, and say goodbye to the connected ones (ERROR line).
+      irc?.close(reason);
       await core.close(reason);
       // Clients got `bye` and close 1001; give them half the shutdown budget to go.
       await waitUntil(() => ws.size === 0, config['shutdown.timeoutMs'] / 2);
       ws.close(reason);
-      irc?.close(reason);
       http.closeAllConnections();
       await calc.close();
       await store.close();

@@ -173,3 +173,15 @@ describe('timeouts', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('tells IRC clients why and stops accepting new ones', async () => {
+    const s = await startTestServer();
+    const c = await IrcClient.register(s, 'Leaver');
+    const port = s.ircPort!;
+    await s.close('maintenance');
+    await c.waitLine(/^ERROR :Closing Link: \S+ \(maintenance\)$/);
+    await c.waitClosed();
+    await assert.rejects(IrcClient.connect(port), /ECONNREFUSED/);
+  });
+});
