@@ -58,6 +58,8 @@ export class IrcConnection implements Session {
   /** Liveness, read by the server's sweep. */
   lastActivity: number;
   pingSentAt = 0;
+  /** When the user last sent a message (WHOIS idle time). */
+  lastSpoke: number;
   private readonly socket: Socket;
   private readonly reader = new LineReader();
   private readonly flood: FloodGate;
@@ -90,6 +92,7 @@ export class IrcConnection implements Session {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.connectedAt = now;
     this.lastActivity = now;
+    this.lastSpoke = now;
     this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onClosed());

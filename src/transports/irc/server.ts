@@ -179,6 +179,11 @@ export class IrcServer implements Masks {
     return this.whowasLog.filter((e) => foldName(e.nick) === f).reverse().slice(0, max);
   }
 
+  /** The local IRC connection of a user, if the user is on this node's IRC listener. */
+  connectionOf(name: string): IrcConnection | undefined {
+    return this.idents.get(foldName(name))?.owner;
+  }
+
   ident(name: string): Ident | undefined {
     return this.idents.get(foldName(name));
   }

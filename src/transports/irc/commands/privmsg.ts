@@ -22,6 +22,7 @@ async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promis
     kind = 'action';
   }
   const text = stripFormatting(raw);
+  c.lastSpoke = Date.now();
   const tags = clientTags(msg);
   for (const target of targets(msg.params[0]!)) {
     if (foldName(target) === 'calc') {

@@ -32,6 +32,11 @@ export const whois = defineVerb({
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
     if (u.presence === 'away') c.numeric(N.RPL_AWAY, [u.name, u.away]);
+    const local = c.server.connectionOf(u.name);
+    if (local?.registered) {
+      const now = Date.now();
+      c.numeric(N.RPL_WHOISIDLE, [u.name, String(Math.floor((now - local.lastSpoke) / 1000)), String(Math.floor(local.connectedAt / 1000)), 'seconds idle, signon time']);
+    }
     c.numeric(N.RPL_ENDOFWHOIS, [u.name, 'End of /WHOIS list']);
   },
 });
