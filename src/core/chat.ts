@@ -12,7 +12,7 @@ import {
 import type { ErrorCode } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
-import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
+import { Directory, isRoomOperator, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
@@ -225,7 +225,7 @@ export class ChatCore {
     const out: MemberInfo[] = [];
     for (const m of folded) {
       const u = this.dir.users.get(m);
-      if (u) out.push({ name: u.name, presence: u.presence });
+      if (u) out.push(isRoomOperator(room, m) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
     }
     return out;
   }
@@ -269,8 +269,10 @@ export class ChatCore {
       }
       case 'user_offline': {
         const folded = foldName(fact.name);
+        // The rooms the user was in, so transports can tell who shared a room with them (IRC QUIT).
+        const rooms = [...(dir.users.get(folded)?.rooms ?? [])].map((r) => dir.rooms.get(r)?.name ?? r);
         if (!dir.removeUser(folded, keep)) return;
-        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason }, folded);
+        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason, rooms }, folded);
         return;
       }
       case 'presence': {
@@ -304,6 +306,8 @@ export class ChatCore {
         const room = dir.room(fact.room);
         if (!room) return;
         room.topic = fact.topic;
+        room.topicBy = fact.by;
+        room.topicAt = this.deps.clock.now();
         this.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
         return;
       }
@@ -332,6 +336,33 @@ export class ChatCore {
       case 'notice':
         this.toAllLocal({ type: 'notice', text: fact.text }, undefined);
         return;
+      case 'rename': {
+        if (!dir.renameUser(fact.from, fact.to)) return;
+        this.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
+        return;
+      }
+      case 'invite':
+        this.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
+        return;
+      case 'room_op': {
+        const room = dir.room(fact.room);
+        const folded = foldName(fact.name);
+        if (!room || !room.members.has(folded)) return;
+        if (fact.op) (room.operators ??= new Set()).add(folded);
+        else room.operators?.delete(folded);
+        this.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
+        return;
+      }
+      case 'kick': {
+        const room = dir.room(fact.room);
+        if (!room) return;
+        const folded = foldName(fact.name);
+        if (!room.members.has(folded)) return;
+        // Deliver before removing so the kicked user sees it too.
+        this.toRoom(room, { type: 'room_kicked', room: room.name, name: fact.name, by: fact.by, reason: fact.reason }, undefined);
+        dir.leave(room.folded, folded, keep);
+        return;
+      }
     }
   }
 
@@ -370,7 +401,7 @@ export class ChatCore {
       core: this,
       session: conn.session,
       user,
-      bindUser: async (name: string) => {
+      bindUser: async (name: string, opts?: { lobby?: boolean }) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
@@ -390,9 +421,35 @@ export class ChatCore {
         } finally {
           conn.loggingIn = false;
         }
-        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [LOBBY, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
+        const lobby = opts?.lobby === false ? [] : [LOBBY];
+        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
         this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
         this.logSummary();
+        return this.dir.users.get(folded)!;
+      },
+      renameUser: async (name: string) => {
+        const oldFolded = conn.user;
+        const user = oldFolded ? this.dir.users.get(oldFolded) : undefined;
+        if (!oldFolded || !user) throw new ChatError('NOT_LOGGED_IN');
+        const folded = foldName(name);
+        const owner = this.owner(conn.session);
+        if (folded !== oldFolded) {
+          if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          const twin = this.dir.lookalike(name);
+          if (twin && twin.folded !== oldFolded) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
+          if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          if (conn.user !== oldFolded || this.dir.users.has(folded)) {
+            await this.deps.presence.release(folded, owner);
+            throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+          }
+          this.local.delete(oldFolded);
+          conn.user = folded;
+          this.local.set(folded, conn);
+        }
+        const from = user.name;
+        this.emit({ kind: 'rename', from, to: name });
+        if (folded !== oldFolded) this.deps.presence.release(oldFolded, owner).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
+        this.deps.log.info({ conn: conn.session.id, from, to: name }, 'renamed');
         return this.dir.users.get(folded)!;
       },
     };

@@ -22,6 +22,18 @@ export interface RoomEntry {
   members: Set<string>;
   /** Folded name of the user who created the room (its first operator). */
   creator: string;
+  /** Who set the topic last and when (ms since the epoch, this node's clock); unknown for older topics. */
+  topicBy?: string;
+  topicAt?: number;
+  /** When this node first saw the room (ms since the epoch). */
+  createdAt?: number;
+  /** Folded names of members an operator made operators (the creator always is one). */
+  operators?: Set<string>;
+}
+
+/** Whether the user (folded name) is an operator of the room: its creator, or made one. */
+export function isRoomOperator(room: RoomEntry, folded: string): boolean {
+  return (room.creator !== '' && room.creator === folded) || (room.operators?.has(folded) ?? false);
 }
 
 export class Directory {
@@ -66,7 +78,7 @@ export class Directory {
     const folded = foldName(roomName);
     let room = this.rooms.get(folded);
     if (!room) {
-      room = { name: roomName, folded, topic: '', members: new Set(), creator: userFolded };
+      room = { name: roomName, folded, topic: '', members: new Set(), creator: userFolded, createdAt: Date.now() };
       this.rooms.set(folded, room);
     }
     const added = !room.members.has(userFolded);
@@ -79,8 +91,35 @@ export class Directory {
     const room = this.rooms.get(roomFolded);
     if (!room) return false;
     const removed = room.members.delete(userFolded);
+    room.operators?.delete(userFolded);
     this.users.get(userFolded)?.rooms.delete(roomFolded);
     if (room.members.size === 0 && !keep(room)) this.rooms.delete(roomFolded);
     return removed;
+  }
+
+  /** Renames a user everywhere (rooms, operator status); `to` may differ from `from` in case only. */
+  renameUser(from: string, to: string): UserEntry | undefined {
+    const oldFolded = foldName(from);
+    const user = this.users.get(oldFolded);
+    if (!user) return undefined;
+    const newFolded = foldName(to);
+    this.users.delete(oldFolded);
+    const sk = nameSkeleton(user.name);
+    if (this.skeletons.get(sk) === oldFolded) this.skeletons.delete(sk);
+    this.skeletons.set(nameSkeleton(to), newFolded);
+    user.name = to;
+    user.folded = newFolded;
+    this.users.set(newFolded, user);
+    if (newFolded !== oldFolded) {
+      for (const r of user.rooms) {
+        const room = this.rooms.get(r);
+        if (!room) continue;
+        room.members.delete(oldFolded);
+        room.members.add(newFolded);
+        if (room.creator === oldFolded) room.creator = newFolded;
+        if (room.operators?.delete(oldFolded)) room.operators.add(newFolded);
+      }
+    }
+    return user;
   }
 }

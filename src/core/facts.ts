@@ -14,4 +14,8 @@ export type Fact =
   | { kind: 'topic'; room: string; topic: string; by: string }
   | { kind: 'message'; msg: ChatMessage }
   | { kind: 'typing'; from: string; to: string }
-  | { kind: 'notice'; text: string };
+  | { kind: 'notice'; text: string }
+  | { kind: 'rename'; from: string; to: string }
+  | { kind: 'kick'; room: string; name: string; by: string; reason: string }
+  | { kind: 'room_op'; room: string; name: string; by: string; op: boolean }
+  | { kind: 'invite'; room: string; name: string; by: string };

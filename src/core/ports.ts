@@ -27,6 +27,8 @@ export interface MessageDraft {
    * unchanged and stores nothing.
    */
   clientKey?: string;
+  /** Notice or action; absent for a plain message. Stores keep it on the message. */
+  kind?: 'notice' | 'action';
 }
 
 export interface HistoryQuery {

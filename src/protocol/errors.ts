@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   NO_SUCH_CONNECTION: 'Admin API: no connection with this id on this server (404).',
   BODY_TOO_LARGE: 'HTTP API: the request body is larger than http.maxBodyBytes (413).',
   METHOD_NOT_ALLOWED: 'HTTP API: the route exists but not for this method (405).',
+  NOT_ROOM_OPERATOR: 'Only an operator of the room (its creator, or a member an operator promoted) may do this.',
+  USER_NOT_IN_ROOM: 'The named user is not a member of this room.',
+  ALREADY_IN_ROOM: 'The named user is already a member of this room.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

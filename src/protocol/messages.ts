@@ -15,10 +15,22 @@ const target = z.string().min(1).max(Math.max(LIMITS.roomMaxLength, LIMITS.nameM
 
 // ---------------------------------------------------------------- client -> server
 
-export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
-export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string() });
+export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4), lobby: z.boolean().optional() });
+/** How a message is meant to be shown: a plain message (absent), a notice, or an action ("/me waves"). */
+export const MessageKind = z.enum(['notice', 'action']);
+export type MessageKind = z.infer<typeof MessageKind>;
+/** Bytes the client-only tags of one message may take (IRCv3 message-tags). */
+export const CLIENT_TAGS_MAX_BYTES = 4094;
+/**
+ * IRCv3 client-only tags ("+draft/reply": "<msgid>", "+draft/react": "👍"): relayed with a
+ * message to those who understand them, not stored.
+ */
+export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/), z.string())
+  .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
+export type ClientTags = z.infer<typeof ClientTags>;
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
-export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
 export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
@@ -28,10 +40,15 @@ export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
 export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
 export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
+export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
+export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
+export const InviteRequest = z.object({ type: z.literal('invite'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4) });
+export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
+  NickRequest, KickRequest, OpRequest, InviteRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -48,7 +65,7 @@ export type Presence = z.infer<typeof Presence>;
 export const UserInfo = z.object({ name: z.string(), presence: Presence, away: z.string().optional(), rooms: z.number().int() });
 export type UserInfo = z.infer<typeof UserInfo>;
 
-export const MemberInfo = z.object({ name: z.string(), presence: Presence });
+export const MemberInfo = z.object({ name: z.string(), presence: Presence, op: z.boolean().optional() });
 export type MemberInfo = z.infer<typeof MemberInfo>;
 
 export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string() });
@@ -69,6 +86,10 @@ export const ChatMessage = z.object({
   from: z.string(),
   text: z.string(),
   ts: z.number(),
+  /** Absent for a plain message. */
+  kind: MessageKind.optional(),
+  /** Client-only tags sent with the message (delivered live, not kept in history). */
+  tags: ClientTags.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -88,6 +109,10 @@ export interface ReplyData {
   calc: { expr: string; result: string };
   typing: Record<string, never>;
   ping: { ts: number };
+  nick: { name: string };
+  kick: { room: string; name: string };
+  op: { room: string; name: string; op: boolean };
+  invite: { room: string; name: string };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -102,7 +127,7 @@ export const ReplyEvent = z.object({ type: z.literal('reply'), id: z.string(), d
 export const ErrorEvent = z.object({ type: z.literal('error'), id: z.string().optional(), code: z.string(), message: z.string() });
 export const MessageEvent = z.object({ type: z.literal('message'), msg: ChatMessage });
 export const UserJoinedEvent = z.object({ type: z.literal('user_joined'), user: UserInfo });
-export const UserLeftEvent = z.object({ type: z.literal('user_left'), name: z.string(), reason: z.string() });
+export const UserLeftEvent = z.object({ type: z.literal('user_left'), name: z.string(), reason: z.string(), rooms: z.array(z.string()).optional() });
 export const UserPresenceEvent = z.object({ type: z.literal('user_presence'), name: z.string(), presence: Presence, away: z.string().optional() });
 export const RoomJoinedEvent = z.object({ type: z.literal('room_joined'), room: z.string(), name: z.string() });
 export const RoomLeftEvent = z.object({ type: z.literal('room_left'), room: z.string(), name: z.string(), reason: z.string().optional() });
@@ -110,10 +135,15 @@ export const RoomTopicEvent = z.object({ type: z.literal('room_topic'), room: z.
 export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(), to: z.string() });
 export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
+export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
+export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
+export const RoomInvitedEvent = z.object({ type: z.literal('room_invited'), room: z.string(), name: z.string(), by: z.string() });
+export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

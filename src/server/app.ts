@@ -16,6 +16,7 @@ import { LOBBY } from '../protocol/index.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
+import { IrcServer } from '../transports/irc/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
 import { staticFiles } from './static.ts';
@@ -24,6 +25,9 @@ import { adminRoute } from './admin.ts';
 import { PromMetrics } from './metrics.ts';
 import { metricsRoute, readyRoute } from './ops-http.ts';
 import { tlsFromConfig, type TlsCertificate } from './tls.ts';
+
+/** Most messages one IRC CHATHISTORY request returns (ISUPPORT CHATHISTORY). */
+const IRC_HISTORY_LIMIT = 100;
 
 export interface AppOptions {
   log: Logger;
@@ -47,6 +51,11 @@ export interface App {
   readonly metrics: PromMetrics;
   /** The certificate when the listener is HTTPS/WSS; `reload()` it on SIGHUP. */
   readonly tls: TlsCertificate | undefined;
+  /** The IRC listener and its port, when irc.enabled. */
+  readonly irc: IrcServer | undefined;
+  readonly ircPort: number | undefined;
+  /** The IRC-over-TLS port, when a certificate is configured. */
+  readonly ircTlsPort: number | undefined;
   close(reason?: string): Promise<void>;
 }
 
@@ -109,12 +118,33 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
   log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
 
+  let irc: IrcServer | undefined;
+  if (config['irc.enabled']) {
+    irc = new IrcServer(core, {
+      host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
+      motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
+      readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
+      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+      ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
+    }, ws.limits);
+    try {
+      await irc.listen();
+    } catch (err) {
+      http.close();
+      throw err;
+    }
+    log.info({ irc: `irc://${shownHost}:${irc.port}`, ...(irc.tlsPort ? { ircs: `ircs://${shownHost}:${irc.tlsPort}` } : {}) }, 'listening for IRC');
+  }
+
   let closing: Promise<void> | undefined;
   const close = (reason = 'server shutting down'): Promise<void> => {
     closing ??= (async () => {
       log.info({ reason }, 'shutting down');
       draining = true;
       http.close();
+      // Stop accepting IRC clients too, and say goodbye to the connected ones (ERROR line).
+      irc?.close(reason);
       await core.close(reason);
       // Clients got `bye` and close 1001; give them half the shutdown budget to go.
       await waitUntil(() => ws.size === 0, config['shutdown.timeoutMs'] / 2);
@@ -127,7 +157,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     })();
     return closing;
   };
-  return { core, http, ws, port, url, metrics, tls, close };
+  return { core, http, ws, port, url, metrics, tls, irc, ircPort: irc?.port, ircTlsPort: irc?.tlsPort, close };
 }
 
 async function waitUntil(cond: () => boolean, ms: number): Promise<void> {

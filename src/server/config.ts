@@ -62,6 +62,20 @@ export const CONFIG_KEYS = {
   'tls.cert': key({ schema: z.string(), default: '', doc: 'PEM certificate chain file. With `tls.key`, the HTTP/WebSocket listener serves HTTPS/WSS on `port`; reloaded on SIGHUP. Relative to the working directory.' }),
   'tls.key': key({ schema: z.string(), default: '', doc: 'PEM private key file for `tls.cert`. Relative to the working directory.' }),
   'shutdown.timeoutMs': key({ schema: int(100, 600_000), default: 10_000, doc: 'Bound on a graceful shutdown (SIGTERM/SIGINT); clients get up to half of it to close, then the process exits with 70 if it is still not done.' }),
+  'irc.enabled': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Listen for IRC clients.' }),
+  'irc.host': key({ schema: z.string(), default: '', doc: 'Address the IRC listener binds to; empty means the same as `host`.' }),
+  'irc.port': key({ schema: int(0, 65535), default: 6667, doc: 'IRC port, plain text (0 picks a free port).' }),
+  'irc.serverName': key({ schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9.-]+$/), default: 'banter.local', doc: 'The server\'s name in IRC lines (must contain a dot so clients do not take it for a nick).' }),
+  'irc.network': key({ schema: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/), default: 'Banter', doc: 'Network name shown in the welcome message and ISUPPORT NETWORK.' }),
+  'irc.motd': key({ schema: z.string().max(4000), default: 'Welcome to Banter. Everyone is in #lobby; /msg Calc 2^100 for the calculator.', doc: 'Message of the day (`\\n` separates lines); empty sends ERR_NOMOTD (422).' }),
+  'irc.autoJoinLobby': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Join IRC clients to #lobby at registration; turn off for bots and clients that choose their own channels.' }),
+  'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
+  'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
+  'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
+  'irc.floodBurst': key({ schema: int(1, 100_000), default: 20, doc: 'Lines an IRC client may send at once before flood control delays it.' }),
+  'irc.floodRate': key({ schema: z.coerce.number().min(0).max(100_000), default: 5, doc: 'Lines per second an IRC client may send after its burst; further lines wait (0 turns flood control off).' }),
+  'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, served when `tls.cert` and `tls.key` are set (the same certificate, reloaded on SIGHUP with it; 0 picks a free port).' }),
+  'irc.registrationTimeoutMs': key({ schema: int(100, 3_600_000), default: 60_000, doc: 'Time an IRC connection may take to complete NICK/USER (and CAP END) before it is closed.' }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -39,7 +39,7 @@ export class MemoryStore implements MessageStore {
       conv = { lastSeq: 0, messages: [] };
       this.convs.set(draft.conv, conv);
     }
-    const msg: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now };
+    const msg: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}) };
     conv.messages.push(msg);
     if (conv.messages.length > this.opts.maxPerConversation) conv.messages.splice(0, conv.messages.length - this.opts.maxPerConversation);
     if (draft.clientKey !== undefined) {

@@ -14,7 +14,12 @@ import { send } from './send.ts';
 import { topic } from './topic.ts';
 import { typing } from './typing.ts';
 import { users } from './users.ts';
+import { nick } from './nick.ts';
+import { kick } from './kick.ts';
+import { op } from './op.ts';
+import { invite } from './invite.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+  nick, kick, op, invite,
 };

@@ -10,7 +10,7 @@ export const login = defineCommand({
   async run(ctx, req) {
     const problem = checkUserName(req.name);
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
-    const user = await ctx.bindUser(req.name);
+    const user = await ctx.bindUser(req.name, { lobby: req.lobby !== false });
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
     return { name: user.name, protocol: PROTOCOL_VERSION, rooms };
   },

@@ -1,6 +1,7 @@
 // part <#room>
 import { ChatError } from '../errors.ts';
 import { defineCommand, me } from './command.ts';
+import { reasonText } from './reason.ts';
 import { requireRoom } from './target.ts';
 
 export const part = defineCommand({
@@ -10,9 +11,9 @@ export const part = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const room = requireRoom(ctx, req.room);
-    if (ctx.core.isPermanent(room)) throw new ChatError('CANNOT_LEAVE_LOBBY', `${room.name} cannot be left`);
     if (!room.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
-    ctx.core.emit({ kind: 'room_part', room: room.name, name: user.name, reason: 'left' });
+    if (ctx.core.isPermanent(room)) throw new ChatError('CANNOT_LEAVE_LOBBY', `${room.name} cannot be left`);
+    ctx.core.emit({ kind: 'room_part', room: room.name, name: user.name, reason: reasonText(req.reason) ?? 'left' });
     return { room: room.name };
   },
 });

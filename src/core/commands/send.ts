@@ -21,8 +21,13 @@ export const send = defineCommand({
     const to = 'room' in target ? target.room.name : target.user.name;
     const msg = await ctx.core.deps.store.append({
       conv: convKey(user.name, to), to, from: user.name, text: norm.text,
-      clientKey: `${user.folded}\n${req.id}`,
+      clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}),
     });
+    if (req.tags && Object.keys(req.tags).length > 0) {
+      const tagged = { ...msg, tags: req.tags };
+      ctx.core.emit({ kind: 'message', msg: tagged });
+      return { msg: tagged };
+    }
     ctx.core.emit({ kind: 'message', msg });
     return { msg };
   },

@@ -1,0 +1,132 @@
+// CHATHISTORY LATEST|BEFORE|AFTER|AROUND <target> <ref> <limit>
+// CHATHISTORY BETWEEN <target> <ref> <ref> <limit>     CHATHISTORY TARGETS <ts> <ts> <limit>
+// (IRCv3 draft/chathistory; ref is *, msgid=<id> or timestamp=<ISO 8601>)
+import { historyReader, type HistoryReader } from '../../../core/history-access.ts';
+import { ChatError } from '../../../core/errors.ts';
+import type { ChatMessage } from '../../../protocol/index.ts';
+import type { IrcConnection } from '../connection.ts';
+import { messageLines } from '../translate.ts';
+import { defineVerb } from './verb.ts';
+
+/** How far back a msgid or timestamp is looked for. */
+const MAX_SCAN = 10_000;
+const PAGE = 500;
+
+type Ref = { msgid: string } | { ts: number } | 'latest';
+
+function parseRef(s: string): Ref | undefined {
+  if (s === '*') return 'latest';
+  if (s.startsWith('msgid=') && s.length > 6) return { msgid: s.slice(6) };
+  if (s.startsWith('timestamp=')) {
+    const ts = Date.parse(s.slice(10));
+    return Number.isNaN(ts) ? undefined : { ts };
+  }
+  return undefined;
+}
+
+/**
+ * A position in the conversation: messages with seq < pos are before the reference. For a
+ * msgid it is that message's seq (and `exact`); for a timestamp the first seq at or after it.
+ */
+async function locate(r: HistoryReader, ref: { msgid: string } | { ts: number }): Promise<{ pos: number; exact: boolean } | undefined> {
+  let before: number | undefined;
+  let scanned = 0;
+  while (scanned < MAX_SCAN) {
+    const page = await r.page(before === undefined ? { limit: PAGE } : { beforeSeq: before, limit: PAGE });
+    if (page.length === 0) break;
+    if ('msgid' in ref) {
+      const hit = page.find((m) => m.id === ref.msgid);
+      if (hit) return { pos: hit.seq, exact: true };
+    } else if (page[0]!.ts < ref.ts) {
+      const first = page.find((m) => m.ts >= ref.ts);
+      return { pos: first ? first.seq : page[page.length - 1]!.seq + 1, exact: false };
+    }
+    scanned += page.length;
+    before = page[0]!.seq;
+  }
+  // Every message scanned is at or after the timestamp: the position is before the oldest seen.
+  return 'ts' in ref ? { pos: before ?? 1, exact: false } : undefined;
+}
+
+async function query(r: HistoryReader, sub: string, a: Ref, b: Ref | undefined, limit: number): Promise<ChatMessage[]> {
+  const at = async (ref: Ref) => (ref === 'latest' ? undefined : locate(r, ref));
+  switch (sub) {
+    case 'LATEST': {
+      const latest = await r.page({ limit });
+      if (a === 'latest') return latest;
+      const p = await at(a);
+      if (!p) return [];
+      return latest.filter((m) => (p.exact ? m.seq > p.pos : m.seq >= p.pos));
+    }
+    case 'BEFORE': {
+      const p = await at(a);
+      return p ? r.page({ beforeSeq: p.pos, limit }) : [];
+    }
+    case 'AFTER': {
+      const p = await at(a);
+      return p ? r.page({ afterSeq: p.exact ? p.pos : p.pos - 1, limit }) : [];
+    }
+    case 'AROUND': {
+      const p = await at(a);
+      if (!p) return [];
+      const before = await r.page({ beforeSeq: p.pos, limit: Math.floor(limit / 2) || 1 });
+      const after = await r.page({ afterSeq: p.pos - 1, limit: Math.max(0, limit - before.length) });
+      return [...before, ...after].slice(0, limit);
+    }
+    case 'BETWEEN': {
+      const p = await at(a);
+      const q = b ? await at(b) : undefined;
+      if (!p || !q) return [];
+      if (p.pos <= q.pos) {
+        const page = await r.page({ afterSeq: p.exact ? p.pos : p.pos - 1, limit });
+        return page.filter((m) => m.seq < q.pos);
+      }
+      const page = await r.page({ beforeSeq: p.pos, limit });
+      return page.filter((m) => (q.exact ? m.seq > q.pos : m.seq >= q.pos));
+    }
+  }
+  return [];
+}
+
+function fail(c: IrcConnection, code: string, params: string[], text: string): void {
+  c.sendLine({ source: c.server.name, command: 'FAIL', params: ['CHATHISTORY', code, ...params, text], trailing: true });
+}
+
+export const chathistory = defineVerb({
+  name: 'CHATHISTORY',
+  minParams: 1,
+  async run(c, msg) {
+    const sub = msg.params[0]!.toUpperCase();
+    const p = msg.params;
+    if (sub === 'TARGETS') {
+      // Listing conversations needs a store query Banter does not have yet: an empty answer.
+      const id = c.nextBatchId();
+      c.sendLine({ source: c.server.name, command: 'BATCH', params: [`+${id}`, 'draft/chathistory-targets'] });
+      c.sendLine({ source: c.server.name, command: 'BATCH', params: [`-${id}`] });
+      return;
+    }
+    if (!['LATEST', 'BEFORE', 'AFTER', 'AROUND', 'BETWEEN'].includes(sub)) return fail(c, 'UNKNOWN_COMMAND', [p[0]!], 'Unknown subcommand');
+    const between = sub === 'BETWEEN';
+    const target = p[1];
+    const a = p[2] !== undefined ? parseRef(p[2]) : undefined;
+    const b = between && p[3] !== undefined ? parseRef(p[3]) : undefined;
+    const limit = Number.parseInt(p[between ? 4 : 3] ?? '', 10);
+    if (!target || !a || (between && (!b || b === 'latest')) || (a === 'latest' && sub !== 'LATEST') || !(limit > 0)) {
+      return fail(c, 'INVALID_PARAMS', [sub], 'Invalid parameters');
+    }
+    let reader: HistoryReader;
+    try {
+      reader = historyReader(c.core, c.nick!, target);
+    } catch (err) {
+      if (err instanceof ChatError) return fail(c, 'INVALID_TARGET', [sub, target], 'Messages could not be retrieved');
+      throw err;
+    }
+    const msgs = await query(reader, sub, a, b, Math.min(limit, c.server.config.historyLimit));
+    const id = c.nextBatchId();
+    c.sendLine({ source: c.server.name, command: 'BATCH', params: [`+${id}`, 'chathistory', target] });
+    for (const m of msgs) {
+      for (const line of messageLines(m, c.server)) c.sendLine({ ...line, tags: { ...line.tags, batch: id } });
+    }
+    c.sendLine({ source: c.server.name, command: 'BATCH', params: [`-${id}`] });
+  },
+});

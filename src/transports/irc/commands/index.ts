@@ -1,0 +1,31 @@
+/** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
+import { away } from './away.ts';
+import { cap } from './cap.ts';
+import { chathistory } from './chathistory.ts';
+import { ison, lusers, motd, time, userhost, version } from './info.ts';
+import { invite } from './invite.ts';
+import { join } from './join.ts';
+import { kick } from './kick.ts';
+import { list } from './list.ts';
+import { mode } from './mode.ts';
+import { names } from './names.ts';
+import { nick } from './nick.ts';
+import { part } from './part.ts';
+import { pass } from './pass.ts';
+import { ping, pong } from './ping.ts';
+import { notice, privmsg } from './privmsg.ts';
+import { quit } from './quit.ts';
+import { tagmsg } from './tagmsg.ts';
+import { topic } from './topic.ts';
+import { user } from './user.ts';
+import type { Verb } from './verb.ts';
+import { who } from './who.ts';
+import { whois, whowas } from './whois.ts';
+
+const ALL: readonly Verb[] = [
+  cap, nick, user, pass, ping, pong, quit,
+  join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
+  motd, lusers, version, time, ison, userhost, chathistory, invite,
+];
+
+export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

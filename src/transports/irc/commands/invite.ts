@@ -1,0 +1,17 @@
+// INVITE <nick> <channel>
+import { N } from '../numerics.ts';
+import { defineVerb } from './verb.ts';
+
+export const invite = defineVerb({
+  name: 'INVITE',
+  minParams: 2,
+  async run(c, msg) {
+    const [nick, channel] = [msg.params[0]!, msg.params[1]!];
+    try {
+      const r = await c.execute('invite', { room: channel, name: nick });
+      c.numeric(N.RPL_INVITING, [r.name, r.room], false);
+    } catch (err) {
+      c.fail(err, { command: 'INVITE', target: channel, nick });
+    }
+  },
+});

@@ -1,0 +1,54 @@
+// PRIVMSG <target>{,<target>} :<text>   NOTICE <target>{,<target>} :<text>
+import { foldName, type MessageKind } from '../../../protocol/index.ts';
+import type { IrcConnection } from '../connection.ts';
+import type { IrcMessage } from '../message.ts';
+import { N } from '../numerics.ts';
+import { calcService } from './calc-service.ts';
+import { ctcp, stripFormatting, targets } from './util.ts';
+import { defineVerb } from './verb.ts';
+
+async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promise<void> {
+  const command = notice ? 'NOTICE' : 'PRIVMSG';
+  // NOTICE never triggers automatic replies, errors included (RFC 2812 3.3.2).
+  if (msg.params.length === 0 || msg.params[0] === '') return notice ? undefined : c.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]);
+  if (msg.params.length < 2 || msg.params[1] === '') return notice ? undefined : c.numeric(N.ERR_NOTEXTTOSEND, ['No text to send']);
+  let raw = msg.params[1]!;
+  let kind: MessageKind | undefined = notice ? 'notice' : undefined;
+  const c2c = ctcp(raw);
+  if (c2c) {
+    // Only ACTION (/me) has a meaning for web users; other CTCP queries are not relayed.
+    if (c2c.verb !== 'ACTION') return;
+    raw = c2c.args;
+    kind = 'action';
+  }
+  const text = stripFormatting(raw);
+  c.lastSpoke = Date.now();
+  const tags = clientTags(msg);
+  for (const target of targets(msg.params[0]!)) {
+    if (foldName(target) === 'calc') {
+      if (!notice) await calcService(c, text);
+      continue;
+    }
+    if (text.trim() === '') {
+      if (!notice) c.numeric(N.ERR_NOTEXTTOSEND, ['No text to send']);
+      continue;
+    }
+    try {
+      await c.execute('send', { to: target, text, ...(kind ? { kind } : {}), ...(tags ? { tags } : {}) });
+      const user = target.startsWith('#') ? undefined : c.core.dir.user(target);
+      if (!notice && user?.presence === 'away') c.numeric(N.RPL_AWAY, [user.name, user.away]);
+    } catch (err) {
+      if (!notice) c.fail(err, { command, target });
+    }
+  }
+}
+
+/** The client-only (+) tags of a message, when the sender negotiated message-tags. */
+function clientTags(msg: IrcMessage): Record<string, string> | undefined {
+  if (!msg.tags) return undefined;
+  const out = Object.fromEntries(Object.entries(msg.tags).filter(([k]) => /^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/.test(k)));
+  return Object.keys(out).length ? out : undefined;
+}
+
+export const privmsg = defineVerb({ name: 'PRIVMSG', minParams: 0, run: (c, msg) => relay(c, msg, false) });
+export const notice = defineVerb({ name: 'NOTICE', minParams: 0, run: (c, msg) => relay(c, msg, true) });

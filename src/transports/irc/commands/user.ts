@@ -1,0 +1,19 @@
+// USER <username> <mode> <unused> :<realname>
+import { USERLEN } from '../isupport.ts';
+import { N } from '../numerics.ts';
+import { tryRegister } from './register.ts';
+import { defineVerb } from './verb.ts';
+
+export const user = defineVerb({
+  name: 'USER',
+  minParams: 4,
+  beforeRegistration: true,
+  async run(c, msg) {
+    if (c.registered || c.username !== undefined) return c.numeric(N.ERR_ALREADYREGISTERED, ['You may not reregister']);
+    const raw = msg.params[0]!;
+    if (raw === '') return c.numeric(N.ERR_NEEDMOREPARAMS, ['USER', 'Not enough parameters']);
+    c.username = raw.replace(/[^A-Za-z0-9._-]/g, '').slice(0, USERLEN) || 'user';
+    c.realname = msg.params[3]!.slice(0, 100);
+    await tryRegister(c);
+  },
+});

@@ -1,0 +1,25 @@
+import { MAX_TARGETS } from '../isupport.ts';
+
+/** Comma-separated targets, at most TARGMAX of them. */
+export function targets(s: string): string[] {
+  return s.split(',').filter((t) => t !== '').slice(0, MAX_TARGETS);
+}
+
+// eslint-disable-next-line no-control-regex
+const FORMATTING = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9a-fA-F]{6}(?:,[0-9a-fA-F]{6})?)?|[\x00-\x08\x0a-\x1f\x7f]/g;
+
+/**
+ * IRC formatting (bold, colours, reset, …) and other control characters removed: web users
+ * would see them as garbage, and the core refuses control characters in text.
+ */
+export function stripFormatting(s: string): string {
+  return s.replace(FORMATTING, '');
+}
+
+/** A CTCP payload (`\x01VERB args\x01`), or undefined for plain text. */
+export function ctcp(text: string): { verb: string; args: string } | undefined {
+  if (!text.startsWith('\x01')) return undefined;
+  const body = text.endsWith('\x01') ? text.slice(1, -1) : text.slice(1);
+  const sp = body.indexOf(' ');
+  return sp === -1 ? { verb: body.toUpperCase(), args: '' } : { verb: body.slice(0, sp).toUpperCase(), args: body.slice(sp + 1) };
+}

@@ -1,0 +1,362 @@
+/**
+ * One IRC client connection: reads lines, runs them through the verb table one at a time
+ * (replies keep request order), and queues outgoing lines. Implements the core's Session;
+ * translation of chat events lives in deliver.ts.
+ *
+ * Outbound: lines queued in one event-loop turn leave in one write (one Buffer). Queue plus
+ * socket buffer are bounded by `sendQueueBytes` (see `enqueue`); a client that does not
+ * read is dropped with "SendQ exceeded". Inbound: unprocessed bytes are bounded by
+ * `readQueueBytes` ("ReadQ exceeded"), lines beyond the flood allowance wait, and a line
+ * over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
+import type { ChatCore } from '../../core/chat.ts';
+import { ChatError } from '../../core/errors.ts';
+import type { CloseKind, Session } from '../../core/session.ts';
+import { capForTag } from './caps.ts';
+import { VERBS } from './commands/index.ts';
+import { deliverEvent } from './deliver.ts';
+import { errorReply, type ErrorSubject } from './errors.ts';
+import { FloodGate } from './flood.ts';
+import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
+import { N } from './numerics.ts';
+import { LineReader, type ReadItem } from './reader.ts';
+import type { IrcServer } from './server.ts';
+
+const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** Size of the client-only (+) tags as they appeared on the wire, separators included. */
+function clientTagBytes(tags: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
+  return n;
+}
+
+/** Serialised lines per message object and tag variant (see `variant`). */
+const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
+
+export class IrcConnection implements Session {
+  readonly id: string;
+  readonly transport = 'irc' as const;
+  readonly remote: string;
+  readonly connectedAt: number;
+  readonly server: IrcServer;
+  readonly core: ChatCore;
+  readonly caps = new Set<string>();
+  private nickValue: string | undefined;
+  private foldedValue: string | undefined;
+  username: string | undefined;
+  realname = '';
+  registered = false;
+  registering = false;
+  /** CAP LS/REQ before registration suspends it until CAP END. */
+  capNegotiating = false;
+  capVersion = 0;
+  invisible = false;
+  /** Liveness, read by the server's sweep. */
+  lastActivity: number;
+  pingSentAt = 0;
+  /** When the user last sent a message (WHOIS idle time). */
+  lastSpoke: number;
+  private readonly socket: Socket;
+  private readonly reader = new LineReader();
+  private readonly flood: FloodGate;
+  private inbox: ReadItem[] = [];
+  private inboxBytes = 0;
+  private pumping = false;
+  private outbox: Buffer[] = [];
+  private outBytes = 0;
+  /** Queued bytes of deliveries from others (the part the SendQ limit applies to directly). */
+  private sharedBytes = 0;
+  private flushScheduled = false;
+  private closed = false;
+  private closeReason: string | undefined;
+  /** Messages held back while a labeled command runs (labeled-response). */
+  private capture: IrcMessage[] | undefined;
+  private nextReq = 1;
+  /**
+   * Prefix of this connection's request ids. The core remembers (name, request id) to
+   * recognise resent messages, so ids must never repeat for a name: not on a later
+   * connection, not after a restart.
+   */
+  private readonly reqPrefix = randomBytes(9).toString('base64url');
+  private nextBatch = 1;
+
+  constructor(id: string, socket: Socket, server: IrcServer, now: number) {
+    this.id = id;
+    this.socket = socket;
+    this.server = server;
+    this.core = server.core;
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.connectedAt = now;
+    this.lastActivity = now;
+    this.lastSpoke = now;
+    this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.onClosed());
+    socket.on('error', () => { /* 'close' follows */ });
+  }
+
+  /** The name to put first in numerics: the nick, or "*" before one is known. */
+  get me(): string {
+    return this.registered && this.nick ? this.nick : '*';
+  }
+
+  /** The nick: wanted before registration, the core's name after. */
+  get nick(): string | undefined {
+    return this.nickValue;
+  }
+
+  set nick(n: string | undefined) {
+    this.nickValue = n;
+    this.foldedValue = n === undefined ? undefined : foldName(n);
+  }
+
+  /** The folded nick once registered (the fan-out path compares it per event). */
+  get folded(): string | undefined {
+    return this.registered ? this.foldedValue : undefined;
+  }
+
+  // ---------------------------------------------------------------- Session
+
+  deliver(event: ChatEvent): void {
+    if (this.closed || !this.registered) return;
+    deliverEvent(this, event);
+  }
+
+  queuedBytes(): number {
+    return this.outBytes + this.socket.writableLength;
+  }
+
+  /** Ends the connection with an ERROR line; the core hears about it when the socket closes. */
+  close(reason: string, _kind?: CloseKind): void {
+    if (this.closed) return;
+    // A labeled command that ends the connection (QUIT) still gets its lines out.
+    const held = this.capture;
+    this.capture = undefined;
+    for (const l of held ?? []) this.sendLine(l);
+    this.sendLine({ command: 'ERROR', params: [`Closing Link: ${this.socket.remoteAddress ?? '?'} (${reason})`] });
+    this.flush();
+    this.closed = true;
+    this.closeReason = reason;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** A line for this connection only. */
+  sendLine(msg: IrcMessage): void {
+    if (this.capture) this.capture.push(msg);
+    else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
+  }
+
+  /** A line shared with other recipients: serialised once per tag variant. */
+  sendShared(msg: IrcMessage): void {
+    if (this.capture) return void this.capture.push(msg);
+    const v = this.variant();
+    let m = lineCache.get(msg);
+    if (!m) {
+      m = new Map();
+      lineCache.set(msg, m);
+    }
+    let buf = m.get(v);
+    if (!buf) {
+      buf = enc(serialize(msg, (k) => this.allowsTag(k)));
+      m.set(v, buf);
+    }
+    this.enqueue(buf, false);
+  }
+
+  /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
+  numeric(code: string, params: string[], trailing = true): void {
+    this.sendLine({ source: this.server.name, command: code, params: [this.me, ...params], trailing });
+  }
+
+  /** A NOTICE from the server to this client. */
+  serverNotice(text: string): void {
+    this.sendLine({ source: this.server.name, command: 'NOTICE', params: [this.me, text], trailing: true });
+  }
+
+  allowsTag(key: string): boolean {
+    return this.caps.has(capForTag(key));
+  }
+
+  private variant(): number {
+    return (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
+  }
+
+  /**
+   * Queues bytes. Deliveries from others count everything still queued against the SendQ;
+   * a reply to the client's own command counts only what the client has left unread, so a
+   * NAMES of a channel bigger than the SendQ is still answered (flood control bounds how
+   * often a client can ask).
+   */
+  private enqueue(buf: Buffer, own: boolean): void {
+    if (this.closed) return;
+    this.outbox.push(buf);
+    this.outBytes += buf.length;
+    if (!own) this.sharedBytes += buf.length;
+    if ((own ? 0 : this.sharedBytes) + this.socket.writableLength > this.server.config.sendQueueBytes) {
+      this.outbox = [];
+      this.outBytes = 0;
+      this.sharedBytes = 0;
+      this.closed = true;
+      this.closeReason = 'SendQ exceeded';
+      this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
+      this.socket.destroy();
+      return;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0 || this.socket.destroyed) return;
+    const q = this.outbox;
+    this.outbox = [];
+    this.outBytes = 0;
+    this.sharedBytes = 0;
+    // One copy into one buffer beats a writev of many small chunks through the stream machinery.
+    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
+  }
+
+  /** A fresh BATCH reference for this connection. */
+  nextBatchId(): string {
+    return `b${this.nextBatch++}`;
+  }
+
+  // ---------------------------------------------------------------- core requests
+
+  /** Runs a core request as this session. */
+  execute<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T]> {
+    const req = { type, id: `${this.reqPrefix}.${this.nextReq++}`, ...args } as unknown as Parameters<ChatCore['execute']>[1];
+    return this.core.execute(this, req) as Promise<ReplyData[T]>;
+  }
+
+  /** Replies to a failed request with the numeric for its error. */
+  fail(err: unknown, subject: ErrorSubject): void {
+    if (!(err instanceof ChatError)) {
+      this.core.deps.log.error({ err, conn: this.id, command: subject.command }, 'irc command failed');
+      err = new ChatError('INTERNAL');
+    }
+    const e = err as ChatError;
+    const r = errorReply(e.code, e.message, subject);
+    this.numeric(r.numeric, r.params);
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.lastActivity = Date.now();
+    this.pingSentAt = 0;
+    for (const item of this.reader.push(chunk)) {
+      this.inbox.push(item);
+      this.inboxBytes += 'line' in item ? item.bytes : 0;
+    }
+    if (this.inboxBytes + this.reader.pending > this.server.config.readQueueBytes) {
+      this.inbox = [];
+      this.inboxBytes = 0;
+      this.close('ReadQ exceeded');
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && this.inbox.length > 0) {
+        const wait = this.flood.take(Date.now());
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (this.closed) break;
+        const item = this.inbox.shift()!;
+        if ('line' in item) this.inboxBytes -= item.bytes;
+        await this.handle(item);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async handle(item: ReadItem): Promise<void> {
+    if ('error' in item) {
+      if (item.error === 'too_long') this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
+      else this.sendLine({ source: this.server.name, command: 'FAIL', params: [item.command, 'INVALID_UTF8', 'Message rejected, your message contained invalid UTF-8'], trailing: true });
+      return;
+    }
+    const msg = parse(item.line);
+    if (!msg) return;
+    if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+      this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
+      return;
+    }
+    const verb = VERBS.get(msg.command);
+    if (!verb) {
+      this.numeric(N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']);
+      return;
+    }
+    if (!this.registered && !verb.beforeRegistration) {
+      this.numeric(N.ERR_NOTREGISTERED, ['You have not registered']);
+      return;
+    }
+    if (msg.params.length < verb.minParams) {
+      this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
+      return;
+    }
+    const label = msg.tags?.label;
+    const labeled = label !== undefined && label !== '' && this.caps.has('labeled-response') && this.registered;
+    if (labeled) this.capture = [];
+    try {
+      await verb.run(this, msg);
+    } catch (err) {
+      this.fail(err, { command: msg.command });
+    } finally {
+      if (labeled) this.releaseCapture(label);
+    }
+  }
+
+  /** labeled-response: no reply → ACK; one line → labeled; more → one labeled batch. */
+  private releaseCapture(label: string): void {
+    const lines = this.capture ?? [];
+    this.capture = undefined;
+    const src = this.server.name;
+    if (lines.length === 0) return this.sendLine({ tags: { label }, source: src, command: 'ACK', params: [] });
+    if (lines.length === 1) return this.sendLine({ ...lines[0]!, tags: { ...lines[0]!.tags, label } });
+    const id = this.nextBatchId();
+    this.sendLine({ tags: { label }, source: src, command: 'BATCH', params: [`+${id}`, 'labeled-response'] });
+    for (const l of lines) this.sendLine(l.tags?.batch ? l : { ...l, tags: { ...l.tags, batch: id } });
+    this.sendLine({ source: src, command: 'BATCH', params: [`-${id}`] });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Called by the sweep. */
+  ping(now: number): void {
+    this.pingSentAt = now;
+    this.sendLine({ command: 'PING', params: [this.server.name] });
+  }
+
+  terminate(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.socket.destroy();
+  }
+
+  private onClosed(): void {
+    this.closed = true;
+    this.outbox = [];
+    this.outBytes = 0;
+    this.server.forget(this);
+    this.core.detach(this.id, this.closeReason ?? 'connection lost');
+    this.server.dropIdent(this, this.nick);
+  }
+}

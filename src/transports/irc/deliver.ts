@@ -1,0 +1,110 @@
+/**
+ * A chat event as IRC lines for one recipient. Who sees what follows IRC: JOIN/PART/TOPIC/
+ * KICK for the channel's members, QUIT/NICK/AWAY (away-notify) for those sharing a channel
+ * with the user, PRIVMSG/NOTICE for the channel or the two ends of a private message.
+ */
+import { foldName, type ChatEvent } from '../../protocol/index.ts';
+import type { IrcConnection } from './connection.ts';
+import { splitText, type IrcMessage } from './message.ts';
+import { cached, joinLine, messageLines } from './translate.ts';
+
+/** Per message event: folded ends and its lines, computed for the first recipient. */
+const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
+
+/** Whether the recipient shares at least one channel with `rooms` (room names). */
+function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
+  const mine = c.folded ? c.core.dir.users.get(c.folded)?.rooms : undefined;
+  if (!mine) return false;
+  for (const r of rooms) if (mine.has(foldName(r))) return true;
+  return false;
+}
+
+export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
+  const masks = c.server;
+  const me = c.folded;
+  switch (ev.type) {
+    case 'message': {
+      let info = messageInfo.get(ev);
+      if (!info) {
+        info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
+        messageInfo.set(ev, info);
+      }
+      if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
+      for (const m of info.lines) c.sendShared(m);
+      return;
+    }
+    case 'user_joined': {
+      const user = c.core.dir.user(ev.user.name);
+      const mine = me ? c.core.dir.users.get(me)?.rooms : undefined;
+      if (!user || !mine) return;
+      for (const r of user.rooms) {
+        if (!mine.has(r)) continue;
+        const room = c.core.dir.rooms.get(r);
+        if (room) for (const m of joinLine(ev, user.name, room.name, c.caps.has('extended-join'), masks)) c.sendShared(m);
+      }
+      return;
+    }
+    case 'user_left': {
+      c.server.rememberWhowas(ev, ev.name);
+      if (!sharesRoom(c, ev.rooms ?? [])) return;
+      for (const m of cached(ev, 'quit', () => [{ source: masks.mask(ev.name), command: 'QUIT', params: [ev.reason], trailing: true }])) c.sendShared(m);
+      return;
+    }
+    case 'user_presence': {
+      if (!c.caps.has('away-notify') || foldName(ev.name) === me) return;
+      const user = c.core.dir.user(ev.name);
+      if (!user || !sharesRoom(c, [...user.rooms])) return;
+      for (const m of cached(ev, 'away', () => [ev.presence === 'away'
+        ? { source: masks.mask(ev.name), command: 'AWAY', params: [ev.away ?? 'away'], trailing: true }
+        : { source: masks.mask(ev.name), command: 'AWAY', params: [] }])) c.sendShared(m);
+      return;
+    }
+    case 'room_joined': {
+      for (const m of joinLine(ev, ev.name, ev.room, c.caps.has('extended-join'), masks)) c.sendShared(m);
+      const user = c.caps.has('away-notify') && foldName(ev.name) !== me ? c.core.dir.user(ev.name) : undefined;
+      // away-notify: a joining user who is away is announced as such right after the JOIN.
+      if (user?.presence === 'away') c.sendLine({ source: masks.mask(user.name), command: 'AWAY', params: [user.away], trailing: true });
+      return;
+    }
+    case 'room_left':
+      for (const m of cached(ev, 'part', () => [ev.reason && ev.reason !== 'left'
+        ? { source: masks.mask(ev.name), command: 'PART', params: [ev.room, ev.reason], trailing: true }
+        : { source: masks.mask(ev.name), command: 'PART', params: [ev.room] }])) c.sendShared(m);
+      return;
+    case 'room_topic':
+      for (const m of cached(ev, 'topic', () => [{ source: masks.mask(ev.by), command: 'TOPIC', params: [ev.room, ev.topic], trailing: true }])) c.sendShared(m);
+      return;
+    case 'room_invited':
+      c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [c.me, ev.room] });
+      return;
+    case 'room_operator':
+      for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
+      return;
+    case 'room_kicked':
+      for (const m of cached(ev, 'kick', () => [{ source: masks.mask(ev.by), command: 'KICK', params: [ev.room, ev.name, ev.reason], trailing: true }])) c.sendShared(m);
+      return;
+    case 'user_renamed': {
+      c.server.rememberWhowas(ev, ev.old);
+      const self = foldName(ev.old) === me;
+      if (self) c.nick = ev.name;
+      const user = c.core.dir.user(ev.name);
+      if (!self && (!user || !sharesRoom(c, [...user.rooms]))) return;
+      for (const m of cached(ev, 'nick', () => [{ source: masks.mask(ev.old, ev.name), command: 'NICK', params: [ev.name], trailing: true }])) c.sendShared(m);
+      return;
+    }
+    case 'typing': {
+      if (!c.caps.has('message-tags')) return;
+      const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      for (const m of cached(ev, `typing:${target}`, () => [{ tags: { '+typing': 'active' }, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }])) c.sendShared(m);
+      return;
+    }
+    case 'notice': {
+      const overhead = Buffer.byteLength(`:${c.server.name} NOTICE ${c.me} :\r\n`);
+      for (const text of splitText(ev.text, overhead)) c.serverNotice(text);
+      return;
+    }
+    case 'bye':
+      // The core closes the session right after; close() writes the ERROR line.
+      return;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Core errors (stable ChatError codes) to IRC numerics. Which numeric fits can depend on
+ * the command (NOT_IN_ROOM is 404 for PRIVMSG but 442 for PART), so the caller passes the
+ * command and the target it was about. Codes without an IRC equivalent become
+ * ERR_UNKNOWNERROR (400) with the core's message; INTERNAL never shows a detail.
+ */
+import { ERROR_CODES, type ErrorCode } from '../../protocol/index.ts';
+import { N } from './numerics.ts';
+
+export interface ErrorReply {
+  numeric: string;
+  /** Parameters after the client's nick; the last one is the human text. */
+  params: string[];
+}
+
+export interface ErrorSubject {
+  command: string;
+  /** The channel or nick the command was about, when there is one. */
+  target?: string;
+  /** A second subject (the nick in KICK). */
+  nick?: string;
+}
+
+export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): ErrorReply {
+  const t = s.target ?? '*';
+  switch (code) {
+    case 'NOT_LOGGED_IN': return { numeric: N.ERR_NOTREGISTERED, params: ['You have not registered'] };
+    case 'ALREADY_LOGGED_IN': return { numeric: N.ERR_ALREADYREGISTERED, params: ['You may not reregister'] };
+    case 'NAME_INVALID': return { numeric: N.ERR_ERRONEUSNICKNAME, params: [t, 'Erroneous nickname'] };
+    case 'NAME_CONFUSABLE':
+    case 'NAME_TAKEN': return { numeric: N.ERR_NICKNAMEINUSE, params: [t, 'Nickname is already in use'] };
+    case 'NO_SUCH_USER': return { numeric: N.ERR_NOSUCHNICK, params: [s.nick ?? t, 'No such nick/channel'] };
+    case 'NO_SUCH_ROOM':
+    case 'ROOM_INVALID': return { numeric: N.ERR_NOSUCHCHANNEL, params: [t, 'No such channel'] };
+    case 'NOT_IN_ROOM':
+      return s.command === 'PRIVMSG' || s.command === 'NOTICE' || s.command === 'TAGMSG'
+        ? { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, 'Cannot send to channel'] }
+        : { numeric: N.ERR_NOTONCHANNEL, params: [t, "You're not on that channel"] };
+    case 'ALREADY_IN_ROOM': return { numeric: N.ERR_USERONCHANNEL, params: [s.nick ?? '*', t, 'is already on channel'] };
+    case 'USER_NOT_IN_ROOM': return { numeric: N.ERR_USERNOTINCHANNEL, params: [s.nick ?? '*', t, "They aren't on that channel"] };
+    case 'NOT_ROOM_OPERATOR': return { numeric: N.ERR_CHANOPRIVSNEEDED, params: [t, "You're not channel operator"] };
+    case 'TOO_MANY_ROOMS': return { numeric: N.ERR_TOOMANYCHANNELS, params: [t, 'You have joined too many channels'] };
+    case 'TEXT_EMPTY': return { numeric: N.ERR_NOTEXTTOSEND, params: ['No text to send'] };
+    case 'INTERNAL': return { numeric: N.ERR_UNKNOWNERROR, params: [s.command, ERROR_CODES.INTERNAL] };
+    default: return { numeric: N.ERR_UNKNOWNERROR, params: [s.command, message] };
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * RPL_ISUPPORT (005) tokens. Every value states what the server enforces: the limits come
+ * from src/protocol/limits.ts and the config, so changing a limit changes what clients read.
+ */
+import { LIMITS } from '../../protocol/index.ts';
+
+export interface IsupportInput {
+  network: string;
+  maxRoomsPerUser: number;
+  /** draft/chathistory: most messages one CHATHISTORY request returns. */
+  historyLimit: number;
+}
+
+/** Targets one PRIVMSG/NOTICE/JOIN/PART/... may carry (comma-separated). */
+export const MAX_TARGETS = 4;
+/** Host part of every user mask: users are cloaked; addresses stay in the server log. */
+export const USER_HOST = 'banter';
+/** USERLEN: the username part of a mask (from USER), longer ones are cut. */
+export const USERLEN = 10;
+
+export function isupportTokens(i: IsupportInput): string[] {
+  return [
+    `AWAYLEN=${LIMITS.awayMaxLength}`,
+    'CASEMAPPING=ascii',
+    `CHANLIMIT=#:${i.maxRoomsPerUser}`,
+    'CHANMODES=b,,,n',
+    `CHANNELLEN=${LIMITS.roomMaxLength}`,
+    'CHANTYPES=#',
+    `CHATHISTORY=${i.historyLimit}`,
+    `KICKLEN=${LIMITS.awayMaxLength}`,
+    `MAXTARGETS=${MAX_TARGETS}`,
+    'MSGREFTYPES=msgid,timestamp',
+    `NETWORK=${i.network.replace(/[^A-Za-z0-9._-]/g, '')}`,
+    `NICKLEN=${LIMITS.nameMaxLength}`,
+    'PREFIX=(o)@',
+    `TARGMAX=JOIN:${MAX_TARGETS},PART:${MAX_TARGETS},PRIVMSG:${MAX_TARGETS},NOTICE:${MAX_TARGETS},TAGMSG:${MAX_TARGETS},NAMES:1,WHOIS:1,KICK:1,LIST:${MAX_TARGETS}`,
+    `TOPICLEN=${LIMITS.topicMaxLength}`,
+    `USERLEN=${USERLEN}`,
+    'UTF8ONLY',
+  ];
+}

@@ -1,0 +1,90 @@
+/**
+ * Splits an inbound byte stream into lines. CR, LF or CRLF end a line (empty lines are
+ * ignored), so input fed byte by byte yields exactly the same lines as input fed at once.
+ *
+ * Bounds: a line whose tag section exceeds MAX_TAG_BYTES or whose rest exceeds 510 bytes is
+ * reported as `too_long` (ERR_INPUTTOOLONG) and dropped; bytes of an over-long line are
+ * discarded as they arrive, so one line never holds more than MAX_TAG_BYTES + 512 bytes.
+ * Lines that are not valid UTF-8 are reported as `bad_utf8` and never decoded lossily.
+ */
+import { MAX_LINE_BYTES, MAX_TAG_BYTES } from './message.ts';
+
+export type ReadItem = { line: string; bytes: number } | { error: 'too_long' | 'bad_utf8'; command: string };
+
+const CR = 0x0d;
+const LF = 0x0a;
+const MAX_PARTIAL = MAX_TAG_BYTES + MAX_LINE_BYTES;
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class LineReader {
+  private parts: Buffer[] = [];
+  private partialBytes = 0;
+  private discarding = false;
+
+  /** Bytes held for an unfinished line. */
+  get pending(): number {
+    return this.partialBytes;
+  }
+
+  /** Feeds bytes; returns the complete lines (or line errors) they finish. */
+  push(chunk: Buffer): ReadItem[] {
+    const out: ReadItem[] = [];
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b !== CR && b !== LF) continue;
+      this.take(chunk.subarray(start, i));
+      start = i + 1;
+      this.finish(out);
+    }
+    this.take(chunk.subarray(start));
+    return out;
+  }
+
+  private take(bytes: Buffer): void {
+    if (bytes.length === 0 || this.discarding) return;
+    if (this.partialBytes + bytes.length > MAX_PARTIAL) {
+      // Keep the start (for the command name in the error) and drop the rest as it comes.
+      this.parts.push(bytes.subarray(0, Math.max(0, MAX_PARTIAL - this.partialBytes)));
+      this.partialBytes = MAX_PARTIAL;
+      this.discarding = true;
+      return;
+    }
+    this.parts.push(Buffer.from(bytes));
+    this.partialBytes += bytes.length;
+  }
+
+  private finish(out: ReadItem[]): void {
+    if (this.partialBytes === 0 && !this.discarding) return;
+    const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+    const discarded = this.discarding;
+    this.parts = [];
+    this.partialBytes = 0;
+    this.discarding = false;
+    let tagBytes = 0;
+    if (buf[0] === 0x40 /* @ */) {
+      const sp = buf.indexOf(0x20);
+      tagBytes = sp === -1 ? buf.length : sp + 1;
+    }
+    if (discarded || tagBytes > MAX_TAG_BYTES || buf.length - tagBytes > MAX_LINE_BYTES - 2) {
+      out.push({ error: 'too_long', command: commandOf(buf, tagBytes) });
+      return;
+    }
+    let line: string;
+    try {
+      line = decoder.decode(buf);
+    } catch {
+      out.push({ error: 'bad_utf8', command: commandOf(buf, tagBytes) });
+      return;
+    }
+    out.push({ line, bytes: buf.length });
+  }
+}
+
+/** The command word of a raw line, for error replies (ASCII letters/digits only). */
+function commandOf(buf: Buffer, tagBytes: number): string {
+  let s = buf.subarray(tagBytes, tagBytes + 600).toString('latin1').replace(/^ +/, '');
+  if (s.startsWith(':')) s = s.slice(s.indexOf(' ') + 1).replace(/^ +/, '');
+  const word = /^[A-Za-z0-9]{1,32}/.exec(s)?.[0];
+  return word ? word.toUpperCase() : '*';
+}

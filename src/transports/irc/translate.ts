@@ -1,0 +1,66 @@
+/**
+ * Chat events to IRC messages. The core hands the same event object to every recipient;
+ * messages that are the same for every recipient are built once per event and cached on it
+ * (and each message's serialised line is cached per tag variant, see connection.ts).
+ * What differs per recipient — whether it shares a channel with the subject, its caps — is
+ * decided by the caller.
+ */
+import { foldName, type ChatEvent, type ChatMessage } from '../../protocol/index.ts';
+import { splitText, type IrcMessage } from './message.ts';
+
+export interface Masks {
+  /** nick!user@host for a user name. */
+  mask(name: string): string;
+  /** Real name (GECOS) for a user name. */
+  realname(name: string): string;
+}
+
+const cache = new WeakMap<ChatEvent, Map<string, IrcMessage[]>>();
+
+export function cached(ev: ChatEvent, key: string, build: () => IrcMessage[]): IrcMessage[] {
+  let m = cache.get(ev);
+  if (!m) {
+    m = new Map();
+    cache.set(ev, m);
+  }
+  let v = m.get(key);
+  if (!v) {
+    v = build();
+    // server-time on every event line, stamped once: all recipients see the same time.
+    const time = isoTime(Date.now());
+    for (const msg of v) if (!msg.tags?.time) msg.tags = { time, ...msg.tags };
+    m.set(key, v);
+  }
+  return v;
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** PRIVMSG/NOTICE lines of a chat message (several when the text has newlines or is long). */
+export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
+  const source = masks.mask(msg.from);
+  const command = msg.kind === 'notice' ? 'NOTICE' : 'PRIVMSG';
+  const action = msg.kind === 'action';
+  // ":" source " " command " " target " :" [\x01ACTION ] text [\x01] "\r\n"
+  const overhead = 1 + Buffer.byteLength(source) + 1 + command.length + 1 + Buffer.byteLength(msg.to) + 2 + (action ? 9 : 0) + 2;
+  const chunks = splitText(msg.text, overhead);
+  return chunks.map((text, i) => {
+    const tags: Record<string, string> = { time: isoTime(msg.ts) };
+    // The message id names the first line; continuation lines are not separately addressable.
+    if (i === 0) {
+      tags.msgid = msg.id;
+      if (msg.tags) Object.assign(tags, msg.tags);
+    }
+    return { tags, source, command, params: [msg.to, action ? `\x01ACTION ${text}\x01` : text], trailing: true };
+  });
+}
+
+export function joinLine(ev: ChatEvent, name: string, room: string, extended: boolean, masks: Masks): IrcMessage[] {
+  return cached(ev, `join:${foldName(room)}:${extended ? 1 : 0}`, () => [
+    extended
+      ? { source: masks.mask(name), command: 'JOIN', params: [room, '*', masks.realname(name)], trailing: true }
+      : { source: masks.mask(name), command: 'JOIN', params: [room] },
+  ]);
+}
