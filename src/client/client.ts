@@ -11,7 +11,7 @@
  * Works with the browser's WebSocket and Node's global WebSocket alike.
  */
 import {
-  ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
+  foldName, ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
 /** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
@@ -220,6 +220,8 @@ export class BanterClient {
         else p.reject(new RequestError(ev.code, ev.message));
       }
     }
+    // A rename of ourselves (e.g. by the server, or from another client of the same user).
+    if (ev.type === 'user_renamed' && this.name !== undefined && foldName(ev.old) === foldName(this.name)) this.name = ev.name;
     const set = this.handlers.get(ev.type);
     if (set) for (const h of set) (h as (e: ServerEvent) => void)(ev);
   }

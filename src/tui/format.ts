@@ -55,9 +55,23 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       time = m.ts;
       const c = conversationOf(m.to, m.from, ctx.me);
       const text = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
-      body = `${conv(c)} <${nick(m.from)}> ${text}`;
+      body = m.kind === 'action' ? `${conv(c)} * ${nick(m.from)} ${text}`
+        : m.kind === 'notice' ? `${conv(c)} -${nick(m.from)}- ${text}`
+          : `${conv(c)} <${nick(m.from)}> ${text}`;
       break;
     }
+    case 'user_renamed':
+      body = notice(`* ${s(item.old)} is now known as ${s(item.name)}`);
+      break;
+    case 'room_kicked':
+      body = `${conv(item.room)} ${notice(`* ${s(item.name)} was removed by ${s(item.by)}${item.reason ? ` (${s(item.reason)})` : ''}`)}`;
+      break;
+    case 'room_operator':
+      body = `${conv(item.room)} ${notice(`* ${s(item.by)} ${item.op ? 'made' : 'removed'} ${s(item.name)} ${item.op ? 'an operator' : 'as operator'}`)}`;
+      break;
+    case 'room_invited':
+      body = `${conv(item.room)} ${notice(`* ${s(item.by)} invited ${s(item.name)}`)}`;
+      break;
     case 'user_joined':
       body = notice(`* ${s(userLabel(item.user))} joined`);
       break;

@@ -219,6 +219,12 @@ export class ChatSession {
     switch (ev.type) {
       case 'user_joined': this.users.set(foldName(ev.user.name), ev.user); break;
       case 'user_left': this.users.delete(foldName(ev.name)); break;
+      case 'user_renamed': {
+        const u = this.users.get(foldName(ev.old));
+        this.users.delete(foldName(ev.old));
+        if (u) this.users.set(foldName(ev.name), { ...u, name: ev.name });
+        break;
+      }
       case 'user_presence': {
         const u = this.users.get(foldName(ev.name));
         if (u) this.users.set(foldName(ev.name), ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
@@ -236,7 +242,7 @@ export class ChatSession {
     }
     this.show(ev);
     if (ev.type === 'user_presence' && foldName(ev.name) === foldName(this.me)) this.output.changed();
-    if (ev.type === 'room_left' && foldName(ev.name) === foldName(this.me)) this.forgetRoom(ev.room);
+    if ((ev.type === 'room_left' || ev.type === 'room_kicked') && foldName(ev.name) === foldName(this.me)) this.forgetRoom(ev.room);
   }
 
   private onStatus(s: ClientStatus, detail: string | undefined): void {

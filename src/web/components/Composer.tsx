@@ -51,7 +51,11 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
 
   const send = (): void => {
     if (!text.trim()) return;
-    if (runSlash(store, conv, text, { openUsers: onUsers }) === 'send') store.sendTo(conv, text.startsWith('//') ? text.slice(1) : text);
+    // The store's current conversation, not this render's prop: a switch made just before
+    // Enter may not have re-rendered yet (updates are batched), and the text must go where
+    // the user just switched to.
+    const target = store.currentConv ?? conv;
+    if (runSlash(store, target, text, { openUsers: onUsers }) === 'send') store.sendTo(target, text.startsWith('//') ? text.slice(1) : text);
     clear();
   };
 
