@@ -14,8 +14,11 @@ import type { CommandContext } from './commands/command.ts';
 import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
-import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
 import type { Session } from './session.ts';
+import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
+import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
+import { convKey } from './conv.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -27,6 +30,32 @@ export interface CoreConfig {
   maxRoomsPerUser: number;
   /** How many rooms may exist at once on the server. */
   maxRooms: number;
+  /** Durable history settings (defaults: HISTORY_DEFAULTS). */
+  history?: HistoryConfig;
+  /** Password hashing parameters (default: OWASP's scrypt minimum). */
+  scrypt?: ScryptParams;
+}
+
+export interface HistoryConfig {
+  /** Messages a join (or opening a DM with `history`) returns by default. */
+  onJoin: number;
+  /** Most messages one `history` request returns. */
+  pageMax: number;
+  /** Most missed messages sent per conversation on resume; beyond it the reply says `gap`. */
+  resumeMax: number;
+}
+
+export const HISTORY_DEFAULTS: HistoryConfig = { onJoin: 50, pageMax: 200, resumeMax: 500 };
+
+/**
+ * Events held back for one connection while a command reads history, so that the reply
+ * carries everything up to the read and every later message arrives after the reply,
+ * exactly once (see CommandContext.hold).
+ */
+interface Held {
+  events: ChatEvent[];
+  /** Conversation key -> highest seq the reply contains. */
+  covered: Map<string, number>;
 }
 
 export interface CoreDeps {
@@ -37,6 +66,8 @@ export interface CoreDeps {
   clock: Clock;
   log: Logger;
   config: CoreConfig;
+  /** Registered accounts; without one, every name is a guest name. */
+  accounts?: AccountStore;
 }
 
 /** A connection as the core tracks it. */
@@ -45,6 +76,7 @@ export interface Conn {
   /** Folded user name once logged in. */
   user: string | undefined;
   loggingIn: boolean;
+  held?: Held;
 }
 
 export interface ConnInfo {
@@ -60,6 +92,8 @@ export interface ConnInfo {
 export class ChatCore {
   readonly dir = new Directory();
   readonly deps: CoreDeps;
+  readonly accounts: Accounts;
+  readonly history: HistoryConfig;
   private readonly conns = new Map<string, Conn>();
   /** Local connections by folded user name. */
   private readonly local = new Map<string, Conn>();
@@ -68,6 +102,8 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
+    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
+    this.history = deps.config.history ?? HISTORY_DEFAULTS;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -115,6 +151,10 @@ export class ChatCore {
       // Only known errors reach a client; the detail stays in the log.
       this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
       throw new ChatError('INTERNAL');
+    } finally {
+      // The transport writes the reply when this promise settles (a microtask); held
+      // events follow it in the next macrotask, so they always arrive after the reply.
+      if (conn.held) setImmediate(() => this.releaseHeld(conn));
     }
   }
 
@@ -256,18 +296,37 @@ export class ChatCore {
   // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
-    for (const [folded, conn] of this.local) if (folded !== except) conn.session.deliver(ev);
+    for (const [folded, conn] of this.local) if (folded !== except) this.deliverTo(conn, ev);
   }
 
   private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
     for (const m of room.members) {
       if (m === except) continue;
-      this.local.get(m)?.session.deliver(ev);
+      const conn = this.local.get(m);
+      if (conn) this.deliverTo(conn, ev);
     }
   }
 
   private toUser(name: string, ev: ChatEvent): void {
-    this.local.get(foldName(name))?.session.deliver(ev);
+    const conn = this.local.get(foldName(name));
+    if (conn) this.deliverTo(conn, ev);
+  }
+
+  private deliverTo(conn: Conn, ev: ChatEvent): void {
+    if (conn.held) conn.held.events.push(ev);
+    else conn.session.deliver(ev);
+  }
+
+  /** Delivers held events, minus messages the reply already contained. */
+  private releaseHeld(conn: Conn): void {
+    const held = conn.held;
+    if (!held) return;
+    conn.held = undefined;
+    if (!this.conns.has(conn.session.id)) return;
+    for (const ev of held.events) {
+      if (ev.type === 'message' && ev.msg.seq <= (held.covered.get(convKey(ev.msg.from, ev.msg.to)) ?? 0)) continue;
+      conn.session.deliver(ev);
+    }
   }
 
   // ------------------------------------------------------------------ helpers for commands
@@ -282,6 +341,11 @@ export class ChatCore {
       core: this,
       session: conn.session,
       user,
+      hold: () => {
+        conn.held ??= { events: [], covered: new Map() };
+        const held = conn.held;
+        return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
+      },
       bindUser: async (name: string) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');

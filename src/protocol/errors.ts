@@ -28,6 +28,13 @@ export const ERROR_CODES = {
   CALC_BUSY: 'The calculator queue is full; try again shortly.',
   RATE_LIMITED: 'Too many requests: slow down.',
   INTERNAL: 'Something went wrong on the server; details are in the server log.',
+  AUTH_REQUIRED: 'The name is registered: log in with its password or a session token.',
+  AUTH_FAILED: 'Wrong password, or the session token is unknown, revoked or belongs to another name.',
+  AUTH_THROTTLED: 'Too many wrong passwords for this name; wait before trying again (the message says how long).',
+  PASSWORD_INVALID: 'The password is shorter or longer than allowed (8–1024 bytes of UTF-8).',
+  NAME_REGISTERED: 'The name is already registered.',
+  NOT_REGISTERED: 'The request needs a registered name (send `register` first).',
+  SEARCH_INVALID: 'The search query has no word to look for, or a filter is malformed.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

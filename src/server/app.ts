@@ -7,11 +7,12 @@ import type { AddressInfo } from 'node:net';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
-import type { Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
+import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
-import { MemoryStore } from '../storage/memory.ts';
+import { MemoryAccounts } from '../storage/memory-accounts.ts';
+import { createStorage } from './storage.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
@@ -23,6 +24,7 @@ export interface AppOptions {
   bus?: Bus;
   presence?: PresenceStore;
   store?: MessageStore;
+  accounts?: AccountStore;
 }
 
 export interface App {
@@ -36,13 +38,17 @@ export interface App {
 
 export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
-  const store = opts.store ?? new MemoryStore({ clock: systemClock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] });
+  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store, bus, presence, calc, clock: systemClock, log,
-    config: { permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'] },
+    store, bus, presence, calc, clock: systemClock, log, accounts,
+    config: {
+      permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
+      history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
+      scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+    },
   });
 
   const http = createServer((req, res) => handleHttp(req, res, {
@@ -75,6 +81,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.closeAllConnections();
       await calc.close();
       await store.close();
+      await accounts.close();
       await bus.close();
       await presence.close();
     })();

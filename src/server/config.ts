@@ -40,6 +40,12 @@ export const CONFIG_KEYS = {
   'rooms.maxPerUser': key({ schema: int(1, 10_000), default: 50, doc: 'Rooms one user can be in, #lobby included.' }),
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
+  store: key({ schema: z.enum(['sqlite', 'memory']), default: 'sqlite', flag: 'store', doc: '`sqlite`: messages and accounts in `<dataDir>/banter.db`; `memory`: nothing survives a restart (tests, demos).' }),
+  'store.synchronous': key({ schema: z.enum(['full', 'normal']), default: 'full', doc: 'SQLite durability: `full` fsyncs every commit (an acknowledged message survives power loss); `normal` survives a crash of the process but not of the machine. See docs/storage.md.' }),
+  'history.onJoin': key({ schema: int(0, 1000), default: 50, doc: 'Recent messages in the reply to `join` (and `history` without a position).' }),
+  'history.pageMax': key({ schema: int(1, 1000), default: 200, doc: 'Most messages one `history` request returns.' }),
+  'history.resumeMax': key({ schema: int(1, 10_000), default: 500, doc: 'Most missed messages sent per conversation on resume; more are reported as a gap to page through.' }),
+  'auth.scryptLog2N': key({ schema: int(10, 20), default: 17, doc: 'scrypt cost for new password hashes, as log2(N) (r = 8, p = 1). 17 is OWASP\'s minimum (128 MiB per hash); lower only for tests.' }),
   'history.idempotencyWindowMs': key({ schema: int(0, 7 * 86_400_000), default: 600_000, doc: 'How long a (sender, request id) pair is remembered so a resend is not stored twice.' }),
 } as const;
 

@@ -14,7 +14,15 @@ import { send } from './send.ts';
 import { topic } from './topic.ts';
 import { typing } from './typing.ts';
 import { users } from './users.ts';
+import { register } from './register.ts';
+import { logout } from './logout.ts';
+import { changePassword } from './change-password.ts';
+import { history } from './history.ts';
+import { read } from './read.ts';
+import { unread } from './unread.ts';
+import { search } from './search.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+  register, logout, change_password: changePassword, history, read, unread, search,
 };
