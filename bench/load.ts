@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       env: {
         ...process.env,
         // The benchmark measures fan-out, not flood control: lift per-connection limits.
-        BANTER_FLOOD_BURST: '100000', BANTER_FLOOD_RATE: '100000', BANTER_LIMITS_PER_IP: '100000', BANTER_LIMITS_CONNECT_RATE: '100000',
+        BANTER_FLOOD_BURST: '100000', BANTER_FLOOD_RATE_PER_SEC: '100000', BANTER_LIMITS_PER_IP: '100000', BANTER_LIMITS_CONNECT_BURST: '100000', BANTER_LIMITS_CONNECT_RATE_PER_SEC: '100000',
         BANTER_WS_SEND_QUEUE_BYTES: String(64 * 1024 * 1024),
       },
     });
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
     r.buckets.forEach((b, i) => { buckets[i]! += b; });
   }
   const pct = (p: number): number => {
-    let target = received * p, acc = 0;
+    const target = received * p;
+    let acc = 0;
     for (let i = 0; i < buckets.length; i++) { acc += buckets[i]!; if (acc >= target) return i / 10; }
     return NaN;
   };

@@ -11,13 +11,17 @@ const HELP = `banter ${VERSION} — self-hosted chat server
 
 Usage:
   banter serve [options]     start the server
+  banter config print        the effective configuration, secrets masked
+  banter admin clients|disconnect ID|notice TEXT   the admin API (banter admin --help)
   banter --version           print the version
   banter --help              this text
 
 Options for serve (each also settable by environment variable):
 ${serveFlags.map(([k, d]) => `  --${d.flag.padEnd(12)} ${d.doc} Default: ${JSON.stringify(d.default)}. Env: ${envName(k)}`).join('\n')}
 
-Every other setting is read from its environment variable; see docs/config.md.
+  --config FILE  a TOML config file (also BANTER_CONFIG); precedence: flags > env > file > defaults
+
+Every other setting is read from its environment variable or the config file; see docs/config.md.
 
 Exit codes (serve): 0 clean shutdown, 2 invalid configuration, 3 could not listen,
 70 internal error or shutdown timeout.
@@ -37,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     const options = Object.fromEntries(serveFlags.map(([, d]) => [d.flag, { type: 'string' as const }]));
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true });
+      parsed = parseArgs({ args: rest, options: { ...options, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     } catch (err) {
       process.stderr.write(`banter serve: ${(err as Error).message}\nRun "banter --help" for the options.\n`);
       return 2;
@@ -52,7 +56,16 @@ async function main(argv: string[]): Promise<number> {
       if (typeof v === 'string') flags[k] = v;
     }
     const { serve } = await import('./server/serve.ts');
-    return serve(flags);
+    const configFile = (parsed.values as Record<string, unknown>).config;
+    return serve(flags, { configFile: typeof configFile === 'string' ? configFile : undefined });
+  }
+  if (cmd === 'config') {
+    const { configCommand } = await import('./cli/config.ts');
+    return configCommand(rest);
+  }
+  if (cmd === 'admin') {
+    const { adminCommand } = await import('./cli/admin.ts');
+    return adminCommand(rest);
   }
   process.stderr.write(`banter: unknown command "${cmd}"\nRun "banter --help" for usage.\n`);
   return 2;

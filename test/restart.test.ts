@@ -19,7 +19,9 @@ import { TestClient } from './helpers/server.ts';
 
 const dirs: string[] = [];
 const children: ChildServer[] = [];
+const clients: BanterClient[] = [];
 after(() => {
+  for (const c of clients) c.close();
   for (const c of children) c.proc.kill('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
@@ -31,7 +33,8 @@ function tempDir(): string {
 }
 
 async function start(dir: string, port = 0): Promise<ChildServer> {
-  const s = await startChildServer(dir, port, { BANTER_HISTORY_RESUME_MAX: '10000' });
+  // Flood control off the way: this load comes from three connections only.
+  const s = await startChildServer(dir, port, { BANTER_HISTORY_RESUME_MAX: '10000', BANTER_FLOOD_BURST: '1000000', BANTER_FLOOD_RATE_PER_SEC: '1000000' });
   children.push(s);
   return s;
 }
@@ -96,6 +99,7 @@ it('keeps every acknowledged message exactly once after kill -9 under load; clie
 
   // A reader that stays "connected" across the crash and must end up with every message once.
   const reader = new BanterClient(opts);
+  clients.push(reader);
   const seen: number[] = [];
   reader.on('message', (ev) => { if (ev.msg.to === '#lobby') seen.push(ev.msg.seq); });
   await reader.connect();
@@ -103,6 +107,7 @@ it('keeps every acknowledged message exactly once after kill -9 under load; clie
 
   const writers = await Promise.all(['W1', 'W2', 'W3'].map(async (name) => {
     const w = new BanterClient(opts);
+    clients.push(w);
     await w.connect();
     await w.login(name);
     return w;
@@ -124,7 +129,8 @@ it('keeps every acknowledged message exactly once after kill -9 under load; clie
       if (inflight.size >= 16) await Promise.race([...inflight, crash]);
     }
   });
-  await until(() => acked.length >= 600, 'load');
+  await Promise.race([until(() => acked.length >= 600, 'load'), Promise.all(loops)]);
+  assert.ok(acked.length >= 600, 'the load ran');
   crashed = true;
   onCrash();
   s1.proc.kill('SIGKILL');

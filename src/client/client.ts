@@ -22,6 +22,9 @@ import {
   foldName, ServerEvent, type ArgsOf, type ChatMessage, type EventOf, type MissedMessages, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
+/** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
+const RATE_LIMIT_RETRY_MS = 1000;
+
 export type ClientStatus = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
 
 export class RequestError extends Error {
@@ -267,7 +270,11 @@ export class BanterClient {
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);
-      if (p) {
+      if (p && p.durable && ev.type === 'error' && ev.code === 'RATE_LIMITED') {
+        // The server refused it for now (flood control): keep it in the outbox and retry.
+        p.sent = false;
+        setTimeout(() => { if (this.connected && this.status === 'online' && !p.sent && this.pending.has(ev.id!)) this.transmit(p); }, RATE_LIMIT_RETRY_MS);
+      } else if (p) {
         this.pending.delete(ev.id!);
         if (p.timer) clearTimeout(p.timer);
         if (ev.type === 'reply') {

@@ -9,12 +9,15 @@ import {
   foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
+import type { ErrorCode } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
 import type { CommandContext } from './commands/command.ts';
 import { Directory, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
 import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import { FloodGuard, type FloodConfig } from './rate-limit.ts';
+import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
@@ -30,6 +33,7 @@ export interface CoreConfig {
   maxRoomsPerUser: number;
   /** How many rooms may exist at once on the server. */
   maxRooms: number;
+  flood: FloodConfig;
   /** Durable history settings (defaults: HISTORY_DEFAULTS). */
   history?: HistoryConfig;
   /** Password hashing parameters (default: OWASP's scrypt minimum). */
@@ -66,6 +70,8 @@ export interface CoreDeps {
   clock: Clock;
   log: Logger;
   config: CoreConfig;
+  /** Where the core reports counters and latencies (default: no-op). */
+  metrics?: CoreMetrics;
   /** Registered accounts; without one, every name is a guest name. */
   accounts?: AccountStore;
 }
@@ -76,6 +82,7 @@ export interface Conn {
   /** Folded user name once logged in. */
   user: string | undefined;
   loggingIn: boolean;
+  readonly flood: FloodGuard;
   held?: Held;
 }
 
@@ -92,6 +99,7 @@ export interface ConnInfo {
 export class ChatCore {
   readonly dir = new Directory();
   readonly deps: CoreDeps;
+  readonly metrics: CoreMetrics;
   readonly accounts: Accounts;
   readonly history: HistoryConfig;
   private readonly conns = new Map<string, Conn>();
@@ -99,11 +107,14 @@ export class ChatCore {
   private readonly local = new Map<string, Conn>();
   private readonly unsubscribe: () => void;
   private summaryTimer: NodeJS.Timeout | undefined;
+  /** Counters for metrics. */
+  readonly stats = { rateLimited: 0, delayed: 0 };
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
     this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
+    this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -115,7 +126,7 @@ export class ChatCore {
   // ------------------------------------------------------------------ connection lifecycle
 
   attach(session: Session): void {
-    this.conns.set(session.id, { session, user: undefined, loggingIn: false });
+    this.conns.set(session.id, { session, user: undefined, loggingIn: false, flood: new FloodGuard(this.deps.config.flood, this.deps.clock.now()) });
     this.deps.log.info({ conn: session.id, transport: session.transport, remote: session.remote }, 'connected');
     this.logSummary();
   }
@@ -135,6 +146,7 @@ export class ChatCore {
       this.deps.presence.release(folded, this.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
     }
     this.deps.log.info({ conn: session.id, name, transport: session.transport, remote: session.remote, reason }, 'disconnected');
+    this.metrics.disconnect(session.transport, reason);
     this.logSummary();
   }
 
@@ -143,19 +155,87 @@ export class ChatCore {
     const conn = this.conns.get(session.id);
     if (!conn) throw new ChatError('INTERNAL', 'connection is closed');
     const command = COMMANDS[req.type];
+    await this.throttle(conn, req.type);
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
+    const started = performance.now();
+    let failed: ErrorCode | undefined;
     try {
       return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
     } catch (err) {
+      failed = err instanceof ChatError ? err.code : 'INTERNAL';
       if (err instanceof ChatError) throw err;
       // Only known errors reach a client; the detail stays in the log.
       this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
       throw new ChatError('INTERNAL');
     } finally {
+      this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
       // The transport writes the reply when this promise settles (a microtask); held
       // events follow it in the next macrotask, so they always arrive after the reply.
       if (conn.held) setImmediate(() => this.releaseHeld(conn));
     }
+  }
+
+  /**
+   * Charges a frame the transport could not turn into a request (malformed, unknown type)
+   * against the connection's budget, so garbage floods are cut off like request floods.
+   * Returns false when the frame should be dropped without an answer.
+   */
+  chargeInvalid(sessionId: string): boolean {
+    const conn = this.conns.get(sessionId);
+    if (!conn) return false;
+    const now = this.deps.clock.now();
+    if (conn.flood.requests.reserve(now, 0) >= 0) return true;
+    this.stats.rateLimited++;
+    this.metrics.rateLimited(conn.session.transport);
+    if (conn.flood.refused(now)) this.dropFlooder(conn);
+    return true;
+  }
+
+  /**
+   * Disconnects with "Excess flood" after the current turn, so that the answers to requests
+   * already accepted (and the RATE_LIMITED errors) still reach the client first.
+   */
+  private dropFlooder(conn: Conn): void {
+    this.deps.log.warn({ conn: conn.session.id, remote: conn.session.remote }, 'Excess flood');
+    setImmediate(() => conn.session.close('Excess flood', 'flood'));
+  }
+
+  /**
+   * Flood control (see rate-limit.ts): waits for the request's turn, or refuses it with
+   * RATE_LIMITED, and drops a connection that keeps flooding with "Excess flood".
+   */
+  private async throttle(conn: Conn, type: RequestType): Promise<void> {
+    const { flood } = this.deps.config;
+    const now = this.deps.clock.now();
+    let wait = conn.flood.requests.reserve(now, flood.maxDelayMs);
+    if (wait >= 0 && type === 'calc') {
+      const calcWait = conn.flood.calc.reserve(now, flood.maxDelayMs);
+      wait = calcWait < 0 ? -1 : Math.max(wait, calcWait);
+    }
+    if (wait < 0) {
+      this.stats.rateLimited++;
+      this.metrics.rateLimited(conn.session.transport);
+      if (conn.flood.refused(now)) this.dropFlooder(conn);
+      throw new ChatError('RATE_LIMITED', type === 'calc' ? 'slow down: too many calculations' : 'slow down: too many requests');
+    }
+    if (wait > 0) {
+      this.stats.delayed++;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      // The connection may have gone while the request waited its turn.
+      if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');
+    }
+  }
+
+  /**
+   * Ends one local connection on an operator's request (admin API). The transport says why
+   * in its own terms (WebSocket close 4005, IRC KILL); false when no such connection exists.
+   */
+  disconnect(connId: string, reason: string): boolean {
+    const conn = this.conns.get(connId);
+    if (!conn) return false;
+    this.deps.log.info({ conn: connId, reason }, 'disconnected by operator');
+    conn.session.close(reason, 'kicked');
+    return true;
   }
 
   // ------------------------------------------------------------------ views
@@ -201,7 +281,7 @@ export class ChatCore {
   async close(reason: string): Promise<void> {
     for (const conn of [...this.conns.values()]) {
       conn.session.deliver({ type: 'bye', reason });
-      conn.session.close(reason);
+      conn.session.close(reason, 'shutdown');
     }
     this.unsubscribe();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
@@ -275,6 +355,7 @@ export class ChatCore {
           this.toUser(fact.msg.to, ev);
           if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
         }
+        this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - fact.msg.ts) / 1000);
         return;
       }
       case 'typing': {
@@ -296,20 +377,24 @@ export class ChatCore {
   // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
-    for (const [folded, conn] of this.local) if (folded !== except) this.deliverTo(conn, ev);
+    let n = 0;
+    for (const [folded, conn] of this.local) if (folded !== except) { this.deliverTo(conn, ev); n++; }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
+    let n = 0;
     for (const m of room.members) {
       if (m === except) continue;
       const conn = this.local.get(m);
-      if (conn) this.deliverTo(conn, ev);
+      if (conn) { this.deliverTo(conn, ev); n++; }
     }
+    this.metrics.delivered(ev.type, n);
   }
 
   private toUser(name: string, ev: ChatEvent): void {
     const conn = this.local.get(foldName(name));
-    if (conn) this.deliverTo(conn, ev);
+    if (conn) { this.deliverTo(conn, ev); this.metrics.delivered(ev.type, 1); }
   }
 
   private deliverTo(conn: Conn, ev: ChatEvent): void {
@@ -351,6 +436,8 @@ export class ChatCore {
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
         if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
+        const twin = this.dir.lookalike(name);
+        if (twin) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
         conn.loggingIn = true;
         try {
           const owner = this.owner(conn.session);

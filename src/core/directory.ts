@@ -2,7 +2,7 @@
  * The cluster-wide view of who is online and which rooms exist, keyed by folded names.
  * Only `ChatCore.apply` mutates it, from facts, so every node converges on the same view.
  */
-import { foldName, type Presence } from '../protocol/index.ts';
+import { foldName, nameSkeleton, type Presence } from '../protocol/index.ts';
 
 export interface UserEntry {
   name: string;
@@ -27,6 +27,14 @@ export interface RoomEntry {
 export class Directory {
   readonly users = new Map<string, UserEntry>();
   readonly rooms = new Map<string, RoomEntry>();
+  /** Lookalike skeleton -> folded name of the online user who has it. */
+  private readonly skeletons = new Map<string, string>();
+
+  /** The online user whose name looks like `name` without being it, if any. */
+  lookalike(name: string): UserEntry | undefined {
+    const folded = this.skeletons.get(nameSkeleton(name));
+    return folded !== undefined && folded !== foldName(name) ? this.users.get(folded) : undefined;
+  }
 
   user(name: string): UserEntry | undefined {
     return this.users.get(foldName(name));
@@ -39,6 +47,7 @@ export class Directory {
   addUser(name: string, node: string, presence: Presence): UserEntry {
     const entry: UserEntry = { name, folded: foldName(name), node, presence, away: '', rooms: new Set() };
     this.users.set(entry.folded, entry);
+    this.skeletons.set(nameSkeleton(name), entry.folded);
     return entry;
   }
 
@@ -48,6 +57,8 @@ export class Directory {
     if (!user) return undefined;
     for (const r of user.rooms) this.leave(r, folded, keep);
     this.users.delete(folded);
+    const sk = nameSkeleton(user.name);
+    if (this.skeletons.get(sk) === folded) this.skeletons.delete(sk);
     return user;
   }
 

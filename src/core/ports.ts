@@ -180,3 +180,16 @@ export interface Calculator {
   evaluate(expr: string): Promise<string>;
   close(): Promise<void>;
 }
+
+/**
+ * Optional capability of an adapter (a MessageStore, say): a cheap round trip proving its
+ * backend is reachable. `GET /readyz` calls it with a deadline; adapters without it are
+ * assumed ready. Resolves when reachable, rejects otherwise. Must not write anything.
+ */
+export interface Pingable {
+  ping(): Promise<void>;
+}
+
+export function isPingable(x: object): x is Pingable {
+  return typeof (x as Partial<Pingable>).ping === 'function';
+}

@@ -2,6 +2,9 @@ import type { ChatEvent } from '../protocol/index.ts';
 
 export type TransportKind = 'ws' | 'irc';
 
+/** Why the server ends a connection; transports map it to their own codes (WS close code, IRC ERROR line). */
+export type CloseKind = 'shutdown' | 'flood' | 'sendq' | 'ping_timeout' | 'login_timeout' | 'kicked';
+
 /**
  * What the core knows of a connection. Transports implement it; the core never sees a
  * socket. `deliver` must not throw and must not block: a transport queues the event and
@@ -17,5 +20,5 @@ export interface Session {
   /** Bytes queued towards the peer (for the admin view and metrics). */
   queuedBytes(): number;
   /** Ends the connection; the transport calls core.detach when the socket is gone. */
-  close(reason: string): void;
+  close(reason: string, kind?: CloseKind): void;
 }

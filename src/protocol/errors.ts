@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   ALREADY_LOGGED_IN: 'This connection already has a name.',
   NAME_INVALID: 'The name breaks the name rules.',
   NAME_TAKEN: 'Another connected user has this name (compared case-insensitively).',
+  NAME_CONFUSABLE: 'The name looks like the name of a connected user (e.g. I for l, 0 for O, rn for m).',
   NO_SUCH_USER: 'No connected user has this name.',
   NO_SUCH_ROOM: 'The room does not exist.',
   ROOM_INVALID: 'The room name breaks the room name rules.',
@@ -35,6 +36,10 @@ export const ERROR_CODES = {
   NAME_REGISTERED: 'The name is already registered.',
   NOT_REGISTERED: 'The request needs a registered name (send `register` first).',
   SEARCH_INVALID: 'The search query has no word to look for, or a filter is malformed.',
+  UNAUTHORIZED: 'HTTP API: the request lacks the right `Authorization: Bearer` token (401).',
+  NO_SUCH_CONNECTION: 'Admin API: no connection with this id on this server (404).',
+  BODY_TOO_LARGE: 'HTTP API: the request body is larger than http.maxBodyBytes (413).',
+  METHOD_NOT_ALLOWED: 'HTTP API: the route exists but not for this method (405).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

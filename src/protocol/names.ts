@@ -44,3 +44,19 @@ export function isRoomName(s: string): boolean {
 }
 
 export const LOBBY = '#lobby';
+
+/**
+ * A "skeleton" for spotting lookalike names (in the spirit of Unicode UTS #39). Names are
+ * ASCII-only, so Cyrillic or Greek homoglyphs are already refused as invalid; what remains
+ * are ASCII lookalikes: I/l/1/| (and i, since names compare case-insensitively and I is
+ * i's capital), O/0, rn/m, vv/w. Two different names with the same skeleton would let one
+ * user impersonate another.
+ */
+export function nameSkeleton(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[il1|]/g, 'l')
+    .replace(/0/g, 'o')
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w');
+}

@@ -3,7 +3,9 @@
  * by config, the core and the listeners, and owns the shutdown order.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
@@ -13,10 +15,15 @@ import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage } from './storage.ts';
+import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
 import { VERSION } from './version.ts';
+import { adminRoute } from './admin.ts';
+import { PromMetrics } from './metrics.ts';
+import { metricsRoute, readyRoute } from './ops-http.ts';
+import { tlsFromConfig, type TlsCertificate } from './tls.ts';
 
 export interface AppOptions {
   log: Logger;
@@ -25,6 +32,8 @@ export interface AppOptions {
   presence?: PresenceStore;
   store?: MessageStore;
   accounts?: AccountStore;
+  /** TLS material to use instead of loading tls.cert/tls.key (tests). */
+  tls?: TlsCertificate;
 }
 
 export interface App {
@@ -33,30 +42,58 @@ export interface App {
   readonly ws: WsListener;
   readonly port: number;
   readonly url: string;
+  /** Prometheus metrics of this node (its own registry). */
+  readonly metrics: PromMetrics;
+  /** The certificate when the listener is HTTPS/WSS; `reload()` it on SIGHUP. */
+  readonly tls: TlsCertificate | undefined;
   close(reason?: string): Promise<void>;
+}
+
+function connLimits(config: Config): ConnLimitsConfig {
+  return { perIp: config['limits.perIp'], connectBurst: config['limits.connectBurst'], connectRatePerSec: config['limits.connectRatePerSec'], exemptLoopback: config['limits.exemptLoopback'] };
 }
 
 export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
+  const metrics = new PromMetrics(VERSION);
+  const tls = opts.tls ?? tlsFromConfig(config);
   const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store, bus, presence, calc, clock: systemClock, log, accounts,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+      flood: {
+        requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
+        calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },
+        maxDelayMs: config['flood.maxDelayMs'], maxRefusals: config['flood.maxRefusals'], refusalWindowMs: config['flood.refusalWindowMs'],
+      },
     },
+    metrics,
   });
+  metrics.observeCore(core);
+  let draining = false;
+  const started = Date.now();
 
-  const http = createServer((req, res) => handleHttp(req, res, {
-    health: () => ({ status: 'ok', version: VERSION, connections: ws.size, users: core.dir.users.size }),
-  }));
+  const onRequest = (req: Parameters<typeof handleHttp>[0], res: Parameters<typeof handleHttp>[1]): void => handleHttp(req, res, {
+    health: () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: ws.size, users: core.dir.users.size }),
+    handlers: [
+      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
+      metricsRoute(metrics, config['metrics.token'], log),
+      adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
+    ],
+  });
+  const http: Server = tls ? createHttpsServer(tls.serverOptions(), onRequest) : createServer(onRequest);
+  if (tls) tls.attach(http as unknown as TlsServer);
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
+    allowedOrigins: config['ws.allowedOrigins'].split(',').map((o) => o.trim()).filter((o) => o !== ''),
+    limits: connLimits(config),
   }, `banter/${VERSION}`);
 
   await new Promise<void>((resolve, reject) => {
@@ -68,15 +105,18 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   });
   const port = (http.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${shownHost}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
   log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = (reason = 'server shutting down'): Promise<void> => {
     closing ??= (async () => {
       log.info({ reason }, 'shutting down');
+      draining = true;
       http.close();
       await core.close(reason);
+      // Clients got `bye` and close 1001; give them half the shutdown budget to go.
+      await waitUntil(() => ws.size === 0, config['shutdown.timeoutMs'] / 2);
       ws.close(reason);
       http.closeAllConnections();
       await calc.close();
@@ -87,5 +127,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     })();
     return closing;
   };
-  return { core, http, ws, port, url, close };
+  return { core, http, ws, port, url, metrics, tls, close };
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }

@@ -1,6 +1,6 @@
 /**
  * Configuration: every key with its type, default, environment variable and documentation, in
- * one table. Parsed once at startup (flags > environment > defaults), validated with zod,
+ * one table. Parsed once at startup (flags > environment > config file > defaults), validated with zod,
  * frozen, and handed to the rest of the server as a typed object. docs/config.md lists the
  * same keys (test/config-doc.test.ts keeps it in sync).
  */
@@ -22,6 +22,9 @@ function key<S extends z.ZodType>(def: KeyDef<S>): KeyDef<S> {
   return def;
 }
 
+/** A secret: empty (feature off) or long enough not to be guessed. */
+const token = () => z.string().max(1024).refine((s) => s === '' || s.length >= 16, 'must be empty (disabled) or at least 16 characters');
+
 export const CONFIG_KEYS = {
   host: key({ schema: z.string().min(1), default: '0.0.0.0', flag: 'host', doc: 'Address the HTTP/WebSocket listener binds to.' }),
   port: key({ schema: int(0, 65535), default: 8080, flag: 'port', doc: 'HTTP/WebSocket port (0 picks a free port).' }),
@@ -41,12 +44,30 @@ export const CONFIG_KEYS = {
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
   store: key({ schema: z.enum(['sqlite', 'memory']), default: 'sqlite', flag: 'store', doc: '`sqlite`: messages and accounts in `<dataDir>/banter.db`; `memory`: nothing survives a restart (tests, demos).' }),
-  'store.synchronous': key({ schema: z.enum(['full', 'normal']), default: 'full', doc: 'SQLite durability: `full` fsyncs every commit (an acknowledged message survives power loss); `normal` survives a crash of the process but not of the machine. See docs/storage.md.' }),
+  'sqlite.synchronous': key({ schema: z.enum(['full', 'normal']), default: 'full', doc: 'SQLite durability: `full` fsyncs every commit (an acknowledged message survives power loss); `normal` survives a crash of the process but not of the machine. See docs/storage.md.' }),
   'history.onJoin': key({ schema: int(0, 1000), default: 50, doc: 'Recent messages in the reply to `join` (and `history` without a position).' }),
   'history.pageMax': key({ schema: int(1, 1000), default: 200, doc: 'Most messages one `history` request returns.' }),
   'history.resumeMax': key({ schema: int(1, 10_000), default: 500, doc: 'Most missed messages sent per conversation on resume; more are reported as a gap to page through.' }),
   'auth.scryptLog2N': key({ schema: int(10, 20), default: 17, doc: 'scrypt cost for new password hashes, as log2(N) (r = 8, p = 1). 17 is OWASP\'s minimum (128 MiB per hash); lower only for tests.' }),
   'history.idempotencyWindowMs': key({ schema: int(0, 7 * 86_400_000), default: 600_000, doc: 'How long a (sender, request id) pair is remembered so a resend is not stored twice.' }),
+  'flood.burst': key({ schema: int(1, 1_000_000), default: 10, doc: 'Requests a connection may make at once before flood control starts delaying them.' }),
+  'flood.ratePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 2, doc: 'Steady requests per second per connection after the burst.' }),
+  'flood.calcBurst': key({ schema: int(1, 1_000_000), default: 3, doc: 'Calculator requests at once (counted on top of the request budget).' }),
+  'flood.calcRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 0.5, doc: 'Steady calculator requests per second per connection.' }),
+  'flood.maxDelayMs': key({ schema: int(0, 60_000), default: 5000, doc: 'Longest a request is delayed (fakelag) before it is refused with RATE_LIMITED instead.' }),
+  'flood.maxRefusals': key({ schema: int(1, 1_000_000), default: 10, doc: 'RATE_LIMITED refusals within flood.refusalWindowMs that disconnect with "Excess flood" (WebSocket 4002).' }),
+  'flood.refusalWindowMs': key({ schema: int(100, 3_600_000), default: 10_000, doc: 'Window for counting refusals.' }),
+  'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address (HTTP 429 beyond).' }),
+  'limits.connectBurst': key({ schema: int(1, 1_000_000), default: 10, doc: 'New connections one IP address may open at once.' }),
+  'limits.connectRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 1, doc: 'Steady new connections per second per IP address after the burst.' }),
+  'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits (a reverse proxy on the same host connects from there).' }),
+  'ws.allowedOrigins': key({ schema: z.string(), default: '', doc: 'Comma-separated Origins allowed to open a WebSocket (e.g. `https://chat.example.com`); empty means the server\'s own origin only. Requests without an Origin header (non-browser clients) are allowed.' }),
+  'admin.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token for the admin API (`/api/admin/*`, `banter admin`). Empty disables the admin API (it answers 404). At least 16 characters.' }),
+  'metrics.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token required by `GET /metrics`. Empty: /metrics is open (bind or firewall accordingly). At least 16 characters.' }),
+  'http.maxBodyBytes': key({ schema: int(256, MiB), default: 16 * 1024, doc: 'Largest request body the HTTP API accepts; larger ones get 413 BODY_TOO_LARGE.' }),
+  'tls.cert': key({ schema: z.string(), default: '', doc: 'PEM certificate chain file. With `tls.key`, the HTTP/WebSocket listener serves HTTPS/WSS on `port`; reloaded on SIGHUP. Relative to the working directory.' }),
+  'tls.key': key({ schema: z.string(), default: '', doc: 'PEM private key file for `tls.cert`. Relative to the working directory.' }),
+  'shutdown.timeoutMs': key({ schema: int(100, 600_000), default: 10_000, doc: 'Bound on a graceful shutdown (SIGTERM/SIGINT); clients get up to half of it to close, then the process exits with 70 if it is still not done.' }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
@@ -70,6 +91,8 @@ export interface ConfigSources {
   /** Values from command-line flags, by key. */
   flags?: Partial<Record<ConfigKey, string>>;
   env?: Record<string, string | undefined>;
+  /** Values from a config file (src/server/config-file.ts), by key, and the file's path for messages. */
+  file?: { path: string; values: Partial<Record<ConfigKey, unknown>> };
   /** Programmatic overrides (tests), already typed. */
   overrides?: Partial<{ [K in ConfigKey]: unknown }>;
 }
@@ -80,6 +103,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   for (const [k, def] of Object.entries(CONFIG_KEYS) as [ConfigKey, KeyDef<z.ZodType>][]) {
     let raw: unknown = def.default;
     let from = 'default';
+    if (src.file && k in src.file.values) { raw = src.file.values[k]; from = src.file.path; }
     const env = src.env?.[envName(k)];
     if (env !== undefined && env !== '') { raw = env; from = envName(k); }
     const flag = src.flags?.[k];
@@ -87,7 +111,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
     if (src.overrides && k in src.overrides) { raw = src.overrides[k]; from = 'override'; }
     const parsed = def.schema.safeParse(raw);
     if (parsed.success) out[k] = parsed.data;
-    else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${JSON.stringify(raw)}`);
+    else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${def.secret ? '(secret, not shown)' : JSON.stringify(raw)}`);
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface HttpRoutes {
   health(): object;
+  /** More routes (readiness, metrics, admin API: src/server/ops-http.ts); each returns true when it took the request. */
+  handlers?: ((req: IncomingMessage, res: ServerResponse, url: URL) => boolean)[];
 }
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, routes: HttpRoutes): void {
@@ -15,6 +17,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, routes: Ht
     json(res, 200, routes.health());
     return;
   }
+  for (const h of routes.handlers ?? []) if (h(req, res, url)) return;
   json(res, 404, { error: 'not found' });
 }
 

@@ -1,18 +1,21 @@
-/** `banter serve`: load config, start the app, handle signals. */
+/**
+ * `banter serve`: load config, start the app, handle signals.
+ *
+ * SIGTERM / SIGINT: graceful shutdown (stop accepting, `bye` + close 1001 to every client,
+ * flush storage), bounded by shutdown.timeoutMs. SIGHUP: reload the TLS certificate.
+ */
 import { startApp } from './app.ts';
-import { ConfigError, loadConfig, type ConfigKey } from './config.ts';
+import { ConfigError, type ConfigKey } from './config.ts';
+import { loadEffectiveConfig, unknownEnv } from './config-file.ts';
 import { createLogger } from './logger.ts';
 
 /** Exit codes of `banter serve` (documented in README). */
 export const EXIT = { OK: 0, CONFIG: 2, LISTEN: 3, CRASH: 70 } as const;
 
-/** How long a graceful shutdown may take before the process exits anyway. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-
-export async function serve(flags: Partial<Record<ConfigKey, string>>): Promise<number> {
+export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { configFile?: string } = {}): Promise<number> {
   let config;
   try {
-    config = loadConfig({ flags, env: process.env });
+    config = loadEffectiveConfig({ flags, env: process.env, configFile: opts.configFile });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`banter: ${err.message}\n`);
@@ -21,22 +24,47 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>): Promise<
     throw err;
   }
   const log = createLogger(config);
+  for (const name of unknownEnv(process.env)) log.warn({ name }, 'unknown BANTER_ environment variable ignored (typo?)');
   let app;
   try {
     app = await startApp(config, { log });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      log.error({ problems: err.problems }, 'invalid configuration');
+      return EXIT.CONFIG;
+    }
     log.error({ err }, 'could not start');
     return EXIT.LISTEN;
   }
   const started = app;
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  const shutdownTimeoutMs = config['shutdown.timeoutMs'];
+  process.on('SIGHUP', () => {
+    if (!started.tls) {
+      log.info({ signal: 'SIGHUP' }, 'no TLS certificate configured: nothing to reload');
+      return;
+    }
+    try {
+      started.tls.reload();
+      log.info({ signal: 'SIGHUP', cert: started.tls.files.cert }, 'TLS certificate reloaded');
+    } catch (err) {
+      log.error({ signal: 'SIGHUP', problems: err instanceof ConfigError ? err.problems : String(err) }, 'TLS certificate reload failed; keeping the old one');
+    }
+  });
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const stop = (signal: string): void => {
+      if (stopping) {
+        log.warn({ signal }, 'second signal during shutdown: exiting now');
+        resolve(EXIT.CRASH);
+        return;
+      }
+      stopping = true;
       log.info({ signal }, 'signal received');
       const timer = setTimeout(() => {
-        log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+        log.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown timed out');
         resolve(EXIT.CRASH);
-      }, SHUTDOWN_TIMEOUT_MS);
+      }, shutdownTimeoutMs);
       timer.unref();
       started.close('server shutting down').then(() => {
         clearTimeout(timer);
@@ -46,7 +74,7 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>): Promise<
         resolve(EXIT.CRASH);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }

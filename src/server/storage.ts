@@ -14,7 +14,7 @@ export function createStorage(config: Config, clock: Clock): { store: MessageSto
       accounts: new MemoryAccounts(),
     };
   }
-  const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['store.synchronous'] });
+  const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
   return {
     store: new SqliteStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
     accounts: new SqliteAccounts(handle),

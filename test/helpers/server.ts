@@ -9,7 +9,9 @@ import { silentLogger } from '../../src/server/logger.ts';
 import type { ArgsOf, ReplyData, RequestType, ServerEvent } from '../../src/protocol/index.ts';
 
 export async function startTestServer(overrides: Partial<Record<ConfigKey, unknown>> = {}, opts: Partial<AppOptions> = {}): Promise<App> {
-  const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'calc.workers': 1, store: 'memory', ...overrides } });
+  // Flood control is generous here so that functional tests can fire requests freely;
+  // test/abuse.test.ts sets the production defaults back where it tests them.
+  const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'calc.workers': 1, 'flood.burst': 10_000, 'flood.calcBurst': 10_000, store: 'memory', ...overrides } });
   return startApp(config, { log: silentLogger(), ...opts });
 }
 

@@ -196,6 +196,12 @@ export class SqliteStore implements MessageStore {
     return (this.h.db.prepare(sql).all(...params) as unknown as Row[]).map(toMsg);
   }
 
+  /** Readiness probe (/readyz): the database answers a query. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+    this.h.db.prepare('SELECT 1').get();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();

@@ -1,3 +1,5 @@
+import type { CloseKind } from '../../core/session.ts';
+
 /**
  * WebSocket close codes Banter uses (4000–4999 is the application range). Listed in
  * docs/protocol.md; never renumber.
@@ -18,3 +20,12 @@ export const CLOSE = {
   /** Disconnected by an administrator. */
   KICKED: 4005,
 } as const;
+
+export const CLOSE_FOR: Record<CloseKind, number> = {
+  shutdown: CLOSE.GOING_AWAY,
+  flood: CLOSE.EXCESS_FLOOD,
+  sendq: CLOSE.SENDQ_EXCEEDED,
+  ping_timeout: CLOSE.PING_TIMEOUT,
+  login_timeout: CLOSE.LOGIN_TIMEOUT,
+  kicked: CLOSE.KICKED,
+};

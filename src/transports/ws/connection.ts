@@ -14,8 +14,8 @@ import {
 } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
-import type { Session } from '../../core/session.ts';
-import { CLOSE } from './close-codes.ts';
+import type { CloseKind, Session } from '../../core/session.ts';
+import { CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
 export interface WsLimits {
@@ -65,8 +65,9 @@ export class WsConnection implements Session {
     return this.queued + this.socket.writableLength;
   }
 
-  close(reason: string, code: number = CLOSE.GOING_AWAY): void {
+  close(reason: string, kind: CloseKind = 'shutdown'): void {
     if (this.closed) return;
+    const code = CLOSE_FOR[kind];
     this.flush();
     this.closed = true;
     this.closingReason = reason;
@@ -101,7 +102,7 @@ export class WsConnection implements Session {
       this.closed = true;
       this.closingReason = 'SendQ exceeded';
       this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
-      this.ws.close(CLOSE.SENDQ_EXCEEDED, 'SendQ exceeded');
+      this.ws.close(CLOSE_FOR.sendq, 'SendQ exceeded');
       setTimeout(() => this.ws.terminate(), 2000).unref();
       return;
     }
@@ -160,6 +161,10 @@ export class WsConnection implements Session {
 
   private sendError(id: string | undefined, code: ErrorCode, message: string): void {
     if (!isErrorCode(code)) code = 'INTERNAL';
+    // Frames that never became requests still cost the sender its flood budget.
+    if (code === 'BAD_JSON' || code === 'UNKNOWN_TYPE' || code === 'BAD_REQUEST') {
+      if (!this.core.chargeInvalid(this.id) || this.closed) return;
+    }
     this.sendOwn(id === undefined ? { type: 'error', code, message } : { type: 'error', id, code, message });
   }
 
@@ -173,7 +178,7 @@ export class WsConnection implements Session {
 
 function closeReason(code: number): string {
   switch (code) {
-    case 1000: case 1001: return 'quit';
+    case 1000: case 1001: case 1005: return 'quit';
     case 1009: return 'message too big';
     case 1007: return 'invalid UTF-8';
     case 1006: return 'connection lost';

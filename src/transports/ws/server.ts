@@ -7,8 +7,8 @@ import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
-import { CLOSE } from './close-codes.ts';
 import { WsConnection } from './connection.ts';
+import { ConnLimits, normalizeIp, type ConnLimitsConfig } from '../conn-limits.ts';
 
 export interface WsConfig {
   path: string;
@@ -16,6 +16,9 @@ export interface WsConfig {
   sendQueueBytes: number;
   pingIntervalMs: number;
   loginTimeoutMs: number;
+  /** Origins allowed to connect; empty = only the server's own origin (same host). */
+  allowedOrigins: readonly string[];
+  limits: ConnLimitsConfig;
 }
 
 export class WsListener {
@@ -27,11 +30,13 @@ export class WsListener {
   private readonly core: ChatCore;
   private readonly config: WsConfig;
   private readonly serverName: string;
+  readonly limits: ConnLimits;
 
   constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string) {
     this.core = core;
     this.config = config;
     this.serverName = serverName;
+    this.limits = new ConnLimits(config.limits);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
     http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // One timer for every connection; its period bounds login-timeout precision.
@@ -49,19 +54,36 @@ export class WsListener {
 
   close(reason: string): void {
     clearInterval(this.sweeper);
-    for (const c of this.conns.values()) c.close(reason, CLOSE.GOING_AWAY);
+    for (const c of this.conns.values()) c.close(reason, 'shutdown');
     this.wss.close();
+  }
+
+  /**
+   * Browsers send Origin; a page on another site must not open a socket with the user's
+   * cookies or network position (cross-site WebSocket hijacking). Non-browser clients send
+   * no Origin and are allowed.
+   */
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (origin === undefined) return true;
+    if (this.config.allowedOrigins.length > 0) return this.config.allowedOrigins.includes(origin);
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
   }
 
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== this.config.path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (url.pathname !== this.config.path) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here');
+    if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden', 'origin not allowed');
+    const admission = this.limits.admit(socket.remoteAddress, Date.now());
+    if (!admission.ok) return refuse(socket, 429, 'Too Many Requests', admission.reason);
+    socket.once('close', admission.release);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = `c${this.nextId++}`;
-      const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+      const remote = `${normalizeIp(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
       socket.setNoDelay(true);
       const conn = new WsConnection(id, ws, socket, remote, this.core, { sendQueueBytes: this.config.sendQueueBytes }, Date.now());
       this.conns.set(id, conn);
@@ -76,16 +98,17 @@ export class WsListener {
 
   private sweep(): void {
     const now = Date.now();
+    this.limits.sweep(now);
     const pingDue = now - this.lastPing >= this.config.pingIntervalMs;
     if (pingDue) this.lastPing = now;
     for (const c of this.conns.values()) {
       if (!c.loggedIn && now - c.connectedAt > this.config.loginTimeoutMs) {
-        c.close('Login timeout', CLOSE.LOGIN_TIMEOUT);
+        c.close('Login timeout', 'login_timeout');
         continue;
       }
       if (!pingDue) continue;
       if (!c.alive) {
-        c.close('Ping timeout', CLOSE.PING_TIMEOUT);
+        c.close('Ping timeout', 'ping_timeout');
         c.terminate();
         continue;
       }
@@ -93,4 +116,8 @@ export class WsListener {
       c.ping();
     }
   }
+}
+
+function refuse(socket: Socket, status: number, text: string, body: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

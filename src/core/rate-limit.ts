@@ -1,0 +1,72 @@
+/**
+ * Per-connection flood control, transport-agnostic (the WebSocket and IRC transports both
+ * go through ChatCore.execute). Modelled on IRC fakelag: a token bucket allows a burst,
+ * then a steady rate; a request beyond it is *delayed* until a token would be available, as
+ * long as that is within `maxDelayMs`; beyond that it is refused (RATE_LIMITED). A
+ * connection that keeps getting refused — `maxRefusals` within `refusalWindowMs` — is
+ * disconnected with "Excess flood".
+ */
+export interface BucketConfig {
+  /** Requests allowed at once. */
+  burst: number;
+  /** Steady requests per second. */
+  ratePerSec: number;
+}
+
+export interface FloodConfig {
+  requests: BucketConfig;
+  /** The calculator's own, tighter budget (on top of the request budget). */
+  calc: BucketConfig;
+  maxDelayMs: number;
+  maxRefusals: number;
+  refusalWindowMs: number;
+}
+
+/**
+ * A token bucket that hands out reservations: `reserve(now)` returns how long the caller
+ * must wait (0 = now), or -1 when the wait would exceed `maxDelayMs`. Reservations are
+ * granted in call order, so delayed requests keep their order.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly config: BucketConfig;
+
+  constructor(config: BucketConfig, now: number) {
+    this.config = config;
+    this.tokens = config.burst;
+    this.last = now;
+  }
+
+  reserve(now: number, maxDelayMs: number): number {
+    const { burst, ratePerSec } = this.config;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * ratePerSec);
+    this.last = now;
+    // Tokens may go negative: each reservation beyond the burst waits one more interval.
+    const wait = this.tokens >= 1 ? 0 : ((1 - this.tokens) / ratePerSec) * 1000;
+    if (wait > maxDelayMs) return -1;
+    this.tokens -= 1;
+    return wait;
+  }
+}
+
+export class FloodGuard {
+  readonly requests: TokenBucket;
+  readonly calc: TokenBucket;
+  private refusals: number[] = [];
+  private readonly config: FloodConfig;
+
+  constructor(config: FloodConfig, now: number) {
+    this.config = config;
+    this.requests = new TokenBucket(config.requests, now);
+    this.calc = new TokenBucket(config.calc, now);
+  }
+
+  /** Records a refusal; true when the connection has now flooded long enough to be dropped. */
+  refused(now: number): boolean {
+    this.refusals.push(now);
+    const since = now - this.config.refusalWindowMs;
+    while (this.refusals.length > 0 && this.refusals[0]! < since) this.refusals.shift();
+    return this.refusals.length >= this.config.maxRefusals;
+  }
+}

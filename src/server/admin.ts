@@ -1,0 +1,100 @@
+/**
+ * The admin API, for the operator only (the web app's /admin page and `banter admin`):
+ *
+ *   GET  /api/admin/clients                  -> {"clients":[{id,name,transport,remote,connectedAt,rooms,queuedBytes}]}
+ *   POST /api/admin/clients/:id/disconnect   -> {"ok":true}   (WebSocket close 4005 "Kicked by admin")
+ *   POST /api/admin/notice  {"text":"..."}   -> {"ok":true}   (a server notice to every user)
+ *
+ * Every route needs `Authorization: Bearer <admin.token>`. With no token configured the
+ * whole API answers 404, exactly like an unknown path: it is never open.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as z from 'zod';
+import type { ChatCore } from '../core/chat.ts';
+import type { Logger } from '../core/ports.ts';
+import { normalizeText } from '../protocol/index.ts';
+import { json } from './http.ts';
+import { HttpError, readJson, requireBearer, runRoute } from './http-api.ts';
+import { allow } from './ops-http.ts';
+
+export const ADMIN_PREFIX = '/api/admin/';
+export const KICK_REASON = 'Kicked by admin';
+
+export interface AdminDeps {
+  core: ChatCore;
+  /** admin.token; empty disables the API. */
+  token: string;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+/** A connection as the admin API shows it; `name` is null until the connection logs in. */
+export interface AdminClient {
+  id: string;
+  name: string | null;
+  transport: string;
+  remote: string;
+  connectedAt: number;
+  rooms: string[];
+  queuedBytes: number;
+}
+
+const NoticeBody = z.object({ text: z.string() }).strict();
+const CONN_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export function adminRoute(deps: AdminDeps) {
+  return (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
+    if (!url.pathname.startsWith(ADMIN_PREFIX) || deps.token === '') return false;
+    const path = url.pathname.slice(ADMIN_PREFIX.length);
+    res.setHeader('Cache-Control', 'no-store');
+    const onUnexpected = (err: unknown): void => deps.log.error({ err, path: url.pathname }, 'admin request failed');
+
+    if (path === 'clients') {
+      if (!allow(req, res, 'GET')) return true;
+      runRoute(res, onUnexpected, async () => {
+        requireBearer(req, deps.token, 'banter-admin');
+        json(res, 200, { clients: clients(deps.core) });
+      });
+      return true;
+    }
+    const kick = /^clients\/([^/]+)\/disconnect$/.exec(path);
+    if (kick) {
+      if (!allow(req, res, 'POST')) return true;
+      runRoute(res, onUnexpected, async () => {
+        requireBearer(req, deps.token, 'banter-admin');
+        req.resume();
+        const id = decodeURIComponent(kick[1]!);
+        if (!CONN_ID.test(id) || !deps.core.disconnect(id, KICK_REASON)) throw new HttpError(404, 'NO_SUCH_CONNECTION', `no connection "${id.slice(0, 64)}"`);
+        deps.log.info({ conn: id, remote: req.socket.remoteAddress }, 'admin: disconnect');
+        json(res, 200, { ok: true });
+      });
+      return true;
+    }
+    if (path === 'notice') {
+      if (!allow(req, res, 'POST')) return true;
+      runRoute(res, onUnexpected, async () => {
+        requireBearer(req, deps.token, 'banter-admin');
+        const parsed = NoticeBody.safeParse(await readJson(req, deps.maxBodyBytes));
+        if (!parsed.success) throw new HttpError(400, 'BAD_REQUEST', 'expected {"text": "<notice>"} and nothing else');
+        const norm = normalizeText(parsed.data.text);
+        if ('problem' in norm) {
+          if (norm.problem === 'empty') throw new HttpError(400, 'TEXT_EMPTY', 'the notice text is empty');
+          if (norm.problem === 'too_long') throw new HttpError(400, 'TEXT_TOO_LONG', 'the notice text is longer than the message limit');
+          throw new HttpError(400, 'TEXT_INVALID', 'the notice text contains control characters or invalid Unicode');
+        }
+        deps.core.emit({ kind: 'notice', text: norm.text });
+        deps.log.info({ length: norm.text.length, remote: req.socket.remoteAddress }, 'admin: notice sent');
+        json(res, 200, { ok: true });
+      });
+      return true;
+    }
+    return false;
+  };
+}
+
+function clients(core: ChatCore): AdminClient[] {
+  return core.connections().map((c) => ({
+    id: c.id, name: c.name ?? null, transport: c.transport, remote: c.remote,
+    connectedAt: c.connectedAt, rooms: c.rooms, queuedBytes: c.queuedBytes,
+  }));
+}

@@ -1,0 +1,189 @@
+/**
+ * Prometheus metrics (prom-client) behind the core's CoreMetrics port. A private Registry
+ * (not prom-client's global one) so several servers in one process — the tests — never share
+ * counters. docs/operations.md lists every metric; test/ops/metrics.test.ts checks that they
+ * move with traffic.
+ *
+ * Label values are always from closed sets (request/event types, error codes, transport
+ * kinds, disconnect buckets), never user input, so the series count stays bounded.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ChatCore } from '../core/chat.ts';
+import { ChatError } from '../core/errors.ts';
+import type { CoreMetrics } from '../core/metrics.ts';
+import type { Calculator, MessageStore } from '../core/ports.ts';
+import type { TransportKind } from '../core/session.ts';
+import type { ChatEvent, ErrorCode, RequestType } from '../protocol/index.ts';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const CALC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Disconnect reasons as the transports word them, bucketed into a closed label set. */
+export function disconnectBucket(reason: string): string {
+  const r = reason.toLowerCase();
+  if (/^quit\b/.test(r)) return 'quit';
+  if (r.includes('sendq')) return 'sendq';
+  if (r.includes('flood')) return 'flood';
+  if (r.includes('ping timeout')) return 'ping_timeout';
+  if (r.includes('login timeout')) return 'login_timeout';
+  if (r.includes('kicked') || r.includes('killed')) return 'kicked';
+  if (r.includes('shutting down')) return 'shutdown';
+  if (r.includes('lost') || r.includes('reset') || r.includes('error')) return 'lost';
+  if (r.includes('too big')) return 'too_big';
+  return 'other';
+}
+
+export class PromMetrics implements CoreMetrics {
+  readonly registry = new Registry();
+  private readonly received: Counter<'kind'>;
+  private readonly requestErrors: Counter<'kind' | 'code'>;
+  private readonly requestSeconds: Histogram<'kind'>;
+  private readonly deliveredTotal: Counter<'kind'>;
+  private readonly deliverySeconds: Histogram;
+  private readonly disconnects: Counter<'transport' | 'reason'>;
+  private readonly rateLimits: Counter<'transport'>;
+  private readonly calcTotal: Counter<'outcome'>;
+  private readonly calcSeconds: Histogram;
+  private readonly storeSeconds: Histogram;
+  private readonly storeErrors: Counter;
+  /** Label children resolved once per kind: the request and fan-out paths skip prom-client's label hashing. */
+  private readonly byKind = new Map<string, { received: { inc(): void }; seconds: { observe(v: number): void } }>();
+  private readonly deliveredByKind = new Map<string, { inc(n: number): void }>();
+
+  constructor(version: string) {
+    const registers = [this.registry];
+    // Event-loop lag, heap, RSS, CPU, GC, handles: prom-client's standard process metrics.
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'banter_info', help: 'Build information (value is always 1).', labelNames: ['version'], registers }).set({ version }, 1);
+    this.received = new Counter({ name: 'banter_messages_received_total', help: 'Requests received from clients, by request type (send, calc, join, ...).', labelNames: ['kind'], registers });
+    this.requestErrors = new Counter({ name: 'banter_request_errors_total', help: 'Requests answered with an error, by request type and error code.', labelNames: ['kind', 'code'], registers });
+    this.requestSeconds = new Histogram({ name: 'banter_request_duration_seconds', help: 'Time from dispatch to reply, by request type.', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers });
+    this.deliveredTotal = new Counter({ name: 'banter_messages_delivered_total', help: 'Events queued to local sessions, by event type (one per recipient).', labelNames: ['kind'], registers });
+    this.deliverySeconds = new Histogram({ name: 'banter_delivery_latency_seconds', help: 'Chat message store commit to queued for every local recipient (ms resolution).', buckets: LATENCY_BUCKETS, registers });
+    this.disconnects = new Counter({ name: 'banter_disconnects_total', help: 'Closed connections by transport and reason (quit, lost, sendq, flood, ping_timeout, login_timeout, kicked, shutdown, too_big, other).', labelNames: ['transport', 'reason'], registers });
+    this.rateLimits = new Counter({ name: 'banter_rate_limited_total', help: 'Requests or frames refused by flood control, by transport.', labelNames: ['transport'], registers });
+    this.calcTotal = new Counter({ name: 'banter_calc_evaluations_total', help: 'Calculator evaluations by outcome (ok, error, timeout, busy).', labelNames: ['outcome'], registers });
+    this.calcSeconds = new Histogram({ name: 'banter_calc_duration_seconds', help: 'Calculator latency including queueing.', buckets: CALC_BUCKETS, registers });
+    this.storeSeconds = new Histogram({ name: 'banter_store_append_duration_seconds', help: 'Message store append (commit) latency.', buckets: LATENCY_BUCKETS, registers });
+    this.storeErrors = new Counter({ name: 'banter_store_append_errors_total', help: 'Message store appends that failed.', registers });
+  }
+
+  // ---------------------------------------------------------------- CoreMetrics
+
+  request(type: RequestType, seconds: number, error: ErrorCode | undefined): void {
+    let child = this.byKind.get(type);
+    if (!child) {
+      child = { received: this.received.labels({ kind: type }), seconds: this.requestSeconds.labels({ kind: type }) };
+      this.byKind.set(type, child);
+    }
+    child.received.inc();
+    child.seconds.observe(seconds);
+    if (error !== undefined) {
+      this.requestErrors.inc({ kind: type, code: error });
+    }
+  }
+
+  delivered(event: ChatEvent['type'], recipients: number): void {
+    if (recipients === 0) return;
+    let child = this.deliveredByKind.get(event);
+    if (!child) {
+      child = this.deliveredTotal.labels({ kind: event });
+      this.deliveredByKind.set(event, child);
+    }
+    child.inc(recipients);
+  }
+
+  deliveryLatency(seconds: number): void {
+    this.deliverySeconds.observe(seconds);
+  }
+
+  disconnect(transport: TransportKind, reason: string): void {
+    this.disconnects.inc({ transport, reason: disconnectBucket(reason) });
+  }
+
+  rateLimited(transport: TransportKind): void {
+    this.rateLimits.inc({ transport });
+  }
+
+  // ---------------------------------------------------------------- state gauges and adapters
+
+  /** Gauges read from the core at scrape time (nothing to keep in step on the hot path). */
+  observeCore(core: ChatCore): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'banter_connections', help: 'Open connections on this node, by transport.', labelNames: ['transport'], registers,
+      collect() {
+        this.reset();
+        for (const c of core.connections()) this.inc({ transport: c.transport });
+      },
+    });
+    new Gauge({ name: 'banter_users_online', help: 'Logged-in users (cluster-wide directory).', registers, collect() { this.set(core.dir.users.size); } });
+    new Gauge({ name: 'banter_rooms', help: 'Rooms that exist (cluster-wide directory).', registers, collect() { this.set(core.dir.rooms.size); } });
+    new Gauge({
+      name: 'banter_outbound_queue_bytes', help: 'Bytes queued towards clients on this node: total (stat="sum") and the largest single connection (stat="max").', labelNames: ['stat'], registers,
+      collect() {
+        let sum = 0;
+        let max = 0;
+        for (const c of core.connections()) { sum += c.queuedBytes; max = Math.max(max, c.queuedBytes); }
+        this.set({ stat: 'sum' }, sum);
+        this.set({ stat: 'max' }, max);
+      },
+    });
+  }
+
+  /** The store, with append latency and failures recorded. Every other member passes through. */
+  timeStore<S extends MessageStore>(store: S): S {
+    return wrapMethod(store, 'append', (orig) => async (draft) => {
+      const end = this.storeSeconds.startTimer();
+      try {
+        return await orig(draft);
+      } catch (err) {
+        this.storeErrors.inc();
+        throw err;
+      } finally {
+        end();
+      }
+    });
+  }
+
+  /** The calculator, with outcome counts and latency recorded. */
+  timeCalculator<C extends Calculator>(calc: C): C {
+    return wrapMethod(calc, 'evaluate', (orig) => async (expr) => {
+      const end = this.calcSeconds.startTimer();
+      try {
+        const out = await orig(expr);
+        this.calcTotal.inc({ outcome: 'ok' });
+        return out;
+      } catch (err) {
+        const code = err instanceof ChatError ? err.code : 'INTERNAL';
+        this.calcTotal.inc({ outcome: code === 'CALC_TIMEOUT' ? 'timeout' : code === 'CALC_BUSY' ? 'busy' : 'error' });
+        throw err;
+      } finally {
+        end();
+      }
+    });
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}
+
+type Fn = (...args: never[]) => unknown;
+
+/**
+ * `target` with one method replaced; a Proxy rather than a wrapper class so adapters that
+ * grow extra members (an optional `ping`, a `flush`) keep them without this file changing.
+ */
+function wrapMethod<T extends object, K extends keyof T>(target: T, name: K, make: (orig: T[K] & Fn) => T[K]): T {
+  const orig = (target[name] as T[K] & Fn).bind(target) as T[K] & Fn;
+  const replacement = make(orig);
+  return new Proxy(target, {
+    get(t, p) {
+      if (p === name) return replacement;
+      const v: unknown = Reflect.get(t, p, t);
+      return typeof v === 'function' ? (v as Fn).bind(t) : v;
+    },
+  });
+}
