@@ -118,6 +118,8 @@ export class BanterClient {
     else if (auth.token) this.token = auth.token;
     else if (!reply.registered) this.token = undefined;
     this.deliverMissed(reply.missed);
+    // Rooms we had seen nothing of: resume from where they stood at this login.
+    for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) if (!this.lastSeq.has(foldName(room))) this.lastSeq.set(foldName(room), seq);
     return reply;
   }
 
@@ -370,6 +372,7 @@ export class BanterClient {
     const messages = p.type === 'join' ? (data as ReplyData['join']).history : p.type === 'history' ? (data as ReplyData['history']).messages : undefined;
     const last = messages?.at(-1);
     if (last) this.advance(last);
+    else if (p.type === 'join' && !this.lastSeq.has(foldName((data as ReplyData['join']).name))) this.lastSeq.set(foldName((data as ReplyData['join']).name), 0);
   }
 
   /** Hands missed messages to the `message` handlers in order, once each; reports gaps. */

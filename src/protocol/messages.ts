@@ -111,6 +111,8 @@ export interface LoginExtras {
   /** Resumed conversations and unread DMs, in the order requested, then most recent first. */
   missed: MissedMessages[];
   unread: UnreadInfo[];
+  /** Newest seq of each room you are in after login (a client resumes from here next time). */
+  lastSeq: Record<string, number>;
 }
 
 /** What `join` adds to its reply: recent history, or what was missed after `since`. */

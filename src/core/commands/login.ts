@@ -58,7 +58,14 @@ export const login = defineCommand({
         }
       }
     }
+    const lastSeq: Record<string, number> = {};
+    for (const r of user.rooms) {
+      const room = ctx.core.dir.rooms.get(r);
+      if (!room) continue;
+      lastSeq[room.name] = Math.max(await ctx.core.deps.store.lastSeq(room.folded), ...(missed.find((m) => m.to === room.name)?.messages.map((m) => m.seq) ?? []));
+      hold.cover(room.folded, lastSeq[room.name]!);
+    }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
-    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(token ? { token } : {}), missed, unread };
+    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(token ? { token } : {}), missed, unread, lastSeq };
   },
 });
