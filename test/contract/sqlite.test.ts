@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { it } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../src/core/ports.ts';
+import { systemClock, type Clock } from '../../src/core/ports.ts';
 import { SqliteAccounts } from '../../src/storage/sqlite/accounts.ts';
 import { SqliteHandle } from '../../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../../src/storage/sqlite/store.ts';
@@ -34,4 +36,23 @@ runAccountContract('sqlite', async () => {
     accounts: new SqliteAccounts(new SqliteHandle({ dataDir: dir, synchronous: 'full' })),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+it('sqlite: a failing group commit rejects every append of the batch and stores none of them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-batch-'));
+  const store = open(dir, systemClock);
+  try {
+    const good = { conv: '#b', to: '#b', from: 'u', text: 'fine' };
+    // A NOT NULL violation in the middle of the batch (only possible by bypassing the types).
+    const bad = { ...good, text: null as unknown as string };
+    const results = await Promise.allSettled([store.append(good), store.append(bad), store.append({ ...good, clientKey: 'k' })]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(await store.history('#b', { limit: 10 }), []);
+    assert.equal(await store.lastSeq('#b'), 0);
+    const after = await store.append({ ...good, clientKey: 'k' });
+    assert.equal(after.seq, 1, 'no seq was used up and the client key was not remembered');
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
