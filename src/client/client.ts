@@ -22,6 +22,13 @@ import {
   foldName, ServerEvent, type ArgsOf, type ChatMessage, type EventOf, type MissedMessages, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
+/**
+ * Reconnects whose re-login is refused (NAME_TAKEN while the server still holds our dropped
+ * connection, or no reply) are retried with the usual backoff this many times before the
+ * client gives up; with the default delays that covers about two minutes.
+ */
+const MAX_RELOGIN_ATTEMPTS = 12;
+
 /** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
 const RATE_LIMIT_RETRY_MS = 1000;
 
@@ -293,19 +300,20 @@ export class BanterClient {
   }
 
   private async onHello(): Promise<void> {
-    this.attempt = 0;
     this.connected = true;
     if (this.opened) {
       // First connection: the caller logs in.
+      this.attempt = 0;
       this.setStatus('online');
       this.opened.resolve();
       this.opened = undefined;
       return;
     }
     // Reconnect: log in again with the same name, rejoin rooms, then flush the outbox.
+    const ws = this.ws;
     if (this.name) {
+      const name = this.name;
       try {
-        const name = this.name;
         this.name = undefined;
         await this.login(name, this.token ? { token: this.token } : {});
         for (const room of this.rooms) {
@@ -314,12 +322,23 @@ export class BanterClient {
           if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap }]);
         }
       } catch (err) {
+        this.name ??= name;
+        // The connection dropped during the login: onClose has already scheduled the next try.
+        if (this.ws !== ws || !this.connected) return;
+        // Our old connection may still hold the name until the server notices it is gone
+        // (up to two ping intervals): keep trying with backoff before giving up.
+        const code = err instanceof RequestError ? err.code : '';
+        if ((code === 'NAME_TAKEN' || code === 'TIMEOUT') && this.attempt < MAX_RELOGIN_ATTEMPTS) {
+          ws?.close(1000, 'login retry');
+          return;
+        }
         this.setStatus('offline', `could not log in again: ${(err as Error).message}`);
         this.opts.reconnect = false;
-        this.ws?.close(1000, 'login failed');
+        ws?.close(1000, 'login failed');
         return;
       }
     }
+    this.attempt = 0;
     this.setStatus('online');
     for (const p of this.pending.values()) if (!p.sent) this.transmit(p);
   }

@@ -19,6 +19,7 @@ import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import type { Config } from './config.ts';
 import { handleHttp } from './http.ts';
+import { staticFiles } from './static.ts';
 import { VERSION } from './version.ts';
 import { adminRoute } from './admin.ts';
 import { PromMetrics } from './metrics.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   presence?: PresenceStore;
   store?: MessageStore;
   accounts?: AccountStore;
+  /** Directory of the built web client (default dist/web). */
+  webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
   tls?: TlsCertificate;
 }
@@ -79,6 +82,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   let draining = false;
   const started = Date.now();
 
+  const web = staticFiles(opts.webRoot);
   const onRequest = (req: Parameters<typeof handleHttp>[0], res: Parameters<typeof handleHttp>[1]): void => handleHttp(req, res, {
     health: () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: ws.size, users: core.dir.users.size }),
     handlers: [
@@ -86,6 +90,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
     ],
+    web,
   });
   const http: Server = tls ? createHttpsServer(tls.serverOptions(), onRequest) : createServer(onRequest);
   if (tls) tls.attach(http as unknown as TlsServer);

@@ -1,0 +1,75 @@
+import { useEffect, useState } from 'preact/hooks';
+import { LOBBY } from '../../protocol/index.ts';
+import type { ChatStore } from '../state/store.ts';
+import { Composer } from './Composer.tsx';
+import { CloseIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
+import { MembersPanel } from './MembersPanel.tsx';
+import { MessageList } from './MessageList.tsx';
+import { Sidebar } from './Sidebar.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { Typing } from './Typing.tsx';
+import { UsersDialog } from './UsersDialog.tsx';
+
+/** The chat screen: sidebar, conversation, member list. On narrow screens the side panels slide over. */
+export function Chat({ store }: { store: ChatStore }) {
+  const [drawer, setDrawer] = useState<'none' | 'sidebar' | 'members'>('none');
+  const [users, setUsers] = useState(false);
+  const conv = store.currentConv ?? store.lobby();
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') setDrawer('none');
+      // Alt+Up / Alt+Down: previous / next conversation.
+      if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+        e.preventDefault();
+        store.step(e.key === 'ArrowUp' ? -1 : 1);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  return (
+    <div class={`chat drawer-${drawer}`}>
+      <StatusBar store={store} />
+      {store.banner && (
+        <div class="banner" role="alert">
+          <strong>Notice:</strong> <span>{store.banner}</span>
+          <button type="button" class="icon-btn" aria-label="Dismiss notice" onClick={() => { store.banner = undefined; store.changed(); }}><CloseIcon /></button>
+        </div>
+      )}
+      <div class="layout">
+        <Sidebar store={store} onPick={() => setDrawer('none')} />
+        <main class="main" aria-label={conv.name}>
+          <header class="conv-header">
+            <button type="button" class="icon-btn only-narrow" aria-label="Conversations" aria-expanded={drawer === 'sidebar'}
+              onClick={() => setDrawer(drawer === 'sidebar' ? 'none' : 'sidebar')}><MenuIcon /></button>
+            <div class="conv-title">
+              <h1>{conv.name}</h1>
+              {conv.kind === 'room'
+                ? <p class="topic" title={conv.topic}>{conv.topic || `${conv.members.size} member${conv.members.size === 1 ? '' : 's'}`}</p>
+                : <p class="topic">Direct message</p>}
+            </div>
+            <div class="header-actions">
+              <button type="button" class="secondary" onClick={() => setUsers(true)}><UsersIcon /><span>Users</span></button>
+              <button type="button" class="icon-btn only-medium" aria-label="Members" aria-expanded={drawer === 'members'}
+                onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}><MembersIcon /></button>
+              {conv.kind === 'room' && conv.key !== LOBBY && (
+                <button type="button" class="small-btn" onClick={() => void store.leaveRoom(conv)}>Leave</button>
+              )}
+              {conv.kind === 'dm' && (
+                <button type="button" class="small-btn" onClick={() => store.closeDm(conv)}>Close</button>
+              )}
+            </div>
+          </header>
+          <MessageList conv={conv} me={store.me} length={conv.items.length} />
+          <Typing conv={conv} />
+          <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
+        </main>
+        <MembersPanel store={store} conv={conv} />
+        {drawer !== 'none' && <div class="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
+      </div>
+      {users && <UsersDialog store={store} onClose={() => setUsers(false)} />}
+    </div>
+  );
+}

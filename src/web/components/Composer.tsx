@@ -1,0 +1,108 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { LIMITS } from '../../protocol/index.ts';
+import { runSlash } from '../state/slash.ts';
+import type { ChatStore } from '../state/store.ts';
+import type { Conv } from '../state/types.ts';
+import { DmDialog } from './DmDialog.tsx';
+import { CalcIcon, DmIcon, SendIcon } from './icons.tsx';
+
+/** How often "typing" is sent while the user keeps typing. */
+const TYPING_EVERY_MS = 3000;
+/** Tallest the message field grows before it scrolls. */
+const MAX_FIELD_PX = 200;
+
+/** The message field with Send, Calculate and Direct message. Enter sends; Shift+Enter is a new line. */
+export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Conv; onUsers: () => void }) {
+  const drafts = useRef(new Map<string, string>());
+  const [text, setText] = useState('');
+  const [dm, setDm] = useState(false);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const lastTyping = useRef(0);
+
+  // Each conversation keeps its own draft.
+  useEffect(() => {
+    setText(drafts.current.get(conv.key) ?? '');
+    field.current?.focus();
+  }, [conv.key]);
+
+  // Grow with the content (a CSSOM property, which the CSP allows).
+  useLayoutEffect(() => {
+    const el = field.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, MAX_FIELD_PX)}px`;
+  }, [text]);
+
+  const update = (v: string): void => {
+    setText(v);
+    drafts.current.set(conv.key, v);
+    const now = Date.now();
+    if (v.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
+      lastTyping.current = now;
+      store.typing(conv);
+    }
+  };
+
+  const clear = (): void => {
+    update('');
+    lastTyping.current = 0;
+    field.current?.focus();
+  };
+
+  const send = (): void => {
+    if (!text.trim()) return;
+    if (runSlash(store, conv, text, { openUsers: onUsers }) === 'send') store.sendTo(conv, text.startsWith('//') ? text.slice(1) : text);
+    clear();
+  };
+
+  const calc = (): void => {
+    if (!text.trim()) {
+      field.current?.focus();
+      return;
+    }
+    store.calc(text.trim());
+    clear();
+  };
+
+  const onKeyDown = (e: KeyboardEvent): void => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    }
+  };
+
+  const over = text.length > LIMITS.textMaxLength;
+  return (
+    <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
+      <div class={`composer-box${over ? ' over' : ''}`}>
+        <textarea
+          ref={field} aria-label="Message" rows={1} value={text} placeholder={`Message ${conv.name}`}
+          aria-describedby="composer-hint" aria-invalid={over ? true : undefined}
+          onInput={(e) => update(e.currentTarget.value)} onKeyDown={onKeyDown}
+        />
+        <div class="composer-bar">
+          <div id="composer-hint" class="hint">
+            {over
+              ? <span class="form-error">{text.length - LIMITS.textMaxLength} characters over the limit</span>
+              : <span><kbd>Enter</kbd> send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line · <kbd>/help</kbd> commands</span>}
+          </div>
+          <div class="composer-actions">
+            <button type="button" class="secondary" onClick={calc} title="Evaluate the text as a math expression; only you see the result">
+              <CalcIcon /><span>Calculate</span>
+            </button>
+            <button type="button" class="secondary" onClick={() => setDm(true)} title="Send the text privately to one user">
+              <DmIcon /><span>Direct message</span>
+            </button>
+            <button type="submit" class="primary" disabled={over}>
+              <SendIcon /><span>Send</span>
+            </button>
+          </div>
+        </div>
+      </div>
+      {dm && (
+        <DmDialog store={store} text={text} initial={conv.kind === 'dm' ? conv.name : ''}
+          onClose={() => setDm(false)} onDone={() => { setDm(false); drafts.current.set(conv.key, ''); setText(''); }} />
+      )}
+    </form>
+  );
+}

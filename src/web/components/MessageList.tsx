@@ -1,0 +1,107 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { foldName } from '../../protocol/index.ts';
+import { dayKey, dayLabel } from '../lib/time.ts';
+import type { Conv, Item } from '../state/types.ts';
+import { DownIcon } from './icons.tsx';
+import { MessageRow } from './MessageRow.tsx';
+
+/**
+ * The conversation, windowed: only the newest PAGE items are in the DOM, and older pages are
+ * added as the reader scrolls up (the scroll position is kept). A room with 10,000 messages
+ * therefore renders a few hundred rows, and a new message re-renders one memoised row.
+ */
+const PAGE = 150;
+/** Messages from the same sender within this time are grouped under one header. */
+const GROUP_MS = 5 * 60_000;
+const NEAR_PX = 80;
+
+function sender(it: Item | undefined): string | undefined {
+  return it?.kind === 'msg' && !it.failed ? foldName(it.msg.from) : undefined;
+}
+function tsOf(it: Item): number {
+  return it.kind === 'msg' ? it.msg.ts : it.ts;
+}
+
+export function MessageList({ conv, me, length }: { conv: Conv; me: string; length: number }) {
+  const [limit, setLimit] = useState(PAGE);
+  const ref = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const [showJump, setShowJump] = useState(false);
+  /** scrollHeight before older items were added at the top, to keep the view still. */
+  const growFrom = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    setLimit(PAGE);
+    atBottom.current = true;
+    setShowJump(false);
+  }, [conv.key]);
+
+  const items = conv.items;
+  const start = Math.max(0, items.length - limit);
+  const meFolded = foldName(me);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (growFrom.current !== undefined) {
+      el.scrollTop += el.scrollHeight - growFrom.current;
+      growFrom.current = undefined;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  });
+
+  const onScroll = (): void => {
+    const el = ref.current;
+    if (!el) return;
+    const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_PX;
+    atBottom.current = bottom;
+    setShowJump(!bottom);
+    if (el.scrollTop < NEAR_PX * 3 && start > 0 && growFrom.current === undefined) {
+      growFrom.current = el.scrollHeight;
+      setLimit((l) => l + PAGE);
+    } else if (bottom && limit > PAGE) {
+      // Back at the newest messages: drop the extra pages again to keep the DOM small.
+      setLimit(PAGE);
+    }
+  };
+
+  const jump = (): void => {
+    atBottom.current = true;
+    setShowJump(false);
+    setLimit(PAGE);
+    const el = ref.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+
+  const rows = [];
+  for (let i = start; i < items.length; i++) {
+    const it = items[i]!;
+    const prev = i > 0 ? items[i - 1] : undefined;
+    const ts = tsOf(it);
+    const newDay = !prev || dayKey(tsOf(prev)) !== dayKey(ts);
+    const from = sender(it);
+    const grouped = !newDay && from !== undefined && from === sender(prev) && prev !== undefined && ts - tsOf(prev) < GROUP_MS;
+    rows.push(
+      <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined} fresh={it.key === conv.newFrom} />,
+    );
+  }
+
+  return (
+    <div class="scroller" ref={ref} onScroll={onScroll}>
+      <ol class="messages" role="log" aria-label={`Conversation in ${conv.name}`} data-count={length}>
+        {start > 0 && <li class="older muted">Scroll up for older messages ({start} more)</li>}
+        {start === 0 && (
+          <li class="conv-start">
+            <h2>{conv.kind === 'room' ? `Welcome to ${conv.name}` : `Your conversation with ${conv.name}`}</h2>
+            <p class="muted">{conv.kind === 'room' ? (conv.topic || 'This is the start of the room.') : 'Only the two of you can see these messages.'}</p>
+          </li>
+        )}
+        {rows}
+      </ol>
+      {showJump && (
+        <button type="button" class="jump" onClick={jump}><DownIcon /> Jump to latest</button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+/** Conversation keys and item lists, shared by the store and its event handlers. */
+import { foldName } from '../../protocol/index.ts';
+import type { Conv, Item } from './types.ts';
+
+/** Items kept per conversation; older ones are dropped (bounds memory in long sessions). */
+export const MAX_ITEMS_PER_CONV = 20_000;
+
+let localSeq = 0;
+/** A key for items that exist only in this window (notices, calculator results, pending messages). */
+export const localKey = (): string => `local-${++localSeq}`;
+
+export function roomKey(name: string): string {
+  return foldName(name);
+}
+
+export function dmKey(name: string): string {
+  return `@${foldName(name)}`;
+}
+
+export function newConv(key: string, kind: 'room' | 'dm', name: string): Conv {
+  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), joined: true, typing: new Map(), lastTs: 0, newFrom: undefined };
+}
+
+export function pushItem(conv: Conv, item: Item): void {
+  conv.items.push(item);
+  if (conv.items.length > MAX_ITEMS_PER_CONV) {
+    const dropped = conv.items.splice(0, conv.items.length - MAX_ITEMS_PER_CONV);
+    for (const d of dropped) if (d.kind === 'msg') conv.ids.delete(d.msg.id);
+  }
+}
+
+/** Replaces `old` with `next` in place, or removes it when `next` is undefined. */
+export function replaceItem(conv: Conv, old: Item, next: Item | undefined): void {
+  const i = conv.items.indexOf(old);
+  if (i < 0) return;
+  if (next) conv.items[i] = next;
+  else conv.items.splice(i, 1);
+}
+
+export function eventItem(text: string): Item {
+  return { kind: 'event', key: localKey(), ts: Date.now(), text };
+}
+
+/** The key of the oldest of the `conv.unread` newest messages from others. */
+export function firstUnreadKey(conv: Conv, isMe: (name: string) => boolean): string | undefined {
+  let n = conv.unread;
+  if (n <= 0) return undefined;
+  for (let i = conv.items.length - 1; i >= 0; i--) {
+    const it = conv.items[i]!;
+    if (it.kind === 'msg' && !isMe(it.msg.from) && --n === 0) return it.key;
+  }
+  return undefined;
+}

@@ -1,0 +1,141 @@
+/**
+ * Applies the server's events (through the shared client) to the web client's state:
+ * messages, joins and parts, presence, topics, typing, notices and connection status.
+ */
+import type { BanterClient } from '../../client/client.ts';
+import { foldName, LOBBY, type ChatMessage, type EventOf } from '../../protocol/index.ts';
+import { mentions } from '../lib/richtext.ts';
+import { dmKey, eventItem, localKey, pushItem, replaceItem, roomKey } from './conv.ts';
+import type { ChatStore } from './store.ts';
+import type { Conv, Item } from './types.ts';
+
+/** How long a typing indicator stays without a new typing event. */
+export const TYPING_TTL_MS = 6000;
+
+export function wireEvents(store: ChatStore, c: BanterClient): void {
+  c.onStatus((s, detail) => {
+    const was = store.status;
+    store.status = s;
+    store.statusDetail = detail ?? '';
+    if (s === 'online' && was !== 'online') void store.afterReconnect();
+    if (s === 'offline' && was === 'online') store.info(store.lobby(), 'Connection lost. Reconnecting…');
+    store.changed();
+  });
+  c.on('message', (ev) => onMessage(store, ev.msg));
+  c.on('user_joined', (ev) => onUserJoined(store, ev));
+  c.on('user_left', (ev) => onUserLeft(store, ev));
+  c.on('user_presence', (ev) => onPresence(store, ev));
+  c.on('room_joined', (ev) => onRoomJoined(store, ev));
+  c.on('room_left', (ev) => onRoomLeft(store, ev));
+  c.on('room_topic', (ev) => {
+    const conv = store.convs.get(roomKey(ev.room));
+    if (!conv) return;
+    conv.topic = ev.topic;
+    store.info(conv, ev.topic ? `${ev.by} set the topic: ${ev.topic}` : `${ev.by} cleared the topic`);
+  });
+  c.on('typing', (ev) => onTyping(store, ev));
+  c.on('notice', (ev) => {
+    store.banner = ev.text;
+    const item: Item = { kind: 'notice', key: localKey(), ts: Date.now(), text: ev.text };
+    pushItem(store.lobby(), item);
+    const cur = store.currentConv;
+    if (cur && cur !== store.lobby()) pushItem(cur, { ...item, key: localKey() });
+    store.changed();
+  });
+  c.on('bye', (ev) => {
+    store.statusDetail = ev.reason;
+    store.changed();
+  });
+}
+
+function convOf(store: ChatStore, msg: ChatMessage): Conv {
+  if (msg.to.startsWith('#')) return store.ensureConv(roomKey(msg.to), 'room', msg.to);
+  const other = store.isMe(msg.from) ? msg.to : msg.from;
+  const conv = store.ensureConv(dmKey(other), 'dm', other);
+  conv.joined = true;
+  return conv;
+}
+
+function onMessage(store: ChatStore, msg: ChatMessage): void {
+  const conv = convOf(store, msg);
+  if (conv.ids.has(msg.id)) return;
+  conv.ids.add(msg.id);
+  conv.lastTs = msg.ts;
+  if (store.isMe(msg.from)) {
+    // Our own message echoed back: it replaces the pending copy, so it is never shown twice.
+    const pending = conv.items.find((it) => it.kind === 'msg' && it.pending && it.msg.text === msg.text);
+    if (pending) replaceItem(conv, pending, { kind: 'msg', key: msg.id, msg });
+    else pushItem(conv, { kind: 'msg', key: msg.id, msg });
+  } else {
+    pushItem(conv, { kind: 'msg', key: msg.id, msg });
+    conv.typing.delete(msg.from);
+    const hidden = store.isHidden();
+    const mentioned = conv.kind === 'dm' || mentions(msg.text, store.me);
+    if (conv.key !== store.current || hidden) {
+      conv.unread++;
+      if (mentioned) conv.mentions++;
+    }
+    if (hidden && mentioned) store.notify(conv, msg);
+  }
+  store.changed();
+}
+
+function onUserJoined(store: ChatStore, ev: EventOf<'user_joined'>): void {
+  const u = ev.user;
+  store.users.set(foldName(u.name), u);
+  const lobby = store.lobby();
+  lobby.members.set(foldName(u.name), { name: u.name, presence: u.presence });
+  pushItem(lobby, eventItem(`${u.name} joined`));
+  const dm = store.convs.get(dmKey(u.name));
+  if (dm?.joined) pushItem(dm, eventItem(`${u.name} is online`));
+  store.changed();
+}
+
+function onUserLeft(store: ChatStore, ev: EventOf<'user_left'>): void {
+  const folded = foldName(ev.name);
+  store.users.delete(folded);
+  const why = ev.reason && ev.reason !== 'quit' ? ` (${ev.reason})` : '';
+  for (const conv of store.convs.values()) {
+    conv.typing.delete(ev.name);
+    if (conv.kind === 'room' && (conv.members.delete(folded) || conv.key === LOBBY)) pushItem(conv, eventItem(`${ev.name} left${why}`));
+  }
+  const dm = store.convs.get(dmKey(ev.name));
+  if (dm) pushItem(dm, eventItem(`${ev.name} went offline`));
+  store.changed();
+}
+
+function onPresence(store: ChatStore, ev: EventOf<'user_presence'>): void {
+  const folded = foldName(ev.name);
+  const u = store.users.get(folded);
+  if (u) store.users.set(folded, ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
+  for (const conv of store.convs.values()) {
+    const m = conv.members.get(folded);
+    if (m) conv.members.set(folded, { ...m, presence: ev.presence });
+  }
+  store.changed();
+}
+
+function onRoomJoined(store: ChatStore, ev: EventOf<'room_joined'>): void {
+  const conv = store.convs.get(roomKey(ev.room));
+  if (!conv) return;
+  conv.members.set(foldName(ev.name), { name: ev.name, presence: store.users.get(foldName(ev.name))?.presence ?? 'online' });
+  if (!store.isMe(ev.name)) pushItem(conv, eventItem(`${ev.name} joined ${conv.name}`));
+  store.changed();
+}
+
+function onRoomLeft(store: ChatStore, ev: EventOf<'room_left'>): void {
+  const conv = store.convs.get(roomKey(ev.room));
+  if (!conv) return;
+  conv.members.delete(foldName(ev.name));
+  if (store.isMe(ev.name)) conv.joined = false;
+  else pushItem(conv, eventItem(`${ev.name} left ${conv.name}`));
+  store.changed();
+}
+
+function onTyping(store: ChatStore, ev: EventOf<'typing'>): void {
+  if (store.isMe(ev.from)) return;
+  // Typing to me directly shows only in an existing conversation; it does not open one.
+  const conv = store.convs.get(ev.to.startsWith('#') ? roomKey(ev.to) : dmKey(ev.from));
+  if (!conv) return;
+  store.noteTyping(conv, ev.from, Date.now() + TYPING_TTL_MS);
+}

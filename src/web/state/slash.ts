@@ -1,0 +1,67 @@
+/**
+ * Slash commands typed in the message field, for keyboard users. "//text" sends "/text".
+ * Returns undefined when `text` is not a command (send it as a message), or the handling.
+ */
+import type { ChatStore } from './store.ts';
+import type { Conv } from './types.ts';
+
+export const SLASH_HELP = [
+  '/join #room — join or create a room',
+  '/part — leave this room',
+  '/topic text — set this room’s topic (empty clears it)',
+  '/msg name text — direct message',
+  '/calc expression — private calculator',
+  '/away [message] · /back — presence',
+  '/users — who is connected',
+].join('\n');
+
+export interface SlashUi {
+  openUsers(): void;
+}
+
+export function runSlash(store: ChatStore, conv: Conv, text: string, ui: SlashUi): 'handled' | 'send' {
+  if (!text.startsWith('/') || text.startsWith('//')) return 'send';
+  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  const cmd = m?.[1]?.toLowerCase() ?? '';
+  const arg = m?.[2]?.trim() ?? '';
+  const fail = (e: unknown): void => store.error(conv, (e as Error).message);
+  switch (cmd) {
+    case 'join':
+      if (!arg) store.error(conv, 'Usage: /join #room');
+      else store.joinRoom(arg.split(/\s+/)[0]!).catch(fail);
+      return 'handled';
+    case 'part': case 'leave':
+      if (conv.kind === 'room') void store.leaveRoom(conv);
+      else store.closeDm(conv);
+      return 'handled';
+    case 'topic':
+      if (conv.kind !== 'room') store.error(conv, 'Topics are for rooms.');
+      else void store.setTopic(conv, arg);
+      return 'handled';
+    case 'msg': case 'dm': {
+      const mm = /^(\S+)\s+([\s\S]+)$/.exec(arg);
+      if (!mm) store.error(conv, 'Usage: /msg name text');
+      else store.sendDm(mm[1]!, mm[2]!);
+      return 'handled';
+    }
+    case 'calc':
+      if (!arg) store.error(conv, 'Usage: /calc expression');
+      else store.calc(arg);
+      return 'handled';
+    case 'away':
+      void store.setAway(arg);
+      return 'handled';
+    case 'back':
+      void store.setAway(undefined);
+      return 'handled';
+    case 'users':
+      ui.openUsers();
+      return 'handled';
+    case 'help':
+      store.info(conv, SLASH_HELP);
+      return 'handled';
+    default:
+      store.error(conv, `Unknown command /${cmd}. Type /help for the list, or start with // to send a message that begins with /.`);
+      return 'handled';
+  }
+}

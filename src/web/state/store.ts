@@ -1,0 +1,401 @@
+/**
+ * The web client's state: conversations, users and connection status, kept up to date from
+ * the shared protocol client's events. Components subscribe and re-render on change; Preact
+ * batches the renders, so a burst of events costs one render. Event handling is in
+ * incoming.ts, item lists in conv.ts.
+ */
+import { BanterClient, RequestError, wsUrlFor, type ClientStatus } from '../../client/client.ts';
+import {
+  foldName, LOBBY, type ChatMessage, type MemberInfo, type RoomState, type UserInfo,
+} from '../../protocol/index.ts';
+import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
+import { wireEvents } from './incoming.ts';
+import type { Conv, Item } from './types.ts';
+
+/** Longest a change waits before it is rendered (about one frame). */
+const RENDER_BATCH_MS = 16;
+
+export class ChatStore {
+  client: BanterClient | undefined;
+  me = '';
+  status: ClientStatus = 'idle';
+  statusDetail = '';
+  readonly convs = new Map<string, Conv>();
+  current = LOBBY;
+  readonly users = new Map<string, UserInfo>();
+  /** The latest server-wide notice, shown as a banner until dismissed. */
+  banner: string | undefined;
+  notifications = false;
+  version = 0;
+  private readonly listeners = new Set<() => void>();
+  private typingTimer: ReturnType<typeof setInterval> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly wsUrl: string;
+  private readonly hidden: () => boolean;
+
+  constructor(wsUrl: string = wsUrlFor(globalThis.location?.origin ?? 'http://localhost', '/ws'), hidden: () => boolean = () => document.hidden) {
+    this.wsUrl = wsUrl;
+    this.hidden = hidden;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Marks the state changed. Listeners are told at most once per frame, so a burst of
+   * hundreds of events (a busy room, a reconnect) costs one render instead of hundreds.
+   */
+  changed(): void {
+    this.version++;
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      for (const fn of this.listeners) fn();
+    }, RENDER_BATCH_MS);
+  }
+
+  // ---------------------------------------------------------------- session
+
+  /** Connects and logs in; on failure the client is closed and a readable error thrown. */
+  async login(name: string): Promise<void> {
+    const client = new BanterClient({ url: this.wsUrl });
+    try {
+      await client.connect();
+    } catch {
+      client.close();
+      throw new Error('Cannot reach the server. Check your connection and try again.');
+    }
+    let reply;
+    try {
+      reply = await client.login(name);
+    } catch (err) {
+      client.close();
+      throw new Error(err instanceof RequestError ? err.message : 'Login failed.', { cause: err });
+    }
+    this.client = client;
+    this.me = reply.name;
+    this.status = 'online';
+    wireEvents(this, client);
+    for (const r of reply.rooms) this.applyRoomState(r);
+    this.current = LOBBY;
+    this.changed();
+    void this.refreshUsers();
+  }
+
+  get meFolded(): string {
+    return foldName(this.me);
+  }
+
+  isMe(name: string): boolean {
+    return foldName(name) === this.meFolded;
+  }
+
+  get myPresence(): UserInfo | undefined {
+    return this.users.get(this.meFolded);
+  }
+
+  /** After a reconnect the client has logged in and rejoined rooms; refresh what may have changed. */
+  async afterReconnect(): Promise<void> {
+    this.info(this.lobby(), 'Reconnected.');
+    const c = this.client;
+    if (!c) return;
+    for (const conv of this.convs.values()) {
+      if (conv.kind !== 'room' || !conv.joined) continue;
+      try {
+        const r = await c.request('members', { room: conv.name });
+        conv.members.clear();
+        for (const m of r.members) conv.members.set(foldName(m.name), m);
+      } catch {
+        conv.joined = conv.key === LOBBY;
+      }
+    }
+    await this.refreshUsers();
+  }
+
+  async refreshUsers(): Promise<void> {
+    const c = this.client;
+    if (!c || c.status !== 'online') return;
+    try {
+      const r = await c.request('users', {});
+      this.users.clear();
+      for (const u of r.users) this.users.set(foldName(u.name), u);
+      this.changed();
+    } catch {
+      // Offline or timed out: the list refreshes on the next reconnect or when Users is opened.
+    }
+  }
+
+  // ---------------------------------------------------------------- conversations
+
+  get currentConv(): Conv | undefined {
+    return this.convs.get(this.current);
+  }
+
+  lobby(): Conv {
+    return this.ensureConv(roomKey(LOBBY), 'room', LOBBY);
+  }
+
+  ensureConv(key: string, kind: 'room' | 'dm', name: string): Conv {
+    let conv = this.convs.get(key);
+    if (!conv) {
+      conv = newConv(key, kind, name);
+      this.convs.set(key, conv);
+    }
+    return conv;
+  }
+
+  openDm(name: string): Conv {
+    const known = this.users.get(foldName(name));
+    const conv = this.ensureConv(dmKey(name), 'dm', known?.name ?? name);
+    conv.joined = true;
+    this.select(conv.key);
+    return conv;
+  }
+
+  select(key: string): void {
+    const conv = this.convs.get(key);
+    if (!conv) return;
+    this.current = key;
+    conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
+    conv.unread = 0;
+    conv.mentions = 0;
+    this.changed();
+  }
+
+  /** The tab became visible again: what is on screen has been read. */
+  markCurrentRead(): void {
+    const conv = this.currentConv;
+    if (conv && (conv.unread || conv.mentions)) {
+      conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
+      conv.unread = 0;
+      conv.mentions = 0;
+      this.changed();
+    }
+  }
+
+  private applyRoomState(r: RoomState): Conv {
+    const conv = this.ensureConv(roomKey(r.name), 'room', r.name);
+    conv.name = r.name;
+    conv.topic = r.topic;
+    conv.joined = true;
+    conv.members.clear();
+    for (const m of r.members) conv.members.set(foldName(m.name), m);
+    return conv;
+  }
+
+  /** Shows a local line (help, hints) in a conversation. */
+  info(conv: Conv, text: string): void {
+    pushItem(conv, eventItem(text));
+    this.changed();
+  }
+
+  isHidden(): boolean {
+    return this.hidden();
+  }
+
+  /** Shows "NAME is typing…" in `conv` until `until` (ms). */
+  noteTyping(conv: Conv, name: string, until: number): void {
+    conv.typing.set(name, until);
+    this.typingTimer ??= setInterval(() => this.expireTyping(), 1000);
+    this.changed();
+  }
+
+  /** Rooms (#lobby first, then by name) and direct conversations (most recent first), as the sidebar lists them. */
+  sidebar(): { rooms: Conv[]; dms: Conv[] } {
+    const convs = [...this.convs.values()].filter((c) => c.joined);
+    return {
+      rooms: convs.filter((c) => c.kind === 'room').sort((a, b) => (a.key === LOBBY ? -1 : b.key === LOBBY ? 1 : a.key.localeCompare(b.key))),
+      dms: convs.filter((c) => c.kind === 'dm').sort((a, b) => b.lastTs - a.lastTs || a.key.localeCompare(b.key)),
+    };
+  }
+
+  /** Moves to the previous (-1) or next (+1) conversation in sidebar order. */
+  step(dir: -1 | 1): void {
+    const { rooms, dms } = this.sidebar();
+    const all = [...rooms, ...dms];
+    const i = all.findIndex((c) => c.key === this.current);
+    const next = all[(i + dir + all.length) % all.length];
+    if (next) this.select(next.key);
+  }
+
+  /** Names of existing rooms this user is not in (for the join field's suggestions). */
+  async otherRooms(): Promise<string[]> {
+    const c = this.client;
+    if (!c || c.status !== 'online') return [];
+    try {
+      const r = await c.request('rooms', {});
+      return r.rooms.map((x) => x.name).filter((n) => !this.convs.get(roomKey(n))?.joined);
+    } catch {
+      return [];
+    }
+  }
+
+  private pushError(conv: Conv, text: string): void {
+    pushItem(conv, { kind: 'error', key: localKey(), ts: Date.now(), text });
+    this.changed();
+  }
+
+  private expireTyping(): void {
+    const now = Date.now();
+    let any = false;
+    let changed = false;
+    for (const conv of this.convs.values()) {
+      for (const [name, until] of conv.typing) {
+        if (until <= now) {
+          conv.typing.delete(name);
+          changed = true;
+        } else {
+          any = true;
+        }
+      }
+    }
+    if (!any && this.typingTimer) {
+      clearInterval(this.typingTimer);
+      this.typingTimer = undefined;
+    }
+    if (changed) this.changed();
+  }
+
+  /** A desktop notification (when enabled and permitted). */
+  notify(conv: Conv, msg: ChatMessage): void {
+    if (!this.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    const title = conv.kind === 'dm' ? `${msg.from} (direct message)` : `${msg.from} in ${conv.name}`;
+    const n = new Notification(title, { body: msg.text.slice(0, 200), tag: conv.key });
+    n.onclick = () => {
+      window.focus();
+      this.select(conv.key);
+      n.close();
+    };
+  }
+
+  async setNotifications(on: boolean): Promise<void> {
+    if (on && typeof Notification !== 'undefined' && Notification.permission !== 'granted') {
+      const p = await Notification.requestPermission();
+      on = p === 'granted';
+    }
+    this.notifications = on;
+    this.changed();
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  /** Sends to a conversation. While offline the message waits in the client's outbox. */
+  sendTo(conv: Conv, text: string): void {
+    const c = this.client;
+    if (!c) return;
+    const key = localKey();
+    const item: Item = { kind: 'msg', key, pending: true, msg: { id: key, seq: -1, to: conv.name, from: this.me, text, ts: Date.now() } };
+    pushItem(conv, item);
+    conv.lastTs = Date.now();
+    this.changed();
+    c.send(conv.name, text).then(({ msg }) => {
+      if (conv.ids.has(msg.id)) {
+        replaceItem(conv, item, undefined);
+      } else {
+        conv.ids.add(msg.id);
+        replaceItem(conv, item, { kind: 'msg', key: msg.id, msg });
+      }
+      this.changed();
+    }, (err: unknown) => {
+      replaceItem(conv, item, { ...item, pending: false, failed: err instanceof Error ? err.message : String(err) });
+      this.changed();
+    });
+  }
+
+  sendDm(name: string, text: string): void {
+    const conv = this.openDm(name.trim());
+    if (text.trim()) this.sendTo(conv, text);
+  }
+
+  /** Evaluates an expression; the result is shown only here, in the current conversation. */
+  calc(expr: string): void {
+    const conv = this.currentConv;
+    const c = this.client;
+    if (!conv || !c) return;
+    const item: Item = { kind: 'calc', key: localKey(), ts: Date.now(), expr };
+    pushItem(conv, item);
+    this.changed();
+    c.request('calc', { expr }).then((r) => {
+      replaceItem(conv, item, { ...item, expr: r.expr, result: r.result });
+      this.changed();
+    }, (err: unknown) => {
+      replaceItem(conv, item, { ...item, error: err instanceof RequestError && err.code === 'OFFLINE' ? 'Not connected; try again when the connection is back.' : (err as Error).message });
+      this.changed();
+    });
+  }
+
+  /** Joins (or creates) a room and switches to it. Throws a readable error. */
+  async joinRoom(raw: string): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    const name = raw.trim().startsWith('#') ? raw.trim() : `#${raw.trim()}`;
+    const state = await c.request('join', { room: name });
+    c.rooms.add(state.name);
+    const conv = this.applyRoomState(state);
+    this.select(conv.key);
+  }
+
+  async leaveRoom(conv: Conv): Promise<void> {
+    const c = this.client;
+    if (!c || conv.kind !== 'room') return;
+    try {
+      await c.request('part', { room: conv.name });
+      c.rooms.delete(conv.name);
+      conv.joined = false;
+      if (this.current === conv.key) this.select(roomKey(LOBBY));
+      this.changed();
+    } catch (err) {
+      this.pushError(conv, (err as Error).message);
+    }
+  }
+
+  closeDm(conv: Conv): void {
+    conv.joined = false;
+    if (this.current === conv.key) this.select(roomKey(LOBBY));
+    this.changed();
+  }
+
+  async setTopic(conv: Conv, topic: string): Promise<void> {
+    try {
+      await this.client?.request('topic', { room: conv.name, topic });
+    } catch (err) {
+      this.pushError(conv, (err as Error).message);
+    }
+  }
+
+  /** Shows an error line (a refused command) in a conversation. */
+  error(conv: Conv, text: string): void {
+    this.pushError(conv, text);
+  }
+
+  async setAway(message: string | undefined): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    try {
+      if (message === undefined) await c.request('back', {});
+      else await c.request('away', message ? { message } : {});
+    } catch (err) {
+      const conv = this.currentConv;
+      if (conv) this.pushError(conv, (err as Error).message);
+    }
+  }
+
+  /** Tells the conversation we are typing (callers throttle). */
+  typing(conv: Conv): void {
+    const c = this.client;
+    if (!c || c.status !== 'online') return;
+    if (conv.kind === 'dm' && !this.users.has(foldName(conv.name))) return;
+    c.request('typing', { to: conv.name }).catch(() => undefined);
+  }
+
+  members(conv: Conv): MemberInfo[] {
+    return [...conv.members.values()].sort((a, b) => foldName(a.name).localeCompare(foldName(b.name)));
+  }
+
+  logout(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}
