@@ -126,6 +126,41 @@ async function resumeUnderLoad(node: App): Promise<void> {
     writer.close(); back.close();
 }
 
+it('a pipelined request does not end the hold of a history read that is still running', async () => {
+  const slow: MessageStore = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
+  const history = slow.history.bind(slow);
+  slow.history = async (conv: string, q: HistoryQuery) => {
+    await new Promise((r) => setTimeout(r, 100));
+    return history(conv, q);
+  };
+  const node = await startTestServer({}, { store: slow });
+  try {
+    const writer = await TestClient.login(node, 'Pipe');
+    const reader = await TestClient.login(node, 'Piper');
+    let writing = true;
+    const flood = (async () => {
+      for (let n = 0; writing && n < 20_000; n++) await writer.request('send', { to: '#lobby', text: `p${n}` });
+    })();
+    await reader.waitFor((e) => e.type === 'message' && e.msg.text === 'p5');
+    // history (slow, holds events) and ping (fast) in one go.
+    reader.sendRaw({ type: 'history', id: 'h', to: '#lobby', limit: 5 });
+    reader.sendRaw({ type: 'ping', id: 'p' });
+    const reply = await reader.waitFor<{ type: 'reply'; data: { messages: ChatMessage[] } }>((e) => e.type === 'reply' && e.id === 'h');
+    await reader.waitFor((e) => e.type === 'message' && e.msg.seq > reply.data.messages.at(-1)!.seq);
+    writing = false;
+    await flood;
+    const pingAt = reader.events.findIndex((e) => e.type === 'reply' && e.id === 'p');
+    const histAt = reader.events.indexOf(reply);
+    assert.ok(pingAt < histAt);
+    assert.deepEqual(reader.events.slice(pingAt, histAt).filter((e) => e.type === 'message'), [], 'events stay held until the history reply');
+    const covered = reply.data.messages.at(-1)!.seq;
+    assert.ok(reader.events.slice(histAt).every((e) => e.type !== 'message' || e.msg.seq > covered), 'nothing in the reply arrives again');
+    writer.close(); reader.close();
+  } finally {
+    await node.close();
+  }
+});
+
 describe('offline direct messages', () => {
   it('stores a DM to an offline registered user and delivers it, with unread counts, when they log in', async () => {
     const { c: bob, token } = await registered('OffBob');

@@ -60,6 +60,8 @@ interface Held {
   events: ChatEvent[];
   /** Conversation key -> highest seq the reply contains. */
   covered: Map<string, number>;
+  /** Commands of this connection still running that asked for the hold. */
+  owners: number;
 }
 
 export interface CoreDeps {
@@ -158,9 +160,10 @@ export class ChatCore {
     await this.throttle(conn, req.type);
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
     const started = performance.now();
+    let holding = false;
     let failed: ErrorCode | undefined;
     try {
-      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
+      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn, () => { holding = true; }), req);
     } catch (err) {
       failed = err instanceof ChatError ? err.code : 'INTERNAL';
       if (err instanceof ChatError) throw err;
@@ -171,7 +174,8 @@ export class ChatCore {
       this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
       // The transport writes the reply when this promise settles (a microtask); held
       // events follow it in the next macrotask, so they always arrive after the reply.
-      if (conn.held) setImmediate(() => this.releaseHeld(conn));
+      // Pipelined commands may overlap: the hold ends when the last command that asked for it is done.
+      if (holding && conn.held && --conn.held.owners === 0) setImmediate(() => this.releaseHeld(conn));
     }
   }
 
@@ -405,7 +409,7 @@ export class ChatCore {
   /** Delivers held events, minus messages the reply already contained. */
   private releaseHeld(conn: Conn): void {
     const held = conn.held;
-    if (!held) return;
+    if (!held || held.owners > 0) return;
     conn.held = undefined;
     if (!this.conns.has(conn.session.id)) return;
     for (const ev of held.events) {
@@ -420,15 +424,21 @@ export class ChatCore {
     return `${this.nodeId}/${session.id}`;
   }
 
-  private context(conn: Conn): CommandContext {
+  private context(conn: Conn, onHold?: () => void): CommandContext {
+    let holding = false;
     const user = conn.user ? this.dir.users.get(conn.user) : undefined;
     return {
       core: this,
       session: conn.session,
       user,
       hold: () => {
-        conn.held ??= { events: [], covered: new Map() };
+        conn.held ??= { events: [], covered: new Map(), owners: 0 };
         const held = conn.held;
+        if (!holding) {
+          holding = true;
+          held.owners++;
+          onHold?.();
+        }
         return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
       },
       bindUser: async (name: string) => {
