@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, OWASP_SCRYPT, verifyPassword } from '../src/core/accounts/password.ts';
+import { Accounts } from '../src/core/accounts/service.ts';
+import { MemoryAccounts } from '../src/storage/memory-accounts.ts';
 import type { App } from '../src/server/app.ts';
 import { ReplyError, startTestServer, TestClient, wsUrl } from './helpers/server.ts';
 
@@ -173,4 +175,13 @@ it('hashes at OWASP parameters by default (scrypt N=2^17, r=8, p=1) and verifies
   assert.equal(await verifyPassword('correct horse', h), true);
   assert.equal(await verifyPassword('correct horsf', h), false);
   assert.equal(await verifyPassword('x', 'not a hash'), false);
+});
+
+it('bounds the password hashes computing and waiting at once', async () => {
+  const accounts = new Accounts(new MemoryAccounts(), { now: () => 0 }, {
+    scrypt: { log2N: 10, r: 8, p: 1 }, freeFailures: 5, baseLockMs: 1000, maxLockMs: 60_000, maxConcurrentHashes: 1, maxQueuedHashes: 1,
+  });
+  const results = await Promise.allSettled(['a', 'b', 'c'].map((n) => accounts.register(n, n, 'long enough')));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+  assert.equal(((results[2] as PromiseRejectedResult).reason as { code: string }).code, 'RATE_LIMITED');
 });

@@ -172,14 +172,17 @@ export class Accounts {
   private async slot<T>(fn: () => Promise<T>): Promise<T> {
     if (this.running >= this.cfg.maxConcurrentHashes) {
       if (this.waiting.length >= this.cfg.maxQueuedHashes) throw new ChatError('RATE_LIMITED', 'too many logins in progress; try again shortly');
+      // The finishing hash hands its slot straight to us, so `running` never exceeds the cap.
       await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
     }
-    this.running++;
     try {
       return await fn();
     } finally {
-      this.running--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 }
