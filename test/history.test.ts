@@ -145,7 +145,7 @@ it('a pipelined request does not end the hold of a history read that is still ru
     // history (slow, holds events) and ping (fast) in one go.
     reader.sendRaw({ type: 'history', id: 'h', to: '#lobby', limit: 5 });
     reader.sendRaw({ type: 'ping', id: 'p' });
-    const reply = await reader.waitFor<{ type: 'reply'; data: { messages: ChatMessage[] } }>((e) => e.type === 'reply' && e.id === 'h');
+    const reply = await reader.waitFor<{ type: 'reply'; id: string; data: { messages: ChatMessage[] } }>((e) => e.type === 'reply' && e.id === 'h');
     await reader.waitFor((e) => e.type === 'message' && e.msg.seq > reply.data.messages.at(-1)!.seq);
     writing = false;
     await flood;

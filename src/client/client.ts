@@ -125,8 +125,13 @@ export class BanterClient {
     else if (auth.token) this.token = auth.token;
     else if (!reply.registered) this.token = undefined;
     this.deliverMissed(reply.missed);
-    // Rooms we had seen nothing of: resume from where they stood at this login.
-    for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) if (!this.lastSeq.has(foldName(room))) this.lastSeq.set(foldName(room), seq);
+    // Rooms we had seen nothing of resume from where they stood at this login. A server
+    // whose history is behind what we saw (its data was reset) is believed: otherwise its
+    // new messages would look like duplicates.
+    for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) {
+      const mine = this.lastSeq.get(foldName(room));
+      if (mine === undefined || seq < mine) this.lastSeq.set(foldName(room), seq);
+    }
     return reply;
   }
 
