@@ -152,6 +152,9 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(await texts({ words: ['deploy', 'failed'], convs: ['#dev', '#ops'] }), ['The Deploy failed again']);
         assert.deepEqual(await texts({ words: ['redeploy*'], convs: ['#dev'] }), ['redeploying now']);
         assert.deepEqual(await texts({ words: ['DEPLOY'], convs: [] }), []);
+        await store.append({ conv: '#dev', to: '#dev', from: 'Zoé', text: 'Café au lait' });
+        assert.deepEqual(await texts({ words: ['cafe'], convs: ['#dev'] }), ['Café au lait']);
+        assert.deepEqual(await texts({ words: ['CAFÉ', 'LAIT'], convs: ['#dev'] }), ['Café au lait']);
         // Words that look like query syntax are plain words.
         assert.deepEqual(await texts({ words: ['OR'], convs: ['#dev'] }), []);
         assert.deepEqual(await texts({ words: ['"'], convs: ['#dev'] }), []);

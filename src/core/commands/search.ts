@@ -32,7 +32,7 @@ export const search = defineCommand({
         }
         continue;
       }
-      words.push(...(token.toLowerCase().match(WORD) ?? []));
+      words.push(...(token.normalize('NFC').toLowerCase().match(WORD) ?? []));
     }
     if (words.length === 0) throw new ChatError('SEARCH_INVALID', 'give at least one word to search for');
     if (words.length > MAX_WORDS) throw new ChatError('SEARCH_INVALID', `at most ${MAX_WORDS} words`);
