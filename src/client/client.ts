@@ -8,10 +8,18 @@
  * stores at most one message per (sender, request id) within its idempotency window, so a
  * message whose reply was lost in a disconnect is not stored twice when resent.
  *
+ * Resume without gaps: the client remembers the last `seq` it saw per conversation (from
+ * `message` events and from the messages in `login`/`join`/`history` replies). After a
+ * reconnect it logs in again with `resume` (and its session token, for a registered name),
+ * rejoins its rooms with `since`, and hands every missed message to the `message`
+ * handlers, in order, exactly once; messages at or below the remembered seq are dropped. When
+ * more was missed than the server sends at once, `onGap` handlers are told so the UI can
+ * offer to page back with `history`.
+ *
  * Works with the browser's WebSocket and Node's global WebSocket alike.
  */
 import {
-  foldName, ServerEvent, type ArgsOf, type EventOf, type ReplyData, type RequestType, type ServerEventType,
+  foldName, ServerEvent, type ArgsOf, type ChatMessage, type EventOf, type MissedMessages, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
 /** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
@@ -55,6 +63,8 @@ interface Pending {
   durable: boolean;
   sent: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** A join with `since`: its history is delivered as missed messages, not marked seen on arrival. */
+  tracksSince: boolean;
 }
 
 type Handler<T extends ServerEventType> = (ev: EventOf<T>) => void;
@@ -65,6 +75,14 @@ export class BanterClient {
   name: string | undefined;
   /** Rooms to rejoin after a reconnect (besides #lobby). */
   readonly rooms = new Set<string>();
+  /** Session token of a registered name (from a password login or `register`); persist it to stay signed in. */
+  token: string | undefined;
+  /**
+   * Last seq seen per conversation, keyed by the folded room name or the folded name of the
+   * other person of a DM.
+   */
+  readonly lastSeq = new Map<string, number>();
+  private readonly gapHandlers = new Set<(to: string, oldestSeq: number) => void>();
   private ws: WebSocket | undefined;
   private readonly opts: Required<ClientOptions>;
   private readonly pending = new Map<string, Pending>();
@@ -98,11 +116,80 @@ export class BanterClient {
     });
   }
 
-  /** Picks a name on this connection; remembered for automatic re-login after reconnects. */
-  async login(name: string): Promise<ReplyData['login']> {
-    const reply = await this.request('login', { name });
+  /**
+   * Picks a name on this connection; remembered for automatic re-login after reconnects. A
+   * registered name needs `password` or `token`; a password login yields `this.token`.
+   * Missed messages in the reply (resume, unread DMs) go to the `message` handlers.
+   */
+  async login(name: string, auth: { password?: string; token?: string } = {}): Promise<ReplyData['login']> {
+    const resume = Object.fromEntries([...this.lastSeq].filter(([k]) => !k.startsWith('#') || k === '#lobby'));
+    const args: ArgsOf<'login'> = { name, ...auth, ...(Object.keys(resume).length ? { resume } : {}) };
+    const reply = await this.request('login', args);
     this.name = reply.name;
+    if (reply.token) this.token = reply.token;
+    else if (auth.token) this.token = auth.token;
+    else if (!reply.registered) this.token = undefined;
+    this.deliverMissed(reply.missed);
+    // Rooms we had seen nothing of resume from where they stood at this login. A server
+    // whose history is behind what we saw (its data was reset) is believed: otherwise its
+    // new messages would look like duplicates.
+    for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) {
+      const mine = this.lastSeq.get(foldName(room));
+      if (mine === undefined || seq < mine) this.lastSeq.set(foldName(room), seq);
+    }
     return reply;
+  }
+
+  /** Registers the current name (or `name` before login); keeps the session token. */
+  async register(password: string, name?: string): Promise<ReplyData['register']> {
+    const reply = await this.request('register', { password, ...(name !== undefined ? { name } : {}) });
+    if (this.name !== undefined) this.token = reply.token;
+    return reply;
+  }
+
+  /** Revokes this session's token (all: every session of the account) and forgets it. */
+  async logout(all = false): Promise<ReplyData['logout']> {
+    const reply = await this.request('logout', all ? { all } : {});
+    this.token = undefined;
+    return reply;
+  }
+
+  async changePassword(oldPassword: string, newPassword: string): Promise<ReplyData['change_password']> {
+    const reply = await this.request('change_password', { old: oldPassword, new: newPassword });
+    this.token = reply.token;
+    return reply;
+  }
+
+  /** Joins a room (remembered for reconnects); the reply holds its recent history. */
+  async join(room: string): Promise<ReplyData['join']> {
+    const reply = await this.request('join', { room });
+    this.rooms.add(reply.name);
+    return reply;
+  }
+
+  /** Older (`before`) or newer (`after`) messages of a room or DM; without either, the newest. */
+  history(to: string, opts: { before?: number; after?: number; limit?: number } = {}): Promise<ReplyData['history']> {
+    return this.request('history', { to, ...opts });
+  }
+
+  /** Full-text search; `from:NAME` and `in:#room` filters may appear in the query. */
+  search(query: string, limit?: number): Promise<ReplyData['search']> {
+    return this.request('search', { query, ...(limit !== undefined ? { limit } : {}) });
+  }
+
+  /** Moves the read mark of a conversation (unread counts are messages after it). */
+  markRead(to: string, seq: number): Promise<ReplyData['read']> {
+    return this.request('read', { to, seq });
+  }
+
+  unread(): Promise<ReplyData['unread']> {
+    return this.request('unread', {});
+  }
+
+  /** Told when a resume could not send everything missed in a conversation; page back from `oldestSeq`. */
+  onGap(handler: (to: string, oldestSeq: number) => void): () => void {
+    this.gapHandlers.add(handler);
+    return () => this.gapHandlers.delete(handler);
   }
 
   close(): void {
@@ -155,7 +242,7 @@ export class BanterClient {
         reject(new RequestError('TOO_BIG', `the request is larger than the server's limit of ${this.maxPayload} bytes`));
         return;
       }
-      const p: Pending = { type, frame, resolve: resolve as (d: unknown) => void, reject, durable, sent: false, timer: undefined };
+      const p: Pending = { type, frame, resolve: resolve as (d: unknown) => void, reject, durable, sent: false, timer: undefined, tracksSince: type === 'join' && 'since' in args };
       if (!durable && !this.connected) {
         reject(new RequestError('OFFLINE', 'not connected to the server'));
         return;
@@ -216,9 +303,14 @@ export class BanterClient {
       } else if (p) {
         this.pending.delete(ev.id!);
         if (p.timer) clearTimeout(p.timer);
-        if (ev.type === 'reply') p.resolve(ev.data);
-        else p.reject(new RequestError(ev.code, ev.message));
+        if (ev.type === 'reply') {
+          this.observeReply(p, ev.data);
+          p.resolve(ev.data);
+        } else p.reject(new RequestError(ev.code, ev.message));
       }
+    } else if (ev.type === 'message') {
+      // Already seen (delivered before a reconnect, or in a reply): drop the duplicate.
+      if (!this.advance(ev.msg)) return;
     }
     // A rename of ourselves (e.g. by the server, or from another client of the same user).
     if (ev.type === 'user_renamed' && this.name !== undefined && foldName(ev.old) === foldName(this.name)) this.name = ev.name;
@@ -242,8 +334,12 @@ export class BanterClient {
     if (name) {
       try {
         this.name = undefined;
-        await this.login(name);
-        for (const room of this.rooms) await this.request('join', { room }).catch(() => undefined);
+        await this.login(name, this.token ? { token: this.token } : {});
+        for (const room of this.rooms) {
+          const since = this.lastSeq.get(foldName(room));
+          const reply = await this.request('join', { room, ...(since !== undefined ? { since } : {}) }).catch(() => undefined);
+          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap }]);
+        }
       } catch (err) {
         this.name ??= name;
         // The connection dropped during the login: onClose has already scheduled the next try.
@@ -292,6 +388,46 @@ export class BanterClient {
     this.attempt++;
     this.setStatus('offline', `${why}; reconnecting in ${(delay / 1000).toFixed(1)} s`);
     this.retryTimer = setTimeout(() => this.open(), delay);
+  }
+
+  /** Conversation key of a message as this client sees it: the room, or the other person. */
+  private convOf(msg: ChatMessage): string {
+    if (msg.to.startsWith('#')) return foldName(msg.to);
+    const me = this.name === undefined ? undefined : foldName(this.name);
+    return foldName(msg.from) === me ? foldName(msg.to) : foldName(msg.from);
+  }
+
+  /** Records a message as seen; false when it was seen already. */
+  private advance(msg: ChatMessage): boolean {
+    const key = this.convOf(msg);
+    if (msg.seq <= (this.lastSeq.get(key) ?? 0)) return false;
+    this.lastSeq.set(key, msg.seq);
+    return true;
+  }
+
+  /**
+   * Messages carried by `join` and `history` replies count as seen (the UI shows them from
+   * the reply). A rejoin with `since` is handled by the reconnect code instead, which hands
+   * its messages to the `message` handlers.
+   */
+  private observeReply(p: Pending, data: unknown): void {
+    if (p.tracksSince) return;
+    const messages = p.type === 'join' ? (data as ReplyData['join']).history : p.type === 'history' ? (data as ReplyData['history']).messages : undefined;
+    const last = messages?.at(-1);
+    if (last) this.advance(last);
+    else if (p.type === 'join' && !this.lastSeq.has(foldName((data as ReplyData['join']).name))) this.lastSeq.set(foldName((data as ReplyData['join']).name), 0);
+  }
+
+  /** Hands missed messages to the `message` handlers in order, once each; reports gaps. */
+  private deliverMissed(missed: MissedMessages[] | undefined): void {
+    const set = this.handlers.get('message');
+    for (const m of missed ?? []) {
+      if (m.gap && m.messages[0]) for (const h of this.gapHandlers) h(m.to, m.messages[0].seq);
+      for (const msg of m.messages) {
+        if (!this.advance(msg)) continue;
+        if (set) for (const h of set) (h as (e: ServerEvent) => void)({ type: 'message', msg });
+      }
+    }
   }
 
   /** Rejects non-durable requests (all of them when `all`). */

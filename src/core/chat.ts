@@ -15,10 +15,13 @@ import type { CommandContext } from './commands/command.ts';
 import { Directory, isRoomOperator, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
-import type { Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
 import { FloodGuard, type FloodConfig } from './rate-limit.ts';
 import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
+import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
+import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
+import { convKey } from './conv.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -31,6 +34,34 @@ export interface CoreConfig {
   /** How many rooms may exist at once on the server. */
   maxRooms: number;
   flood: FloodConfig;
+  /** Durable history settings (defaults: HISTORY_DEFAULTS). */
+  history?: HistoryConfig;
+  /** Password hashing parameters (default: OWASP's scrypt minimum). */
+  scrypt?: ScryptParams;
+}
+
+export interface HistoryConfig {
+  /** Messages a join (or opening a DM with `history`) returns by default. */
+  onJoin: number;
+  /** Most messages one `history` request returns. */
+  pageMax: number;
+  /** Most missed messages sent per conversation on resume; beyond it the reply says `gap`. */
+  resumeMax: number;
+}
+
+export const HISTORY_DEFAULTS: HistoryConfig = { onJoin: 50, pageMax: 200, resumeMax: 500 };
+
+/**
+ * Events held back for one connection while a command reads history, so that the reply
+ * carries everything up to the read and every later message arrives after the reply,
+ * exactly once (see CommandContext.hold).
+ */
+interface Held {
+  events: ChatEvent[];
+  /** Conversation key -> highest seq the reply contains. */
+  covered: Map<string, number>;
+  /** Commands of this connection still running that asked for the hold. */
+  owners: number;
 }
 
 export interface CoreDeps {
@@ -43,6 +74,8 @@ export interface CoreDeps {
   config: CoreConfig;
   /** Where the core reports counters and latencies (default: no-op). */
   metrics?: CoreMetrics;
+  /** Registered accounts; without one, every name is a guest name. */
+  accounts?: AccountStore;
 }
 
 /** A connection as the core tracks it. */
@@ -52,6 +85,7 @@ export interface Conn {
   user: string | undefined;
   loggingIn: boolean;
   readonly flood: FloodGuard;
+  held?: Held;
 }
 
 export interface ConnInfo {
@@ -68,6 +102,8 @@ export class ChatCore {
   readonly dir = new Directory();
   readonly deps: CoreDeps;
   readonly metrics: CoreMetrics;
+  readonly accounts: Accounts;
+  readonly history: HistoryConfig;
   private readonly conns = new Map<string, Conn>();
   /** Local connections by folded user name. */
   private readonly local = new Map<string, Conn>();
@@ -78,6 +114,8 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
+    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
+    this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
@@ -122,9 +160,10 @@ export class ChatCore {
     await this.throttle(conn, req.type);
     if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
     const started = performance.now();
+    let holding = false;
     let failed: ErrorCode | undefined;
     try {
-      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn), req);
+      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn, () => { holding = true; }), req);
     } catch (err) {
       failed = err instanceof ChatError ? err.code : 'INTERNAL';
       if (err instanceof ChatError) throw err;
@@ -133,6 +172,10 @@ export class ChatCore {
       throw new ChatError('INTERNAL');
     } finally {
       this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
+      // The transport writes the reply when this promise settles (a microtask); held
+      // events follow it in the next macrotask, so they always arrive after the reply.
+      // Pipelined commands may overlap: the hold ends when the last command that asked for it is done.
+      if (holding && conn.held && --conn.held.owners === 0) setImmediate(() => this.releaseHeld(conn));
     }
   }
 
@@ -370,7 +413,7 @@ export class ChatCore {
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
     let n = 0;
-    for (const [folded, conn] of this.local) if (folded !== except) { conn.session.deliver(ev); n++; }
+    for (const [folded, conn] of this.local) if (folded !== except) { this.deliverTo(conn, ev); n++; }
     this.metrics.delivered(ev.type, n);
   }
 
@@ -379,14 +422,31 @@ export class ChatCore {
     for (const m of room.members) {
       if (m === except) continue;
       const conn = this.local.get(m);
-      if (conn) { conn.session.deliver(ev); n++; }
+      if (conn) { this.deliverTo(conn, ev); n++; }
     }
     this.metrics.delivered(ev.type, n);
   }
 
   private toUser(name: string, ev: ChatEvent): void {
     const conn = this.local.get(foldName(name));
-    if (conn) { conn.session.deliver(ev); this.metrics.delivered(ev.type, 1); }
+    if (conn) { this.deliverTo(conn, ev); this.metrics.delivered(ev.type, 1); }
+  }
+
+  private deliverTo(conn: Conn, ev: ChatEvent): void {
+    if (conn.held) conn.held.events.push(ev);
+    else conn.session.deliver(ev);
+  }
+
+  /** Delivers held events, minus messages the reply already contained. */
+  private releaseHeld(conn: Conn): void {
+    const held = conn.held;
+    if (!held || held.owners > 0) return;
+    conn.held = undefined;
+    if (!this.conns.has(conn.session.id)) return;
+    for (const ev of held.events) {
+      if (ev.type === 'message' && ev.msg.seq <= (held.covered.get(convKey(ev.msg.from, ev.msg.to)) ?? 0)) continue;
+      conn.session.deliver(ev);
+    }
   }
 
   // ------------------------------------------------------------------ helpers for commands
@@ -395,12 +455,23 @@ export class ChatCore {
     return `${this.nodeId}/${session.id}`;
   }
 
-  private context(conn: Conn): CommandContext {
+  private context(conn: Conn, onHold?: () => void): CommandContext {
+    let holding = false;
     const user = conn.user ? this.dir.users.get(conn.user) : undefined;
     return {
       core: this,
       session: conn.session,
       user,
+      hold: () => {
+        conn.held ??= { events: [], covered: new Map(), owners: 0 };
+        const held = conn.held;
+        if (!holding) {
+          holding = true;
+          held.owners++;
+          onHold?.();
+        }
+        return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
+      },
       bindUser: async (name: string, opts?: { lobby?: boolean }) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');

@@ -29,6 +29,11 @@ export interface MessageDraft {
   clientKey?: string;
   /** Notice or action; absent for a plain message. Stores keep it on the message. */
   kind?: 'notice' | 'action';
+  /**
+   * For a direct message: the folded names of its two participants (one for a message to
+   * oneself). Rooms leave it out. `dmSummaries` and `search` use it to know whose DMs these are.
+   */
+  participants?: readonly string[];
 }
 
 export interface HistoryQuery {
@@ -36,26 +41,102 @@ export interface HistoryQuery {
   beforeSeq?: number;
   /** Only messages with seq > afterSeq. */
   afterSeq?: number;
-  /** At most this many, the newest ones when paging backwards, the oldest when paging forwards. */
+  /**
+   * At most this many: the newest ones, except when only `afterSeq` is given, then the
+   * oldest ones after it (paging forwards).
+   */
+  limit: number;
+}
+
+/** One direct-message conversation of a user, for unread counts and offline delivery. */
+export interface DmSummary {
+  conv: string;
+  /** The newest seq in the conversation. */
+  lastSeq: number;
+  /** The user's read mark (0 when never set). */
+  readSeq: number;
+  /** Messages after readSeq that the *other* participant sent. */
+  unread: number;
+  /** The newest message (its from/to tell the peer's display name). */
+  last: ChatMessage;
+}
+
+export interface SearchQuery {
+  /**
+   * Words that must all occur in a message (case-insensitive, whole words; a word ending in
+   * `*` matches as a prefix). Only letters, digits and `*` are meaningful; at least one word.
+   */
+  words: readonly string[];
+  /** Conversation keys to search (the rooms the searcher is in, or one DM). */
+  convs: readonly string[];
+  /** Also search every DM this folded user takes part in. */
+  dmsOf?: string;
+  /** Only messages whose sender folds to this name. */
+  from?: string;
+  /** Newest first; at most this many. */
   limit: number;
 }
 
 /**
- * Message storage.
+ * Message storage. Every method is async so that a network database (PostgreSQL) can
+ * implement the same interface; nothing here assumes SQLite.
  *
- * Contract:
+ * Contract (test/contract/store-contract.ts checks it for every implementation):
  * - `append` assigns `seq` strictly increasing by exactly 1 per conversation starting at 1,
  *   an `id` unique across the store, and `ts` from the store's clock.
- * - Once the promise returned by `append` resolves, the message is committed: it is returned
- *   by `history` from then on, also after a restart for durable stores. If it rejects,
- *   nothing was stored.
+ * - Once the promise returned by `append` resolves, the message is **committed**: it is
+ *   returned by `history` and `search` from then on, and for durable stores also after the
+ *   process is killed (what survives a power loss is the adapter's documented setting; see
+ *   docs/storage.md). If it rejects, nothing was stored. No message is visible to readers
+ *   before it is committed.
  * - Appends to one conversation are totally ordered; `seq` order equals commit order.
- * - Idempotency: see MessageDraft.clientKey.
+ *   Concurrent appends (even in the same tick) each get their own seq.
+ * - Idempotency: see MessageDraft.clientKey. The window is the adapter's option; at least
+ *   the last window's keys are remembered, including across restarts for durable stores.
  * - `history` returns messages in ascending `seq` order.
+ * - Read marks only move forwards: `markRead` with a lower seq than the current mark is a
+ *   no-op; a seq beyond the conversation's last is clamped to it.
+ * - `dmSummaries` lists the user's DM conversations, most recently active first.
+ * - `search` returns only messages from `convs` and `dmsOf`'s DMs, newest
+ *   (highest commit order) first.
  */
 export interface MessageStore {
   append(draft: MessageDraft): Promise<ChatMessage>;
   history(conv: string, query: HistoryQuery): Promise<ChatMessage[]>;
+  /** The newest seq of a conversation, 0 when it has no messages. */
+  lastSeq(conv: string): Promise<number>;
+  markRead(user: string, conv: string, seq: number): Promise<void>;
+  dmSummaries(user: string, limit: number): Promise<DmSummary[]>;
+  search(query: SearchQuery): Promise<ChatMessage[]>;
+  close(): Promise<void>;
+}
+
+/** A registered account. `hash` is self-describing (algorithm and parameters included). */
+export interface AccountRecord {
+  /** Display name as registered. */
+  name: string;
+  /** Folded name: the key. */
+  folded: string;
+  hash: string;
+  createdAt: number;
+}
+
+/**
+ * Accounts and login sessions. Contract:
+ * - `create` is atomic: of two creates for the same folded name, exactly one resolves true.
+ * - Session tokens are stored only as their SHA-256 hash (hex); the store never sees a token.
+ * - `setHash` and `deleteSessions` of a user take effect for every later `sessionUser` call.
+ */
+export interface AccountStore {
+  get(folded: string): Promise<AccountRecord | undefined>;
+  create(rec: AccountRecord): Promise<boolean>;
+  setHash(folded: string, hash: string): Promise<void>;
+  addSession(tokenHash: string, folded: string, now: number): Promise<void>;
+  /** The folded account name of a live session, or undefined. */
+  sessionUser(tokenHash: string): Promise<string | undefined>;
+  deleteSession(tokenHash: string): Promise<boolean>;
+  /** Revokes every session of a user; resolves with how many there were. */
+  deleteSessions(folded: string): Promise<number>;
   close(): Promise<void>;
 }
 

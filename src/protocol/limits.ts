@@ -17,4 +17,13 @@ export const LIMITS = {
   awayMaxLength: 200,
   /** Room topic length (IRC TOPICLEN). */
   topicMaxLength: 300,
+  /** Password length in UTF-8 bytes (checked before hashing). */
+  passwordMinBytes: 8,
+  passwordMaxBytes: 1024,
+  /** Session token length (base64url of 32 random bytes is 43). */
+  tokenMaxLength: 128,
+  /** Search query length in characters. */
+  searchMaxLength: 500,
+  /** Conversations one resume request may name. */
+  resumeMaxConversations: 200,
 } as const;

@@ -13,9 +13,16 @@ const str = (max: number) => z.string().max(max);
 /** A conversation target: "#room" or a user name. Validated further by the core. */
 const target = z.string().min(1).max(Math.max(LIMITS.roomMaxLength, LIMITS.nameMaxLength));
 
+// Durable history, accounts and search (docs/protocol.md, "History, accounts and search").
+/** Checked in bytes by the server (PASSWORD_INVALID); the schema only bounds the frame. */
+const password = z.string().max(LIMITS.passwordMaxBytes * 4);
+const seqNo = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Last seq seen per conversation ("#room" or a user name), for resuming after a reconnect. */
+export const ResumeMap = z.record(target, seqNo).refine((r) => Object.keys(r).length <= LIMITS.resumeMaxConversations, { message: `at most ${LIMITS.resumeMaxConversations} conversations` });
+
 // ---------------------------------------------------------------- client -> server
 
-export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4), lobby: z.boolean().optional() });
+export const LoginRequest = z.object({ type: z.literal('login'), id: reqId, name: str(LIMITS.nameMaxLength * 4), lobby: z.boolean().optional(), password: password.optional(), token: z.string().min(1).max(LIMITS.tokenMaxLength).optional(), resume: ResumeMap.optional() });
 /** How a message is meant to be shown: a plain message (absent), a notice, or an action ("/me waves"). */
 export const MessageKind = z.enum(['notice', 'action']);
 export type MessageKind = z.infer<typeof MessageKind>;
@@ -29,7 +36,7 @@ export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-
   .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
 export type ClientTags = z.infer<typeof ClientTags>;
 export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
-export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
+export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
@@ -45,10 +52,20 @@ export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(
 export const InviteRequest = z.object({ type: z.literal('invite'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4) });
 export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
 
+// History, accounts and search (docs/protocol.md, "History, accounts and search").
+export const RegisterRequest = z.object({ type: z.literal('register'), id: reqId, name: str(LIMITS.nameMaxLength * 4).optional(), password });
+export const LogoutRequest = z.object({ type: z.literal('logout'), id: reqId, all: z.boolean().optional() });
+export const ChangePasswordRequest = z.object({ type: z.literal('change_password'), id: reqId, old: password, new: password });
+export const HistoryRequest = z.object({ type: z.literal('history'), id: reqId, to: target, before: seqNo.optional(), after: seqNo.optional(), limit: z.number().int().min(1).max(1000).optional() });
+export const ReadRequest = z.object({ type: z.literal('read'), id: reqId, to: target, seq: seqNo });
+export const UnreadRequest = z.object({ type: z.literal('unread'), id: reqId });
+export const SearchRequest = z.object({ type: z.literal('search'), id: reqId, query: str(LIMITS.searchMaxLength), limit: z.number().int().min(1).max(100).optional() });
+
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
   NickRequest, KickRequest, OpRequest, InviteRequest,
+  RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -93,12 +110,45 @@ export const ChatMessage = z.object({
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
+/**
+ * Messages of one conversation that a client missed. `to` is "#room" or the other person's
+ * name. `gap` is true when more messages were missed than the server sends at once
+ * (`history.resumeMax`): `messages` are then the newest ones, and the client pages back
+ * with `history {to, before: messages[0].seq}` to fill the gap.
+ */
+export const MissedMessages = z.object({ to: z.string(), messages: z.array(ChatMessage), gap: z.boolean() });
+export type MissedMessages = z.infer<typeof MissedMessages>;
+
+/** Unread direct messages from one person: sent by them after your read mark. */
+export const UnreadInfo = z.object({ to: z.string(), count: z.number().int(), lastSeq: z.number().int() });
+export type UnreadInfo = z.infer<typeof UnreadInfo>;
+
+/** What `login` adds to its reply for durable history and accounts. */
+export interface LoginExtras {
+  /** Whether the name is a registered account (false: a guest). */
+  registered: boolean;
+  /** A new session token, when the login used a password. */
+  token?: string;
+  /** Resumed conversations and unread DMs, in the order requested, then most recent first. */
+  missed: MissedMessages[];
+  unread: UnreadInfo[];
+  /** Newest seq of each room you are in after login (a client resumes from here next time). */
+  lastSeq: Record<string, number>;
+}
+
+/** What `join` adds to its reply: recent history, or what was missed after `since`. */
+export interface JoinExtras {
+  history: ChatMessage[];
+  /** With `since`: true when more was missed than `history` holds (page back to fill it). */
+  gap: boolean;
+}
+
 // ---------------------------------------------------------------- replies (data by request type)
 
 export interface ReplyData {
-  login: { name: string; protocol: number; rooms: RoomState[] };
+  login: { name: string; protocol: number; rooms: RoomState[] } & LoginExtras;
   send: { msg: ChatMessage };
-  join: RoomState;
+  join: RoomState & JoinExtras;
   part: { room: string };
   topic: { room: string; topic: string };
   rooms: { rooms: RoomSummary[] };
@@ -113,6 +163,13 @@ export interface ReplyData {
   kick: { room: string; name: string };
   op: { room: string; name: string; op: boolean };
   invite: { room: string; name: string };
+  register: { name: string; token: string };
+  logout: { revoked: number };
+  change_password: { token: string; revoked: number };
+  history: { to: string; messages: ChatMessage[] };
+  read: { to: string; seq: number };
+  unread: { unread: UnreadInfo[] };
+  search: { results: ChatMessage[] };
 }
 
 // ---------------------------------------------------------------- server -> client

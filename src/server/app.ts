@@ -9,11 +9,12 @@ import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
-import type { Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
+import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
-import { MemoryStore } from '../storage/memory.ts';
+import { MemoryAccounts } from '../storage/memory-accounts.ts';
+import { createStorage } from './storage.ts';
 import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import { IrcServer } from '../transports/irc/server.ts';
@@ -35,6 +36,7 @@ export interface AppOptions {
   bus?: Bus;
   presence?: PresenceStore;
   store?: MessageStore;
+  accounts?: AccountStore;
   /** Directory of the built web client (default dist/web). */
   webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
@@ -67,14 +69,16 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
-  const store = opts.store ?? new MemoryStore({ clock: systemClock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] });
+  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
+      history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
+      scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       flood: {
         requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
         calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },
@@ -152,6 +156,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.closeAllConnections();
       await calc.close();
       await store.close();
+      await accounts.close();
       await bus.close();
       await presence.close();
     })();

@@ -54,7 +54,7 @@ export interface Child {
 /** Starts `banter <args>` (Node 24: this process's node) and waits for its "listening" line. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<Child> {
   const proc = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, BANTER_LOG_FORMAT: 'json', BANTER_HOST: '127.0.0.1', BANTER_PORT: '0', BANTER_IRC_PORT: '0', BANTER_IRC_TLS_PORT: '0', BANTER_CALC_WORKERS: '1', ...env },
+    env: { ...process.env, BANTER_LOG_FORMAT: 'json', BANTER_HOST: '127.0.0.1', BANTER_PORT: '0', BANTER_IRC_PORT: '0', BANTER_IRC_TLS_PORT: '0', BANTER_CALC_WORKERS: '1', BANTER_STORE: 'memory', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const child: Child = {

@@ -13,6 +13,14 @@ export interface CommandContext {
   bindUser(name: string, opts?: { lobby?: boolean }): Promise<UserEntry>;
   /** Claims `name` instead of the current name and announces the rename (nick only). */
   renameUser(name: string): Promise<UserEntry>;
+  /**
+   * Holds back every event for this connection until the command's reply has been sent.
+   * A command that puts messages of a conversation in its reply calls `cover(conv, seq)`
+   * with the highest seq it included; held `message` events of that conversation up to
+   * that seq are then dropped as duplicates. Events are released in order right after
+   * the reply (or error).
+   */
+  hold(): { cover(conv: string, seq: number): void };
 }
 
 /** A command as data: the dispatcher in ChatCore.execute checks `needsLogin`, then runs it. */

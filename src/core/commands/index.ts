@@ -18,8 +18,16 @@ import { nick } from './nick.ts';
 import { kick } from './kick.ts';
 import { op } from './op.ts';
 import { invite } from './invite.ts';
+import { register } from './register.ts';
+import { logout } from './logout.ts';
+import { changePassword } from './change-password.ts';
+import { history } from './history.ts';
+import { read } from './read.ts';
+import { unread } from './unread.ts';
+import { search } from './search.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
   nick, kick, op, invite,
+  register, logout, change_password: changePassword, history, read, unread, search,
 };

@@ -1,17 +1,71 @@
-// login <name>
-import { checkUserName, describeNameProblem, PROTOCOL_VERSION } from '../../protocol/index.ts';
+// login <name> [password | token] [resume]
+import { checkUserName, describeNameProblem, foldName, PROTOCOL_VERSION, type MissedMessages, type UnreadInfo } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import { defineCommand } from './command.ts';
+import { dmConversation, missedSince, peerOf, resolveConversation } from './conversation.ts';
+
+/** DM conversations looked at for unread counts on login. */
+const MAX_DM_SUMMARIES = 200;
 
 export const login = defineCommand({
   name: 'login',
   needsLogin: false,
-  help: 'login NAME — pick your name for this connection',
+  help: 'login NAME [PASSWORD] — pick your name for this connection (a registered name needs its password)',
   async run(ctx, req) {
     const problem = checkUserName(req.name);
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
-    const user = await ctx.bindUser(req.name, { lobby: req.lobby !== false });
+    const { accounts } = ctx.core;
+    const folded = foldName(req.name);
+    const acct = await accounts.get(folded);
+    let token: string | undefined;
+    if (acct) {
+      if (req.token !== undefined) await accounts.checkToken(folded, req.token);
+      else if (req.password !== undefined) await accounts.checkPassword(acct, req.password);
+      else throw new ChatError('AUTH_REQUIRED', `"${acct.name}" is registered: log in with its password`);
+    } else if (req.password !== undefined || req.token !== undefined) {
+      throw new ChatError('AUTH_FAILED', `"${req.name}" is not registered; log in without a password`);
+    }
+
+    // Hold events from the moment the user becomes visible, so that nothing missed is
+    // delivered both live and in the reply, nor out of order.
+    const hold = ctx.hold();
+    const user = await ctx.bindUser(acct?.name ?? req.name, { lobby: req.lobby !== false });
+    if (acct && req.password !== undefined) token = await accounts.issue(folded);
+    if (acct) accounts.bindToken(ctx.session, req.token ?? token);
+
+    const missed: MissedMessages[] = [];
+    const done = new Set<string>();
+    for (const [to, after] of Object.entries(req.resume ?? {})) {
+      // Rooms the user is not in yet are resumed by `join {room, since}`. Guests get no DM
+      // history: a guest name can be someone else's tomorrow.
+      if (to.startsWith('#') ? !ctx.core.dir.room(to)?.members.has(user.folded) : !acct) continue;
+      const c = await resolveConversation(ctx, user, to).catch(() => undefined);
+      if (!c || done.has(c.conv)) continue;
+      done.add(c.conv);
+      missed.push(await missedSince(ctx, c, after, hold));
+    }
+
+    const unread: UnreadInfo[] = [];
+    if (acct) {
+      for (const s of await ctx.core.deps.store.dmSummaries(folded, MAX_DM_SUMMARIES)) {
+        if (s.unread === 0) continue;
+        const peer = peerOf(s.last, folded);
+        unread.push({ to: peer, count: s.unread, lastSeq: s.lastSeq });
+        // Offline delivery: unread DMs come with the login unless the client resumed them.
+        if (!done.has(s.conv)) {
+          done.add(s.conv);
+          missed.push(await missedSince(ctx, dmConversation(user, peer), s.readSeq, hold));
+        }
+      }
+    }
+    const lastSeq: Record<string, number> = {};
+    for (const r of user.rooms) {
+      const room = ctx.core.dir.rooms.get(r);
+      if (!room) continue;
+      lastSeq[room.name] = Math.max(await ctx.core.deps.store.lastSeq(room.folded), ...(missed.find((m) => m.to === room.name)?.messages.map((m) => m.seq) ?? []));
+      hold.cover(room.folded, lastSeq[room.name]!);
+    }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
-    return { name: user.name, protocol: PROTOCOL_VERSION, rooms };
+    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(token ? { token } : {}), missed, unread, lastSeq };
   },
 });

@@ -1,5 +1,5 @@
 // send <#room|name> <text>
-import { normalizeText } from '../../protocol/index.ts';
+import { foldName, normalizeText } from '../../protocol/index.ts';
 import { convKey } from '../conv.ts';
 import { ChatError } from '../errors.ts';
 import { defineCommand, me } from './command.ts';
@@ -8,7 +8,7 @@ import { resolveTarget } from './target.ts';
 export const send = defineCommand({
   name: 'send',
   needsLogin: true,
-  help: 'send TARGET TEXT — a message to a room you are in or to one user',
+  help: 'send TARGET TEXT — a message to a room you are in or to one user (registered users get it when they are back)',
   async run(ctx, req) {
     const user = me(ctx);
     const norm = normalizeText(req.text);
@@ -17,11 +17,11 @@ export const send = defineCommand({
       if (norm.problem === 'too_long') throw new ChatError('TEXT_TOO_LONG');
       throw new ChatError('TEXT_INVALID');
     }
-    const target = resolveTarget(ctx, user, req.to);
-    const to = 'room' in target ? target.room.name : target.user.name;
+    const to = await sendTarget(ctx, user, req.to);
+    const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
     const msg = await ctx.core.deps.store.append({
       conv: convKey(user.name, to), to, from: user.name, text: norm.text,
-      clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}),
+      clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
     });
     if (req.tags && Object.keys(req.tags).length > 0) {
       const tagged = { ...msg, tags: req.tags };
@@ -32,3 +32,16 @@ export const send = defineCommand({
     return { msg };
   },
 });
+
+/** A room the sender is in, an online user, or a registered user who is offline (stored for later). */
+async function sendTarget(ctx: Parameters<typeof send.run>[0], user: ReturnType<typeof me>, to: string): Promise<string> {
+  try {
+    const target = resolveTarget(ctx, user, to);
+    return 'room' in target ? target.room.name : target.user.name;
+  } catch (err) {
+    if (!(err instanceof ChatError) || err.code !== 'NO_SUCH_USER') throw err;
+    const acct = await ctx.core.accounts.get(foldName(to));
+    if (!acct) throw err;
+    return acct.name;
+  }
+}

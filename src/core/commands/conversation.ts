@@ -1,0 +1,67 @@
+/** Helpers shared by the history commands: naming a conversation and reading it for a reply. */
+import { checkUserName, foldName, isRoomName, type ChatMessage, type MissedMessages } from '../../protocol/index.ts';
+import type { UserEntry } from '../directory.ts';
+import { convKey } from '../conv.ts';
+import { ChatError } from '../errors.ts';
+import type { CommandContext } from './command.ts';
+
+export interface Conversation {
+  /** Storage key. */
+  conv: string;
+  /** Display target: "#room" or the other person's name. */
+  to: string;
+  /** For DMs: both folded names. */
+  participants?: string[];
+}
+
+/**
+ * A conversation the user may read: a room they are in, or their DM with `to` (any valid
+ * name; the peer's display name comes from the directory or the account when known).
+ */
+export async function resolveConversation(ctx: CommandContext, user: UserEntry, to: string): Promise<Conversation> {
+  if (to.startsWith('#')) {
+    if (!isRoomName(to)) throw new ChatError('ROOM_INVALID', `invalid room name "${to}"`);
+    const room = ctx.core.dir.room(to);
+    if (!room?.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room?.name ?? to}`);
+    return { conv: room.folded, to: room.name };
+  }
+  if (checkUserName(to) !== null) throw new ChatError('NO_SUCH_USER', `"${to}" is not a valid user name`);
+  const name = ctx.core.dir.user(to)?.name ?? (await ctx.core.accounts.get(foldName(to)))?.name ?? to;
+  return dmConversation(user, name);
+}
+
+export function dmConversation(user: UserEntry, peer: string): Conversation {
+  const participants = [...new Set([user.folded, foldName(peer)])].sort();
+  return { conv: convKey(user.name, peer), to: peer, participants };
+}
+
+/** The other person of a DM message, seen from `me` (folded). */
+export function peerOf(msg: ChatMessage, me: string): string {
+  return foldName(msg.from) === me ? msg.to : msg.from;
+}
+
+/**
+ * What the user missed after `after`: everything when at most `resumeMax` messages,
+ * otherwise the newest `resumeMax` with `gap: true`. Covers the returned seqs in `hold`.
+ */
+export async function missedSince(ctx: CommandContext, c: Conversation, after: number, hold: ReturnType<CommandContext['hold']>): Promise<MissedMessages> {
+  const max = ctx.core.history.resumeMax;
+  const { store } = ctx.core.deps;
+  let messages = await store.history(c.conv, { afterSeq: after, limit: max + 1 });
+  let gap = false;
+  if (messages.length > max) {
+    messages = await store.history(c.conv, { limit: max });
+    gap = true;
+  }
+  const last = messages.at(-1);
+  if (last) hold.cover(c.conv, last.seq);
+  return { to: c.to, messages, gap };
+}
+
+/** The newest `limit` messages (for a join or opening a DM). Covers them in `hold`. */
+export async function recent(ctx: CommandContext, c: Conversation, limit: number, hold: ReturnType<CommandContext['hold']>): Promise<ChatMessage[]> {
+  const messages = await ctx.core.deps.store.history(c.conv, { limit });
+  const last = messages.at(-1);
+  if (last) hold.cover(c.conv, last.seq);
+  return messages;
+}

@@ -1,0 +1,23 @@
+// register [name] <password>  (your current name when logged in)
+import { checkUserName, describeNameProblem, foldName } from '../../protocol/index.ts';
+import { ChatError } from '../errors.ts';
+import { defineCommand } from './command.ts';
+
+export const register = defineCommand({
+  name: 'register',
+  needsLogin: false,
+  help: 'register PASSWORD — register your name so that only you can use it',
+  async run(ctx, req) {
+    const name = ctx.user?.name ?? req.name;
+    if (name === undefined) throw new ChatError('NAME_INVALID', 'say which name to register, or log in first');
+    if (ctx.user && req.name !== undefined && foldName(req.name) !== ctx.user.folded) throw new ChatError('NAME_INVALID', 'you can only register the name you are logged in with');
+    const problem = checkUserName(name);
+    if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
+    const folded = foldName(name);
+    if (!ctx.user && ctx.core.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `"${name}" is in use by someone else right now`);
+    const token = await ctx.core.accounts.register(name, folded, req.password);
+    if (ctx.user) ctx.core.accounts.bindToken(ctx.session, token);
+    ctx.core.deps.log.info({ conn: ctx.session.id, name }, 'registered');
+    return { name, token };
+  },
+});

@@ -1,0 +1,103 @@
+/**
+ * Schema migrations: an ordered, add-only list. `migrate` applies every migration newer than
+ * the database's version in ONE transaction together with the version bump, so a crash
+ * leaves the schema either fully old or fully new. Never edit a released migration; append
+ * a new one. Values stored are strings and plain numbers (no enum ordinals).
+ */
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'messages, full-text index, idempotency keys, read marks, DM members, accounts, sessions',
+    sql: `
+      CREATE TABLE conversations (
+        conv TEXT PRIMARY KEY,
+        last_seq INTEGER NOT NULL
+      );
+      CREATE TABLE messages (
+        rid INTEGER PRIMARY KEY,          -- commit order across conversations
+        id TEXT NOT NULL UNIQUE,
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        to_name TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        from_folded TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        UNIQUE (conv, seq)
+      );
+      CREATE VIRTUAL TABLE messages_fts USING fts5(text, content='messages', content_rowid='rid');
+      CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, text) VALUES (new.rid, new.text);
+      END;
+      CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, text) VALUES ('delete', old.rid, old.text);
+      END;
+      CREATE TABLE client_keys (
+        key TEXT PRIMARY KEY,
+        msg_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX client_keys_at ON client_keys (at);
+      CREATE TABLE dm_members (
+        user TEXT NOT NULL,
+        conv TEXT NOT NULL,
+        PRIMARY KEY (user, conv)
+      );
+      CREATE TABLE read_marks (
+        user TEXT NOT NULL,
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (user, conv)
+      );
+      CREATE TABLE accounts (
+        folded TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        folded TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_folded ON sessions (folded);
+    `,
+  },
+];
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}
+
+/** Brings the schema up to date; returns the version before and after. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null } | undefined;
+  const from = row?.v ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (from > latest) throw new MigrationError(`the database has schema version ${from}, newer than this server knows (${latest}); refusing to run an older server on it`);
+  const pending = migrations.filter((m) => m.version > from);
+  if (pending.length === 0) return { from, to: from };
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const m of pending) db.exec(m.sql);
+    db.prepare('DELETE FROM schema_version').run();
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(latest);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return { from, to: latest };
+}

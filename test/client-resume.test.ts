@@ -1,0 +1,79 @@
+/**
+ * The shared client across a server restart on the SQLite store: it signs in again with its
+ * session token, rejoins its room with `since`, and hands exactly the missed messages to its
+ * `message` handlers (rooms and DMs), once each and in order; gaps are reported.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { BanterClient } from '../src/client/client.ts';
+import type { App } from '../src/server/app.ts';
+import { startTestServer, TestClient } from './helpers/server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'banter-client-'));
+const cleanup: (() => unknown)[] = [];
+after(async () => {
+  for (const f of cleanup.reverse()) await f();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const server = (port = 0): Promise<App> => startTestServer({ store: 'sqlite', dataDir: dir, port, 'auth.scryptLog2N': 10, 'history.resumeMax': 3 });
+
+it('signs in again with its token and resumes rooms and DMs without gaps or duplicates', async () => {
+  let app = await server();
+  cleanup.push(() => app.close());
+  const port = app.port;
+  const c = new BanterClient({ url: `ws://127.0.0.1:${port}/ws`, initialDelayMs: 300, maxDelayMs: 600 });
+  cleanup.push(() => c.close());
+  const got: string[] = [];
+  const gaps: string[] = [];
+  c.on('message', (ev) => got.push(`${ev.msg.to}:${ev.msg.text}`));
+  c.onGap((to, oldest) => gaps.push(`${to}@${oldest}`));
+  await c.connect();
+  await c.login('Keeper');
+  await c.register('keeper password');
+  assert.ok(c.token);
+  const joined = await c.join('#keep');
+  assert.deepEqual(joined.history, []);
+  await c.send('#keep', 'before');
+  await until(() => got.includes('#keep:before'), 'own message');
+
+  await app.close();
+  await until(() => c.status === 'offline', 'offline');
+  app = await server(port);
+  // While the client is away: two room messages and a DM; then four in #lobby (> resumeMax).
+  const other = await TestClient.login(app, 'Talker');
+  cleanup.push(() => other.close());
+  await other.request('join', { room: '#keep' });
+  await other.request('send', { to: '#keep', text: 'missed 1' });
+  await other.request('send', { to: '#keep', text: 'missed 2' });
+  await other.request('send', { to: 'keeper', text: 'offline dm' });
+  for (let i = 1; i <= 4; i++) await other.request('send', { to: '#lobby', text: `lobby ${i}` });
+
+  await until(() => c.status === 'online', 'back online');
+  await other.request('send', { to: '#keep', text: 'live' });
+  await until(() => got.includes('#keep:live'), 'live message');
+  assert.deepEqual(got, [
+    '#keep:before',
+    '#lobby:lobby 2', '#lobby:lobby 3', '#lobby:lobby 4', // resumed conversations first…
+    'Keeper:offline dm', // …then unread direct messages
+    '#keep:missed 1', '#keep:missed 2',
+    '#keep:live',
+  ]);
+  // Four lobby messages were missed but history.resumeMax is 3: the oldest one is a reported gap.
+  assert.deepEqual(gaps, ['#lobby@2']);
+  const page = await c.history('#lobby', { before: 2 });
+  assert.deepEqual(page.messages.map((m) => m.text), ['lobby 1']);
+  assert.equal(c.name, 'Keeper');
+  assert.ok(c.rooms.has('#keep'));
+});

@@ -1,0 +1,49 @@
+/**
+ * A real `banter serve` in a child process, for restart and crash tests: started on a data
+ * directory, its port read from the "listening" log line, stopped with a signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ChildServer {
+  proc: ChildProcess;
+  port: number;
+  /** Resolves with the exit code (or the signal name) once the process is gone. */
+  exited: Promise<number | string>;
+  stderr(): string;
+}
+
+export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  delete childEnv.NODE_TEST_CONTEXT; // otherwise the child would talk the test runner's protocol
+  const proc = spawn(process.execPath, ['src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json'], {
+    cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const listening = new Promise<number>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const rec = JSON.parse(line) as { msg?: string; url?: string };
+          if (rec.msg === 'listening' && rec.url) resolve(Number(new URL(rec.url).port));
+        } catch { /* not JSON */ }
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
+    setTimeout(() => reject(new Error(`server did not start within 20 s: ${err}`)), 20_000).unref();
+  });
+  try {
+    return { proc, port: await listening, exited, stderr: () => err };
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+}
