@@ -65,7 +65,7 @@ async function main(): Promise<void> {
         ...process.env,
         // The benchmark measures fan-out, not flood control: lift per-connection limits.
         BANTER_FLOOD_BURST: '100000', BANTER_FLOOD_RATE_PER_SEC: '100000', BANTER_LIMITS_PER_IP: '100000', BANTER_LIMITS_CONNECT_BURST: '100000', BANTER_LIMITS_CONNECT_RATE_PER_SEC: '100000',
-        BANTER_WS_SEND_QUEUE_BYTES: String(64 * 1024 * 1024),
+        BANTER_WS_SEND_QUEUE_BYTES: String(64 * 1024 * 1024), BANTER_IRC_PORT: '0', BANTER_STORE: process.env.BANTER_STORE ?? 'memory',
       },
     });
     url = `ws://127.0.0.1:${port}/ws`;

@@ -16,7 +16,8 @@ export interface ChildServer {
 }
 
 export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  // IRC on a free port too, so that concurrent test files never fight over 6667.
+  const childEnv: Record<string, string | undefined> = { ...process.env, BANTER_IRC_PORT: '0', BANTER_IRC_TLS_PORT: '0', ...env };
   delete childEnv.NODE_TEST_CONTEXT; // otherwise the child would talk the test runner's protocol
   const proc = spawn(process.execPath, ['src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json'], {
     cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
