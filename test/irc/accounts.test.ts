@@ -236,3 +236,34 @@ describe('account-tag and extended-join', () => {
     w.close(); late.close();
   });
 });
+
+describe('NickServ', () => {
+  it('REGISTER registers the current nick and logs in; IDENTIFY and STATUS explain', async () => {
+    const c = await IrcClient.register(app, 'Nick1', ['account-tag']);
+    const ns = ':NickServ!NickServ@services NOTICE Nick1';
+    assert.deepEqual(await c.command('PRIVMSG NickServ :STATUS'), [`${ns} :You are not logged in (a guest).`]);
+    assert.deepEqual(await c.command('PRIVMSG NickServ :IDENTIFY pw'), [`${ns} :Log in when connecting: SASL PLAIN, or PASS <password> before NICK Nick1.`]);
+    assert.deepEqual(await c.command('PRIVMSG NickServ :REGISTER short'), [`${ns} :Registration failed: a password must be 8–1024 bytes long`]);
+    assert.deepEqual(await c.command(`PRIVMSG NickServ :REGISTER ${PW.replace(' ', '-')}`), [
+      `${S} 900 Nick1 Nick1!~nick1@banter Nick1 :You are now logged in as Nick1`,
+      `${ns} :Nick1 is now registered to you. Next time, log in with SASL PLAIN or PASS and this password.`,
+    ]);
+    assert.deepEqual(await c.command('PRIVMSG NickServ :STATUS'), [`${ns} :You are logged in as Nick1.`]);
+    assert.ok((await c.command('WHOIS Nick1')).includes(`${S} 330 Nick1 Nick1 Nick1 :is logged in as`));
+    c.send('QUIT');
+    await c.waitClosed();
+    // The password works with PASS on the next connection (once the server has seen the QUIT).
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const again = await IrcClient.connect(app.ircPort!);
+      again.send(`PASS ${PW.replace(' ', '-')}`);
+      again.send('NICK Nick1');
+      again.send('USER nick1 0 * :N');
+      const first = await again.waitLine(/ (90\d|433) /);
+      again.close();
+      if (first.includes(' 433 ') && Date.now() < deadline) continue;
+      assert.equal(first, `${S} 900 Nick1 Nick1!~nick1@banter Nick1 :You are now logged in as Nick1`);
+      break;
+    }
+  });
+});

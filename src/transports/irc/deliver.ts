@@ -97,7 +97,8 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
-        return [{ tags: account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' }, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
+        const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
+        return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
       })) c.sendShared(m);
       return;
     }
