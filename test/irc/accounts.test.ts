@@ -267,3 +267,42 @@ describe('NickServ', () => {
     }
   });
 });
+
+describe('throttling', () => {
+  it('maps the account lock to 904 with the wait for SASL and to 464 + close for PASS', async () => {
+    await account('Thora');
+    const c = await negotiate('Thora');
+    for (let i = 0; i < 5; i++) {
+      c.send('AUTHENTICATE PLAIN');
+      assert.deepEqual(await c.command(`AUTHENTICATE ${plain('', 'Thora', `wrong horse ${i}`)}`), ['AUTHENTICATE +', `${S} 904 * :SASL authentication failed`]);
+    }
+    c.send('AUTHENTICATE PLAIN');
+    const locked = await c.command(`AUTHENTICATE ${plain('', 'Thora', PW)}`);
+    assert.equal(locked.length, 2);
+    assert.match(locked[1]!, /^:banter\.local 904 \* :SASL authentication failed: too many wrong passwords for "Thora"; try again in \d+ s$/);
+    c.close();
+    const p = await IrcClient.connect(app.ircPort!);
+    p.send(`PASS :${PW}`);
+    p.send('NICK Thora');
+    p.send('USER thora 0 * :T');
+    await p.waitClosed();
+    assert.equal(p.lines.length, 2, p.lines.join('\n'));
+    assert.match(p.lines[0]!, /^:banter\.local 464 \* :Password not checked: too many wrong passwords for "Thora"; try again in \d+ s$/);
+    assert.equal(p.lines[1], 'ERROR :Closing Link: 127.0.0.1 (Too many wrong passwords)');
+  });
+
+  it('hammering AUTHENTICATE costs the core request budget and ends in Excess flood', async () => {
+    const strict = await startTestServer({ 'auth.scryptLog2N': 10, 'flood.burst': 3, 'flood.ratePerSec': 0.01, 'flood.maxDelayMs': 0, 'flood.maxRefusals': 3 });
+    try {
+      const c = await IrcClient.connect(strict.ircPort!);
+      c.send('CAP LS 302');
+      c.send('NICK Hammer');
+      c.send('USER hammer 0 * :H');
+      for (let i = 0; i < 20; i++) c.send(`AUTHENTICATE PLAIN\r\nAUTHENTICATE ${plain('', 'Nobody', `guess ${i}`)}`);
+      assert.equal(await c.waitLine(/^ERROR /), 'ERROR :Closing Link: 127.0.0.1 (Excess flood)');
+      await c.waitClosed();
+    } finally {
+      await strict.close();
+    }
+  });
+});
