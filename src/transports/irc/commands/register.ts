@@ -17,6 +17,7 @@ export async function tryRegister(c: IrcConnection): Promise<void> {
   const sasl = c.saslAccount;
   const nick = sasl?.name ?? c.nick;
   if (!c.server.claimIdent(c, nick, c.username, c.realname)) {
+    if (sasl) return saslAccountBusy(c, nick);
     c.nick = undefined;
     c.numeric(N.ERR_NICKNAMEINUSE, [nick, 'Nickname is already in use']);
     return;
