@@ -306,6 +306,7 @@ export class ChatCore {
     switch (fact.kind) {
       case 'user_online': {
         const user = dir.addUser(fact.name, fact.node, fact.presence);
+        if (fact.account !== undefined) user.account = fact.account;
         for (const r of fact.rooms) dir.join(r, user.folded);
         this.toAllLocal({ type: 'user_joined', user: this.userInfo(user) }, user.folded);
         return;
@@ -396,6 +397,11 @@ export class ChatCore {
         this.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
         return;
       }
+      case 'account': {
+        const user = dir.user(fact.name);
+        if (user) user.account = fact.account;
+        return;
+      }
       case 'kick': {
         const room = dir.room(fact.room);
         if (!room) return;
@@ -472,7 +478,7 @@ export class ChatCore {
         }
         return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
       },
-      bindUser: async (name: string, opts?: { lobby?: boolean }) => {
+      bindUser: async (name: string, opts?: { lobby?: boolean; account?: string }) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
@@ -493,7 +499,7 @@ export class ChatCore {
           conn.loggingIn = false;
         }
         const lobby = opts?.lobby === false ? [] : [LOBBY];
-        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)] });
+        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)], ...(opts?.account !== undefined ? { account: opts.account } : {}) });
         this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
         this.logSummary();
         return this.dir.users.get(folded)!;

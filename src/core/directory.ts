@@ -12,6 +12,8 @@ export interface UserEntry {
   away: string;
   /** Folded room names. */
   rooms: Set<string>;
+  /** The registered account the user logged in to (its registered spelling); absent for guests. Kept across renames. */
+  account?: string;
 }
 
 export interface RoomEntry {

@@ -6,7 +6,7 @@
 import type { ChatMessage, Presence } from '../protocol/index.ts';
 
 export type Fact =
-  | { kind: 'user_online'; name: string; node: string; presence: Presence; rooms: string[] }
+  | { kind: 'user_online'; name: string; node: string; presence: Presence; rooms: string[]; account?: string }
   | { kind: 'user_offline'; name: string; reason: string }
   | { kind: 'presence'; name: string; presence: Presence; away: string }
   | { kind: 'room_join'; room: string; name: string }
@@ -18,4 +18,6 @@ export type Fact =
   | { kind: 'rename'; from: string; to: string }
   | { kind: 'kick'; room: string; name: string; by: string; reason: string }
   | { kind: 'room_op'; room: string; name: string; by: string; op: boolean }
-  | { kind: 'invite'; room: string; name: string; by: string };
+  | { kind: 'invite'; room: string; name: string; by: string }
+  /** The user is now logged in to `account` (registered the name they are using). */
+  | { kind: 'account'; name: string; account: string };

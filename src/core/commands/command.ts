@@ -9,8 +9,8 @@ export interface CommandContext {
   readonly session: Session;
   /** The logged-in user; always set for commands with needsLogin. */
   readonly user: UserEntry | undefined;
-  /** Claims `name` for this connection and announces the user (login only); `lobby: false` skips #lobby. */
-  bindUser(name: string, opts?: { lobby?: boolean }): Promise<UserEntry>;
+  /** Claims `name` for this connection and announces the user (login only); `lobby: false` skips #lobby; `account` when logged in to one. */
+  bindUser(name: string, opts?: { lobby?: boolean; account?: string }): Promise<UserEntry>;
   /** Claims `name` instead of the current name and announces the rename (nick only). */
   renameUser(name: string): Promise<UserEntry>;
   /**

@@ -29,7 +29,7 @@ export const login = defineCommand({
     // Hold events from the moment the user becomes visible, so that nothing missed is
     // delivered both live and in the reply, nor out of order.
     const hold = ctx.hold();
-    const user = await ctx.bindUser(acct?.name ?? req.name, { lobby: req.lobby !== false });
+    const user = await ctx.bindUser(acct?.name ?? req.name, { lobby: req.lobby !== false, ...(acct ? { account: acct.name } : {}) });
     if (acct && req.password !== undefined) token = await accounts.issue(folded);
     if (acct) accounts.bindToken(ctx.session, req.token ?? token);
 

@@ -16,7 +16,10 @@ export const register = defineCommand({
     const folded = foldName(name);
     if (!ctx.user && ctx.core.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `"${name}" is in use by someone else right now`);
     const token = await ctx.core.accounts.register(name, folded, req.password);
-    if (ctx.user) ctx.core.accounts.bindToken(ctx.session, token);
+    if (ctx.user) {
+      ctx.core.accounts.bindToken(ctx.session, token);
+      ctx.core.emit({ kind: 'account', name: ctx.user.name, account: name });
+    }
     ctx.core.deps.log.info({ conn: ctx.session.id, name }, 'registered');
     return { name, token };
   },

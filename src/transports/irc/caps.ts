@@ -1,7 +1,4 @@
-/**
- * IRCv3 capabilities Banter offers (CAP LS). `sasl` is absent: Banter has no accounts yet,
- * and offering SASL that always fails would only slow clients down.
- */
+/** IRCv3 capabilities Banter offers (CAP LS). */
 export const CAPS: readonly string[] = [
   'account-tag',
   'away-notify',
@@ -13,9 +10,18 @@ export const CAPS: readonly string[] = [
   'labeled-response',
   'message-tags',
   'multi-prefix',
+  'sasl',
   'server-time',
   'userhost-in-names',
 ];
+
+/** SASL mechanisms offered (the `sasl` cap's value for CAP LS 302 clients). */
+export const SASL_MECHS = 'PLAIN';
+
+/** Caps as listed by CAP LS: with their values (`sasl=PLAIN`) for version 302 and later. */
+export function capList(version: number): string {
+  return CAPS.map((c) => (version >= 302 && c === 'sasl' ? `sasl=${SASL_MECHS}` : c)).join(' ');
+}
 
 /** Which cap a tag needs before a client may receive it. */
 export function capForTag(key: string): string {

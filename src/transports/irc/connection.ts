@@ -27,6 +27,9 @@ import type { IrcServer } from './server.ts';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
+/** An HTTP request line (`GET / HTTP/1.1`), the first thing a browser or curl sends. */
+const HTTP_REQUEST_LINE = /^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S+ HTTP\/\d/;
+
 /** Size of the client-only (+) tags as they appeared on the wire, separators included. */
 function clientTagBytes(tags: Record<string, string>): number {
   let n = 0;
@@ -55,6 +58,14 @@ export class IrcConnection implements Session {
   capNegotiating = false;
   capVersion = 0;
   invisible = false;
+  /** Password from PASS, used (then forgotten) at registration when the nick is a registered account. */
+  password: string | undefined;
+  /** A SASL exchange in progress: the mechanism was accepted, base64 chunks so far. */
+  sasl: { chunks: string } | undefined;
+  /** The account SASL authenticated, with the one-use session token registration logs in with. */
+  saslAccount: { name: string; token: string } | undefined;
+  /** Whether the first line has been seen (it is checked for HTTP). */
+  private sawLine = false;
   /** Liveness, read by the server's sweep. */
   lastActivity: number;
   pingSentAt = 0;
@@ -141,6 +152,17 @@ export class IrcConnection implements Session {
     this.flush();
     this.closed = true;
     this.closeReason = reason;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  /** Ends an unregistered connection with a bare `ERROR :<text>` (no Closing Link wrapper). */
+  refuse(text: string): void {
+    if (this.closed) return;
+    this.sendLine({ command: 'ERROR', params: [text], trailing: true });
+    this.flush();
+    this.closed = true;
+    this.closeReason = text;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
@@ -292,6 +314,11 @@ export class IrcConnection implements Session {
       else this.sendLine({ source: this.server.name, command: 'FAIL', params: [item.command, 'INVALID_UTF8', 'Message rejected, your message contained invalid UTF-8'], trailing: true });
       return;
     }
+    if (!this.sawLine) {
+      this.sawLine = true;
+      // A browser or HTTP client pointed at the IRC port: say so plainly and hang up.
+      if (HTTP_REQUEST_LINE.test(item.line)) return this.refuse('This is an IRC server, not an HTTP server; connect with an IRC client');
+    }
     const msg = parse(item.line);
     if (!msg) return;
     if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
@@ -353,6 +380,13 @@ export class IrcConnection implements Session {
 
   private onClosed(): void {
     this.closed = true;
+    this.password = undefined;
+    // A SASL login that never became a registration: its token must not outlive the connection.
+    if (this.saslAccount) {
+      const { token } = this.saslAccount;
+      this.saslAccount = undefined;
+      this.core.accounts.revokeToken(token).catch((err: unknown) => this.core.deps.log.error({ err }, 'token revoke failed'));
+    }
     this.outbox = [];
     this.outBytes = 0;
     this.server.forget(this);

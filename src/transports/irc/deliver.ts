@@ -95,7 +95,11 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'typing': {
       if (!c.caps.has('message-tags')) return;
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
-      for (const m of cached(ev, `typing:${target}`, () => [{ tags: { '+typing': 'active' }, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }])) c.sendShared(m);
+      for (const m of cached(ev, `typing:${target}`, () => {
+        const account = masks.account(ev.from);
+        const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
+        return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
+      })) c.sendShared(m);
       return;
     }
     case 'notice': {

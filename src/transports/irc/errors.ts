@@ -7,6 +7,9 @@
 import { ERROR_CODES, type ErrorCode } from '../../protocol/index.ts';
 import { N } from './numerics.ts';
 
+/** The text of 433 for a nick that belongs to a registered account. */
+export const REGISTERED_NICK_TEXT = 'Nickname is registered to an account: log in with SASL or PASS, or choose another nickname';
+
 export interface ErrorReply {
   numeric: string;
   /** Parameters after the client's nick; the last one is the human text. */
@@ -29,6 +32,10 @@ export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): E
     case 'NAME_INVALID': return { numeric: N.ERR_ERRONEUSNICKNAME, params: [t, 'Erroneous nickname'] };
     case 'NAME_CONFUSABLE':
     case 'NAME_TAKEN': return { numeric: N.ERR_NICKNAMEINUSE, params: [t, 'Nickname is already in use'] };
+    // A registered nick is "in use" by its account: 433 makes clients pick their alternative nick.
+    case 'AUTH_REQUIRED': return { numeric: N.ERR_NICKNAMEINUSE, params: [t, REGISTERED_NICK_TEXT] };
+    case 'AUTH_FAILED': return { numeric: N.ERR_PASSWDMISMATCH, params: ['Password incorrect'] };
+    case 'AUTH_THROTTLED': return { numeric: N.ERR_PASSWDMISMATCH, params: [`Password not checked: ${message}`] };
     case 'NO_SUCH_USER': return { numeric: N.ERR_NOSUCHNICK, params: [s.nick ?? t, 'No such nick/channel'] };
     case 'NO_SUCH_ROOM':
     case 'ROOM_INVALID': return { numeric: N.ERR_NOSUCHCHANNEL, params: [t, 'No such channel'] };

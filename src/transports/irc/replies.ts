@@ -96,9 +96,10 @@ export function names(c: IrcConnection, room: RoomEntry): void {
 /** What a client receives for its own join: JOIN, topic, names. */
 export function joinBurst(c: IrcConnection, room: RoomEntry, sendJoin: boolean): void {
   if (sendJoin) {
-    const tags = { time: new Date().toISOString() };
+    const account = c.server.account(c.me);
+    const tags: Record<string, string> = account !== undefined ? { time: new Date().toISOString(), account } : { time: new Date().toISOString() };
     c.sendLine(c.caps.has('extended-join')
-      ? { tags, source: c.server.mask(c.me), command: 'JOIN', params: [room.name, '*', c.realname || c.me], trailing: true }
+      ? { tags, source: c.server.mask(c.me), command: 'JOIN', params: [room.name, account ?? '*', c.realname || c.me], trailing: true }
       : { tags, source: c.server.mask(c.me), command: 'JOIN', params: [room.name] });
   }
   topic(c, room, false);

@@ -193,6 +193,10 @@ export class IrcServer implements Masks {
     return `${name}!~${i?.user ?? userPart(name)}@${USER_HOST}`;
   }
 
+  account(name: string): string | undefined {
+    return this.core.dir.user(name)?.account;
+  }
+
   realname(name: string): string {
     return this.idents.get(foldName(name))?.realname || name;
   }

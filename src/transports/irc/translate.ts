@@ -13,6 +13,8 @@ export interface Masks {
   mask(name: string): string;
   /** Real name (GECOS) for a user name. */
   realname(name: string): string;
+  /** The account a user is logged in to (account-tag, extended-join); undefined for guests. */
+  account(name: string): string | undefined;
 }
 
 const cache = new WeakMap<ChatEvent, Map<string, IrcMessage[]>>();
@@ -46,9 +48,11 @@ export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
   // ":" source " " command " " target " :" [\x01ACTION ] text [\x01] "\r\n"
   const overhead = 1 + Buffer.byteLength(source) + 1 + command.length + 1 + Buffer.byteLength(msg.to) + 2 + (action ? 9 : 0) + 2;
   const chunks = splitText(msg.text, overhead);
+  const account = masks.account(msg.from);
   return chunks.map((text, i) => {
     const tags: Record<string, string> = { time: isoTime(msg.ts) };
     // The message id names the first line; continuation lines are not separately addressable.
+    if (account !== undefined) tags.account = account;
     if (i === 0) {
       tags.msgid = msg.id;
       if (msg.tags) Object.assign(tags, msg.tags);
@@ -58,9 +62,11 @@ export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
 }
 
 export function joinLine(ev: ChatEvent, name: string, room: string, extended: boolean, masks: Masks): IrcMessage[] {
-  return cached(ev, `join:${foldName(room)}:${extended ? 1 : 0}`, () => [
-    extended
-      ? { source: masks.mask(name), command: 'JOIN', params: [room, '*', masks.realname(name)], trailing: true }
-      : { source: masks.mask(name), command: 'JOIN', params: [room] },
-  ]);
+  return cached(ev, `join:${foldName(room)}:${extended ? 1 : 0}`, () => {
+    const account = masks.account(name);
+    const tags = account !== undefined ? { account } : undefined;
+    return [extended
+      ? { tags, source: masks.mask(name), command: 'JOIN', params: [room, account ?? '*', masks.realname(name)], trailing: true }
+      : { tags, source: masks.mask(name), command: 'JOIN', params: [room] }];
+  });
 }

@@ -1,5 +1,5 @@
 // CAP LS [version] | CAP LIST | CAP REQ :<caps> | CAP END
-import { CAPS } from '../caps.ts';
+import { capList, CAPS } from '../caps.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
 import { defineVerb } from './verb.ts';
@@ -19,7 +19,7 @@ export const cap = defineVerb({
           c.capVersion = 302;
           c.caps.add('cap-notify');
         }
-        reply('LS', CAPS.join(' '));
+        reply('LS', capList(c.capVersion));
         return;
       }
       case 'LIST':
@@ -41,6 +41,11 @@ export const cap = defineVerb({
       case 'END':
         if (c.registered) return;
         c.capNegotiating = false;
+        // Ending negotiation in the middle of a SASL exchange aborts it (IRCv3 SASL 3.1).
+        if (c.sasl) {
+          c.sasl = undefined;
+          c.numeric(N.ERR_SASLABORTED, ['SASL authentication aborted']);
+        }
         await tryRegister(c);
         return;
       default:

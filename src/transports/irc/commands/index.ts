@@ -1,4 +1,5 @@
 /** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
+import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
@@ -25,7 +26,7 @@ import { whois, whowas } from './whois.ts';
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
-  motd, lusers, version, time, ison, userhost, chathistory, invite,
+  motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

@@ -1,4 +1,4 @@
-// PASS <password>  — accepted and ignored: Banter has no server password or accounts yet
+// PASS <password>  — the password of the registered nick that follows (ignored for guest nicks)
 import { N } from '../numerics.ts';
 import { defineVerb } from './verb.ts';
 
@@ -6,7 +6,8 @@ export const pass = defineVerb({
   name: 'PASS',
   minParams: 1,
   beforeRegistration: true,
-  run(c) {
-    if (c.registered || c.nick !== undefined || c.username !== undefined) c.numeric(N.ERR_ALREADYREGISTERED, ['You may not reregister']);
+  run(c, msg) {
+    if (c.registered || c.nick !== undefined || c.username !== undefined) return c.numeric(N.ERR_ALREADYREGISTERED, ['You may not reregister']);
+    c.password = msg.params[0]!;
   },
 });

@@ -4,6 +4,7 @@ import type { IrcConnection } from '../connection.ts';
 import type { IrcMessage } from '../message.ts';
 import { N } from '../numerics.ts';
 import { calcService } from './calc-service.ts';
+import { nickServ } from './nickserv-service.ts';
 import { ctcp, stripFormatting, targets } from './util.ts';
 import { defineVerb } from './verb.ts';
 
@@ -25,6 +26,11 @@ async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promis
   c.lastSpoke = Date.now();
   const tags = clientTags(msg);
   for (const target of targets(msg.params[0]!)) {
+    if (foldName(target) === 'nickserv') {
+      // The password is taken as typed (before formatting is stripped); NOTICEs get no answer.
+      if (!notice && !kind) await nickServ(c, msg.params[1]!);
+      continue;
+    }
     if (foldName(target) === 'calc') {
       if (!notice) await calcService(c, text);
       continue;

@@ -31,6 +31,7 @@ export const whois = defineVerb({
     const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => prefixOf(r, u.folded) + r.name);
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
+    if (u.account !== undefined) c.numeric(N.RPL_WHOISACCOUNT, [u.name, u.account, 'is logged in as']);
     if (u.presence === 'away') c.numeric(N.RPL_AWAY, [u.name, u.away]);
     const local = c.server.connectionOf(u.name);
     if (local?.registered) {
