@@ -47,7 +47,7 @@ export const ACCOUNT_COMMANDS: readonly TuiCommand[] = [
   },
   {
     name: 'register', aliases: [], usage: '[PASSWORD]',
-    help: 'make your name an account only you can use (asks for the password in a terminal)',
+    help: 'make your name an account only you can use',
     async run(s, args) {
       let password: string | undefined = args || undefined;
       if (password === undefined) {
@@ -88,7 +88,7 @@ export const ACCOUNT_COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'logout', aliases: ['signout'], usage: '[all]', help: 'revoke this computer\'s session token (all: every session); you stay connected until /quit',
+    name: 'logout', aliases: ['signout'], usage: '[all]', help: 'sign this computer out of the account (all: every session)',
     async run(s, args) {
       if (args && args !== 'all') return usageError(s, 'logout');
       try {

@@ -28,7 +28,7 @@ function conversationName(s: ChatSession, m: ChatMessage): string {
 export const HISTORY_COMMANDS: readonly TuiCommand[] = [
   {
     name: 'history', aliases: ['h', 'older'], usage: '[#ROOM|NAME] [COUNT]',
-    help: `older messages of a conversation (default: the current one), ${HISTORY_PAGE} at a time; again for more`,
+    help: `older messages (default: of the current conversation), ${HISTORY_PAGE} at a time; repeat for more`,
     async run(s, args) {
       const words = args.split(/\s+/).filter(Boolean);
       if (words.length > 2) return usageError(s, 'history');
@@ -49,7 +49,7 @@ export const HISTORY_COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'jump', aliases: [], usage: '#ROOM|NAME SEQ', help: 'show a message (e.g. a /search result) with the messages around it',
+    name: 'jump', aliases: [], usage: '#ROOM|NAME SEQ', help: 'a message (e.g. found by /search) with those around it',
     async run(s, args) {
       const m = /^(\S+)\s+(\d+)$/.exec(args);
       if (!m) return usageError(s, 'jump');
@@ -64,7 +64,7 @@ export const HISTORY_COMMANDS: readonly TuiCommand[] = [
   },
   {
     name: 'search', aliases: ['find'], usage: 'WORDS [from:NAME] [in:#ROOM|in:NAME]',
-    help: 'search the rooms you are in (and your DMs when registered); word* matches a prefix',
+    help: 'search your rooms (and DMs if registered); word* = prefix',
     async run(s, args) {
       if (!args) return usageError(s, 'search');
       const r = await s.request('search', { query: args, limit: SEARCH_LIMIT });

@@ -99,7 +99,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'talk in a room you are in, or to a user (shows your recent DMs)',
+    name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'talk in a room you are in, or to a user',
     async run(s, args) {
       if (!args || /\s/.test(args)) return usageError(s, 'switch');
       if (args.startsWith('#')) {
