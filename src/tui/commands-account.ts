@@ -51,7 +51,7 @@ export const ACCOUNT_COMMANDS: readonly TuiCommand[] = [
     async run(s, args) {
       let password: string | undefined = args || undefined;
       if (password === undefined) {
-        if (!s.output.ask) return usageError(s, 'register');
+        if (!s.output.ask) return s.show({ type: 'error', code: 'USAGE', message: 'usage: /register PASSWORD (in pipe mode the password is the argument)' });
         password = await askNewPassword(s, `Password for ${s.me} (8 or more characters): `);
         if (password === undefined) return;
       }
@@ -73,7 +73,7 @@ export const ACCOUNT_COMMANDS: readonly TuiCommand[] = [
         [old, neu] = firstWord(args);
         if (!neu || /\s/.test(neu)) return usageError(s, 'password');
       } else {
-        if (!s.output.ask) return usageError(s, 'password');
+        if (!s.output.ask) return s.show({ type: 'error', code: 'USAGE', message: 'usage: /password OLD NEW (in pipe mode; neither may contain spaces)' });
         old = await askPassword(s, 'Current password: ');
         if (!old) return cancelled(s);
         neu = await askNewPassword(s, 'New password: ');
