@@ -98,7 +98,7 @@ export class ChatSession {
     return this.myName;
   }
 
-  /** Messages sent but not yet acknowledged by the server. */
+  /** Messages (and read marks) sent but not yet acknowledged by the server. */
   get unackedCount(): number {
     return this.unacked.size;
   }
@@ -202,7 +202,10 @@ export class ChatSession {
     const seq = this.client.lastSeq.get(key);
     if (!seq || (this.readSent.get(key) ?? 0) >= seq) return;
     this.readSent.set(key, seq);
-    this.client.markRead(name, seq).catch(() => this.readSent.delete(key));
+    // Quitting waits for it like for a message, so a read mark set just before /quit holds.
+    const p = this.client.markRead(name, seq).then(() => undefined, () => { this.readSent.delete(key); });
+    this.unacked.add(p);
+    void p.finally(() => this.unacked.delete(p));
   }
 
   /** Shows a join reply's recent history (once per room per session). */
@@ -300,6 +303,8 @@ export class ChatSession {
 
   forgetRoom(name: string): void {
     this.joined.delete(foldName(name));
+    // Joining again shows what was said meanwhile (messages already shown are skipped).
+    this.opened.delete(foldName(name));
     for (const r of this.client.rooms) if (foldName(r) === foldName(name)) this.client.rooms.delete(r);
     if (foldName(this.current) === foldName(name)) {
       this.setCurrent(LOBBY);
