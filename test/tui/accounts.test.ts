@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
-import { startTestServer, TestClient } from '../helpers/server.ts';
+import { startTestServer, TestClient, wsUrl, type ReplyError } from '../helpers/server.ts';
 import { ChatProcess, killAll } from './helpers.ts';
 
 let app: App;
@@ -91,6 +91,33 @@ describe('banter chat accounts', () => {
     const again = await chat('pat');
     assert.match(again.lines[0]!, / status connected as pat \(registered\)/);
     again.kill();
+  });
+
+  it('says how long to wait after too many wrong passwords, and exits 5', async () => {
+    const owner = await TestClient.login(app, 'tess');
+    await owner.request('register', { password: 'right password' });
+    owner.close();
+    await owner.waitClosed();
+    // Wrong passwords until the name is locked for a while (1 s × 2^(failures − 5)): eight
+    // failures lock it for 8 s, long enough for a client process to start and be refused.
+    const probe = await TestClient.open(wsUrl(app));
+    let failures = 0;
+    const deadline = Date.now() + 30_000;
+    while (failures < 8) {
+      assert.ok(Date.now() < deadline, 'could not get the name locked');
+      try {
+        await probe.request('login', { name: 'tess', password: 'wrong password' });
+      } catch (err) {
+        const code = (err as ReplyError).code;
+        if (code === 'AUTH_FAILED') failures++;
+        else if (code === 'AUTH_THROTTLED') await new Promise((r) => setTimeout(r, 200));
+        else throw err;
+      }
+    }
+    probe.close();
+    const locked = new ChatProcess(['--server', app.url, '--name', 'tess'], { ...env, BANTER_PASSWORD: 'right password' });
+    assert.equal(await locked.waitExit(), 5);
+    assert.match(locked.stderr, /too many wrong passwords for "tess"; try again in \d+ s \(AUTH_THROTTLED\)/);
   });
 
   it('delivers direct messages sent while offline at the next login, with the unread count', async () => {
