@@ -19,7 +19,7 @@
  * Works with the browser's WebSocket and Node's global WebSocket alike.
  */
 import {
-  foldName, ServerEvent, type ArgsOf, type ChatMessage, type EventOf, type MissedMessages, type ReplyData, type RequestType, type ServerEventType,
+  foldName, ServerEvent, type ArgsOf, type ChatMessage, type EventOf, type MessageKind, type MissedMessages, type ReplyData, type RequestType, type ServerEventType,
 } from '../protocol/index.ts';
 
 /** How long an outbox message refused with RATE_LIMITED waits before it is sent again. */
@@ -219,10 +219,11 @@ export class BanterClient {
 
   /**
    * Sends a chat message. While offline it waits in the outbox and goes out once the
-   * connection is back; its id is kept so a resend cannot create a duplicate.
+   * connection is back; its id is kept so a resend cannot create a duplicate. `kind`:
+   * "action" (/me) or "notice"; absent for a plain message.
    */
-  send(to: string, text: string): Promise<ReplyData['send']> {
-    return this.enqueue('send', { to, text }, true);
+  send(to: string, text: string, kind?: MessageKind): Promise<ReplyData['send']> {
+    return this.enqueue('send', { to, text, ...(kind ? { kind } : {}) }, true);
   }
 
   /** Messages waiting to be sent or acknowledged. */

@@ -3,32 +3,12 @@
  * Each handler gets the session and the text after the command name.
  */
 import { foldName, LOBBY } from '../protocol/index.ts';
+import { firstWord, roomArg, usageError, USAGE, type TuiCommand } from './command-kit.ts';
+import { ACCOUNT_COMMANDS } from './commands-account.ts';
+import { HISTORY_COMMANDS } from './commands-history.ts';
 import { EXIT } from './exit-codes.ts';
-import type { ChatSession } from './session.ts';
 
-export interface TuiCommand {
-  readonly name: string;
-  readonly aliases: readonly string[];
-  /** Syntax after the command name, e.g. "NAME TEXT". */
-  readonly usage: string;
-  readonly help: string;
-  run(s: ChatSession, args: string): Promise<void> | void;
-}
-
-function usageError(s: ChatSession, cmd: string): void {
-  const c = findCommand(cmd)!;
-  s.show({ type: 'error', code: 'USAGE', message: `usage: /${c.name}${c.usage ? ` ${c.usage}` : ''}` });
-}
-
-/** "dev" -> "#dev"; room names are given with or without the "#". */
-function roomArg(arg: string): string {
-  return arg.startsWith('#') ? arg : `#${arg}`;
-}
-
-function firstWord(args: string): [string, string] {
-  const m = /^(\S+)\s*([\s\S]*)$/.exec(args);
-  return m ? [m[1]!, m[2]!] : ['', ''];
-}
+export type { TuiCommand } from './command-kit.ts';
 
 export const COMMANDS: readonly TuiCommand[] = [
   {
@@ -53,19 +33,28 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'msg', aliases: ['m', 'tell'], usage: 'NAME TEXT', help: 'direct message to one user',
-    run(s, args) {
+    name: 'msg', aliases: ['m', 'tell'], usage: 'NAME TEXT', help: 'direct message to one user (online, or registered)',
+    async run(s, args) {
       const [to, text] = firstWord(args);
       if (!to || !text.trim()) return usageError(s, 'msg');
+      await s.openDm(to);
       s.say(to, text);
     },
   },
   {
     name: 'reply', aliases: ['r'], usage: 'TEXT', help: 'answer the last direct message you received',
-    run(s, args) {
+    async run(s, args) {
       if (!args) return usageError(s, 'reply');
       if (!s.lastDmFrom) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: 'nobody has sent you a direct message yet' });
+      await s.openDm(s.lastDmFrom);
       s.say(s.lastDmFrom, args);
+    },
+  },
+  {
+    name: 'me', aliases: ['action'], usage: 'ACTION', help: 'an action in the current conversation: /me waves → * alice waves',
+    run(s, args) {
+      if (!args) return usageError(s, 'me');
+      s.say(s.current, args, 'action');
     },
   },
   {
@@ -87,6 +76,7 @@ export const COMMANDS: readonly TuiCommand[] = [
       s.rememberRoom(r.name, r.topic);
       s.setCurrent(r.name);
       const names = r.members.map((m) => m.name).join(', ');
+      s.showJoinHistory(r);
       s.show({ type: 'info', text: `now talking in ${r.name} — ${r.members.length} here: ${names}${r.topic ? `; topic: ${r.topic}` : ''}` });
     },
   },
@@ -110,16 +100,20 @@ export const COMMANDS: readonly TuiCommand[] = [
   },
   {
     name: 'switch', aliases: ['s', 'query', 'q'], usage: '#ROOM|NAME', help: 'talk in a room you are in, or to a user',
-    run(s, args) {
+    async run(s, args) {
       if (!args || /\s/.test(args)) return usageError(s, 'switch');
       if (args.startsWith('#')) {
         const room = s.joined.get(foldName(args));
         if (!room) return s.show({ type: 'error', code: 'NOT_IN_ROOM', message: `you are not in ${args} (use /join ${args})` });
         s.setCurrent(room.name);
       } else {
-        const user = s.users.get(foldName(args));
-        if (!user) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: `no user named "${args}" is online (/users lists them)` });
-        s.setCurrent(user.name);
+        const name = args.replace(/^@/, '');
+        const user = s.users.get(foldName(name));
+        // A registered user may write to registered people who are offline (the server says
+        // NO_SUCH_USER for anyone else).
+        if (!user && !s.registered) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: `no user named "${name}" is online (/users lists them)` });
+        s.setCurrent(user?.name ?? name);
+        await s.openDm(s.current);
       }
       s.show({ type: 'info', text: `now talking ${s.current.startsWith('#') ? 'in' : 'to'} ${s.current}` });
     },
@@ -156,6 +150,8 @@ export const COMMANDS: readonly TuiCommand[] = [
       await s.request('back', {});
     },
   },
+  ...HISTORY_COMMANDS,
+  ...ACCOUNT_COMMANDS,
   {
     name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (or Ctrl-D)',
     run(s) {
@@ -165,7 +161,10 @@ export const COMMANDS: readonly TuiCommand[] = [
 ];
 
 const BY_NAME = new Map<string, TuiCommand>();
-for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
+for (const c of COMMANDS) {
+  for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c);
+  USAGE.set(c.name, c.usage);
+}
 
 export function findCommand(name: string): TuiCommand | undefined {
   return BY_NAME.get(name.toLowerCase());

@@ -10,4 +10,6 @@ export const EXIT = {
   UNREACHABLE: 3,
   /** The connection ended for good (kicked, re-login refused) or messages were still unacknowledged at exit. */
   LOST: 4,
+  /** The name is registered and no password was given, the password or token was refused, or the name is throttled (pipe mode). */
+  AUTH: 5,
 } as const;

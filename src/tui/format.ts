@@ -3,7 +3,7 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, type UserInfo } from '../protocol/index.ts';
+import { foldName, type ChatMessage, type UserInfo } from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -40,6 +40,16 @@ function userLabel(u: UserInfo): string {
   return u.presence === 'away' ? `${u.name} (away${u.away && u.away !== 'away' ? `: ${u.away}` : ''})` : u.name;
 }
 
+function sameDay(a: number, b: number): boolean {
+  return new Date(a).toDateString() === new Date(b).toDateString();
+}
+
+/** Local date YYYY-MM-DD. */
+export function day(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 /** The line for an item, or undefined when it is not shown in text mode (typing indicators). */
 export function formatItem(item: Item, ctx: FormatContext): string | undefined {
   const { style: st } = ctx;
@@ -47,19 +57,37 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
   const conv = (c: string): string => st.paint(c.startsWith('#') ? 'cyan' : 'magenta', s(c));
   const nick = (n: string): string => st.nick(s(n));
   const notice = (text: string): string => st.paint('gray', text);
+  /** "CONV <from> text", "CONV * from text" (action) or "CONV -from- text" (notice). */
+  const messageBody = (m: ChatMessage, where = conv(conversationOf(m.to, m.from, ctx.me))): string => {
+    const text = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
+    return m.kind === 'action' ? `${where} * ${nick(m.from)} ${text}`
+      : m.kind === 'notice' ? `${where} -${nick(m.from)}- ${text}`
+        : `${where} <${nick(m.from)}> ${text}`;
+  };
   let time = ctx.now();
   let body: string;
   switch (item.type) {
-    case 'message': {
-      const m = item.msg;
-      time = m.ts;
-      const c = conversationOf(m.to, m.from, ctx.me);
-      const text = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
-      body = m.kind === 'action' ? `${conv(c)} * ${nick(m.from)} ${text}`
-        : m.kind === 'notice' ? `${conv(c)} -${nick(m.from)}- ${text}`
-          : `${conv(c)} <${nick(m.from)}> ${text}`;
+    case 'message':
+      time = item.msg.ts;
+      body = messageBody(item.msg);
+      break;
+    case 'history':
+    case 'search': {
+      // Earlier messages: the keyword, the date when not today, the conversation and the
+      // seq (to page or jump from), then the message as usual; dim in a terminal.
+      time = item.msg.ts;
+      const date = sameDay(item.msg.ts, ctx.now()) ? '' : `${day(item.msg.ts)} `;
+      const c = conversationOf(item.msg.to, item.msg.from, ctx.me);
+      const line = `${item.type} ${date}${messageBody(item.msg, `${conv(c)} ${item.msg.seq}`)}`;
+      body = item.type === 'history' ? st.paint('dim', line) : line;
       break;
     }
+    case 'gap':
+      body = `${st.paint(['yellow', 'bold'], 'gap')} ${conv(item.to)} more messages were missed than the server resends; /history ${s(item.to.replace(/^@/, ''))} shows the older ones (before ${item.before})`;
+      break;
+    case 'unread':
+      body = `${st.paint(['yellow', 'bold'], 'unread')} ${item.count} from ${nick(item.from)} — /switch ${s(item.from)} (or /msg ${s(item.from)} TEXT) marks ${item.count === 1 ? 'it' : 'them'} read`;
+      break;
     case 'user_renamed':
       body = notice(`* ${s(item.old)} is now known as ${s(item.name)}`);
       break;

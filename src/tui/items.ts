@@ -3,7 +3,7 @@
  * (request results, errors, status). Each item is rendered as one text line (format.ts) or
  * one JSON line (`--json`).
  */
-import type { MemberInfo, RoomSummary, ServerEvent, UserInfo } from '../protocol/index.ts';
+import type { ChatMessage, MemberInfo, RoomSummary, ServerEvent, UserInfo } from '../protocol/index.ts';
 
 /** Server events worth showing (the envelope frames hello/reply/error are handled by the client). */
 export type ShownEvent = Exclude<ServerEvent, { type: 'hello' | 'reply' | 'error' }>;
@@ -16,4 +16,12 @@ export type Item =
   | { type: 'members'; room: string; members: MemberInfo[] }
   | { type: 'error'; code: string; message: string }
   | { type: 'info'; text: string }
+  /** An earlier message (join history, /history, /jump), not a live one. */
+  | { type: 'history'; msg: ChatMessage }
+  /** One /search result. */
+  | { type: 'search'; msg: ChatMessage }
+  /** After a reconnect, more was missed in `to` ("#room" or "@name") than the server resends: older ones are before seq `before`. */
+  | { type: 'gap'; to: string; before: number }
+  /** At login: unread direct messages from one person. */
+  | { type: 'unread'; from: string; count: number }
   | { type: 'status'; status: 'connected' | 'disconnected' | 'reconnected' | 'closed'; text: string };

@@ -3,17 +3,19 @@
  * (asking again for a name in TTY mode when it is taken), then runs the session in TTY mode
  * (line editor, colours) or pipe mode (line in, line out) until /quit or end of input.
  */
-import { BanterClient, RequestError, wsUrlFor } from '../client/client.ts';
-import { checkUserName, describeNameProblem, LOBBY, type ReplyData } from '../protocol/index.ts';
+import { BanterClient, wsUrlFor } from '../client/client.ts';
+import { LOBBY, type ReplyData } from '../protocol/index.ts';
 import { CHAT_HELP, parseChatArgs, QUIT_WAIT_MS, type ChatOptions } from './args.ts';
 import { commandWords } from './commands.ts';
 import { complete } from './complete.ts';
 import { EXIT } from './exit-codes.ts';
 import { formatItem } from './format.ts';
 import type { Item } from './items.ts';
+import { passwordFromOutside, signIn, type SignInContext } from './login.ts';
 import { PipeTerminal } from './pipe.ts';
 import { ChatSession, type Output } from './session.ts';
 import { colourWanted, makeStyle, type Style } from './style.ts';
+import { TokenStore, tokenFilePath } from './tokens.ts';
 import { TtyTerminal } from './tty.ts';
 
 /** How long connecting at startup may take before the server counts as unreachable. */
@@ -36,6 +38,13 @@ export async function runChat(argv: string[]): Promise<number> {
     process.stderr.write('banter chat: --name is required when stdin or stdout is not a terminal\n');
     return EXIT.USAGE;
   }
+  let password: string | undefined;
+  try {
+    password = passwordFromOutside(opts.passwordFile, process.env);
+  } catch (err) {
+    process.stderr.write(`banter chat: ${(err as Error).message}\n`);
+    return EXIT.USAGE;
+  }
   // A closed stdout (e.g. piped into `head`) ends the client quietly instead of crashing it.
   process.stdout.on('error', () => process.exit(EXIT.OK));
 
@@ -46,7 +55,8 @@ export async function runChat(argv: string[]): Promise<number> {
     client.close();
     return EXIT.UNREACHABLE;
   }
-  return tty ? runTty(client, opts) : runPipe(client, opts);
+  const tokens = new TokenStore(tokenFilePath(process.env));
+  return tty ? runTty(client, opts, tokens, password) : runPipe(client, opts, tokens, password);
 }
 
 async function connectBounded(client: BanterClient, ms: number): Promise<true | string> {
@@ -60,24 +70,6 @@ async function connectBounded(client: BanterClient, ms: number): Promise<true | 
     return err instanceof Error ? err.message : String(err);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-type LoginResult = ReplyData['login'] | { refused: string } | { failed: string };
-
-/**
- * Logs in; resolves the reply, the reason the name was refused, or why logging in failed
- * otherwise (e.g. the server closed an idle unnamed connection while the user was still
- * typing a name; the client reconnects by itself, so trying again works).
- */
-async function tryLogin(client: BanterClient, name: string): Promise<LoginResult> {
-  const problem = checkUserName(name);
-  if (problem) return { refused: `invalid name "${name}": ${describeNameProblem(problem)}` };
-  try {
-    return await client.login(name);
-  } catch (err) {
-    if (err instanceof RequestError && (err.code === 'NAME_TAKEN' || err.code === 'NAME_INVALID')) return { refused: `${err.message} (${err.code})` };
-    return { failed: err instanceof RequestError ? `${err.message} (${err.code})` : String(err) };
   }
 }
 
@@ -105,21 +97,31 @@ async function finish(session: ChatSession, client: BanterClient, code: number):
   return code;
 }
 
-async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number> {
+/** What pipe mode says on stderr when a registered name could not sign in. */
+function authProblem(name: string, code: string, message: string): string {
+  if (code === 'AUTH_REQUIRED') return `"${name}" is a registered name: give its password with --password-file FILE or the BANTER_PASSWORD environment variable (AUTH_REQUIRED)`;
+  if (code === 'AUTH_FAILED') return `wrong password for "${name}" (AUTH_FAILED)`;
+  return `${message} (${code})`;
+}
+
+async function runPipe(client: BanterClient, opts: ChatOptions, tokens: TokenStore, password: string | undefined): Promise<number> {
   const term = new PipeTerminal(process.stdin, process.stdout);
-  const login = await tryLogin(client, opts.name!);
-  if ('refused' in login || 'failed' in login) {
-    process.stderr.write(`banter chat: ${'refused' in login ? login.refused : `could not log in: ${login.failed}`}\n`);
+  const ctx: SignInContext = { client, server: opts.server, tokens, note: (text) => process.stderr.write(`banter chat: ${text}\n`) };
+  const r = await signIn(ctx, opts.name!, password);
+  if (!('reply' in r)) {
+    const why = 'refused' in r ? r.refused : 'auth' in r ? authProblem(opts.name!, r.auth, r.message) : `could not log in: ${r.failed}`;
+    process.stderr.write(`banter chat: ${why}\n`);
     client.close();
-    return 'refused' in login ? EXIT.NAME_REJECTED : EXIT.UNREACHABLE;
+    return 'refused' in r ? EXIT.NAME_REJECTED : 'auth' in r ? EXIT.AUTH : EXIT.UNREACHABLE;
   }
+  const login = r.reply;
   const ref: { session?: ChatSession } = {};
   const show = opts.json
     ? (item: Item): void => term.print(JSON.stringify(item))
     : textOutput((line) => term.print(line), makeStyle(false), false, () => ref.session);
-  const s = new ChatSession(client, { show, changed: () => undefined });
+  const s = new ChatSession(client, { show, changed: () => undefined }, { server: opts.server, tokens });
   ref.session = s;
-  await s.start(login.rooms);
+  await s.start(login);
   term.start((line) => s.input(line), () => { void s.idle().then(() => s.quit(EXIT.OK)); });
   quitOnSignals(s, ['SIGTERM', 'SIGINT', 'SIGHUP']);
   const code = await s.done;
@@ -127,7 +129,7 @@ async function runPipe(client: BanterClient, opts: ChatOptions): Promise<number>
   return finish(s, client, code);
 }
 
-async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> {
+async function runTty(client: BanterClient, opts: ChatOptions, tokens: TokenStore, givenPassword: string | undefined): Promise<number> {
   const style = makeStyle(colourWanted(true, process.env));
   const ref: { session?: ChatSession } = {};
   const term = new TtyTerminal({
@@ -140,7 +142,9 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
     onEdit: (line) => ref.session?.typing(line),
   });
 
+  const ctx: SignInContext = { client, server: opts.server, tokens, note: (text) => term.print(style.paint('gray', text)) };
   let name = opts.name ?? (await term.ask('Your name: '));
+  let password = givenPassword;
   let login: ReplyData['login'] | undefined;
   while (login === undefined) {
     if (name === undefined) {
@@ -149,16 +153,27 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
       return EXIT.OK;
     }
     const tried = name.trim();
-    const r = await tryLogin(client, tried);
+    const r = await signIn(ctx, tried, password);
     if ('refused' in r) {
       term.print(style.paint('red', r.refused));
       name = await term.ask('Pick another name: ');
+      password = undefined;
+    } else if ('auth' in r) {
+      term.print(r.auth === 'AUTH_REQUIRED'
+        ? `"${tried}" is a registered name: type its password (nothing is shown), or just Enter to pick another name`
+        : style.paint('red', r.auth === 'AUTH_FAILED' ? `wrong password for "${tried}"` : r.message));
+      const pw = await term.askSecret('Password: ');
+      if (pw === undefined) name = undefined;
+      else if (pw === '') {
+        name = await term.ask('Your name: ');
+        password = undefined;
+      } else password = pw;
     } else if ('failed' in r) {
       term.print(style.paint('red', `could not log in: ${r.failed}`));
       const again = await term.ask(`Your name [${tried}]: `);
       name = again === '' ? tried : again;
     } else {
-      login = r;
+      login = r.reply;
     }
   }
 
@@ -172,10 +187,11 @@ async function runTty(client: BanterClient, opts: ChatOptions): Promise<number> 
   const output: Output = {
     show: textOutput((line) => term.print(line), style, true, () => ref.session),
     changed: () => term.setPrompt(prompt()),
+    ask: (question, secret) => (secret ? term.askSecret(question) : term.ask(question)),
   };
-  const s = new ChatSession(client, output);
+  const s = new ChatSession(client, output, { server: opts.server, tokens });
   ref.session = s;
-  await s.start(login.rooms);
+  await s.start(login);
   term.start(prompt(), (line) => s.input(line), () => s.quit(EXIT.OK));
   quitOnSignals(s, ['SIGTERM', 'SIGHUP']);
   const code = await s.done;

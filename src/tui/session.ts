@@ -9,17 +9,30 @@
  */
 import { RequestError, type BanterClient, type ClientStatus } from '../client/client.ts';
 import {
-  ERROR_CODES, foldName, LIMITS, LOBBY, normalizeText, type ArgsOf, type ReplyData, type RequestType, type UserInfo,
+  ERROR_CODES, foldName, LIMITS, LOBBY, normalizeText, type ArgsOf, type ChatMessage, type MessageKind, type ReplyData, type RequestType, type UserInfo,
 } from '../protocol/index.ts';
 import { findCommand } from './commands.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Item, ShownEvent } from './items.ts';
+import type { TokenStore } from './tokens.ts';
 
 export interface Output {
   show(item: Item): void;
   /** Something the prompt shows (conversation, online state) changed. */
   changed(): void;
+  /** Asks the user a question (TTY mode only); `secret`: without echo. Undefined: cancelled. */
+  ask?(question: string, secret: boolean): Promise<string | undefined>;
 }
+
+export interface SessionOptions {
+  /** The server's http(s) URL (the key of saved session tokens). */
+  server: string;
+  /** Where session tokens are saved; undefined: not saved. */
+  tokens: TokenStore | undefined;
+}
+
+/** Displayed seqs remembered per conversation (to show each message once). */
+const SHOWN_MAX = 2000;
 
 export interface RoomView {
   name: string;
@@ -30,6 +43,7 @@ const TYPING_EVERY_MS = 3000;
 
 const SHOWN: readonly ShownEvent['type'][] = [
   'message', 'user_joined', 'user_left', 'user_presence', 'room_joined', 'room_left', 'room_topic', 'typing', 'notice', 'bye',
+  'user_renamed', 'room_kicked', 'room_operator', 'room_invited',
 ];
 
 export class ChatSession {
@@ -54,13 +68,28 @@ export class ChatSession {
   private myName = '';
   /** The other party of the last direct message received (for /reply). */
   lastDmFrom: string | undefined;
+  readonly server: string;
+  readonly tokens: TokenStore | undefined;
+  /** Whether my name is a registered account (DM history, unread marks, search in DMs). */
+  registered = false;
+  /** Seqs displayed per conversation key (folded room or person), so each message shows once. */
+  private readonly shown = new Map<string, Set<number>>();
+  /** Oldest seq shown by history per conversation: where /history pages back from. */
+  readonly oldest = new Map<string, number>();
+  /** Conversations whose recent history has been shown (it is shown once per session). */
+  private readonly opened = new Set<string>();
+  /** Read marks sent, per person. */
+  private readonly readSent = new Map<string, number>();
 
-  constructor(client: BanterClient, output: Output) {
+  constructor(client: BanterClient, output: Output, opts: SessionOptions = { server: '', tokens: undefined }) {
     this.client = client;
     this.output = output;
+    this.server = opts.server;
+    this.tokens = opts.tokens;
     this.done = new Promise((resolve) => { this.finish = resolve; });
     for (const type of SHOWN) client.on(type, (ev) => this.onEvent(ev as ShownEvent));
     client.onStatus((s, detail) => this.onStatus(s, detail));
+    client.onGap((to, before) => this.showGap(to, before));
   }
 
   /** My name; kept while the client is logging in again after a reconnect. */
@@ -69,7 +98,7 @@ export class ChatSession {
     return this.myName;
   }
 
-  /** Messages sent but not yet acknowledged by the server. */
+  /** Messages (and read marks) sent but not yet acknowledged by the server. */
   get unackedCount(): number {
     return this.unacked.size;
   }
@@ -78,12 +107,113 @@ export class ChatSession {
     return this.client.status === 'online';
   }
 
-  /** Call once after login with its reply. */
-  async start(rooms: ReplyData['login']['rooms']): Promise<void> {
+  /**
+   * Call once after login with its reply: shows the lobby's recent history, then what was
+   * delivered with the login (offline direct messages) and the unread counts.
+   */
+  async start(reply: ReplyData['login']): Promise<void> {
+    const { rooms } = reply;
+    this.registered = reply.registered;
     for (const r of rooms) this.rememberRoom(r.name, r.topic);
     await this.refreshUsers();
     const lobby = rooms.find((r) => foldName(r.name) === LOBBY);
-    this.show({ type: 'status', status: 'connected', text: `connected as ${this.me}${lobby ? `; ${lobby.members.length} in ${lobby.name}` : ''}; /help lists the commands` });
+    this.show({ type: 'status', status: 'connected', text: `connected as ${this.me}${reply.registered ? ' (registered)' : ''}${lobby ? `; ${lobby.members.length} in ${lobby.name}` : ''}; /help lists the commands` });
+    if (lobby) {
+      // Up to what the login reply counted: later messages arrive as events after it.
+      const upTo = reply.lastSeq[lobby.name] ?? Object.entries(reply.lastSeq).find(([k]) => foldName(k) === LOBBY)?.[1];
+      this.opened.add(LOBBY);
+      const h = await this.client.history(lobby.name, upTo !== undefined ? { before: upTo + 1 } : {}).catch(() => undefined);
+      if (h) this.showHistory(lobby.name, h.messages, true);
+    }
+    for (const m of reply.missed) {
+      if (m.gap && m.messages[0]) this.showGap(m.to, m.messages[0].seq);
+      for (const msg of m.messages) this.onEvent({ type: 'message', msg });
+    }
+    for (const u of reply.unread) if (u.count > 0) this.show({ type: 'unread', from: u.to, count: u.count });
+  }
+
+  /** Conversation key of a message: the folded room, or the folded name of the other person. */
+  convKey(msg: ChatMessage): string {
+    if (msg.to.startsWith('#')) return foldName(msg.to);
+    return foldName(msg.from) === foldName(this.me) ? foldName(msg.to) : foldName(msg.from);
+  }
+
+  /** Records a message as displayed; false when it was displayed already. */
+  private markShown(msg: ChatMessage): boolean {
+    const key = this.convKey(msg);
+    let set = this.shown.get(key);
+    if (!set) this.shown.set(key, (set = new Set()));
+    if (set.has(msg.seq)) return false;
+    set.add(msg.seq);
+    if (set.size > SHOWN_MAX) for (const seq of set) { set.delete(seq); if (set.size <= SHOWN_MAX) break; }
+    return true;
+  }
+
+  /**
+   * Shows earlier messages of a conversation, oldest first, as history lines. `auto` (on
+   * join, switch, start): only those not displayed yet, with a hint about paging.
+   */
+  showHistory(target: string, messages: ChatMessage[], auto: boolean): void {
+    const key = foldName(target);
+    const first = messages[0];
+    if (first && first.seq < (this.oldest.get(key) ?? Infinity)) this.oldest.set(key, first.seq);
+    let n = 0;
+    for (const msg of messages) {
+      if (!this.markShown(msg) && auto) continue;
+      this.show({ type: 'history', msg });
+      n++;
+    }
+    if (auto && n > 0) this.show({ type: 'info', text: `${target}: ${n} earlier message${n === 1 ? '' : 's'} above; /history ${target} for older ones` });
+  }
+
+  /** Where /history pages back from in a conversation: the oldest seq displayed, if any. */
+  pageFrom(target: string): number | undefined {
+    const key = foldName(target);
+    const o = this.oldest.get(key);
+    if (o !== undefined) return o;
+    const set = this.shown.get(key);
+    return set && set.size ? Math.min(...set) : undefined;
+  }
+
+  private showGap(to: string, before: number): void {
+    const key = foldName(to);
+    if (before < (this.oldest.get(key) ?? Infinity)) this.oldest.set(key, before);
+    this.show({ type: 'gap', to: to.startsWith('#') ? to : `@${to}`, before });
+  }
+
+  /**
+   * Opens a conversation with a person: shows its recent history once (registered users
+   * only; the server keeps guests' DMs out of history) and marks it read.
+   */
+  async openDm(name: string): Promise<void> {
+    const key = foldName(name);
+    if (this.registered && !this.opened.has(key) && this.online) {
+      this.opened.add(key);
+      const h = await this.client.history(name).catch(() => undefined);
+      if (h) this.showHistory(name, h.messages, true);
+    }
+    this.markRead(name);
+  }
+
+  /** Moves my read mark of a DM conversation up to the newest message I have seen. */
+  markRead(name: string): void {
+    if (!this.registered || name.startsWith('#')) return;
+    const key = foldName(name);
+    const seq = this.client.lastSeq.get(key);
+    if (!seq || (this.readSent.get(key) ?? 0) >= seq) return;
+    this.readSent.set(key, seq);
+    // Quitting waits for it like for a message, so a read mark set just before /quit holds.
+    const p = this.client.markRead(name, seq).then(() => undefined, () => { this.readSent.delete(key); });
+    this.unacked.add(p);
+    void p.finally(() => this.unacked.delete(p));
+  }
+
+  /** Shows a join reply's recent history (once per room per session). */
+  showJoinHistory(reply: ReplyData['join']): void {
+    const key = foldName(reply.name);
+    if (this.opened.has(key)) return;
+    this.opened.add(key);
+    this.showHistory(reply.name, reply.history, true);
   }
 
   show(item: Item): void {
@@ -120,7 +250,7 @@ export class ChatSession {
   }
 
   /** Sends a message; while offline it waits in the outbox and goes out once after reconnecting. */
-  say(to: string, raw: string): void {
+  say(to: string, raw: string, kind?: MessageKind): void {
     // The server's own rules, checked first so that a message it would refuse never waits
     // in the outbox.
     const norm = normalizeText(raw);
@@ -131,7 +261,7 @@ export class ChatSession {
     }
     const text = norm.text;
     if (!this.online) this.show({ type: 'info', text: `offline: "${text}" will be sent to ${to} when reconnected` });
-    const p = this.client.send(to, text).then(() => undefined, (err: unknown) => {
+    const p = this.client.send(to, text, kind).then(() => undefined, (err: unknown) => {
       if (!(err instanceof RequestError && err.code === 'CLOSED')) this.showError(err);
     });
     this.unacked.add(p);
@@ -173,6 +303,8 @@ export class ChatSession {
 
   forgetRoom(name: string): void {
     this.joined.delete(foldName(name));
+    // Joining again shows what was said meanwhile (messages already shown are skipped).
+    this.opened.delete(foldName(name));
     for (const r of this.client.rooms) if (foldName(r) === foldName(name)) this.client.rooms.delete(r);
     if (foldName(this.current) === foldName(name)) {
       this.setCurrent(LOBBY);
@@ -223,6 +355,10 @@ export class ChatSession {
         const u = this.users.get(foldName(ev.old));
         this.users.delete(foldName(ev.old));
         if (u) this.users.set(foldName(ev.name), { ...u, name: ev.name });
+        // Keep talking to the same person (or, for myself, the prompt is redrawn below).
+        if (foldName(this.current) === foldName(ev.old)) this.current = ev.name;
+        if (this.lastDmFrom !== undefined && foldName(this.lastDmFrom) === foldName(ev.old)) this.lastDmFrom = ev.name;
+        this.output.changed();
         break;
       }
       case 'user_presence': {
@@ -230,9 +366,18 @@ export class ChatSession {
         if (u) this.users.set(foldName(ev.name), ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
         break;
       }
-      case 'message':
-        if (!ev.msg.to.startsWith('#') && foldName(ev.msg.from) !== foldName(this.me)) this.lastDmFrom = ev.msg.from;
+      case 'message': {
+        if (!this.markShown(ev.msg)) return;
+        const dm = !ev.msg.to.startsWith('#');
+        if (dm && foldName(ev.msg.from) !== foldName(this.me)) this.lastDmFrom = ev.msg.from;
+        // A direct message in the conversation on screen is read as it arrives.
+        if (dm && this.convKey(ev.msg) === foldName(this.current)) {
+          this.show(ev);
+          this.markRead(this.current);
+          return;
+        }
         break;
+      }
       case 'room_topic': {
         const r = this.joined.get(foldName(ev.room));
         if (r) r.topic = ev.topic;

@@ -21,6 +21,8 @@ export class TtyTerminal {
   private active = false;
   /** Screen rows the input area used when Enter was pressed (prompt + line + the new row). */
   private submittedRows = 1;
+  /** True while a question (e.g. a password) is being asked: no typing notifications, Ctrl-C cancels it. */
+  private asking = false;
 
   constructor(opts: TtyOptions) {
     this.out = opts.output;
@@ -35,23 +37,55 @@ export class TtyTerminal {
     // After readline handled a key: keep the screen and readline's bookkeeping in step.
     opts.input.on('keypress', () => {
       this.settle();
-      if (this.active) opts.onEdit?.(this.rl.line);
+      if (this.active && !this.asking) opts.onEdit?.(this.rl.line);
     });
   }
 
-  /** Asks one question; resolves undefined when input ends (Ctrl-D) or Ctrl-C. */
+  /**
+   * Asks one question; resolves undefined when input ends (Ctrl-D) or on Ctrl-C. Before the
+   * chat has started Ctrl-C also ends input (the client quits); during the chat it only
+   * cancels the question.
+   */
   ask(question: string): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const onClose = (): void => resolve(undefined);
-      const onSigint = (): void => { this.rl.off('close', onClose); this.rl.close(); resolve(undefined); };
-      this.rl.once('close', onClose);
-      this.rl.once('SIGINT', onSigint);
-      this.rl.question(question, (answer) => {
+      const ac = new AbortController();
+      const done = (answer: string | undefined): void => {
         this.rl.off('close', onClose);
         this.rl.off('SIGINT', onSigint);
+        this.asking = false;
         resolve(answer);
-      });
+      };
+      const onClose = (): void => done(undefined);
+      const onSigint = (): void => {
+        if (this.active) ac.abort();
+        else this.rl.close();
+        done(undefined);
+      };
+      this.asking = true;
+      this.rl.once('close', onClose);
+      this.rl.once('SIGINT', onSigint);
+      this.rl.question(question, { signal: ac.signal }, done);
     });
+  }
+
+  /**
+   * Asks for a password: nothing typed is echoed (readline's output is filtered down to the
+   * question itself and line ends), and the answer is removed from the Up/Down history.
+   */
+  async askSecret(question: string): Promise<string | undefined> {
+    const rl = this.rl as unknown as { _writeToOutput(s: string): void; history: string[] };
+    const original = rl._writeToOutput;
+    rl._writeToOutput = (text: string): void => {
+      original.call(rl, text.startsWith(question) ? question : /^[\r\n]+$/.test(text) ? text : '');
+    };
+    try {
+      const answer = await this.ask(question);
+      if (answer !== undefined && rl.history[0] === answer) rl.history.shift();
+      return answer;
+    } finally {
+      rl._writeToOutput = original;
+      if (this.active) this.rl.prompt(true);
+    }
   }
 
   /** Shows the prompt and starts taking lines. */
@@ -66,6 +100,7 @@ export class TtyTerminal {
       onLine(line, isCommand);
     });
     this.rl.on('SIGINT', () => {
+      if (this.asking) return;
       // Like a shell: Ctrl-C clears a half-typed line, and quits on an empty one.
       if (this.rl.line.length > 0) {
         this.rl.write(null, { ctrl: true, name: 'u' });

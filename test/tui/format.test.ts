@@ -33,6 +33,13 @@ describe('line format', () => {
     [{ type: 'members', room: '#dev', members: [{ name: 'bob', presence: 'away' }] }, '03:04:05 members #dev 1: bob (away)'],
     [{ type: 'error', code: 'NAME_TAKEN', message: 'the name "x" is taken' }, '03:04:05 error NAME_TAKEN: the name "x" is taken'],
     [{ type: 'status', status: 'reconnected', text: 'reconnected as alice' }, '03:04:05 status reconnected as alice'],
+    [{ type: 'message', msg: { id: 'x', seq: 1, to: '#lobby', from: 'bob', text: 'waves', ts: at, kind: 'action' } }, '03:04:05 #lobby * bob waves'],
+    [{ type: 'message', msg: { id: 'x', seq: 1, to: '#lobby', from: 'Calc', text: 'hi', ts: at, kind: 'notice' } }, '03:04:05 #lobby -Calc- hi'],
+    [{ type: 'history', msg: { id: 'x', seq: 17, to: '#dev', from: 'bob', text: 'hi', ts: at } }, '03:04:05 history #dev 17 <bob> hi'],
+    [{ type: 'history', msg: { id: 'x', seq: 3, to: 'alice', from: 'bob', text: 'psst', ts: at } }, '03:04:05 history @bob 3 <bob> psst'],
+    [{ type: 'search', msg: { id: 'x', seq: 9, to: '#dev', from: 'bob', text: 'deploy', ts: at - 86_400_000 } }, '03:04:05 search 2026-01-01 #dev 9 <bob> deploy'],
+    [{ type: 'gap', to: '#dev', before: 40 }, '03:04:05 gap #dev more messages were missed than the server resends; /history #dev shows the older ones (before 40)'],
+    [{ type: 'unread', from: 'bob', count: 3 }, '03:04:05 unread 3 from bob — /switch bob (or /msg bob TEXT) marks them read'],
   ];
   for (const [item, want] of cases) {
     it(`${item.type} → ${want ?? '(not shown)'}`, () => assert.equal(formatItem(item, plain), want));
@@ -85,7 +92,8 @@ describe('arguments', () => {
     assert.equal(normaliseServer('http://'), undefined);
   });
   it('parses options and reports errors', () => {
-    assert.deepEqual(parseChatArgs(['-n', 'al', '--json']), { ok: true, options: { name: 'al', server: 'http://localhost:8080', json: true } });
+    assert.deepEqual(parseChatArgs(['-n', 'al', '--json']), { ok: true, options: { name: 'al', server: 'http://localhost:8080', json: true, passwordFile: undefined } });
+    assert.equal((parseChatArgs(['--password-file', '/tmp/pw']) as { options: { passwordFile: string } }).options.passwordFile, '/tmp/pw');
     assert.deepEqual(parseChatArgs(['-h']), { ok: false, help: true });
     const bad = parseChatArgs(['stray']);
     assert.equal(bad.ok, false);

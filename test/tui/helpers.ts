@@ -41,8 +41,8 @@ export class ChatProcess {
   }
 
   /** Starts a client and waits until it has logged in. */
-  static async start(server: string, name: string, extra: string[] = []): Promise<ChatProcess> {
-    const p = new ChatProcess(['--server', server, '--name', name, ...extra]);
+  static async start(server: string, name: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChatProcess> {
+    const p = new ChatProcess(['--server', server, '--name', name, ...extra], env);
     // Generous: starting Node and loading the sources takes seconds on a loaded 2-CPU machine.
     await p.waitLine(/ status connected as /, 30_000).catch((err: unknown) => {
       p.kill();

@@ -46,7 +46,8 @@ async function until(what: string, pred: () => boolean, timeoutMs = 20_000): Pro
 }
 
 let app: App;
-before(async () => { if (!skip) app = await startTestServer(); });
+// A cheap scrypt keeps the password test fast (production: 2^17).
+before(async () => { if (!skip) app = await startTestServer({ 'auth.scryptLog2N': 10 }); });
 after(async () => {
   if (!skip) {
     try { tmux('kill-server'); } catch { /* already gone */ }
@@ -143,4 +144,47 @@ it('keeps a wrapped input line intact in a narrow terminal, also when it ends at
   keys('C-d');
   await wes.waitFor((e) => e.type === 'user_left' && e.name === 'wanda');
   wes.close();
+});
+
+it('asks for the password of a registered name without echo, and keeps it out of the history', { skip }, async () => {
+  target = 'secret';
+  const owner = await TestClient.login(app, 'pia');
+  await owner.request('register', { password: 'first password' });
+  owner.close();
+  await owner.waitClosed();
+  const config = join(dir, 'config');
+  const cmd = `XDG_CONFIG_HOME='${config}' BANTER_PASSWORD= '${process.execPath}' '${CLI}' chat --name pia --server ${app.url}; echo "[exit $?]"; sleep 30`;
+  tmux('new-session', '-d', '-s', target, '-x', '100', '-y', '30', 'sh', '-c', cmd);
+  await until('the password question', () => lastLine() === 'Password:');
+  assert.ok(screen().some((l) => l.startsWith('"pia" is a registered name: type its password')));
+  type('wrong guess!');
+  keys('Enter');
+  await until('wrong password', () => screen().some((l) => l === 'wrong password for "pia"') && lastLine() === 'Password:');
+  type('first password');
+  await until('typing done', () => lastLine() === 'Password:');
+  keys('Enter');
+  await until('the prompt', () => lastLine() === '#lobby>');
+  assert.ok(screen().some((l) => /status connected as pia \(registered\)/.test(l)));
+
+  // Changing it: three questions, nothing echoed.
+  type('/password');
+  keys('Enter');
+  await until('current', () => lastLine() === 'Current password:');
+  type('first password');
+  keys('Enter');
+  await until('new', () => lastLine() === 'New password:');
+  type('second password');
+  keys('Enter');
+  await until('again', () => lastLine() === 'Again, to be sure:');
+  type('second password');
+  keys('Enter');
+  await until('changed', () => screen().some((l) => / info password changed; /.test(l)) && lastLine() === '#lobby>');
+  const all = screen().join('\n');
+  for (const secret of ['wrong guess!', 'first password', 'second password']) assert.ok(!all.includes(secret), `"${secret}" is not on screen`);
+  keys('Up');
+  await until('history', () => lastLine() === '#lobby> /password');
+  keys('C-u');
+  type('/quit');
+  keys('Enter');
+  await until('exit', () => screen().includes('[exit 0]'));
 });
