@@ -74,7 +74,7 @@ export class TestClient {
   }
 
   /** The first received event matching `pred` (already received or arriving within timeoutMs). */
-  async waitFor<E extends ServerEvent = ServerEvent>(pred: (e: ServerEvent) => boolean, timeoutMs = 5000): Promise<E> {
+  async waitFor<E extends ServerEvent = ServerEvent>(pred: (e: ServerEvent) => boolean, timeoutMs = 15_000): Promise<E> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.find(pred);
@@ -89,7 +89,7 @@ export class TestClient {
     }
   }
 
-  async waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closed) {
       const left = deadline - Date.now();
