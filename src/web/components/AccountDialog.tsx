@@ -17,6 +17,8 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
   const [done, setDone] = useState('');
   const [busy, setBusy] = useState(false);
   const c = store.client;
+  // Chosen when the dialog opens, so that a successful registration stays on screen.
+  const [registered] = useState(store.registered);
 
   const run = async (e: Event, action: () => Promise<string>): Promise<void> => {
     e.preventDefault();
@@ -49,7 +51,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
 
   const fields = (
     <>
-      <label for="acct-pw">{store.registered ? 'New password' : 'Password'}</label>
+      <label for="acct-pw">{registered ? 'New password' : 'Password'}</label>
       <input id="acct-pw" type="password" autoComplete="new-password" value={pw} minLength={8} required onInput={(e) => setPw(e.currentTarget.value)} />
       <label for="acct-pw2">Repeat password</label>
       <input id="acct-pw2" type="password" autoComplete="new-password" value={pw2} required onInput={(e) => setPw2(e.currentTarget.value)} />
@@ -57,7 +59,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
   );
   return (
     <Dialog id="account" title="Account" onClose={onClose}>
-      {store.registered
+      {registered
         ? (
           <form class="dm-form" onSubmit={(e) => void run(e, change)}>
             <p class="muted"><strong>{store.me}</strong> is a registered name. Changing the password signs out your other sessions.</p>
@@ -72,18 +74,24 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
             </div>
           </form>
         )
-        : (
-          <form class="dm-form" onSubmit={(e) => void run(e, register)}>
-            <p class="muted">You are a guest: when you leave, anyone may take <strong>{store.me}</strong>. Register it with a password (8 characters or more) to keep it, to read your direct messages from anywhere and to get messages sent while you are away.</p>
-            {fields}
-            {error && <p class="form-error" role="alert">{error}</p>}
-            {done && <p class="form-ok" role="status">{done}</p>}
-            <div class="dialog-actions">
-              <button type="button" onClick={onClose}>Close</button>
-              <button type="submit" class="primary" disabled={busy}>Register</button>
+        : done
+          ? (
+            <div class="dm-form">
+              <p class="form-ok" role="status">{done}</p>
+              <div class="dialog-actions"><button type="button" class="primary" onClick={onClose}>Done</button></div>
             </div>
-          </form>
-        )}
+          )
+          : (
+            <form class="dm-form" onSubmit={(e) => void run(e, register)}>
+              <p class="muted">You are a guest: when you leave, anyone may take <strong>{store.me}</strong>. Register it with a password (8 characters or more) to keep it, to read your direct messages from anywhere and to get messages sent while you are away.</p>
+              {fields}
+              {error && <p class="form-error" role="alert">{error}</p>}
+              <div class="dialog-actions">
+                <button type="button" onClick={onClose}>Close</button>
+                <button type="submit" class="primary" disabled={busy}>Register</button>
+              </div>
+            </form>
+          )}
     </Dialog>
   );
 }

@@ -40,12 +40,13 @@ export function SearchBox({ store }: { store: ChatStore }) {
   return (
     <form class="search" role="search" onSubmit={(e) => void submit(e)}>
       <SearchIcon />
-      <input type="search" aria-label="Search" placeholder="Search  (from:name in:#room)" value={query} maxLength={500}
+      <input type="search" aria-label="Search" placeholder="Search" title="Search messages; filters: from:name, in:#room" value={query} maxLength={500}
         spellcheck={false} onInput={(e) => setQuery(e.currentTarget.value)} />
       {results && (
         <Dialog id="search" title="Search" onClose={() => setResults(undefined)}>
           <p class="muted">{busy ? 'Searching…' : error ? '' : `${results.length === 0 ? 'No' : results.length} message${results.length === 1 ? '' : 's'} matching “${query.trim()}”`}</p>
           {error && <p class="form-error" role="alert">{error}</p>}
+          {!busy && results.length === 0 && <p class="muted small">Every word must match (word* matches a prefix). Narrow it with <code>from:name</code> or <code>in:#room</code>.</p>}
           <ul class="results" aria-label="Search results">
             {results.map((m) => {
               const where = convOfHit(store, m);

@@ -86,8 +86,8 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
       <div class="me-card">
         <Avatar name={store.me} presence={online ? (away ? 'away' : 'online') : undefined} />
         <div class="me-main">
-          <span class="me-name">{store.me}</span>
-          <span class="me-status">{store.registered ? <span class="reg-tag" title="Registered name">registered · </span> : null}{online ? (away ? `Away${me?.away && me.away !== 'away' ? `: ${me.away}` : ''}` : 'Online') : 'Offline'}</span>
+          <span class="me-name">{store.me}{store.registered && <span class="reg-tag" title="Registered name" aria-label="(registered)"> ✓</span>}</span>
+          <span class="me-status">{online ? (away ? `Away${me?.away && me.away !== 'away' ? `: ${me.away}` : ''}` : 'Online') : 'Offline'}</span>
         </div>
         <div class="me-icons">
           {typeof Notification !== 'undefined' && (
