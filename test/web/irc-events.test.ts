@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { App } from '../../src/server/app.ts';
 import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
-import { browserSkip, button, join, launch, log, messagesWithText, shot } from './browser.ts';
+import { browserSkip, button, join, launch, log, messagesWithText, say, shot } from './browser.ts';
 
 describe('web client: renames, operators, kicks, invitations, actions', { skip: browserSkip() }, () => {
   let app: App;
@@ -45,6 +45,9 @@ describe('web client: renames, operators, kicks, invitations, actions', { skip: 
     await log(alice.page).locator('.action').filter({ hasText: '* carol_away waves' }).waitFor();
     await carol.request('send', { to: 'alice', text: 'automated reminder', kind: 'notice' });
     await log(alice.page).locator('.msg-notice').filter({ hasText: 'automated reminder' }).waitFor();
+    await say(alice.page, '/me waves back');
+    await log(alice.page).locator('.action').filter({ hasText: '* alice waves back' }).waitFor();
+    await carol.waitFor((e) => e.type === 'message' && e.msg.kind === 'action' && e.msg.text === 'waves back');
     await shot(alice.page, '36-rename-action');
 
     // An invitation offers to join; the creator is an operator (@), promotes alice, then kicks her.

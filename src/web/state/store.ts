@@ -326,6 +326,11 @@ export class ChatStore {
     });
   }
 
+  /** "/me waves": an action, shown as "* NAME waves". Needs the connection (not queued while offline). */
+  sendAction(conv: Conv, text: string): void {
+    this.client?.request('send', { to: conv.name, text, kind: 'action' }).catch((err: unknown) => this.pushError(conv, describeError(err)));
+  }
+
   sendDm(name: string, text: string): void {
     const conv = this.openDm(name.trim());
     if (text.trim()) this.sendTo(conv, text);
