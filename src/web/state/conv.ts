@@ -71,10 +71,11 @@ export function mergeMessages(conv: Conv, msgs: readonly ChatMessage[]): number 
   const oldest = oldestSeq(conv);
   const items = conv.items;
   if (oldest === undefined || fresh.at(-1)!.seq < oldest) {
-    // The common cases: a first load, or an older page. Before the first message (or at the
-    // end when there is none), keeping local lines such as "Reconnected." below them.
+    // The common cases: a first load, or an older page. Before the first message (at the
+    // top when there is none: it was all said before the local lines, e.g. "bob joined",
+    // that this window added).
     const at = oldest === undefined ? items.findIndex((it) => it.kind === 'msg') : items.findIndex((it) => it.kind === 'msg' && it.msg.seq > 0);
-    items.splice(at < 0 ? items.length : at, 0, ...fresh.map((m): Item => ({ kind: 'msg', key: m.id, msg: m })));
+    items.splice(at < 0 ? 0 : at, 0, ...fresh.map((m): Item => ({ kind: 'msg', key: m.id, msg: m })));
   } else {
     for (const m of fresh) {
       const at = items.findIndex((it) => it.kind === 'msg' && it.msg.seq > m.seq);
