@@ -38,6 +38,7 @@ export async function loadHistory(store: ChatStore, conv: Conv): Promise<void> {
     const r = await c.history(target(conv), { limit: HISTORY_PAGE });
     mergeReply(conv, r.messages, true, HISTORY_PAGE);
     conv.hasOlder ??= r.messages.length >= HISTORY_PAGE;
+    if (store.current === conv.key && !store.isHidden()) markRead(store, conv);
   } catch (err) {
     // NOT_REGISTERED (a guest's DM) and NOT_IN_ROOM mean there is nothing to show.
     if (!(err instanceof RequestError && (err.code === 'NOT_REGISTERED' || err.code === 'NOT_IN_ROOM'))) pushItem(conv, eventItem(`Could not load the history: ${describeError(err)}`));
