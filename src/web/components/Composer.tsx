@@ -35,7 +35,9 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
 
   const update = (v: string): void => {
     setText(v);
-    drafts.current.set(conv.key, v);
+    // Under the store's current conversation: text typed right after a switch, before this
+    // component re-rendered for it, belongs to the conversation switched to.
+    drafts.current.set(store.current, v);
     const now = Date.now();
     if (v.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;
