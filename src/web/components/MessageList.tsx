@@ -133,7 +133,9 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
       <ol class="messages" role="log" aria-label={`Conversation in ${conv.name}`} data-count={length}>
         {start > 0 && <li class="older muted">Scroll up for older messages ({start} more)</li>}
         {start === 0 && conv.hasOlder && (
-          <li class="older muted">{conv.loading ? 'Loading older messages…' : 'Scroll up for older messages'}</li>
+          <li class="older muted">
+            {conv.loading ? 'Loading older messages…' : <>Scroll up for older messages or <button type="button" class="link-btn" onClick={() => void loadOlder(store, conv)}>load them</button></>}
+          </li>
         )}
         {start === 0 && !conv.hasOlder && (
           <li class="conv-start">

@@ -5,6 +5,7 @@
 import type { BanterClient } from '../../client/client.ts';
 import { foldName, LOBBY, type ChatMessage, type EventOf } from '../../protocol/index.ts';
 import { mentions } from '../lib/richtext.ts';
+import { read, SESSION_KEY, write } from '../lib/session.ts';
 import { dmKey, eventItem, localKey, pushItem, replaceItem, roomKey } from './conv.ts';
 import type { ChatStore } from './store.ts';
 import type { Conv, Item } from './types.ts';
@@ -170,7 +171,11 @@ function onRenamed(store: ChatStore, ev: EventOf<'user_renamed'>): void {
   const from = foldName(ev.old);
   const to = foldName(ev.name);
   const me = store.isMe(ev.old);
-  if (me) store.me = ev.name;
+  if (me) {
+    store.me = ev.name;
+    // A reload of this tab signs in under the new name.
+    if (read(() => sessionStorage, SESSION_KEY)) write(() => sessionStorage, SESSION_KEY, ev.name);
+  }
   const u = store.users.get(from);
   if (u) {
     store.users.delete(from);

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/index.ts';
 import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
-import { applyUnread, loadHistory, markRead, mergeReply } from './history.ts';
+import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
 import { describeError } from '../lib/errors.ts';
 import type { Conv, Item } from './types.ts';
 
@@ -361,6 +361,12 @@ export class ChatStore {
     const state = await c.join(name);
     const conv = this.applyRoomState(state);
     mergeReply(conv, state.history, true);
+    // Fewer than the default 50: the room is small, or the server sends fewer on join
+    // (`history.onJoin`); one page back tells which.
+    if (state.history.length > 0 && state.history.length < 50) {
+      conv.hasOlder = true;
+      void loadOlder(this, conv);
+    }
     this.select(conv.key);
   }
 
