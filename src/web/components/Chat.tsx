@@ -5,6 +5,7 @@ import { Composer } from './Composer.tsx';
 import { CloseIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
 import { MessageList } from './MessageList.tsx';
+import { SearchBox } from './SearchBox.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { Typing } from './Typing.tsx';
@@ -51,6 +52,7 @@ export function Chat({ store }: { store: ChatStore }) {
                 : <p class="topic">Direct message</p>}
             </div>
             <div class="header-actions">
+              <SearchBox store={store} />
               <button type="button" class="secondary" onClick={() => setUsers(true)}><UsersIcon /><span>Users</span></button>
               <button type="button" class="icon-btn only-medium" aria-label="Members" aria-expanded={drawer === 'members'}
                 onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}><MembersIcon /></button>
@@ -62,7 +64,7 @@ export function Chat({ store }: { store: ChatStore }) {
               )}
             </div>
           </header>
-          <MessageList conv={conv} me={store.me} length={conv.items.length} />
+          <MessageList store={store} conv={conv} me={store.me} length={conv.items.length} />
           <Typing conv={conv} />
           <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
         </main>

@@ -35,15 +35,13 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
 
   const update = (v: string): void => {
     setText(v);
-    // Keyed by the store's current conversation, not this render's prop: text typed right
-    // after a switch, before the switch has re-rendered (updates are batched), belongs to the
-    // conversation switched to, and the draft restore below must not wipe it.
-    const target = store.currentConv ?? conv;
-    drafts.current.set(target.key, v);
+    // Under the store's current conversation: text typed right after a switch, before this
+    // component re-rendered for it, belongs to the conversation switched to.
+    drafts.current.set(store.current, v);
     const now = Date.now();
     if (v.trim() && now - lastTyping.current > TYPING_EVERY_MS) {
       lastTyping.current = now;
-      store.typing(target);
+      store.typing(conv);
     }
   };
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { foldName } from '../../protocol/index.ts';
+import { checkUserName, foldName } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import { Avatar } from './Avatar.tsx';
 import { Dialog } from './Dialog.tsx';
@@ -29,11 +29,13 @@ export function DmDialog({ store, text, initial, onDone, onClose }: {
       return;
     }
     const user = store.users.get(foldName(n));
-    if (!user) {
+    if (!user && checkUserName(n)) {
       setError(`No user named "${n}" is online.`);
       return;
     }
-    store.sendDm(user.name, text);
+    // Not online: a registered name still gets it (the server keeps it until they are
+    // back); otherwise the server's refusal shows on the message.
+    store.sendDm(user?.name ?? n, text);
     onDone();
   };
 

@@ -31,10 +31,10 @@ export function MembersPanel({ store, conv }: { store: ChatStore; conv: Conv }) 
           const me = store.isMe(m.name);
           return (
             <li key={m.name}>
-              <button type="button" class={`member ${m.presence}`} disabled={me} aria-label={`${m.name}, ${m.presence}${me ? ' (you)' : ''}`}
+              <button type="button" class={`member ${m.presence}`} disabled={me} aria-label={`${m.name}, ${m.presence}${m.op ? ', operator' : ''}${me ? ' (you)' : ''}`}
                 title={me ? 'You' : `Message ${m.name}`} onClick={() => store.openDm(m.name)}>
                 <Avatar name={m.name} presence={m.presence} small />
-                <span class="member-name">{m.name}</span>
+                <span class="member-name">{m.op && <span class="op-badge" title="Room operator">@</span>}{m.name}</span>
                 {me && <span class="muted small">you</span>}
               </button>
             </li>

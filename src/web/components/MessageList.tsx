@@ -1,6 +1,8 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { foldName } from '../../protocol/index.ts';
 import { dayKey, dayLabel } from '../lib/time.ts';
+import { fillGap, loadOlder } from '../state/history.ts';
+import type { ChatStore } from '../state/store.ts';
 import type { Conv, Item } from '../state/types.ts';
 import { DownIcon } from './icons.tsx';
 import { MessageRow } from './MessageRow.tsx';
@@ -16,13 +18,16 @@ const GROUP_MS = 5 * 60_000;
 const NEAR_PX = 80;
 
 function sender(it: Item | undefined): string | undefined {
-  return it?.kind === 'msg' && !it.failed ? foldName(it.msg.from) : undefined;
+  return it?.kind === 'msg' && !it.failed && it.msg.kind !== 'action' ? foldName(it.msg.from) : undefined;
 }
 function tsOf(it: Item): number {
   return it.kind === 'msg' ? it.msg.ts : it.ts;
 }
 
-export function MessageList({ conv, me, length }: { conv: Conv; me: string; length: number }) {
+/** How long a search hit stays highlighted. */
+const HIGHLIGHT_MS = 4000;
+
+export function MessageList({ store, conv, me, length }: { store: ChatStore; conv: Conv; me: string; length: number }) {
   const [limit, setLimit] = useState(PAGE);
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -40,9 +45,29 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
   const start = Math.max(0, items.length - limit);
   const meFolded = foldName(me);
 
+  // A search hit: render enough rows to include it, scroll it into view, highlight it a while.
+  const hit = conv.highlight;
+  const hitIndex = hit ? items.findIndex((it) => it.key === hit) : -1;
+  if (hitIndex >= 0 && hitIndex < start) setLimit(items.length - hitIndex + 20);
+  useLayoutEffect(() => {
+    if (!hit || hitIndex < start) return;
+    const row = ref.current?.querySelector<HTMLElement>(`li[data-key="${CSS.escape(hit)}"]`);
+    if (!row) return;
+    atBottom.current = false;
+    row.scrollIntoView({ block: 'center' });
+    const t = setTimeout(() => {
+      if (conv.highlight === hit) {
+        conv.highlight = undefined;
+        store.changed();
+      }
+    }, HIGHLIGHT_MS);
+    return () => clearTimeout(t);
+  }, [hit, hitIndex >= start]);
+
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
+    if (hit) return;
     if (growFrom.current !== undefined) {
       el.scrollTop += el.scrollHeight - growFrom.current;
       growFrom.current = undefined;
@@ -60,6 +85,15 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
     if (el.scrollTop < NEAR_PX * 3 && start > 0 && growFrom.current === undefined) {
       growFrom.current = el.scrollHeight;
       setLimit((l) => l + PAGE);
+    } else if (el.scrollTop < NEAR_PX * 3 && start === 0 && conv.hasOlder && !conv.loading && growFrom.current === undefined) {
+      // Everything here is shown: ask the server for the page before it.
+      const from = el.scrollHeight;
+      void loadOlder(store, conv).then((n) => {
+        if (n > 0) {
+          growFrom.current = from;
+          setLimit((l) => l + n);
+        }
+      });
     } else if (bottom && limit > PAGE) {
       // Back at the newest messages: drop the extra pages again to keep the DOM small.
       setLimit(PAGE);
@@ -74,6 +108,12 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
     if (el) el.scrollTop = el.scrollHeight;
   };
 
+  // Stable per conversation, so that memoised rows do not re-render for it.
+  const act = useCallback((it: Item): void => {
+    if (it.kind === 'gap') void fillGap(store, conv, it.key);
+    else if (it.kind === 'invite') store.joinRoom(it.room).catch((err: unknown) => store.error(conv, (err as Error).message));
+  }, [store, conv]);
+
   const rows = [];
   for (let i = start; i < items.length; i++) {
     const it = items[i]!;
@@ -83,7 +123,8 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
     const from = sender(it);
     const grouped = !newDay && from !== undefined && from === sender(prev) && prev !== undefined && ts - tsOf(prev) < GROUP_MS;
     rows.push(
-      <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined} fresh={it.key === conv.newFrom} />,
+      <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined}
+        fresh={it.key === conv.newFrom} hit={it.key === hit} act={act} />,
     );
   }
 
@@ -91,7 +132,12 @@ export function MessageList({ conv, me, length }: { conv: Conv; me: string; leng
     <div class="scroller" ref={ref} onScroll={onScroll}>
       <ol class="messages" role="log" aria-label={`Conversation in ${conv.name}`} data-count={length}>
         {start > 0 && <li class="older muted">Scroll up for older messages ({start} more)</li>}
-        {start === 0 && (
+        {start === 0 && conv.hasOlder && (
+          <li class="older muted">
+            {conv.loading ? 'Loading older messages…' : <>Scroll up for older messages or <button type="button" class="link-btn" onClick={() => void loadOlder(store, conv)}>load them</button></>}
+          </li>
+        )}
+        {start === 0 && !conv.hasOlder && (
           <li class="conv-start">
             <h2>{conv.kind === 'room' ? `Welcome to ${conv.name}` : `Your conversation with ${conv.name}`}</h2>
             <p class="muted">{conv.kind === 'room' ? (conv.topic || 'This is the start of the room.') : 'Only the two of you can see these messages.'}</p>

@@ -15,18 +15,25 @@ interface RowProps {
   day: string | undefined;
   /** The first message that was unread when the conversation was opened. */
   fresh?: boolean;
+  /** A search hit jumped to: highlighted. */
+  hit?: boolean;
+  /** Runs an item's button (load a gap, join an invitation's room). */
+  act?: (item: Item) => void;
 }
 
 function Time({ ts }: { ts: number }) {
   return <time dateTime={new Date(ts).toISOString()} title={fullTime(ts)}>{shortTime(ts)}</time>;
 }
 
-function Body({ item, me, grouped, mine }: RowProps) {
+function Body({ item, me, grouped, mine, act }: RowProps) {
   switch (item.kind) {
     case 'msg': {
       const { msg } = item;
+      if (msg.kind === 'action') {
+        return <div class="event action" data-from={msg.from}><span class="text">* {msg.from} <RichText text={msg.text} me={me} /></span> <Time ts={msg.ts} /></div>;
+      }
       const hl = !mine && mentions(msg.text, me);
-      const cls = `msg${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${hl ? ' mentioned' : ''}${item.pending ? ' pending' : ''}${item.failed ? ' failed' : ''}`;
+      const cls = `msg${msg.kind === 'notice' ? ' msg-notice' : ''}${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${hl ? ' mentioned' : ''}${item.pending ? ' pending' : ''}${item.failed ? ' failed' : ''}`;
       return (
         <div class={cls} data-from={msg.from}>
           {grouped ? <span class="gutter"><Time ts={msg.ts} /></span> : <Avatar name={msg.from} />}
@@ -35,6 +42,7 @@ function Body({ item, me, grouped, mine }: RowProps) {
               <div class="msg-head">
                 <span class="author">{msg.from}</span>
                 {mine && <span class="you-tag">you</span>}
+                {msg.kind === 'notice' && <span class="you-tag">notice</span>}
                 <Time ts={msg.ts} />
               </div>
             )}
@@ -49,6 +57,20 @@ function Body({ item, me, grouped, mine }: RowProps) {
       return <div class="event"><span>{item.text}</span> <Time ts={item.ts} /></div>;
     case 'notice':
       return <div class="notice" role="note"><strong>Server notice</strong> <span class="text">{item.text}</span> <Time ts={item.ts} /></div>;
+    case 'gap':
+      return (
+        <div class="gap" role="note">
+          <span>Some messages from while you were away are not shown.</span>
+          <button type="button" class="small-btn" onClick={() => act?.(item)}>Load missed messages</button>
+        </div>
+      );
+    case 'invite':
+      return (
+        <div class="event invite">
+          <span>{item.by} invited you to {item.room}</span>
+          <button type="button" class="small-btn" onClick={() => act?.(item)}>Join {item.room}</button> <Time ts={item.ts} />
+        </div>
+      );
     case 'error':
       return <div class="event error" role="alert"><span>{item.text}</span></div>;
     case 'calc':
@@ -69,7 +91,7 @@ function Body({ item, me, grouped, mine }: RowProps) {
 /** One row of the conversation; memoised so that a new message re-renders only itself. */
 export const MessageRow = memo(function MessageRow(props: RowProps) {
   return (
-    <li class="row">
+    <li class={`row${props.hit ? ' hit' : ''}`} data-key={props.item.key}>
       {props.day && <div class="day-divider" role="separator"><span>{props.day}</span></div>}
       {props.fresh && <div class="new-divider" role="separator" aria-label="New messages"><span>New</span></div>}
       <Body {...props} />

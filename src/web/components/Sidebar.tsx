@@ -3,8 +3,9 @@ import { foldName } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
 import { Avatar } from './Avatar.tsx';
-import { BellIcon, HashIcon, Logo, SignOutIcon } from './icons.tsx';
-import { forgetSession } from '../lib/session.ts';
+import { BellIcon, HashIcon, KeyIcon, Logo, SignOutIcon } from './icons.tsx';
+import { forgetSession, writeAccount } from '../lib/session.ts';
+import { AccountDialog } from './AccountDialog.tsx';
 
 function Badge({ conv }: { conv: Conv }) {
   if (!conv.unread) return null;
@@ -68,6 +69,7 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
   const me = store.myPresence;
   const away = me?.presence === 'away';
   const online = store.status === 'online';
+  const [account, setAccount] = useState(false);
   return (
     <nav class="sidebar" aria-label="Conversations">
       <div class="brand"><Logo /> <span>Banter</span></div>
@@ -84,7 +86,7 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
       <div class="me-card">
         <Avatar name={store.me} presence={online ? (away ? 'away' : 'online') : undefined} />
         <div class="me-main">
-          <span class="me-name">{store.me}</span>
+          <span class="me-name">{store.me}{store.registered && <span class="reg-tag" title="Registered name" aria-label="(registered)"> ✓</span>}</span>
           <span class="me-status">{online ? (away ? `Away${me?.away && me.away !== 'away' ? `: ${me.away}` : ''}` : 'Online') : 'Offline'}</span>
         </div>
         <div class="me-icons">
@@ -95,8 +97,12 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
               <BellIcon />
             </button>
           )}
+          <button type="button" class="icon-btn" aria-label="Account" title={store.registered ? 'Account: change password' : 'Account: register this name'}
+            aria-haspopup="dialog" onClick={() => setAccount(true)}>
+            <KeyIcon />
+          </button>
           <button type="button" class="icon-btn" aria-label="Sign out" title="Sign out"
-            onClick={() => { forgetSession(); store.logout(); location.assign('/'); }}>
+            onClick={() => { forgetSession(); writeAccount(undefined); void store.logout().then(() => location.assign('/')); }}>
             <SignOutIcon />
           </button>
         </div>
@@ -104,6 +110,7 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
           {away ? 'Set online' : 'Set away'}
         </button>
       </div>
+      {account && <AccountDialog store={store} onClose={() => setAccount(false)} />}
     </nav>
   );
 }

@@ -25,3 +25,19 @@ export function write(storage: () => Storage, key: string, value: string | undef
 export function forgetSession(): void {
   write(() => sessionStorage, SESSION_KEY, undefined);
 }
+
+/** A registered name's session token ({"name","token"} in localStorage): a reload signs in with it. */
+export const TOKEN_KEY = 'banter.account';
+
+export function readAccount(): { name: string; token: string } | undefined {
+  try {
+    const v = JSON.parse(read(() => localStorage, TOKEN_KEY) || 'null') as { name?: unknown; token?: unknown } | null;
+    return v && typeof v.name === 'string' && typeof v.token === 'string' ? { name: v.name, token: v.token } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeAccount(account: { name: string; token: string } | undefined): void {
+  write(() => localStorage, TOKEN_KEY, account ? JSON.stringify(account) : undefined);
+}

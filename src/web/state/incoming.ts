@@ -5,9 +5,11 @@
 import type { BanterClient } from '../../client/client.ts';
 import { foldName, LOBBY, type ChatMessage, type EventOf } from '../../protocol/index.ts';
 import { mentions } from '../lib/richtext.ts';
+import { read, SESSION_KEY, write } from '../lib/session.ts';
 import { dmKey, eventItem, localKey, pushItem, replaceItem, roomKey } from './conv.ts';
 import type { ChatStore } from './store.ts';
 import type { Conv, Item } from './types.ts';
+import { markRead, noteGap } from './history.ts';
 
 /** How long a typing indicator stays without a new typing event. */
 export const TYPING_TTL_MS = 6000;
@@ -42,6 +44,22 @@ export function wireEvents(store: ChatStore, c: BanterClient): void {
     if (cur && cur !== store.lobby()) pushItem(cur, { ...item, key: localKey() });
     store.changed();
   });
+  c.onGap((to, oldest) => noteGap(store, to, oldest));
+  c.on('user_renamed', (ev) => onRenamed(store, ev));
+  c.on('room_kicked', (ev) => onKicked(store, ev));
+  c.on('room_operator', (ev) => {
+    const conv = store.convs.get(roomKey(ev.room));
+    const m = conv?.members.get(foldName(ev.name));
+    if (!conv || !m) return;
+    conv.members.set(foldName(ev.name), { ...m, op: ev.op });
+    const who = store.isMe(ev.name) ? 'you' : ev.name;
+    store.info(conv, ev.op ? `${ev.by} made ${who} an operator` : `${ev.by} removed operator status from ${who}`);
+  });
+  c.on('room_invited', (ev) => {
+    const conv = store.currentConv ?? store.lobby();
+    pushItem(conv, { kind: 'invite', key: localKey(), ts: Date.now(), room: ev.room, by: ev.by });
+    store.changed();
+  });
   c.on('bye', (ev) => {
     store.statusDetail = ev.reason;
     store.changed();
@@ -74,6 +92,8 @@ function onMessage(store: ChatStore, msg: ChatMessage): void {
     if (conv.key !== store.current || hidden) {
       conv.unread++;
       if (mentioned) conv.mentions++;
+    } else {
+      markRead(store, conv);
     }
     if (hidden && mentioned) store.notify(conv, msg);
   }
@@ -83,9 +103,13 @@ function onMessage(store: ChatStore, msg: ChatMessage): void {
 function onUserJoined(store: ChatStore, ev: EventOf<'user_joined'>): void {
   const u = ev.user;
   store.users.set(foldName(u.name), u);
-  const lobby = store.lobby();
-  lobby.members.set(foldName(u.name), { name: u.name, presence: u.presence });
-  pushItem(lobby, eventItem(`${u.name} joined`));
+  // A user who logged in without #lobby (an IRC client without autojoin) has only the
+  // permanent rooms everyone gets; one more means #lobby.
+  if (u.rooms > store.loginRooms) {
+    const lobby = store.lobby();
+    lobby.members.set(foldName(u.name), { name: u.name, presence: u.presence });
+    pushItem(lobby, eventItem(`${u.name} joined`));
+  }
   const dm = store.convs.get(dmKey(u.name));
   if (dm?.joined) pushItem(dm, eventItem(`${u.name} is online`));
   store.changed();
@@ -95,9 +119,12 @@ function onUserLeft(store: ChatStore, ev: EventOf<'user_left'>): void {
   const folded = foldName(ev.name);
   store.users.delete(folded);
   const why = ev.reason && ev.reason !== 'quit' ? ` (${ev.reason})` : '';
+  const rooms = ev.rooms ? new Set(ev.rooms.map(roomKey)) : undefined;
   for (const conv of store.convs.values()) {
     conv.typing.delete(ev.name);
-    if (conv.kind === 'room' && (conv.members.delete(folded) || conv.key === LOBBY)) pushItem(conv, eventItem(`${ev.name} left${why}`));
+    if (conv.kind !== 'room') continue;
+    const was = conv.members.delete(folded);
+    if (rooms ? rooms.has(conv.key) : was || conv.key === LOBBY) pushItem(conv, eventItem(`${ev.name} left${why}`));
   }
   const dm = store.convs.get(dmKey(ev.name));
   if (dm) pushItem(dm, eventItem(`${ev.name} went offline`));
@@ -138,4 +165,64 @@ function onTyping(store: ChatStore, ev: EventOf<'typing'>): void {
   const conv = store.convs.get(ev.to.startsWith('#') ? roomKey(ev.to) : dmKey(ev.from));
   if (!conv) return;
   store.noteTyping(conv, ev.from, Date.now() + TYPING_TTL_MS);
+}
+
+function onRenamed(store: ChatStore, ev: EventOf<'user_renamed'>): void {
+  const from = foldName(ev.old);
+  const to = foldName(ev.name);
+  const me = store.isMe(ev.old);
+  if (me) {
+    store.me = ev.name;
+    // A reload of this tab signs in under the new name.
+    if (read(() => sessionStorage, SESSION_KEY)) write(() => sessionStorage, SESSION_KEY, ev.name);
+  }
+  const u = store.users.get(from);
+  if (u) {
+    store.users.delete(from);
+    store.users.set(to, { ...u, name: ev.name });
+  }
+  const line = me ? `You are now known as ${ev.name}` : `${ev.old} is now known as ${ev.name}`;
+  for (const conv of store.convs.values()) {
+    const m = conv.members.get(from);
+    if (m) {
+      conv.members.delete(from);
+      conv.members.set(to, { ...m, name: ev.name });
+    }
+    const t = conv.typing.get(ev.old);
+    if (t !== undefined) {
+      conv.typing.delete(ev.old);
+      conv.typing.set(ev.name, t);
+    }
+    if (m && conv.joined) pushItem(conv, eventItem(line));
+  }
+  // The direct conversation with them now goes by the new name (a case-only change keeps its key).
+  const dm = store.convs.get(dmKey(ev.old));
+  if (dm) {
+    store.convs.delete(dm.key);
+    const wasCurrent = store.current === dm.key;
+    dm.key = dmKey(ev.name);
+    dm.name = ev.name;
+    store.convs.set(dm.key, dm);
+    if (wasCurrent) store.current = dm.key;
+    pushItem(dm, eventItem(line));
+  }
+  store.changed();
+}
+
+function onKicked(store: ChatStore, ev: EventOf<'room_kicked'>): void {
+  const conv = store.convs.get(roomKey(ev.room));
+  if (!conv) return;
+  conv.members.delete(foldName(ev.name));
+  const why = ev.reason && ev.reason !== ev.by ? `: ${ev.reason}` : '';
+  if (store.isMe(ev.name)) {
+    conv.joined = false;
+    store.client?.rooms.delete(conv.name);
+    const { rooms } = store.sidebar();
+    const next = rooms[0] ?? store.lobby();
+    if (store.current === conv.key) store.select(next.key);
+    pushItem(store.currentConv ?? next, { kind: 'error', key: localKey(), ts: Date.now(), text: `You were removed from ${conv.name} by ${ev.by}${why}` });
+  } else {
+    pushItem(conv, eventItem(`${ev.name} was removed by ${ev.by}${why}`));
+  }
+  store.changed();
 }

@@ -10,6 +10,7 @@ export const SLASH_HELP = [
   '/part — leave this room',
   '/topic text — set this room’s topic (empty clears it)',
   '/msg name text — direct message',
+  '/me text — an action ("* you text")',
   '/calc expression — private calculator',
   '/away [message] · /back — presence',
   '/users — who is connected',
@@ -44,6 +45,10 @@ export function runSlash(store: ChatStore, conv: Conv, text: string, ui: SlashUi
       else store.sendDm(mm[1]!, mm[2]!);
       return 'handled';
     }
+    case 'me':
+      if (!arg) store.error(conv, 'Usage: /me text');
+      else store.sendAction(conv, arg);
+      return 'handled';
     case 'calc':
       if (!arg) store.error(conv, 'Usage: /calc expression');
       else store.calc(arg);

@@ -10,6 +10,8 @@ import {
 } from '../../protocol/index.ts';
 import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
+import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
+import { describeError } from '../lib/errors.ts';
 import type { Conv, Item } from './types.ts';
 
 /** Longest a change waits before it is rendered (about one frame). */
@@ -26,6 +28,10 @@ export class ChatStore {
   /** The latest server-wide notice, shown as a banner until dismissed. */
   banner: string | undefined;
   notifications = false;
+  /** Whether the name is a registered account (history of DMs, search in DMs, read marks). */
+  registered = false;
+  /** Rooms other than #lobby a fresh login is put in (see login). */
+  loginRooms = 0;
   version = 0;
   private readonly listeners = new Set<() => void>();
   private typingTimer: ReturnType<typeof setInterval> | undefined;
@@ -58,8 +64,12 @@ export class ChatStore {
 
   // ---------------------------------------------------------------- session
 
-  /** Connects and logs in; on failure the client is closed and a readable error thrown. */
-  async login(name: string): Promise<void> {
+  /**
+   * Connects and logs in (a registered name with its password or session token); on failure
+   * the client is closed and an error with a readable message thrown (its `cause` is the
+   * RequestError). Loads the recent history of every room after the login.
+   */
+  async login(name: string, auth: { password?: string; token?: string } = {}): Promise<void> {
     const client = new BanterClient({ url: this.wsUrl });
     try {
       await client.connect();
@@ -67,21 +77,30 @@ export class ChatStore {
       client.close();
       throw new Error('Cannot reach the server. Check your connection and try again.');
     }
+    // Wired before the login: its reply hands missed and unread messages to the handlers.
+    this.me = name;
+    wireEvents(this, client);
     let reply;
     try {
-      reply = await client.login(name);
+      reply = await client.login(name, auth);
     } catch (err) {
       client.close();
-      throw new Error(err instanceof RequestError ? err.message : 'Login failed.', { cause: err });
+      this.convs.clear();
+      throw new Error(describeError(err, name), { cause: err });
     }
     this.client = client;
     this.me = reply.name;
+    this.registered = reply.registered;
     this.status = 'online';
-    wireEvents(this, client);
+    // Rooms besides #lobby the user was put in at login (permanent rooms): tells whether
+    // someone who logs in later joined #lobby (their room count is then one more).
+    this.loginRooms = reply.rooms.filter((r) => r.name !== LOBBY).length;
     for (const r of reply.rooms) this.applyRoomState(r);
-    this.current = LOBBY;
+    applyUnread(this, reply.unread);
+    this.current = reply.rooms.some((r) => r.name === LOBBY) ? LOBBY : roomKey(reply.rooms[0]?.name ?? LOBBY);
     this.changed();
     void this.refreshUsers();
+    for (const r of reply.rooms) void loadHistory(this, this.ensureConv(roomKey(r.name), 'room', r.name));
   }
 
   get meFolded(): string {
@@ -151,6 +170,7 @@ export class ChatStore {
     const conv = this.ensureConv(dmKey(name), 'dm', known?.name ?? name);
     conv.joined = true;
     this.select(conv.key);
+    if (this.registered && conv.hasOlder === undefined) void loadHistory(this, conv);
     return conv;
   }
 
@@ -161,6 +181,7 @@ export class ChatStore {
     conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
     conv.unread = 0;
     conv.mentions = 0;
+    markRead(this, conv);
     this.changed();
   }
 
@@ -171,6 +192,7 @@ export class ChatStore {
       conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
       conv.unread = 0;
       conv.mentions = 0;
+      markRead(this, conv);
       this.changed();
     }
   }
@@ -304,6 +326,11 @@ export class ChatStore {
     });
   }
 
+  /** "/me waves": an action, shown as "* NAME waves". Needs the connection (not queued while offline). */
+  sendAction(conv: Conv, text: string): void {
+    this.client?.request('send', { to: conv.name, text, kind: 'action' }).catch((err: unknown) => this.pushError(conv, describeError(err)));
+  }
+
   sendDm(name: string, text: string): void {
     const conv = this.openDm(name.trim());
     if (text.trim()) this.sendTo(conv, text);
@@ -331,9 +358,15 @@ export class ChatStore {
     const c = this.client;
     if (!c) return;
     const name = raw.trim().startsWith('#') ? raw.trim() : `#${raw.trim()}`;
-    const state = await c.request('join', { room: name });
-    c.rooms.add(state.name);
+    const state = await c.join(name);
     const conv = this.applyRoomState(state);
+    mergeReply(conv, state.history, true);
+    // Fewer than the default 50: the room is small, or the server sends fewer on join
+    // (`history.onJoin`); one page back tells which.
+    if (state.history.length > 0 && state.history.length < 50) {
+      conv.hasOlder = true;
+      void loadOlder(this, conv);
+    }
     this.select(conv.key);
   }
 
@@ -394,8 +427,11 @@ export class ChatStore {
     return [...conv.members.values()].sort((a, b) => foldName(a.name).localeCompare(foldName(b.name)));
   }
 
-  logout(): void {
-    this.client?.close();
+  /** Signs out: a registered session's token is revoked first (best effort), then the connection closed. */
+  async logout(): Promise<void> {
+    const c = this.client;
+    if (c?.token && c.status === 'online') await c.logout().catch(() => undefined);
+    c?.close();
     this.client = undefined;
   }
 }

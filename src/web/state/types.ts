@@ -11,11 +11,15 @@ export type Item =
   /** A private calculator result, visible only in this window. */
   | { kind: 'calc'; key: string; ts: number; expr: string; result?: string; error?: string }
   /** A request the server refused (shown only to this user). */
-  | { kind: 'error'; key: string; ts: number; text: string };
+  | { kind: 'error'; key: string; ts: number; text: string }
+  /** Messages the server did not resend (more were missed than it sends at once); `before` pages back. */
+  | { kind: 'gap'; key: string; ts: number; before: number }
+  /** An invitation to a room, with a button to join it. */
+  | { kind: 'invite'; key: string; ts: number; room: string; by: string };
 
 export interface Conv {
-  /** Folded key: "#lobby" for rooms, "@bob" for direct conversations. */
-  readonly key: string;
+  /** Folded key: "#lobby" for rooms, "@bob" for direct conversations (changes when bob is renamed). */
+  key: string;
   readonly kind: 'room' | 'dm';
   /** Display name: "#lobby" or "Bob". */
   name: string;
@@ -35,4 +39,12 @@ export interface Conv {
   lastTs: number;
   /** Key of the first item that was unread when the conversation was opened ("New" divider). */
   newFrom: string | undefined;
+  /** Server history: true while older messages may exist (paged in on scroll), undefined before the first load. */
+  hasOlder: boolean | undefined;
+  /** Highest seq sent to the server as read (direct conversations of registered users). */
+  readSeq: number;
+  /** A history page is being fetched. */
+  loading: boolean;
+  /** Message id to scroll to and highlight (a search hit). */
+  highlight: string | undefined;
 }
