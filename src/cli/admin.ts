@@ -9,6 +9,7 @@
  * Token: --token T, else BANTER_ADMIN_TOKEN (prefer the variable: flags show up in `ps`).
  */
 import { parseArgs } from 'node:util';
+import type { AdminClient, AdminClientsReply } from '../protocol/admin.ts';
 
 export const ADMIN_HELP = `Usage:
   banter admin clients [--json]      list every connection (id, name, transport, remote, since, rooms, queued bytes)
@@ -26,15 +27,6 @@ Exit codes: 0 done, 1 the request failed (unreachable, refused, unknown id), 2 u
 /** Longest time one admin request may take. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-interface Client {
-  id: string;
-  name: string | null;
-  transport: string;
-  remote: string;
-  connectedAt: number;
-  rooms: string[];
-  queuedBytes: number;
-}
 
 export async function adminCommand(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
   let parsed;
@@ -59,7 +51,7 @@ export async function adminCommand(args: string[], env: Record<string, string | 
   const call = (method: string, path: string, body?: unknown): Promise<unknown> => request(server, token, method, path, body);
   try {
     if (sub === 'clients' && rest.length === 0) {
-      const out = await call('GET', '/api/admin/clients') as { clients: Client[] };
+      const out = await call('GET', '/api/admin/clients') as AdminClientsReply;
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : table(out.clients));
       return 0;
     }
@@ -103,7 +95,7 @@ async function request(server: string, token: string, method: string, path: stri
   throw new Error(`${res.status} ${detail?.code ?? ''} ${detail?.error ?? text.slice(0, 200)}`.replace(/\s+/g, ' ').trim());
 }
 
-function table(clients: Client[]): string {
+function table(clients: AdminClient[]): string {
   const head = ['ID', 'NAME', 'TRANSPORT', 'REMOTE', 'CONNECTED', 'ROOMS', 'QUEUED'];
   const rows = clients.map((c) => [
     c.id, c.name ?? '-', c.transport, c.remote, new Date(c.connectedAt).toISOString().replace(/\.\d+Z$/, 'Z'),

@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './limits.ts';
 export * from './names.ts';
 export * from './text.ts';
+export * from './admin.ts';

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import type { ChatCore } from '../core/chat.ts';
 import type { Logger } from '../core/ports.ts';
-import { normalizeText } from '../protocol/index.ts';
+import { normalizeText, type AdminClient } from '../protocol/index.ts';
 import { json } from './http.ts';
 import { HttpError, readJson, requireBearer, runRoute } from './http-api.ts';
 import { allow } from './ops-http.ts';
@@ -28,16 +28,6 @@ export interface AdminDeps {
   log: Logger;
 }
 
-/** A connection as the admin API shows it; `name` is null until the connection logs in. */
-export interface AdminClient {
-  id: string;
-  name: string | null;
-  transport: string;
-  remote: string;
-  connectedAt: number;
-  rooms: string[];
-  queuedBytes: number;
-}
 
 const NoticeBody = z.object({ text: z.string() }).strict();
 const CONN_ID = /^[A-Za-z0-9_.:-]{1,64}$/;

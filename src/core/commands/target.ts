@@ -1,4 +1,5 @@
 import { foldName, isRoomName } from '../../protocol/index.ts';
+import { isRoomOperator } from '../directory.ts';
 import type { RoomEntry, UserEntry } from '../directory.ts';
 import { ChatError } from '../errors.ts';
 import type { CommandContext } from './command.ts';
@@ -22,4 +23,17 @@ export function requireRoom(ctx: CommandContext, name: string): RoomEntry {
   const room = ctx.core.dir.room(name);
   if (!room) throw new ChatError('NO_SUCH_ROOM', `no room ${name}`);
   return room;
+}
+
+/**
+ * For operator commands (kick, op): the room, which `me` must be in and operate, and the
+ * target user, who must be in it.
+ */
+export function requireOperatorOver(ctx: CommandContext, me: UserEntry, roomName: string, targetName: string): { room: RoomEntry; target: UserEntry } {
+  const room = requireRoom(ctx, roomName);
+  if (!room.members.has(me.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
+  if (!isRoomOperator(room, me.folded)) throw new ChatError('NOT_ROOM_OPERATOR', `you are not an operator of ${room.name}`);
+  const target = ctx.core.dir.user(targetName);
+  if (!target || !room.members.has(foldName(targetName))) throw new ChatError('USER_NOT_IN_ROOM', `${targetName} is not in ${room.name}`);
+  return { room, target };
 }

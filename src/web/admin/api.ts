@@ -6,15 +6,9 @@
  * Every request carries `Authorization: Bearer TOKEN`.
  */
 
-export interface AdminClient {
-  id: string;
-  name: string | null | undefined;
-  transport: string;
-  remote: string;
-  connectedAt: number;
-  rooms: string[];
-  queuedBytes: number;
-}
+import { AdminClient } from '../../protocol/admin.ts';
+
+export type { AdminClient };
 
 export class AdminError extends Error {
   readonly status: number;
@@ -54,10 +48,7 @@ async function call(token: string, method: 'GET' | 'POST', path: string, body?: 
 }
 
 function isClient(c: unknown): c is AdminClient {
-  if (typeof c !== 'object' || c === null) return false;
-  const o = c as Record<string, unknown>;
-  return typeof o.id === 'string' && typeof o.transport === 'string' && typeof o.remote === 'string'
-    && typeof o.connectedAt === 'number' && Array.isArray(o.rooms) && typeof o.queuedBytes === 'number';
+  return AdminClient.safeParse(c).success;
 }
 
 export async function listClients(token: string): Promise<AdminClient[]> {
