@@ -4,31 +4,17 @@
  * direct messages with unread counts and read marks.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/server/app.ts';
-import { ReplyError, startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
-import { browserSkip, button, join, launch, messageField, messagesWithText, newUserPage, shot } from './browser.ts';
+import { describe, it } from 'node:test';
+import { ReplyError, TestClient, wsUrl } from '../helpers/server.ts';
+import { browserSkip, webFixture, button, join, messageField, messagesWithText, newUserPage, shot } from './browser.ts';
 
 const PASSWORD = 'correct horse battery';
 
 describe('web client: accounts and offline direct messages', { skip: browserSkip() }, () => {
-  let app: App;
-  let browser: Browser;
-  let base: string;
-
-  before(async () => {
-    app = await startTestServer();
-    base = `http://127.0.0.1:${app.port}/`;
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const web = webFixture();
 
   it('registers, stays signed in across a reload, signs out', async () => {
-    const alice = await join(browser, base, 'alice');
+    const alice = await join(web.browser, web.base, 'alice');
     await button(alice.page, 'Account').click();
     const dialog = alice.page.getByRole('dialog', { name: 'Account' });
     await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -50,7 +36,7 @@ describe('web client: accounts and offline direct messages', { skip: browserSkip
     await alice.page.locator('.me-name .reg-tag').waitFor();
 
     // Nobody else can take the name now.
-    const thief = await TestClient.open(wsUrl(app));
+    const thief = await TestClient.open(wsUrl(web.app));
     await assert.rejects(thief.request('login', { name: 'alice2' }).then(() => thief.request('nick', { name: 'alice' })), (e: ReplyError) => ['NAME_TAKEN', 'NAME_REGISTERED', 'AUTH_REQUIRED'].includes(e.code));
     thief.close();
 
@@ -59,7 +45,7 @@ describe('web client: accounts and offline direct messages', { skip: browserSkip
     await button(alice.page, 'Sign out').click();
     await alice.page.getByLabel('Name', { exact: true }).waitFor();
     assert.equal(await alice.page.evaluate(() => localStorage.getItem('banter.account')), null);
-    const reuse = await TestClient.open(wsUrl(app));
+    const reuse = await TestClient.open(wsUrl(web.app));
     await assert.rejects(reuse.request('login', { name: 'alice', token: stored.token }), (e: ReplyError) => e.code === 'AUTH_FAILED');
     reuse.close();
 
@@ -76,7 +62,7 @@ describe('web client: accounts and offline direct messages', { skip: browserSkip
     await messageField(alice.page).waitFor();
     assert.match(await alice.page.evaluate(() => localStorage.getItem('banter.account')) ?? '', /"token":"/);
 
-    // Change password: the old one stops working, this browser stays signed in.
+    // Change password: the old one stops working, this web.browser stays signed in.
     await button(alice.page, 'Account').click();
     await dialog.getByLabel('Current password', { exact: true }).fill(PASSWORD);
     await dialog.getByLabel('New password', { exact: true }).fill('an even better one');
@@ -92,14 +78,14 @@ describe('web client: accounts and offline direct messages', { skip: browserSkip
 
   it('delivers direct messages sent while offline, with an unread count, once', async () => {
     // carol registers and leaves; dave writes to her while she is away.
-    const reg = await TestClient.open(wsUrl(app));
+    const reg = await TestClient.open(wsUrl(web.app));
     await reg.request('register', { name: 'carol', password: PASSWORD });
     reg.close();
-    const dave = await TestClient.login(app, 'dave');
+    const dave = await TestClient.login(web.app, 'dave');
     await dave.request('send', { to: 'carol', text: 'are you there?' });
     await dave.request('send', { to: 'carol', text: 'call me when you are back' });
 
-    const carol = await newUserPage(browser, base, 'carol');
+    const carol = await newUserPage(web.browser, web.base, 'carol');
     await carol.page.getByLabel('Name', { exact: true }).fill('carol');
     await carol.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await button(carol.page, 'Join').click();
@@ -117,7 +103,7 @@ describe('web client: accounts and offline direct messages', { skip: browserSkip
     // delivers nothing again.
     await button(carol.page, 'Sign out').click();
     await carol.page.getByLabel('Name', { exact: true }).waitFor();
-    const again = await TestClient.open(wsUrl(app));
+    const again = await TestClient.open(wsUrl(web.app));
     const deadline = Date.now() + 10_000;
     let reply;
     for (;;) {

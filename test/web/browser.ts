@@ -6,8 +6,12 @@
  * Missing Chromium: the tests are skipped with a message locally and fail when CI is set.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { App } from '../../src/server/app.ts';
+import type { ConfigKey } from '../../src/server/config.ts';
+import { startTestServer } from '../helpers/server.ts';
 
 export const CHROMIUM = process.env.BANTER_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/web/', import.meta.url));
@@ -94,4 +98,33 @@ export function messagesWithText(page: Page, text: string): Locator {
 
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${ARTIFACTS}${name}.png`, animations: 'disabled' });
+}
+
+export interface WebFixture {
+  readonly app: App;
+  readonly browser: Browser;
+  /** http://127.0.0.1:PORT/ of the test server. */
+  readonly base: string;
+}
+
+/**
+ * Registers before/after hooks in the calling describe: a test server (with `overrides`)
+ * and a browser, both closed afterwards. The getters are valid inside the tests.
+ */
+export function webFixture(overrides: Partial<Record<ConfigKey, unknown>> = {}): WebFixture {
+  let app: App | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    app = await startTestServer(overrides);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  return {
+    get app() { return app!; },
+    get browser() { return browser!; },
+    get base() { return `http://127.0.0.1:${app!.port}/`; },
+  };
 }

@@ -4,29 +4,15 @@
  * own messages marked, keyboard switching between conversations.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/server/app.ts';
-import { startTestServer } from '../helpers/server.ts';
-import { browserSkip, button, join, launch, log, messageField, messagesWithText, say, shot } from './browser.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, webFixture, button, join, log, messageField, messagesWithText, say, shot } from './browser.ts';
 
 describe('web client: rooms, unread, mentions, typing, away', { skip: browserSkip() }, () => {
-  let app: App;
-  let browser: Browser;
-
-  before(async () => {
-    app = await startTestServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const web = webFixture();
 
   it('works like a chat app people already know', async () => {
-    const base = `http://127.0.0.1:${app.port}/`;
-    const alice = await join(browser, base, 'alice');
-    const bob = await join(browser, base, 'bob');
+    const alice = await join(web.browser, web.base, 'alice');
+    const bob = await join(web.browser, web.base, 'bob');
     const nav = (p: typeof alice.page) => p.getByRole('navigation', { name: 'Conversations' });
 
     // Bob creates #dev from the sidebar; alice joins it with /join.

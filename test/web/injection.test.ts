@@ -3,29 +3,15 @@
  * created from it, no script runs, and only http(s) URLs become links.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/server/app.ts';
-import { startTestServer } from '../helpers/server.ts';
-import { browserSkip, join, launch, log, messagesWithText, say, shot } from './browser.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, webFixture, join, log, messagesWithText, say, shot } from './browser.ts';
 
 describe('web client: no HTML injection', { skip: browserSkip() }, () => {
-  let app: App;
-  let browser: Browser;
-
-  before(async () => {
-    app = await startTestServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const web = webFixture();
 
   it('shows <img src=x onerror=alert(1)> as typed and fires no dialog', async () => {
-    const base = `http://127.0.0.1:${app.port}/`;
-    const mallory = await join(browser, base, 'mallory');
-    const victim = await join(browser, base, 'victim');
+    const mallory = await join(web.browser, web.base, 'mallory');
+    const victim = await join(web.browser, web.base, 'victim');
     const payloads = [
       '<img src=x onerror=alert(1)>',
       '<script>alert(2)</script>',
@@ -51,8 +37,7 @@ describe('web client: no HTML injection', { skip: browserSkip() }, () => {
   });
 
   it('wraps very long words and messages instead of overflowing', async () => {
-    const base = `http://127.0.0.1:${app.port}/`;
-    const u = await join(browser, base, 'longwinded', { width: 390, height: 844 });
+    const u = await join(web.browser, web.base, 'longwinded', { width: 390, height: 844 });
     const long = 'x'.repeat(600);
     await say(u.page, long);
     const text = messagesWithText(u.page, long);

@@ -3,29 +3,17 @@
  * invitations, /me actions and notices, and users who are not in #lobby.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import type { App } from '../../src/server/app.ts';
-import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
-import { browserSkip, button, join, launch, log, messagesWithText, say, shot } from './browser.ts';
+import { describe, it } from 'node:test';
+import { TestClient, wsUrl } from '../helpers/server.ts';
+import { browserSkip, webFixture, button, join, log, messagesWithText, say, shot } from './browser.ts';
 
 describe('web client: renames, operators, kicks, invitations, actions', { skip: browserSkip() }, () => {
-  let app: App;
-  let browser: Browser;
-
-  before(async () => {
-    app = await startTestServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const web = webFixture();
 
   it('follows what IRC users do', async () => {
-    const alice = await join(browser, `http://127.0.0.1:${app.port}/`, 'alice');
+    const alice = await join(web.browser, `http://127.0.0.1:${web.app.port}/`, 'alice');
     const lobbyMembers = alice.page.getByRole('complementary', { name: 'Members of #lobby' });
-    const carol = await TestClient.login(app, 'carol');
+    const carol = await TestClient.login(web.app, 'carol');
     await lobbyMembers.getByRole('button', { name: 'carol, online' }).waitFor();
 
     // A rename updates the member list, the direct conversation and says so.
@@ -67,7 +55,7 @@ describe('web client: renames, operators, kicks, invitations, actions', { skip: 
     assert.equal(await alice.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /ops/ }).count(), 0);
 
     // Someone who logs in without #lobby (IRC without autojoin) is not listed in it.
-    const dave = await TestClient.open(wsUrl(app));
+    const dave = await TestClient.open(wsUrl(web.app));
     await dave.request('login', { name: 'dave', lobby: false });
     await button(alice.page, 'Users').click();
     await alice.page.getByRole('dialog', { name: 'Users' }).getByText('dave', { exact: true }).waitFor();
