@@ -24,6 +24,7 @@ import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
+import { OutboundQueue } from '../outbound-queue.ts';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -77,11 +78,8 @@ export class IrcConnection implements Session {
   private inbox: ReadItem[] = [];
   private inboxBytes = 0;
   private pumping = false;
-  private outbox: Buffer[] = [];
-  private outBytes = 0;
-  /** Queued bytes of deliveries from others (the part the SendQ limit applies to directly). */
-  private sharedBytes = 0;
-  private flushScheduled = false;
+  /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
+  private readonly out: OutboundQueue;
   private closed = false;
   private closeReason: string | undefined;
   /** Messages held back while a labeled command runs (labeled-response). */
@@ -105,6 +103,7 @@ export class IrcConnection implements Session {
     this.lastActivity = now;
     this.lastSpoke = now;
     this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
+    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onClosed());
     socket.on('error', () => { /* 'close' follows */ });
@@ -138,7 +137,7 @@ export class IrcConnection implements Session {
   }
 
   queuedBytes(): number {
-    return this.outBytes + this.socket.writableLength;
+    return this.out.size;
   }
 
   /** Ends the connection with an ERROR line; the core hears about it when the socket closes. */
@@ -217,35 +216,18 @@ export class IrcConnection implements Session {
    * often a client can ask).
    */
   private enqueue(buf: Buffer, own: boolean): void {
-    if (this.closed) return;
-    this.outbox.push(buf);
-    this.outBytes += buf.length;
-    if (!own) this.sharedBytes += buf.length;
-    if ((own ? 0 : this.sharedBytes) + this.socket.writableLength > this.server.config.sendQueueBytes) {
-      this.outbox = [];
-      this.outBytes = 0;
-      this.sharedBytes = 0;
-      this.closed = true;
-      this.closeReason = 'SendQ exceeded';
-      this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
-      this.socket.destroy();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (!this.closed) this.out.push(buf, !own);
+  }
+
+  private onSendQExceeded(): void {
+    this.closed = true;
+    this.closeReason = 'SendQ exceeded';
+    this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
+    this.socket.destroy();
   }
 
   private flush(): void {
-    this.flushScheduled = false;
-    if (this.outbox.length === 0 || this.socket.destroyed) return;
-    const q = this.outbox;
-    this.outbox = [];
-    this.outBytes = 0;
-    this.sharedBytes = 0;
-    // One copy into one buffer beats a writev of many small chunks through the stream machinery.
-    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
+    this.out.flush();
   }
 
   /** A fresh BATCH reference for this connection. */
@@ -387,8 +369,7 @@ export class IrcConnection implements Session {
       this.saslAccount = undefined;
       this.core.accounts.revokeToken(token).catch((err: unknown) => this.core.deps.log.error({ err }, 'token revoke failed'));
     }
-    this.outbox = [];
-    this.outBytes = 0;
+    this.out.stop();
     this.server.forget(this);
     this.core.detach(this.id, this.closeReason ?? 'connection lost');
     this.server.dropIdent(this, this.nick);

@@ -2,8 +2,8 @@
  * One WebSocket connection: decodes and validates inbound frames, hands requests to the core,
  * and queues outbound frames. Translation only: no chat logic lives here.
  *
- * Outbound: frames are queued and written together once per event-loop turn (cork/uncork
- * gives one writev for everything queued in that turn). The queue plus the socket's own
+ * Outbound: frames are queued and written together once per event-loop turn
+ * (transports/outbound-queue.ts). The queue plus the socket's own
  * buffer is bounded by `sendQueueBytes`; a client that stops reading is closed with
  * CLOSE.SENDQ_EXCEEDED rather than slowing anyone else down.
  */
@@ -15,6 +15,7 @@ import {
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { CloseKind, Session } from '../../core/session.ts';
+import { OutboundQueue } from '../outbound-queue.ts';
 import { CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
@@ -34,9 +35,7 @@ export class WsConnection implements Session {
   private readonly socket: Socket;
   private readonly core: ChatCore;
   private readonly limits: WsLimits;
-  private queue: Buffer[] = [];
-  private queued = 0;
-  private flushScheduled = false;
+  private readonly out: OutboundQueue;
   private closed = false;
   /** Why the server closed the connection, reported to the core instead of the socket's close code. */
   private closingReason: string | undefined;
@@ -49,6 +48,7 @@ export class WsConnection implements Session {
     this.core = core;
     this.limits = limits;
     this.connectedAt = now;
+    this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded());
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on('pong', () => { this.alive = true; });
     ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
@@ -62,7 +62,7 @@ export class WsConnection implements Session {
   }
 
   queuedBytes(): number {
-    return this.queued + this.socket.writableLength;
+    return this.out.size;
   }
 
   close(reason: string, kind: CloseKind = 'shutdown'): void {
@@ -93,35 +93,19 @@ export class WsConnection implements Session {
   // ---------------------------------------------------------------- outbound queue
 
   private enqueue(buf: Buffer): void {
-    if (this.closed) return;
-    this.queue.push(buf);
-    this.queued += buf.length;
-    if (this.queued + this.socket.writableLength > this.limits.sendQueueBytes) {
-      this.queue = [];
-      this.queued = 0;
-      this.closed = true;
-      this.closingReason = 'SendQ exceeded';
-      this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
-      this.ws.close(CLOSE_FOR.sendq, 'SendQ exceeded');
-      setTimeout(() => this.ws.terminate(), 2000).unref();
-      return;
-    }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
+    if (!this.closed) this.out.push(buf);
   }
 
   private flush(): void {
-    this.flushScheduled = false;
-    if (this.queue.length === 0 || this.closed) return;
-    const q = this.queue;
-    this.queue = [];
-    this.queued = 0;
-    if (this.socket.destroyed) return;
-    this.socket.cork();
-    for (const b of q) this.socket.write(b);
-    this.socket.uncork();
+    this.out.flush();
+  }
+
+  private onSendQExceeded(): void {
+    this.closed = true;
+    this.closingReason = 'SendQ exceeded';
+    this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
+    this.ws.close(CLOSE_FOR.sendq, 'SendQ exceeded');
+    setTimeout(() => this.ws.terminate(), 2000).unref();
   }
 
   // ---------------------------------------------------------------- inbound
@@ -170,8 +154,7 @@ export class WsConnection implements Session {
 
   private onClosed(code: number, reason: string): void {
     this.closed = true;
-    this.queue = [];
-    this.queued = 0;
+    this.out.stop();
     this.core.detach(this.id, this.closingReason ?? (reason || closeReason(code)));
   }
 }
