@@ -109,8 +109,6 @@ export class ChatCore {
   private readonly local = new Map<string, Conn>();
   private readonly unsubscribe: () => void;
   private summaryTimer: NodeJS.Timeout | undefined;
-  /** Counters for metrics. */
-  readonly stats = { rateLimited: 0, delayed: 0 };
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
@@ -189,7 +187,6 @@ export class ChatCore {
     if (!conn) return false;
     const now = this.deps.clock.now();
     if (conn.flood.requests.reserve(now, 0) >= 0) return true;
-    this.stats.rateLimited++;
     this.metrics.rateLimited(conn.session.transport);
     if (conn.flood.refused(now)) this.dropFlooder(conn);
     return true;
@@ -217,13 +214,11 @@ export class ChatCore {
       wait = calcWait < 0 ? -1 : Math.max(wait, calcWait);
     }
     if (wait < 0) {
-      this.stats.rateLimited++;
-      this.metrics.rateLimited(conn.session.transport);
+        this.metrics.rateLimited(conn.session.transport);
       if (conn.flood.refused(now)) this.dropFlooder(conn);
       throw new ChatError('RATE_LIMITED', type === 'calc' ? 'slow down: too many calculations' : 'slow down: too many requests');
     }
     if (wait > 0) {
-      this.stats.delayed++;
       await new Promise((resolve) => setTimeout(resolve, wait));
       // The connection may have gone while the request waited its turn.
       if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');

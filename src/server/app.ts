@@ -122,6 +122,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
   log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
 
+  metrics.observeConnLimits(ws.limits);
   let irc: IrcServer | undefined;
   if (config['irc.enabled']) {
     irc = new IrcServer(core, {

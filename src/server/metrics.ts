@@ -131,6 +131,18 @@ export class PromMetrics implements CoreMetrics {
     });
   }
 
+  /** Connections refused by the per-IP limits (shared by every listener), read at scrape time. */
+  observeConnLimits(limits: { readonly stats: { refusedPerIp: number; refusedRate: number } }): void {
+    new Counter({
+      name: 'banter_connections_refused_total', help: 'Connections refused by the per-IP limits: too many open (reason="per_ip") or opening too fast (reason="rate").', labelNames: ['reason'], registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc({ reason: 'per_ip' }, limits.stats.refusedPerIp);
+        this.inc({ reason: 'rate' }, limits.stats.refusedRate);
+      },
+    });
+  }
+
   /** The store, with append latency and failures recorded. Every other member passes through. */
   timeStore<S extends MessageStore>(store: S): S {
     return wrapMethod(store, 'append', (orig) => async (draft) => {
