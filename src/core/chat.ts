@@ -22,6 +22,7 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { convKey } from './conv.ts';
+import { accountPrincipal, principalOf } from './owner.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -263,7 +264,7 @@ export class ChatCore {
     const out: MemberInfo[] = [];
     for (const m of folded) {
       const u = this.dir.users.get(m);
-      if (u) out.push(isRoomOperator(room, m) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
+      if (u) out.push(isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
     }
     return out;
   }
@@ -300,7 +301,11 @@ export class ChatCore {
     const keep = (r: RoomEntry): boolean => this.isPermanent(r);
     switch (fact.kind) {
       case 'user_online': {
-        const user = dir.addUser(fact.name, fact.node, fact.presence);
+        // A fact without a session id (an older node) gets a principal nobody can share.
+        const principal = fact.session !== undefined || fact.account !== undefined
+          ? principalOf(fact.account, fact.node, fact.session ?? '')
+          : `session:${fact.node}/?${fact.name}/${this.deps.clock.now()}`;
+        const user = dir.addUser(fact.name, fact.node, fact.presence, principal, fact.dmSince ?? Number.MAX_SAFE_INTEGER);
         if (fact.account !== undefined) user.account = fact.account;
         for (const r of fact.rooms) dir.join(r, user.folded);
         this.toAllLocal({ type: 'user_joined', user: this.userInfo(user) }, user.folded);
@@ -394,7 +399,7 @@ export class ChatCore {
       }
       case 'account': {
         const user = dir.user(fact.name);
-        if (user) user.account = fact.account;
+        if (user) dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
         return;
       }
       case 'kick': {
@@ -473,7 +478,7 @@ export class ChatCore {
         }
         return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
       },
-      bindUser: async (name: string, opts?: { lobby?: boolean; account?: string }) => {
+      bindUser: async (name: string, opts?: { lobby?: boolean; account?: { name: string; createdAt: number } }) => {
         const folded = foldName(name);
         if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
         if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
@@ -494,7 +499,13 @@ export class ChatCore {
           conn.loggingIn = false;
         }
         const lobby = opts?.lobby === false ? [] : [LOBBY];
-        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)], ...(opts?.account !== undefined ? { account: opts.account } : {}) });
+        const account = opts?.account;
+        // DM ownership (owner.ts): an account's DMs since it was created, a guest's since now.
+        const dmSince = account?.createdAt ?? this.deps.clock.now();
+        this.emit({
+          kind: 'user_online', name, node: this.nodeId, presence: 'online', session: conn.session.id, dmSince,
+          rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)], ...(account ? { account: account.name } : {}),
+        });
         this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
         this.logSummary();
         return this.dir.users.get(folded)!;

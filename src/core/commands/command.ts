@@ -10,7 +10,7 @@ export interface CommandContext {
   /** The logged-in user; always set for commands with needsLogin. */
   readonly user: UserEntry | undefined;
   /** Claims `name` for this connection and announces the user (login only); `lobby: false` skips #lobby; `account` when logged in to one. */
-  bindUser(name: string, opts?: { lobby?: boolean; account?: string }): Promise<UserEntry>;
+  bindUser(name: string, opts?: { lobby?: boolean; account?: { name: string; createdAt: number } }): Promise<UserEntry>;
   /** Claims `name` instead of the current name and announces the rename (nick only). */
   renameUser(name: string): Promise<UserEntry>;
   /**
