@@ -84,6 +84,26 @@ describe('direct messages belong to an account or a live guest session', () => {
   });
 });
 
+describe('resends (idempotent send) cannot replay someone else\'s message', () => {
+  it('a guest reusing an earlier guest\'s request id gets REQUEST_ID_REUSED, not the earlier message', async () => {
+    const alice = await TestClient.login(app, 'OwnAlice');
+    const first = await TestClient.login(app, 'OwnReplay');
+    const sent = await first.request('send', { to: 'OwnAlice', text: 'replayable secret' }, 'fixed-id-1');
+    // A genuine resend (same id, same message) is answered with the first message, stored once.
+    const again = await first.request('send', { to: 'OwnAlice', text: 'replayable secret' }, 'fixed-id-1');
+    assert.equal(again.msg.id, sent.msg.id);
+    await leave(first, alice, 'OwnReplay');
+
+    const second = await TestClient.login(app, 'OwnReplay');
+    const err = await second.request('send', { to: '#lobby', text: 'hello' }, 'fixed-id-1').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ReplyError && err.code === 'REQUEST_ID_REUSED', String(err));
+    assert.ok(!err.message.includes('replayable secret'));
+    assert.equal(second.events.filter((e) => JSON.stringify(e).includes('replayable secret')).length, 0);
+    assert.deepEqual(texts((await alice.request('history', { to: 'OwnReplay' })).messages), ['replayable secret']);
+    alice.close(); second.close();
+  });
+});
+
 describe('room rights belong to an account or a live guest session', () => {
   it('a guest who takes a departed creator\'s name cannot kick or op', async () => {
     const creator = await TestClient.login(app, 'OwnBoss');
