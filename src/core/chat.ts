@@ -500,8 +500,9 @@ export class ChatCore {
         }
         const lobby = opts?.lobby === false ? [] : [LOBBY];
         const account = opts?.account;
-        // DM ownership (owner.ts): an account's DMs since it was created, a guest's since now.
-        const dmSince = account?.createdAt ?? this.deps.clock.now();
+        // DM ownership (owner.ts): an account's DMs since it was created, a guest's from the
+        // next millisecond on (a message in this very millisecond may be a predecessor's).
+        const dmSince = account?.createdAt ?? this.deps.clock.now() + 1;
         this.emit({
           kind: 'user_online', name, node: this.nodeId, presence: 'online', session: conn.session.id, dmSince,
           rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)], ...(account ? { account: account.name } : {}),
@@ -509,6 +510,16 @@ export class ChatCore {
         this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
         this.logSummary();
         return this.dir.users.get(folded)!;
+      },
+      reserveName: async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+        const folded = foldName(name);
+        const owner = `${this.owner(conn.session)}/reserve`;
+        if (this.dir.users.has(folded) || !(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `"${name}" is in use by someone else right now`);
+        try {
+          return await fn();
+        } finally {
+          await this.deps.presence.release(folded, owner);
+        }
       },
       renameUser: async (name: string) => {
         const oldFolded = conn.user;
