@@ -48,10 +48,16 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // The client went away mid-body: its problem, not a server failure to log.
+    throw new HttpError(400, 'BAD_REQUEST', 'the request body was cut short');
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));

@@ -89,6 +89,11 @@ export class ConnLimits {
     return { ok: true };
   }
 
+  /** Connections `rawIp` holds now (0 for an exempt address). */
+  openFrom(rawIp: string | undefined): number {
+    return this.open.get(normalizeIp(rawIp)) ?? 0;
+  }
+
   private exempt(ip: string): boolean {
     return this.config.exemptLoopback && isLoopback(ip);
   }

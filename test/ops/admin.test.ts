@@ -106,6 +106,25 @@ describe('admin API with admin.token', () => {
     assert.equal((await post(`${app.url}/api/admin/clients/..%2F..%2Fetc/disconnect`, undefined, auth)).status, 404);
   });
 
+  it('answers a malformed %-escape in the path with 400 BAD_URL, not a 500', async () => {
+    for (const seg of ['%E0%A4%A', '%', '%zz', 'c1%']) {
+      const res = await post(`${app.url}/api/admin/clients/${seg}/disconnect`, undefined, auth);
+      assert.equal(res.status, 400, seg);
+      assert.equal(res.json.code, 'BAD_URL', seg);
+    }
+    const list = await get(`${app.url}/api/admin/clients`, auth);
+    assert.equal(list.status, 200, 'still serving');
+  });
+
+  it('accepts the Bearer scheme in any case (RFC 7235), and only with the right token', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `${scheme} ${TOKEN}` })).status, 200, scheme);
+      assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `${scheme} ${TOKEN}x` })).status, 401, scheme);
+    }
+    assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `Bearer  ${TOKEN}` })).status, 200, 'several spaces');
+    assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `Bearer${TOKEN}` })).status, 401, 'no space');
+  });
+
   it('"banter admin clients" prints the connected clients; disconnect and notice work from the CLI', async () => {
     const a = await TestClient.login(app, 'CliShown');
     const env = { BANTER_ADMIN_TOKEN: TOKEN };
