@@ -57,7 +57,7 @@ export const CONFIG_KEYS = {
   'flood.maxDelayMs': key({ schema: int(0, 60_000), default: 5000, doc: 'Longest a request is delayed (fakelag) before it is refused with RATE_LIMITED instead.' }),
   'flood.maxRefusals': key({ schema: int(1, 1_000_000), default: 10, doc: 'RATE_LIMITED refusals within flood.refusalWindowMs that disconnect with "Excess flood" (WebSocket 4002).' }),
   'flood.refusalWindowMs': key({ schema: int(100, 3_600_000), default: 10_000, doc: 'Window for counting refusals.' }),
-  'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address (HTTP 429 beyond).' }),
+  'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address, counted per socket from accept: HTTP keep-alive, WebSocket, IRC, TLS handshakes in progress (HTTP 429 / IRC ERROR beyond).' }),
   'limits.connectBurst': key({ schema: int(1, 1_000_000), default: 10, doc: 'New connections one IP address may open at once.' }),
   'limits.connectRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 1, doc: 'Steady new connections per second per IP address after the burst.' }),
   'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits (a reverse proxy on the same host connects from there).' }),

@@ -19,6 +19,12 @@ describe('admin API without admin.token', () => {
     assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: 'Bearer ' })).status, 404);
     assert.equal((await post(`${app.url}/api/admin/notice`, '{"text":"x"}', { 'Content-Type': 'application/json' })).status, 404);
   });
+
+  it('"banter admin" says the server has no admin API', async () => {
+    const res = await runCli(['admin', 'clients', '--server', app.url, '--token', 'some-token-0123456789']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /has no admin API/);
+  });
 });
 
 describe('admin API with admin.token', () => {
