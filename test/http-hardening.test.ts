@@ -189,6 +189,50 @@ describe('a route that throws', () => {
   });
 });
 
+describe('a WebSocket handler that throws', () => {
+  let app: App;
+  const { log, errors } = errorLog();
+  before(async () => { app = await startTestServer({}, { log }); });
+  after(async () => { await app.close(); });
+
+  it('a frame whose handling throws closes that connection with 1011, is logged, and others go on', async () => {
+    const bystander = await TestClient.login(app, 'Bystander');
+    const victim = await TestClient.login(app, 'Victim');
+    const execute = app.core.execute.bind(app.core);
+    // Fault injection: the core throws synchronously for one request (a bug, not an input error).
+    app.core.execute = ((session, req) => {
+      if (req.id === 'boom') throw new Error('injected bug');
+      return execute(session, req);
+    }) as typeof app.core.execute;
+    try {
+      victim.sendRaw({ type: 'ping', id: 'boom' });
+      assert.deepEqual(await victim.waitClosed(), { code: 1011, reason: 'Internal error' });
+      await bystander.waitFor((e) => e.type === 'user_left' && e.name === 'Victim');
+      await bystander.sync();
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]!.msg, 'WebSocket frame handler failed');
+    } finally {
+      app.core.execute = execute;
+    }
+    bystander.close();
+  });
+
+  it('an upgrade whose handling throws destroys that socket, is logged, and others go on', async () => {
+    errors.length = 0;
+    const attach = app.core.attach.bind(app.core);
+    app.core.attach = () => { throw new Error('injected bug'); };
+    try {
+      const x = await exchange(app.port, `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\n${upgradeHeaders}\r\n`, { halfClose: false });
+      assert.ok(x.closed, 'the failing socket is closed by the server');
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]!.msg, 'WebSocket upgrade failed');
+    } finally {
+      app.core.attach = attach;
+    }
+    await stillServing(app);
+  });
+});
+
 describe('fuzzing the HTTP listener with raw request lines and headers', () => {
   let app: App;
   const { log, errors } = errorLog();
