@@ -19,7 +19,7 @@ import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, Presen
 import { FloodGuard, type FloodConfig } from './rate-limit.ts';
 import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
-import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
+import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { convKey } from './conv.ts';
 
@@ -38,6 +38,8 @@ export interface CoreConfig {
   history?: HistoryConfig;
   /** Password hashing parameters (default: OWASP's scrypt minimum). */
   scrypt?: ScryptParams;
+  /** Hashing budget, wrong-password throttles and registration limits (default: DEFAULT_ACCOUNTS_CONFIG). */
+  auth?: Partial<Omit<AccountsConfig, 'scrypt'>>;
 }
 
 export interface HistoryConfig {
@@ -112,7 +114,7 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
-    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
+    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, ...deps.config.auth, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
@@ -523,6 +525,16 @@ export class ChatCore {
         if (folded !== oldFolded) this.deps.presence.release(oldFolded, owner).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
         this.deps.log.info({ conn: conn.session.id, from, to: name }, 'renamed');
         return this.dir.users.get(folded)!;
+      },
+      beginLogin: () => {
+        if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
+        if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
+        conn.loggingIn = true;
+        let done = false;
+        return () => {
+          if (!done) conn.loggingIn = false;
+          done = true;
+        };
       },
     };
   }

@@ -4,7 +4,7 @@
  * Loopback can be exempted (a reverse proxy on the same host connects from there).
  * Buckets of idle addresses are dropped by `sweep()` so the map stays bounded.
  */
-import { isIP } from 'node:net';
+import { isLoopback, normalizeIp } from '../core/ip.ts';
 import { TokenBucket } from '../core/rate-limit.ts';
 
 export interface ConnLimitsConfig {
@@ -15,16 +15,6 @@ export interface ConnLimitsConfig {
 }
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: string };
-
-/** "::ffff:1.2.3.4" -> "1.2.3.4", so IPv4 clients on a dual-stack socket count once. */
-export function normalizeIp(addr: string | undefined): string {
-  if (!addr) return '?';
-  return addr.startsWith('::ffff:') && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.');
-}
 
 export class ConnLimits {
   private readonly open = new Map<string, number>();

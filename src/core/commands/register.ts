@@ -15,7 +15,7 @@ export const register = defineCommand({
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
     const folded = foldName(name);
     if (!ctx.user && ctx.core.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `"${name}" is in use by someone else right now`);
-    const token = await ctx.core.accounts.register(name, folded, req.password);
+    const token = await ctx.core.accounts.register(name, folded, req.password, ctx.session);
     if (ctx.user) {
       ctx.core.accounts.bindToken(ctx.session, token);
       ctx.core.emit({ kind: 'account', name: ctx.user.name, account: name });

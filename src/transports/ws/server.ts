@@ -8,7 +8,8 @@ import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { WsConnection } from './connection.ts';
-import { ConnLimits, normalizeIp, type ConnLimitsConfig } from '../conn-limits.ts';
+import { normalizeIp } from '../../core/ip.ts';
+import { ConnLimits, type ConnLimitsConfig } from '../conn-limits.ts';
 
 export interface WsConfig {
   path: string;

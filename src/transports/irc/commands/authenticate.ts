@@ -71,10 +71,10 @@ async function plain(c: IrcConnection, payload: string): Promise<void> {
   const acct = await c.core.accounts.get(foldName(creds.authcid));
   if (!acct) return failed();
   try {
-    await c.core.accounts.checkPassword(acct, creds.password);
+    await c.core.accounts.checkPassword(acct, creds.password, c);
   } catch (err) {
     if (err instanceof ChatError && err.code === 'AUTH_FAILED') return failed();
-    if (err instanceof ChatError && (err.code === 'AUTH_THROTTLED' || err.code === 'RATE_LIMITED')) return failed(err.message);
+    if (err instanceof ChatError && (err.code === 'AUTH_THROTTLED' || err.code === 'AUTH_BUSY')) return failed(err.message);
     throw err;
   }
   c.saslAccount = { name: acct.name, token: await c.core.accounts.issue(acct.folded) };
