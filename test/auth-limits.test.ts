@@ -149,7 +149,7 @@ describe('password hashes in flight are capped', () => {
   // Hashes slow enough (2^15: 32 MiB, tens of ms each) that requests sent together are all in flight at once.
   before(async () => {
     app = await startTestServer({ 'auth.scryptLog2N': 15, ...PER_ADDRESS, 'auth.registerBurst': 1000, 'auth.hashesPerIp': 3, 'auth.maxConcurrentHashes': 2, 'auth.maxQueuedHashes': 3 });
-    for (let i = 0; i < 16; i++) await account(app, `Hash${i}`);
+    for (let i = 0; i < 17; i++) await account(app, `Hash${i}`);
   });
   after(async () => { await app.close(); });
 
@@ -174,6 +174,14 @@ describe('password hashes in flight are capped', () => {
     // Nothing was registered for the refused ones.
     assert.equal(await app.core.accounts.get('pipe2'), undefined);
     c.close();
+  });
+
+  it('one check per (name, address) at a time: guesses sent together from two connections cannot both run', async () => {
+    const conns = await Promise.all([1, 2].map(() => from(app, '127.0.3.6')));
+    const results = await Promise.allSettled(conns.map((c) => c.request('login', { name: 'Hash16', password: 'not the password' })));
+    const codes = results.map((r) => (r as PromiseRejectedResult).reason as ReplyError).map((e) => e.code).sort();
+    assert.deepEqual(codes, ['AUTH_BUSY', 'AUTH_FAILED']);
+    for (const c of conns) c.close();
   });
 
   it('per address: beyond hashesPerIp concurrent logins from one address get AUTH_BUSY; other addresses do not', async () => {

@@ -13,6 +13,8 @@
  * - per (name, address): the first `freeFailures` cost nothing extra; after that each further
  *   failure locks that name *for that address only* for `baseLockMs * 2^(failures -
  *   freeFailures)`, at most `maxLockMs`. A correct password from the address clears it.
+ *   One check per pair runs at a time (AUTH_BUSY otherwise), so guesses sent together
+ *   cannot all slip in before the lock.
  * - per address, over all names (password spraying): the same doubling lock after
  *   `ipFreeFailures` failures.
  * - per name, over all addresses (a distributed attack): once more than `accountSlowAfter`
@@ -120,6 +122,8 @@ export class Accounts {
   private readonly nameFailures = new Map<string, TokenBucket>();
   /** address -> registrations. */
   private readonly registrations = new Map<string, TokenBucket>();
+  /** (name, address) pairs with a password check running. */
+  private readonly pairsChecking = new Set<string>();
   /** Hashes in flight (running, waiting or slowed) per connection id and per address. */
   private readonly connHashes = new Map<string, number>();
   private readonly ipHashes = new Map<string, number>();
@@ -172,12 +176,21 @@ export class Accounts {
     const ip = from.limited ? this.live(this.ipFailures, from.ip, now) : undefined;
     if (ip && ip.lockedUntil > now) throw new ChatError('AUTH_THROTTLED', `too many wrong passwords from your address; try again in ${Math.ceil((ip.lockedUntil - now) / 1000)} s`);
     if (!passwordLengthOk(password, 1, LIMITS.passwordMaxBytes)) return this.fail(acct, from, pairKey);
-    const ok = await this.hashing(from, async () => {
-      if ((this.nameFailures.get(acct.folded)?.waitMs(this.clock.now()) ?? 0) > 0) {
-        await new Promise((resolve) => setTimeout(resolve, this.cfg.accountSlowMs));
-      }
-      return this.slot(() => verifyPassword(password, acct.hash));
-    });
+    // One check per (name, address) at a time, so that the lock is always looked at after the
+    // previous guess's outcome (without it, guesses sent together would all get through).
+    if (this.pairsChecking.has(pairKey)) throw this.busy(`a password check for "${acct.name}" from your address is already running`);
+    this.pairsChecking.add(pairKey);
+    let ok: boolean;
+    try {
+      ok = await this.hashing(from, async () => {
+        if ((this.nameFailures.get(acct.folded)?.waitMs(this.clock.now()) ?? 0) > 0) {
+          await new Promise((resolve) => setTimeout(resolve, this.cfg.accountSlowMs));
+        }
+        return this.slot(() => verifyPassword(password, acct.hash));
+      });
+    } finally {
+      this.pairsChecking.delete(pairKey);
+    }
     if (!ok) return this.fail(acct, from, pairKey);
     this.pairFailures.delete(pairKey);
   }
