@@ -56,11 +56,6 @@ export class TokenBucket {
     // Tokens may go negative: each reservation beyond the burst waits one more interval.
     return this.tokens >= 1 ? 0 : ((1 - this.tokens) / ratePerSec) * 1000;
   }
-
-  /** True when the bucket is full again (nothing taken recently): its state can be forgotten. */
-  idle(now: number): boolean {
-    return this.waitMs(now) === 0 && this.tokens >= this.config.burst;
-  }
 }
 
 export class FloodGuard {

@@ -17,14 +17,15 @@
  *   cannot all slip in before the lock.
  * - per address, over all names (password spraying): the same doubling lock after
  *   `ipFreeFailures` failures.
- * - per name, over all addresses (a distributed attack): once more than `accountSlowAfter`
- *   failures happened within about an hour, every password check for the name waits
+ * - per name, over all addresses (a distributed attack): once `accountSlowAfter` failures
+ *   happened within about an hour (a token bucket refilling that many per hour), every password check for the name waits
  *   `accountSlowMs` before hashing. It slows guessing and never refuses, so the owner's
  *   correct password still gets in; token logins never pass through any of this.
  * Locked attempts are refused with AUTH_THROTTLED before any hashing. An address's failure
  * record is forgotten an hour after its last failure (once no lock is running). Addresses
  * are keyed by IPv4 address or IPv6 /64 (see ../ip.ts); with `exemptLoopback`, loopback
- * clients (a reverse proxy on the host) skip the per-address limits, not the per-name ones.
+ * clients (a reverse proxy on the host) skip the per-address limits (hash slots, address
+ * lock, registrations); the per-connection, (name, address) and per-name ones still apply.
  *
  * Registrations: a token bucket per address (`registerBurst` at once, then
  * `registerPerHour`), charged only when a registration is about to be hashed; beyond it
