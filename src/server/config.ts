@@ -72,7 +72,7 @@ export const CONFIG_KEYS = {
   'limits.perIp': key({ schema: int(1, 1_000_000), default: 20, doc: 'Concurrent connections from one IP address (HTTP 429 beyond).' }),
   'limits.connectBurst': key({ schema: int(1, 1_000_000), default: 10, doc: 'New connections one IP address may open at once.' }),
   'limits.connectRatePerSec': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 1, doc: 'Steady new connections per second per IP address after the burst.' }),
-  'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits (a reverse proxy on the same host connects from there).' }),
+  'limits.exemptLoopback': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Exempt 127.0.0.0/8 and ::1 from the per-IP limits: connections, and the per-address login limits (auth.hashesPerIp, auth.ipFreeFailures, auth.register*). A reverse proxy on the same host connects from there.' }),
   'ws.allowedOrigins': key({ schema: z.string(), default: '', doc: 'Comma-separated Origins allowed to open a WebSocket (e.g. `https://chat.example.com`); empty means the server\'s own origin only. Requests without an Origin header (non-browser clients) are allowed.' }),
   'admin.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token for the admin API (`/api/admin/*`, `banter admin`). Empty disables the admin API (it answers 404). At least 16 characters.' }),
   'metrics.token': key({ schema: token(), default: '', secret: true, doc: 'Bearer token required by `GET /metrics`. Empty: /metrics is open (bind or firewall accordingly). At least 16 characters.' }),
