@@ -293,6 +293,18 @@ describe('login order', () => {
     assert.match((second.reason as ReplyError).message, /a login is already in progress/);
     c.close();
   });
+
+  it('authenticate (the SASL check) while a login is running gets ALREADY_LOGGED_IN, not a password check', async () => {
+    const token = await account(app, 'Sasled');
+    const c = await TestClient.open(wsUrl(app));
+    const [first, second] = await Promise.allSettled([
+      c.request('login', { name: 'Sasled', token }),
+      c.request('authenticate', { name: 'Sasled', password: 'wrong password' }),
+    ]);
+    assert.equal(first.status, 'fulfilled');
+    assert.equal((second as PromiseRejectedResult).reason.code, 'ALREADY_LOGGED_IN');
+    c.close();
+  });
 });
 
 it('keys addresses by IPv4 address and IPv6 /64, from a Session.remote', () => {
