@@ -80,6 +80,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+      auth: {
+        maxConcurrentHashes: config['auth.maxConcurrentHashes'], maxQueuedHashes: config['auth.maxQueuedHashes'],
+        hashesPerConnection: config['auth.hashesPerConnection'], hashesPerIp: config['auth.hashesPerIp'],
+        freeFailures: config['auth.freeFailures'], ipFreeFailures: config['auth.ipFreeFailures'],
+        baseLockMs: config['auth.lockBaseMs'], maxLockMs: config['auth.lockMaxMs'],
+        accountSlowAfter: config['auth.accountSlowAfter'], accountSlowMs: config['auth.accountSlowMs'],
+        registerBurst: config['auth.registerBurst'], registerPerHour: config['auth.registerPerHour'],
+        exemptLoopback: config['limits.exemptLoopback'],
+      },
       flood: {
         requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
         calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },

@@ -8,7 +8,8 @@
  * milestone: an HTTP keep-alive socket that never upgrades and a TLS handshake in progress
  * hold a slot as much as a chat connection does.
  */
-import { isIP, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { isLoopback, normalizeIp } from '../core/ip.ts';
 import { TokenBucket } from '../core/rate-limit.ts';
 
 export interface ConnLimitsConfig {
@@ -19,16 +20,6 @@ export interface ConnLimitsConfig {
 }
 
 export type Admission = { ok: true; release: () => void } | { ok: false; reason: string };
-
-/** "::ffff:1.2.3.4" -> "1.2.3.4", so IPv4 clients on a dual-stack socket count once. */
-export function normalizeIp(addr: string | undefined): string {
-  if (!addr) return '?';
-  return addr.startsWith('::ffff:') && isIP(addr.slice(7)) === 4 ? addr.slice(7) : addr;
-}
-
-export function isLoopback(ip: string): boolean {
-  return ip === '::1' || ip.startsWith('127.');
-}
 
 export class ConnLimits {
   private readonly open = new Map<string, number>();

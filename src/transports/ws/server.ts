@@ -8,7 +8,8 @@ import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { WsConnection } from './connection.ts';
-import { normalizeIp, type AcceptedSockets, type ConnLimits } from '../conn-limits.ts';
+import { normalizeIp } from '../../core/ip.ts';
+import type { AcceptedSockets, ConnLimits } from '../conn-limits.ts';
 import { hostRefusal, originAllowed, rawResponse, requestTarget, type HostPolicy } from '../http-guard.ts';
 
 export interface WsConfig {
