@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { all, create } from 'mathjs';
 import { evaluateExpression } from '../src/core/services/calc/evaluate.ts';
 import { CalcPool } from '../src/core/services/calc/pool.ts';
 import { ChatError } from '../src/core/errors.ts';
@@ -161,6 +162,39 @@ describe('calculator never lies beyond 64 digits', () => {
     assert.equal(ok('10^63 + 0.4'), '1e+63');
     assert.equal(ok('2^0.5 * 10^70'), '1.4142135623731e+70');
     assert.equal(ok('(10^999 + 1) / 3'), '3.33333333333333e+998');
+  });
+
+  it('keeps exact decimals exact: 0.1 + 0.2 - 0.3 is 0, 1/4 is 0.25', () => {
+    assert.equal(ok('0.1 + 0.2 - 0.3'), '0');
+    assert.equal(ok('10/4 - 2.5'), '0');
+    assert.equal(ok('1/4'), '0.25');
+    assert.equal(ok('1.5e100 * 2'), '3' + '0'.repeat(100));
+  });
+
+  it('every answer agrees with 1000-digit arithmetic: exact integers exactly, others to all 15 shown digits (property)', () => {
+    // 1000 digits hold every exact value these trees can produce (at most 8 leaves of up to 41 digits).
+    const ref = create(all!, { number: 'BigNumber', precision: 1000 });
+    const leaf = fc.oneof(
+      fc.bigInt({ min: 0n, max: 10n ** 40n }).map(String),
+      fc.constantFrom('0.1', '0.5', '1.5e-30', '3.25e40', '7', '10^70', '10^-70', 'sqrt(2)', 'pi', 'e'),
+    );
+    const expr: fc.Arbitrary<string> = fc.letrec((tie) => ({
+      node: fc.oneof({ maxDepth: 3, withCrossShrink: true }, leaf, fc.tuple(tie('node'), fc.constantFrom('+', '-', '*', '/'), tie('node')).map(([a, op, b]) => `(${a} ${op} ${b})`)),
+    })).node as fc.Arbitrary<string>;
+    let answered = 0;
+    fc.assert(fc.property(expr, (e) => {
+      const r = evaluateExpression(e);
+      if (!r.ok) return true;
+      answered++;
+      const want = ref.bignumber(ref.evaluate(e) as never) as unknown as { isZero(): boolean; isInteger(): boolean; toFixed(d: number): string; minus(x: unknown): { abs(): { div(x: unknown): { toNumber(): number } } }; abs(): unknown };
+      if (want.isZero()) return r.result === '0';
+      if (/^-?\d+$/.test(r.result) && r.result.replace('-', '').length > 15) return want.isInteger() && want.toFixed(0) === r.result;
+      const got = ref.bignumber(r.result);
+      const rel = want.minus(got).abs().div(want.abs()).toNumber();
+      assert.ok(rel <= 5.01e-15, `${e} = ${r.result}, relative error ${rel}`);
+      return true;
+    }), { numRuns: 400 });
+    assert.ok(answered > 200, `answered ${answered} of 400`);
   });
 
   it('still answers well-conditioned non-integer calculations', () => {

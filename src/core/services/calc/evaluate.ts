@@ -380,6 +380,36 @@ function modError(xs: unknown[], args: Val[], v0: unknown): number {
   return ratio(aex.plus(q0.abs().times(aey)), v0.abs()) + BIG_ULP;
 }
 
+/** Position of the lowest non-zero digit (10^k) of a finite, non-zero BigNumber. */
+function lowestDigit(x: BigNum): number {
+  return x.e - x.sd() + 1;
+}
+
+/**
+ * Whether a 64-digit + - * / of exact decimals gave the exact result: it does when the exact
+ * result has at most 64 significant digits (0.1 + 0.2 - 0.3 is exactly 0, 1/4 exactly 0.25).
+ */
+function isExactDecimal(name: string, xs: unknown[], v: unknown): boolean {
+  const [a, b] = xs;
+  if (xs.length !== 2 || !math.isBigNumber(a) || !math.isBigNumber(b) || !math.isBigNumber(v) || !v.isFinite()) return false;
+  if (!a.isFinite() || !b.isFinite()) return false;
+  const digits = 64;
+  switch (name) {
+    case 'add':
+    case 'subtract': {
+      if (a.isZero() || b.isZero()) return true;
+      return Math.max(a.e, b.e) + 1 - Math.min(lowestDigit(a), lowestDigit(b)) + 1 <= digits;
+    }
+    case 'multiply':
+      return a.isZero() || b.isZero() || a.sd() + b.sd() <= digits;
+    case 'divide':
+      // v is exact when v·b = a holds exactly (the product is exact when it fits in 64 digits).
+      return !b.isZero() && (v.isZero() || (v.sd() + b.sd() <= digits && v.times(b).equals(a)));
+    default:
+      return false;
+  }
+}
+
 function apply(name: string, args: Val[]): Val {
   if (args.every((a) => a.kind === 'int')) {
     const n = exact(name, args.map((a) => (a as { n: bigint }).n));
@@ -393,7 +423,7 @@ function apply(name: string, args: Val[]): Val {
   const v = f(...xs);
   let r: number;
   if (args.every((a) => relErr(a) === 0)) {
-    r = EXACT_ON_EXACT.has(name) ? 0 : ulp(v);
+    r = EXACT_ON_EXACT.has(name) || isExactDecimal(name, xs, v) ? 0 : ulp(v);
   } else if (name === 'add' || name === 'subtract') {
     // |error| ≤ |a|·ra + |b|·rb + one rounding: cancellation shows up as a huge ratio.
     const m = magnitude(v);
