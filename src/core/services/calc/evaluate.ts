@@ -6,8 +6,10 @@
  *
  * Security: mathjs's own `evaluate` would accept assignments, function definitions, property
  * access and matrix constructors. We parse, walk the tree and refuse every node type and
- * name not on the allowlist, then evaluate only the checked tree with an empty scope. No
- * eval/Function anywhere. Time and memory are bounded by the worker pool (pool.ts).
+ * name not on the allowlist, then evaluate the checked tree ourselves (evaluateNode), calling
+ * only allowlisted mathjs functions. No eval/Function anywhere. Exact integers and error
+ * bounds: see "Evaluation that never lies" below. Time and memory are bounded by the worker
+ * pool (pool.ts).
  *
  * Runs inside a worker thread; exported for direct unit tests too.
  */
@@ -106,17 +108,16 @@ function check(node: MathNode, depth: number, count: { n: number }): string | nu
   }
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Evaluation that never lies.
 //
-// mathjs BigNumbers keep 64 significant digits, so on its own `mod(10^999, 7)` is 0 and
+// mathjs BigNumbers keep 64 significant digits, so on its own `mod(10^999, 7)` was 0 and
 // `10^999 + 1 - 10^999` is 0: the rounding happens silently and the answer looks exact.
 // We therefore walk the checked tree ourselves:
 //
 // - Integers stay exact BigInts (up to EVAL_LIMITS.maxIntegerDigits digits) through
 //   + - * ^ mod % gcd lcm abs sign floor ceil round fix max min, factorial, combinations,
-//   permutations and exact division. `mod(10^999, 7)` is 1, `2^200` is printed in full.
+//   permutations and exact division. `mod(10^999, 7)` is 6, `2^200` is printed in full.
 // - Everything else is computed by mathjs (BigNumber, 64 digits) and carries a bound on its
 //   relative error: 0 for exact values, one rounding unit per operation, propagated through
 //   additions (where cancellation amplifies it), products, and every other function by its
@@ -131,6 +132,7 @@ type BigNum = BigNumber;
 function big(x: number | string): BigNum {
   return math.bignumber(x) as BigNum;
 }
+
 type MathFn = (...args: unknown[]) => unknown;
 
 /** An exact integer, or a mathjs value with a bound `r` on its relative error (0 = exact). */
