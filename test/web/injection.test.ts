@@ -48,7 +48,7 @@ describe('web client: no HTML injection', { skip: browserSkip() }, () => {
     await actionRow.waitFor();
     const msgRow = log(victim.page).locator('.msg').filter({ hasText: 'look' }).last();
     await msgRow.waitFor();
-    await shot(victim.page, '14-bidi-override');
+    await shot(victim.page, '39-bidi-override');
 
     const geometry = async (row: typeof actionRow, parts: string[]) => row.evaluate((el, sels) => sels.map((s) => {
       const node = el.querySelector(s)!;
