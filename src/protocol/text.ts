@@ -17,3 +17,36 @@ export function normalizeText(raw: string, max: number = LIMITS.textMaxLength): 
   if (FORBIDDEN.test(text) || !text.isWellFormed()) return { problem: 'control_chars' };
   return { text };
 }
+
+/**
+ * Characters that change the order of the text around them (bidi embeddings, overrides,
+ * isolates and marks) or that take no visible space (zero-width space, word joiner,
+ * invisible operators, byte order mark, soft hyphen, Hangul fillers, tag characters …).
+ * They are refused in names (names.ts) and shown as visible markers by the terminal client;
+ * the web client isolates user text instead (see docs/security.md).
+ *
+ * ZWNJ and ZWJ (U+200C, U+200D) are not listed: Persian, Indic scripts and emoji sequences
+ * need them in text, and they reorder nothing. Names refuse them anyway (ASCII only).
+ */
+const BIDI_CONTROLS = '\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069';
+const INVISIBLE = '\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u2060-\u2064\u206a-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\u{1d173}-\u{1d17a}\u{e0000}-\u{e007f}';
+// The class lists single code points on purpose (U+034F is a combining mark, matched alone).
+// eslint-disable-next-line no-misleading-character-class
+const HIDDEN = new RegExp(`[${BIDI_CONTROLS}${INVISIBLE}]`, 'u');
+// eslint-disable-next-line no-misleading-character-class
+const HIDDEN_ALL = new RegExp(HIDDEN.source, 'gu');
+
+/** The first bidi control or invisible character in `s`, if any. */
+export function findHiddenChar(s: string): string | undefined {
+  return HIDDEN.exec(s)?.[0];
+}
+
+/** "U+202E" for a character. */
+export function codePointLabel(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** Replaces every bidi control and invisible character with a visible marker such as `<U+202E>`. */
+export function revealHiddenChars(s: string): string {
+  return s.replace(HIDDEN_ALL, (ch) => `<${codePointLabel(ch)}>`);
+}
