@@ -46,7 +46,8 @@ describe('IRC codec fuzzing', () => {
   it('arbitrary bytes never throw, in the reader or the parser', () => {
     fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 4000 }).map((u) => Buffer.from(u)), ircishBytes), (buf) => {
       const r = new LineReader();
-      for (const item of feed(r, buf)) {
+      const items = feed(r, buf);
+      for (const item of items) {
         if ('line' in item) {
           const m = parse(item.line);
           if (m) {
@@ -55,7 +56,11 @@ describe('IRC codec fuzzing', () => {
           }
         }
       }
-      assert.ok(r.pending <= 8191 + 512);
+      assert.ok(r.held <= 8191 + 512, 'an unfinished line holds at most one line of memory');
+      // Every byte that is not a line ending is charged to a line or to the unfinished one.
+      const charged = items.reduce((n, i) => n + i.bytes, 0) + r.pending;
+      const content = buf.filter((b) => b !== 0x0d && b !== 0x0a).length;
+      assert.ok(charged >= content && charged <= buf.length, `charged ${charged} of ${buf.length} bytes (${content} not line endings)`);
     }), { numRuns: RUNS });
   });
 

@@ -260,9 +260,11 @@ export class IrcConnection implements Session {
     if (this.closed) return;
     this.lastActivity = Date.now();
     this.pingSentAt = 0;
+    // Every received byte counts until its line is handled: error lines (invalid UTF-8, too
+    // long) as much as good ones, and an unterminated line with all of its bytes.
     for (const item of this.reader.push(chunk)) {
       this.inbox.push(item);
-      this.inboxBytes += 'line' in item ? item.bytes : 0;
+      this.inboxBytes += item.bytes;
     }
     if (this.inboxBytes + this.reader.pending > this.server.config.readQueueBytes) {
       this.inbox = [];
@@ -282,7 +284,7 @@ export class IrcConnection implements Session {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.closed) break;
         const item = this.inbox.shift()!;
-        if ('line' in item) this.inboxBytes -= item.bytes;
+        this.inboxBytes -= item.bytes;
         await this.handle(item);
       }
     } finally {
@@ -292,6 +294,9 @@ export class IrcConnection implements Session {
 
   private async handle(item: ReadItem): Promise<void> {
     if ('error' in item) {
+      // A line that never becomes a command still costs the core's request budget, as a
+      // malformed WebSocket frame does, so a garbage flood ends in "Excess flood".
+      if (!this.core.chargeInvalid(this.id) || this.closed) return;
       if (item.error === 'too_long') this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
       else this.sendLine({ source: this.server.name, command: 'FAIL', params: [item.command, 'INVALID_UTF8', 'Message rejected, your message contained invalid UTF-8'], trailing: true });
       return;
@@ -304,6 +309,7 @@ export class IrcConnection implements Session {
     const msg = parse(item.line);
     if (!msg) return;
     if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+      if (!this.core.chargeInvalid(this.id) || this.closed) return;
       this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
       return;
     }
