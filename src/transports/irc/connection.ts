@@ -9,6 +9,7 @@
  * `readQueueBytes` ("ReadQ exceeded"), lines beyond the flood allowance wait, and a line
  * over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
@@ -36,6 +37,30 @@ function clientTagBytes(tags: Record<string, string>): number {
   let n = 0;
   for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
   return n;
+}
+
+/**
+ * A labeled command in progress (labeled-response). Its lines stream out as they are made:
+ * the first is held (one line → labeled, several → a batch), and from the second on they go
+ * out inside the batch, so a label never holds more than one line.
+ */
+interface Label {
+  readonly label: string;
+  first: IrcMessage | undefined;
+  batch: string | undefined;
+}
+
+/**
+ * The labeled command whose code is running. Lines belong to a label only when produced in
+ * its async context (the verb's own code and what it awaits, including the events its own
+ * request fans out synchronously); lines for other users' events, delivered while the
+ * command waits, are outside it and go out at once, unlabeled.
+ */
+const labelScope = new AsyncLocalStorage<Label>();
+
+/** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
+function inBatch(msg: IrcMessage, id: string): IrcMessage {
+  return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
 }
 
 /** Serialised lines per message object and tag variant (see `variant`). */
@@ -82,8 +107,8 @@ export class IrcConnection implements Session {
   private readonly out: OutboundQueue;
   private closed = false;
   private closeReason: string | undefined;
-  /** Messages held back while a labeled command runs (labeled-response). */
-  private capture: IrcMessage[] | undefined;
+  /** The labeled command being run, if any (labeled-response). */
+  private label: Label | undefined;
   private nextReq = 1;
   /**
    * Prefix of this connection's request ids. The core remembers (name, request id) to
@@ -144,9 +169,7 @@ export class IrcConnection implements Session {
   close(reason: string, _kind?: CloseKind): void {
     if (this.closed) return;
     // A labeled command that ends the connection (QUIT) still gets its lines out.
-    const held = this.capture;
-    this.capture = undefined;
-    for (const l of held ?? []) this.sendLine(l);
+    if (this.label) this.endLabel(this.label, false);
     this.sendLine({ command: 'ERROR', params: [`Closing Link: ${this.socket.remoteAddress ?? '?'} (${reason})`] });
     this.flush();
     this.closed = true;
@@ -170,13 +193,15 @@ export class IrcConnection implements Session {
 
   /** A line for this connection only. */
   sendLine(msg: IrcMessage): void {
-    if (this.capture) this.capture.push(msg);
+    const label = this.labelOf();
+    if (label) this.labelLine(label, msg);
     else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
   }
 
   /** A line shared with other recipients: serialised once per tag variant. */
   sendShared(msg: IrcMessage): void {
-    if (this.capture) return void this.capture.push(msg);
+    const label = this.labelOf();
+    if (label) return this.labelLine(label, msg);
     const v = this.variant();
     let m = lineCache.get(msg);
     if (!m) {
@@ -326,29 +351,55 @@ export class IrcConnection implements Session {
       this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
       return;
     }
-    const label = msg.tags?.label;
-    const labeled = label !== undefined && label !== '' && this.caps.has('labeled-response') && this.registered;
-    if (labeled) this.capture = [];
+    const tag = msg.tags?.label;
+    const label: Label | undefined = tag !== undefined && tag !== '' && this.caps.has('labeled-response') && this.registered
+      ? { label: tag, first: undefined, batch: undefined }
+      : undefined;
+    this.label = label;
     try {
-      await verb.run(this, msg);
+      await (label ? labelScope.run(label, () => verb.run(this, msg)) : verb.run(this, msg));
     } catch (err) {
-      this.fail(err, { command: msg.command });
+      // Still the label's: the error numeric is the command's reply.
+      if (label) labelScope.run(label, () => this.fail(err, { command: msg.command }));
+      else this.fail(err, { command: msg.command });
     } finally {
-      if (labeled) this.releaseCapture(label);
+      if (label) this.endLabel(label, true);
     }
   }
 
-  /** labeled-response: no reply → ACK; one line → labeled; more → one labeled batch. */
-  private releaseCapture(label: string): void {
-    const lines = this.capture ?? [];
-    this.capture = undefined;
-    const src = this.server.name;
-    if (lines.length === 0) return this.sendLine({ tags: { label }, source: src, command: 'ACK', params: [] });
-    if (lines.length === 1) return this.sendLine({ ...lines[0]!, tags: { ...lines[0]!.tags, label } });
-    const id = this.nextBatchId();
-    this.sendLine({ tags: { label }, source: src, command: 'BATCH', params: [`+${id}`, 'labeled-response'] });
-    for (const l of lines) this.sendLine(l.tags?.batch ? l : { ...l, tags: { ...l.tags, batch: id } });
-    this.sendLine({ source: src, command: 'BATCH', params: [`-${id}`] });
+  /** The label a line being sent now belongs to: the running labeled command's, when sent from its code. */
+  private labelOf(): Label | undefined {
+    const label = this.label;
+    return label !== undefined && labelScope.getStore() === label ? label : undefined;
+  }
+
+  /** A line of a labeled command: the first is held, the second opens the batch, later ones stream into it. */
+  private labelLine(l: Label, msg: IrcMessage): void {
+    if (l.batch === undefined && l.first === undefined) {
+      l.first = msg;
+      return;
+    }
+    if (l.batch === undefined) {
+      l.batch = this.nextBatchId();
+      this.sendOwn({ tags: { label: l.label }, source: this.server.name, command: 'BATCH', params: [`+${l.batch}`, 'labeled-response'] });
+      this.sendOwn(inBatch(l.first!, l.batch));
+      l.first = undefined;
+    }
+    this.sendOwn(inBatch(msg, l.batch));
+  }
+
+  /** labeled-response, at the end of the command: no reply → ACK (when `ack`); one line → labeled; more → the batch closes. */
+  private endLabel(l: Label, ack: boolean): void {
+    if (this.label !== l) return;
+    this.label = undefined;
+    if (l.batch !== undefined) this.sendOwn({ source: this.server.name, command: 'BATCH', params: [`-${l.batch}`] });
+    else if (l.first !== undefined) this.sendOwn({ ...l.first, tags: { ...l.first.tags, label: l.label } });
+    else if (ack) this.sendOwn({ tags: { label: l.label }, source: this.server.name, command: 'ACK', params: [] });
+  }
+
+  /** Queues a reply line, outside any label. */
+  private sendOwn(msg: IrcMessage): void {
+    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
   }
 
   // ---------------------------------------------------------------- lifecycle
