@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { decodePlain } from '../../src/transports/irc/commands/authenticate.ts';
+import { globMatch } from '../../src/transports/irc/commands/util.ts';
 import { MAX_LINE_BYTES, parse, serialize, type IrcMessage } from '../../src/transports/irc/message.ts';
 import { LineReader } from '../../src/transports/irc/reader.ts';
 
@@ -101,6 +102,14 @@ describe('IRC codec fuzzing', () => {
         assert.ok(Buffer.byteLength(line) - Buffer.byteLength(line.slice(0, tagEnd)) <= MAX_LINE_BYTES);
       },
     ), { numRuns: RUNS });
+  });
+
+  it('globMatch agrees with the regular expression a mask stands for', () => {
+    const alphabet = fc.constantFrom('a', 'b', '*', '?', '.', '[', '\\');
+    fc.assert(fc.property(fc.string({ unit: alphabet, maxLength: 12 }), fc.string({ unit: fc.constantFrom('a', 'b', '.', '['), maxLength: 12 }), (mask, s) => {
+      const re = new RegExp(`^${mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      assert.equal(globMatch(mask, s), re.test(s), `${mask} ~ ${s}`);
+    }), { numRuns: RUNS });
   });
 
   it('the SASL PLAIN decoder never throws and only accepts authzid = authcid or empty', () => {

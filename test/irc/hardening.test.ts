@@ -170,6 +170,22 @@ describe('IRC hardening', () => {
     }
   });
 
+  it('a WHO mask built to backtrack answers at once and never stalls the server', async () => {
+    const app = await startTestServer();
+    try {
+      // A nick of 32 a's and a mask with many stars: as a regular expression this took
+      // minutes of event-loop time for one user.
+      const victim = await IrcClient.register(app, 'a'.repeat(32));
+      const asker = await IrcClient.register(app, 'Masker');
+      assert.deepEqual(await asker.command(`WHO ${'*a'.repeat(16)}*?b`), [`${S} 315 Masker ${'*a'.repeat(16)}*?b :End of WHO list`]);
+      assert.equal((await asker.command(`WHO ${'*a'.repeat(16)}*`)).length, 2);
+      assert.deepEqual(await victim.command('PING alive'), [`${S} PONG ${SERVER} :alive`]);
+      victim.close(); asker.close();
+    } finally {
+      await app.close();
+    }
+  });
+
   it('random bytes from many clients never crash the server', async () => {
     const app = await startTestServer();
     try {
