@@ -158,7 +158,13 @@ export class IrcConnection implements Session {
 
   deliver(event: ChatEvent): void {
     if (this.closed || !this.registered) return;
-    deliverEvent(this, event);
+    // Must not throw (Session contract): a bug translating one event for this client must
+    // not cut the fan-out short for everyone after it, nor fail the sender's request.
+    try {
+      deliverEvent(this, event);
+    } catch (err) {
+      this.core.deps.log.error({ err, conn: this.id, event: event.type }, 'irc delivery failed');
+    }
   }
 
   queuedBytes(): number {
@@ -310,7 +316,8 @@ export class IrcConnection implements Session {
         if (this.closed) break;
         const item = this.inbox.shift()!;
         this.inboxBytes -= item.bytes;
-        await this.handle(item);
+        // Nothing one line does may escape its handler: the next line still runs.
+        await this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
       }
     } finally {
       this.pumping = false;
