@@ -5,9 +5,11 @@
  *
  * Outbound: lines queued in one event-loop turn leave in one write (one Buffer). Queue plus
  * socket buffer are bounded by `sendQueueBytes` (see `enqueue`); a client that does not
- * read is dropped with "SendQ exceeded". Inbound: unprocessed bytes are bounded by
- * `readQueueBytes` ("ReadQ exceeded"), lines beyond the flood allowance wait, and a line
- * over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
+ * read is dropped with "SendQ exceeded". Inbound: every received byte counts against
+ * `readQueueBytes` until its line is handled, bad lines and an unterminated line included
+ * ("ReadQ exceeded"); lines beyond the flood allowance wait; a line over the IRC limits gets
+ * ERR_INPUTTOOLONG and is dropped, and it and invalid UTF-8 cost the core's request budget.
+ * labeled-response: see `Label`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
