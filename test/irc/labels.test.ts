@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MessageDraft } from '../../src/core/ports.ts';
+import type { HistoryQuery, MessageDraft } from '../../src/core/ports.ts';
 import { systemClock } from '../../src/core/ports.ts';
 import type { ChatMessage } from '../../src/protocol/index.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
@@ -18,22 +18,39 @@ import { startTestServer } from '../helpers/server.ts';
 const S = `:${SERVER}`;
 const CAPS = ['labeled-response', 'batch', 'echo-message'];
 
-/** A memory store whose append of the text "slow" waits for `open()`; `entered` resolves once one is waiting. */
-function gatedStore(): { store: MemoryStore; entered: Promise<void>; open: () => void } {
-  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
+interface Gate {
+  /** Resolves once a store call is waiting at the gate. */
+  entered: Promise<void>;
+  open: () => void;
+  wait: () => Promise<void>;
+}
+
+function gate(): Gate {
   let open!: () => void;
   let enter!: () => void;
-  const gate = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => { open = r; });
   const entered = new Promise<void>((r) => { enter = r; });
+  return { entered, open, wait: () => { enter(); return opened; } };
+}
+
+/**
+ * A memory store whose append of the text "slow" waits for `open()` (`entered` resolves once
+ * one is waiting), and whose history reads of the conversations in `historyGates` wait for theirs.
+ */
+function gatedStore(historyGates: Record<string, Gate> = {}): { store: MemoryStore; entered: Promise<void>; open: () => void } {
+  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
+  const slow = gate();
   const append = store.append.bind(store);
   store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
-    if (draft.text === 'slow') {
-      enter();
-      await gate;
-    }
+    if (draft.text === 'slow') await slow.wait();
     return append(draft);
   };
-  return { store, entered, open };
+  const history = store.history.bind(store);
+  store.history = async (conv: string, q: HistoryQuery): Promise<ChatMessage[]> => {
+    await historyGates[conv]?.wait();
+    return history(conv, q);
+  };
+  return { store, entered: slow.entered, open: slow.open };
 }
 
 describe('labeled-response with a slow command', () => {
@@ -86,6 +103,39 @@ describe('labeled-response with a slow command', () => {
       assert.equal(got[4], '@batch=b1 :Streamer!~streamer@banter PRIVMSG #lobby :slow');
       assert.equal(got[5], `${S} BATCH -b1`);
       assert.equal(got.length, 6);
+      a.close(); b.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("lines the core held back during a labeled join are others': they go out unlabeled, outside the batch", async () => {
+    // The core holds a joiner's deliveries while the join reads history and releases them on
+    // the next turn, from the join request's async context. Here the release comes while the
+    // labeled JOIN still runs: its second join waits for flood control.
+    const gates: Record<string, Gate> = {};
+    const { store } = gatedStore(gates);
+    const app = await startTestServer({ 'flood.burst': 3, 'flood.ratePerSec': 0.5, 'flood.maxDelayMs': 10_000 }, { store });
+    try {
+      const b = await IrcClient.register(app, 'Early');
+      await b.command('JOIN #held1');
+      const first = (gates['#held1'] = gate());
+      const a = await IrcClient.register(app, 'Joiner', CAPS);
+      // Login, AWAY and the first join use up the burst: the second join waits for a token.
+      await a.command('AWAY :busy');
+      a.send('@label=mj JOIN #held1,#held2');
+      await first.entered;
+      // Held by the core for Joiner, who is reading #held1's history. (A private message: a
+      // message to #held1 would be left out as part of the join's history.)
+      b.send('PRIVMSG Joiner :during the join');
+      await b.sync();
+      first.open();
+      const held = await a.waitLine(/during the join/);
+      assert.equal(held, ':Early!~early@banter PRIVMSG Joiner :during the join', 'released unlabeled, outside the batch');
+      assert.ok(a.lines.some((l) => /^@batch=b1 :\S+ 366 Joiner #held1 /.test(l)), 'after the first join');
+      assert.ok(!a.lines.some((l) => l.includes('BATCH -')), 'while the labeled command is still running');
+      await a.waitLine(/ BATCH -b1$/, 10_000);
+      assert.ok(a.lines.some((l) => /^@batch=b1 :\S+ 366 Joiner #held2 /.test(l)));
       a.close(); b.close();
     } finally {
       await app.close();

@@ -53,12 +53,22 @@ interface Label {
 }
 
 /**
+ * A core request made by a labeled command: `live` until the request settles. The core may
+ * deliver later from the request's async context (events it held back during a join are
+ * released on the next turn); those are other users' lines, not the command's.
+ */
+interface CoreScope {
+  readonly label: Label;
+  live: boolean;
+}
+
+/**
  * The labeled command whose code is running. Lines belong to a label only when produced in
- * its async context (the verb's own code and what it awaits, including the events its own
- * request fans out synchronously); lines for other users' events, delivered while the
+ * its async context (the verb's own code and what it awaits, and the events its own core
+ * requests fan out while they run); lines for other users' events, delivered while the
  * command waits, are outside it and go out at once, unlabeled.
  */
-const labelScope = new AsyncLocalStorage<Label>();
+const labelScope = new AsyncLocalStorage<Label | CoreScope>();
 
 /** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
 function inBatch(msg: IrcMessage, id: string): IrcMessage {
@@ -273,7 +283,14 @@ export class IrcConnection implements Session {
   /** Runs a core request as this session. */
   execute<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T]> {
     const req = { type, id: `${this.reqPrefix}.${this.nextReq++}`, ...args } as unknown as Parameters<ChatCore['execute']>[1];
-    return this.core.execute(this, req) as Promise<ReplyData[T]>;
+    const label = this.labelOf();
+    if (!label) return this.core.execute(this, req) as Promise<ReplyData[T]>;
+    const scope: CoreScope = { label, live: true };
+    const p = labelScope.run(scope, () => this.core.execute(this, req)) as Promise<ReplyData[T]>;
+    // Registered before the caller's await, so the scope ends before the command goes on.
+    const end = (): void => { scope.live = false; };
+    p.then(end, end);
+    return p;
   }
 
   /** Replies to a failed request with the numeric for its error. */
@@ -379,7 +396,10 @@ export class IrcConnection implements Session {
   /** The label a line being sent now belongs to: the running labeled command's, when sent from its code. */
   private labelOf(): Label | undefined {
     const label = this.label;
-    return label !== undefined && labelScope.getStore() === label ? label : undefined;
+    if (label === undefined) return undefined;
+    const scope = labelScope.getStore();
+    if (scope === label) return label;
+    return scope !== undefined && 'live' in scope && scope.label === label && scope.live ? label : undefined;
   }
 
   /** A line of a labeled command: the first is held, the second opens the batch, later ones stream into it. */
