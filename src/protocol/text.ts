@@ -59,11 +59,10 @@ export function sanitizeLine(raw: string, max: number): string {
 
 /**
  * A quit reason the client chose (IRC `QUIT`, a WebSocket close reason) as others see it:
- * `Quit: <reason>`, or `Quit` when nothing (or just "quit") is left of it, as IRC servers do, so a client
+ * `Quit: <reason>`, or `Quit` when nothing is left of it, as IRC servers do, so a client
  * can never pass its departure off as a server's ("Ping timeout", "Excess flood", "Killed").
  */
 export function clientQuitReason(raw: string): string {
   const reason = sanitizeLine(raw, REASON_MAX_LENGTH);
-  // The web client closes with "quit": no need to say it twice.
-  return reason === '' || reason.toLowerCase() === 'quit' ? 'Quit' : `Quit: ${reason}`;
+  return reason === '' ? 'Quit' : `Quit: ${reason}`;
 }

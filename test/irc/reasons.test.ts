@@ -55,7 +55,6 @@ describe('sanitizeLine', () => {
     assert.equal(clientQuitReason('Ping timeout: 120 seconds'), 'Quit: Ping timeout: 120 seconds');
     assert.equal(clientQuitReason(`Excess${NASTY}flood`), 'Quit: Excess flood');
     assert.equal(clientQuitReason(' \u0007 '), 'Quit');
-    assert.equal(clientQuitReason('quit'), 'Quit');
     assert.equal(clientQuitReason('x'.repeat(500)).length, 'Quit: '.length + 200);
   });
 });
@@ -73,7 +72,7 @@ describe('client-chosen text seen by others', () => {
     irc.close(); watcher.close();
   });
 
-  it('an IRC QUIT reason is cleaned and prefixed; the web client\'s own "quit" is plain "Quit"', async () => {
+  it('an IRC QUIT reason is cleaned and prefixed; the web client\'s own "quit" stays a plain "quit"', async () => {
     const watcher = await TestClient.login(app, 'QuitWatchWeb');
     const irc = await IrcClient.register(app, 'Leaver');
     irc.send(`QUIT :\u202eKilled ${IRC_NASTY}(by admin)`);
@@ -84,7 +83,7 @@ describe('client-chosen text seen by others', () => {
     const web = await TestClient.login(app, 'WebQuitter');
     await ircWatch.waitLine(/^:WebQuitter\S* JOIN /);
     web.ws.close(1000, 'quit');
-    assert.equal(await ircWatch.waitLine(/^:WebQuitter\S* QUIT /), ':WebQuitter!~WebQuitter@banter QUIT :Quit');
+    assert.equal(await ircWatch.waitLine(/^:WebQuitter\S* QUIT /), ':WebQuitter!~WebQuitter@banter QUIT :quit');
     watcher.close(); ircWatch.close();
   });
 

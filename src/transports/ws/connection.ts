@@ -155,8 +155,10 @@ export class WsConnection implements Session {
   private onClosed(code: number, reason: string): void {
     this.closed = true;
     this.out.stop();
-    // A reason the client chose reaches others as "Quit: <reason>", cleaned (sanitizeLine).
-    this.core.detach(this.id, this.closingReason ?? (reason ? clientQuitReason(reason) : closeReason(code)));
+    // A reason the client chose reaches others as "Quit: <reason>", cleaned (sanitizeLine);
+    // "quit", what Banter's own clients send, is a plain clean close.
+    const chosen = reason.trim().toLowerCase() === 'quit' ? '' : reason;
+    this.core.detach(this.id, this.closingReason ?? (chosen ? clientQuitReason(chosen) : closeReason(code)));
   }
 }
 
