@@ -217,7 +217,8 @@ describe('IRC fuzzing over TCP', () => {
         c.close();
         await bystander.sync();
       }), { numRuns: 120 });
-      assert.deepEqual(await bystander.command(`PING ${SERVER}-alive`), [`:${SERVER} PONG ${SERVER} :${SERVER}-alive`]);
+      // (The last fuzzing connection's QUIT may arrive around it.)
+      assert.ok((await bystander.command(`PING ${SERVER}-alive`)).includes(`:${SERVER} PONG ${SERVER} :${SERVER}-alive`));
       assert.deepEqual(errors, [], 'nothing failed inside the server');
       bystander.close();
     } finally {
