@@ -46,3 +46,20 @@ it('a message sent while an IRC JOIN is in flight reaches the joining client', a
     await app.close();
   }
 });
+
+it('JOIN #a,#b: each channel\'s JOIN line comes before its NAMES', async () => {
+  const app = await startTestServer();
+  try {
+    const irc = await IrcClient.register(app, 'MultiJoin');
+    irc.skip();
+    irc.send('JOIN #mja,#mjb,#mjc');
+    await irc.waitLine(/ 366 MultiJoin #mjc /);
+    const shape = irc.rest().map((l) => l.replace(/^:\S+ /, '').split(' ').slice(0, 1).concat(l.match(/#mj[abc]/)?.[0] ?? []).join(' '));
+    assert.deepEqual(shape.filter((l) => /^(JOIN|353|366) /.test(l)), [
+      'JOIN #mja', '353 #mja', '366 #mja', 'JOIN #mjb', '353 #mjb', '366 #mjb', 'JOIN #mjc', '353 #mjc', '366 #mjc',
+    ]);
+    irc.close();
+  } finally {
+    await app.close();
+  }
+});

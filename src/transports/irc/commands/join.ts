@@ -28,6 +28,10 @@ export const join = defineVerb({
         const state = await c.execute('join', { room: name, history: 0 });
         const room = c.core.dir.room(state.name);
         if (room) joinBurst(c, room, false);
+        // Events the core held during this join (our own JOIN of the next channel among
+        // them) are released in the next macrotask: let them out before the next join, so
+        // each channel's JOIN line comes before its NAMES.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
         c.fail(err, { command: 'JOIN', target: name });
       }
