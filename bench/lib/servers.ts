@@ -71,38 +71,38 @@ function stopper(child: ChildProcess, cleanup: () => void): () => Promise<void> 
   };
 }
 
-/** Waits for `pattern` on the child's stdout/stderr; resolves with its first capture group. */
-function waitOutput(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
+/**
+ * Collects a child's stdout and stderr (the last 64 KiB, so a chatty server never blocks on a
+ * full pipe nor grows this buffer) and waits for patterns in it: a line that arrived before the
+ * wait started still counts.
+ */
+function outputOf(child: ChildProcess, what: string): (pattern: RegExp, timeoutMs?: number) => Promise<string> {
+  let buf = '';
+  let wake: (() => void) | undefined;
+  const onData = (d: Buffer): void => {
+    buf += d.toString();
+    if (buf.length > 1 << 16) buf = buf.slice(-(1 << 15));
+    wake?.();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return (pattern, timeoutMs = 20_000) => new Promise((resolve, reject) => {
+    const check = (): boolean => {
       const m = pattern.exec(buf);
       if (m) { done(); resolve(m[1] ?? ''); }
-      if (buf.length > 1 << 20) buf = buf.slice(-4096);
+      return !!m;
     };
     const onExit = (code: number | null): void => { done(); reject(new Error(`${what} exited (${code}) before it was ready:\n${buf.slice(-2000)}`)); };
     const timer = setTimeout(() => { done(); reject(new Error(`${what} not ready within ${timeoutMs} ms:\n${buf.slice(-2000)}`)); }, timeoutMs);
     const done = (): void => {
       clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
+      wake = undefined;
       child.off('exit', onExit);
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
     child.once('exit', onExit);
+    wake = () => { check(); };
+    check();
   });
-}
-
-/** Keeps draining a child's output so a chatty server never blocks on a full pipe. */
-function drainOutput(child: ChildProcess, keep: string[]): void {
-  const onData = (d: Buffer): void => {
-    keep.push(d.toString());
-    if (keep.length > 50) keep.shift();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
 }
 
 export interface BanterOptions {
@@ -128,11 +128,11 @@ export async function startBanter(opts: BanterOptions): Promise<RunningServer> {
   const child = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const out = outputOf(child, 'banter');
   const stop = stopper(child, () => rmSync(dir, { recursive: true, force: true }));
   try {
-    const httpPort = Number(await waitOutput(child, /"url":"http:\/\/[^"]*:(\d+)"/, 'banter'));
-    const ircPort = Number(await waitOutput(child, /"irc":"irc:\/\/[^"]*:(\d+)"/, 'banter IRC'));
-    drainOutput(child, []);
+    const httpPort = Number(await out(/"url":"http:\/\/[^"]*:(\d+)"/));
+    const ircPort = Number(await out(/"irc":"irc:\/\/[^"]*:(\d+)"/));
     return { kind: 'banter', pid: child.pid!, host: '127.0.0.1', httpPort, ircPort, wsPath: '/ws', stop };
   } catch (err) {
     await stop();
@@ -154,8 +154,7 @@ export async function startInspircd(): Promise<RunningServer> {
   const child = spawn('inspircd', ['--nofork', '--runasroot', `--config=${conf}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child, () => rmSync(dir, { recursive: true, force: true }));
   try {
-    await waitOutput(child, /(InspIRCd is now running)/, 'inspircd');
-    drainOutput(child, []);
+    await outputOf(child, 'inspircd')(/(InspIRCd is now running)/);
     return { kind: 'inspircd', pid: child.pid!, host: '127.0.0.1', ircPort: port, httpPort: 0, wsPath: '', stop };
   } catch (err) {
     await stop();
@@ -171,8 +170,7 @@ export async function startNgircd(): Promise<RunningServer> {
   const child = spawn('ngircd', ['--nodaemon', '--passive', '--config', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child, () => rmSync(dir, { recursive: true, force: true }));
   try {
-    await waitOutput(child, /(Now listening on)/, 'ngircd');
-    drainOutput(child, []);
+    await outputOf(child, 'ngircd')(/(Now listening on)/);
     return { kind: 'ngircd', pid: child.pid!, host: '127.0.0.1', ircPort: port, httpPort: 0, wsPath: '', stop };
   } catch (err) {
     await stop();
@@ -184,8 +182,7 @@ export async function startSocketio(): Promise<RunningServer> {
   const child = spawn(process.execPath, ['bench/peers/socketio.ts', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = stopper(child, () => undefined);
   try {
-    const port = Number(await waitOutput(child, /listening on (\d+)/, 'socket.io server'));
-    drainOutput(child, []);
+    const port = Number(await outputOf(child, 'socket.io server')(/listening on (\d+)/));
     return { kind: 'socketio', pid: child.pid!, host: '127.0.0.1', ircPort: 0, httpPort: port, wsPath: '/socket.io/', stop };
   } catch (err) {
     await stop();
