@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     port = Number(m[2]);
   }
   const label = `${kind === 'none' ? values.target : kind}${kind === 'banter' ? ` (${values.store})` : ''} over ${proto}`;
-  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), log });
+  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
   let result: { steps: StepResult[]; best?: StepResult } | undefined;
   try {
     log(`${label}: ${clients} clients in ${channels} channel(s), ${senders} senders, ${size}-byte messages, ${procs} generator processes (load ${loadAverage()})`);

@@ -29,6 +29,8 @@ export interface LoadOptions {
   connectTimeoutMs: number;
   /** PID of the server, for CPU and RSS (omit for a server on another machine or unknown PID). */
   serverPid?: number;
+  /** Banter's /metrics URL: its event-loop lag (prom-client, reset at each scrape) is read before and after each step. */
+  metricsUrl?: string;
   /** Nick prefix, so several runs against one server do not collide. */
   prefix?: string;
   log?: (line: string) => void;
@@ -37,6 +39,8 @@ export interface LoadOptions {
 export interface StepResult {
   ratePerSender: number;
   durationS: number;
+  /** The send window on the machine's monotonic clock, µs (for bench/profile-summary.ts --window). */
+  windowUs: [number, number];
   sent: number;
   expected: number;
   delivered: number;
@@ -54,7 +58,7 @@ export interface StepResult {
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
-  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number };
+  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -114,6 +118,7 @@ export class LoadRun {
     const { o } = this;
     const step = this.stepNo++;
     const durationMs = durationS * 1000;
+    if (o.metricsUrl) await scrapeLag(o.metricsUrl); // resets the server's lag histogram
     const t0Us = nowUs() + 300_000; // all workers start on the same tick of the shared clock
     const pid = o.serverPid;
     let cpu0 = 0, wall0 = 0, rssPeak = 0;
@@ -123,6 +128,7 @@ export class LoadRun {
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
     const cpu1 = pid ? cpuSeconds(pid) : 0;
     const wall1 = nowUs();
+    const lagMs = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
     const sent = new Array<number>(o.senders).fill(0);
     for (const r of sentReports) r.sent.forEach((n, i) => { sent[i]! += n; });
     for (const w of this.workers) w.child.send({ type: 'expect', sent });
@@ -158,14 +164,14 @@ export class LoadRun {
     const sustainable = problems.length === 0;
     const membersPerMsg = expected / Math.max(1, sent.reduce((a, b) => a + b, 0));
     return {
-      ratePerSender: rate, durationS, sent: sent.reduce((a, b) => a + b, 0), expected, delivered, inWindow, late: delivered - inWindow, lost, dupes,
+      ratePerSender: rate, durationS, windowUs: [t0Us, t0Us + durationMs * 1000], sent: sent.reduce((a, b) => a + b, 0), expected, delivered, inWindow, late: delivered - inWindow, lost, dupes,
       stale: sum('stale'), bogus: sum('bogus'), acked: sum('acked'), errors, disconnected,
       deliveriesPerSec: Math.round(inWindow / durationS),
       offeredDeliveriesPerSec: Math.round(rate * o.senders * membersPerMsg),
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
       generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
-      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd) } } : {}),
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
       verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),
@@ -185,7 +191,7 @@ export class LoadRun {
     for (let i = 0; i < maxSteps; i++) {
       const r = await this.step(rate, durationS);
       steps.push(r);
-      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU — ${r.verdict} (load ${r.loadAvg})`);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms` : ''} — ${r.verdict} (load ${r.loadAvg})`);
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;
@@ -211,6 +217,17 @@ export class LoadRun {
       setTimeout(() => w.child.kill('SIGKILL'), 5000).unref();
     })));
     this.workers = [];
+  }
+}
+
+/** Event-loop lag p99 and max since the previous scrape, in ms, from prom-client's default metrics. */
+async function scrapeLag(url: string): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return { p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')) };
+  } catch {
+    return undefined;
   }
 }
 
