@@ -148,7 +148,9 @@ export class LoadRun {
     const cpuCoresMax = Math.max(...sentReports.map((r) => r.cpuCores));
     const eluMax = Math.max(...sentReports.map((r) => r.elu));
     const sendLagP99Ms = ms(lag.quantileUs(0.99));
-    const saturated = cpuCoresMax > 0.9 || eluMax > 0.9 || sendLagP99Ms > 100;
+    // A generator process near a full core cannot keep its schedule: the step then measures it, not the server.
+    // (Send lag alone is no proof: on a shared machine it is mostly waiting for a CPU; it is in the latency anyway.)
+    const saturated = cpuCoresMax > 0.9 || eluMax > 0.95;
     const p99 = ms(lat.quantileUs(0.99));
     const inWindowFraction = expected ? inWindow / expected : 0;
     const errors = sum('errors');
@@ -195,7 +197,6 @@ export class LoadRun {
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;
-        if (r.generator.saturated) break;
       } else {
         hi = rate;
         if (r.disconnected > 0) break; // clients are gone: later steps would measure fewer of them
