@@ -183,8 +183,8 @@ export class LoadRun {
   /**
    * Finds the highest rate per sender that is sustainable: multiplies by `factor` while steps
    * pass, then bisects `refine` times between the last pass and the first failure. Stops at
-   * `maxSteps`, or when the generator itself is saturated (the answer would measure the
-   * generator, not the server).
+   * `maxSteps` or when clients were disconnected. Steps where the generator was saturated are
+   * marked so in their verdict: their numbers are a lower bound for the server.
    */
   async ramp(startRate: number, factor: number, durationS: number, maxSteps: number, refine = 2): Promise<{ steps: StepResult[]; best?: StepResult }> {
     const steps: StepResult[] = [];
