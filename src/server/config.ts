@@ -37,6 +37,7 @@ export const CONFIG_KEYS = {
   'ws.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 30_000, doc: 'Ping period; a client that has not answered the previous ping is closed with 4003.' }),
   'ws.loginTimeoutMs': key({ schema: int(100, 3_600_000), default: 30_000, doc: 'Time a connection may stay without a name before it is closed with 4004.' }),
   'calc.workers': key({ schema: int(1, 64), default: 2, doc: 'Most calculator worker threads at once. They start on demand (none while nobody calculates; the first calculation after a quiet spell waits for one to start) and stop after `calc.idleMs` without work.' }),
+  'calc.warmWorkers': key({ schema: int(0, 64), default: 0, doc: 'Calculator worker threads started at boot and kept while idle (at most `calc.workers`). 0 saves their memory; the first calculation after `calc.idleMs` of quiet then waits for a worker to start (about half a second on an idle machine, seconds on a busy one).' }),
   'calc.idleMs': key({ schema: int(100, 86_400_000), default: 60_000, doc: 'Idle time after which a calculator worker thread is stopped, giving its memory (tens of MiB each) back.' }),
   'calc.timeoutMs': key({ schema: int(10, 60_000), default: 1000, doc: 'Wall-clock limit per calculation; the worker is killed and replaced when it is exceeded.' }),
   'calc.maxHeapMb': key({ schema: int(64, 4096), default: 64, doc: 'V8 heap limit per calculator worker in MiB (mathjs itself needs about 40).' }),

@@ -2,8 +2,9 @@
  * A pool of worker threads that evaluate calculator expressions off the event loop.
  *
  * Workers start on demand, up to `workers` of them: a job that finds no idle worker starts one
- * (each costs tens of MiB of heap with mathjs loaded, so an idle server runs none), and a worker
- * that has been idle for `idleMs` is stopped. Each worker has V8 heap limits (resourceLimits)
+ * (each costs tens of MiB of heap with mathjs loaded, so by default an idle server runs none),
+ * and a worker that has been idle for `idleMs` is stopped; `warmWorkers` of them are started
+ * with the pool and kept, for a first answer without the worker's start-up time. Each worker has V8 heap limits (resourceLimits)
  * and runs one job at a time; a job that exceeds `timeoutMs` gets its worker terminated (the
  * next job starts a fresh one), so a hostile expression costs at most `timeoutMs` of one worker
  * and never blocks chat traffic. The time bound starts when the job reaches a ready worker, so
@@ -17,8 +18,10 @@ import type { Calculator, Logger } from '../../ports.ts';
 export interface CalcPoolConfig {
   /** Most worker threads at once (they start on demand). */
   workers: number;
-  /** A worker idle for this long is stopped, in ms. */
+  /** A worker idle for this long is stopped, in ms (down to `warmWorkers`). */
   idleMs: number;
+  /** Workers started with the pool and kept running while idle (0: an idle pool runs none). */
+  warmWorkers?: number;
   /** Wall-clock bound per evaluation, in ms. */
   timeoutMs: number;
   /** V8 old-generation heap bound per worker, in MiB. */
@@ -62,6 +65,16 @@ export class CalcPool implements Calculator {
   constructor(config: CalcPoolConfig, log: Logger) {
     this.config = config;
     this.log = log;
+    this.topUp();
+  }
+
+  private get warm(): number {
+    return Math.min(this.config.warmWorkers ?? 0, this.config.workers);
+  }
+
+  /** Keeps `warmWorkers` alive (at start, and after one was killed). */
+  private topUp(): void {
+    while (!this.closed && this.slots.length < this.warm) this.slots.push(this.spawn());
   }
 
   /** Worker threads alive now (starting, busy or idle). */
@@ -152,13 +165,17 @@ export class CalcPool implements Calculator {
     }
     this.slots.splice(index, 1);
     void slot.worker.terminate();
-    if (!this.closed) this.pump();
+    if (!this.closed) {
+      this.pump();
+      this.topUp();
+    }
   }
 
   /** Stops a worker that stayed idle for idleMs. */
   private retire(slot: Slot): void {
     const index = this.slots.indexOf(slot);
-    if (index === -1 || slot.job || !slot.ready) return;
+    slot.idleTimer = undefined;
+    if (index === -1 || slot.job || !slot.ready || this.slots.length <= this.warm) return;
     this.slots.splice(index, 1); // before terminate(), so its exit event is not taken for a crash
     void slot.worker.terminate();
   }
