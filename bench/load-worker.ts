@@ -8,6 +8,7 @@
  *   worker → {type:'sent', sent, cpu, ...}                   when its window is over
  *   parent → {type:'expect', sent: number[]}                 what every sender sent
  *   worker → {type:'result', ...}                            once all expected arrived, or drainMs passed
+ *   parent → {type:'quiet'}                                  worker → {type:'quiet', lastRecvUs}
  *   parent → {type:'stop'}
  *
  * Every message text is `B<step>:<sender>:<seq>:<scheduledUs>:` padded to `size` bytes. The
@@ -42,7 +43,7 @@ export interface WorkerJob {
 
 interface StartMsg { type: 'start'; step: number; t0Us: number; rate: number; durationMs: number }
 interface ExpectMsg { type: 'expect'; sent: number[] }
-type ParentMsg = StartMsg | ExpectMsg | { type: 'stop' };
+type ParentMsg = StartMsg | ExpectMsg | { type: 'quiet' } | { type: 'stop' };
 
 export interface SentReport {
   type: 'sent';
@@ -94,9 +95,12 @@ let maxSeq = 0;
 let latency = new Histogram();
 let unique = 0, inWindow = 0, dupes = 0, stale = 0, bogus = 0, acked = 0, errors = 0, disconnected = 0;
 let stopping = false;
+/** When any bench message last arrived (stale ones included): tells the parent whether a backlog is still draining. */
+let lastRecvUs = 0;
 
 function onText(c: Client, text: string, at: number): void {
   // B<step>:<sender>:<seq>:<us>:
+  lastRecvUs = at;
   const a = text.indexOf(':');
   const b = text.indexOf(':', a + 1);
   const d = text.indexOf(':', b + 1);
@@ -296,6 +300,7 @@ async function main(): Promise<void> {
   process.on('message', (m: ParentMsg) => {
     if (m.type === 'start') void runWindow(m).then((r) => process.send!(r));
     else if (m.type === 'expect') void drain(m).then((r) => process.send!(r));
+    else if (m.type === 'quiet') process.send!({ type: 'quiet', lastRecvUs });
     else {
       stopping = true;
       for (const c of clients) c.close();

@@ -205,9 +205,21 @@ export class LoadRun {
       else if (refine-- > 0 && hi - lo > Math.max(1, lo * 0.05)) rate = Math.round((lo + hi) / 2);
       else break;
       if (rate <= lo && hi !== Infinity) break;
-      await new Promise((r) => setTimeout(r, 1000)); // let a backlog from a failed step clear
+      if (!r.sustainable) await this.quiet(2000, 120_000); // a failed step can leave a backlog in the server
     }
     return best ? { steps, best } : { steps };
+  }
+
+  /** Waits until no bench message has arrived anywhere for `quietMs` (the server's backlog is gone), at most `maxMs`. */
+  async quiet(quietMs: number, maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (Date.now() < until) {
+      const last = await Promise.all(this.workers.map((w) => { w.child.send({ type: 'quiet' }); return w.next<{ lastRecvUs: number }>(); }));
+      const idleUs = nowUs() - Math.max(...last.map((l) => l.lastRecvUs));
+      if (idleUs >= quietMs * 1000) return;
+      this.o.log?.(`  waiting for the server's backlog to drain (last delivery ${Math.round(idleUs / 1000)} ms ago)`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   async close(): Promise<void> {
