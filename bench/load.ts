@@ -103,6 +103,10 @@ async function main(): Promise<void> {
   const label = `${kind === 'none' ? values.target : kind}${kind === 'banter' ? ` (${values.store})` : ''} over ${proto}`;
   const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
   let result: { steps: StepResult[]; best?: StepResult } | undefined;
+  // Interrupted: still stop the workers and the server this run started.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { void run.close().then(() => server?.stop()).finally(() => process.exit(130)); });
+  }
   try {
     log(`${label}: ${clients} clients in ${channels} channel(s), ${senders} senders, ${size}-byte messages, ${procs} generator processes (load ${loadAverage()})`);
     await run.connect();
