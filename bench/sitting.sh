@@ -5,14 +5,15 @@
 # Every JSON result (with the load average next to it) lands in $OUT (default ./bench-results).
 # Each tool stops by itself and ends only the processes it started.
 #
-#   sh bench/sitting.sh [OUT]
+#   sh bench/sitting.sh [OUT]       BENCH_DURATION=8 (seconds per step), BENCH_FANOUT_ONLY=1 (skip
+#                                   start-up, idle connections and the login storm)
 set -eu
 OUT=${1:-bench-results}
 mkdir -p "$OUT"
 run() { name=$1; shift; echo "== $name (load $(cut -d' ' -f1-3 /proc/loadavg))"; node "$@" > "$OUT/$name.json" || echo "   $name failed"; }
 D=${BENCH_DURATION:-10}
 
-run startup bench/startup.ts --runs 3 --peers
+[ "${BENCH_FANOUT_ONLY:-}" ] || run startup bench/startup.ts --runs 3 --peers
 
 for s in "--server banter --store sqlite" "--server banter --store memory" "--server inspircd" "--server ngircd"; do
   n=$(echo "$s" | sed 's/--server //; s/ --store /-/')
@@ -34,6 +35,7 @@ mkdir -p "$OUT/prof-sqlite" "$OUT/prof-memory"
 run prof-irc-sqlite bench/load.ts --proto irc --server banter --store sqlite --clients 500 --senders 5 --rate 20 --duration "$D" --prof "$OUT/prof-sqlite" --json
 run prof-irc-memory bench/load.ts --proto irc --server banter --store memory --clients 500 --senders 5 --rate 80 --duration "$D" --prof "$OUT/prof-memory" --json
 
+[ "${BENCH_FANOUT_ONLY:-}" ] && { echo "done: $OUT"; exit 0; }
 for s in banter inspircd ngircd; do run "idle-irc-$s" bench/idle-conns.ts --proto irc --server "$s" --conns 19500 --rate 1000 --json; done
 run idle-ws-banter bench/idle-conns.ts --proto ws --server banter --conns 19500 --rate 1000 --json
 run login-storm bench/login-storm.ts --clients 10000 --json
