@@ -1,0 +1,157 @@
+/**
+ * Accessibility, checked by a machine: axe-core's WCAG 2.0/2.1 A and AA rules on every
+ * screen of the web app (entry, chat, side drawers, direct message, Users, search results,
+ * Account, Jump to conversation, Keyboard help, admin), each in the light and the dark theme at
+ * desktop and at phone width. Any violation fails, with axe's report.
+ */
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { TestClient } from '../helpers/server.ts';
+import { assertAccessible } from './axe.ts';
+import { browserSkip, button, join, log, messageField, messagesWithText, newUserPage, say, webFixture } from './browser.ts';
+
+const TOKEN = 'a11y-admin-token-0123456789abcdef';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+const VARIANTS = [
+  { theme: 'light', size: 'desktop', viewport: DESKTOP },
+  { theme: 'dark', size: 'desktop', viewport: DESKTOP },
+  { theme: 'light', size: 'phone', viewport: PHONE },
+  { theme: 'dark', size: 'phone', viewport: PHONE },
+] as const;
+
+/**
+ * Checks the screen in all four variants. `prepare` runs after each switch (for instance to
+ * open a drawer that only exists at phone width).
+ */
+async function everyVariant(page: Page, screen: string, prepare?: (size: 'desktop' | 'phone') => Promise<void>): Promise<void> {
+  for (const v of VARIANTS) {
+    // Reduced motion: colours and drawers are measured at rest, not half-way through a transition.
+    await page.emulateMedia({ colorScheme: v.theme, reducedMotion: 'reduce' });
+    await page.setViewportSize(v.viewport);
+    // The media change reaches the renderer's style engine asynchronously: wait until the page
+    // sees it and two frames have been laid out.
+    await page.waitForFunction((dark) => matchMedia('(prefers-color-scheme: dark)').matches === dark, v.theme === 'dark');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await prepare?.(v.size);
+    await assertAccessible(page, `${screen}, ${v.theme} theme, ${v.size}`);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: browserSkip() }, () => {
+  const web = webFixture({ 'admin.token': TOKEN });
+
+  it('the entry screen, also with an error shown', async () => {
+    const u = await newUserPage(web.browser, web.base, 'entry');
+    await u.page.getByLabel('Name', { exact: true }).waitFor();
+    await everyVariant(u.page, 'entry screen');
+    await u.page.getByLabel('Name', { exact: true }).fill('9lives');
+    await button(u.page, 'Join').click();
+    await u.page.getByRole('alert').filter({ hasText: 'must not start with a digit' }).waitFor();
+    await everyVariant(u.page, 'entry screen with an error');
+    await u.context.close();
+  });
+
+  it('chat, drawers, direct message and every dialog', async () => {
+    const alice = await join(web.browser, web.base, 'alice');
+    const bob = await TestClient.login(web.app, 'bob');
+    const carol = await TestClient.login(web.app, 'carol');
+    await carol.request('away', { message: 'lunch' });
+    const { page } = alice;
+    await log(page).getByText('bob joined', { exact: true }).waitFor();
+
+    // Every kind of row: others' messages with a link and a mention, my own, a notice, an
+    // action, a calculator result, join lines, a typing indicator and an unread DM badge.
+    await bob.request('send', { to: '#lobby', text: 'morning @alice, the notes are at https://example.com/notes' });
+    await bob.request('send', { to: '#lobby', text: 'waves', kind: 'action' });
+    await bob.request('send', { to: '#lobby', text: 'build finished', kind: 'notice' });
+    await say(page, 'thanks bob');
+    await messagesWithText(page, 'thanks bob').waitFor();
+    await messageField(page).fill('2^10+1');
+    await button(page, 'Calculate').click();
+    await log(page).locator('output.result', { hasText: '1025' }).waitFor();
+    await bob.request('send', { to: 'alice', text: 'a private word' });
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/ }).waitFor();
+    await bob.request('typing', { to: '#lobby' });
+    await page.getByText('bob is typing…').waitFor();
+    await everyVariant(page, 'chat in #lobby');
+
+    // The side drawers of small screens, open.
+    await everyVariant(page, 'chat with the conversations drawer open', async (size) => {
+      if (size === 'phone' && (await button(page, 'Conversations').getAttribute('aria-expanded')) !== 'true') await button(page, 'Conversations').click();
+    });
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 900, height: 800 });
+    await button(page, 'Members').click();
+    await assertAccessible(page, 'chat at tablet width with the members drawer open');
+    await page.keyboard.press('Escape');
+
+    // A direct conversation.
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/ }).click();
+    await page.getByRole('heading', { level: 1, name: 'bob' }).waitFor();
+    await messagesWithText(page, 'a private word').waitFor();
+    await everyVariant(page, 'direct message with bob');
+
+    // Users.
+    await button(page, 'Users').click();
+    const users = page.getByRole('dialog', { name: 'Users' });
+    await users.getByText('Away: lunch').waitFor();
+    await everyVariant(page, 'Users dialog');
+    await page.keyboard.press('Escape');
+    await users.waitFor({ state: 'detached' });
+
+    // Direct message picker.
+    await button(page, 'Direct message').click();
+    await page.getByRole('dialog', { name: 'Direct message' }).getByRole('button', { name: 'Send to carol' }).waitFor();
+    await everyVariant(page, 'Direct message dialog');
+    await page.keyboard.press('Escape');
+
+    // Search results.
+    await page.getByRole('searchbox', { name: 'Search' }).fill('notes');
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    const results = page.getByRole('dialog', { name: 'Search' });
+    await results.getByRole('button').filter({ hasText: 'the notes are at' }).waitFor();
+    await everyVariant(page, 'search results');
+    await page.keyboard.press('Escape');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('nothing-matches-this');
+    await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
+    await results.getByText(/^No messages matching/).waitFor();
+    await everyVariant(page, 'search without results');
+    await page.keyboard.press('Escape');
+
+    // Account.
+    await button(page, 'Account').click();
+    await page.getByRole('dialog', { name: 'Account' }).getByLabel('Repeat password', { exact: true }).waitFor();
+    await everyVariant(page, 'Account dialog');
+    await page.keyboard.press('Escape');
+
+    // Jump to conversation (Ctrl+K) and the keyboard help.
+    await page.keyboard.press('Control+k');
+    await page.getByRole('dialog', { name: 'Jump to conversation' }).waitFor();
+    await everyVariant(page, 'Jump to conversation dialog');
+    await page.keyboard.press('Escape');
+    await button(page, 'Keyboard shortcuts').click();
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await everyVariant(page, 'Keyboard shortcuts dialog');
+    await page.keyboard.press('Escape');
+
+    // The connection bar while the server is unreachable is covered by reconnect.test.ts's
+    // screens; here: a server-wide notice banner.
+    bob.ws.close();
+    carol.ws.close();
+    await alice.context.close();
+  });
+
+  it('the admin page: token prompt and the client table', async () => {
+    const u = await newUserPage(web.browser, `${web.base}admin`, 'admin');
+    await u.page.getByLabel('Admin token', { exact: true }).waitFor();
+    await everyVariant(u.page, 'admin token prompt');
+    await u.page.getByLabel('Admin token', { exact: true }).fill(TOKEN);
+    await button(u.page, 'Sign in').click();
+    await u.page.getByRole('table').waitFor();
+    await u.page.getByText('Nobody is connected.').or(u.page.getByRole('button', { name: /^Disconnect / }).first()).waitFor();
+    await everyVariant(u.page, 'admin client table');
+    await u.context.close();
+  });
+});
