@@ -4,6 +4,7 @@
  * Account, Jump to conversation, Keyboard help, admin), each in the light and the dark theme at
  * desktop and at phone width. Any violation fails, with axe's report.
  */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestClient } from '../helpers/server.ts';
@@ -140,6 +141,74 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     // screens; here: a server-wide notice banner.
     bob.ws.close();
     carol.ws.close();
+    await alice.context.close();
+  });
+
+  it('screen readers: landmarks, text for unread counts and presence, batched live announcements', async () => {
+    const alice = await join(web.browser, web.base, 'alice2');
+    const bob = await TestClient.login(web.app, 'bob2');
+    await bob.request('join', { room: '#ops' });
+    const { page } = alice;
+    await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    await page.getByRole('main', { name: '#lobby' }).waitFor();
+    await page.getByRole('complementary', { name: 'Members of #lobby' }).waitFor();
+    // The log is not a live region itself (a history page would be read row by row).
+    assert.equal(await log(page).getAttribute('aria-live'), 'off');
+    // Record every announcement the two live regions make.
+    await page.evaluate(() => {
+      const w = window as unknown as { said: { polite: string[]; assertive: string[] } };
+      w.said = { polite: [], assertive: [] };
+      for (const [id, kind] of [['live-messages', 'polite'], ['live-for-me', 'assertive']] as const) {
+        const region = document.getElementById(id)!;
+        new MutationObserver(() => { const t = region.textContent ?? ''; if (t) w.said[kind].push(t); }).observe(region, { childList: true, subtree: true, characterData: true });
+      }
+    });
+    const said = () => page.evaluate(() => (window as unknown as { said: { polite: string[]; assertive: string[] } }).said);
+    assert.equal(await page.locator('#live-messages').getAttribute('aria-live'), 'polite');
+    assert.equal(await page.locator('#live-for-me').getAttribute('aria-live'), 'assertive');
+
+    // One message in the open conversation: read politely, as "name: text".
+    await bob.request('send', { to: '#lobby', text: 'good morning' });
+    await page.waitForFunction(() => (window as unknown as { said: { polite: string[] } }).said.polite.length === 1);
+    assert.deepEqual(await said(), { polite: ['bob2: good morning'], assertive: [] });
+
+    // A burst of 100: a few summaries, not 100 announcements, and every message counted.
+    for (let i = 1; i <= 100; i++) bob.sendRaw({ type: 'send', id: `burst${i}`, to: '#lobby', text: `burst ${i}` });
+    await messagesWithText(page, 'burst 100').waitFor();
+    await page.waitForFunction(() => (window as unknown as { said: { polite: string[] } }).said.polite.at(-1)?.endsWith('burst 100') === true);
+    const burst = (await said()).polite.slice(1);
+    assert.ok(burst.length <= 3, `100 messages made ${burst.length} announcements: ${burst.join(' | ')}`);
+    const counted = burst.reduce((n, t) => n + (/^(\d+) new messages in #lobby\. Latest from bob2: burst \d+$/.exec(t) ? Number(/^\d+/.exec(t)![0]) : /^bob2: burst \d+$/.test(t) ? 1 : Number.NaN), 0);
+    assert.equal(counted, 100, `the announcements count all 100 messages: ${burst.join(' | ')}`);
+
+    // A mention in another room and a direct message: assertive, and unread counts in words.
+    await page.getByLabel('Room name', { exact: true }).fill('#ops');
+    await button(page, 'Join room').click();
+    await page.getByRole('heading', { level: 1, name: '#ops' }).waitFor();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /lobby/ }).click();
+    await page.getByRole('heading', { level: 1, name: '#lobby' }).waitFor();
+    await bob.request('send', { to: '#ops', text: 'alice2, can you look at the deploy?' });
+    await page.waitForFunction(() => (window as unknown as { said: { assertive: string[] } }).said.assertive.length === 1);
+    await bob.request('send', { to: 'alice2', text: 'also, lunch?' });
+    await page.waitForFunction(() => (window as unknown as { said: { assertive: string[] } }).said.assertive.length === 2);
+    assert.deepEqual((await said()).assertive, ['bob2 mentioned you in #ops: alice2, can you look at the deploy?', 'Direct message from bob2: also, lunch?']);
+    const nav = page.getByRole('navigation', { name: 'Conversations' });
+    await nav.getByRole('button', { name: 'ops 1 unread, 1 for you', exact: true }).waitFor();
+    // Presence in words next to the coloured dot: the DM entry, the member list.
+    await nav.getByRole('button', { name: /^bob2 ?, online 1 unread, 1 for you$/ }).waitFor();
+    await bob.request('away', { message: 'lunch' });
+    await nav.getByRole('button', { name: /^bob2 ?, away 1 unread, 1 for you$/ }).waitFor();
+    await page.getByRole('complementary', { name: 'Members of #lobby' }).getByRole('button', { name: 'bob2, away' }).waitFor();
+    // Messages in a conversation that is neither open nor for me are not announced.
+    const before = await said();
+    await bob.request('send', { to: '#ops', text: 'not for anyone in particular' });
+    await nav.getByRole('button', { name: 'ops 2 unread, 1 for you', exact: true }).waitFor();
+    await bob.request('send', { to: '#lobby', text: 'marker' });
+    await page.waitForFunction(() => (window as unknown as { said: { polite: string[] } }).said.polite.at(-1) === 'bob2: marker');
+    assert.deepEqual((await said()).assertive, before.assertive);
+    assert.ok(!(await said()).polite.some((t) => t.includes('not for anyone')));
+    assert.deepEqual(alice.problems, []);
+    bob.ws.close();
     await alice.context.close();
   });
 

@@ -19,17 +19,39 @@ async function isFocused(target: Locator): Promise<boolean> {
 
 /**
  * The focused control's focus indicator: a 2 px (or wider) outline, or a box-shadow ring on
- * it or on the field box around it. Undefined when there is none.
+ * it or on the field box around it, whose colour has a contrast of 3:1 or more (WCAG 1.4.11)
+ * with the background behind it. Undefined when there is none.
  */
 async function focusRing(page: Page): Promise<string | undefined> {
+  // Measured at rest: a ring that fades in is transparent at first.
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().endTime !== Infinity).map((a) => a.finished)));
   return page.evaluate(() => {
+    const rgb = (css: string): number[] | undefined => {
+      const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(css);
+      return m && (m[4] === undefined || Number(m[4]) > 0) ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+    };
+    const lum = (c: number[]): number => {
+      const [r, g, b] = c.map((v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const contrast = (a: number[], b: number[]): number => {
+      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (hi! + 0.05) / (lo! + 0.05);
+    };
+    const behind = (el: Element): number[] => {
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const c = rgb(getComputedStyle(p).backgroundColor);
+        if (c) return c;
+      }
+      return [255, 255, 255];
+    };
     const el = document.activeElement;
     if (!el || el === document.body) return undefined;
     for (const c of [el, el.closest('.composer-box, .search')]) {
       if (!c) continue;
       const s = getComputedStyle(c);
-      if (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) return `outline ${s.outlineWidth} ${s.outlineColor}`;
-      if (s.boxShadow !== 'none') return `box-shadow ${s.boxShadow}`;
+      const ring = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 ? rgb(s.outlineColor) : s.boxShadow !== 'none' ? rgb(s.boxShadow) : undefined;
+      if (ring && contrast(ring, behind(c)) >= 3) return `${s.outlineStyle !== 'none' ? 'outline' : 'box-shadow'} rgb(${ring.join(',')})`;
     }
     return undefined;
   });
