@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { TestClient } from '../helpers/server.ts';
 import { assertAccessible } from './axe.ts';
-import { browserSkip, button, join, log, messageField, messagesWithText, newUserPage, say, webFixture } from './browser.ts';
+import { browserSkip, button, join, log, messageField, messagesWithText, newUserPage, say, shot, webFixture } from './browser.ts';
 
 const TOKEN = 'a11y-admin-token-0123456789abcdef';
 const DESKTOP = { width: 1280, height: 800 };
@@ -210,6 +210,50 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     assert.deepEqual(alice.problems, []);
     bob.ws.close();
     await alice.context.close();
+  });
+
+  it('text at 200 % (the browser\'s font size setting): no loss of content or function', async () => {
+    const u = await join(web.browser, web.base, 'big');
+    const { page } = u;
+    await say(page, 'a line of text to measure');
+    const text = messagesWithText(page, 'a line of text to measure');
+    await text.waitFor();
+    const size = () => text.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const normal = await size();
+    // What Chrome's Settings > Appearance > Font size does: the default font size, doubled.
+    const cdp = await u.context.newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
+    await page.waitForFunction((px) => parseFloat(getComputedStyle(document.querySelector('.msg .text')!).fontSize) >= px, normal * 2);
+    assert.equal(await size(), normal * 2, 'message text doubles');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no horizontal scrolling');
+    const width = page.viewportSize()!.width;
+    for (const name of ['Conversations', 'Users', 'Keyboard shortcuts', 'Members', 'Calculate', 'Direct message', 'Send']) {
+      const b = button(page, name);
+      const box = (await b.boundingBox())!;
+      assert.ok(box && box.x >= 0 && box.x + box.width <= width, `${name} is fully on screen: ${JSON.stringify(box)}`);
+      assert.ok(await b.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), `${name}'s content is not cut off`);
+    }
+    for (const field of [messageField(page), page.getByRole('searchbox', { name: 'Search' })]) {
+      const box = (await field.boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= width && box.width >= 40, `${await field.getAttribute('aria-label')} is on screen and usable: ${JSON.stringify(box)}`);
+    }
+    await shot(page, 'a11y-text-200');
+    // Still works: send, calculate, the conversations drawer, a dialog that fits.
+    await say(page, 'still readable');
+    await messagesWithText(page, 'still readable').waitFor();
+    await messageField(page).fill('3*3');
+    await button(page, 'Calculate').click();
+    await log(page).locator('output.result', { hasText: '9' }).waitFor();
+    await button(page, 'Conversations').click();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /lobby/ }).click();
+    await button(page, 'Users').click();
+    const box = (await page.getByRole('dialog', { name: 'Users' }).boundingBox())!;
+    assert.ok(box.x >= 0 && box.x + box.width <= width, `the Users dialog fits: ${JSON.stringify(box)}`);
+    await assertAccessible(page, 'Users dialog with text at 200 %');
+    await page.keyboard.press('Escape');
+    await assertAccessible(page, 'chat with text at 200 %');
+    assert.deepEqual(u.problems, []);
+    await u.context.close();
   });
 
   it('the admin page: token prompt and the client table', async () => {
