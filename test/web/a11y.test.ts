@@ -212,6 +212,33 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await alice.context.close();
   });
 
+  it('prefers-contrast: more gives text 7:1 (WCAG AAA enhanced contrast) in both themes', async () => {
+    const alice = await join(web.browser, web.base, 'alice3');
+    const bob = await TestClient.login(web.app, 'bob3');
+    const { page } = alice;
+    await bob.request('send', { to: '#lobby', text: 'hi @alice3, see https://example.com/x' });
+    await bob.request('send', { to: '#lobby', text: 'automated', kind: 'notice' });
+    await bob.request('send', { to: 'alice3', text: 'psst' });
+    await say(page, 'mine');
+    await messageField(page).fill('1+1');
+    await button(page, 'Calculate').click();
+    await log(page).locator('output.result', { hasText: '2' }).waitFor();
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob3/ }).waitFor();
+    const enhanced = { type: 'rule' as const, values: ['color-contrast-enhanced'] };
+    for (const theme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: theme, contrast: 'more', reducedMotion: 'reduce' });
+      await page.waitForFunction((dark) => matchMedia('(prefers-contrast: more)').matches && matchMedia('(prefers-color-scheme: dark)').matches === dark, theme === 'dark');
+      await assertAccessible(page, `chat, ${theme} theme, more contrast`, enhanced);
+      await assertAccessible(page, `chat, ${theme} theme, more contrast (A and AA rules)`);
+      await button(page, 'Users').click();
+      await page.getByRole('dialog', { name: 'Users' }).getByText('bob3').waitFor();
+      await assertAccessible(page, `Users dialog, ${theme} theme, more contrast`, enhanced);
+      await page.keyboard.press('Escape');
+    }
+    bob.ws.close();
+    await alice.context.close();
+  });
+
   it('text at 200 % (the browser\'s font size setting): no loss of content or function', async () => {
     const u = await join(web.browser, web.base, 'big');
     const { page } = u;
