@@ -239,6 +239,29 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await alice.context.close();
   });
 
+  it('prefers-reduced-motion: no transitions or animations (drawer, typing dots)', async () => {
+    const u = await join(web.browser, web.base, 'still', PHONE);
+    const bob = await TestClient.login(web.app, 'bob4');
+    const { page } = u;
+    const running = () => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').length);
+    // Without the preference the drawer slides in, so the check below can see motion.
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    await button(page, 'Conversations').click();
+    assert.ok(await running() > 0, 'the drawer slides in when motion is fine');
+    await page.keyboard.press('Escape');
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    await page.waitForFunction(() => matchMedia('(prefers-reduced-motion: reduce)').matches);
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+    await button(page, 'Conversations').click();
+    assert.equal(await running(), 0, 'the drawer appears without sliding');
+    await page.keyboard.press('Escape');
+    await bob.request('typing', { to: '#lobby' });
+    await page.getByText('bob4 is typing…').waitFor();
+    assert.equal(await running(), 0, 'the typing dots do not blink');
+    bob.ws.close();
+    await u.context.close();
+  });
+
   it('text at 200 % (the browser\'s font size setting): no loss of content or function', async () => {
     const u = await join(web.browser, web.base, 'big');
     const { page } = u;
