@@ -14,7 +14,7 @@ import { browserSkip, button, log, messageField, messagesWithText, newUserPage, 
 const MAX_TABS = 80;
 
 async function isFocused(target: Locator): Promise<boolean> {
-  return target.evaluate((el) => el === document.activeElement).catch(() => false);
+  return target.evaluate((el) => el === document.activeElement, undefined, { timeout: 1000 }).catch(() => false);
 }
 
 /**
@@ -59,6 +59,7 @@ async function focusRing(page: Page): Promise<string | undefined> {
 
 /** Presses Tab (or Shift+Tab) until `target` has focus; asserts it shows a focus ring. */
 async function tabTo(page: Page, target: Locator, back = false): Promise<void> {
+  await target.waitFor();
   for (let i = 0; i < MAX_TABS; i++) {
     if (await isFocused(target)) {
       assert.ok(await focusRing(page), `${target.toString()} has focus but no visible focus ring`);
