@@ -74,6 +74,10 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await log(page).locator('output.result', { hasText: '1025' }).waitFor();
     await bob.request('send', { to: 'alice', text: 'a private word' });
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /bob/ }).waitFor();
+    // A server-wide notice: the banner and its line in the log.
+    const res = await fetch(`${web.base}api/admin/notice`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Maintenance at 18:00' }) });
+    assert.equal(res.status, 200);
+    await page.getByRole('alert').filter({ hasText: 'Maintenance at 18:00' }).waitFor();
     await bob.request('typing', { to: '#lobby' });
     await page.getByText('bob is typing…').waitFor();
     await everyVariant(page, 'chat in #lobby');
@@ -137,8 +141,6 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await everyVariant(page, 'Keyboard shortcuts dialog');
     await page.keyboard.press('Escape');
 
-    // The connection bar while the server is unreachable is covered by reconnect.test.ts's
-    // screens; here: a server-wide notice banner.
     bob.ws.close();
     carol.ws.close();
     await alice.context.close();
