@@ -211,8 +211,22 @@ describe('web client: keyboard only', { skip: browserSkip() }, () => {
     await tabTo(page, menu, true);
     await page.keyboard.press('Enter');
     assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+    const nav = page.getByRole('navigation', { name: 'Conversations' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-current') === 'page');
+    assert.ok(await isFocused(nav.getByRole('button', { name: /dev/ })), 'the opened drawer has focus, on the current conversation');
+    // Tab walks the drawer; Enter on a conversation opens it and closes the drawer.
+    await tabTo(page, nav.getByRole('button', { name: /lobby/ }), true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: '#lobby' }).waitFor();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    await page.waitForFunction(() => document.activeElement?.id === 'composer-field');
+    // Escape closes it and focus goes back to its button.
+    await tabTo(page, menu, true);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-current') === 'page');
     await page.keyboard.press('Escape');
     assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    assert.ok(await isFocused(menu), 'focus is back on the Conversations button');
 
     assert.equal(await page.evaluate(() => (window as unknown as { pointerEvents: number }).pointerEvents), 0, 'no pointer event happened');
     assert.deepEqual(u.problems, []);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { LOBBY } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import { Composer } from './Composer.tsx';
@@ -22,6 +22,23 @@ export function Chat({ store }: { store: ChatStore }) {
   const [jump, setJump] = useState(false);
   const [help, setHelp] = useState(false);
   const conv = store.currentConv ?? store.lobby();
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const membersButton = useRef<HTMLButtonElement>(null);
+
+  // A side panel opened as a drawer (narrow layouts) takes focus: the current conversation or
+  // its first control. When it closes with focus inside (hidden, the browser has already moved
+  // focus to the body), focus goes back to its button.
+  useEffect(() => {
+    if (drawer === 'none') return;
+    const panel = document.querySelector<HTMLElement>(drawer === 'sidebar' ? '.sidebar' : '.members');
+    if (!panel || getComputedStyle(panel).position !== 'absolute') return;
+    (panel.querySelector<HTMLElement>('.conv.current') ?? panel.querySelector<HTMLElement>('button:not([disabled]), input, a[href]'))?.focus();
+    const toggle = drawer === 'sidebar' ? menuButton.current : membersButton.current;
+    return () => {
+      const a = document.activeElement;
+      if (!a || a === document.body || panel.contains(a)) toggle?.focus();
+    };
+  }, [drawer]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -64,7 +81,7 @@ export function Chat({ store }: { store: ChatStore }) {
         <Sidebar store={store} onPick={() => setDrawer('none')} />
         <main class="main" aria-label={conv.name}>
           <header class="conv-header">
-            <button type="button" class="icon-btn only-narrow" aria-label="Conversations" aria-expanded={drawer === 'sidebar'}
+            <button type="button" class="icon-btn only-narrow" ref={menuButton} aria-label="Conversations" aria-expanded={drawer === 'sidebar'}
               onClick={() => setDrawer(drawer === 'sidebar' ? 'none' : 'sidebar')}><MenuIcon /></button>
             <div class="conv-title">
               <h1>{conv.name}</h1>
@@ -77,7 +94,7 @@ export function Chat({ store }: { store: ChatStore }) {
               <button type="button" class="secondary" onClick={() => setUsers(true)}><UsersIcon /><span>Users</span></button>
               <button type="button" class="icon-btn" aria-label="Keyboard shortcuts" aria-haspopup="dialog" title="Keyboard shortcuts (?)"
                 onClick={() => setHelp(true)}><HelpIcon /></button>
-              <button type="button" class="icon-btn only-medium" aria-label="Members" aria-expanded={drawer === 'members'}
+              <button type="button" class="icon-btn only-medium" ref={membersButton} aria-label="Members" aria-expanded={drawer === 'members'}
                 onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}><MembersIcon /></button>
               {conv.kind === 'room' && conv.key !== LOBBY && (
                 <button type="button" class="small-btn" onClick={() => void store.leaveRoom(conv)}>Leave</button>
