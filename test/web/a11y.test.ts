@@ -146,7 +146,7 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await alice.context.close();
   });
 
-  it('screen readers: landmarks, text for unread counts and presence, batched live announcements', async () => {
+  it('screen readers: landmarks, text for unread counts and presence, batched live announcements', async (t) => {
     const alice = await join(web.browser, web.base, 'alice2');
     const bob = await TestClient.login(web.app, 'bob2');
     await bob.request('join', { room: '#ops' });
@@ -182,6 +182,7 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     assert.ok(burst.length <= 3, `100 messages made ${burst.length} announcements: ${burst.join(' | ')}`);
     const counted = burst.reduce((n, t) => n + (/^(\d+) new messages in #lobby\. Latest from bob2: burst \d+$/.exec(t) ? Number(/^\d+/.exec(t)![0]) : /^bob2: burst \d+$/.test(t) ? 1 : Number.NaN), 0);
     assert.equal(counted, 100, `the announcements count all 100 messages: ${burst.join(' | ')}`);
+    t.diagnostic(`a burst of 100 messages was announced ${burst.length} time(s): ${burst.join(' | ')}`);
 
     // A mention in another room and a direct message: assertive, and unread counts in words.
     await page.getByLabel('Room name', { exact: true }).fill('#ops');
