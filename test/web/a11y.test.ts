@@ -276,7 +276,8 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     // What Chrome's Settings > Appearance > Font size does: the default font size, doubled.
     const cdp = await u.context.newCDPSession(page);
     await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
-    await page.waitForFunction((px) => parseFloat(getComputedStyle(document.querySelector('.msg .text')!).fontSize) >= px, normal * 2);
+    // The renderer applies it at its next style update; on a loaded machine that can take a while.
+    await page.waitForFunction((px) => parseFloat(getComputedStyle(document.querySelector('.msg .text')!).fontSize) >= px, normal * 2, { timeout: 30_000 });
     assert.equal(await size(), normal * 2, 'message text doubles');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no horizontal scrolling');
     const width = page.viewportSize()!.width;
