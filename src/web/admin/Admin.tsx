@@ -154,7 +154,8 @@ export function Admin() {
       <section class="card" aria-labelledby="clients-h">
         <h2 id="clients-h" class="section-h">Connected clients {clients ? `— ${clients.length}` : ''}</h2>
         {!clients ? <p class="muted">Loading…</p> : (
-          <div class="table-wrap">
+          // Focusable, so that a keyboard can scroll the table sideways on a narrow screen.
+          <div class="table-wrap" role="region" aria-labelledby="clients-h" tabIndex={0}>
             <table>
               <thead>
                 <tr><th>Id</th><th>Name</th><th>Transport</th><th>Remote</th><th>Connected</th><th>Rooms</th><th class="num">Queued</th><th><span class="sr-only">Actions</span></th></tr>

@@ -82,7 +82,7 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
     <form class="composer" onSubmit={(e) => { e.preventDefault(); send(); }}>
       <div class={`composer-box${over ? ' over' : ''}`}>
         <textarea
-          ref={field} aria-label="Message" rows={1} value={text} placeholder={`Message ${conv.name}`}
+          ref={field} id="composer-field" aria-label="Message" rows={1} value={text} placeholder={`Message ${conv.name}`}
           aria-describedby="composer-hint" aria-invalid={over ? true : undefined}
           onInput={(e) => update(e.currentTarget.value)} onKeyDown={onKeyDown}
         />

@@ -55,10 +55,10 @@ export function DmDialog({ store, text, initial, onDone, onClose }: {
           <ul class="user-list compact" aria-label="Pick a user">
             {others.map((u) => (
               <li key={u.name}>
-                <button type="button" class="user-pick" aria-label={`Send to ${u.name}`} onClick={() => go(u.name)}>
+                <button type="button" class="user-pick" onClick={() => go(u.name)}>
                   <Avatar name={u.name} presence={u.presence} small />
-                  <span>{u.name}</span>
-                  <span class="muted">{u.presence === 'away' ? 'away' : ''}</span>
+                  <span><span class="sr-only">Send to </span>{u.name}</span>
+                  {u.presence === 'away' && <span class="muted"> (away)</span>}
                 </button>
               </li>
             ))}

@@ -35,7 +35,7 @@ export function MembersPanel({ store, conv }: { store: ChatStore; conv: Conv }) 
                 title={me ? 'You' : `Message ${m.name}`} onClick={() => store.openDm(m.name)}>
                 <Avatar name={m.name} presence={m.presence} small />
                 <span class="member-name">{m.op && <span class="op-badge" title="Room operator">@</span>}{m.name}</span>
-                {me && <span class="muted small">you</span>}
+                {me && <span class="muted small">(you)</span>}
               </button>
             </li>
           );

@@ -129,8 +129,10 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
   }
 
   return (
-    <div class="scroller" ref={ref} onScroll={onScroll}>
-      <ol class="messages" role="log" aria-label={`Conversation in ${conv.name}`} data-count={length}>
+    // The scroller is the log (focusable, so that the keyboard scrolls it). It is not a live
+    // region: history pages and bursts would be read out row by row; LiveRegion announces.
+    <div class="scroller" ref={ref} onScroll={onScroll} role="log" aria-label={`Conversation in ${conv.name}`} aria-live="off" tabIndex={0}>
+      <ol class="messages" data-count={length}>
         {start > 0 && <li class="older muted">Scroll up for older messages ({start} more)</li>}
         {start === 0 && conv.hasOlder && (
           <li class="older muted">

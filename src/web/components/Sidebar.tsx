@@ -7,10 +7,11 @@ import { BellIcon, HashIcon, KeyIcon, Logo, SignOutIcon } from './icons.tsx';
 import { forgetSession, writeAccount } from '../lib/session.ts';
 import { AccountDialog } from './AccountDialog.tsx';
 
+/** The unread count; its name says it in words ("3 unread, 1 for you"), not by colour. */
 function Badge({ conv }: { conv: Conv }) {
   if (!conv.unread) return null;
   return (
-    <span class={`badge${conv.mentions ? ' hot' : ''}`} aria-label={`${conv.unread} unread${conv.mentions ? `, ${conv.mentions} for you` : ''}`}>
+    <span class={`badge${conv.mentions ? ' hot' : ''}`} role="img" aria-label={`${conv.unread} unread${conv.mentions ? `, ${conv.mentions} for you` : ''}`}>
       {conv.unread > 99 ? '99+' : conv.unread}
     </span>
   );
@@ -28,6 +29,7 @@ function ConvButton({ store, conv, onPick }: { store: ChatStore; conv: Conv; onP
           : <Avatar name={conv.name} presence={user?.presence} small />}
         <span class="conv-name">{conv.kind === 'room' ? conv.name.slice(1) : conv.name}</span>
         {conv.kind === 'dm' && !user && <span class="muted small">offline</span>}
+        {conv.kind === 'dm' && user && <span class="sr-only">, {user.presence}</span>}
         <Badge conv={conv} />
       </button>
     </li>
@@ -71,6 +73,7 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
   const online = store.status === 'online';
   const [account, setAccount] = useState(false);
   return (
+    <>
     <nav class="sidebar" aria-label="Conversations">
       <div class="brand"><Logo /> <span>Banter</span></div>
       <section aria-labelledby="rooms-h">
@@ -110,7 +113,9 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
           {away ? 'Set online' : 'Set away'}
         </button>
       </div>
-      {account && <AccountDialog store={store} onClose={() => setAccount(false)} />}
     </nav>
+    {/* Outside the nav: the drawer's hidden state and colours must not reach the dialog. */}
+    {account && <AccountDialog store={store} onClose={() => setAccount(false)} />}
+    </>
   );
 }

@@ -96,6 +96,10 @@ function onMessage(store: ChatStore, msg: ChatMessage): void {
       markRead(store, conv);
     }
     if (hidden && mentioned) store.notify(conv, msg);
+    // Said to a screen reader: politely in the open conversation, assertively when it is for
+    // me (a mention, or a direct message that is not the open conversation).
+    const current = conv.key === store.current;
+    store.announcer.message(msg, conv.name, conv.kind === 'dm', current, conv.kind === 'dm' ? !current : mentioned);
   }
   store.changed();
 }

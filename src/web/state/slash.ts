@@ -2,6 +2,7 @@
  * Slash commands typed in the message field, for keyboard users. "//text" sends "/text".
  * Returns undefined when `text` is not a command (send it as a message), or the handling.
  */
+import { shortcutLines } from '../lib/shortcuts.ts';
 import type { ChatStore } from './store.ts';
 import type { Conv } from './types.ts';
 
@@ -63,7 +64,7 @@ export function runSlash(store: ChatStore, conv: Conv, text: string, ui: SlashUi
       ui.openUsers();
       return 'handled';
     case 'help':
-      store.info(conv, SLASH_HELP);
+      store.info(conv, `${SLASH_HELP}\n\nKeyboard shortcuts (also behind the ? button in the header):\n${shortcutLines()}`);
       return 'handled';
     default:
       store.error(conv, `Unknown command /${cmd}. Type /help for the list, or start with // to send a message that begins with /.`);

@@ -12,6 +12,7 @@ import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceI
 import { wireEvents } from './incoming.ts';
 import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
 import { describeError } from '../lib/errors.ts';
+import { Announcer } from './announce.ts';
 import type { Conv, Item } from './types.ts';
 
 /** Longest a change waits before it is rendered (about one frame). */
@@ -33,6 +34,8 @@ export class ChatStore {
   /** Rooms other than #lobby a fresh login is put in (see login). */
   loginRooms = 0;
   version = 0;
+  /** What the screen reader's live regions say about arriving messages. */
+  readonly announcer = new Announcer(() => this.changed());
   private readonly listeners = new Set<() => void>();
   private typingTimer: ReturnType<typeof setInterval> | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -433,5 +436,6 @@ export class ChatStore {
     if (c?.token && c.status === 'online') await c.logout().catch(() => undefined);
     c?.close();
     this.client = undefined;
+    this.announcer.reset();
   }
 }
