@@ -2,6 +2,7 @@
  * The composition root: the only module that imports every layer. Builds the adapters chosen
  * by config, the core and the listeners, and owns the shutdown order.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
+import { ClusterSync } from '../core/cluster.ts';
 import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
@@ -18,7 +20,7 @@ import { createStorage } from './storage.ts';
 import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import { IrcServer } from '../transports/irc/server.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { handleHttp } from './http.ts';
 import { staticFiles } from './static.ts';
 import { VERSION } from './version.ts';
@@ -69,9 +71,23 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
-  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
-  const bus = opts.bus ?? soloBus();
-  const presence = opts.presence ?? new MemoryPresence();
+  const nodeId = config.nodeId || randomUUID();
+  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : await createStorage(config, systemClock, log);
+  let redis: { bus: Bus; presence: PresenceStore } | undefined;
+  if (!opts.bus && config.bus === 'redis') {
+    // Loaded only when selected: a single node never loads `ioredis`.
+    const { RedisCluster, RedisOpenError } = await import('../bus/redis.ts');
+    try {
+      redis = await RedisCluster.open({ url: config.redisUrl, nodeId, heartbeatMs: config['cluster.heartbeatMs'], leaseTtlMs: config['cluster.leaseTtlMs'], log });
+    } catch (err) {
+      await store.close();
+      await accounts.close();
+      if (err instanceof RedisOpenError) throw new ConfigError([err.message]);
+      throw err;
+    }
+  }
+  const bus = opts.bus ?? redis?.bus ?? soloBus(nodeId);
+  const presence = opts.presence ?? redis?.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
     store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
@@ -88,6 +104,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
   });
   metrics.observeCore(core);
+  const cluster = new ClusterSync(core, { heartbeatMs: config['cluster.heartbeatMs'], catchUpMax: config['history.resumeMax'] });
+  cluster.start();
   let draining = false;
   const started = Date.now();
 
@@ -150,6 +168,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.close();
       // Stop accepting IRC clients too, and say goodbye to the connected ones (ERROR line).
       irc?.close(reason);
+      cluster.stop();
       await core.close(reason);
       // Clients got `bye` and close 1001; give them half the shutdown budget to go.
       await waitUntil(() => ws.size === 0, config['shutdown.timeoutMs'] / 2);
@@ -158,8 +177,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       await calc.close();
       await store.close();
       await accounts.close();
-      await bus.close();
+      // Presence first: it gives this node's names and lease back over the bus's connection.
       await presence.close();
+      await bus.close();
     })();
     return closing;
   };

@@ -1,0 +1,227 @@
+/**
+ * What a node does to stay in step with the rest of the cluster, beyond applying facts:
+ *
+ * - **Join/resync**: at start, and whenever the bus reports a gap (Redis was unreachable,
+ *   facts may be lost), the node publishes `sync_request` and its own `sync_state` (to all).
+ *   Every node answers a request with its `sync_state`. A `sync_state` from node N is
+ *   authoritative for N's users: users we hold for N that it does not list have left (they
+ *   get "left" notices), users it lists that we lack are added (with "joined" notices),
+ *   and their rooms and away status are brought in line.
+ * - **Node loss**: with a presence store that has node leases (Redis), every heartbeat the
+ *   node asks which of the nodes its users are on have lost their lease; the users of a dead
+ *   node leave with reason "node lost" and the dead node's names are freed. A dead node is
+ *   one that has not renewed its lease for `leaseTtlMs`, so users of a SIGKILLed node are gone
+ *   from every list within leaseTtlMs + heartbeatMs. Right after this node itself reconnects
+ *   to the presence store (e.g. a Redis restart, which empties it), nobody is declared dead
+ *   for one lease period, giving live nodes the time to renew their leases; meanwhile this
+ *   node re-takes its own users' names.
+ * - **Missed messages**: messages are durable in the store before they are published; after
+ *   a gap, the node reads from the store, by seq, the messages of the conversations it had
+ *   seen since the last one it delivered, and delivers those it has not delivered yet.
+ *
+ * Each node applies node-loss removals itself (nothing is published for them), so no single
+ * node's death or partition can stall them.
+ */
+import { foldName } from '../protocol/index.ts';
+import type { ChatCore } from './chat.ts';
+import { convKey } from './conv.ts';
+import { isRoomOperator } from './directory.ts';
+import type { Fact, SyncRoom, SyncUser } from './facts.ts';
+import { hasLeases, type NodeLeases } from './ports.ts';
+
+export interface ClusterSyncOptions {
+  /** How often node leases are checked (the presence store renews its own lease on the same period). */
+  heartbeatMs: number;
+  /** Most missed messages read per conversation after a gap. */
+  catchUpMax?: number;
+}
+
+export const NODE_LOST = 'node lost';
+
+/** Conversations whose last seq a node remembers for catch-up (the most recently active). */
+const SEEN_MAX = 10_000;
+
+export class ClusterSync {
+  private readonly core: ChatCore;
+  private readonly opts: Required<ClusterSyncOptions>;
+  private readonly leases: NodeLeases | undefined;
+  private readonly offs: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private graceUntil = 0;
+  private reaping = false;
+  /** Conversation -> highest seq this node has delivered from another node. */
+  private readonly seen = new Map<string, number>();
+  /** During a catch-up: conversation -> seqs that arrived on the bus since the gap. */
+  private readonly arrived = new Map<string, Set<number>>();
+  private stopped = false;
+
+  constructor(core: ChatCore, opts: ClusterSyncOptions) {
+    this.core = core;
+    this.opts = { catchUpMax: 500, ...opts };
+    const { presence } = core.deps;
+    this.leases = hasLeases(presence) ? presence : undefined;
+  }
+
+  private get me(): string {
+    return this.core.nodeId;
+  }
+
+  start(): void {
+    const { bus } = this.core.deps;
+    this.offs.push(bus.subscribe((fact, origin) => this.onFact(fact, origin)));
+    if (bus.onGap) this.offs.push(bus.onGap(() => this.onGap()));
+    if (this.leases) {
+      const leases = this.leases;
+      this.offs.push(leases.onReconnect(() => {
+        this.graceUntil = Date.now() + leases.leaseTtlMs;
+        void this.restoreClaims();
+      }));
+      this.timer = setInterval(() => void this.reap(), this.opts.heartbeatMs);
+      this.timer.unref();
+    }
+    bus.publish({ kind: 'sync_request', node: this.me });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const off of this.offs) off();
+  }
+
+  private onFact(fact: Fact, _origin: string): void {
+    switch (fact.kind) {
+      case 'sync_request':
+        if (fact.node !== this.me) this.core.deps.bus.publish(this.state(fact.node));
+        return;
+      case 'sync_state':
+        if (fact.node !== this.me && (fact.to === this.me || fact.to === '*')) this.reconcile(fact.node, fact.users, fact.rooms);
+        return;
+      case 'message': {
+        const conv = convKey(fact.msg.from, fact.msg.to);
+        if (fact.msg.seq > (this.seen.get(conv) ?? 0)) {
+          this.seen.delete(conv); // re-insert: the map is in recency order, oldest dropped first
+          this.seen.set(conv, fact.msg.seq);
+          if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.keys().next().value!);
+        }
+        this.arrived.get(conv)?.add(fact.msg.seq);
+        return;
+      }
+      default:
+    }
+  }
+
+  /** This node's local users and the rooms they are in, for node `to` ('*': everyone). */
+  state(to: string): Fact {
+    const { dir } = this.core;
+    const users: SyncUser[] = [];
+    const rooms = new Map<string, SyncRoom>();
+    for (const u of dir.users.values()) {
+      if (u.node !== this.me) continue;
+      const names: string[] = [];
+      for (const r of u.rooms) {
+        const room = dir.rooms.get(r);
+        if (!room) continue;
+        names.push(room.name);
+        if (!rooms.has(r)) {
+          const ops = [...(room.operators ?? [])].map((o) => dir.users.get(o)?.name ?? o);
+          rooms.set(r, { name: room.name, topic: room.topic, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops });
+        }
+      }
+      users.push({ name: u.name, presence: u.presence, away: u.away, rooms: names, ...(u.account !== undefined ? { account: u.account } : {}) });
+    }
+    return { kind: 'sync_state', node: this.me, to, users, rooms: [...rooms.values()] };
+  }
+
+  private reconcile(node: string, users: SyncUser[], rooms: SyncRoom[]): void {
+    const { core } = this;
+    const { dir } = core;
+    const listed = new Set(users.map((u) => foldName(u.name)));
+    for (const u of [...dir.users.values()]) {
+      if (u.node === node && !listed.has(u.folded)) core.apply({ kind: 'user_offline', name: u.name, reason: 'left' });
+    }
+    for (const su of users) {
+      const folded = foldName(su.name);
+      const have = dir.users.get(folded);
+      if (!have) {
+        core.apply({ kind: 'user_online', name: su.name, node, presence: su.presence, rooms: su.rooms, ...(su.account !== undefined ? { account: su.account } : {}) });
+        if (su.presence === 'away') core.apply({ kind: 'presence', name: su.name, presence: 'away', away: su.away });
+        continue;
+      }
+      if (have.node !== node) continue; // a name clash: the presence store's claim decides, not us
+      const want = new Set(su.rooms.map(foldName));
+      for (const r of su.rooms) if (!have.rooms.has(foldName(r))) core.apply({ kind: 'room_join', room: r, name: su.name });
+      for (const r of [...have.rooms]) if (!want.has(r)) core.apply({ kind: 'room_part', room: dir.rooms.get(r)?.name ?? r, name: su.name, reason: '' });
+      if (have.presence !== su.presence || have.away !== su.away) core.apply({ kind: 'presence', name: su.name, presence: su.presence, away: su.away });
+    }
+    for (const sr of rooms) {
+      const room = dir.room(sr.name);
+      if (!room) continue;
+      if (room.topic === '' && sr.topic !== '') core.apply({ kind: 'topic', room: room.name, topic: sr.topic, by: sr.topicBy ?? '' });
+      for (const op of sr.operators) if (!isRoomOperator(room, foldName(op))) core.apply({ kind: 'room_op', room: room.name, name: op, by: '', op: true });
+    }
+  }
+
+  private onGap(): void {
+    if (this.stopped) return;
+    const { bus } = this.core.deps;
+    bus.publish({ kind: 'sync_request', node: this.me });
+    bus.publish(this.state('*'));
+    void this.catchUp(new Map(this.seen));
+  }
+
+  /** Delivers, from the store, the messages after `since` that this node has not delivered. */
+  private async catchUp(since: Map<string, number>): Promise<void> {
+    const { core } = this;
+    // Messages arriving on the bus meanwhile are recorded, so none is delivered twice.
+    for (const conv of since.keys()) this.arrived.set(conv, new Set());
+    for (const [conv, after] of since) {
+      try {
+        const missed = await core.deps.store.history(conv, { afterSeq: after, limit: this.opts.catchUpMax });
+        const arrived = this.arrived.get(conv);
+        for (const msg of missed) {
+          if (arrived?.has(msg.seq)) continue;
+          this.seen.set(conv, Math.max(msg.seq, this.seen.get(conv) ?? 0));
+          core.apply({ kind: 'message', msg });
+        }
+      } catch (err) {
+        core.deps.log.warn({ err, conv }, 'catch-up after a bus gap failed');
+      } finally {
+        this.arrived.delete(conv);
+      }
+    }
+  }
+
+  private async restoreClaims(): Promise<void> {
+    if (!this.leases || this.stopped) return;
+    const claims = this.core.connections().flatMap((c) => c.name ? [{ folded: foldName(c.name), owner: `${this.me}/${c.id}` }] : []);
+    try {
+      const lost = await this.leases.restore(claims);
+      if (lost.length) this.core.deps.log.warn({ names: lost }, 'names taken by another node while the presence store was unreachable');
+    } catch (err) {
+      this.core.deps.log.warn({ err }, 'could not re-take names after reconnecting');
+    }
+  }
+
+  /** Removes the users of nodes whose lease has expired, and frees their names. */
+  private async reap(): Promise<void> {
+    if (!this.leases || this.reaping || this.stopped || Date.now() < this.graceUntil) return;
+    this.reaping = true;
+    try {
+      const nodes = new Set<string>();
+      for (const u of this.core.dir.users.values()) if (u.node !== this.me) nodes.add(u.node);
+      if (nodes.size === 0) return;
+      const dead = await this.leases.deadNodes([...nodes]);
+      if (this.stopped || Date.now() < this.graceUntil) return;
+      for (const node of dead) {
+        const gone = [...this.core.dir.users.values()].filter((u) => u.node === node);
+        this.core.deps.log.warn({ node, users: gone.length }, 'node lost: its lease expired');
+        for (const u of gone) this.core.apply({ kind: 'user_offline', name: u.name, reason: NODE_LOST });
+        await this.leases.releaseNode(node);
+      }
+    } catch (err) {
+      this.core.deps.log.warn({ err }, 'node lease check failed');
+    } finally {
+      this.reaping = false;
+    }
+  }
+}
