@@ -69,6 +69,17 @@ export function postgresSkip(): string | undefined {
   return skipOrFail(process.env.BANTER_TEST_POSTGRES_URL || pgBin('initdb') ? [] : [NO_PG]);
 }
 
+/** The path of a Debian-packaged binary on PATH (or the sbin directories), if installed. */
+export function binary(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Why the load-balancer example test cannot run here (needs HAProxy besides Redis and PostgreSQL). */
+export function haproxySkip(): string | undefined {
+  return serviceSkip() ?? skipOrFail(binary('haproxy') ? [] : ['haproxy (apt-get install haproxy)']);
+}
+
 /** Both Redis and PostgreSQL (the cluster tests). */
 export function serviceSkip(): string | undefined {
   return skipOrFail([...(redisBin() ? [] : [NO_REDIS]), ...(process.env.BANTER_TEST_POSTGRES_URL || pgBin('initdb') ? [] : [NO_PG])]);
