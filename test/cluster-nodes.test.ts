@@ -191,6 +191,10 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     await redis.kill();
     const deadline = Date.now() + 10_000;
     while (await ready(n1) !== 503) assert.ok(Date.now() < deadline, '/readyz turns unready while Redis is down');
+    // No name can be claimed: a login is refused with an explicit code, not left hanging.
+    const late = await TestClient.open(`ws://127.0.0.1:${n3.port}/ws`);
+    clients.push(late);
+    await assert.rejects(late.request('login', { name: 'Late' }), (e: unknown) => e instanceof ReplyError && e.code === 'PRESENCE_UNAVAILABLE');
     // PostgreSQL is up: the send is committed and acknowledged; the bus cannot carry it now.
     const { msg: during } = await a.request('send', { to: '#lobby', text: 'during the outage' });
     await redis.start();

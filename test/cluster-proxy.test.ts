@@ -37,11 +37,8 @@ before(async () => {
   redis = await redisServer();
   db = await postgresDatabase();
   dir = mkdtempSync(join(tmpdir(), 'banter-proxy-'));
-  for (const id of ['n1', 'n2', 'n3']) {
-    nodes.push(await startChildServer(join(dir, id), 0, {
-      BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: db.url, BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
-    }));
-  }
+  const env = { BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: db.url, BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url };
+  nodes.push(...await Promise.all(['n1', 'n2', 'n3'].map((id) => startChildServer(join(dir, id), 0, { ...env, BANTER_NODE_ID: id }))));
   webPort = await freePort();
   ircPort = await freePort();
   let cfg = haproxyExample()

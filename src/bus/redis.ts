@@ -14,6 +14,7 @@
  * `{"o": originNodeId, "f": fact}`; a node drops its own.
  */
 import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { ChatError } from '../core/errors.ts';
 import type { Fact } from '../core/facts.ts';
 import type { Bus, Logger, NodeLeases, Pingable, PresenceStore } from '../core/ports.ts';
 
@@ -283,10 +284,15 @@ export class RedisPresence implements PresenceStore, NodeLeases, Pingable {
     return `${this.prefix}names:${node}`;
   }
 
+  /** Rejects with PRESENCE_UNAVAILABLE while Redis is unreachable (at once: nothing is queued). */
   async claim(folded: string, owner: string): Promise<boolean> {
     const node = owner.split('/')[0] ?? '';
-    const r = await this.cmd.eval(CLAIM, 2, this.nameKey(folded), this.namesKey(node), owner, this.prefix, folded);
-    return r === 1;
+    try {
+      return await this.cmd.eval(CLAIM, 2, this.nameKey(folded), this.namesKey(node), owner, this.prefix, folded) === 1;
+    } catch (err) {
+      this.log.warn({ err: { message: (err as Error).message } }, 'name claim failed');
+      throw new ChatError('PRESENCE_UNAVAILABLE');
+    }
   }
 
   async release(folded: string, owner: string): Promise<void> {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { RedisCluster, RedisOpenError } from '../../src/bus/redis.ts';
+import { ChatError } from '../../src/core/errors.ts';
 import type { Fact } from '../../src/core/facts.ts';
 import type { Logger } from '../../src/core/ports.ts';
 import { freePort, redisServer, redisSkip, type RedisServer } from '../helpers/services.ts';
@@ -71,7 +72,7 @@ it('redis: after a Redis restart both nodes reconnect by themselves, report the 
     await redis!.kill();
     await assert.rejects(b.bus.ping(), 'not ready while Redis is down');
     a.bus.publish({ kind: 'notice', text: 'during' }); // dropped: at-most-once, never thrown
-    await assert.rejects(a.presence.claim('zed', `${a.bus.nodeId}/1`), 'a claim fails at once instead of waiting');
+    await assert.rejects(a.presence.claim('zed', `${a.bus.nodeId}/1`), (e: unknown) => e instanceof ChatError && e.code === 'PRESENCE_UNAVAILABLE', 'a claim fails at once, with a clear code, instead of waiting');
     await redis!.start();
     await until(() => gaps === 1);
     await until(async () => { try { await b.bus.ping(); return true; } catch { return false; } });

@@ -46,7 +46,7 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
       }
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
-    setTimeout(() => reject(new Error(`server did not start within 20 s: ${err}`)), 20_000).unref();
+    setTimeout(() => reject(new Error(`server did not start within 60 s: ${err}`)), 60_000).unref();
   });
   try {
     const port = await listening;
