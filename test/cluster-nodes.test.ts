@@ -146,9 +146,10 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     for (const x of [a, b, c]) {
       await x.waitFor(() => x.of('message').filter((e) => e.msg.to === '#seq').length >= 60);
       await x.sync();
-      const got = x.of('message').filter((e) => e.msg.to === '#seq').map((e) => e.msg.id);
+      const got = x.of('message').filter((e) => e.msg.to === '#seq').map((e) => e.msg);
       assert.equal(got.length, 60, 'no duplicate');
-      assert.equal(new Set(got).size, 60);
+      assert.equal(new Set(got.map((m) => m.id)).size, 60);
+      assert.deepEqual(got.map((m) => m.seq), seqs, 'every client sees the conversation in seq order');
     }
     for (const x of [a, b, c]) x.close();
   });

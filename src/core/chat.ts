@@ -6,7 +6,7 @@
  * through `emit(fact)`: applied locally, then published on the bus for other nodes.
  */
 import {
-  foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
+  foldName, LOBBY, type ChatEvent, type ChatMessage, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
 import type { ErrorCode } from '../protocol/index.ts';
@@ -22,6 +22,7 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { convKey } from './conv.ts';
+import { ConversationSequencer } from './sequencer.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -38,6 +39,12 @@ export interface CoreConfig {
   history?: HistoryConfig;
   /** Password hashing parameters (default: OWASP's scrypt minimum). */
   scrypt?: ScryptParams;
+  /**
+   * Cluster mode: deliver each conversation's messages in seq order, holding one that
+   * arrives ahead of a hole for at most this long before reading the missing ones from the
+   * store (src/core/sequencer.ts). Absent: delivered as they arrive (one node).
+   */
+  reorderMs?: number;
 }
 
 export interface HistoryConfig {
@@ -108,6 +115,8 @@ export class ChatCore {
   /** Local connections by folded user name. */
   private readonly local = new Map<string, Conn>();
   private readonly unsubscribe: () => void;
+  /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
+  readonly sequencer: ConversationSequencer | undefined;
   private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: CoreDeps) {
@@ -116,6 +125,10 @@ export class ChatCore {
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
+    this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer({
+      deliver: (msg) => this.deliverMessage(msg), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
+      fetch: (conv, afterSeq, beforeSeq, limit) => deps.store.history(conv, { afterSeq, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit }),
+    });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
 
@@ -283,6 +296,7 @@ export class ChatCore {
       conn.session.close(reason, 'shutdown');
     }
     this.unsubscribe();
+    this.sequencer?.close();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
   }
 
@@ -350,18 +364,10 @@ export class ChatCore {
         this.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
         return;
       }
-      case 'message': {
-        const ev: ChatEvent = { type: 'message', msg: fact.msg };
-        if (fact.msg.to.startsWith('#')) {
-          const room = dir.room(fact.msg.to);
-          if (room) this.toRoom(room, ev, undefined);
-        } else {
-          this.toUser(fact.msg.to, ev);
-          if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
-        }
-        this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - fact.msg.ts) / 1000);
+      case 'message':
+        if (this.sequencer) this.sequencer.push(convKey(fact.msg.from, fact.msg.to), fact.msg);
+        else this.deliverMessage(fact.msg);
         return;
-      }
       case 'typing': {
         const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
         if (fact.to.startsWith('#')) {
@@ -411,6 +417,18 @@ export class ChatCore {
   }
 
   // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
+
+  private deliverMessage(msg: ChatMessage): void {
+    const ev: ChatEvent = { type: 'message', msg };
+    if (msg.to.startsWith('#')) {
+      const room = this.dir.room(msg.to);
+      if (room) this.toRoom(room, ev, undefined);
+    } else {
+      this.toUser(msg.to, ev);
+      if (foldName(msg.to) !== foldName(msg.from)) this.toUser(msg.from, ev);
+    }
+    this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - msg.ts) / 1000);
+  }
 
   private toAllLocal(ev: ChatEvent, except: string | undefined): void {
     let n = 0;

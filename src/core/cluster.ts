@@ -16,15 +16,14 @@
  *   for one lease period, giving live nodes the time to renew their leases; meanwhile this
  *   node re-takes its own users' names.
  * - **Missed messages**: messages are durable in the store before they are published; after
- *   a gap, the node reads from the store, by seq, the messages of the conversations it had
- *   seen since the last one it delivered, and delivers those it has not delivered yet.
+ *   a gap, the core's sequencer (src/core/sequencer.ts) reads from the store, by seq, what
+ *   came after the last message it delivered in each conversation it tracks.
  *
  * Each node applies node-loss removals itself (nothing is published for them), so no single
  * node's death or partition can stall them.
  */
 import { foldName } from '../protocol/index.ts';
 import type { ChatCore } from './chat.ts';
-import { convKey } from './conv.ts';
 import { isRoomOperator } from './directory.ts';
 import type { Fact, SyncRoom, SyncUser } from './facts.ts';
 import { hasLeases, type NodeLeases } from './ports.ts';
@@ -32,32 +31,24 @@ import { hasLeases, type NodeLeases } from './ports.ts';
 export interface ClusterSyncOptions {
   /** How often node leases are checked (the presence store renews its own lease on the same period). */
   heartbeatMs: number;
-  /** Most missed messages read per conversation after a gap. */
-  catchUpMax?: number;
 }
 
 export const NODE_LOST = 'node lost';
 
-/** Conversations whose last seq a node remembers for catch-up (the most recently active). */
-const SEEN_MAX = 10_000;
 
 export class ClusterSync {
   private readonly core: ChatCore;
-  private readonly opts: Required<ClusterSyncOptions>;
+  private readonly opts: ClusterSyncOptions;
   private readonly leases: NodeLeases | undefined;
   private readonly offs: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private graceUntil = 0;
   private reaping = false;
-  /** Conversation -> highest seq this node has delivered from another node. */
-  private readonly seen = new Map<string, number>();
-  /** During a catch-up: conversation -> seqs that arrived on the bus since the gap. */
-  private readonly arrived = new Map<string, Set<number>>();
   private stopped = false;
 
   constructor(core: ChatCore, opts: ClusterSyncOptions) {
     this.core = core;
-    this.opts = { catchUpMax: 500, ...opts };
+    this.opts = opts;
     const { presence } = core.deps;
     this.leases = hasLeases(presence) ? presence : undefined;
   }
@@ -96,16 +87,6 @@ export class ClusterSync {
       case 'sync_state':
         if (fact.node !== this.me && (fact.to === this.me || fact.to === '*')) this.reconcile(fact.node, fact.users, fact.rooms);
         return;
-      case 'message': {
-        const conv = convKey(fact.msg.from, fact.msg.to);
-        if (fact.msg.seq > (this.seen.get(conv) ?? 0)) {
-          this.seen.delete(conv); // re-insert: the map is in recency order, oldest dropped first
-          this.seen.set(conv, fact.msg.seq);
-          if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.keys().next().value!);
-        }
-        this.arrived.get(conv)?.add(fact.msg.seq);
-        return;
-      }
       default:
     }
   }
@@ -166,29 +147,7 @@ export class ClusterSync {
     const { bus } = this.core.deps;
     bus.publish({ kind: 'sync_request', node: this.me });
     bus.publish(this.state('*'));
-    void this.catchUp(new Map(this.seen));
-  }
-
-  /** Delivers, from the store, the messages after `since` that this node has not delivered. */
-  private async catchUp(since: Map<string, number>): Promise<void> {
-    const { core } = this;
-    // Messages arriving on the bus meanwhile are recorded, so none is delivered twice.
-    for (const conv of since.keys()) this.arrived.set(conv, new Set());
-    for (const [conv, after] of since) {
-      try {
-        const missed = await core.deps.store.history(conv, { afterSeq: after, limit: this.opts.catchUpMax });
-        const arrived = this.arrived.get(conv);
-        for (const msg of missed) {
-          if (arrived?.has(msg.seq)) continue;
-          this.seen.set(conv, Math.max(msg.seq, this.seen.get(conv) ?? 0));
-          core.apply({ kind: 'message', msg });
-        }
-      } catch (err) {
-        core.deps.log.warn({ err, conv }, 'catch-up after a bus gap failed');
-      } finally {
-        this.arrived.delete(conv);
-      }
-    }
+    void this.core.sequencer?.catchUp();
   }
 
   private async restoreClaims(): Promise<void> {

@@ -95,6 +95,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+      // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
+      ...(redis || opts.bus ? { reorderMs: config['cluster.reorderMs'] } : {}),
       flood: {
         requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
         calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },
@@ -104,7 +106,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
   });
   metrics.observeCore(core);
-  const cluster = new ClusterSync(core, { heartbeatMs: config['cluster.heartbeatMs'], catchUpMax: config['history.resumeMax'] });
+  const cluster = new ClusterSync(core, { heartbeatMs: config['cluster.heartbeatMs'] });
   cluster.start();
   let draining = false;
   const started = Date.now();
