@@ -14,21 +14,24 @@ import type { ChatMessage } from '../src/protocol/index.ts';
 import { startChildServer, type ChildServer } from './helpers/child-server.ts';
 import { IrcClient } from './helpers/irc.ts';
 import { ReplyError, TestClient } from './helpers/server.ts';
-import { postgresDatabase, redisServer, serviceSkip, type PgDatabase, type RedisServer } from './helpers/services.ts';
+import { spawn } from 'node:child_process';
+import { redisServer, serviceSkip, startPostgres, type PgServer, type RedisServer } from './helpers/services.ts';
 
 const skip = serviceSkip();
-const HEARTBEAT_MS = 200;
-const LEASE_MS = 1000;
+const HEARTBEAT_MS = 500;
+const LEASE_MS = 3000;
 
 describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
   let redis: RedisServer;
-  let db: PgDatabase;
+  // A PostgreSQL server of its own, so that the test can stop and start it.
+  let pg: PgServer;
+  let pgDir = '';
   let dir: string;
   const nodes: ChildServer[] = [];
   const clients: { close(): void }[] = [];
 
   const env = (id: string): Record<string, string> => ({
-    BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: db.url, BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
+    BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: pg.url, BANTER_POSTGRES_TIMEOUT_MS: '2000', BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
     BANTER_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS), BANTER_CLUSTER_LEASE_TTL_MS: String(LEASE_MS),
     BANTER_AUTH_SCRYPT_LOG2_N: '10', BANTER_FLOOD_BURST: '500', BANTER_FLOOD_RATE_PER_SEC: '500',
   });
@@ -57,8 +60,9 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
 
   before(async () => {
     redis = await redisServer();
-    db = await postgresDatabase();
     dir = mkdtempSync(join(tmpdir(), 'banter-cluster-'));
+    pgDir = mkdtempSync(join(tmpdir(), 'banter-cluster-pg-')); // not nested: the postgres user must reach it
+    pg = await startPostgres(pgDir);
     // Two nodes start at once (one migrates, the other waits on the advisory lock).
     [n1, n2] = await Promise.all([start('n1'), start('n2')]) as [ChildServer, ChildServer];
   });
@@ -67,7 +71,8 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     for (const c of clients) c.close();
     for (const n of nodes) if (n.proc.exitCode === null && n.proc.signalCode === null) { n.proc.kill('SIGTERM'); await n.exited; }
     await redis?.stop();
-    await db?.drop();
+    pg?.stop();
+    if (pgDir) rmSync(pgDir, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -156,6 +161,7 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
 
   it('a SIGKILLed node\'s users leave everyone\'s lists within heartbeat + lease, and reconnect elsewhere without a gap', async (t) => {
     const watcher = await ws(n1, 'Watcher');
+    const watcher3 = await ws(n3, 'Watcher3');
     const victim = await ws(n2, 'Victim');
     const ircVictim = await irc(n2, 'IrcVictim');
     await watcher.waitFor((e) => e.type === 'user_joined' && e.user.name === 'IrcVictim');
@@ -169,6 +175,8 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     const bound = HEARTBEAT_MS + LEASE_MS + HEARTBEAT_MS + 1500; // + one check period + slack for a loaded machine
     await watcher.waitFor((e) => e.type === 'user_left' && e.name === 'Victim', bound);
     await watcher.waitFor((e) => e.type === 'user_left' && e.name === 'IrcVictim', bound);
+    // Every node drops them by itself; the node the client reconnects to too.
+    await watcher3.waitFor((e) => e.type === 'user_left' && e.name === 'Victim', bound);
     const failoverMs = Date.now() - killedAt;
     assert.ok(failoverMs <= bound, `gone after ${failoverMs} ms`);
     t.diagnostic(`failover: users of the killed node shown as gone after ${failoverMs} ms (heartbeat ${HEARTBEAT_MS} ms, lease ${LEASE_MS} ms)`);
@@ -180,7 +188,28 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     assert.deepEqual(hist.messages.map((m) => m.id), [during.id], 'no gap, no duplicate');
     t.diagnostic(`failover: reconnected to another node and resumed in ${Date.now() - reconnectStart} ms`);
     ircVictim.close();
-    watcher.close(); again.close();
+    watcher.close(); watcher3.close(); again.close();
+  });
+
+  it('a node that stalls for longer than its lease is declared gone, then comes back with its users by itself', async () => {
+    const stalled = await ws(n1, 'Stalled');
+    const obs = await ws(n3, 'Obs');
+    assert.ok((await names(obs)).includes('Stalled'));
+    n1.proc.kill('SIGSTOP');
+    try {
+      await obs.waitFor((e) => e.type === 'user_left' && e.name === 'Stalled', HEARTBEAT_MS + LEASE_MS + HEARTBEAT_MS + 5000);
+    } finally {
+      n1.proc.kill('SIGCONT');
+    }
+    // Its next heartbeat finds the lease expired: it re-takes its names and re-announces its users.
+    await obs.waitFor((e) => e.type === 'user_joined' && e.user.name === 'Stalled' && obs.events.indexOf(e) > obs.events.findIndex((x) => x.type === 'user_left'));
+    assert.ok((await names(obs)).includes('Stalled'));
+    const dup = await TestClient.open(`ws://127.0.0.1:${n3.port}/ws`);
+    clients.push(dup);
+    await assert.rejects(dup.request('login', { name: 'Stalled' }), (e: unknown) => e instanceof ReplyError && e.code === 'NAME_TAKEN', 'its name is held again');
+    const { msg } = await obs.request('send', { to: '#lobby', text: 'welcome back' });
+    await stalled.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+    stalled.close(); obs.close();
   });
 
   it('a Redis restart: /readyz goes unready and back, and an acknowledged message sent meanwhile still reaches the other node', async () => {
@@ -212,5 +241,43 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     await assert.rejects(dup.request('login', { name: 'OutA' }), (e: unknown) => e instanceof ReplyError && e.code === 'NAME_TAKEN');
     assert.ok((await names(c)).includes('OutA'), 'nobody was declared gone by the restart');
     a.close(); c.close();
+  });
+
+  it('PostgreSQL down: sends are refused with STORE_UNAVAILABLE (nothing acknowledged), /readyz is unready, and the node recovers by itself', async () => {
+    const a = await ws(n1, 'PgA');
+    const c = await ws(n3, 'PgC');
+    pg.stop();
+    await assert.rejects(a.request('send', { to: '#lobby', text: 'not stored' }, 'pg-1'), (e: unknown) => e instanceof ReplyError && e.code === 'STORE_UNAVAILABLE');
+    assert.equal(await ready(n1), 503);
+    pg.start();
+    const deadline = Date.now() + 20_000;
+    while (await ready(n1) !== 200) assert.ok(Date.now() < deadline, 'ready again once PostgreSQL is back');
+    // The client resends with the same request id: stored once, delivered once.
+    a.events.length = 0; // the refusal above carried the same request id
+    const { msg } = await a.request('send', { to: '#lobby', text: 'not stored' }, 'pg-1');
+    await c.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+    const hist = await c.request('history', { to: '#lobby', limit: 5 });
+    assert.equal(hist.messages.filter((m) => m.text === 'not stored').length, 1);
+    a.close(); c.close();
+  });
+
+  it('an unreachable PostgreSQL or Redis stops the start with exit code 2 and a line naming the setting, without the password', async () => {
+    const run = (extra: Record<string, string>): Promise<{ code: number | null; out: string }> => new Promise((resolve) => {
+      const childEnv: Record<string, string | undefined> = { ...process.env, ...env('bad'), BANTER_IRC_PORT: '0', BANTER_LOG_FORMAT: 'json', ...extra };
+      delete childEnv.NODE_TEST_CONTEXT;
+      const p = spawn(process.execPath, ['src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', join(dir, 'bad')], { cwd: new URL('..', import.meta.url), env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      p.once('exit', (code) => resolve({ code, out }));
+    });
+    const badPg = await run({ BANTER_POSTGRES_URL: 'postgres://banter:hunter22@127.0.0.1:1/banter' });
+    assert.equal(badPg.code, 2);
+    assert.match(badPg.out, /postgresUrl: cannot use PostgreSQL at postgres:\/\/banter@127\.0\.0\.1:1\/banter: connect ECONNREFUSED/);
+    assert.doesNotMatch(badPg.out, /hunter22/);
+    const badRedis = await run({ BANTER_REDIS_URL: 'redis://:hunter22@127.0.0.1:1' });
+    assert.equal(badRedis.code, 2);
+    assert.match(badRedis.out, /redisUrl: cannot use Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
+    assert.doesNotMatch(badRedis.out, /hunter22/);
   });
 });

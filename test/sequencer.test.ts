@@ -80,3 +80,16 @@ it('catches up after a gap: everything after the last delivered seq, from the st
   assert.deepEqual(h.got, [1, 2, 3, 4], 'nothing twice');
   h.seq.close();
 });
+
+it('on first sight of a conversation, waits one reorder period for lower seqs still in flight', async () => {
+  const h = harness([]);
+  h.seq.push('#r', m(8));
+  h.seq.push('#r', m(7));
+  assert.deepEqual(h.got, [], 'held: 7 or lower may still be on the way');
+  await h.until(2);
+  assert.deepEqual(h.got, [7, 8]);
+  h.seq.push('#r', m(9));
+  assert.deepEqual(h.got, [7, 8, 9], 'anchored: no more waiting');
+  assert.deepEqual(h.fetches, [], 'the messages before the first one seen are not fetched (the node was not watching then)');
+  h.seq.close();
+});

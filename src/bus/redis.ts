@@ -123,7 +123,9 @@ export class RedisCluster {
     } catch (err) {
       cmd.disconnect();
       sub.disconnect();
-      throw new RedisOpenError(`redisUrl: cannot use Redis at ${describeUrl(opts.url)}: ${err instanceof Error ? err.message : String(err)}`);
+      // "Connection is closed." says little: the socket's own error (ECONNREFUSED, WRONGPASS…) says why.
+      const detail = lastErr || (err instanceof Error ? err.message : String(err));
+      throw new RedisOpenError(`redisUrl: cannot use Redis at ${describeUrl(opts.url)}: ${detail}`);
     }
     const cluster = new RedisCluster(cmd, sub, opts, prefix);
     await cluster.presence.start();
@@ -254,9 +256,8 @@ export class RedisPresence implements PresenceStore, NodeLeases, Pingable {
     cmd.on('ready', () => {
       if (!this.lost || this.closed) return;
       this.lost = false;
-      // Renew at once: after a Redis restart the lease is gone.
+      // Renew at once: after a Redis restart the lease is gone (beat() then tells the handlers).
       this.beat();
-      for (const h of this.reconnectHandlers) h();
     });
   }
 
@@ -272,8 +273,19 @@ export class RedisPresence implements PresenceStore, NodeLeases, Pingable {
     if (this.timer) clearInterval(this.timer);
   }
 
+  /**
+   * Renews the lease. When the lease had expired (this node was stalled or cut off for
+   * longer than the lease, or Redis restarted empty), the others may have declared this node
+   * dead and dropped its users: the reconnect handlers then re-take its names and re-announce
+   * its users (src/core/cluster.ts).
+   */
   private beat(): void {
-    this.cmd.set(`${this.prefix}node:${this.nodeId}`, String(Date.now()), 'PX', this.leaseTtlMs).catch(() => undefined);
+    this.cmd.set(`${this.prefix}node:${this.nodeId}`, String(Date.now()), 'PX', this.leaseTtlMs, 'GET').then((prev) => {
+      if (prev === null && !this.closed) {
+        this.log.warn({ node: this.nodeId }, 'this node\'s lease had expired; re-announcing its users');
+        for (const h of this.reconnectHandlers) h();
+      }
+    }, () => undefined);
   }
 
   private nameKey(folded: string): string {
@@ -317,6 +329,7 @@ export class RedisPresence implements PresenceStore, NodeLeases, Pingable {
     return lost;
   }
 
+  /** Fires when this node's lease was found expired (after a reconnect, a restart of Redis, or a stall). */
   onReconnect(handler: () => void): () => void {
     this.reconnectHandlers.add(handler);
     return () => this.reconnectHandlers.delete(handler);

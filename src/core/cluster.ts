@@ -14,7 +14,9 @@
  *   from every list within leaseTtlMs + heartbeatMs. Right after this node itself reconnects
  *   to the presence store (e.g. a Redis restart, which empties it), nobody is declared dead
  *   for one lease period, giving live nodes the time to renew their leases; meanwhile this
- *   node re-takes its own users' names.
+ *   node re-takes its own users' names. A node that finds its own lease expired (it stalled
+ *   for longer than the lease, or Redis restarted) re-takes its names and publishes its
+ *   state to all, so users the others dropped as "node lost" come back.
  * - **Missed messages**: messages are durable in the store before they are published; after
  *   a gap, the core's sequencer (src/core/sequencer.ts) reads from the store, by seq, what
  *   came after the last message it delivered in each conversation it tracks.
@@ -65,7 +67,10 @@ export class ClusterSync {
       const leases = this.leases;
       this.offs.push(leases.onReconnect(() => {
         this.graceUntil = Date.now() + leases.leaseTtlMs;
-        void this.restoreClaims();
+        void this.restoreClaims().then(() => {
+          // Others may have dropped our users as "node lost": announce them again.
+          if (!this.stopped) this.core.deps.bus.publish(this.state('*'));
+        });
       }));
       this.timer = setInterval(() => void this.reap(), this.opts.heartbeatMs);
       this.timer.unref();

@@ -190,7 +190,9 @@ export interface PresenceStore {
  * - `restore(claims)` re-takes this node's names after the store lost them (a Redis restart
  *   without persistence); a name another live owner took meanwhile is left to it and
  *   returned, so the caller can end that duplicate session.
- * - `onReconnect` fires after the store was unreachable and is reachable again.
+ * - `onReconnect` fires when this node's own lease is found to have expired (the store was
+ *   unreachable or restarted, or the node stalled for longer than the lease): the others
+ *   may have declared it dead, so it must re-take its names and re-announce its users.
  */
 export interface NodeLeases {
   readonly leaseTtlMs: number;

@@ -10,9 +10,11 @@
  *   missing seqs are read from the store (they are committed: PostgreSQL allocates seq under
  *   the conversation's row lock, so when seq n is committed every seq below it is too) and
  *   delivered in order, then the held ones;
- * - a seq already delivered is dropped (no duplicate); a lower seq never delivered (only
- *   possible right after the node first saw the conversation) is delivered late rather than
- *   lost;
+ * - the first message a node sees of a conversation (other than seq 1) is held for one
+ *   `reorderMs` too, as lower seqs may still be in flight; delivery starts at the lowest
+ *   seq seen by then;
+ * - a seq already delivered is dropped (no duplicate); a lower seq never delivered (one that
+ *   took longer than that first wait) is delivered late rather than lost;
  * - `catchUp()` (after a bus gap) reads, for each conversation it tracks, everything after
  *   the last delivered seq.
  *
@@ -67,13 +69,26 @@ export class ConversationSequencer {
     if (this.closed) return;
     let st = this.convs.get(conv);
     if (!st) {
-      st = { next: msg.seq, held: new Map(), recent: new Set(), timer: undefined, repairing: false };
+      // First sight: seq 1 starts the conversation; any other seq may have lower ones still
+      // in flight, so hold it for one reorder period and start from the lowest seen by then.
+      const anchored = msg.seq === 1;
+      st = { next: anchored ? 1 : Number.NaN, held: new Map(), recent: new Set(), timer: undefined, repairing: false };
       this.convs.set(conv, st);
       this.evict();
+      if (!anchored) {
+        const first = st;
+        first.held.set(msg.seq, msg);
+        first.timer = setTimeout(() => { first.timer = undefined; this.anchor(conv, first); }, this.opts.reorderMs);
+        return;
+      }
     } else {
       // Most recently active last: eviction drops the quietest conversation.
       this.convs.delete(conv);
       this.convs.set(conv, st);
+    }
+    if (Number.isNaN(st.next)) { // not anchored yet
+      st.held.set(msg.seq, msg);
+      return;
     }
     if (msg.seq < st.next) {
       if (!st.recent.has(msg.seq)) this.deliver(st, msg);
@@ -95,6 +110,7 @@ export class ConversationSequencer {
   async catchUp(): Promise<void> {
     for (const [conv, st] of [...this.convs]) {
       if (this.closed) return;
+      if (Number.isNaN(st.next)) continue; // first sight still pending: nothing delivered yet
       try {
         const missed = await this.opts.fetch(conv, st.next - 1, undefined, this.opts.fetchMax);
         for (const m of missed) this.push(conv, m);
@@ -108,6 +124,14 @@ export class ConversationSequencer {
     this.closed = true;
     for (const st of this.convs.values()) if (st.timer) clearTimeout(st.timer);
     this.convs.clear();
+  }
+
+  /** Ends a first-sight wait: delivery starts at the lowest seq that arrived meanwhile. */
+  private anchor(conv: string, st: ConvState): void {
+    if (this.closed || st.held.size === 0) return;
+    st.next = Math.min(...st.held.keys());
+    this.drain(st);
+    if (st.held.size > 0) st.timer ??= setTimeout(() => { st.timer = undefined; void this.repair(conv, st); }, this.opts.reorderMs);
   }
 
   private deliver(st: ConvState, msg: ChatMessage): void {

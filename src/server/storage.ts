@@ -27,7 +27,7 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
       throw err;
     }
     return {
-      store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
+      store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
     };
   }

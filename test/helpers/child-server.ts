@@ -15,6 +15,8 @@ export interface ChildServer {
   /** Resolves with the exit code (or the signal name) once the process is gone. */
   exited: Promise<number | string>;
   stderr(): string;
+  /** The last log lines (JSON) the server wrote, for failure messages. */
+  logTail(): string[];
 }
 
 export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
@@ -29,6 +31,7 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const ircEnabled = childEnv.BANTER_IRC_ENABLED !== 'false';
   let ircPort: number | undefined;
+  const tail: string[] = [];
   const listening = new Promise<number>((resolve, reject) => {
     let httpPort: number | undefined;
     let buf = '';
@@ -37,6 +40,8 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
       for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        tail.push(line);
+        if (tail.length > 200) tail.shift();
         try {
           const rec = JSON.parse(line) as { msg?: string; url?: string; irc?: string };
           if (rec.msg === 'listening' && rec.url) httpPort = Number(new URL(rec.url).port);
@@ -50,7 +55,7 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
   });
   try {
     const port = await listening;
-    return { proc, port, ircPort, exited, stderr: () => err };
+    return { proc, port, ircPort, exited, stderr: () => err, logTail: () => [...tail] };
   } catch (e) {
     proc.kill('SIGKILL');
     throw e;

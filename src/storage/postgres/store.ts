@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { foldName, type ChatMessage } from '../../protocol/index.ts';
-import type { Clock, DmSummary, HistoryQuery, MessageDraft, MessageStore, SearchQuery } from '../../core/ports.ts';
+import type { Clock, DmSummary, Logger, HistoryQuery, MessageDraft, MessageStore, SearchQuery } from '../../core/ports.ts';
 import { foldWord, wordsOf } from '../words.ts';
 import { storeError, type PgHandle } from './open.ts';
 
@@ -29,6 +29,8 @@ export interface PgStoreOptions {
   idempotencyWindowMs: number;
   /** Most appends in one transaction. */
   maxBatch?: number;
+  /** Where failed batches are reported (the cause; clients only see STORE_UNAVAILABLE). */
+  log?: Logger;
 }
 
 interface Row {
@@ -78,7 +80,7 @@ class Where {
 
 export class PgStore implements MessageStore {
   private readonly h: PgHandle;
-  private readonly opts: Required<PgStoreOptions>;
+  private readonly opts: Required<Omit<PgStoreOptions, 'log'>> & Pick<PgStoreOptions, 'log'>;
   private queue: Pending[] = [];
   private scheduled = false;
   private writing: Promise<void> | undefined;
@@ -136,6 +138,7 @@ export class PgStore implements MessageStore {
         client.release(broken);
       }
       const e = storeError(err);
+      this.opts.log?.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, appends: batch.length }, 'postgres append batch failed');
       for (const p of batch) p.reject(e);
       return;
     }
