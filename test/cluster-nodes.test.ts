@@ -280,4 +280,21 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     assert.match(badRedis.out, /redisUrl: cannot use Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
     assert.doesNotMatch(badRedis.out, /hunter22/);
   });
+
+  it('a node restarted under the same id right after a crash leaves no ghost and no stuck name', async (t) => {
+    const phoenix = await ws(n1, 'Phoenix');
+    const obs = await ws(n3, 'Obs2');
+    assert.ok((await names(obs)).includes('Phoenix'));
+    n1.proc.kill('SIGKILL');
+    await n1.exited;
+    phoenix.close();
+    const restarted = Date.now();
+    n1 = await start('n1'); // within the lease: its lease key is renewed at once, so nobody reaps the old run
+    const left = await obs.waitFor((e) => e.type === 'user_left' && e.name === 'Phoenix', LEASE_MS + 10_000);
+    t.diagnostic(`restart took ${Date.now() - restarted} ms; the old run's user left with reason "${left.type === 'user_left' ? left.reason : ''}"`);
+    assert.ok(!(await names(obs)).includes('Phoenix'), 'no ghost');
+    const back = await ws(n1, 'Phoenix'); // the name is free again
+    await obs.waitFor((e) => e.type === 'user_joined' && e.user.name === 'Phoenix');
+    back.close(); obs.close();
+  });
 });

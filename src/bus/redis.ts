@@ -261,8 +261,13 @@ export class RedisPresence implements PresenceStore, NodeLeases, Pingable {
     });
   }
 
-  /** Takes this node's lease and renews it every heartbeat. */
+  /**
+   * Takes this node's lease and renews it every heartbeat. Names still recorded for this
+   * node id are from a previous run of it (killed, restarted within its lease): freed first.
+   * Node ids must therefore be unique among running nodes.
+   */
   async start(): Promise<void> {
+    await this.releaseNode(this.nodeId);
     await this.cmd.set(`${this.prefix}node:${this.nodeId}`, String(Date.now()), 'PX', this.leaseTtlMs);
     this.timer = setInterval(() => this.beat(), this.heartbeatMs);
     this.timer.unref();

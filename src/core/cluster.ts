@@ -76,6 +76,9 @@ export class ClusterSync {
       this.timer.unref();
     }
     bus.publish({ kind: 'sync_request', node: this.me });
+    // Our (empty) state: a previous run of this node id that died within its lease leaves
+    // users behind on the others; this tells them they are gone.
+    bus.publish(this.state('*'));
   }
 
   stop(): void {
