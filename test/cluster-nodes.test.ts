@@ -121,6 +121,19 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
     await bob.request('away', { message: 'lunch' });
     await alice.waitFor((e) => e.type === 'user_presence' && e.name === 'Bob' && e.presence === 'away');
 
+    // Typing, operators and kicks cross nodes (the room's creator on n1 acts on an IRC user on n3).
+    await bob.request('typing', { to: 'Alice' });
+    await alice.waitFor((e) => e.type === 'typing' && e.from === 'Bob');
+    await alice.request('op', { room: '#ops', name: 'Carol', op: true });
+    await carol.waitLine(/:Alice!\S+ MODE #ops \+o Carol$/);
+    await alice.request('op', { room: '#ops', name: 'Carol', op: false });
+    await carol.waitLine(/:Alice!\S+ MODE #ops -o Carol$/);
+    await alice.request('kick', { room: '#ops', name: 'Carol', reason: 'test' });
+    await carol.waitLine(/:Alice!\S+ KICK #ops Carol :test$/);
+    assert.deepEqual((await dave.request('members', { room: '#ops' })).members.map((m) => m.name), ['Alice']);
+    carol.send('JOIN #ops');
+    await alice.waitFor((e) => e.type === 'room_joined' && e.room === '#ops' && e.name === 'Carol' && alice.of('room_kicked').length > 0 && alice.events.indexOf(e) > alice.events.findIndex((x) => x.type === 'room_kicked'));
+
     // Names are unique cluster-wide (case-insensitively), whichever node asks.
     const dup = await TestClient.open(`ws://127.0.0.1:${n3.port}/ws`);
     clients.push(dup);
