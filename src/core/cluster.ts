@@ -113,10 +113,14 @@ export class ClusterSync {
         names.push(room.name);
         if (!rooms.has(r)) {
           const ops = [...(room.operators ?? [])].map((o) => dir.users.get(o)?.name ?? o);
-          rooms.set(r, { name: room.name, topic: room.topic, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops });
+          rooms.set(r, { name: room.name, topic: room.topic, creator: room.creator, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops });
         }
       }
-      users.push({ name: u.name, presence: u.presence, away: u.away, rooms: names, ...(u.account !== undefined ? { account: u.account } : {}) });
+      const session = u.principal.startsWith(`session:${this.me}/`) ? u.principal.slice(`session:${this.me}/`.length) : undefined;
+      users.push({
+        name: u.name, presence: u.presence, away: u.away, rooms: names, dmSince: u.dmSince,
+        ...(u.account !== undefined ? { account: u.account } : {}), ...(session !== undefined ? { session } : {}),
+      });
     }
     return { kind: 'sync_state', node: this.me, to, users, rooms: [...rooms.values()] };
   }
@@ -132,7 +136,11 @@ export class ClusterSync {
       const folded = foldName(su.name);
       const have = dir.users.get(folded);
       if (!have) {
-        core.apply({ kind: 'user_online', name: su.name, node, presence: su.presence, rooms: su.rooms, ...(su.account !== undefined ? { account: su.account } : {}) });
+        core.apply({
+          kind: 'user_online', name: su.name, node, presence: su.presence, rooms: su.rooms,
+          ...(su.account !== undefined ? { account: su.account } : {}), ...(su.session !== undefined ? { session: su.session } : {}),
+          ...(su.dmSince !== undefined ? { dmSince: su.dmSince } : {}),
+        });
         if (su.presence === 'away') core.apply({ kind: 'presence', name: su.name, presence: 'away', away: su.away });
         continue;
       }
@@ -146,7 +154,10 @@ export class ClusterSync {
       const room = dir.room(sr.name);
       if (!room) continue;
       if (room.topic === '' && sr.topic !== '') core.apply({ kind: 'topic', room: room.name, topic: sr.topic, by: sr.topicBy ?? '' });
-      for (const op of sr.operators) if (!isRoomOperator(room, foldName(op))) core.apply({ kind: 'room_op', room: room.name, name: op, by: '', op: true });
+      // The creator (a principal) is part of the room's shared state: a room this node first
+      // learnt of from a sync must not take whoever was listed first as its creator.
+      if (sr.creator !== undefined && room.creator !== sr.creator) room.creator = sr.creator;
+      for (const op of sr.operators) if (!isRoomOperator(room, dir.user(op))) core.apply({ kind: 'room_op', room: room.name, name: op, by: '', op: true });
     }
   }
 

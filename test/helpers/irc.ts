@@ -41,9 +41,10 @@ export class IrcClient {
     socket.on('error', () => { /* close follows */ });
   }
 
-  static connect(port: number): Promise<IrcClient> {
+  /** Connects to 127.0.0.1, from `localAddress` when given (another loopback address, for per-address limits). */
+  static connect(port: number, localAddress?: string): Promise<IrcClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new IrcClient(s)));
+      const s = connect({ port, host: '127.0.0.1', ...(localAddress !== undefined ? { localAddress } : {}) }, () => resolve(new IrcClient(s)));
       s.once('error', reject);
     });
   }
@@ -82,12 +83,12 @@ export class IrcClient {
   }
 
   /** The first line matching `re` (already received or arriving within timeoutMs). */
-  async waitLine(re: RegExp, timeoutMs = 5000): Promise<string> {
+  async waitLine(re: RegExp, timeoutMs = 15_000): Promise<string> {
     return this.until(() => this.lines.find((l) => re.test(l)), timeoutMs, `a line matching ${re}`);
   }
 
   /** Lines received since the last `skip`/`take`, once `re` matches one of them; consumes up to and including it. */
-  async take(re: RegExp, timeoutMs = 5000): Promise<string[]> {
+  async take(re: RegExp, timeoutMs = 15_000): Promise<string[]> {
     const idx = await this.until(() => {
       const i = this.lines.findIndex((l, k) => k >= this.cursor && re.test(l));
       return i === -1 ? undefined : i;
@@ -127,7 +128,7 @@ export class IrcClient {
     return this.rest();
   }
 
-  async waitClosed(timeoutMs = 5000): Promise<void> {
+  async waitClosed(timeoutMs = 15_000): Promise<void> {
     await this.until(() => (this.closed ? true : undefined), timeoutMs, 'close');
   }
 

@@ -189,6 +189,7 @@ export class PgStore implements MessageStore {
     w.and(`conv = ${w.p(conv)}`);
     if (q.afterSeq !== undefined) w.and(`seq > ${w.p(q.afterSeq)}`);
     if (q.beforeSeq !== undefined) w.and(`seq < ${w.p(q.beforeSeq)}`);
+    if (q.sinceTs !== undefined) w.and(`ts >= ${w.p(q.sinceTs)}`);
     // Only afterSeq: the oldest after it (paging forwards); otherwise the newest.
     const forwards = q.afterSeq !== undefined && q.beforeSeq === undefined;
     const inner = `SELECT ${COLS} FROM messages ${w.sql()} ORDER BY seq ${forwards ? 'ASC' : 'DESC'} LIMIT ${w.p(limit)}`;
@@ -207,13 +208,15 @@ export class PgStore implements MessageStore {
        ON CONFLICT (member, conv) DO UPDATE SET seq = GREATEST(read_marks.seq, EXCLUDED.seq)`, [user, conv, seq]);
   }
 
-  async dmSummaries(user: string, limit: number): Promise<DmSummary[]> {
+  async dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]> {
     const w = new Where();
     const u = w.p(user);
     w.and(`d.member = ${u}`);
+    const since = w.p(sinceTs ?? Number.MIN_SAFE_INTEGER);
+    w.and(`m.ts >= ${since}`);
     const rows = await this.query<Row & { conv: string; last_seq: number; read_seq: number; unread: number }>(
       `SELECT c.conv, c.last_seq, coalesce(r.seq, 0) AS read_seq, ${MCOLS},
-              (SELECT count(*)::int FROM messages x WHERE x.conv = c.conv AND x.seq > coalesce(r.seq, 0) AND x.from_folded <> ${u}) AS unread
+              (SELECT count(*)::int FROM messages x WHERE x.conv = c.conv AND x.seq > coalesce(r.seq, 0) AND x.from_folded <> ${u} AND x.ts >= ${since}) AS unread
        FROM dm_members d JOIN conversations c ON c.conv = d.conv
        JOIN messages m ON m.conv = c.conv AND m.seq = c.last_seq
        LEFT JOIN read_marks r ON r.member = d.member AND r.conv = d.conv
@@ -241,6 +244,8 @@ export class PgStore implements MessageStore {
     w.and(`(${scope.join(' OR ')})`);
     if (exact.length) w.and(`m.words @> ${w.p(exact)}::text[]`);
     for (const p of prefixes) w.and(`EXISTS (SELECT 1 FROM unnest(m.words) x WHERE x LIKE ${w.p(`${p}%`)})`);
+    // DM keys start with '@' (conv.ts), rooms with '#': only DMs are filtered by dmsSince.
+    if (q.dmsSince !== undefined) w.and(`(left(m.conv, 1) <> '@' OR m.ts >= ${w.p(q.dmsSince)})`);
     if (q.from !== undefined) w.and(`m.from_folded = ${w.p(q.from)}`);
     const rows = await this.query<Row>(`SELECT ${MCOLS} FROM messages m ${w.sql()} ORDER BY m.rid DESC LIMIT ${w.p(q.limit)}`, w.params);
     return rows.map(toMsg);

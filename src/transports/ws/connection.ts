@@ -10,13 +10,13 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import {
-  ClientRequest, ERROR_CODES, isErrorCode, REQUEST_TYPES, type ChatEvent, type ErrorCode, type ServerEvent,
+  ClientRequest, clientQuitReason, ERROR_CODES, isErrorCode, REQUEST_TYPES, type ChatEvent, type ErrorCode, type ServerEvent,
 } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { CloseKind, Session } from '../../core/session.ts';
 import { OutboundQueue } from '../outbound-queue.ts';
-import { CLOSE_FOR } from './close-codes.ts';
+import { CLOSE, CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
 export interface WsLimits {
@@ -49,7 +49,7 @@ export class WsConnection implements Session {
     this.limits = limits;
     this.connectedAt = now;
     this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded());
-    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => { this.alive = true; });
     ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
     ws.on('error', () => { /* 'close' follows; the reason is logged there */ });
@@ -110,6 +110,20 @@ export class WsConnection implements Session {
 
   // ---------------------------------------------------------------- inbound
 
+  /** No frame may throw past this connection: an unexpected failure is logged and closes it with 1011. */
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    try {
+      this.onFrame(data, isBinary);
+    } catch (err) {
+      this.core.deps.log.error({ err, conn: this.id, remote: this.remote }, 'WebSocket frame handler failed');
+      if (this.closed) return;
+      this.closed = true;
+      this.closingReason = 'internal error';
+      this.ws.close(CLOSE.INTERNAL_ERROR, 'Internal error');
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    }
+  }
+
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;
     if (isBinary) return this.sendError(undefined, 'BAD_REQUEST', 'binary frames are not supported; send JSON text');
@@ -155,7 +169,10 @@ export class WsConnection implements Session {
   private onClosed(code: number, reason: string): void {
     this.closed = true;
     this.out.stop();
-    this.core.detach(this.id, this.closingReason ?? (reason || closeReason(code)));
+    // A reason the client chose reaches others as "Quit: <reason>", cleaned (sanitizeLine);
+    // "quit", what Banter's own clients send, is a plain clean close.
+    const chosen = reason.trim().toLowerCase() === 'quit' ? '' : reason;
+    this.core.detach(this.id, this.closingReason ?? (chosen ? clientQuitReason(chosen) : closeReason(code)));
   }
 }
 
