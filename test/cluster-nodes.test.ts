@@ -31,7 +31,7 @@ describe('cluster of three nodes over Redis and PostgreSQL', { skip }, () => {
   const clients: { close(): void }[] = [];
 
   const env = (id: string): Record<string, string> => ({
-    BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: pg.url, BANTER_POSTGRES_TIMEOUT_MS: '2000', BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
+    BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: pg.url, BANTER_CLUSTER_REORDER_MS: '1000', BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
     BANTER_CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS), BANTER_CLUSTER_LEASE_TTL_MS: String(LEASE_MS),
     BANTER_AUTH_SCRYPT_LOG2_N: '10', BANTER_FLOOD_BURST: '500', BANTER_FLOOD_RATE_PER_SEC: '500',
   });
