@@ -14,11 +14,13 @@ import { ReplyError, startTestServer, TestClient } from './helpers/server.ts';
 
 let n1: App;
 let n2: App;
+let hub: LocalHub;
+let store: MemoryStore;
 before(async () => {
-  const hub = new LocalHub();
+  hub = new LocalHub();
   // A cluster shares its presence store and message store (Redis / PostgreSQL in production).
   const presence = new MemoryPresence();
-  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 1000, idempotencyWindowMs: 60_000 });
+  store = new MemoryStore({ clock: systemClock, maxPerConversation: 1000, idempotencyWindowMs: 60_000 });
   n1 = await startTestServer({}, { bus: hub.bus('node-1'), presence, store });
   n2 = await startTestServer({}, { bus: hub.bus('node-2'), presence, store });
 });
@@ -60,4 +62,23 @@ it('delivers room messages to members on other nodes only', async () => {
   await c.sync();
   assert.equal(c.of('message').some((e) => e.msg.id === msg.id), false);
   a.close(); b.close(); c.close();
+});
+
+it('delivers a conversation in seq order: a message that overtook a lost one waits, and the lost one is read from the store', async () => {
+  const a = await TestClient.login(n1, 'Orderly');
+  const { msg: first } = await a.request('send', { to: '#lobby', text: 'first' });
+  // Another node commits two messages but only the second one's fact reaches the bus.
+  const other = hub.bus('node-3');
+  const lost = await store.append({ conv: '#lobby', to: '#lobby', from: 'Elsewhere', text: 'lost on the bus' });
+  const overtaker = await store.append({ conv: '#lobby', to: '#lobby', from: 'Elsewhere', text: 'overtook it' });
+  other.publish({ kind: 'message', msg: overtaker });
+  await a.waitFor((e) => e.type === 'message' && e.msg.id === overtaker.id);
+  const seqs = a.of('message').map((e) => e.msg.seq).filter((q) => q >= first.seq);
+  assert.deepEqual(seqs, [first.seq, lost.seq, overtaker.seq], 'in seq order, none missing');
+  // A late duplicate of the repaired message is not delivered again.
+  other.publish({ kind: 'message', msg: lost });
+  await a.sync();
+  assert.equal(a.of('message').filter((e) => e.msg.id === lost.id).length, 1);
+  await other.close();
+  a.close();
 });

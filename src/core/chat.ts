@@ -24,6 +24,8 @@ import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
 import { Delivery, type Conn } from './delivery.ts';
 import { NameBinding } from './names.ts';
+import { convKey } from './conv.ts';
+import { ConversationSequencer } from './sequencer.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -42,6 +44,12 @@ export interface CoreConfig {
   scrypt?: ScryptParams;
   /** Hashing budget, wrong-password throttles and registration limits (default: DEFAULT_ACCOUNTS_CONFIG). */
   auth?: Partial<Omit<AccountsConfig, 'scrypt'>>;
+  /**
+   * Cluster mode: deliver each conversation's messages in seq order, holding one that
+   * arrives ahead of a hole for at most this long before reading the missing ones from the
+   * store (src/core/sequencer.ts). Absent: delivered as they arrive (one node).
+   */
+  reorderMs?: number;
 }
 
 export interface HistoryConfig {
@@ -87,6 +95,8 @@ export class ChatCore {
   readonly history: HistoryConfig;
   private readonly conns = new Map<string, Conn>();
   readonly delivery: Delivery;
+  /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
+  readonly sequencer: ConversationSequencer | undefined;
   private readonly names: NameBinding;
   private readonly applyTarget: ApplyTarget;
   private readonly unsubscribe: () => void;
@@ -108,6 +118,10 @@ export class ChatCore {
       isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
     };
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
+    this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer({
+      deliver: (msg) => applyFact(this.applyTarget, { kind: 'message', msg }), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
+      fetch: (conv, afterSeq, beforeSeq, limit) => deps.store.history(conv, { afterSeq, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit }),
+    });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
 
@@ -275,6 +289,7 @@ export class ChatCore {
       conn.session.close(reason, 'shutdown');
     }
     this.unsubscribe();
+    this.sequencer?.close();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
   }
 
@@ -288,7 +303,8 @@ export class ChatCore {
 
   /** Applies a fact to the directory and delivers the resulting event to local sessions (apply.ts). */
   apply(fact: Fact): void {
-    applyFact(this.applyTarget, fact);
+    if (fact.kind === 'message' && this.sequencer) this.sequencer.push(convKey(fact.msg.from, fact.msg.to), fact.msg);
+    else applyFact(this.applyTarget, fact);
   }
 
   // ------------------------------------------------------------------ helpers for commands

@@ -25,4 +25,36 @@ export type Fact =
   | { kind: 'room_op'; room: string; name: string; by: string; op: boolean }
   | { kind: 'invite'; room: string; name: string; by: string }
   /** The user is now logged in to `account` (registered the name they are using). */
-  | { kind: 'account'; name: string; account: string };
+  | { kind: 'account'; name: string; account: string }
+  /**
+   * Cluster resynchronisation (src/core/cluster.ts; ChatCore.apply ignores these): a node
+   * that starts, or was cut off from the bus, asks every node for its local state, and
+   * publishes its own (`to: '*'`), so the others can add what they missed and drop what
+   * is gone.
+   */
+  | { kind: 'sync_request'; node: string }
+  | { kind: 'sync_state'; node: string; to: string; users: SyncUser[]; rooms: SyncRoom[] };
+
+/** One user as its node reports it in a `sync_state`. */
+export interface SyncUser {
+  name: string;
+  presence: Presence;
+  away: string;
+  /** Room names (display spelling). */
+  rooms: string[];
+  account?: string;
+  /** The session id on its node (guests: their rights belong to it; see owner.ts). */
+  session?: string;
+  dmSince?: number;
+}
+
+/** A room's shared state as one node knows it. */
+export interface SyncRoom {
+  name: string;
+  topic: string;
+  topicBy?: string;
+  /** The creator's principal (owner.ts). */
+  creator?: string;
+  /** Display names of the members an operator promoted. */
+  operators: string[];
+}

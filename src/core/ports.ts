@@ -152,30 +152,68 @@ export interface AccountStore {
 
 /**
  * The cross-node bus. A node publishes every state change ("fact") it originates; every
- * other node applies it. Contract:
- * - Facts from one origin node arrive at every subscriber in publish order.
+ * other node applies it. Contract (test/contract/bus-contract.ts checks it for the local and
+ * the Redis bus):
+ * - Facts from one origin node arrive at every other subscribed node in publish order.
  * - A node never receives its own facts back (the core applies its own facts locally before
- *   publishing, so an echo would apply twice).
- * - Delivery is at-most-once; a node that was cut off resynchronises through the presence
- *   store (cluster mode).
+ *   publishing, so an echo would apply twice); handlers get the origin's node id.
+ * - Delivery is at-most-once: no fact is delivered twice, but facts published while the bus
+ *   is cut off (Redis down or restarting) are lost. Nothing durable depends on the bus:
+ *   messages are in the MessageStore before they are published, and a node that was cut off
+ *   is told so through `onGap` and resynchronises (src/core/cluster.ts).
+ * - `publish` never throws; a fact that cannot be sent is dropped (and counted/logged).
  */
 export interface Bus {
   readonly nodeId: string;
   publish(fact: Fact): void;
   subscribe(handler: (fact: Fact, origin: string) => void): () => void;
+  /**
+   * Optional: calls `handler` each time the bus is connected again after having been cut
+   * off, i.e. when facts may have been missed. In-process buses are never cut off.
+   */
+  onGap?(handler: () => void): () => void;
   close(): Promise<void>;
 }
 
 /**
- * Cluster-wide ownership of user names. Contract:
+ * Cluster-wide ownership of user names. Contract (test/contract/presence-contract.ts, for the
+ * in-process and the Redis store):
  * - `claim` is atomic: of two concurrent claims for the same folded name, at most one
- *   resolves true, whichever node they come from.
+ *   resolves true, whichever node they come from. A second claim by the same owner is true.
  * - `release` frees a name claimed by `owner`; releasing a name someone else owns is a no-op.
+ * - Owners are `nodeId/connection`. With node leases (NodeLeases below), a name whose owner's
+ *   node lease has expired is free: a node that dies without goodbye holds no name for longer
+ *   than its lease.
  */
 export interface PresenceStore {
   claim(folded: string, owner: string): Promise<boolean>;
   release(folded: string, owner: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Optional capability of a PresenceStore shared by several nodes (Redis): node liveness by
+ * lease. Each node renews its own lease every heartbeat; a node whose lease expired (it was
+ * killed, or cut off for longer than the lease) is dead to the others. Contract:
+ * - `deadNodes(ids)` returns those of `ids` whose lease does not exist (never this node).
+ * - After `releaseNode(id)`, no name is owned by node `id`.
+ * - `restore(claims)` re-takes this node's names after the store lost them (a Redis restart
+ *   without persistence); a name another live owner took meanwhile is left to it and
+ *   returned, so the caller can end that duplicate session.
+ * - `onReconnect` fires when this node's own lease is found to have expired (the store was
+ *   unreachable or restarted, or the node stalled for longer than the lease): the others
+ *   may have declared it dead, so it must re-take its names and re-announce its users.
+ */
+export interface NodeLeases {
+  readonly leaseTtlMs: number;
+  deadNodes(ids: readonly string[]): Promise<string[]>;
+  releaseNode(id: string): Promise<void>;
+  restore(claims: readonly { folded: string; owner: string }[]): Promise<string[]>;
+  onReconnect(handler: () => void): () => void;
+}
+
+export function hasLeases(x: object): x is NodeLeases {
+  return typeof (x as Partial<NodeLeases>).deadNodes === 'function';
 }
 
 /** Structured logging; implementations decide the format. Never pass message bodies or secrets. */

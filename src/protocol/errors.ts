@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   NOT_ROOM_OPERATOR: 'Only an operator of the room (its creator, or a member an operator promoted) may do this.',
   USER_NOT_IN_ROOM: 'The named user is not a member of this room.',
   ALREADY_IN_ROOM: 'The named user is already a member of this room.',
+  PRESENCE_UNAVAILABLE: 'Cluster mode: the presence service (Redis) is unreachable, so no name can be claimed now; logins and renames work again when it is back.',
+  STORE_UNAVAILABLE: 'The database is unreachable or did not answer in time: the message was NOT stored; send it again (the same request id is never stored twice).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

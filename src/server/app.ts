@@ -2,6 +2,7 @@
  * The composition root: the only module that imports every layer. Builds the adapters chosen
  * by config, the core and the listeners, and owns the shutdown order.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
+import { ClusterSync } from '../core/cluster.ts';
 import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
@@ -19,7 +21,7 @@ import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/
 import { HostPolicy } from '../transports/http-guard.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import { IrcServer } from '../transports/irc/server.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { handleHttp, httpServerOptions, onClientError } from './http.ts';
 import { staticFiles } from './static.ts';
 import { VERSION } from './version.ts';
@@ -70,9 +72,23 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
-  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
-  const bus = opts.bus ?? soloBus();
-  const presence = opts.presence ?? new MemoryPresence();
+  const nodeId = config.nodeId || randomUUID();
+  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : await createStorage(config, systemClock, log);
+  let redis: { bus: Bus; presence: PresenceStore } | undefined;
+  if (!opts.bus && config.bus === 'redis') {
+    // Loaded only when selected: a single node never loads `ioredis`.
+    const { RedisCluster, RedisOpenError } = await import('../bus/redis.ts');
+    try {
+      redis = await RedisCluster.open({ url: config.redisUrl, nodeId, heartbeatMs: config['cluster.heartbeatMs'], leaseTtlMs: config['cluster.leaseTtlMs'], log });
+    } catch (err) {
+      await store.close();
+      await accounts.close();
+      if (err instanceof RedisOpenError) throw new ConfigError([err.message]);
+      throw err;
+    }
+  }
+  const bus = opts.bus ?? redis?.bus ?? soloBus(nodeId);
+  const presence = opts.presence ?? redis?.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], idleMs: config['calc.idleMs'], warmWorkers: config['calc.warmWorkers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
     store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
@@ -80,6 +96,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+      // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
+      ...(redis || opts.bus ? { reorderMs: config['cluster.reorderMs'] } : {}),
       auth: {
         maxConcurrentHashes: config['auth.maxConcurrentHashes'], maxQueuedHashes: config['auth.maxQueuedHashes'],
         hashesPerConnection: config['auth.hashesPerConnection'], hashesPerIp: config['auth.hashesPerIp'],
@@ -98,6 +116,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
   });
   metrics.observeCore(core);
+  const cluster = new ClusterSync(core, { heartbeatMs: config['cluster.heartbeatMs'] });
+  cluster.start();
   let draining = false;
   const started = Date.now();
 
@@ -169,6 +189,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       http.close();
       // Stop accepting IRC clients too, and say goodbye to the connected ones (ERROR line).
       irc?.close(reason);
+      cluster.stop();
       await core.close(reason);
       // Clients got `bye` and close 1001; give them half the shutdown budget to go.
       await waitUntil(() => ws.size === 0, config['shutdown.timeoutMs'] / 2);
@@ -177,8 +198,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       await calc.close();
       await store.close();
       await accounts.close();
-      await bus.close();
+      // Presence first: it gives this node's names and lease back over the bus's connection.
       await presence.close();
+      await bus.close();
     })();
     return closing;
   };

@@ -45,7 +45,16 @@ export const CONFIG_KEYS = {
   'rooms.maxPerUser': key({ schema: int(1, 10_000), default: 50, doc: 'Rooms one user can be in, #lobby included.' }),
   'rooms.max': key({ schema: int(1, 1_000_000), default: 10_000, doc: 'Rooms that can exist at once.' }),
   'history.memoryMaxPerConversation': key({ schema: int(1, 10_000_000), default: 10_000, doc: 'Messages the in-memory store keeps per conversation.' }),
-  store: key({ schema: z.enum(['sqlite', 'memory']), default: 'sqlite', flag: 'store', doc: '`sqlite`: messages and accounts in `<dataDir>/banter.db`; `memory`: nothing survives a restart (tests, demos).' }),
+  store: key({ schema: z.enum(['sqlite', 'memory', 'postgres']), default: 'sqlite', flag: 'store', doc: '`sqlite`: messages and accounts in `<dataDir>/banter.db`; `memory`: nothing survives a restart (tests, demos); `postgres`: in the PostgreSQL database at `postgresUrl` (cluster mode, docs/cluster.md).' }),
+  postgresUrl: key({ schema: z.string().max(4096).refine((s) => s === '' || /^postgres(ql)?:\/\//.test(s), 'must be a postgres:// or postgresql:// URL'), default: '', flag: 'postgres-url', secret: true, doc: 'PostgreSQL connection URL (`postgres://user:password@host:5432/db`), required with `store = "postgres"`.' }),
+  'postgres.poolMax': key({ schema: int(2, 1000), default: 10, doc: 'Most PostgreSQL connections one node opens (one of them is the message writer).' }),
+  'postgres.timeoutMs': key({ schema: int(100, 600_000), default: 5000, doc: 'Bound on connecting to PostgreSQL and on one statement; an append that exceeds it is refused with STORE_UNAVAILABLE.' }),
+  bus: key({ schema: z.enum(['local', 'redis']), default: 'local', flag: 'bus', doc: '`local`: a single node; `redis`: several nodes share fan-out and presence through Redis at `redisUrl` (docs/cluster.md).' }),
+  redisUrl: key({ schema: z.string().max(4096).refine((s) => s === '' || /^rediss?:\/\//.test(s), 'must be a redis:// or rediss:// URL'), default: '', flag: 'redis-url', secret: true, doc: 'Redis connection URL (`redis://:password@host:6379/0`), required with `bus = "redis"`.' }),
+  nodeId: key({ schema: z.string().regex(/^[A-Za-z0-9._-]{0,64}$/, 'letters, digits, dot, dash and underscore, at most 64'), default: '', flag: 'node-id', doc: 'This node\'s id in the cluster; empty generates a random one at each start.' }),
+  'cluster.heartbeatMs': key({ schema: int(100, 600_000), default: 2000, doc: 'How often a node renews its liveness lease in Redis and checks the other nodes\' leases.' }),
+  'cluster.reorderMs': key({ schema: int(1, 60_000), default: 250, doc: 'Cluster mode: how long a node holds a message that arrived ahead of a lower seq of the same conversation before it reads the missing ones from PostgreSQL, so every client sees a conversation in seq order.' }),
+  'cluster.leaseTtlMs': key({ schema: int(300, 3_600_000), default: 6000, doc: 'Lifetime of a node\'s liveness lease: a node that stops renewing it (killed, cut off) is declared gone, its users leave and their names free up, within leaseTtlMs + heartbeatMs.' }),
   'sqlite.synchronous': key({ schema: z.enum(['full', 'normal']), default: 'full', doc: 'SQLite durability: `full` fsyncs every commit (an acknowledged message survives power loss); `normal` survives a crash of the process but not of the machine. See docs/storage.md.' }),
   'history.onJoin': key({ schema: int(0, 1000), default: 50, doc: 'Recent messages in the reply to `join` (and `history` without a position).' }),
   'history.pageMax': key({ schema: int(1, 1000), default: 200, doc: 'Most messages one `history` request returns.' }),
@@ -143,6 +152,10 @@ export function loadConfig(src: ConfigSources = {}): Config {
     const parsed = def.schema.safeParse(raw);
     if (parsed.success) out[k] = parsed.data;
     else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${def.secret ? '(secret, not shown)' : JSON.stringify(raw)}`);
+  }
+  if (problems.length === 0) {
+    if (out.store === 'postgres' && out.postgresUrl === '') problems.push('postgresUrl: required with store = "postgres" (flag --postgres-url, env BANTER_POSTGRES_URL)');
+    if (out.bus === 'redis' && out.redisUrl === '') problems.push('redisUrl: required with bus = "redis" (flag --redis-url, env BANTER_REDIS_URL)');
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

@@ -1,17 +1,34 @@
-/** Builds the message and account stores chosen by config (`store`, `dataDir`). */
-import type { AccountStore, Clock, MessageStore } from '../core/ports.ts';
+/** Builds the message and account stores chosen by config (`store`, `dataDir`, `postgresUrl`). */
+import type { AccountStore, Clock, Logger, MessageStore } from '../core/ports.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
 import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 
-export function createStorage(config: Config, clock: Clock): { store: MessageStore; accounts: AccountStore } {
+export async function createStorage(config: Config, clock: Clock, log: Logger): Promise<{ store: MessageStore; accounts: AccountStore }> {
   if (config.store === 'memory') {
     return {
       store: new MemoryStore({ clock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
       accounts: new MemoryAccounts(),
+    };
+  }
+  if (config.store === 'postgres') {
+    // Loaded only when selected: a single node never loads `pg`.
+    const { PgHandle, PgOpenError } = await import('../storage/postgres/open.ts');
+    const { PgStore } = await import('../storage/postgres/store.ts');
+    const { PgAccounts } = await import('../storage/postgres/accounts.ts');
+    let handle;
+    try {
+      handle = await PgHandle.open({ url: config.postgresUrl, poolMax: config['postgres.poolMax'], timeoutMs: config['postgres.timeoutMs'], log });
+    } catch (err) {
+      if (err instanceof PgOpenError) throw new ConfigError([err.message]);
+      throw err;
+    }
+    return {
+      store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
+      accounts: new PgAccounts(handle),
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });

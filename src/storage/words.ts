@@ -6,18 +6,19 @@
  */
 const WORD = /[\p{L}\p{N}]+/gu;
 
-function fold(s: string): string {
+/** Case and diacritics folded, as words are compared. */
+export function foldWord(s: string): string {
   return s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
 export function wordsOf(text: string): string[] {
-  return (fold(text).match(WORD) ?? []);
+  return (foldWord(text).match(WORD) ?? []);
 }
 
 export function matchesWords(text: string, query: readonly string[]): boolean {
   const words = wordsOf(text);
   return query.every((q) => {
-    const w = fold(q);
+    const w = foldWord(q);
     return w.endsWith('*') ? words.some((x) => x.startsWith(w.slice(0, -1))) : words.includes(w);
   });
 }

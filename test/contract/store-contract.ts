@@ -162,6 +162,24 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    it('filters by time for the DM owner rule: history sinceTs, search dmsSince, dmSummaries sinceTs', async () => {
+      await withStore(async ({ store }, clock) => {
+        const ab = dm('alice', 'bob');
+        await store.append({ ...ab, to: 'bob', from: 'Alice', text: 'old secret word' });
+        await store.append({ conv: '#r', to: '#r', from: 'Bob', text: 'old room word' });
+        clock.t += 1000;
+        const since = clock.t;
+        await store.append({ ...ab, to: 'Alice', from: 'Bob', text: 'new word' });
+        assert.deepEqual((await store.history(ab.conv, { limit: 10, sinceTs: since })).map((m) => m.text), ['new word']);
+        assert.deepEqual((await store.history(ab.conv, { limit: 10 })).length, 2);
+        const found = await store.search({ words: ['word'], convs: ['#r'], dmsOf: 'alice', dmsSince: since, limit: 10 });
+        assert.deepEqual(found.map((m) => m.text), ['new word', 'old room word'], 'rooms are not filtered');
+        const sums = await store.dmSummaries('alice', 10, since);
+        assert.deepEqual(sums.map((x) => [x.conv, x.unread]), [[ab.conv, 1]]);
+        assert.deepEqual(await store.dmSummaries('alice', 10, clock.t + 1), [], 'newest message older than sinceTs: left out');
+      });
+    });
+
     it('keeps committed messages, seq counters, read marks and idempotency keys across a reopen', async (t) => {
       const clock = new TestClock();
       const s = await factory(clock);

@@ -10,9 +10,13 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface ChildServer {
   proc: ChildProcess;
   port: number;
+  /** The IRC port (when IRC is enabled). */
+  ircPort: number | undefined;
   /** Resolves with the exit code (or the signal name) once the process is gone. */
   exited: Promise<number | string>;
   stderr(): string;
+  /** The last log lines (JSON) the server wrote, for failure messages. */
+  logTail(): string[];
 }
 
 export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
@@ -25,24 +29,33 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const ircEnabled = childEnv.BANTER_IRC_ENABLED !== 'false';
+  let ircPort: number | undefined;
+  const tail: string[] = [];
   const listening = new Promise<number>((resolve, reject) => {
+    let httpPort: number | undefined;
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {
       buf += d.toString();
       for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        tail.push(line);
+        if (tail.length > 200) tail.shift();
         try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string };
-          if (rec.msg === 'listening' && rec.url) resolve(Number(new URL(rec.url).port));
+          const rec = JSON.parse(line) as { msg?: string; url?: string; irc?: string };
+          if (rec.msg === 'listening' && rec.url) httpPort = Number(new URL(rec.url).port);
+          if (rec.msg === 'listening for IRC' && rec.irc) ircPort = Number(new URL(rec.irc).port);
+          if (httpPort !== undefined && (!ircEnabled || ircPort !== undefined)) resolve(httpPort);
         } catch { /* not JSON */ }
       }
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${err}`)));
-    setTimeout(() => reject(new Error(`server did not start within 20 s: ${err}`)), 20_000).unref();
+    setTimeout(() => reject(new Error(`server did not start within 60 s: ${err}`)), 60_000).unref();
   });
   try {
-    return { proc, port: await listening, exited, stderr: () => err };
+    const port = await listening;
+    return { proc, port, ircPort, exited, stderr: () => err, logTail: () => [...tail] };
   } catch (e) {
     proc.kill('SIGKILL');
     throw e;

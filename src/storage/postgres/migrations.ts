@@ -1,0 +1,113 @@
+/**
+ * PostgreSQL schema migrations: the same ordered, add-only, versioned list as SQLite's
+ * (src/storage/sqlite/migrations.ts). `migrate` takes a session-level advisory lock first,
+ * so of several nodes starting at once exactly one applies the pending migrations and the
+ * others wait, then find nothing to do. All pending migrations and the version bump run in
+ * ONE transaction (PostgreSQL DDL is transactional): a crash leaves the schema fully old or
+ * fully new. Never edit a released migration; append a new one.
+ *
+ * Queries elsewhere build their WHERE clauses from lists of conditions, so a new filter
+ * (e.g. "only messages with ts >= T") is one more condition, not a new query.
+ */
+import type { PoolClient } from 'pg';
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'messages with word index, idempotency keys, read marks, DM members, accounts, sessions',
+    sql: `
+      CREATE TABLE conversations (
+        conv TEXT PRIMARY KEY,
+        last_seq BIGINT NOT NULL
+      );
+      CREATE TABLE messages (
+        rid BIGSERIAL PRIMARY KEY,          -- insertion order across conversations
+        id TEXT NOT NULL UNIQUE,
+        conv TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        to_name TEXT NOT NULL,
+        from_name TEXT NOT NULL,
+        from_folded TEXT NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT,
+        ts BIGINT NOT NULL,
+        words TEXT[] NOT NULL,              -- src/storage/words.ts wordsOf(text)
+        UNIQUE (conv, seq)
+      );
+      CREATE INDEX messages_words ON messages USING GIN (words);
+      CREATE INDEX messages_conv_rid ON messages (conv, rid);
+      CREATE TABLE client_keys (
+        key TEXT PRIMARY KEY,
+        msg_id TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX client_keys_at ON client_keys (at);
+      CREATE TABLE dm_members (
+        member TEXT NOT NULL,
+        conv TEXT NOT NULL,
+        PRIMARY KEY (member, conv)
+      );
+      CREATE TABLE read_marks (
+        member TEXT NOT NULL,
+        conv TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (member, conv)
+      );
+      CREATE TABLE accounts (
+        folded TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        folded TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX sessions_folded ON sessions (folded);
+    `,
+  },
+];
+
+/** Advisory lock key for migrations (any constant; "banter" in ASCII). */
+export const MIGRATION_LOCK = 0x62616e746572;
+
+export class PgMigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PgMigrationError';
+  }
+}
+
+/** Brings the schema up to date under the advisory lock; returns the version before and after. */
+export async function migratePg(client: PoolClient, migrations: readonly Migration[] = PG_MIGRATIONS): Promise<{ from: number; to: number }> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+    const from = rows[0]?.v ?? 0;
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (from > latest) throw new PgMigrationError(`the database has schema version ${from}, newer than this server knows (${latest}); refusing to run an older server on it`);
+    const pending = migrations.filter((m) => m.version > from);
+    if (pending.length === 0) return { from, to: from };
+    await client.query('BEGIN');
+    try {
+      for (const m of pending) await client.query(m.sql);
+      await client.query('DELETE FROM schema_version');
+      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [latest]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    }
+    return { from, to: latest };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The PostgreSQL store and account store against the same contract suites as SQLite, on a
+ * real PostgreSQL server (test/helpers/services.ts), plus what only a shared database has:
+ * migrations under an advisory lock and seq allocation across several writers (nodes).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { systemClock, type Clock } from '../../src/core/ports.ts';
+import { ChatError } from '../../src/core/errors.ts';
+import { PgAccounts } from '../../src/storage/postgres/accounts.ts';
+import { PgHandle, PgOpenError } from '../../src/storage/postgres/open.ts';
+import { PgStore } from '../../src/storage/postgres/store.ts';
+import { PG_MIGRATIONS } from '../../src/storage/postgres/migrations.ts';
+import { freePort, postgresDatabase, postgresSkip, startPostgres } from '../helpers/services.ts';
+import { runAccountContract } from './account-contract.ts';
+import { runStoreContract } from './store-contract.ts';
+
+const WINDOW = 60_000;
+const skip = postgresSkip();
+
+const open = async (url: string, clock: Clock): Promise<PgStore> =>
+  new PgStore(await PgHandle.open({ url, poolMax: 4, timeoutMs: 5000 }), { clock, idempotencyWindowMs: WINDOW });
+
+if (skip) {
+  it('PostgreSQL store and account contracts', { skip }, () => undefined);
+} else {
+  runStoreContract('postgres', async (clock) => {
+    const db = await postgresDatabase();
+    const s = { store: await open(db.url, clock) };
+    return {
+      ...s,
+      windowMs: WINDOW,
+      reopen: async () => {
+        await s.store.close();
+        return open(db.url, clock);
+      },
+      cleanup: () => db.drop(),
+    };
+  });
+
+  runAccountContract('postgres', async () => {
+    const db = await postgresDatabase();
+    return {
+      accounts: new PgAccounts(await PgHandle.open({ url: db.url, poolMax: 4, timeoutMs: 5000 })),
+      cleanup: () => db.drop(),
+    };
+  });
+}
+
+it('postgres: two nodes starting at once migrate once, under the advisory lock', { skip }, async () => {
+  const db = await postgresDatabase();
+  try {
+    const handles = await Promise.all([1, 2, 3].map(() => PgHandle.open({ url: db.url, poolMax: 2, timeoutMs: 5000 })));
+    const { rows } = await handles[0]!.pool.query<{ version: number }>('SELECT version FROM schema_version');
+    assert.deepEqual(rows, [{ version: PG_MIGRATIONS.at(-1)!.version }], 'one version row: nobody migrated twice');
+    for (const h of handles) { h.acquire(); await h.release(); }
+  } finally {
+    await db.drop();
+  }
+});
+
+it('postgres: appends from several nodes to one conversation get distinct, gapless seqs', { skip }, async () => {
+  const db = await postgresDatabase();
+  const nodes = await Promise.all([1, 2, 3].map(() => open(db.url, systemClock)));
+  try {
+    const all = (await Promise.all(nodes.flatMap((s, n) => Array.from({ length: 40 }, (_, i) => s.append({ conv: '#c', to: '#c', from: `n${n}`, text: `m${i}` }))))).map((m) => m.seq);
+    assert.deepEqual([...all].sort((a, b) => a - b), Array.from({ length: 120 }, (_, i) => i + 1));
+    const hist = await nodes[0]!.history('#c', { limit: 200 });
+    assert.deepEqual(hist.map((m) => m.seq), Array.from({ length: 120 }, (_, i) => i + 1));
+    assert.equal(new Set(hist.map((m) => m.id)).size, 120);
+  } finally {
+    for (const s of nodes) await s.close();
+    await db.drop();
+  }
+});
+
+it('postgres: an unreachable server is a startup error naming postgresUrl, without the password', { skip }, async () => {
+  const port = await freePort();
+  await assert.rejects(PgHandle.open({ url: `postgres://banter:s3cret@127.0.0.1:${port}/banter`, poolMax: 2, timeoutMs: 2000 }), (err: unknown) => {
+    assert.ok(err instanceof PgOpenError);
+    assert.match(err.message, /^postgresUrl: cannot use PostgreSQL at postgres:\/\/banter@127\.0\.0\.1:\d+\/banter: /);
+    assert.doesNotMatch(err.message, /s3cret/);
+    return true;
+  });
+});
+
+it('postgres: while the server is down, appends are refused with STORE_UNAVAILABLE; they work again when it is back', { skip }, async () => {
+  // A server of its own, to stop and start (the shared test server stays up for the others).
+  const dir = mkdtempSync(join(tmpdir(), 'banter-pg-down-'));
+  const server = await startPostgres(dir);
+  const store = await open(server.url, systemClock);
+  try {
+    await store.append({ conv: '#p', to: '#p', from: 'u', text: 'before' });
+    server.stop();
+    await assert.rejects(store.append({ conv: '#p', to: '#p', from: 'u', text: 'during', clientKey: 'k' }), (e: unknown) => e instanceof ChatError && e.code === 'STORE_UNAVAILABLE');
+    await assert.rejects(store.ping());
+    server.start();
+    const again = await store.append({ conv: '#p', to: '#p', from: 'u', text: 'during', clientKey: 'k' });
+    assert.equal(again.seq, 2, 'the refused append stored nothing');
+    assert.deepEqual((await store.history('#p', { limit: 10 })).map((m) => m.text), ['before', 'during']);
+  } finally {
+    await store.close();
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
