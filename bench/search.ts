@@ -55,7 +55,10 @@ function word(): string {
   return vocab[lo]!;
 }
 
+const opening = performance.now();
 const store = new SqliteStore(new SqliteHandle({ dataDir: dir, synchronous: 'normal' }), { clock: systemClock, idempotencyWindowMs: 600_000 });
+// Opening an existing store built by an older schema includes its migration (index backfill).
+if (!fresh) console.log(`opened ${dir} in ${((performance.now() - opening) / 1000).toFixed(1)} s (including any pending migration)\n`);
 const dmKey = (a: string, b: string): { conv: string; participants: string[] } => {
   const [x, y] = [a, b].sort() as [string, string];
   return { conv: `@${x}@${y}`, participants: [x, y] };

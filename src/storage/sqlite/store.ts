@@ -15,6 +15,7 @@ import type { StatementSync } from 'node:sqlite';
 import type { ChatMessage } from '../../protocol/index.ts';
 import type { Clock, DmSummary, HistoryQuery, MessageDraft, MessageStore, SearchQuery } from '../../core/ports.ts';
 import type { SqliteHandle } from './open.ts';
+import { searchStatement } from './search-sql.ts';
 
 export interface SqliteStoreOptions {
   clock: Clock;
@@ -47,13 +48,6 @@ function toMsg(r: Row): ChatMessage {
 
 function fold(s: string): string {
   return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
-}
-
-/** A query word as an FTS5 string literal (so no word is read as FTS syntax); `*` keeps prefix matching. */
-function ftsWord(w: string): string {
-  const prefix = w.endsWith('*');
-  const body = (prefix ? w.slice(0, -1) : w).replace(/"/g, '""');
-  return `"${body}"${prefix ? ' *' : ''}`;
 }
 
 export class SqliteStore implements MessageStore {
@@ -139,9 +133,10 @@ export class SqliteStore implements MessageStore {
     }
     const { last_seq: seq } = this.st.bump.get(d.conv) as { last_seq: number };
     const msg: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now };
+    // Members first: the insert trigger indexes the message under its DM participants.
+    if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     this.st.insert.run(msg.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now);
     if (d.clientKey !== undefined) this.st.keyPut.run(d.clientKey, msg.id, now);
-    if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     return msg;
   }
 
@@ -172,28 +167,9 @@ export class SqliteStore implements MessageStore {
   }
 
   async search(q: SearchQuery): Promise<ChatMessage[]> {
-    if (q.words.length === 0) return [];
-    const match = q.words.map(ftsWord).join(' AND ');
-    const params: (string | number)[] = [match];
-    const scope: string[] = [];
-    if (q.convs.length > 0) {
-      scope.push(`m.conv IN (${q.convs.map(() => '?').join(', ')})`);
-      params.push(...q.convs);
-    }
-    if (q.dmsOf !== undefined) {
-      scope.push('m.conv IN (SELECT conv FROM dm_members WHERE user = ?)');
-      params.push(q.dmsOf);
-    }
-    if (scope.length === 0) return [];
-    let sql = `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rid = f.rowid
-               WHERE messages_fts MATCH ? AND (${scope.join(' OR ')})`;
-    if (q.from !== undefined) {
-      sql += ' AND m.from_folded = ?';
-      params.push(q.from);
-    }
-    sql += ' ORDER BY m.rid DESC LIMIT ?';
-    params.push(q.limit);
-    return (this.h.db.prepare(sql).all(...params) as unknown as Row[]).map(toMsg);
+    const st = searchStatement(q);
+    if (!st) return [];
+    return (this.h.db.prepare(st.sql).all(...st.params) as unknown as Row[]).map(toMsg);
   }
 
   /** Readiness probe (/readyz): the database answers a query. */
