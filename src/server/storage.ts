@@ -1,5 +1,5 @@
 /** Builds the message and account stores chosen by config (`store`, `dataDir`). */
-import type { AccountStore, Clock, MessageStore } from '../core/ports.ts';
+import type { AccountStore, Clock, Logger, MessageStore } from '../core/ports.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
@@ -7,7 +7,7 @@ import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
 import type { Config } from './config.ts';
 
-export function createStorage(config: Config, clock: Clock): { store: MessageStore; accounts: AccountStore } {
+export function createStorage(config: Config, clock: Clock, log?: Logger): { store: MessageStore; accounts: AccountStore } {
   if (config.store === 'memory') {
     return {
       store: new MemoryStore({ clock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
@@ -15,6 +15,7 @@ export function createStorage(config: Config, clock: Clock): { store: MessageSto
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
+  if (handle.tightened.length > 0) log?.warn({ paths: handle.tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
   return {
     store: new SqliteStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
     accounts: new SqliteAccounts(handle),
