@@ -17,7 +17,10 @@ export function createStorage(config: Config, clock: Clock, log?: Logger): { sto
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
   if (handle.tightened.length > 0) log?.warn({ paths: handle.tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
   return {
-    store: new SqliteStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
+    store: new SqliteStore(handle, {
+      clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], ...(log ? { log } : {}),
+      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'] },
+    }),
     accounts: new SqliteAccounts(handle),
   };
 }

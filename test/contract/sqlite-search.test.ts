@@ -1,8 +1,8 @@
 /**
  * SQLite search specifics: migration 2 backfills the scoped full-text index of a database
  * written by the previous schema, the index holds each message under its conversation,
- * sender and DM participants, and a searcher in more conversations than the match names
- * still gets exactly the visible messages.
+ * sender and DM participants, a searcher in more conversations than the match names still
+ * gets exactly the visible messages, and search runs in a worker within its deadline.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, it } from 'node:test';
+import { ChatError } from '../../src/core/errors.ts';
 import { systemClock } from '../../src/core/ports.ts';
 import { migrate, MIGRATIONS } from '../../src/storage/sqlite/migrations.ts';
 import { DB_FILE, SqliteHandle } from '../../src/storage/sqlite/open.ts';
@@ -79,5 +80,67 @@ it('a searcher in more conversations than the match names gets exactly the visib
     assert.deepEqual(hits.slice(0, 2).map((m) => m.to), ['#r249', '#r248'], 'newest first');
   } finally {
     await store.close();
+  }
+});
+
+/** A store whose 12,000 messages are made of 6-letter words over a, b, c, d: a one-letter prefix matches a quarter of all words. */
+async function bigStore(dir: string, search?: ConstructorParameters<typeof SqliteStore>[1]['search']): Promise<SqliteStore> {
+  const store = new SqliteStore(new SqliteHandle({ dataDir: dir, synchronous: 'normal' }), { clock: systemClock, idempotencyWindowMs: 60_000, ...(search ? { search } : {}) });
+  let seed = 7;
+  const letter = (): string => 'abcd'[((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 16) % 4]!;
+  const word = (): string => Array.from({ length: 6 }, letter).join('');
+  for (let i = 0; i < 12_000; i += 1000) {
+    await Promise.all(Array.from({ length: 1000 }, () => store.append({ conv: '#big', to: '#big', from: 'u', text: Array.from({ length: 12 }, word).join(' ') })));
+  }
+  return store;
+}
+/** Words no search command would send (one-letter prefixes), so the store's own bound is what is tested. */
+const HEAVY = ['a*', 'b*', 'c*', 'd*'];
+
+/** Calls search and reports whether a setImmediate queued right after it ran before the search settled. */
+async function searchYields(store: SqliteStore): Promise<{ yielded: boolean; outcome: PromiseSettledResult<unknown> }> {
+  let settled = false;
+  const p = store.search({ words: HEAVY, convs: ['#big'], limit: 100 }).finally(() => { settled = true; });
+  const yielded = await new Promise<boolean>((resolve) => setImmediate(() => resolve(!settled)));
+  const [outcome] = await Promise.allSettled([p]);
+  return { yielded, outcome: outcome! };
+}
+
+it('search runs off the event loop: other work proceeds while an expensive search is running', async () => {
+  const store = await bigStore(tempDir());
+  try {
+    await store.search({ words: ['warm'], convs: ['#big'], limit: 1 }); // the worker has started
+    const { yielded, outcome } = await searchYields(store);
+    assert.equal(outcome.status, 'fulfilled');
+    assert.equal((outcome as PromiseFulfilledResult<unknown[]>).value.length, 100);
+    assert.ok(yielded, 'the event loop ran a callback while the search was in progress');
+  } finally {
+    await store.close();
+  }
+});
+
+it('a search past search.timeoutMs is answered SEARCH_TIMEOUT, and later searches are answered again', async () => {
+  const dir = tempDir();
+  const store = await bigStore(dir, { workers: 1, timeoutMs: 1, maxQueue: 4 });
+  try {
+    await assert.rejects(store.search({ words: ['warm'], convs: ['#big'], limit: 1 }).catch(() => undefined).then(async () => {
+      const { yielded, outcome } = await searchYields(store);
+      assert.ok(yielded, 'the event loop was not blocked');
+      if (outcome.status === 'rejected') throw outcome.reason;
+    }), (err: unknown) => err instanceof ChatError && err.code === 'SEARCH_TIMEOUT');
+    // More searches than workers + queue at once: the surplus is refused at once, not queued without bound.
+    const burst = await Promise.allSettled(Array.from({ length: 8 }, () => store.search({ words: HEAVY, convs: ['#big'], limit: 1 })));
+    const codes = burst.map((r) => (r.status === 'rejected' && r.reason instanceof ChatError ? r.reason.code : r.status));
+    assert.ok(codes.includes('SEARCH_BUSY'), `some were refused as busy: ${codes.join(', ')}`);
+    assert.ok(codes.every((c) => c === 'SEARCH_BUSY' || c === 'SEARCH_TIMEOUT' || c === 'fulfilled'), codes.join(', '));
+  } finally {
+    await store.close();
+  }
+  // The data is untouched: a store with the default limit answers the same search.
+  const again = new SqliteStore(new SqliteHandle({ dataDir: dir, synchronous: 'normal' }), { clock: systemClock, idempotencyWindowMs: 60_000 });
+  try {
+    assert.equal((await again.search({ words: HEAVY, convs: ['#big'], limit: 10 })).length, 10);
+  } finally {
+    await again.close();
   }
 });
