@@ -15,7 +15,9 @@ export function createStorage(config: Config, clock: Clock, log?: Logger): { sto
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
-  if (handle.tightened.length > 0) log?.warn({ paths: handle.tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
+  const { tightened, unfixable } = handle.looseModes;
+  if (tightened.length > 0) log?.warn({ paths: tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
+  if (unfixable.length > 0) log?.warn({ paths: unfixable }, 'data files are readable by other users and owned by someone else; restrict them to the server\'s user (0700 / 0600)');
   return {
     store: new SqliteStore(handle, {
       clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], ...(log ? { log } : {}),
