@@ -15,6 +15,7 @@ import { systemClock } from '../../src/core/ports.ts';
 import { migrate, MIGRATIONS } from '../../src/storage/sqlite/migrations.ts';
 import { DB_FILE, SqliteHandle } from '../../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../../src/storage/sqlite/store.ts';
+import { ReplyError, startTestServer, TestClient } from '../helpers/server.ts';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -83,12 +84,12 @@ it('a searcher in more conversations than the match names gets exactly the visib
   }
 });
 
-/** A store whose 12,000 messages are made of 6-letter words over a, b, c, d: a one-letter prefix matches a quarter of all words. */
-async function bigStore(dir: string, search?: ConstructorParameters<typeof SqliteStore>[1]['search']): Promise<SqliteStore> {
+/** A store whose 12,000 messages in #big are made of 6-letter words over a, b, c, d (after `prefix`): a one-letter prefix matches a quarter of all words. */
+async function bigStore(dir: string, search?: ConstructorParameters<typeof SqliteStore>[1]['search'], prefix = ''): Promise<SqliteStore> {
   const store = new SqliteStore(new SqliteHandle({ dataDir: dir, synchronous: 'normal' }), { clock: systemClock, idempotencyWindowMs: 60_000, ...(search ? { search } : {}) });
   let seed = 7;
   const letter = (): string => 'abcd'[((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 16) % 4]!;
-  const word = (): string => Array.from({ length: 6 }, letter).join('');
+  const word = (): string => prefix + Array.from({ length: 6 }, letter).join('');
   for (let i = 0; i < 12_000; i += 1000) {
     await Promise.all(Array.from({ length: 1000 }, () => store.append({ conv: '#big', to: '#big', from: 'u', text: Array.from({ length: 12 }, word).join(' ') })));
   }
@@ -142,5 +143,24 @@ it('a search past search.timeoutMs is answered SEARCH_TIMEOUT, and later searche
     assert.equal((await again.search({ words: HEAVY, convs: ['#big'], limit: 10 })).length, 10);
   } finally {
     await again.close();
+  }
+});
+
+it('over a WebSocket: an over-long search is answered SEARCH_TIMEOUT and chat goes on', async () => {
+  // Every word of #big starts with "zzz": the prefix the command allows, matching all of them.
+  const dir = tempDir();
+  await (await bigStore(dir, undefined, 'zzz')).close();
+  const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'search.timeoutMs': 1, 'history.onJoin': 0 });
+  try {
+    const a = await TestClient.login(app, 'Digger');
+    const b = await TestClient.login(app, 'Watcher');
+    await a.request('join', { room: '#big' });
+    await b.request('join', { room: '#big' });
+    await assert.rejects(a.request('search', { query: 'zzz* zzza* zzzb* zzzc* zzzd*' }), (err: unknown) => err instanceof ReplyError && err.code === 'SEARCH_TIMEOUT');
+    await a.request('send', { to: '#big', text: 'still here' });
+    await b.waitFor((e) => e.type === 'message' && e.msg.text === 'still here');
+    a.close(); b.close();
+  } finally {
+    await app.close();
   }
 });
