@@ -50,15 +50,22 @@ it('signs in again with its token and resumes rooms and DMs without gaps or dupl
 
   await app.close();
   await until(() => c.status === 'offline', 'offline');
+  // While the client is away, on the same data but on another port (so the client cannot
+  // come back in the middle, however slow the machine): two room messages and a DM; then
+  // four in #lobby (> resumeMax).
+  const interim = await server();
+  const early = await TestClient.login(interim, 'Talker');
+  await early.request('join', { room: '#keep' });
+  await early.request('send', { to: '#keep', text: 'missed 1' });
+  await early.request('send', { to: '#keep', text: 'missed 2' });
+  await early.request('send', { to: 'keeper', text: 'offline dm' });
+  for (let i = 1; i <= 4; i++) await early.request('send', { to: '#lobby', text: `lobby ${i}` });
+  early.close();
+  await interim.close();
   app = await server(port);
-  // While the client is away: two room messages and a DM; then four in #lobby (> resumeMax).
   const other = await TestClient.login(app, 'Talker');
   cleanup.push(() => other.close());
   await other.request('join', { room: '#keep' });
-  await other.request('send', { to: '#keep', text: 'missed 1' });
-  await other.request('send', { to: '#keep', text: 'missed 2' });
-  await other.request('send', { to: 'keeper', text: 'offline dm' });
-  for (let i = 1; i <= 4; i++) await other.request('send', { to: '#lobby', text: `lobby ${i}` });
 
   await until(() => c.status === 'online', 'back online');
   await other.request('send', { to: '#keep', text: 'live' });

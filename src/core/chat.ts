@@ -6,7 +6,7 @@
  * through `emit(fact)`: applied locally, then published on the bus for other nodes.
  */
 import {
-  foldName, LOBBY, type ChatEvent, type ClientRequest, type MemberInfo, type ReplyData,
+  foldName, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
 import type { ErrorCode } from '../protocol/index.ts';
@@ -21,7 +21,9 @@ import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
-import { convKey } from './conv.ts';
+import { applyFact, type ApplyTarget } from './apply.ts';
+import { Delivery, type Conn } from './delivery.ts';
+import { NameBinding } from './names.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -51,19 +53,6 @@ export interface HistoryConfig {
 
 export const HISTORY_DEFAULTS: HistoryConfig = { onJoin: 50, pageMax: 200, resumeMax: 500 };
 
-/**
- * Events held back for one connection while a command reads history, so that the reply
- * carries everything up to the read and every later message arrives after the reply,
- * exactly once (see CommandContext.hold).
- */
-interface Held {
-  events: ChatEvent[];
-  /** Conversation key -> highest seq the reply contains. */
-  covered: Map<string, number>;
-  /** Commands of this connection still running that asked for the hold. */
-  owners: number;
-}
-
 export interface CoreDeps {
   store: MessageStore;
   bus: Bus;
@@ -76,16 +65,6 @@ export interface CoreDeps {
   metrics?: CoreMetrics;
   /** Registered accounts; without one, every name is a guest name. */
   accounts?: AccountStore;
-}
-
-/** A connection as the core tracks it. */
-export interface Conn {
-  readonly session: Session;
-  /** Folded user name once logged in. */
-  user: string | undefined;
-  loggingIn: boolean;
-  readonly flood: FloodGuard;
-  held?: Held;
 }
 
 export interface ConnInfo {
@@ -105,8 +84,9 @@ export class ChatCore {
   readonly accounts: Accounts;
   readonly history: HistoryConfig;
   private readonly conns = new Map<string, Conn>();
-  /** Local connections by folded user name. */
-  private readonly local = new Map<string, Conn>();
+  readonly delivery: Delivery;
+  private readonly names: NameBinding;
+  private readonly applyTarget: ApplyTarget;
   private readonly unsubscribe: () => void;
   private summaryTimer: NodeJS.Timeout | undefined;
 
@@ -115,6 +95,16 @@ export class ChatCore {
     this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
+    this.delivery = new Delivery(this.metrics);
+    this.names = new NameBinding({
+      dir: this.dir, presence: deps.presence, local: this.delivery.local, clock: deps.clock, log: deps.log,
+      nodeId: () => this.nodeId, permanentRooms: deps.config.permanentRooms,
+      attached: (id) => this.conns.has(id), emit: (f) => this.emit(f), loggedIn: () => this.logSummary(),
+    });
+    this.applyTarget = {
+      dir: this.dir, delivery: this.delivery, metrics: this.metrics, clock: deps.clock,
+      isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
+    };
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -141,9 +131,9 @@ export class ChatCore {
     if (conn.user) {
       const folded = conn.user;
       conn.user = undefined;
-      this.local.delete(folded);
+      this.delivery.local.delete(folded);
       this.emit({ kind: 'user_offline', name: name ?? folded, reason });
-      this.deps.presence.release(folded, this.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
+      this.deps.presence.release(folded, this.names.owner(session)).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
     }
     this.deps.log.info({ conn: session.id, name, transport: session.transport, remote: session.remote, reason }, 'disconnected');
     this.metrics.disconnect(session.transport, reason);
@@ -173,7 +163,7 @@ export class ChatCore {
       // The transport writes the reply when this promise settles (a microtask); held
       // events follow it in the next macrotask, so they always arrive after the reply.
       // Pipelined commands may overlap: the hold ends when the last command that asked for it is done.
-      if (holding && conn.held && --conn.held.owners === 0) setImmediate(() => this.releaseHeld(conn));
+      if (holding && conn.held && --conn.held.owners === 0) setImmediate(() => this.delivery.release(conn, this.conns.has(conn.session.id)));
     }
   }
 
@@ -263,7 +253,7 @@ export class ChatCore {
     const out: MemberInfo[] = [];
     for (const m of folded) {
       const u = this.dir.users.get(m);
-      if (u) out.push(isRoomOperator(room, m) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
+      if (u) out.push(isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
     }
     return out;
   }
@@ -294,167 +284,12 @@ export class ChatCore {
     this.deps.bus.publish(fact);
   }
 
-  /** Applies a fact to the directory and delivers the resulting event to local sessions. */
+  /** Applies a fact to the directory and delivers the resulting event to local sessions (apply.ts). */
   apply(fact: Fact): void {
-    const { dir } = this;
-    const keep = (r: RoomEntry): boolean => this.isPermanent(r);
-    switch (fact.kind) {
-      case 'user_online': {
-        const user = dir.addUser(fact.name, fact.node, fact.presence);
-        if (fact.account !== undefined) user.account = fact.account;
-        for (const r of fact.rooms) dir.join(r, user.folded);
-        this.toAllLocal({ type: 'user_joined', user: this.userInfo(user) }, user.folded);
-        return;
-      }
-      case 'user_offline': {
-        const folded = foldName(fact.name);
-        // The rooms the user was in, so transports can tell who shared a room with them (IRC QUIT).
-        const rooms = [...(dir.users.get(folded)?.rooms ?? [])].map((r) => dir.rooms.get(r)?.name ?? r);
-        if (!dir.removeUser(folded, keep)) return;
-        this.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason, rooms }, folded);
-        return;
-      }
-      case 'presence': {
-        const user = dir.user(fact.name);
-        if (!user) return;
-        user.presence = fact.presence;
-        user.away = fact.away;
-        const ev: ChatEvent = fact.presence === 'away'
-          ? { type: 'user_presence', name: user.name, presence: 'away', away: fact.away }
-          : { type: 'user_presence', name: user.name, presence: 'online' };
-        this.toAllLocal(ev, undefined);
-        return;
-      }
-      case 'room_join': {
-        const folded = foldName(fact.name);
-        const { room, added } = dir.join(fact.room, folded);
-        if (added) this.toRoom(room, { type: 'room_joined', room: room.name, name: fact.name }, undefined);
-        return;
-      }
-      case 'room_part': {
-        const room = dir.room(fact.room);
-        if (!room) return;
-        const folded = foldName(fact.name);
-        const ev: ChatEvent = { type: 'room_left', room: room.name, name: fact.name, reason: fact.reason };
-        // Deliver before removing so the leaver sees its own part too.
-        if (room.members.has(folded)) this.toRoom(room, ev, undefined);
-        dir.leave(room.folded, folded, keep);
-        return;
-      }
-      case 'topic': {
-        const room = dir.room(fact.room);
-        if (!room) return;
-        room.topic = fact.topic;
-        room.topicBy = fact.by;
-        room.topicAt = this.deps.clock.now();
-        this.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
-        return;
-      }
-      case 'message': {
-        const ev: ChatEvent = { type: 'message', msg: fact.msg };
-        if (fact.msg.to.startsWith('#')) {
-          const room = dir.room(fact.msg.to);
-          if (room) this.toRoom(room, ev, undefined);
-        } else {
-          this.toUser(fact.msg.to, ev);
-          if (foldName(fact.msg.to) !== foldName(fact.msg.from)) this.toUser(fact.msg.from, ev);
-        }
-        this.metrics.deliveryLatency(Math.max(0, this.deps.clock.now() - fact.msg.ts) / 1000);
-        return;
-      }
-      case 'typing': {
-        const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
-        if (fact.to.startsWith('#')) {
-          const room = dir.room(fact.to);
-          if (room) this.toRoom(room, ev, foldName(fact.from));
-        } else {
-          this.toUser(fact.to, ev);
-        }
-        return;
-      }
-      case 'notice':
-        this.toAllLocal({ type: 'notice', text: fact.text }, undefined);
-        return;
-      case 'rename': {
-        if (!dir.renameUser(fact.from, fact.to)) return;
-        this.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
-        return;
-      }
-      case 'invite':
-        this.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
-        return;
-      case 'room_op': {
-        const room = dir.room(fact.room);
-        const folded = foldName(fact.name);
-        if (!room || !room.members.has(folded)) return;
-        if (fact.op) (room.operators ??= new Set()).add(folded);
-        else room.operators?.delete(folded);
-        this.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
-        return;
-      }
-      case 'account': {
-        const user = dir.user(fact.name);
-        if (user) user.account = fact.account;
-        return;
-      }
-      case 'kick': {
-        const room = dir.room(fact.room);
-        if (!room) return;
-        const folded = foldName(fact.name);
-        if (!room.members.has(folded)) return;
-        // Deliver before removing so the kicked user sees it too.
-        this.toRoom(room, { type: 'room_kicked', room: room.name, name: fact.name, by: fact.by, reason: fact.reason }, undefined);
-        dir.leave(room.folded, folded, keep);
-        return;
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ delivery (one event object shared by all recipients)
-
-  private toAllLocal(ev: ChatEvent, except: string | undefined): void {
-    let n = 0;
-    for (const [folded, conn] of this.local) if (folded !== except) { this.deliverTo(conn, ev); n++; }
-    this.metrics.delivered(ev.type, n);
-  }
-
-  private toRoom(room: RoomEntry, ev: ChatEvent, except: string | undefined): void {
-    let n = 0;
-    for (const m of room.members) {
-      if (m === except) continue;
-      const conn = this.local.get(m);
-      if (conn) { this.deliverTo(conn, ev); n++; }
-    }
-    this.metrics.delivered(ev.type, n);
-  }
-
-  private toUser(name: string, ev: ChatEvent): void {
-    const conn = this.local.get(foldName(name));
-    if (conn) { this.deliverTo(conn, ev); this.metrics.delivered(ev.type, 1); }
-  }
-
-  private deliverTo(conn: Conn, ev: ChatEvent): void {
-    if (conn.held) conn.held.events.push(ev);
-    else conn.session.deliver(ev);
-  }
-
-  /** Delivers held events, minus messages the reply already contained. */
-  private releaseHeld(conn: Conn): void {
-    const held = conn.held;
-    if (!held || held.owners > 0) return;
-    conn.held = undefined;
-    if (!this.conns.has(conn.session.id)) return;
-    for (const ev of held.events) {
-      if (ev.type === 'message' && ev.msg.seq <= (held.covered.get(convKey(ev.msg.from, ev.msg.to)) ?? 0)) continue;
-      conn.session.deliver(ev);
-    }
+    applyFact(this.applyTarget, fact);
   }
 
   // ------------------------------------------------------------------ helpers for commands
-
-  private owner(session: Session): string {
-    return `${this.nodeId}/${session.id}`;
-  }
 
   private context(conn: Conn, onHold?: () => void): CommandContext {
     let holding = false;
@@ -464,8 +299,7 @@ export class ChatCore {
       session: conn.session,
       user,
       hold: () => {
-        conn.held ??= { events: [], covered: new Map(), owners: 0 };
-        const held = conn.held;
+        const held = this.delivery.hold(conn);
         if (!holding) {
           holding = true;
           held.owners++;
@@ -473,57 +307,9 @@ export class ChatCore {
         }
         return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
       },
-      bindUser: async (name: string, opts?: { lobby?: boolean; account?: string }) => {
-        const folded = foldName(name);
-        if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
-        if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
-        if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
-        const twin = this.dir.lookalike(name);
-        if (twin) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
-        conn.loggingIn = true;
-        try {
-          const owner = this.owner(conn.session);
-          if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
-          if (!this.conns.has(conn.session.id)) {
-            await this.deps.presence.release(folded, owner);
-            throw new ChatError('INTERNAL', 'connection closed during login');
-          }
-          conn.user = folded;
-          this.local.set(folded, conn);
-        } finally {
-          conn.loggingIn = false;
-        }
-        const lobby = opts?.lobby === false ? [] : [LOBBY];
-        this.emit({ kind: 'user_online', name, node: this.nodeId, presence: 'online', rooms: [...lobby, ...this.deps.config.permanentRooms.filter((r) => foldName(r) !== LOBBY)], ...(opts?.account !== undefined ? { account: opts.account } : {}) });
-        this.deps.log.info({ conn: conn.session.id, name, transport: conn.session.transport, remote: conn.session.remote }, 'logged in');
-        this.logSummary();
-        return this.dir.users.get(folded)!;
-      },
-      renameUser: async (name: string) => {
-        const oldFolded = conn.user;
-        const user = oldFolded ? this.dir.users.get(oldFolded) : undefined;
-        if (!oldFolded || !user) throw new ChatError('NOT_LOGGED_IN');
-        const folded = foldName(name);
-        const owner = this.owner(conn.session);
-        if (folded !== oldFolded) {
-          if (this.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
-          const twin = this.dir.lookalike(name);
-          if (twin && twin.folded !== oldFolded) throw new ChatError('NAME_CONFUSABLE', `the name "${name}" looks too much like "${twin.name}"`);
-          if (!(await this.deps.presence.claim(folded, owner))) throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
-          if (conn.user !== oldFolded || this.dir.users.has(folded)) {
-            await this.deps.presence.release(folded, owner);
-            throw new ChatError('NAME_TAKEN', `the name "${name}" is taken`);
-          }
-          this.local.delete(oldFolded);
-          conn.user = folded;
-          this.local.set(folded, conn);
-        }
-        const from = user.name;
-        this.emit({ kind: 'rename', from, to: name });
-        if (folded !== oldFolded) this.deps.presence.release(oldFolded, owner).catch((err: unknown) => this.deps.log.error({ err }, 'presence release failed'));
-        this.deps.log.info({ conn: conn.session.id, from, to: name }, 'renamed');
-        return this.dir.users.get(folded)!;
-      },
+      bindUser: (name, opts) => this.names.bind(conn, name, opts),
+      reserveName: (name, fn) => this.names.reserve(conn, name, fn),
+      renameUser: (name) => this.names.rename(conn, name),
     };
   }
 

@@ -14,6 +14,10 @@ export interface UserEntry {
   rooms: Set<string>;
   /** The registered account the user logged in to (its registered spelling); absent for guests. Kept across renames. */
   account?: string;
+  /** Who owns this user's rights (owner.ts): the account, or the live session for a guest. */
+  principal: string;
+  /** DM messages with ts >= dmSince are this user's to read (owner.ts). */
+  dmSince: number;
 }
 
 export interface RoomEntry {
@@ -22,7 +26,7 @@ export interface RoomEntry {
   topic: string;
   /** Folded user names. */
   members: Set<string>;
-  /** Folded name of the user who created the room (its first operator). */
+  /** Principal (owner.ts) of the user who created the room, its first operator; '' for none. Never a bare name. */
   creator: string;
   /** Who set the topic last and when (ms since the epoch, this node's clock); unknown for older topics. */
   topicBy?: string;
@@ -33,9 +37,17 @@ export interface RoomEntry {
   operators?: Set<string>;
 }
 
-/** Whether the user (folded name) is an operator of the room: its creator, or made one. */
-export function isRoomOperator(room: RoomEntry, folded: string): boolean {
-  return (room.creator !== '' && room.creator === folded) || (room.operators?.has(folded) ?? false);
+/** Whether the user is the room's creator: the same account, or the same live guest session. */
+export function isRoomCreator(room: RoomEntry, user: UserEntry | undefined): boolean {
+  return user !== undefined && room.creator !== '' && room.creator === user.principal;
+}
+
+/**
+ * Whether the user is an operator of the room: its creator, or a member an operator made one
+ * (that status is a member's, so it ends when the user leaves the room or disconnects).
+ */
+export function isRoomOperator(room: RoomEntry, user: UserEntry | undefined): boolean {
+  return user !== undefined && (isRoomCreator(room, user) || (room.operators?.has(user.folded) ?? false));
 }
 
 export class Directory {
@@ -58,8 +70,8 @@ export class Directory {
     return this.rooms.get(foldName(name));
   }
 
-  addUser(name: string, node: string, presence: Presence): UserEntry {
-    const entry: UserEntry = { name, folded: foldName(name), node, presence, away: '', rooms: new Set() };
+  addUser(name: string, node: string, presence: Presence, principal: string, dmSince: number): UserEntry {
+    const entry: UserEntry = { name, folded: foldName(name), node, presence, away: '', rooms: new Set(), principal, dmSince };
     this.users.set(entry.folded, entry);
     this.skeletons.set(nameSkeleton(name), entry.folded);
     return entry;
@@ -80,7 +92,7 @@ export class Directory {
     const folded = foldName(roomName);
     let room = this.rooms.get(folded);
     if (!room) {
-      room = { name: roomName, folded, topic: '', members: new Set(), creator: userFolded, createdAt: Date.now() };
+      room = { name: roomName, folded, topic: '', members: new Set(), creator: this.users.get(userFolded)?.principal ?? '', createdAt: Date.now() };
       this.rooms.set(folded, room);
     }
     const added = !room.members.has(userFolded);
@@ -97,6 +109,17 @@ export class Directory {
     this.users.get(userFolded)?.rooms.delete(roomFolded);
     if (room.members.size === 0 && !keep(room)) this.rooms.delete(roomFolded);
     return removed;
+  }
+
+  /**
+   * The user registered their name: rights their guest session held (rooms it created) move
+   * to the account, so they survive the session.
+   */
+  bindAccount(user: UserEntry, account: string, principal: string): void {
+    const old = user.principal;
+    user.account = account;
+    user.principal = principal;
+    for (const room of this.rooms.values()) if (room.creator === old) room.creator = principal;
   }
 
   /** Renames a user everywhere (rooms, operator status); `to` may differ from `from` in case only. */
@@ -118,7 +141,6 @@ export class Directory {
         if (!room) continue;
         room.members.delete(oldFolded);
         room.members.add(newFolded);
-        if (room.creator === oldFolded) room.creator = newFolded;
         if (room.operators?.delete(oldFolded)) room.operators.add(newFolded);
       }
     }

@@ -6,7 +6,12 @@
 import type { ChatMessage, Presence } from '../protocol/index.ts';
 
 export type Fact =
-  | { kind: 'user_online'; name: string; node: string; presence: Presence; rooms: string[]; account?: string }
+  /**
+   * `session` is the origin node's session id; `dmSince` the start of the user's DM history
+   * (see owner.ts). Both are absent in facts from older nodes: then DM history is withheld
+   * and room rights stay with the session.
+   */
+  | { kind: 'user_online'; name: string; node: string; presence: Presence; rooms: string[]; account?: string; session?: string; dmSince?: number }
   | { kind: 'user_offline'; name: string; reason: string }
   | { kind: 'presence'; name: string; presence: Presence; away: string }
   | { kind: 'room_join'; room: string; name: string }

@@ -46,6 +46,12 @@ export interface HistoryQuery {
    * oldest ones after it (paging forwards).
    */
   limit: number;
+  /**
+   * Only messages with ts >= sinceTs (the DM owner rule: an account reads a DM from the
+   * account's creation on, a guest session from its login on; see src/core/dm-owner.ts).
+   * Paging is unchanged: the limit counts only messages that pass the filter.
+   */
+  sinceTs?: number;
 }
 
 /** One direct-message conversation of a user, for unread counts and offline delivery. */
@@ -55,7 +61,7 @@ export interface DmSummary {
   lastSeq: number;
   /** The user's read mark (0 when never set). */
   readSeq: number;
-  /** Messages after readSeq that the *other* participant sent. */
+  /** Messages after readSeq that the *other* participant sent (at or after `since`, when given). */
   unread: number;
   /** The newest message (its from/to tell the peer's display name). */
   last: ChatMessage;
@@ -71,6 +77,8 @@ export interface SearchQuery {
   convs: readonly string[];
   /** Also search every DM this folded user takes part in. */
   dmsOf?: string;
+  /** Only DM messages (from `dmsOf` or a DM key in `convs`) with ts >= dmsSince; rooms are not filtered. */
+  dmsSince?: number;
   /** Only messages whose sender folds to this name. */
   from?: string;
   /** Newest first; at most this many. */
@@ -96,7 +104,9 @@ export interface SearchQuery {
  * - `history` returns messages in ascending `seq` order.
  * - Read marks only move forwards: `markRead` with a lower seq than the current mark is a
  *   no-op; a seq beyond the conversation's last is clamped to it.
- * - `dmSummaries` lists the user's DM conversations, most recently active first.
+ * - `dmSummaries` lists the user's DM conversations, most recently active first; with
+ *   `sinceTs`, only conversations whose newest message has ts >= sinceTs, and `unread`
+ *   counts only messages with ts >= sinceTs.
  * - `search` returns only messages from `convs` and `dmsOf`'s DMs, newest
  *   (highest commit order) first.
  */
@@ -106,7 +116,7 @@ export interface MessageStore {
   /** The newest seq of a conversation, 0 when it has no messages. */
   lastSeq(conv: string): Promise<number>;
   markRead(user: string, conv: string, seq: number): Promise<void>;
-  dmSummaries(user: string, limit: number): Promise<DmSummary[]>;
+  dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]>;
   search(query: SearchQuery): Promise<ChatMessage[]>;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   TEXT_EMPTY: 'The message text is empty.',
   TEXT_TOO_LONG: 'The message text is longer than the limit.',
   TEXT_INVALID: 'The text contains control characters or invalid Unicode.',
+  REQUEST_ID_REUSED: 'This request id was used for a different message within the resend window; nothing was sent. Use a new id for each new message.',
   TOO_MANY_ROOMS: 'You are in as many rooms as the server allows.',
   CALC_TOO_LONG: 'The expression is longer than the limit.',
   CALC_SYNTAX: 'The expression could not be parsed.',

@@ -57,6 +57,14 @@ export const RegisterRequest = z.object({ type: z.literal('register'), id: reqId
 export const LogoutRequest = z.object({ type: z.literal('logout'), id: reqId, all: z.boolean().optional() });
 export const ChangePasswordRequest = z.object({ type: z.literal('change_password'), id: reqId, old: password, new: password });
 export const HistoryRequest = z.object({ type: z.literal('history'), id: reqId, to: target, before: seqNo.optional(), after: seqNo.optional(), limit: z.number().int().min(1).max(1000).optional() });
+/**
+ * Where a message id or an instant falls in a conversation (IRC CHATHISTORY references):
+ * exactly one of `msgid` and `ts` (ms since the epoch).
+ */
+export const LocateRequest = z.object({ type: z.literal('locate'), id: reqId, to: target, msgid: z.string().min(1).max(64).optional(), ts: z.number().int().min(0).max(8.64e15).optional() })
+  .refine((r) => (r.msgid === undefined) !== (r.ts === undefined), { message: 'give exactly one of msgid and ts' });
+/** Checks an account's password without logging in (IRC SASL); the reply's token logs in once. */
+export const AuthenticateRequest = z.object({ type: z.literal('authenticate'), id: reqId, name: str(LIMITS.nameMaxLength * 4), password });
 export const ReadRequest = z.object({ type: z.literal('read'), id: reqId, to: target, seq: seqNo });
 export const UnreadRequest = z.object({ type: z.literal('unread'), id: reqId });
 export const SearchRequest = z.object({ type: z.literal('search'), id: reqId, query: str(LIMITS.searchMaxLength), limit: z.number().int().min(1).max(100).optional() });
@@ -66,6 +74,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
   NickRequest, KickRequest, OpRequest, InviteRequest,
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
+  LocateRequest, AuthenticateRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -170,6 +179,12 @@ export interface ReplyData {
   read: { to: string; seq: number };
   unread: { unread: UnreadInfo[] };
   search: { results: ChatMessage[] };
+  /**
+   * `seq`: for a msgid, that message's seq (`exact`); for a ts, the first seq at or after it
+   * (one past the newest when none is). `found` is false for an unknown msgid.
+   */
+  locate: { to: string; seq: number; exact: boolean; found: boolean };
+  authenticate: { name: string; token: string };
 }
 
 // ---------------------------------------------------------------- server -> client

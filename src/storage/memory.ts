@@ -62,7 +62,8 @@ export class MemoryStore implements MessageStore {
   async history(conv: string, q: HistoryQuery): Promise<ChatMessage[]> {
     const all = this.convs.get(conv)?.messages ?? [];
     if (q.limit <= 0) return [];
-    const inRange = all.filter((m) => (q.beforeSeq === undefined || m.seq < q.beforeSeq) && (q.afterSeq === undefined || m.seq > q.afterSeq));
+    const since = q.sinceTs ?? -Infinity;
+    const inRange = all.filter((m) => (q.beforeSeq === undefined || m.seq < q.beforeSeq) && (q.afterSeq === undefined || m.seq > q.afterSeq) && m.ts >= since);
     return q.afterSeq !== undefined && q.beforeSeq === undefined ? inRange.slice(0, q.limit) : inRange.slice(-q.limit);
   }
 
@@ -76,12 +77,14 @@ export class MemoryStore implements MessageStore {
     if (clamped > (this.marks.get(key) ?? 0)) this.marks.set(key, clamped);
   }
 
-  async dmSummaries(user: string, limit: number): Promise<DmSummary[]> {
+  async dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]> {
+    const since = sinceTs ?? -Infinity;
     const out: (DmSummary & { order: number })[] = [];
     for (const [key, c] of this.convs) {
       if (!c.participants?.includes(user)) continue;
+      if (c.messages.length === 0 || c.messages.at(-1)!.ts < since) continue;
       const readSeq = this.marks.get(`${user}\n${key}`) ?? 0;
-      const unread = c.messages.filter((m) => m.seq > readSeq && foldAscii(m.from) !== user).length;
+      const unread = c.messages.filter((m) => m.seq > readSeq && m.ts >= since && foldAscii(m.from) !== user).length;
       out.push({ conv: key, lastSeq: c.lastSeq, readSeq, unread, last: c.messages.at(-1)!, order: c.lastOrder });
     }
     return out.sort((a, b) => b.order - a.order).slice(0, limit).map(({ order: _o, ...s }) => s);
@@ -92,7 +95,9 @@ export class MemoryStore implements MessageStore {
     for (const [key, c] of this.convs) {
       const visible = q.convs.includes(key) || (q.dmsOf !== undefined && c.participants?.includes(q.dmsOf) === true);
       if (!visible) continue;
+      const since = c.participants !== undefined ? (q.dmsSince ?? -Infinity) : -Infinity;
       for (const m of c.messages) {
+        if (m.ts < since) continue;
         if (q.from !== undefined && foldAscii(m.from) !== q.from) continue;
         if (matchesWords(m.text, q.words)) hits.push(m);
       }

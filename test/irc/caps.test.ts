@@ -116,6 +116,12 @@ describe('draft/chathistory', () => {
     const other = await IrcClient.register(app, 'Snoop', ALL);
     const snoop = await other.command('CHATHISTORY LATEST dmweb * 10');
     assert.equal(snoop.filter((l) => l.includes('secret')).length, 0);
-    irc.close(); web.close(); other.close();
+    // The DM was the live guest session's: whoever takes the nick next reads none of it.
+    irc.send('QUIT');
+    await web.waitFor((e) => e.type === 'user_left' && e.name === 'DmIrc');
+    const next = await IrcClient.register(app, 'DmIrc', ALL);
+    const taken = await next.command('CHATHISTORY LATEST dmweb * 10');
+    assert.equal(taken.filter((l) => l.includes('secret')).length, 0, taken.join('\n'));
+    irc.close(); web.close(); other.close(); next.close();
   });
 });

@@ -1,16 +1,42 @@
-import type { ClientRequest, ReplyData, RequestType } from '../../protocol/index.ts';
-import type { ChatCore } from '../chat.ts';
-import type { UserEntry } from '../directory.ts';
+import type { ClientRequest, MemberInfo, ReplyData, RequestType, RoomState, UserInfo } from '../../protocol/index.ts';
+import type { Accounts } from '../accounts/service.ts';
+import type { CoreDeps, HistoryConfig } from '../chat.ts';
+import type { Directory, RoomEntry, UserEntry } from '../directory.ts';
+import type { Fact } from '../facts.ts';
 import type { Session } from '../session.ts';
 
-/** What a command may use: the core (directory, emit, ports), the calling session and user. */
+/**
+ * The part of the core a command may use: the directory (read; changes go through `emit`),
+ * the ports it needs and the account service. Not the connection table, not other
+ * sessions, not the bus: so a command can be run against any object of this shape.
+ */
+export interface CommandCore {
+  readonly dir: Directory;
+  readonly deps: Pick<CoreDeps, 'store' | 'calc' | 'clock' | 'log' | 'config'>;
+  readonly accounts: Accounts;
+  readonly history: HistoryConfig;
+  /** Applies a fact locally and publishes it to other nodes. */
+  emit(fact: Fact): void;
+  members(room: RoomEntry): MemberInfo[];
+  roomState(room: RoomEntry): RoomState;
+  userInfo(u: UserEntry): UserInfo;
+  isPermanent(room: RoomEntry): boolean;
+}
+
+/** What a command may use: the narrow core view, the calling session and user. */
 export interface CommandContext {
-  readonly core: ChatCore;
+  readonly core: CommandCore;
   readonly session: Session;
   /** The logged-in user; always set for commands with needsLogin. */
   readonly user: UserEntry | undefined;
   /** Claims `name` for this connection and announces the user (login only); `lobby: false` skips #lobby; `account` when logged in to one. */
-  bindUser(name: string, opts?: { lobby?: boolean; account?: string }): Promise<UserEntry>;
+  bindUser(name: string, opts?: { lobby?: boolean; account?: { name: string; createdAt: number } }): Promise<UserEntry>;
+  /**
+   * Holds `name` for this connection while `fn` runs, so that nobody can log in with it
+   * meanwhile (register: an account must never start while a guest holds its name, or the
+   * guest's DMs would become the account's). NAME_TAKEN when someone is using it.
+   */
+  reserveName<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Claims `name` instead of the current name and announces the rename (nick only). */
   renameUser(name: string): Promise<UserEntry>;
   /**

@@ -3,6 +3,7 @@ import { checkUserName, foldName, isRoomName, type ChatMessage, type MissedMessa
 import type { UserEntry } from '../directory.ts';
 import { convKey } from '../conv.ts';
 import { ChatError } from '../errors.ts';
+import type { HistoryQuery } from '../ports.ts';
 import type { CommandContext } from './command.ts';
 
 export interface Conversation {
@@ -12,6 +13,16 @@ export interface Conversation {
   to: string;
   /** For DMs: both folded names. */
   participants?: string[];
+  /** For DMs: the reader sees only messages with ts >= since (the DM owner rule, owner.ts). */
+  since?: number;
+}
+
+/**
+ * One page of a conversation's history as the reader may see it: every history read of a
+ * command goes through here, so the DM owner rule is applied in one place.
+ */
+export function readPage(ctx: CommandContext, c: Conversation, q: HistoryQuery): Promise<ChatMessage[]> {
+  return ctx.core.deps.store.history(c.conv, c.since === undefined ? q : { ...q, sinceTs: c.since });
 }
 
 /**
@@ -30,9 +41,10 @@ export async function resolveConversation(ctx: CommandContext, user: UserEntry, 
   return dmConversation(user, name);
 }
 
+/** The DM of `user` with `peer`, readable from `user.dmSince` on (owner.ts). */
 export function dmConversation(user: UserEntry, peer: string): Conversation {
   const participants = [...new Set([user.folded, foldName(peer)])].sort();
-  return { conv: convKey(user.name, peer), to: peer, participants };
+  return { conv: convKey(user.name, peer), to: peer, participants, since: user.dmSince };
 }
 
 /** The other person of a DM message, seen from `me` (folded). */
@@ -46,11 +58,10 @@ export function peerOf(msg: ChatMessage, me: string): string {
  */
 export async function missedSince(ctx: CommandContext, c: Conversation, after: number, hold: ReturnType<CommandContext['hold']>): Promise<MissedMessages> {
   const max = ctx.core.history.resumeMax;
-  const { store } = ctx.core.deps;
-  let messages = await store.history(c.conv, { afterSeq: after, limit: max + 1 });
+  let messages = await readPage(ctx, c, { afterSeq: after, limit: max + 1 });
   let gap = false;
   if (messages.length > max) {
-    messages = await store.history(c.conv, { limit: max });
+    messages = await readPage(ctx, c, { limit: max });
     gap = true;
   }
   const last = messages.at(-1);
@@ -60,7 +71,7 @@ export async function missedSince(ctx: CommandContext, c: Conversation, after: n
 
 /** The newest `limit` messages (for a join or opening a DM). Covers them in `hold`. */
 export async function recent(ctx: CommandContext, c: Conversation, limit: number, hold: ReturnType<CommandContext['hold']>): Promise<ChatMessage[]> {
-  const messages = await ctx.core.deps.store.history(c.conv, { limit });
+  const messages = await readPage(ctx, c, { limit });
   const last = messages.at(-1);
   if (last) hold.cover(c.conv, last.seq);
   return messages;

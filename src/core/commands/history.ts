@@ -1,23 +1,20 @@
 // history <#room|name> [before] [after] [limit]
-import { ChatError } from '../errors.ts';
 import { defineCommand, me } from './command.ts';
-import { recent, resolveConversation } from './conversation.ts';
+import { readPage, recent, resolveConversation } from './conversation.ts';
 
 export const history = defineCommand({
   name: 'history',
   needsLogin: true,
-  help: 'history TARGET [before SEQ] — older messages of a room you are in or of a DM (registered users)',
+  help: 'history TARGET [before SEQ] — older messages of a room you are in or of a DM (since your account was created, or since a guest logged in)',
   async run(ctx, req) {
     const user = me(ctx);
+    // A DM reads from the reader's dmSince on (an account's creation, a guest's login): owner.ts.
     const c = await resolveConversation(ctx, user, req.to);
-    if (!c.to.startsWith('#') && !(await ctx.core.accounts.get(user.folded))) {
-      throw new ChatError('NOT_REGISTERED', 'direct-message history is kept for registered names only');
-    }
     const { onJoin, pageMax } = ctx.core.history;
     const limit = Math.min(req.limit ?? onJoin, pageMax);
     const messages = req.before === undefined && req.after === undefined
       ? await recent(ctx, c, limit, ctx.hold())
-      : await ctx.core.deps.store.history(c.conv, { beforeSeq: req.before, afterSeq: req.after, limit });
+      : await readPage(ctx, c, { beforeSeq: req.before, afterSeq: req.after, limit });
     return { to: c.to, messages };
   },
 });

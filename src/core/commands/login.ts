@@ -29,7 +29,7 @@ export const login = defineCommand({
     // Hold events from the moment the user becomes visible, so that nothing missed is
     // delivered both live and in the reply, nor out of order.
     const hold = ctx.hold();
-    const user = await ctx.bindUser(acct?.name ?? req.name, { lobby: req.lobby !== false, ...(acct ? { account: acct.name } : {}) });
+    const user = await ctx.bindUser(acct?.name ?? req.name, { lobby: req.lobby !== false, ...(acct ? { account: { name: acct.name, createdAt: acct.createdAt } } : {}) });
     if (acct && req.password !== undefined) token = await accounts.issue(folded);
     if (acct) accounts.bindToken(ctx.session, req.token ?? token);
 
@@ -47,7 +47,7 @@ export const login = defineCommand({
 
     const unread: UnreadInfo[] = [];
     if (acct) {
-      for (const s of await ctx.core.deps.store.dmSummaries(folded, MAX_DM_SUMMARIES)) {
+      for (const s of await ctx.core.deps.store.dmSummaries(folded, MAX_DM_SUMMARIES, user.dmSince)) {
         if (s.unread === 0) continue;
         const peer = peerOf(s.last, folded);
         unread.push({ to: peer, count: s.unread, lastSeq: s.lastSeq });

@@ -1,5 +1,5 @@
 // op <#room> <name> <true|false>  — an operator makes a member an operator, or takes it back
-import { isRoomOperator } from '../directory.ts';
+import { isRoomCreator, isRoomOperator } from '../directory.ts';
 import { defineCommand, me } from './command.ts';
 import { requireOperatorOver } from './target.ts';
 
@@ -10,11 +10,10 @@ export const op = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const { room, target } = requireOperatorOver(ctx, user, req.room, req.name);
-    const folded = target.folded;
     // The creator stays an operator; promoting an operator again changes nothing.
-    if (req.op !== isRoomOperator(room, folded) && room.creator !== folded) {
+    if (req.op !== isRoomOperator(room, target) && !isRoomCreator(room, target)) {
       ctx.core.emit({ kind: 'room_op', room: room.name, name: target.name, by: user.name, op: req.op });
     }
-    return { room: room.name, name: target.name, op: isRoomOperator(room, folded) };
+    return { room: room.name, name: target.name, op: isRoomOperator(room, target) };
   },
 });

@@ -14,8 +14,10 @@ export const register = defineCommand({
     const problem = checkUserName(name);
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
     const folded = foldName(name);
-    if (!ctx.user && ctx.core.dir.users.has(folded)) throw new ChatError('NAME_TAKEN', `"${name}" is in use by someone else right now`);
-    const token = await ctx.core.accounts.register(name, folded, req.password);
+    const create = (): Promise<string> => ctx.core.accounts.register(name, folded, req.password);
+    // Not logged in: the name is held while the account is created, so no guest can take it
+    // in between and have its DMs count as the account's (owner.ts).
+    const token = ctx.user ? await create() : await ctx.reserveName(name, create);
     if (ctx.user) {
       ctx.core.accounts.bindToken(ctx.session, token);
       ctx.core.emit({ kind: 'account', name: ctx.user.name, account: name });

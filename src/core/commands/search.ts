@@ -49,15 +49,14 @@ export const search = defineCommand({
       text.push(token);
     }
     const words = searchWords(text.join(' '));
-    const registered = (await ctx.core.accounts.get(user.folded)) !== undefined;
-    const q: SearchQuery = { words, convs: [], limit: req.limit ?? DEFAULT_LIMIT, ...(from ? { from } : {}) };
+    // DMs only from the searcher's dmSince on (owner.ts); rooms only those the user is in.
+    const q: SearchQuery = { words, convs: [], limit: req.limit ?? DEFAULT_LIMIT, dmsSince: user.dmSince, ...(from ? { from } : {}) };
     if (inTarget !== undefined) {
       const c = await resolveConversation(ctx, user, inTarget);
-      if (!c.to.startsWith('#') && !registered) throw new ChatError('NOT_REGISTERED', 'direct-message history is kept for registered names only');
       q.convs = [c.conv];
     } else {
       q.convs = [...user.rooms];
-      if (registered) q.dmsOf = user.folded;
+      q.dmsOf = user.folded;
     }
     return { results: await ctx.core.deps.store.search(q) };
   },

@@ -19,10 +19,17 @@ export const send = defineCommand({
     }
     const to = await sendTarget(ctx, user, req.to);
     const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
+    const conv = convKey(user.name, to);
     const msg = await ctx.core.deps.store.append({
-      conv: convKey(user.name, to), to, from: user.name, text: norm.text,
-      clientKey: `${user.folded}\n${req.id}`, ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
+      conv, to, from: user.name, text: norm.text,
+      clientKey: resendKey(user, req.id), ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
     });
+    // A resend returns the first message. A *different* message under a reused id is not a
+    // resend: maybe a buggy client, maybe someone who took a guest's name replaying its ids
+    // to read what it sent. Neither gets the earlier message, and nothing is lost silently.
+    if (msg.text !== norm.text || convKey(msg.from, msg.to) !== conv || foldName(msg.from) !== user.folded || msg.kind !== req.kind) {
+      throw new ChatError('REQUEST_ID_REUSED', `request id "${req.id}" was already used for another message; nothing was sent`);
+    }
     if (req.tags && Object.keys(req.tags).length > 0) {
       const tagged = { ...msg, tags: req.tags };
       ctx.core.emit({ kind: 'message', msg: tagged });
@@ -32,6 +39,15 @@ export const send = defineCommand({
     return { msg };
   },
 });
+
+/**
+ * The idempotency key of a send: an account's resends are recognised across connections;
+ * a guest's by name and request id (a reconnecting guest has a new session), made safe by
+ * the same-message check above.
+ */
+function resendKey(user: ReturnType<typeof me>, id: string): string {
+  return user.account !== undefined ? `${user.principal}\n${id}` : `${user.folded}\n${id}`;
+}
 
 /** A room the sender is in, an online user, or a registered user who is offline (stored for later). */
 async function sendTarget(ctx: Parameters<typeof send.run>[0], user: ReturnType<typeof me>, to: string): Promise<string> {

@@ -9,9 +9,9 @@ export const unread = defineCommand({
   help: 'unread — how many direct messages you have not read, per person',
   async run(ctx) {
     const user = me(ctx);
-    if (!(await ctx.core.accounts.get(user.folded))) return { unread: [] };
+    if (user.account === undefined) return { unread: [] };
     const out: UnreadInfo[] = [];
-    for (const s of await ctx.core.deps.store.dmSummaries(user.folded, 200)) {
+    for (const s of await ctx.core.deps.store.dmSummaries(user.folded, 200, user.dmSince)) {
       if (s.unread > 0) out.push({ to: peerOf(s.last, user.folded), count: s.unread, lastSeq: s.lastSeq });
     }
     return { unread: out };

@@ -55,7 +55,12 @@ export function searchStatement(q: SearchQuery): SearchStatement | undefined {
   const match = [q.words.map(ftsWord).join(' AND ')];
   if (tokens.length <= MAX_SCOPE_TOKENS) match.push(`(${tokens.join(' OR ')})`);
   const filters: string[] = [];
-  const filterParams: string[] = [];
+  const filterParams: (string | number)[] = [];
+  if (q.dmsSince !== undefined) {
+    // DM keys start with '@' (conv.ts); rooms with '#'.
+    filters.push("(substr(m.conv, 1, 1) <> '@' OR m.ts >= ?)");
+    filterParams.push(q.dmsSince);
+  }
   if (q.from !== undefined) {
     match.push(scopeToken('f', q.from));
     filters.push('m.from_folded = ?');

@@ -122,8 +122,8 @@ export class SqliteStore implements MessageStore {
               FROM dm_members d JOIN conversations c ON c.conv = d.conv
               JOIN messages m ON m.conv = c.conv AND m.seq = c.last_seq
               LEFT JOIN read_marks r ON r.user = d.user AND r.conv = d.conv
-              WHERE d.user = ? ORDER BY m.rid DESC LIMIT ?`),
-      unread: p('SELECT count(*) AS n FROM messages WHERE conv = ? AND seq > ? AND from_folded <> ?'),
+              WHERE d.user = ? AND m.ts >= ? ORDER BY m.rid DESC LIMIT ?`),
+      unread: p('SELECT count(*) AS n FROM messages WHERE conv = ? AND seq > ? AND from_folded <> ? AND ts >= ?'),
     };
   }
 
@@ -181,12 +181,26 @@ export class SqliteStore implements MessageStore {
 
   async history(conv: string, q: HistoryQuery): Promise<ChatMessage[]> {
     const limit = Math.max(0, Math.floor(q.limit));
+    if (q.sinceTs !== undefined) return this.historySince(conv, q, limit, q.sinceTs);
     let rows: unknown[];
     if (q.beforeSeq !== undefined && q.afterSeq !== undefined) rows = this.st.between.all(conv, q.afterSeq, q.beforeSeq, limit);
     else if (q.beforeSeq !== undefined) rows = this.st.before.all(conv, q.beforeSeq, limit);
     else if (q.afterSeq !== undefined) rows = this.st.after.all(conv, q.afterSeq, limit);
     else rows = this.st.latest.all(conv, limit);
     return (rows as Row[]).map(toMsg);
+  }
+
+  /** History limited to messages with ts >= since (the DM owner rule); rare enough to prepare on demand. */
+  private historySince(conv: string, q: HistoryQuery, limit: number, since: number): ChatMessage[] {
+    const where = ['conv = ?', 'ts >= ?'];
+    const params: (string | number)[] = [conv, since];
+    if (q.afterSeq !== undefined) { where.push('seq > ?'); params.push(q.afterSeq); }
+    if (q.beforeSeq !== undefined) { where.push('seq < ?'); params.push(q.beforeSeq); }
+    params.push(limit);
+    const forwards = q.afterSeq !== undefined && q.beforeSeq === undefined;
+    const inner = `SELECT ${COLS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${forwards ? 'ASC' : 'DESC'} LIMIT ?`;
+    const rows = this.h.db.prepare(forwards ? inner : `SELECT * FROM (${inner}) ORDER BY seq`).all(...params) as unknown as Row[];
+    return rows.map(toMsg);
   }
 
   async lastSeq(conv: string): Promise<number> {
@@ -197,11 +211,12 @@ export class SqliteStore implements MessageStore {
     this.st.mark.run(user, conv, seq);
   }
 
-  async dmSummaries(user: string, limit: number): Promise<DmSummary[]> {
-    const rows = this.st.dms.all(user, limit) as unknown as (Row & { conv: string; last_seq: number; read_seq: number })[];
+  async dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]> {
+    const since = sinceTs ?? Number.MIN_SAFE_INTEGER;
+    const rows = this.st.dms.all(user, since, limit) as unknown as (Row & { conv: string; last_seq: number; read_seq: number })[];
     return rows.map((r) => ({
       conv: r.conv, lastSeq: r.last_seq, readSeq: r.read_seq, last: toMsg(r),
-      unread: (this.st.unread.get(r.conv, r.read_seq, user) as { n: number }).n,
+      unread: (this.st.unread.get(r.conv, r.read_seq, user, since) as { n: number }).n,
     }));
   }
 

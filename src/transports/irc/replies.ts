@@ -1,5 +1,5 @@
 /** Multi-line replies shared by several verbs: welcome burst, LUSERS, MOTD, NAMES, TOPIC. */
-import { isRoomOperator, type RoomEntry } from '../../core/directory.ts';
+import { isRoomOperator, type RoomEntry, type UserEntry } from '../../core/directory.ts';
 import type { IrcConnection } from './connection.ts';
 import { isupportTokens } from './isupport.ts';
 import { MAX_LINE_BYTES } from './message.ts';
@@ -53,8 +53,8 @@ export function topic(c: IrcConnection, room: RoomEntry, emptyReply: boolean): v
 }
 
 /** A member's prefix: "@" for the room's operators. */
-export function prefixOf(room: RoomEntry, folded: string): string {
-  return isRoomOperator(room, folded) ? '@' : '';
+export function prefixOf(room: RoomEntry, user: UserEntry): string {
+  return isRoomOperator(room, user) ? '@' : '';
 }
 
 /**
@@ -86,7 +86,7 @@ export function names(c: IrcConnection, room: RoomEntry): void {
   const entries: string[] = [];
   for (const m of room.members) {
     const u = c.core.dir.users.get(m);
-    if (u) entries.push(prefixOf(room, m) + (withHost ? c.server.mask(u.name) : u.name));
+    if (u) entries.push(prefixOf(room, u) + (withHost ? c.server.mask(u.name) : u.name));
   }
   entries.sort();
   if (entries.length) numericList(c, N.RPL_NAMREPLY, ['=', room.name], entries);

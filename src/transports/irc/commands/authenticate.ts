@@ -3,9 +3,9 @@
  * SASL PLAIN (IRCv3 SASL 3.1/3.2), before registration. The client names the mechanism,
  * the server answers `AUTHENTICATE +`, the client sends base64(authzid NUL authcid NUL
  * password) in chunks of at most 400 bytes (a chunk of exactly 400 means more follows; `+`
- * ends an exchange whose last chunk was 400 bytes). The password is checked by the core's
- * account service (same throttle and hash slots as a web login) and answered with 900+903
- * or 904; registration then logs in to that account with a one-use session token.
+ * ends an exchange whose last chunk was 400 bytes). The password is checked and answered with 900+903
+ * or 904 (through the core's `authenticate` command); registration then logs in to that
+ * account with a one-use session token.
  */
 import { checkUserName, foldName, LIMITS } from '../../../protocol/index.ts';
 import { ChatError } from '../../../core/errors.ts';
@@ -65,20 +65,23 @@ export const authenticate = defineVerb({
 async function plain(c: IrcConnection, payload: string): Promise<void> {
   const failed = (why?: string): void => c.numeric(N.ERR_SASLFAIL, [why ? `SASL authentication failed: ${why}` : 'SASL authentication failed']);
   const creds = decodePlain(payload);
-  if (!creds) return failed();
-  // Each attempt costs the connection's core request budget, like a web login does.
-  c.core.chargeInvalid(c.id);
-  const acct = await c.core.accounts.get(foldName(creds.authcid));
-  if (!acct) return failed();
+  if (!creds) {
+    // A malformed exchange costs the connection's request budget like any bad request.
+    c.core.chargeInvalid(c.id);
+    return failed();
+  }
+  // The core's `authenticate` command: the same flood control, hash slots, throttle and
+  // metrics as a web login.
+  let r: { name: string; token: string };
   try {
-    await c.core.accounts.checkPassword(acct, creds.password);
+    r = await c.execute('authenticate', { name: creds.authcid, password: creds.password });
   } catch (err) {
     if (err instanceof ChatError && err.code === 'AUTH_FAILED') return failed();
-    if (err instanceof ChatError && (err.code === 'AUTH_THROTTLED' || err.code === 'RATE_LIMITED')) return failed(err.message);
+    if (err instanceof ChatError && err.code !== 'INTERNAL') return failed(err.message);
     throw err;
   }
-  c.saslAccount = { name: acct.name, token: await c.core.accounts.issue(acct.folded) };
-  c.numeric(N.RPL_LOGGEDIN, [`${c.nick ?? '*'}!~${c.username ?? '*'}@${USER_HOST}`, acct.name, `You are now logged in as ${acct.name}`]);
+  c.saslAccount = r;
+  c.numeric(N.RPL_LOGGEDIN, [`${c.nick ?? '*'}!~${c.username ?? '*'}@${USER_HOST}`, r.name, `You are now logged in as ${r.name}`]);
   c.numeric(N.RPL_SASLSUCCESS, ['SASL authentication successful']);
 }
 

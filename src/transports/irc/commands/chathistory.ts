@@ -1,16 +1,11 @@
 // CHATHISTORY LATEST|BEFORE|AFTER|AROUND <target> <ref> <limit>
 // CHATHISTORY BETWEEN <target> <ref> <ref> <limit>     CHATHISTORY TARGETS <ts> <ts> <limit>
 // (IRCv3 draft/chathistory; ref is *, msgid=<id> or timestamp=<ISO 8601>)
-import { historyReader, type HistoryReader } from '../../../core/history-access.ts';
 import { ChatError } from '../../../core/errors.ts';
 import type { ChatMessage } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
 import { messageLines } from '../translate.ts';
 import { defineVerb } from './verb.ts';
-
-/** How far back a msgid or timestamp is looked for. */
-const MAX_SCAN = 10_000;
-const PAGE = 500;
 
 type Ref = { msgid: string } | { ts: number } | 'latest';
 
@@ -19,37 +14,35 @@ function parseRef(s: string): Ref | undefined {
   if (s.startsWith('msgid=') && s.length > 6) return { msgid: s.slice(6) };
   if (s.startsWith('timestamp=')) {
     const ts = Date.parse(s.slice(10));
-    return Number.isNaN(ts) ? undefined : { ts };
+    return Number.isNaN(ts) || ts < 0 ? undefined : { ts };
   }
   return undefined;
 }
 
 /**
- * A position in the conversation: messages with seq < pos are before the reference. For a
- * msgid it is that message's seq (and `exact`); for a timestamp the first seq at or after it.
+ * Reads one conversation through the core's `history` and `locate` commands, so the
+ * permission check, the DM owner rule, flood control and metrics are the core's.
  */
-async function locate(r: HistoryReader, ref: { msgid: string } | { ts: number }): Promise<{ pos: number; exact: boolean } | undefined> {
-  let before: number | undefined;
-  let scanned = 0;
-  while (scanned < MAX_SCAN) {
-    const page = await r.page(before === undefined ? { limit: PAGE } : { beforeSeq: before, limit: PAGE });
-    if (page.length === 0) break;
-    if ('msgid' in ref) {
-      const hit = page.find((m) => m.id === ref.msgid);
-      if (hit) return { pos: hit.seq, exact: true };
-    } else if (page[0]!.ts < ref.ts) {
-      const first = page.find((m) => m.ts >= ref.ts);
-      return { pos: first ? first.seq : page[page.length - 1]!.seq + 1, exact: false };
-    }
-    scanned += page.length;
-    before = page[0]!.seq;
-  }
-  // Every message scanned is at or after the timestamp: the position is before the oldest seen.
-  return 'ts' in ref ? { pos: before ?? 1, exact: false } : undefined;
+interface Reader {
+  page(q: { beforeSeq?: number; afterSeq?: number; limit: number }): Promise<ChatMessage[]>;
+  /** messages with seq < pos are before the reference; undefined for an unknown msgid. */
+  locate(ref: { msgid: string } | { ts: number }): Promise<{ pos: number; exact: boolean } | undefined>;
 }
 
-async function query(r: HistoryReader, sub: string, a: Ref, b: Ref | undefined, limit: number): Promise<ChatMessage[]> {
-  const at = async (ref: Ref) => (ref === 'latest' ? undefined : locate(r, ref));
+function reader(c: IrcConnection, to: string): Reader {
+  return {
+    page: async (q) => (await c.execute('history', {
+      to, limit: q.limit, ...(q.beforeSeq !== undefined ? { before: q.beforeSeq } : {}), ...(q.afterSeq !== undefined ? { after: q.afterSeq } : {}),
+    })).messages,
+    locate: async (ref) => {
+      const r = await c.execute('locate', { to, ...ref });
+      return r.found ? { pos: r.seq, exact: r.exact } : undefined;
+    },
+  };
+}
+
+async function query(r: Reader, sub: string, a: Ref, b: Ref | undefined, limit: number): Promise<ChatMessage[]> {
+  const at = async (ref: Ref) => (ref === 'latest' ? undefined : r.locate(ref));
   switch (sub) {
     case 'LATEST': {
       const latest = await r.page({ limit });
@@ -114,14 +107,14 @@ export const chathistory = defineVerb({
     if (!target || !a || (between && (!b || b === 'latest')) || (a === 'latest' && sub !== 'LATEST') || !(limit > 0)) {
       return fail(c, 'INVALID_PARAMS', [sub], 'Invalid parameters');
     }
-    let reader: HistoryReader;
+    let msgs: ChatMessage[];
     try {
-      reader = historyReader(c.core, c.nick!, target);
+      msgs = await query(reader(c, target), sub, a, b, Math.min(limit, c.server.config.historyLimit));
     } catch (err) {
-      if (err instanceof ChatError) return fail(c, 'INVALID_TARGET', [sub, target], 'Messages could not be retrieved');
-      throw err;
+      if (!(err instanceof ChatError)) throw err;
+      if (err.code === 'RATE_LIMITED') return fail(c, 'MESSAGE_ERROR', [sub, target], err.message);
+      return fail(c, 'INVALID_TARGET', [sub, target], 'Messages could not be retrieved');
     }
-    const msgs = await query(reader, sub, a, b, Math.min(limit, c.server.config.historyLimit));
     const id = c.nextBatchId();
     c.sendLine({ source: c.server.name, command: 'BATCH', params: [`+${id}`, 'chathistory', target] });
     for (const m of msgs) {

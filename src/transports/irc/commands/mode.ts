@@ -27,7 +27,7 @@ async function channelMode(c: IrcConnection, name: string, modes: string | undef
     return;
   }
   if (!room.members.has(c.folded!)) return c.numeric(N.ERR_NOTONCHANNEL, [room.name, "You're not on that channel"]);
-  if (!isRoomOperator(room, c.folded!)) return c.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not channel operator"]);
+  if (!isRoomOperator(room, c.core.dir.users.get(c.folded!))) return c.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not channel operator"]);
   let sign = '+';
   let next = 0;
   for (const m of modes) {

@@ -30,7 +30,7 @@ export const who = defineVerb({
       if (room) {
         for (const m of room.members) {
           const u = dir.users.get(m);
-          if (u) reply(c, room.name, u, prefixOf(room, m));
+          if (u) reply(c, room.name, u, prefixOf(room, u));
         }
       }
     } else if (/[*?]/.test(mask)) {

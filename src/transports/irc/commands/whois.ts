@@ -28,7 +28,7 @@ export const whois = defineVerb({
     }
     const ident = c.server.ident(u.name);
     c.numeric(N.RPL_WHOISUSER, [u.name, `~${ident?.user ?? u.name.slice(0, 10)}`, USER_HOST, '*', c.server.realname(u.name)]);
-    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => prefixOf(r, u.folded) + r.name);
+    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => prefixOf(r, u) + r.name);
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
     if (u.account !== undefined) c.numeric(N.RPL_WHOISACCOUNT, [u.name, u.account, 'is logged in as']);

@@ -1,0 +1,141 @@
+/**
+ * How a fact changes this node's view (the directory) and which local sessions hear of it.
+ * Every node applies every fact the same way, so all converge on the same directory.
+ */
+import { foldName, type ChatEvent, type UserInfo } from '../protocol/index.ts';
+import type { Delivery } from './delivery.ts';
+import type { Directory, RoomEntry, UserEntry } from './directory.ts';
+import type { Fact } from './facts.ts';
+import type { CoreMetrics } from './metrics.ts';
+import { accountPrincipal, principalOf } from './owner.ts';
+import type { Clock } from './ports.ts';
+
+/** What applying a fact needs of the core. */
+export interface ApplyTarget {
+  readonly dir: Directory;
+  readonly delivery: Delivery;
+  readonly metrics: CoreMetrics;
+  readonly clock: Clock;
+  isPermanent(room: RoomEntry): boolean;
+  userInfo(u: UserEntry): UserInfo;
+}
+
+/** Applies a fact to the directory and delivers the resulting event to local sessions. */
+export function applyFact(core: ApplyTarget, fact: Fact): void {
+  const { dir, delivery: out } = core;
+  const keep = (r: RoomEntry): boolean => core.isPermanent(r);
+  switch (fact.kind) {
+    case 'user_online': {
+      // A fact without a session id (an older node) gets a principal nobody can share.
+      const principal = fact.session !== undefined || fact.account !== undefined
+        ? principalOf(fact.account, fact.node, fact.session ?? '')
+        : `session:${fact.node}/?${fact.name}/${core.clock.now()}`;
+      const user = dir.addUser(fact.name, fact.node, fact.presence, principal, fact.dmSince ?? Number.MAX_SAFE_INTEGER);
+      if (fact.account !== undefined) user.account = fact.account;
+      for (const r of fact.rooms) dir.join(r, user.folded);
+      out.toAllLocal({ type: 'user_joined', user: core.userInfo(user) }, user.folded);
+      return;
+    }
+    case 'user_offline': {
+      const folded = foldName(fact.name);
+      // The rooms the user was in, so transports can tell who shared a room with them (IRC QUIT).
+      const rooms = [...(dir.users.get(folded)?.rooms ?? [])].map((r) => dir.rooms.get(r)?.name ?? r);
+      if (!dir.removeUser(folded, keep)) return;
+      out.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason, rooms }, folded);
+      return;
+    }
+    case 'presence': {
+      const user = dir.user(fact.name);
+      if (!user) return;
+      user.presence = fact.presence;
+      user.away = fact.away;
+      const ev: ChatEvent = fact.presence === 'away'
+        ? { type: 'user_presence', name: user.name, presence: 'away', away: fact.away }
+        : { type: 'user_presence', name: user.name, presence: 'online' };
+      out.toAllLocal(ev, undefined);
+      return;
+    }
+    case 'room_join': {
+      const folded = foldName(fact.name);
+      const { room, added } = dir.join(fact.room, folded);
+      if (added) out.toRoom(room, { type: 'room_joined', room: room.name, name: fact.name }, undefined);
+      return;
+    }
+    case 'room_part': {
+      const room = dir.room(fact.room);
+      if (!room) return;
+      const folded = foldName(fact.name);
+      const ev: ChatEvent = { type: 'room_left', room: room.name, name: fact.name, reason: fact.reason };
+      // Deliver before removing so the leaver sees its own part too.
+      if (room.members.has(folded)) out.toRoom(room, ev, undefined);
+      dir.leave(room.folded, folded, keep);
+      return;
+    }
+    case 'topic': {
+      const room = dir.room(fact.room);
+      if (!room) return;
+      room.topic = fact.topic;
+      room.topicBy = fact.by;
+      room.topicAt = core.clock.now();
+      out.toRoom(room, { type: 'room_topic', room: room.name, topic: fact.topic, by: fact.by }, undefined);
+      return;
+    }
+    case 'message': {
+      const ev: ChatEvent = { type: 'message', msg: fact.msg };
+      if (fact.msg.to.startsWith('#')) {
+        const room = dir.room(fact.msg.to);
+        if (room) out.toRoom(room, ev, undefined);
+      } else {
+        out.toUser(fact.msg.to, ev);
+        if (foldName(fact.msg.to) !== foldName(fact.msg.from)) out.toUser(fact.msg.from, ev);
+      }
+      core.metrics.deliveryLatency(Math.max(0, core.clock.now() - fact.msg.ts) / 1000);
+      return;
+    }
+    case 'typing': {
+      const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
+      if (fact.to.startsWith('#')) {
+        const room = dir.room(fact.to);
+        if (room) out.toRoom(room, ev, foldName(fact.from));
+      } else {
+        out.toUser(fact.to, ev);
+      }
+      return;
+    }
+    case 'notice':
+      out.toAllLocal({ type: 'notice', text: fact.text }, undefined);
+      return;
+    case 'rename': {
+      if (!dir.renameUser(fact.from, fact.to)) return;
+      out.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
+      return;
+    }
+    case 'invite':
+      out.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
+      return;
+    case 'room_op': {
+      const room = dir.room(fact.room);
+      const folded = foldName(fact.name);
+      if (!room || !room.members.has(folded)) return;
+      if (fact.op) (room.operators ??= new Set()).add(folded);
+      else room.operators?.delete(folded);
+      out.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
+      return;
+    }
+    case 'account': {
+      const user = dir.user(fact.name);
+      if (user) dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
+      return;
+    }
+    case 'kick': {
+      const room = dir.room(fact.room);
+      if (!room) return;
+      const folded = foldName(fact.name);
+      if (!room.members.has(folded)) return;
+      // Deliver before removing so the kicked user sees it too.
+      out.toRoom(room, { type: 'room_kicked', room: room.name, name: fact.name, by: fact.by, reason: fact.reason }, undefined);
+      dir.leave(room.folded, folded, keep);
+      return;
+    }
+  }
+}
