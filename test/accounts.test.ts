@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, OWASP_SCRYPT, verifyPassword } from '../src/core/accounts/password.ts';
-import { Accounts } from '../src/core/accounts/service.ts';
+import { Accounts, DEFAULT_ACCOUNTS_CONFIG } from '../src/core/accounts/service.ts';
 import { MemoryAccounts } from '../src/storage/memory-accounts.ts';
 import type { App } from '../src/server/app.ts';
 import { ReplyError, startTestServer, TestClient, wsUrl } from './helpers/server.ts';
@@ -179,9 +179,12 @@ it('hashes at OWASP parameters by default (scrypt N=2^17, r=8, p=1) and verifies
 
 it('bounds the password hashes computing and waiting at once', async () => {
   const accounts = new Accounts(new MemoryAccounts(), { now: () => 0 }, {
-    scrypt: { log2N: 10, r: 8, p: 1 }, freeFailures: 5, baseLockMs: 1000, maxLockMs: 60_000, maxConcurrentHashes: 1, maxQueuedHashes: 1,
+    ...DEFAULT_ACCOUNTS_CONFIG, scrypt: { log2N: 10, r: 8, p: 1 }, maxConcurrentHashes: 1, maxQueuedHashes: 1,
   });
-  const results = await Promise.allSettled(['a', 'b', 'c'].map((n) => accounts.register(n, n, 'long enough')));
+  // Three connections from three addresses, so only the server-wide bound applies.
+  const results = await Promise.allSettled(['a', 'b', 'c'].map((n, i) => accounts.register(n, n, 'long enough', { id: n, remote: `10.0.0.${i}:1000` })));
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
-  assert.equal(((results[2] as PromiseRejectedResult).reason as { code: string }).code, 'RATE_LIMITED');
+  const busy = (results[2] as PromiseRejectedResult).reason as { code: string; message: string };
+  assert.equal(busy.code, 'AUTH_BUSY');
+  assert.match(busy.message, /try again in \d+ s$/);
 });

@@ -91,7 +91,7 @@ async function request(server: string, token: string, method: string, path: stri
   if (res.ok) return data;
   if (res.status === 401) throw new Error('unauthorized: wrong or missing admin token (--token / BANTER_ADMIN_TOKEN)');
   const detail = data as { error?: string; code?: string } | undefined;
-  if (res.status === 404 && detail?.code === undefined) throw new Error(`${server} has no admin API (admin.token not set on the server, or wrong --server)`);
+  if (res.status === 404 && (detail?.code === undefined || detail.code === 'NOT_FOUND')) throw new Error(`${server} has no admin API (admin.token not set on the server, or wrong --server)`);
   throw new Error(`${res.status} ${detail?.code ?? ''} ${detail?.error ?? text.slice(0, 200)}`.replace(/\s+/g, ' ').trim());
 }
 

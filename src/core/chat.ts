@@ -19,7 +19,7 @@ import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, Presen
 import { FloodGuard, type FloodConfig } from './rate-limit.ts';
 import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
-import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS } from './accounts/service.ts';
+import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
 import { Delivery, type Conn } from './delivery.ts';
@@ -40,6 +40,8 @@ export interface CoreConfig {
   history?: HistoryConfig;
   /** Password hashing parameters (default: OWASP's scrypt minimum). */
   scrypt?: ScryptParams;
+  /** Hashing budget, wrong-password throttles and registration limits (default: DEFAULT_ACCOUNTS_CONFIG). */
+  auth?: Partial<Omit<AccountsConfig, 'scrypt'>>;
 }
 
 export interface HistoryConfig {
@@ -92,7 +94,7 @@ export class ChatCore {
 
   constructor(deps: CoreDeps) {
     this.deps = deps;
-    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
+    this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, ...deps.config.auth, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
     this.delivery = new Delivery(this.metrics);
@@ -310,6 +312,7 @@ export class ChatCore {
       bindUser: (name, opts) => this.names.bind(conn, name, opts),
       reserveName: (name, fn) => this.names.reserve(conn, name, fn),
       renameUser: (name) => this.names.rename(conn, name),
+      beginLogin: () => this.names.begin(conn),
     };
   }
 

@@ -38,6 +38,22 @@ export class NameBinding {
     return `${this.d.nodeId()}/${session.id}`;
   }
 
+  /**
+   * Marks a login as running on the connection until the returned function is called (login
+   * calls it right before `bind`, which takes over in the same turn); ALREADY_LOGGED_IN when
+   * the connection has a name or another login is running, before any password is checked.
+   */
+  begin(conn: Conn): () => void {
+    if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');
+    if (conn.loggingIn) throw new ChatError('ALREADY_LOGGED_IN', 'a login is already in progress');
+    conn.loggingIn = true;
+    let done = false;
+    return () => {
+      if (!done) conn.loggingIn = false;
+      done = true;
+    };
+  }
+
   async bind(conn: Conn, name: string, opts?: { lobby?: boolean; account?: { name: string; createdAt: number } }): Promise<UserEntry> {
     const folded = foldName(name);
     if (conn.user) throw new ChatError('ALREADY_LOGGED_IN');

@@ -5,6 +5,9 @@
  * long as that is within `maxDelayMs`; beyond that it is refused (RATE_LIMITED). A
  * connection that keeps getting refused — `maxRefusals` within `refusalWindowMs` — is
  * disconnected with "Excess flood".
+ *
+ * The same TokenBucket also paces logins (accounts/service.ts: registrations per address,
+ * wrong passwords per account) and new connections per address (transports/conn-limits.ts).
  */
 export interface BucketConfig {
   /** Requests allowed at once. */
@@ -39,14 +42,19 @@ export class TokenBucket {
   }
 
   reserve(now: number, maxDelayMs: number): number {
+    const wait = this.waitMs(now);
+    if (wait > maxDelayMs) return -1;
+    this.tokens -= 1;
+    return wait;
+  }
+
+  /** How long until a token is available (0 = one is available now), without taking it. */
+  waitMs(now: number): number {
     const { burst, ratePerSec } = this.config;
     this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * ratePerSec);
     this.last = now;
     // Tokens may go negative: each reservation beyond the burst waits one more interval.
-    const wait = this.tokens >= 1 ? 0 : ((1 - this.tokens) / ratePerSec) * 1000;
-    if (wait > maxDelayMs) return -1;
-    this.tokens -= 1;
-    return wait;
+    return this.tokens >= 1 ? 0 : ((1 - this.tokens) / ratePerSec) * 1000;
   }
 }
 

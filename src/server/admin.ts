@@ -53,7 +53,7 @@ export function adminRoute(deps: AdminDeps) {
       runRoute(res, onUnexpected, async () => {
         requireBearer(req, deps.token, 'banter-admin');
         req.resume();
-        const id = decodeURIComponent(kick[1]!);
+        const id = decodePathSegment(kick[1]!);
         if (!CONN_ID.test(id) || !deps.core.disconnect(id, KICK_REASON)) throw new HttpError(404, 'NO_SUCH_CONNECTION', `no connection "${id.slice(0, 64)}"`);
         deps.log.info({ conn: id, remote: req.socket.remoteAddress }, 'admin: disconnect');
         json(res, 200, { ok: true });
@@ -80,6 +80,15 @@ export function adminRoute(deps: AdminDeps) {
     }
     return false;
   };
+}
+
+/** A path segment's %-escapes decoded; a malformed escape is the client's error (400 BAD_URL), not ours. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'BAD_URL', 'malformed %-escape in the path');
+  }
 }
 
 function clients(core: ChatCore): AdminClient[] {

@@ -15,11 +15,12 @@ import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage } from './storage.ts';
-import type { ConnLimitsConfig } from '../transports/conn-limits.ts';
+import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
+import { HostPolicy } from '../transports/http-guard.ts';
 import { WsListener } from '../transports/ws/server.ts';
 import { IrcServer } from '../transports/irc/server.ts';
 import type { Config } from './config.ts';
-import { handleHttp } from './http.ts';
+import { handleHttp, httpServerOptions, onClientError } from './http.ts';
 import { staticFiles } from './static.ts';
 import { VERSION } from './version.ts';
 import { adminRoute } from './admin.ts';
@@ -79,6 +80,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
+      auth: {
+        maxConcurrentHashes: config['auth.maxConcurrentHashes'], maxQueuedHashes: config['auth.maxQueuedHashes'],
+        hashesPerConnection: config['auth.hashesPerConnection'], hashesPerIp: config['auth.hashesPerIp'],
+        freeFailures: config['auth.freeFailures'], ipFreeFailures: config['auth.ipFreeFailures'],
+        baseLockMs: config['auth.lockBaseMs'], maxLockMs: config['auth.lockMaxMs'],
+        accountSlowAfter: config['auth.accountSlowAfter'], accountSlowMs: config['auth.accountSlowMs'],
+        registerBurst: config['auth.registerBurst'], registerPerHour: config['auth.registerPerHour'],
+        exemptLoopback: config['limits.exemptLoopback'],
+      },
       flood: {
         requests: { burst: config['flood.burst'], ratePerSec: config['flood.ratePerSec'] },
         calc: { burst: config['flood.calcBurst'], ratePerSec: config['flood.calcRatePerSec'] },
@@ -92,23 +102,33 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const started = Date.now();
 
   const web = staticFiles(opts.webRoot);
+  const hosts = new HostPolicy(list(config['http.allowedHosts']));
+  const limits = new ConnLimits(connLimits(config));
+  let irc: IrcServer | undefined;
   const onRequest = (req: Parameters<typeof handleHttp>[0], res: Parameters<typeof handleHttp>[1]): void => handleHttp(req, res, {
-    health: () => ({ status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: ws.size, users: core.dir.users.size }),
+    health: () => {
+      const transports = { ws: ws.size, irc: irc?.size ?? 0 };
+      return { status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: transports.ws + transports.irc, transports, users: core.dir.users.size };
+    },
     handlers: [
       readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
     ],
-    web,
+    web, log, hosts, accepted,
   });
-  const http: Server = tls ? createHttpsServer(tls.serverOptions(), onRequest) : createServer(onRequest);
+  const timeouts = httpServerOptions(config);
+  const http: Server = tls ? createHttpsServer({ ...tls.serverOptions(), ...timeouts }, onRequest) : createServer(timeouts, onRequest);
   if (tls) tls.attach(http as unknown as TlsServer);
+  http.on('clientError', onClientError(log));
+  // Every socket counts against the per-IP concurrency limit from accept (keep-alive HTTP too);
+  // a TLS socket over the limit is dropped before its handshake.
+  const accepted = countAccepted(http, limits, { rate: false, onRefused: tls ? 'destroy' : 'answer' });
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
-    allowedOrigins: config['ws.allowedOrigins'].split(',').map((o) => o.trim()).filter((o) => o !== ''),
-    limits: connLimits(config),
-  }, `banter/${VERSION}`);
+    allowedOrigins: list(config['ws.allowedOrigins']), hosts,
+  }, `banter/${VERSION}`, limits, accepted);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -122,8 +142,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
   log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
 
-  metrics.observeConnLimits(ws.limits);
-  let irc: IrcServer | undefined;
+  metrics.observeConnLimits(limits);
   if (config['irc.enabled']) {
     irc = new IrcServer(core, {
       host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
@@ -132,7 +151,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
-    }, ws.limits);
+    }, limits);
     try {
       await irc.listen();
     } catch (err) {
@@ -164,6 +183,11 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     return closing;
   };
   return { core, http, ws, port, url, metrics, tls, irc, ircPort: irc?.port, ircTlsPort: irc?.tlsPort, close };
+}
+
+/** A comma-separated config value as its trimmed, non-empty items. */
+function list(value: string): string[] {
+  return value.split(',').map((o) => o.trim()).filter((o) => o !== '');
 }
 
 async function waitUntil(cond: () => boolean, ms: number): Promise<void> {

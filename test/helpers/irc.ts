@@ -41,9 +41,10 @@ export class IrcClient {
     socket.on('error', () => { /* close follows */ });
   }
 
-  static connect(port: number): Promise<IrcClient> {
+  /** Connects to 127.0.0.1, from `localAddress` when given (another loopback address, for per-address limits). */
+  static connect(port: number, localAddress?: string): Promise<IrcClient> {
     return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new IrcClient(s)));
+      const s = connect({ port, host: '127.0.0.1', ...(localAddress !== undefined ? { localAddress } : {}) }, () => resolve(new IrcClient(s)));
       s.once('error', reject);
     });
   }

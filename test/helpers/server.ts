@@ -3,6 +3,7 @@
  * frame, so tests assert exactly what went over the wire. No fixed sleeps: waitFor polls
  * received events with a deadline.
  */
+import { WebSocket as WsClient } from 'ws';
 import { startApp, type App, type AppOptions } from '../../src/server/app.ts';
 import { loadConfig, type ConfigKey } from '../../src/server/config.ts';
 import { silentLogger } from '../../src/server/logger.ts';
@@ -47,9 +48,13 @@ export class TestClient {
     };
   }
 
-  /** Connects and waits for the server's hello. */
-  static async open(url: string): Promise<TestClient> {
-    const c = new TestClient(new WebSocket(url));
+  /**
+   * Connects and waits for the server's hello. `localAddress` (e.g. 127.0.0.2) makes the
+   * connection come from another loopback address, for per-address limits.
+   */
+  static async open(url: string, opts: { localAddress?: string } = {}): Promise<TestClient> {
+    const ws = opts.localAddress === undefined ? new WebSocket(url) : new WsClient(url, { localAddress: opts.localAddress }) as unknown as WebSocket;
+    const c = new TestClient(ws);
     await c.waitFor((e) => e.type === 'hello');
     return c;
   }

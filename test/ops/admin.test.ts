@@ -19,6 +19,12 @@ describe('admin API without admin.token', () => {
     assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: 'Bearer ' })).status, 404);
     assert.equal((await post(`${app.url}/api/admin/notice`, '{"text":"x"}', { 'Content-Type': 'application/json' })).status, 404);
   });
+
+  it('"banter admin" says the server has no admin API', async () => {
+    const res = await runCli(['admin', 'clients', '--server', app.url, '--token', 'some-token-0123456789']);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /has no admin API/);
+  });
 });
 
 describe('admin API with admin.token', () => {
@@ -104,6 +110,25 @@ describe('admin API with admin.token', () => {
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get('allow'), 'POST');
     assert.equal((await post(`${app.url}/api/admin/clients/..%2F..%2Fetc/disconnect`, undefined, auth)).status, 404);
+  });
+
+  it('answers a malformed %-escape in the path with 400 BAD_URL, not a 500', async () => {
+    for (const seg of ['%E0%A4%A', '%', '%zz', 'c1%']) {
+      const res = await post(`${app.url}/api/admin/clients/${seg}/disconnect`, undefined, auth);
+      assert.equal(res.status, 400, seg);
+      assert.equal(res.json.code, 'BAD_URL', seg);
+    }
+    const list = await get(`${app.url}/api/admin/clients`, auth);
+    assert.equal(list.status, 200, 'still serving');
+  });
+
+  it('accepts the Bearer scheme in any case (RFC 7235), and only with the right token', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `${scheme} ${TOKEN}` })).status, 200, scheme);
+      assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `${scheme} ${TOKEN}x` })).status, 401, scheme);
+    }
+    assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `Bearer  ${TOKEN}` })).status, 200, 'several spaces');
+    assert.equal((await get(`${app.url}/api/admin/clients`, { Authorization: `Bearer${TOKEN}` })).status, 401, 'no space');
   });
 
   it('"banter admin clients" prints the connected clients; disconnect and notice work from the CLI', async () => {

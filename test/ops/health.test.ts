@@ -5,6 +5,7 @@ import { isPingable, type MessageStore } from '../../src/core/ports.ts';
 import type { App } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
+import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
 import { get } from './helpers.ts';
 
@@ -22,6 +23,18 @@ describe('/healthz and /readyz', () => {
     assert.equal(body.version, '0.1.0');
     assert.equal(typeof body.uptimeSeconds, 'number');
     assert.equal(typeof body.connections, 'number');
+  });
+
+  it('/healthz counts IRC connections as well as WebSocket ones, and says which', async () => {
+    const health = async (): Promise<{ connections: number; transports: { ws: number; irc: number } }> => JSON.parse((await get(`${app.url}/healthz`)).body) as never;
+    const before = await health();
+    const web = await TestClient.login(app, 'HealthWeb');
+    const irc = await IrcClient.register(app, 'HealthIrc');
+    const during = await health();
+    assert.deepEqual(during.transports, { ws: before.transports.ws + 1, irc: before.transports.irc + 1 });
+    assert.equal(during.connections, during.transports.ws + during.transports.irc);
+    web.close(); irc.socket.destroy();
+    await web.waitClosed();
   });
 
   it('/readyz is 200 with every check ok when listeners are up and storage answers', async () => {

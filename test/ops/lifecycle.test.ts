@@ -15,7 +15,7 @@ async function deafPeer(port: number): Promise<{ sock: Socket; data: () => Buffe
   sock.on('close', () => { ended = true; });
   sock.on('error', () => undefined);
   await new Promise<void>((r) => sock.once('connect', () => r()));
-  sock.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
+  sock.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
   const data = (): Buffer => Buffer.concat(chunks);
   await until(() => data().includes('"type":"hello"'), 'hello on the raw socket');
   return { sock, data, ended: () => ended };

@@ -87,7 +87,7 @@ describe('ping timeouts', () => {
     try {
       await new Promise<void>((r) => sock.once('connect', () => r()));
       // A raw WebSocket upgrade, then silence: the socket reads but never answers a ping.
-      sock.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
+      sock.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${app.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`);
       await until(async () => sample((await get(`${app.url}/metrics`)).body, 'banter_disconnects_total', { transport: 'ws', reason: 'ping_timeout' }) === 1, 'ping timeout counted');
     } finally {
       sock.destroy();

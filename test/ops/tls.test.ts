@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -14,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { App } from '../../src/server/app.ts';
 import { ConfigError } from '../../src/server/config.ts';
+import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { hasTool, spawnServer, until, type Child } from './helpers.ts';
 
@@ -113,6 +115,55 @@ describe('TLS listener', { skip }, () => {
     assert.throws(() => app.tls!.reload(), (err: unknown) => err instanceof ConfigError && /invalid TLS certificate\/key/.test(err.message));
     assert.equal(await servedFingerprint(app.port), two.fingerprint);
     copyFileSync(two.key, live.key);
+  });
+});
+
+describe('per-IP limits count TLS sockets from accept', { skip }, () => {
+  let app: App;
+  let cert: ReturnType<typeof makeCert>;
+  before(async () => {
+    cert = makeCert('limits');
+    app = await startTestServer({ 'tls.cert': cert.cert, 'tls.key': cert.key, 'limits.exemptLoopback': false, 'limits.perIp': 1, 'limits.connectBurst': 100 });
+  });
+  after(async () => { await app?.close(); });
+
+  const slots = async (n: number): Promise<void> => until(() => app.ws.limits.openFrom('127.0.0.1') === n, `${n} slot(s) held`);
+
+  it('an IRC TLS handshake in progress holds a slot: a second IRC client over the limit is refused', async () => {
+    const stalled = connectTcp(app.ircTlsPort!, '127.0.0.1'); // connects, never starts the handshake
+    stalled.on('error', () => undefined);
+    await slots(1);
+    const plain = await IrcClient.connect(app.ircPort!);
+    await plain.waitLine(/^ERROR :Closing Link: .*too many connections/);
+    stalled.destroy();
+    await slots(0);
+  });
+
+  it('an IRC TLS connection over the limit is dropped before its handshake', async () => {
+    const held = await IrcClient.connect(app.ircPort!);
+    await slots(1);
+    const outcome = await new Promise<string>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: app.ircTlsPort!, ca: readFileSync(cert.cert), servername: 'localhost' }, () => { resolve('handshake completed'); s.destroy(); });
+      s.once('error', () => resolve('dropped'));
+      s.once('close', () => resolve('dropped'));
+    });
+    assert.equal(outcome, 'dropped');
+    held.socket.destroy();
+    await slots(0);
+  });
+
+  it('an HTTPS socket over the limit is dropped before its handshake too', async () => {
+    const held = connectTcp(app.port, '127.0.0.1');
+    held.on('error', () => undefined);
+    await slots(1);
+    const outcome = await new Promise<string>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: app.port, ca: readFileSync(cert.cert), servername: 'localhost' }, () => { resolve('handshake completed'); s.destroy(); });
+      s.once('error', () => resolve('dropped'));
+      s.once('close', () => resolve('dropped'));
+    });
+    assert.equal(outcome, 'dropped');
+    held.destroy();
+    await slots(0);
   });
 });
 

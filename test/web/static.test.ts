@@ -98,11 +98,15 @@ describe('static web client files', () => {
   });
 
   it('refuses directory traversal, encoded or not, and symlinks that leave the root', async () => {
-    for (const p of ['/../secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/link.txt', '/assets%5c..%5c..%5csecret.txt', '/%00', '/%E0%A4%A']) {
+    for (const p of ['/../secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/link.txt', '/assets%5c..%5c..%5csecret.txt', '/%00']) {
       const r = await get(app.port, p);
       assert.doesNotMatch(r.body, /top secret/, p);
       assert.ok(r.status === 404 || (r.status === 200 && /<title>app/.test(r.body)), `${p}: ${r.status}`);
     }
+    // A malformed %-escape is refused before any route (src/transports/http-guard.ts).
+    const bad = await get(app.port, '/%E0%A4%A');
+    assert.equal(bad.status, 400);
+    assert.equal((JSON.parse(bad.body) as { code: string }).code, 'BAD_URL');
   });
 
   it('answers other methods with 404, not the app', async () => {

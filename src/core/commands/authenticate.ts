@@ -8,13 +8,18 @@ export const authenticate = defineCommand({
   needsLogin: false,
   help: 'authenticate NAME PASSWORD — check a password before logging in; the reply token logs in once',
   async run(ctx, req) {
-    // Nothing to check for a connection that cannot log in any more: no hash is computed.
-    if (ctx.user) throw new ChatError('ALREADY_LOGGED_IN');
-    if (checkUserName(req.name) !== null) throw new ChatError('AUTH_FAILED', 'wrong name or password');
-    const acct = await ctx.core.accounts.get(foldName(req.name));
-    // The same answer for an unknown name and a wrong password: no account enumeration.
-    if (!acct) throw new ChatError('AUTH_FAILED', 'wrong name or password');
-    await ctx.core.accounts.checkPassword(acct, req.password);
-    return { name: acct.name, token: await ctx.core.accounts.issue(acct.folded) };
+    // Nothing to check for a connection that cannot log in any more (a name already, or a
+    // login running): no hash is computed.
+    const checked = ctx.beginLogin();
+    try {
+      if (checkUserName(req.name) !== null) throw new ChatError('AUTH_FAILED', 'wrong name or password');
+      const acct = await ctx.core.accounts.get(foldName(req.name));
+      // The same answer for an unknown name and a wrong password: no account enumeration.
+      if (!acct) throw new ChatError('AUTH_FAILED', 'wrong name or password');
+      await ctx.core.accounts.checkPassword(acct, req.password, ctx.session);
+      return { name: acct.name, token: await ctx.core.accounts.issue(acct.folded) };
+    } finally {
+      checked();
+    }
   },
 });

@@ -11,7 +11,7 @@ export const changePassword = defineCommand({
     const { accounts } = ctx.core;
     const acct = await accounts.get(user.folded);
     if (!acct) throw new ChatError('NOT_REGISTERED', 'register your name first');
-    const { token, revoked } = await accounts.changePassword(acct, req.old, req.new);
+    const { token, revoked } = await accounts.changePassword(acct, req.old, req.new, ctx.session);
     accounts.bindToken(ctx.session, token);
     return { token, revoked };
   },

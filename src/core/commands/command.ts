@@ -47,6 +47,12 @@ export interface CommandContext {
    * the reply (or error).
    */
   hold(): { cover(conv: string, seq: number): void };
+  /**
+   * Marks a login as running on this connection (login only, before its credentials are
+   * checked) until the returned function is called; throws ALREADY_LOGGED_IN when the
+   * connection already has a name or another login is running.
+   */
+  beginLogin(): () => void;
 }
 
 /** A command as data: the dispatcher in ChatCore.execute checks `needsLogin`, then runs it. */

@@ -1,6 +1,7 @@
 // login <name> [password | token] [resume]
 import { checkUserName, describeNameProblem, foldName, PROTOCOL_VERSION, type MissedMessages, type UnreadInfo } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
+import type { AccountRecord } from '../ports.ts';
 import { defineCommand } from './command.ts';
 import { dmConversation, missedSince, peerOf, resolveConversation } from './conversation.ts';
 
@@ -16,15 +17,24 @@ export const login = defineCommand({
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
     const { accounts } = ctx.core;
     const folded = foldName(req.name);
-    const acct = await accounts.get(folded);
-    let token: string | undefined;
-    if (acct) {
-      if (req.token !== undefined) await accounts.checkToken(folded, req.token);
-      else if (req.password !== undefined) await accounts.checkPassword(acct, req.password);
-      else throw new ChatError('AUTH_REQUIRED', `"${acct.name}" is registered: log in with its password`);
-    } else if (req.password !== undefined || req.token !== undefined) {
-      throw new ChatError('AUTH_FAILED', `"${req.name}" is not registered; log in without a password`);
+    // A connection that has a name, or whose other login is still running, cannot log in:
+    // say so before looking at (and hashing) the password.
+    const checked = ctx.beginLogin();
+    let acct: AccountRecord | undefined;
+    try {
+      acct = await accounts.get(folded);
+      if (acct) {
+        if (req.token !== undefined) await accounts.checkToken(folded, req.token);
+        else if (req.password !== undefined) await accounts.checkPassword(acct, req.password, ctx.session);
+        else throw new ChatError('AUTH_REQUIRED', `"${acct.name}" is registered: log in with its password`);
+      } else if (req.password !== undefined || req.token !== undefined) {
+        throw new ChatError('AUTH_FAILED', `"${req.name}" is not registered; log in without a password`);
+      }
+    } finally {
+      // bindUser takes the login over from here, in the same turn.
+      checked();
     }
+    let token: string | undefined;
 
     // Hold events from the moment the user becomes visible, so that nothing missed is
     // delivered both live and in the reply, nor out of order.

@@ -14,7 +14,7 @@ export const register = defineCommand({
     const problem = checkUserName(name);
     if (problem) throw new ChatError('NAME_INVALID', `invalid name: ${describeNameProblem(problem)}`);
     const folded = foldName(name);
-    const create = (): Promise<string> => ctx.core.accounts.register(name, folded, req.password);
+    const create = (): Promise<string> => ctx.core.accounts.register(name, folded, req.password, ctx.session);
     // Not logged in: the name is held while the account is created, so no guest can take it
     // in between and have its DMs count as the account's (owner.ts).
     const token = ctx.user ? await create() : await ctx.reserveName(name, create);

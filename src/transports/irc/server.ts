@@ -8,7 +8,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import type { AddressInfo } from 'node:net';
 import { foldName } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
-import type { ConnLimits } from '../conn-limits.ts';
+import { countAccepted, type ConnLimits } from '../conn-limits.ts';
 import { IrcConnection } from './connection.ts';
 import { USER_HOST } from './isupport.ts';
 import type { Masks } from './translate.ts';
@@ -74,8 +74,11 @@ export class IrcServer implements Masks {
     this.limits = limits;
     this.net = createServer((s) => this.onSocket(s));
     if (config.tls) {
-      this.tlsNet = createTlsServer({ ...config.tls.certificate.serverOptions(), handshakeTimeout: config.registrationTimeoutMs }, (s) => this.onSocket(s));
+      this.tlsNet = createTlsServer({ ...config.tls.certificate.serverOptions(), handshakeTimeout: config.registrationTimeoutMs }, (s) => this.onSocket(s, true));
       this.tlsNet.on('tlsClientError', () => { /* a failed handshake never becomes a connection */ });
+      // A handshake in progress holds a per-IP slot from accept (counted on the raw socket);
+      // a refused one is dropped before any TLS work.
+      if (limits) countAccepted(this.tlsNet, limits, { rate: true, onRefused: 'destroy' });
       config.tls.certificate.attach(this.tlsNet);
     }
   }
@@ -203,8 +206,9 @@ export class IrcServer implements Masks {
 
   // ---------------------------------------------------------------- connections
 
-  private onSocket(socket: Socket): void {
-    const admission = this.limits?.admit(socket.remoteAddress, Date.now());
+  /** `counted`: the socket already holds its per-IP slot (TLS sockets are counted at accept). */
+  private onSocket(socket: Socket, counted = false): void {
+    const admission = counted ? undefined : this.limits?.admit(socket.remoteAddress, Date.now());
     if (admission && !admission.ok) {
       socket.on('error', () => { /* the peer may already be gone */ });
       socket.end(`ERROR :Closing Link: ${socket.remoteAddress ?? '?'} (${admission.reason})\r\n`);

@@ -9,6 +9,8 @@ export const CLOSE = {
   GOING_AWAY: 1001,
   /** Frame larger than maxPayload (sent by ws itself). */
   TOO_BIG: 1009,
+  /** The server failed handling a frame (a bug; the details are in the server log). */
+  INTERNAL_ERROR: 1011,
   /** The outbound queue passed ws.sendQueueBytes: the client is not reading. */
   SENDQ_EXCEEDED: 4001,
   /** Sustained flooding after rate-limit warnings. */

@@ -16,7 +16,7 @@ import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { CloseKind, Session } from '../../core/session.ts';
 import { OutboundQueue } from '../outbound-queue.ts';
-import { CLOSE_FOR } from './close-codes.ts';
+import { CLOSE, CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
 export interface WsLimits {
@@ -49,7 +49,7 @@ export class WsConnection implements Session {
     this.limits = limits;
     this.connectedAt = now;
     this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded());
-    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => { this.alive = true; });
     ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
     ws.on('error', () => { /* 'close' follows; the reason is logged there */ });
@@ -109,6 +109,20 @@ export class WsConnection implements Session {
   }
 
   // ---------------------------------------------------------------- inbound
+
+  /** No frame may throw past this connection: an unexpected failure is logged and closes it with 1011. */
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    try {
+      this.onFrame(data, isBinary);
+    } catch (err) {
+      this.core.deps.log.error({ err, conn: this.id, remote: this.remote }, 'WebSocket frame handler failed');
+      if (this.closed) return;
+      this.closed = true;
+      this.closingReason = 'internal error';
+      this.ws.close(CLOSE.INTERNAL_ERROR, 'Internal error');
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    }
+  }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return;

@@ -8,7 +8,9 @@ import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { WsConnection } from './connection.ts';
-import { ConnLimits, normalizeIp, type ConnLimitsConfig } from '../conn-limits.ts';
+import { normalizeIp } from '../../core/ip.ts';
+import type { AcceptedSockets, ConnLimits } from '../conn-limits.ts';
+import { hostRefusal, originAllowed, rawResponse, requestTarget, type HostPolicy } from '../http-guard.ts';
 
 export interface WsConfig {
   path: string;
@@ -18,7 +20,8 @@ export interface WsConfig {
   loginTimeoutMs: number;
   /** Origins allowed to connect; empty = only the server's own origin (same host). */
   allowedOrigins: readonly string[];
-  limits: ConnLimitsConfig;
+  /** Host names the listener answers to (DNS-rebinding defence, http.allowedHosts). */
+  hosts: HostPolicy;
 }
 
 export class WsListener {
@@ -31,12 +34,18 @@ export class WsListener {
   private readonly config: WsConfig;
   private readonly serverName: string;
   readonly limits: ConnLimits;
+  private readonly accepted: AcceptedSockets;
 
-  constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string) {
+  /**
+   * `limits` and `accepted`: the per-IP limits, and the listener's accept-time count of its
+   * sockets (the concurrency slot is taken there; an upgrade only takes a rate token).
+   */
+  constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string, limits: ConnLimits, accepted: AcceptedSockets) {
     this.core = core;
     this.config = config;
     this.serverName = serverName;
-    this.limits = new ConnLimits(config.limits);
+    this.limits = limits;
+    this.accepted = accepted;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
     http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // One timer for every connection; its period bounds login-timeout precision.
@@ -59,28 +68,29 @@ export class WsListener {
   }
 
   /**
-   * Browsers send Origin; a page on another site must not open a socket with the user's
-   * cookies or network position (cross-site WebSocket hijacking). Non-browser clients send
-   * no Origin and are allowed.
+   * Nothing a client sends may throw past this handler: a failure is logged and closes that
+   * socket only.
    */
-  private originAllowed(req: IncomingMessage): boolean {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true;
-    if (this.config.allowedOrigins.length > 0) return this.config.allowedOrigins.includes(origin);
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => { /* the peer may be gone; 'close' cleans up */ });
     try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
+      this.upgrade(req, socket, head);
+    } catch (err) {
+      this.core.deps.log.error({ err, remote: socket.remoteAddress }, 'WebSocket upgrade failed');
+      socket.destroy();
     }
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const refusal = this.accepted.refusal(socket);
+    if (refusal !== undefined) return refuse(socket, 429, 'Too Many Requests', refusal);
+    const url = requestTarget(req.url);
+    if (!url) return refuse(socket, 400, 'Bad Request', 'malformed request target');
+    if (!this.config.hosts.allowsRequest(req.headers.host, req.url, url)) return refuse(socket, 421, 'Misdirected Request', hostRefusal(req.headers.host));
     if (url.pathname !== this.config.path) return refuse(socket, 404, 'Not Found', 'no WebSocket endpoint here');
-    if (!this.originAllowed(req)) return refuse(socket, 403, 'Forbidden', 'origin not allowed');
-    const admission = this.limits.admit(socket.remoteAddress, Date.now());
-    if (!admission.ok) return refuse(socket, 429, 'Too Many Requests', admission.reason);
-    socket.once('close', admission.release);
+    if (!originAllowed(req.headers.origin, req.headers.host, this.config.hosts, this.config.allowedOrigins)) return refuse(socket, 403, 'Forbidden', 'origin not allowed');
+    const throttled = this.limits.throttle(socket.remoteAddress, Date.now());
+    if (!throttled.ok) return refuse(socket, 429, 'Too Many Requests', throttled.reason);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const id = `c${this.nextId++}`;
       const remote = `${normalizeIp(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
@@ -119,5 +129,5 @@ export class WsListener {
 }
 
 function refuse(socket: Socket, status: number, text: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(rawResponse(status, text, body));
 }

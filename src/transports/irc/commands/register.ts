@@ -78,10 +78,11 @@ function loginFailed(c: IrcConnection, err: ChatError, nick: string, usedPasswor
       return c.numeric(N.ERR_NICKNAMEINUSE, [nick, REGISTERED_NICK_TEXT]);
     case 'AUTH_FAILED':
     case 'AUTH_THROTTLED':
+    case 'AUTH_BUSY':
       if (!usedPassword) break;
       // A wrong PASS ends the connection, as for a server password; each guess costs a connection.
       c.numeric(N.ERR_PASSWDMISMATCH, [err.code === 'AUTH_FAILED' ? 'Password incorrect' : `Password not checked: ${err.message}`]);
-      return c.close(err.code === 'AUTH_FAILED' ? 'Bad password' : 'Too many wrong passwords');
+      return c.close(err.code === 'AUTH_FAILED' ? 'Bad password' : err.code === 'AUTH_BUSY' ? 'Server busy checking passwords' : 'Too many wrong passwords');
   }
   c.fail(err, { command: 'NICK', target: nick });
 }
