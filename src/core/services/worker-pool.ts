@@ -13,7 +13,7 @@
  * throws, is what `run` resolves or rejects with.
  */
 import { parentPort, Worker, type ResourceLimits } from 'node:worker_threads';
-import type { ErrorCode } from '../../protocol/index.ts';
+import type { ErrorCode } from '../../protocol/errors.ts';
 import { ChatError } from '../errors.ts';
 import type { Logger } from '../ports.ts';
 
