@@ -220,7 +220,7 @@ function modPow(b: bigint, e: bigint, m: bigint): bigint {
 
 describe('calculator pool bounds', () => {
   let pool: CalcPool;
-  before(() => { pool = new CalcPool({ workers: 1, timeoutMs: 300, maxHeapMb: 64, maxQueue: 4 }, silentLogger()); });
+  before(() => { pool = new CalcPool({ workers: 1, idleMs: 60_000, timeoutMs: 300, maxHeapMb: 64, maxQueue: 4 }, silentLogger()); });
   after(async () => { await pool.close(); });
 
   it('evaluates in a worker', async () => {
@@ -251,5 +251,53 @@ describe('calculator pool bounds', () => {
     const results = await Promise.all(jobs);
     assert.ok(results.includes('CALC_BUSY'), JSON.stringify(results));
     assert.ok(results.includes('ok'));
+  });
+});
+
+describe('calculator pool starts workers on demand and retires idle ones', () => {
+  let pool: CalcPool;
+  before(() => { pool = new CalcPool({ workers: 2, idleMs: 300, timeoutMs: 5000, maxHeapMb: 64, maxQueue: 8 }, silentLogger()); });
+  after(async () => { await pool.close(); });
+
+  async function until(cond: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!cond()) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('runs no worker thread before the first calculation', () => {
+    assert.equal(pool.liveWorkers, 0);
+  });
+
+  it('starts one worker for one calculation, and no more than calc.workers under load', async () => {
+    assert.equal(await pool.evaluate('6*7'), '42');
+    assert.equal(pool.liveWorkers, 1);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => pool.evaluate(`${i}+1`)));
+    assert.deepEqual(results, ['1', '2', '3', '4', '5', '6']);
+    assert.ok(pool.liveWorkers >= 1 && pool.liveWorkers <= 2, `${pool.liveWorkers} workers`);
+  });
+
+  it('stops idle workers after idleMs and starts a fresh one for the next calculation', async () => {
+    await until(() => pool.liveWorkers === 0, 'idle workers to be retired');
+    assert.equal(await pool.evaluate('2^10'), '1024');
+    assert.equal(pool.liveWorkers, 1);
+    assert.equal(pool.stats.timeouts, 0, 'retiring a worker is not a failure');
+  });
+});
+
+describe('calculator pool with warm workers', () => {
+  let pool: CalcPool;
+  before(() => { pool = new CalcPool({ workers: 2, warmWorkers: 1, idleMs: 100, timeoutMs: 10_000, maxHeapMb: 64, maxQueue: 8 }, silentLogger()); });
+  after(async () => { await pool.close(); });
+
+  it('starts warmWorkers with the pool and keeps them through idle time', async () => {
+    assert.equal(pool.liveWorkers, 1);
+    assert.deepEqual(await Promise.all(['1+1', '2+2', '3+3'].map((e) => pool.evaluate(e))), ['2', '4', '6']);
+    // Well past idleMs: extra workers are gone, the warm one stays.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(pool.liveWorkers, 1);
+    assert.equal(await pool.evaluate('2^10'), '1024');
   });
 });

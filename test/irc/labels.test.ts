@@ -109,39 +109,6 @@ describe('labeled-response with a slow command', () => {
     }
   });
 
-  it("lines the core held back during a labeled join are others': they go out unlabeled, outside the batch", async () => {
-    // The core holds a joiner's deliveries while the join reads history and releases them on
-    // the next turn, from the join request's async context. Here the release comes while the
-    // labeled JOIN still runs: its second join waits for flood control.
-    const gates: Record<string, Gate> = {};
-    const { store } = gatedStore(gates);
-    const app = await startTestServer({ 'flood.burst': 3, 'flood.ratePerSec': 0.5, 'flood.maxDelayMs': 10_000 }, { store });
-    try {
-      const b = await IrcClient.register(app, 'Early');
-      await b.command('JOIN #held1');
-      const first = (gates['#held1'] = gate());
-      const a = await IrcClient.register(app, 'Joiner', CAPS);
-      // Login, AWAY and the first join use up the burst: the second join waits for a token.
-      await a.command('AWAY :busy');
-      a.send('@label=mj JOIN #held1,#held2');
-      await first.entered;
-      // Held by the core for Joiner, who is reading #held1's history. (A private message: a
-      // message to #held1 would be left out as part of the join's history.)
-      b.send('PRIVMSG Joiner :during the join');
-      await b.sync();
-      first.open();
-      const held = await a.waitLine(/during the join/);
-      assert.equal(held, ':Early!~early@banter PRIVMSG Joiner :during the join', 'released unlabeled, outside the batch');
-      assert.ok(a.lines.some((l) => /^@batch=b1 :\S+ 366 Joiner #held1 /.test(l)), 'after the first join');
-      assert.ok(!a.lines.some((l) => l.includes('BATCH -')), 'while the labeled command is still running');
-      await a.waitLine(/ BATCH -b1$/, 10_000);
-      assert.ok(a.lines.some((l) => /^@batch=b1 :\S+ 366 Joiner #held2 /.test(l)));
-      a.close(); b.close();
-    } finally {
-      await app.close();
-    }
-  });
-
   it("while a labeled command waits, others' lines still count against the SendQ", async () => {
     const { store, entered, open } = gatedStore();
     const app = await startTestServer({ 'irc.sendQueueBytes': 8192 }, { store });

@@ -1,6 +1,7 @@
 /**
  * A warm pool of worker threads that run jobs off the event loop, each within a deadline:
- * the calculator (src/core/services/calc) and SQLite search (src/storage/sqlite) use it.
+ * SQLite search (src/storage/sqlite) uses it. (The calculator's pool in calc/pool.ts predates
+ * it and adds on-demand workers; folding the two together is left for later.)
  *
  * Each worker runs one job at a time; a job that exceeds `timeoutMs` gets its worker
  * terminated and replaced, so a hostile job costs at most `timeoutMs` of one worker and

@@ -1,16 +1,17 @@
-/** Worker-thread entry: evaluates one expression per job. See pool.ts for the bounds around it. */
-import { ChatError } from '../../errors.ts';
-import { serveJobs } from '../worker-pool.ts';
+/** Worker-thread entry: evaluates one expression per message. See pool.ts for the bounds around it. */
+import { parentPort } from 'node:worker_threads';
 import { evaluateExpression } from './evaluate.ts';
 
-serveJobs<{ expr: string }, string>(({ expr }) => {
+interface Job { id: number; expr: string }
+
+parentPort?.on('message', (job: Job) => {
   let outcome;
   try {
-    outcome = evaluateExpression(expr);
+    outcome = evaluateExpression(job.expr);
   } catch (err) {
     // A stack overflow in the parser lands here; report it as a refusal, not a crash.
-    throw new ChatError('CALC_FORBIDDEN', err instanceof RangeError ? 'the expression is nested too deeply' : 'evaluation failed');
+    outcome = { ok: false, code: 'CALC_FORBIDDEN', message: err instanceof RangeError ? 'the expression is nested too deeply' : 'evaluation failed' };
   }
-  if (!outcome.ok) throw new ChatError(outcome.code, outcome.message);
-  return outcome.result;
-}, 'CALC_FORBIDDEN');
+  parentPort?.postMessage({ id: job.id, ...outcome });
+});
+parentPort?.postMessage({ ready: true });
