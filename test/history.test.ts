@@ -224,4 +224,21 @@ describe('search', () => {
     assert.deepEqual((await s1.request('search', { query: 'zebra OR NEAR(" AND' })).results, []);
     s1.close(); s2.close(); s3.close();
   });
+
+  it('refuses prefixes shorter than 3 characters and counts a repeated word once', async () => {
+    const c = await TestClient.login(app, 'Prefixer');
+    await c.request('join', { room: '#pfx' });
+    await c.request('send', { to: '#pfx', text: 'quokka quorum' });
+    for (const query of ['a*', 'qu*', 'quokka q*', 'a* a* a* a* a* a* a* a* a* a* a* a* a* a* a* a*', 'é*']) {
+      await assert.rejects(c.request('search', { query }), (err: unknown) => err instanceof ReplyError && err.code === 'SEARCH_INVALID' && /at least 3 letters or digits/.test(err.message), query);
+    }
+    assert.deepEqual(texts((await c.request('search', { query: 'quo* in:#pfx' })).results), ['quokka quorum']);
+    assert.deepEqual(texts((await c.request('search', { query: 'QUÓK*' })).results), ['quokka quorum'], 'three letters, one of them accented, are enough');
+    // 40 copies of one word (and different spellings of it) are one word, not 40 > 16.
+    const repeated = Array.from({ length: 40 }, (_, i) => (i % 2 ? 'QUOKKA' : 'quokka')).join(' ');
+    assert.deepEqual(texts((await c.request('search', { query: repeated })).results), ['quokka quorum']);
+    const seventeen = Array.from({ length: 17 }, (_, i) => `w${i}`).join(' ');
+    await rejects(c.request('search', { query: seventeen }), 'SEARCH_INVALID');
+    c.close();
+  });
 });

@@ -1,4 +1,5 @@
-import { ERROR_CODES, type ErrorCode } from '../protocol/index.ts';
+// Not the protocol barrel: worker threads import this, and need none of the wire schemas (zod).
+import { ERROR_CODES, type ErrorCode } from '../protocol/errors.ts';
 
 /** A failure the client is allowed to see: a stable code and a human message. */
 export class ChatError extends Error {

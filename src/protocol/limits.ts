@@ -24,6 +24,10 @@ export const LIMITS = {
   tokenMaxLength: 128,
   /** Search query length in characters. */
   searchMaxLength: 500,
+  /** Distinct words one search may look for. */
+  searchMaxWords: 16,
+  /** Letters or digits a prefix word needs before its `*` (`dep*`, not `d*`). */
+  searchMinPrefix: 3,
   /** Conversations one resume request may name. */
   resumeMaxConversations: 200,
 } as const;

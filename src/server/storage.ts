@@ -1,4 +1,4 @@
-/** Builds the message and account stores chosen by config (`store`, `dataDir`, `postgresUrl`). */
+/** Builds the message and account stores chosen by config (`store`, `dataDir`, `postgresUrl`, `search.*`). */
 import type { AccountStore, Clock, Logger, MessageStore } from '../core/ports.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { MemoryStore } from '../storage/memory.ts';
@@ -32,8 +32,14 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
+  const { tightened, unfixable } = handle.looseModes;
+  if (tightened.length > 0) log.warn({ paths: tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
+  if (unfixable.length > 0) log.warn({ paths: unfixable }, 'data files are readable by other users and owned by someone else; restrict them to the server\'s user (0700 / 0600)');
   return {
-    store: new SqliteStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
+    store: new SqliteStore(handle, {
+      clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
+      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'] },
+    }),
     accounts: new SqliteAccounts(handle),
   };
 }

@@ -3,9 +3,13 @@
  * without a password: one JSON file, `$XDG_CONFIG_HOME/banter/tokens.json` (default
  * `~/.config/banter/tokens.json`), mode 0600 in a 0700 directory, keyed by server URL and
  * folded name. Written to a temporary file and renamed, so a crash never leaves half a file.
- * A token is a credential: it is never printed.
+ * The temporary file has a random name and is created exclusively without following a
+ * symlink (O_CREAT|O_EXCL|O_NOFOLLOW), so nobody can plant a link that redirects the write;
+ * a directory with a looser mode is tightened to 0700. A token is a credential: it is never
+ * printed.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { foldName } from '../protocol/index.ts';
@@ -51,12 +55,25 @@ export class TokenStore {
 
   private write(all: Record<string, Entry>): void {
     const entries = Object.entries(all).sort((a, b) => b[1].savedAt - a[1].savedAt).slice(0, MAX_TOKENS);
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`, { mode: 0o600 });
-    // An existing file keeps its mode through writeFileSync; the temp file is new, but be sure.
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.path);
+    const dir = dirname(this.path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing directory's mode alone (and the umask may have loosened a new one).
+    if ((statSync(dir).mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+    const tmp = `${this.path}.${randomBytes(8).toString('hex')}.tmp`;
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      try {
+        fchmodSync(fd, 0o600);
+        writeSync(fd, `${JSON.stringify(Object.fromEntries(entries), null, 2)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+    } catch (err) {
+      try { unlinkSync(tmp); } catch { /* already renamed or gone */ }
+      throw err;
+    }
   }
 
   get(server: string, name: string): string | undefined {

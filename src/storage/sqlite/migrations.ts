@@ -71,6 +71,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_folded ON sessions (folded);
     `,
   },
+  {
+    version: 2,
+    description: 'full-text index also holds each message\'s scope (conversation, sender, DM participants), so search filters inside the index',
+    // The scope column holds one token per conversation (`c` + hex of its key), one for the
+    // sender (`f` + hex of the folded name) and, for a DM, one per participant (`u` + hex of
+    // the folded name): hex keeps every key a single unicode61 token that no word of a
+    // message can equal (message words are matched in the `text` column only). Contentless
+    // (the text lives in `messages`); contentless_delete lets the trigger delete by rowid.
+    // DM members must be in dm_members before the conversation's first message is inserted.
+    sql: `
+      DROP TRIGGER messages_ai;
+      DROP TRIGGER messages_ad;
+      DROP TABLE messages_fts;
+      CREATE VIRTUAL TABLE messages_fts USING fts5(text, scope, content='', contentless_delete=1);
+      INSERT INTO messages_fts (rowid, text, scope)
+        SELECT m.rid, m.text, 'c' || hex(m.conv) || ' f' || hex(m.from_folded)
+          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = m.conv), '')
+        FROM messages m;
+      CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, text, scope) VALUES (new.rid, new.text, 'c' || hex(new.conv) || ' f' || hex(new.from_folded)
+          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = new.conv), ''));
+      END;
+      CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rid;
+      END;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -7,21 +7,45 @@
  * A failed transaction rolls back and rejects every append of the batch; nothing of it is
  * visible. Batches are capped at `maxBatch` appends.
  *
- * Every call is synchronous underneath and runs on the event loop; a commit blocks it for
- * the fsync (measured in docs/benchmarks.md, "Storage").
+ * Every call but `search` is synchronous underneath and runs on the event loop; a commit
+ * blocks it for the fsync (measured in docs/benchmarks.md, "Storage"). `search` runs in a
+ * worker thread on its own read-only connection (search-worker.ts), within a deadline: a
+ * search that takes longer than `search.timeoutMs` is answered SEARCH_TIMEOUT and its worker
+ * replaced, so no query, however expensive, stalls chat traffic. (A throwaway `:memory:`
+ * database cannot be opened from another thread; there, search runs in-process.)
  */
 import { randomUUID } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
 import type { ChatMessage } from '../../protocol/index.ts';
-import type { Clock, DmSummary, HistoryQuery, MessageDraft, MessageStore, SearchQuery } from '../../core/ports.ts';
+import { ChatError } from '../../core/errors.ts';
+import type { Clock, DmSummary, HistoryQuery, Logger, MessageDraft, MessageStore, SearchQuery } from '../../core/ports.ts';
+import { WorkerPool } from '../../core/services/worker-pool.ts';
 import type { SqliteHandle } from './open.ts';
+import { searchStatement } from './search-sql.ts';
 
 export interface SqliteStoreOptions {
   clock: Clock;
   idempotencyWindowMs: number;
   /** Most appends in one transaction. */
   maxBatch?: number;
+  /** Search workers and their bounds (config `search.*`). */
+  search?: SearchLimits;
+  /** For worker failures. */
+  log?: Logger;
 }
+
+export interface SearchLimits {
+  /** Worker threads running searches. */
+  workers: number;
+  /** Wall-clock bound per search, in ms; then SEARCH_TIMEOUT. */
+  timeoutMs: number;
+  /** Searches waiting for a worker; more are refused with SEARCH_BUSY. */
+  maxQueue: number;
+}
+
+export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000, maxQueue: 16 };
+const SEARCH_WORKER = new URL('./search-worker.ts', import.meta.url);
+const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface Row {
   id: string;
@@ -49,16 +73,11 @@ function fold(s: string): string {
   return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-/** A query word as an FTS5 string literal (so no word is read as FTS syntax); `*` keeps prefix matching. */
-function ftsWord(w: string): string {
-  const prefix = w.endsWith('*');
-  const body = (prefix ? w.slice(0, -1) : w).replace(/"/g, '""');
-  return `"${body}"${prefix ? ' *' : ''}`;
-}
-
 export class SqliteStore implements MessageStore {
   private readonly h: SqliteHandle;
-  private readonly opts: Required<SqliteStoreOptions>;
+  private readonly opts: SqliteStoreOptions & { maxBatch: number };
+  /** Runs searches off the event loop; absent for `:memory:` databases. */
+  private readonly searches: WorkerPool<SearchQuery, Row[]> | undefined;
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -68,6 +87,20 @@ export class SqliteStore implements MessageStore {
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
     this.h = handle.acquire();
     this.opts = { maxBatch: 512, ...opts };
+    if (this.h.path !== ':memory:') {
+      const limits = opts.search ?? DEFAULT_SEARCH_LIMITS;
+      this.searches = new WorkerPool({
+        url: SEARCH_WORKER,
+        label: 'search',
+        workerData: { path: this.h.path },
+        ...limits,
+        errors: {
+          busy: (reason) => new ChatError('SEARCH_BUSY', reason === 'full' ? undefined : 'search is unavailable right now'),
+          timeout: () => new ChatError('SEARCH_TIMEOUT', `the search took longer than ${limits.timeoutMs} ms; use longer or more words, from: or in:`),
+          died: () => new ChatError('SEARCH_TIMEOUT', 'the search was stopped'),
+        },
+      }, opts.log ?? quiet);
+    }
     const p = (sql: string): StatementSync => this.h.db.prepare(sql);
     this.st = {
       keyGet: p('SELECT msg_id FROM client_keys WHERE key = ? AND at >= ?'),
@@ -139,9 +172,10 @@ export class SqliteStore implements MessageStore {
     }
     const { last_seq: seq } = this.st.bump.get(d.conv) as { last_seq: number };
     const msg: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now };
+    // Members first: the insert trigger indexes the message under its DM participants.
+    if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     this.st.insert.run(msg.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now);
     if (d.clientKey !== undefined) this.st.keyPut.run(d.clientKey, msg.id, now);
-    if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     return msg;
   }
 
@@ -187,33 +221,14 @@ export class SqliteStore implements MessageStore {
   }
 
   async search(q: SearchQuery): Promise<ChatMessage[]> {
-    if (q.words.length === 0) return [];
-    const match = q.words.map(ftsWord).join(' AND ');
-    const params: (string | number)[] = [match];
-    const scope: string[] = [];
-    if (q.convs.length > 0) {
-      scope.push(`m.conv IN (${q.convs.map(() => '?').join(', ')})`);
-      params.push(...q.convs);
+    if (this.closed) throw new Error('store is closed');
+    let rows: Row[];
+    if (this.searches) rows = await this.searches.run(q);
+    else {
+      const st = searchStatement(q);
+      rows = st ? (this.h.db.prepare(st.sql).all(...st.params) as unknown as Row[]) : [];
     }
-    if (q.dmsOf !== undefined) {
-      scope.push('m.conv IN (SELECT conv FROM dm_members WHERE user = ?)');
-      params.push(q.dmsOf);
-    }
-    if (scope.length === 0) return [];
-    let sql = `SELECT ${COLS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages_fts f JOIN messages m ON m.rid = f.rowid
-               WHERE messages_fts MATCH ? AND (${scope.join(' OR ')})`;
-    if (q.dmsSince !== undefined) {
-      // DM keys start with '@' (conv.ts); rooms with '#'.
-      sql += " AND (substr(m.conv, 1, 1) <> '@' OR m.ts >= ?)";
-      params.push(q.dmsSince);
-    }
-    if (q.from !== undefined) {
-      sql += ' AND m.from_folded = ?';
-      params.push(q.from);
-    }
-    sql += ' ORDER BY m.rid DESC LIMIT ?';
-    params.push(q.limit);
-    return (this.h.db.prepare(sql).all(...params) as unknown as Row[]).map(toMsg);
+    return rows.map(toMsg);
   }
 
   /** Readiness probe (/readyz): the database answers a query. */
@@ -226,6 +241,7 @@ export class SqliteStore implements MessageStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.searches?.close();
     this.h.release();
   }
 }
