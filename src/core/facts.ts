@@ -3,7 +3,7 @@
  * applies each fact to its directory and delivers the resulting events to its local
  * sessions; the bus carries the same fact to every other node, which does the same.
  */
-import type { ChatMessage, Presence } from '../protocol/index.ts';
+import type { ChatMessage, ModeChange, Presence } from '../protocol/index.ts';
 
 export type Fact =
   /**
@@ -25,4 +25,10 @@ export type Fact =
   | { kind: 'room_op'; room: string; name: string; by: string; op: boolean }
   | { kind: 'invite'; room: string; name: string; by: string }
   /** The user is now logged in to `account` (registered the name they are using). */
-  | { kind: 'account'; name: string; account: string };
+  | { kind: 'account'; name: string; account: string }
+  /** Checked room setting, list or voice changes (moderation.ts); `op` changes travel as room_op. */
+  | { kind: 'room_mode'; room: string; by: string; changes: ModeChange[] }
+  /** A server ban (`$a:account` or an IP range) added or lifted by an admin; matching users are disconnected. */
+  | { kind: 'server_ban'; mask: string; on: boolean; by: string; reason: string }
+  /** An admin disconnects a user (IRC KILL): the node that holds the connection closes it. */
+  | { kind: 'kill'; name: string; by: string; reason: string };

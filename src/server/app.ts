@@ -9,10 +9,11 @@ import type { Server as TlsServer } from 'node:tls';
 import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
-import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
+import type { AccountStore, Bus, Logger, MessageStore, ModerationStore, PresenceStore } from '../core/ports.ts';
+import { MemoryModeration } from '../core/moderation-memory.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
-import { LOBBY } from '../protocol/index.ts';
+import { foldName, LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage } from './storage.ts';
 import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
@@ -38,6 +39,8 @@ export interface AppOptions {
   presence?: PresenceStore;
   store?: MessageStore;
   accounts?: AccountStore;
+  /** Moderation store to use with `store` (default: in memory). */
+  moderation?: ModerationStore;
   /** Directory of the built web client (default dist/web). */
   webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
@@ -70,14 +73,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
-  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
+  const { store, accounts, moderation } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), moderation: opts.moderation ?? new MemoryModeration() } : createStorage(config, systemClock);
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, moderation,
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
+      admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       auth: {
@@ -98,6 +102,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
   });
   metrics.observeCore(core);
+  await core.restore();
   let draining = false;
   const started = Date.now();
 
@@ -177,6 +182,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       await calc.close();
       await store.close();
       await accounts.close();
+      await moderation.close();
       await bus.close();
       await presence.close();
     })();

@@ -3,7 +3,7 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, type ChatMessage, type UserInfo } from '../protocol/index.ts';
+import { foldName, modeString, type ChatMessage, type UserInfo } from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -97,6 +97,11 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
     case 'room_operator':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} ${item.op ? 'made' : 'removed'} ${s(item.name)} ${item.op ? 'an operator' : 'as operator'}`)}`;
       break;
+    case 'room_mode': {
+      const m = modeString(item.changes);
+      body = `${conv(item.room)} ${notice(`* ${s(item.by)} set mode ${s([m.modes, ...m.args].join(' '))}`)}`;
+      break;
+    }
     case 'room_invited':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} invited ${s(item.name)}`)}`;
       break;
