@@ -160,10 +160,11 @@ export function isMuted(room: RoomEntry, who: Pick<Who, 'user' | 'mask'>): boole
 
 /**
  * Why `who` may not join, or undefined. An invitation lets one in past +i, +k, +l and +b
- * (an operator chose to); an invite exception (+I) only past +i. Admins are never refused.
+ * (an operator chose to); an invite exception (+I) only past +i. Admins, the owner and
+ * operators (an account's role outlives its stay in the room) are never refused.
  */
 export function joinRefusal(room: RoomEntry, who: Who, key: string | undefined): ChatError | undefined {
-  if (who.admin) return undefined;
+  if (rankOf(room, who.user, who.admin) >= RANK.op) return undefined;
   const mod = readMod(room);
   if (mod.invited.has(who.user.principal)) return undefined;
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
