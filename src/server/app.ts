@@ -154,7 +154,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
-      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
     }, limits);
     try {

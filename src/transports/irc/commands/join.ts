@@ -1,4 +1,4 @@
-// JOIN <channel>{,<channel>} [<key>{,<key>}]  |  JOIN 0
+// JOIN <channel>{,<channel>} [<key>{,<key>}]  |  JOIN 0   (keys pair with channels in order, for +k)
 import { N } from '../numerics.ts';
 import { joinBurst } from '../replies.ts';
 import { targets } from './util.ts';
@@ -16,14 +16,16 @@ export const join = defineVerb({
       }
       return;
     }
-    for (const name of targets(msg.params[0]!)) {
+    const keys = msg.params[1]?.split(',') ?? [];
+    for (const [i, name] of targets(msg.params[0]!).entries()) {
       if (!name.startsWith('#')) {
         c.numeric(N.ERR_NOSUCHCHANNEL, [name, 'No such channel']);
         continue;
       }
       if (c.core.dir.room(name)?.members.has(c.folded!)) continue;
       try {
-        const state = await c.execute('join', { room: name });
+        const key = keys[i];
+        const state = await c.execute('join', key !== undefined && key !== '' ? { room: name, key } : { room: name });
         const room = c.core.dir.room(state.name);
         if (room) joinBurst(c, room, false);
       } catch (err) {
