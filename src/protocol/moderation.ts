@@ -72,3 +72,47 @@ export function modeString(changes: readonly ModeChange[]): { modes: string; arg
   }
   return { modes, args };
 }
+
+/** Letters of the list modes (asked for without a parameter, they list instead of changing). */
+export const LIST_LETTERS: Readonly<Record<string, ListName>> = { b: 'ban', e: 'except', I: 'invex', q: 'mute' };
+
+export interface ParsedModes {
+  changes: ModeChange[];
+  /** List letters given without a mask: show these lists. */
+  lists: string[];
+  /** Letters that are not modes. */
+  unknown: string[];
+  /** Letters that needed a parameter and had none. */
+  missing: string[];
+}
+
+const NAME_BY_LETTER = new Map<string, ModeName>(Object.entries(MODE_LETTERS).map(([n, l]) => [l, n as ModeName]));
+
+/**
+ * An IRC-style mode string and its parameters ("+kl-b", ["key", "5", "x!*@*"]) as changes.
+ * Lists and prefixes always take a parameter, the key too (ignored on -k), the limit and
+ * slow mode only when set. At most MAX_MODE_CHANGES changes are kept. The IRC transport and
+ * the terminal client's /mode read mode strings with this one parser.
+ */
+export function parseModeString(modes: string, args: readonly string[]): ParsedModes {
+  const out: ParsedModes = { changes: [], lists: [], unknown: [], missing: [] };
+  let on = true;
+  let next = 0;
+  for (const m of modes) {
+    if (m === '+' || m === '-') { on = m === '+'; continue; }
+    const mode = NAME_BY_LETTER.get(m);
+    if (mode === undefined) { out.unknown.push(m); continue; }
+    const takes = m in LIST_LETTERS || m === 'o' || m === 'v' || m === 'k' || (on && (m === 'l' || m === 'W'));
+    let arg: string | undefined;
+    if (takes) {
+      arg = args[next++];
+      if (arg === undefined) {
+        if (m in LIST_LETTERS) { if (!out.lists.includes(m)) out.lists.push(m); continue; }
+        if (m !== 'k' || on) { out.missing.push(m); continue; }
+      }
+    }
+    if (out.changes.length >= MAX_MODE_CHANGES) continue;
+    out.changes.push(arg === undefined || (m === 'k' && !on) ? { mode, on } : { mode, on, arg });
+  }
+  return out;
+}

@@ -141,7 +141,7 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${st.paint('green', 'rooms')} ${item.rooms.length}: ${item.rooms.map((r) => `${s(r.name)} (${r.members}${r.topic ? `, topic: ${s(r.topic)}` : ''})`).join(', ')}`;
       break;
     case 'members':
-      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => (m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name))).join(', ')}`;
+      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => `${m.role === 'owner' || m.role === 'op' ? '@' : m.role === 'voice' ? '+' : ''}${m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name)}`).join(', ')}`;
       break;
     case 'error':
       body = `${st.paint(['red', 'bold'], 'error')} ${st.paint('red', `${s(item.code)}: ${s(item.message)}`)}`;

@@ -4,17 +4,14 @@
 // l and slow mode W (C), flags i m n s t (D), prefixes o v. Every change goes through the
 // core's `mode` command, so the rules are the ones every transport gets. The only user mode
 // is +i, accepted for client compatibility (Banter hides nobody).
-import {
-  foldName, MAX_MODE_CHANGES, MODE_LETTERS, type ListName, type ModeChange, type ModeName,
-} from '../../../protocol/index.ts';
+import { foldName, LIST_LETTERS, MODE_LETTERS, parseModeString, type ListName } from '../../../protocol/index.ts';
 import { readMod } from '../../../core/moderation.ts';
 import type { IrcConnection } from '../connection.ts';
 import { N } from '../numerics.ts';
 import { defineVerb } from './verb.ts';
 
-const BY_LETTER = new Map<string, ModeName>(Object.entries(MODE_LETTERS).map(([name, letter]) => [letter, name as ModeName]));
 const LISTS: Record<string, { list: ListName; item: string; end: string; endText: string }> = {
-  b: { list: 'ban', item: N.RPL_BANLIST, end: N.RPL_ENDOFBANLIST, endText: 'End of channel ban list' },
+  b: { list: LIST_LETTERS.b!, item: N.RPL_BANLIST, end: N.RPL_ENDOFBANLIST, endText: 'End of channel ban list' },
   e: { list: 'except', item: N.RPL_EXCEPTLIST, end: N.RPL_ENDOFEXCEPTLIST, endText: 'End of channel exception list' },
   I: { list: 'invex', item: N.RPL_INVITELIST, end: N.RPL_ENDOFINVITELIST, endText: 'End of channel invite list' },
   q: { list: 'mute', item: N.RPL_QUIETLIST, end: N.RPL_ENDOFQUIETLIST, endText: 'End of channel quiet list' },
@@ -61,33 +58,9 @@ async function channelMode(c: IrcConnection, name: string, modes: string | undef
     c.numeric(N.RPL_CREATIONTIME, [state.room, String(Math.floor((room.createdAt ?? c.server.createdAt.getTime()) / 1000))], false);
     return;
   }
-  let sign = '+';
-  let next = 0;
-  const changes: ModeChange[] = [];
-  const lists = new Set<string>();
-  for (const m of modes) {
-    if (m === '+' || m === '-') { sign = m; continue; }
-    const mode = BY_LETTER.get(m);
-    if (mode === undefined) {
-      c.numeric(N.ERR_UNKNOWNMODE, [m, 'is unknown mode char to me']);
-      continue;
-    }
-    const on = sign === '+';
-    // Which modes take a parameter: lists and prefixes always; the key always (ignored on -k); limit and slow mode when set.
-    const takes = m in LISTS || m === 'o' || m === 'v' || m === 'k' || (on && (m === 'l' || m === 'W'));
-    let arg: string | undefined;
-    if (takes) {
-      arg = args[next++];
-      if (arg === undefined) {
-        if (m in LISTS) { lists.add(m); continue; }
-        if (m === 'k' && !on) { changes.push({ mode, on }); continue; }
-        c.numeric(N.ERR_NEEDMOREPARAMS, ['MODE', 'Not enough parameters']);
-        continue;
-      }
-    }
-    if (changes.length >= MAX_MODE_CHANGES) continue;
-    changes.push(arg === undefined || (m === 'k' && !on) ? { mode, on } : { mode, on, arg });
-  }
+  const { changes, lists, unknown, missing } = parseModeString(modes, args);
+  for (const m of unknown) c.numeric(N.ERR_UNKNOWNMODE, [m, 'is unknown mode char to me']);
+  if (missing.length > 0) c.numeric(N.ERR_NEEDMOREPARAMS, ['MODE', 'Not enough parameters']);
   for (const l of lists) await sendList(c, room.name, l);
   if (changes.length === 0) return;
   // The MODE lines come back as room_mode / room_operator events, to every member alike.
