@@ -4,6 +4,7 @@ import type { ChatStore } from '../state/store.ts';
 import { Composer } from './Composer.tsx';
 import { CloseIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
+import { KeyDialog, RoomSettingsDialog } from './RoomSettings.tsx';
 import { MessageList } from './MessageList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -15,6 +16,7 @@ import { UsersDialog } from './UsersDialog.tsx';
 export function Chat({ store }: { store: ChatStore }) {
   const [drawer, setDrawer] = useState<'none' | 'sidebar' | 'members'>('none');
   const [users, setUsers] = useState(false);
+  const [settings, setSettings] = useState(false);
   const conv = store.currentConv ?? store.lobby();
 
   useEffect(() => {
@@ -68,10 +70,12 @@ export function Chat({ store }: { store: ChatStore }) {
           <Typing conv={conv} />
           <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
         </main>
-        <MembersPanel store={store} conv={conv} />
+        <MembersPanel store={store} conv={conv} {...(conv.kind === 'room' && conv.key !== LOBBY ? { onSettings: () => setSettings(true) } : {})} />
         {drawer !== 'none' && <div class="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       </div>
       {users && <UsersDialog store={store} onClose={() => setUsers(false)} />}
+      {settings && conv.kind === 'room' && <RoomSettingsDialog store={store} conv={conv} onClose={() => setSettings(false)} />}
+      {store.keyPrompt !== undefined && <KeyDialog store={store} room={store.keyPrompt} />}
     </div>
   );
 }
