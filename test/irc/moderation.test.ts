@@ -136,6 +136,8 @@ describe('IRC channel modes', () => {
     await a.command('MODE #hidden +s');
     assert.ok(!(await o.command('LIST')).some((l) => l.includes('#hidden')));
     assert.deepEqual(await o.command('NAMES #hidden'), [`${S} 366 Nosy #hidden :End of /NAMES list`]);
+    await a.command('TOPIC #hidden :plans');
+    assert.deepEqual(await o.command('TOPIC #hidden'), [`${S} 403 Nosy #hidden :No such channel`]);
     assert.ok((await o.command('WHOIS Spy')).includes(`${S} 319 Nosy Spy :@#shown`));
     assert.ok((await a.command('WHOIS Spy')).includes(`${S} 319 Spy Spy :@#hidden @#shown`));
     a.close(); o.close();
