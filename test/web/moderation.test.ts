@@ -2,11 +2,12 @@
  * The web client's moderation controls in a real browser: role badges in the member list,
  * a member's menu (voice, kick, ban), the room settings panel (moderated, key, ban list
  * with removal, invite by name), the key prompt when joining a keyed room, and clear
- * messages for refusals.
+ * messages for refusals; the administrators' section (/admin).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSkip, button, join, log, messagesWithText, say, shot, webFixture } from './browser.ts';
+import { browserSkip, button, join, log, messageField, messagesWithText, newUserPage, say, shot, webFixture } from './browser.ts';
+import { TestClient } from '../helpers/server.ts';
 
 describe('web client: moderation', { skip: browserSkip() }, () => {
   const web = webFixture();
@@ -79,5 +80,42 @@ describe('web client: moderation', { skip: browserSkip() }, () => {
     await say(dave.page, '/join #mod');
     await dave.page.getByRole('heading', { level: 1, name: '#mod' }).waitFor();
     assert.deepEqual([...alice.problems, ...bob.problems, ...dave.problems], []);
+  });
+});
+
+describe('web client: the administrators\' section', { skip: browserSkip() }, () => {
+  const web = webFixture({ admins: 'root', 'auth.scryptLog2N': 10 });
+
+  it('an admin disconnects a user and bans an address range from /admin and reads the audit log; others are refused', async () => {
+    const reg = await TestClient.login(web.app, 'root');
+    await reg.request('register', { password: 'root password 1' });
+    reg.close();
+    const root = await newUserPage(web.browser, web.base, 'root');
+    await root.page.getByLabel('Name', { exact: true }).fill('root');
+    await root.page.getByLabel(/Password/).fill('root password 1');
+    await root.page.getByRole('button', { name: 'Join', exact: true }).click();
+    await messageField(root.page).waitFor();
+    const mal = await TestClient.login(web.app, 'mal');
+
+    await say(root.page, '/admin');
+    const dialog = root.page.getByRole('dialog', { name: 'Server administration' });
+    await dialog.getByText('No moderation yet.').waitFor();
+    await dialog.getByLabel('Disconnect user').fill('mal');
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+    await dialog.getByRole('status').getByText('Disconnected mal').waitFor();
+    assert.equal((await mal.waitClosed()).code, 4005);
+    await dialog.getByLabel(/Account \(\$a:name\) or address range/).fill('203.0.113.0/24');
+    await dialog.getByLabel('Reason').fill('spam wave');
+    await dialog.getByRole('button', { name: 'Ban', exact: true }).click();
+    await dialog.getByRole('status').getByText('Server bans: 203.0.113.0/24').waitFor();
+    const log = dialog.getByRole('table', { name: 'Audit log' });
+    await log.getByRole('row', { name: /server_ban.*203\.0\.113\.0\/24.*spam wave/ }).waitFor();
+    await log.getByRole('row', { name: /kill\s+mal/ }).waitFor();
+    await shot(root.page, '42-admin');
+
+    const bob = await join(web.browser, web.base, 'bob');
+    await say(bob.page, '/admin');
+    await bob.page.getByRole('dialog', { name: 'Server administration' }).getByRole('alert').getByText('Only server administrators can do that.').waitFor();
+    assert.deepEqual([...root.problems, ...bob.problems], []);
   });
 });

@@ -5,6 +5,7 @@ import { Composer } from './Composer.tsx';
 import { CloseIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
 import { KeyDialog, RoomSettingsDialog } from './RoomSettings.tsx';
+import { AdminDialog } from './AdminDialog.tsx';
 import { MessageList } from './MessageList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -76,6 +77,7 @@ export function Chat({ store }: { store: ChatStore }) {
       {users && <UsersDialog store={store} onClose={() => setUsers(false)} />}
       {settings && conv.kind === 'room' && <RoomSettingsDialog store={store} conv={conv} onClose={() => setSettings(false)} />}
       {store.keyPrompt !== undefined && <KeyDialog store={store} room={store.keyPrompt} />}
+      {store.adminOpen && <AdminDialog store={store} onClose={() => { store.adminOpen = false; store.changed(); }} />}
     </div>
   );
 }

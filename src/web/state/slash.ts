@@ -17,6 +17,7 @@ export const SLASH_HELP = [
   '/users — who is connected',
   '/mode +m, /mode +b nick, /mode +v nick … — room settings, lists and roles (IRC letters; operators)',
   '/kick name [reason] · /invite name — in this room',
+  '/admin — server bans, disconnecting users, notices and the audit log (administrators)',
 ].join('\n');
 
 export interface SlashUi {
@@ -80,6 +81,10 @@ export function runSlash(store: ChatStore, conv: Conv, text: string, ui: SlashUi
       else void store.moderate(conv, 'invite', { room: conv.name, name: mm[1]! });
       return 'handled';
     }
+    case 'admin':
+      store.adminOpen = true;
+      store.changed();
+      return 'handled';
     case 'help':
       store.info(conv, SLASH_HELP);
       return 'handled';

@@ -353,6 +353,9 @@ export class ChatStore {
     });
   }
 
+  /** The administrators' section is open (`/admin`; Chat.tsx). */
+  adminOpen = false;
+
   /** A room that asked for a key: the key prompt is shown for it (Chat.tsx). */
   keyPrompt: string | undefined;
 
