@@ -1,135 +1,139 @@
 /**
- * `npm run bench` — the load generator.
+ * `npm run bench` — the fan-out load generator, for Banter and for the peers it is compared with.
  *
- * Starts a real server (child process), spreads N clients over P worker processes, each on
- * its own source address (127.0.0.2, 127.0.0.3, …), all in #lobby; K of them send at R
- * messages/s each for D seconds. Reports deliveries/s, latency p50/p99/max (send →
- * receipt, measured by the receivers), server CPU and peak RSS.
+ * Steady multi-sender shape: `clients` clients spread over `channels` channels (client i in
+ * channel i % channels), the first `senders` of them each sending `rate` messages/s of `size`
+ * bytes, one line (IRC) or frame (WebSocket) per packet, for `duration` seconds. Reports
+ * deliveries/s inside the window, loss, duplicates, latency p50/p90/p99/max, generator CPU,
+ * server CPU and RSS. With --ramp it raises the rate until a step is not sustainable
+ * (any loss, duplicate, error or disconnect; p99 > 1 s; < 95 % delivered inside the window)
+ * and reports the highest sustainable deliveries/s.
  *
- *   npm run bench -- --clients 500 --senders 10 --rate 10 --duration 10 --procs 2
+ *   npm run bench -- --proto irc --clients 500 --senders 5 --rate 100 --duration 10
+ *   npm run bench -- --proto irc --server inspircd --ramp
+ *   npm run bench -- --proto ws --server socketio --ramp           (--proto sio is implied)
+ *   npm run bench -- --proto irc --target 127.0.0.1:6667 --server-pid 1234
  *
- * Loopback only; bounded in time; stops by itself and ends only the processes it started.
+ * --server banter|inspircd|ngircd|socketio|none (default banter; none with --target);
+ * --store sqlite|memory (Banter, default sqlite); --prof DIR writes Banter's --cpu-prof there.
+ * Loopback only; bounded in time; ends only the processes it started.
  */
-import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
+import type { Proto } from './load-worker.ts';
+import { LoadRun, type StepResult } from './lib/run.ts';
+import { loadAverage, rssMb, startServer, type RunningServer, type ServerKind } from './lib/servers.ts';
 
 const { values } = parseArgs({
   options: {
+    proto: { type: 'string', default: 'ws' },
+    server: { type: 'string' },
+    store: { type: 'string', default: 'sqlite' },
+    target: { type: 'string' },
+    'server-pid': { type: 'string' },
+    'ws-path': { type: 'string' },
     clients: { type: 'string', default: '500' },
-    senders: { type: 'string', default: '10' },
-    rate: { type: 'string', default: '10' },
+    channels: { type: 'string', default: '1' },
+    senders: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '20' },
+    size: { type: 'string', default: '64' },
     duration: { type: 'string', default: '10' },
     procs: { type: 'string', default: '2' },
-    url: { type: 'string' },
+    drain: { type: 'string', default: '5' },
+    ramp: { type: 'boolean', default: false },
+    'ramp-factor': { type: 'string', default: '1.6' },
+    'ramp-steps': { type: 'string', default: '10' },
+    prof: { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
 });
-const N = Number(values.clients);
-const K = Number(values.senders);
-const R = Number(values.rate);
-const D = Number(values.duration) * 1000;
-const P = Math.max(1, Math.min(Number(values.procs), 250));
-if (![N, K, R, D, P].every((x) => Number.isFinite(x) && x > 0) || K > N) {
-  console.error('bench: bad arguments');
+
+function num(name: keyof typeof values, min: number, max: number): number {
+  const n = Number(values[name]);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    console.error(`bench: --${name} must be a number in [${min}, ${max}]`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const clients = num('clients', 2, 100_000);
+const channels = num('channels', 1, 10_000);
+const senders = num('senders', 1, clients);
+const rate = num('rate', 0.1, 100_000);
+const size = num('size', 16, 400);
+const duration = num('duration', 1, 600);
+const procs = num('procs', 1, 253);
+const drainS = num('drain', 0.5, 120);
+const kind = (values.server ?? (values.target ? 'none' : values.proto === 'sio' ? 'socketio' : 'banter')) as ServerKind | 'none';
+let proto = values.proto as Proto;
+if (kind === 'socketio') proto = 'sio';
+if (!['ws', 'irc', 'sio'].includes(proto) || !['banter', 'inspircd', 'ngircd', 'socketio', 'none'].includes(kind) || !['sqlite', 'memory'].includes(values.store!)) {
+  console.error('bench: bad --proto, --server or --store');
+  process.exit(2);
+}
+if ((kind === 'inspircd' || kind === 'ngircd') && proto !== 'irc') {
+  console.error(`bench: ${kind} speaks IRC only (--proto irc)`);
+  process.exit(2);
+}
+if (kind === 'none' && !values.target) {
+  console.error('bench: --server none needs --target host:port');
   process.exit(2);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s on Linux)
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
+const log = (line: string): void => { if (!values.json) console.log(line); };
 
 async function main(): Promise<void> {
-  let url = values.url;
-  let server: ReturnType<typeof spawn> | undefined;
-  if (!url) {
-    const port = await freePort();
-    server = spawn(process.execPath, ['src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--log-format', 'json'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...process.env,
-        // The benchmark measures fan-out, not flood control: lift per-connection limits.
-        BANTER_FLOOD_BURST: '100000', BANTER_FLOOD_RATE_PER_SEC: '100000', BANTER_LIMITS_PER_IP: '100000', BANTER_LIMITS_CONNECT_BURST: '100000', BANTER_LIMITS_CONNECT_RATE_PER_SEC: '100000',
-        BANTER_WS_SEND_QUEUE_BYTES: String(64 * 1024 * 1024), BANTER_IRC_PORT: '0', BANTER_STORE: process.env.BANTER_STORE ?? 'memory',
-      },
-    });
-    url = `ws://127.0.0.1:${port}/ws`;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (res.ok) break;
-      } catch { /* not up yet */ }
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
+  let server: RunningServer | undefined;
+  let host: string, port: number;
+  const wsPath = values['ws-path'] ?? (proto === 'sio' ? '/socket.io/' : '/ws');
+  let pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
+  let idleRss: number | undefined;
+  if (kind !== 'none') {
+    server = await startServer(kind, { store: values.store as 'sqlite' | 'memory', ...(values.prof ? { profDir: values.prof } : {}) });
+    host = server.host;
+    port = proto === 'irc' ? server.ircPort : server.httpPort;
+    pid = server.pid;
+    idleRss = Math.round(rssMb(pid));
+  } else {
+    const m = /^([^:]+):(\d+)$/.exec(values.target!);
+    if (!m) throw new Error('--target must be host:port');
+    host = m[1]!;
+    port = Number(m[2]);
+  }
+  const label = `${kind === 'none' ? values.target : kind}${kind === 'banter' ? ` (${values.store})` : ''} over ${proto}`;
+  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
+  let result: { steps: StepResult[]; best?: StepResult } | undefined;
+  // Interrupted: still stop the workers and the server this run started.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { void run.close().then(() => server?.stop()).finally(() => process.exit(130)); });
+  }
+  try {
+    log(`${label}: ${clients} clients in ${channels} channel(s), ${senders} senders, ${size}-byte messages, ${procs} generator processes (load ${loadAverage()})`);
+    await run.connect();
+    const connectedRss = pid ? Math.round(rssMb(pid)) : undefined;
+    log(`  connected and joined in ${run.connectMs} ms; server RSS idle ${idleRss ?? '?'} MB, with clients ${connectedRss ?? '?'} MB`);
+    if (values.ramp) result = await run.ramp(rate, Number(values['ramp-factor']), duration, Number(values['ramp-steps']));
+    else {
+      const r = await run.step(rate, duration);
+      result = { steps: [r], ...(r.sustainable ? { best: r } : {}) };
+      log(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s (offered ${r.offeredDeliveriesPerSec}), p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms — ${r.verdict}`);
     }
+    const summary = {
+      server: label, clients, channels, senders, size, procs, connectMs: run.connectMs, serverRssIdleMb: idleRss, serverRssConnectedMb: connectedRss,
+      maxSustainableDeliveriesPerSec: result.best?.deliveriesPerSec ?? 0, best: result.best, steps: result.steps,
+    };
+    if (values.json) console.log(JSON.stringify(summary));
+    else {
+      log(`  max sustainable: ${summary.maxSustainableDeliveriesPerSec} deliveries/s${result.best ? ` at ${result.best.ratePerSender} msg/s per sender` : ''}`);
+      if (!values.ramp) console.log(JSON.stringify(result.steps[0], null, 2));
+    }
+  } finally {
+    await run.close();
+    await server?.stop();
   }
-
-  const workers = Array.from({ length: P }, (_, i) => {
-    const count = Math.floor(N / P) + (i < N % P ? 1 : 0);
-    const senders = Math.floor(K / P) + (i < K % P ? 1 : 0);
-    return fork(new URL('./load-worker.ts', import.meta.url), [JSON.stringify({ url, count, senders, rate: R, durationMs: D, localAddress: `127.0.0.${2 + i}`, prefix: `b${i}_` })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  });
-  const t0 = Date.now();
-  await Promise.all(workers.map((w) => new Promise<void>((res, rej) => {
-    w.once('message', () => res());
-    w.once('exit', (code) => rej(new Error(`worker exited ${code}`)));
-  })));
-  console.log(`${N} clients connected and logged in in ${Date.now() - t0} ms over ${P} processes`);
-
-  const cpu0 = server?.pid ? cpuTicks(server.pid) : 0;
-  let peakRss = 0;
-  const sampler = setInterval(() => { if (server?.pid) peakRss = Math.max(peakRss, rssMb(server.pid)); }, 250);
-  const started = Date.now();
-  const results = workers.map((w) => new Promise<{ received: number; sent: number; acked: number; errors: number; maxLatency: number; buckets: number[] }>((res) => {
-    w.once('message', (m) => res(m as never));
-  }));
-  for (const w of workers) w.send('start');
-  const all = await Promise.all(results);
-  const wall = (Date.now() - started) / 1000;
-  clearInterval(sampler);
-  const cpuSec = server?.pid ? (cpuTicks(server.pid) - cpu0) / 100 : NaN;
-
-  const buckets = new Array<number>(100_001).fill(0);
-  let received = 0, sent = 0, acked = 0, errors = 0, max = 0;
-  for (const r of all) {
-    received += r.received; sent += r.sent; acked += r.acked; errors += r.errors; max = Math.max(max, r.maxLatency);
-    r.buckets.forEach((b, i) => { buckets[i]! += b; });
-  }
-  const pct = (p: number): number => {
-    const target = received * p;
-    let acc = 0;
-    for (let i = 0; i < buckets.length; i++) { acc += buckets[i]!; if (acc >= target) return i / 10; }
-    return NaN;
-  };
-  const expected = sent * N;
-  const sendSeconds = D / 1000;
-  console.log(JSON.stringify({
-    clients: N, senders: K, ratePerSender: R, durationS: sendSeconds, procs: P,
-    sent, acked, errors, deliveries: received, expectedDeliveries: expected,
-    deliveriesPerSec: Math.round(received / sendSeconds),
-    latencyMs: { p50: pct(0.5), p99: pct(0.99), max: Math.round(max * 10) / 10 },
-    serverCpuSec: cpuSec, serverCpuPct: Math.round((cpuSec / wall) * 100), serverPeakRssMb: Math.round(peakRss),
-  }, null, 2));
-  server?.kill('SIGTERM');
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -37,7 +37,8 @@ export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-
   .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
 export type ClientTags = z.infer<typeof ClientTags>;
 export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
-export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
+/** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). `key`: the room's join key (+k). */
+export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });

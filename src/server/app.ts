@@ -76,7 +76,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { store, accounts, moderation } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), moderation: opts.moderation ?? new MemoryModeration() } : createStorage(config, systemClock);
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
-  const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
+  const calc = new CalcPool({ workers: config['calc.workers'], idleMs: config['calc.idleMs'], warmWorkers: config['calc.warmWorkers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
     store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, moderation,
     config: {

@@ -11,8 +11,10 @@ import type { ArgsOf, ReplyData, RequestType, ServerEvent } from '../../src/prot
 
 export async function startTestServer(overrides: Partial<Record<ConfigKey, unknown>> = {}, opts: Partial<AppOptions> = {}): Promise<App> {
   // Flood control is generous here so that functional tests can fire requests freely;
-  // test/abuse.test.ts sets the production defaults back where it tests them.
-  const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'calc.workers': 1, 'flood.burst': 10_000, 'flood.calcBurst': 10_000, store: 'memory', ...overrides } });
+  // test/abuse.test.ts sets the production defaults back where it tests them. One warm
+  // calculator worker: a cold one can take longer to start on a loaded machine than the
+  // helpers wait for a reply (test/calc.test.ts covers workers started on demand).
+  const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'calc.workers': 1, 'calc.warmWorkers': 1, 'flood.burst': 10_000, 'flood.calcBurst': 10_000, store: 'memory', ...overrides } });
   return startApp(config, { log: silentLogger(), ...opts });
 }
 

@@ -30,7 +30,7 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
     case 'msg': {
       const { msg } = item;
       if (msg.kind === 'action') {
-        return <div class="event action" data-from={msg.from}><span class="text">* {msg.from} <RichText text={msg.text} me={me} /></span> <Time ts={msg.ts} /></div>;
+        return <div class="event action" data-from={msg.from}><span class="text" dir="auto">* {msg.from} <RichText text={msg.text} me={me} /></span> <Time ts={msg.ts} /></div>;
       }
       const hl = !mine && mentions(msg.text, me);
       const cls = `msg${msg.kind === 'notice' ? ' msg-notice' : ''}${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${hl ? ' mentioned' : ''}${item.pending ? ' pending' : ''}${item.failed ? ' failed' : ''}`;
@@ -40,13 +40,13 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
           <div class="msg-main">
             {!grouped && (
               <div class="msg-head">
-                <span class="author">{msg.from}</span>
+                <span class="author" dir="auto">{msg.from}</span>
                 {mine && <span class="you-tag">you</span>}
                 {msg.kind === 'notice' && <span class="you-tag">notice</span>}
                 <Time ts={msg.ts} />
               </div>
             )}
-            <div class="text"><RichText text={msg.text} me={me} /></div>
+            <div class="text" dir="auto"><RichText text={msg.text} me={me} /></div>
             {item.pending && <div class="msg-state">Sending…</div>}
             {item.failed && <div class="msg-state error" role="alert">Not sent: {item.failed}</div>}
           </div>
@@ -54,9 +54,9 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
       );
     }
     case 'event':
-      return <div class="event"><span>{item.text}</span> <Time ts={item.ts} /></div>;
+      return <div class="event"><span dir="auto">{item.text}</span> <Time ts={item.ts} /></div>;
     case 'notice':
-      return <div class="notice" role="note"><strong>Server notice</strong> <span class="text">{item.text}</span> <Time ts={item.ts} /></div>;
+      return <div class="notice" role="note"><strong>Server notice</strong> <span class="text" dir="auto">{item.text}</span> <Time ts={item.ts} /></div>;
     case 'gap':
       return (
         <div class="gap" role="note">

@@ -23,3 +23,9 @@ export function ctcp(text: string): { verb: string; args: string } | undefined {
   const sp = body.indexOf(' ');
   return sp === -1 ? { verb: body.toUpperCase(), args: '' } : { verb: body.slice(0, sp).toUpperCase(), args: body.slice(sp + 1) };
 }
+
+/**
+ * Whether `s` matches the IRC mask `mask` (`*`, `?`): the core's linear glob
+ * (src/core/moderation.ts), which also matches ban and mute masks, never a regular expression.
+ */
+export { globMatch } from '../../../core/moderation.ts';

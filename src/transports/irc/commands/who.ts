@@ -31,10 +31,10 @@ export const who = defineVerb({
         }
       }
     } else if (/[*?]/.test(mask)) {
-      const pattern = foldName(mask);
+      const folded = foldName(mask);
       for (const u of dir.users.values()) {
         if (c.queuedBytes() > budget) break;
-        if (globMatch(pattern, u.folded)) reply(c, '*', u, '');
+        if (globMatch(folded, u.folded)) reply(c, '*', u, '');
       }
     } else {
       const u = dir.user(mask);

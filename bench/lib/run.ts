@@ -1,0 +1,249 @@
+/**
+ * The load-generator driver behind `npm run bench` (bench/load.ts): spreads the clients over
+ * worker processes (bench/load-worker.ts), each on its own source address, runs one
+ * measurement step per rate and merges what the workers saw.
+ *
+ * Honest counting: deliveries/s counts only deliveries that *arrived* inside the send window
+ * [t0, t0 + duration], divided by the window; later arrivals are reported as late and those
+ * that never arrive (after `drainMs`) as lost. Latency is receipt time minus the time the
+ * message was due by the schedule, on the machine-wide monotonic clock, into a log-scaled
+ * histogram with no cap. Generator CPU is reported so a saturated generator is visible.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
+import { Histogram, nowUs } from './hist.ts';
+import { cpuSeconds, loadAverage, rssMb } from './servers.ts';
+
+export interface LoadOptions {
+  proto: Proto;
+  host: string;
+  port: number;
+  wsPath: string;
+  clients: number;
+  channels: number;
+  /** Senders in all; sender s is in channel s % channels. */
+  senders: number;
+  size: number;
+  procs: number;
+  drainMs: number;
+  connectTimeoutMs: number;
+  /** PID of the server, for CPU and RSS (omit for a server on another machine or unknown PID). */
+  serverPid?: number;
+  /** Banter's /metrics URL: its event-loop lag (prom-client, reset at each scrape) is read before and after each step. */
+  metricsUrl?: string;
+  /** Nick prefix, so several runs against one server do not collide. */
+  prefix?: string;
+  log?: (line: string) => void;
+}
+
+export interface StepResult {
+  ratePerSender: number;
+  durationS: number;
+  /** The send window on the machine's monotonic clock, µs (for bench/profile-summary.ts --window). */
+  windowUs: [number, number];
+  sent: number;
+  expected: number;
+  delivered: number;
+  inWindow: number;
+  late: number;
+  lost: number;
+  dupes: number;
+  stale: number;
+  bogus: number;
+  acked: number;
+  errors: number;
+  disconnected: number;
+  deliveriesPerSec: number;
+  offeredDeliveriesPerSec: number;
+  inWindowFraction: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
+  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number } };
+  loadAvg: string;
+  sustainable: boolean;
+  verdict: string;
+}
+
+interface WorkerHandle { child: ChildProcess; next<T>(): Promise<T> }
+
+const ms = (us: number): number => Math.round(us / 100) / 10;
+
+export class LoadRun {
+  private readonly o: LoadOptions;
+  private workers: WorkerHandle[] = [];
+  private stepNo = 0;
+  connectMs = 0;
+
+  constructor(o: LoadOptions) {
+    this.o = o;
+  }
+
+  /** Forks the workers and waits until every client is connected and in its channel. */
+  async connect(): Promise<void> {
+    const { o } = this;
+    const P = Math.max(1, Math.min(o.procs, 253, o.clients));
+    const t0 = Date.now();
+    let from = 0;
+    for (let i = 0; i < P; i++) {
+      const count = Math.floor(o.clients / P) + (i < o.clients % P ? 1 : 0);
+      const job: WorkerJob = {
+        proto: o.proto, host: o.host, port: o.port, wsPath: o.wsPath, from, to: from + count, clients: o.clients, channels: o.channels,
+        senders: o.senders, size: o.size, drainMs: o.drainMs, localAddress: `127.0.0.${2 + i}`, prefix: o.prefix ?? 'b', connectTimeoutMs: o.connectTimeoutMs,
+      };
+      from += count;
+      const child = fork(new URL('../load-worker.ts', import.meta.url), [JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const queue: unknown[] = [];
+      const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
+      let dead: Error | undefined;
+      child.on('message', (m) => { const w = waiting.shift(); if (w) w.resolve(m); else queue.push(m); });
+      child.once('exit', (code) => {
+        dead = new Error(`load worker ${i} exited (${code})`);
+        for (const w of waiting.splice(0)) w.reject(dead);
+      });
+      this.workers.push({
+        child,
+        next: <T>() => new Promise<T>((resolve, reject) => {
+          if (queue.length) resolve(queue.shift() as T);
+          else if (dead) reject(dead);
+          else waiting.push({ resolve: resolve as (m: unknown) => void, reject });
+        }),
+      });
+    }
+    await Promise.all(this.workers.map((w) => w.next()));
+    this.connectMs = Date.now() - t0;
+  }
+
+  /** One measurement: every sender sends `rate` msg/s for `durationS`, then the workers drain. */
+  async step(rate: number, durationS: number): Promise<StepResult> {
+    const { o } = this;
+    const step = this.stepNo++;
+    const durationMs = durationS * 1000;
+    if (o.metricsUrl) await scrapeLag(o.metricsUrl); // resets the server's lag histogram
+    const t0Us = nowUs() + 300_000; // all workers start on the same tick of the shared clock
+    const pid = o.serverPid;
+    let cpu0 = 0, wall0 = 0, rssPeak = 0;
+    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuSeconds(pid); wall0 = nowUs(); } }, 300);
+    const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssMb(pid)); }, 200);
+    for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
+    const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
+    const cpu1 = pid ? cpuSeconds(pid) : 0;
+    const wall1 = nowUs();
+    const lagMs = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
+    const sent = new Array<number>(o.senders).fill(0);
+    for (const r of sentReports) r.sent.forEach((n, i) => { sent[i]! += n; });
+    for (const w of this.workers) w.child.send({ type: 'expect', sent });
+    const results = await Promise.all(this.workers.map((w) => w.next<ResultReport>()));
+    clearTimeout(startTimer);
+    clearInterval(sampler);
+    const rssEnd = pid ? rssMb(pid) : 0;
+
+    const lat = Histogram.merge(results.map((r) => r.latency));
+    const lag = Histogram.merge(sentReports.map((r) => r.sendLag));
+    const sum = (k: keyof Omit<ResultReport, 'type' | 'latency'>): number => results.reduce((a, r) => a + r[k], 0);
+    const expected = sum('expected');
+    const delivered = sum('unique');
+    const inWindow = sum('inWindow');
+    const lost = expected - delivered;
+    const dupes = sum('dupes');
+    const cpuCoresMax = Math.max(...sentReports.map((r) => r.cpuCores));
+    const eluMax = Math.max(...sentReports.map((r) => r.elu));
+    const sendLagP99Ms = ms(lag.quantileUs(0.99));
+    // A generator process near a full core cannot keep its schedule: the step then measures it, not the server.
+    // (Send lag alone is no proof: on a shared machine it is mostly waiting for a CPU; it is in the latency anyway.)
+    const saturated = cpuCoresMax > 0.9 || eluMax > 0.95;
+    const p99 = ms(lat.quantileUs(0.99));
+    const inWindowFraction = expected ? inWindow / expected : 0;
+    const errors = sum('errors');
+    const disconnected = sum('disconnected');
+    const problems: string[] = [];
+    if (lost > 0) problems.push(`${lost} lost`);
+    if (dupes > 0) problems.push(`${dupes} duplicated`);
+    if (errors > 0) problems.push(`${errors} errors`);
+    if (disconnected > 0) problems.push(`${disconnected} disconnected`);
+    if (!(p99 <= 1000)) problems.push(`p99 ${p99} ms > 1000 ms`);
+    if (inWindowFraction < 0.95) problems.push(`only ${(inWindowFraction * 100).toFixed(1)} % inside the window`);
+    if (expected === 0) problems.push('nothing expected');
+    const sustainable = problems.length === 0;
+    const membersPerMsg = expected / Math.max(1, sent.reduce((a, b) => a + b, 0));
+    return {
+      ratePerSender: rate, durationS, windowUs: [t0Us, t0Us + durationMs * 1000], sent: sent.reduce((a, b) => a + b, 0), expected, delivered, inWindow, late: delivered - inWindow, lost, dupes,
+      stale: sum('stale'), bogus: sum('bogus'), acked: sum('acked'), errors, disconnected,
+      deliveriesPerSec: Math.round(inWindow / durationS),
+      offeredDeliveriesPerSec: Math.round(rate * o.senders * membersPerMsg),
+      inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
+      latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
+      generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
+      loadAvg: loadAverage(),
+      sustainable,
+      verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),
+    };
+  }
+
+  /**
+   * Finds the highest rate per sender that is sustainable: multiplies by `factor` while steps
+   * pass, then bisects `refine` times between the last pass and the first failure. Stops at
+   * `maxSteps` or when clients were disconnected. Steps where the generator was saturated are
+   * marked so in their verdict: their numbers are a lower bound for the server.
+   */
+  async ramp(startRate: number, factor: number, durationS: number, maxSteps: number, refine = 2): Promise<{ steps: StepResult[]; best?: StepResult }> {
+    const steps: StepResult[] = [];
+    let best: StepResult | undefined;
+    let lo = 0, hi = Infinity, rate = startRate;
+    for (let i = 0; i < maxSteps; i++) {
+      const r = await this.step(rate, durationS);
+      steps.push(r);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms` : ''} — ${r.verdict} (load ${r.loadAvg})`);
+      if (r.sustainable) {
+        lo = rate;
+        if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;
+      } else {
+        hi = rate;
+        if (r.disconnected > 0) break; // clients are gone: later steps would measure fewer of them
+      }
+      if (hi === Infinity) rate = Math.round(rate * factor);
+      else if (refine-- > 0 && hi - lo > Math.max(1, lo * 0.05)) rate = Math.round((lo + hi) / 2);
+      else break;
+      if (rate <= lo && hi !== Infinity) break;
+      if (!r.sustainable) await this.quiet(2000, 120_000); // a failed step can leave a backlog in the server
+    }
+    return best ? { steps, best } : { steps };
+  }
+
+  /** Waits until no bench message has arrived anywhere for `quietMs` (the server's backlog is gone), at most `maxMs`. */
+  async quiet(quietMs: number, maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (Date.now() < until) {
+      const last = await Promise.all(this.workers.map((w) => { w.child.send({ type: 'quiet' }); return w.next<{ lastRecvUs: number }>(); }));
+      const idleUs = nowUs() - Math.max(...last.map((l) => l.lastRecvUs));
+      if (idleUs >= quietMs * 1000) return;
+      this.o.log?.(`  waiting for the server's backlog to drain (last delivery ${Math.round(idleUs / 1000)} ms ago)`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      if (w.child.exitCode !== null) return resolve();
+      w.child.once('exit', () => resolve());
+      w.child.send({ type: 'stop' });
+      setTimeout(() => w.child.kill('SIGKILL'), 5000).unref();
+    })));
+    this.workers = [];
+  }
+}
+
+/** Event-loop lag p99 and max since the previous scrape, in ms, from prom-client's default metrics. */
+async function scrapeLag(url: string): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+    return { p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')) };
+  } catch {
+    return undefined;
+  }
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,101 @@
+/**
+ * Self-test of the load generator (bench/lib/run.ts + bench/load-worker.ts) against a fake
+ * server that speaks just enough of Banter's JSON protocol and injects known faults: it drops
+ * some deliveries, duplicates others, echoes each message to its sender (as Banter does) and
+ * holds every delivery for a known delay. The harness must count exactly the injected drops and
+ * duplicates, ignore the echoes, and put the injected delays in the right latency range.
+ * No timing assertions beyond generous bounds on the injected delays.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import test from 'node:test';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { LoadRun } from '../../bench/lib/run.ts';
+
+interface Fake { port: number; drops: number; dupes: number; delivered: number; close(): Promise<void> }
+
+/** seq % 10: 3 → dropped for the room's first other member; 5 → sent twice to the second; 9 → 600 ms late; else 100 ms. */
+async function fakeServer(): Promise<Fake> {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http, path: '/ws' });
+  const rooms = new Map<string, WebSocket[]>();
+  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, close: async () => {
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((r) => wss.close(() => r()));
+    await new Promise<void>((r) => http.close(() => r()));
+  } };
+  wss.on('connection', (ws) => {
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw)) as { type: string; id: string; room?: string; to?: string; text?: string };
+      if (m.type === 'login') ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { protocol: 1 } }));
+      else if (m.type === 'join') {
+        const list = rooms.get(m.room!) ?? [];
+        list.push(ws);
+        rooms.set(m.room!, list);
+        ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { room: m.room } }));
+      } else if (m.type === 'send') {
+        ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { seq: 1 } }));
+        const seq = Number(m.text!.split(':')[2]);
+        const event = JSON.stringify({ type: 'message', msg: { from: 'x', to: m.to, text: m.text } });
+        ws.send(event); // the echo to the sender must not count as a delivery
+        const others = rooms.get(m.to!)!.filter((w) => w !== ws);
+        const delay = seq % 10 === 9 ? 600 : 100;
+        others.forEach((w, i) => {
+          if (seq % 10 === 3 && i === 0) { fake.drops++; return; }
+          const copies = seq % 10 === 5 && i === 1 ? 2 : 1;
+          fake.dupes += copies - 1;
+          fake.delivered++;
+          setTimeout(() => { for (let k = 0; k < copies; k++) w.send(event); }, delay);
+        });
+      }
+    });
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+  fake.port = (http.address() as { port: number }).port;
+  return fake;
+}
+
+test('the load generator reports injected drops, duplicates and delays', async () => {
+  const fake = await fakeServer();
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port: fake.port, wsPath: '/ws', clients: 6, channels: 1, senders: 3, size: 64, procs: 2, drainMs: 3000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(40, 2);
+    assert.ok(r.sent >= 200, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 5, 'each message is expected at the 5 other members');
+    assert.equal(r.lost, fake.drops, 'every injected drop is reported as lost');
+    assert.ok(fake.drops > 0 && fake.dupes > 0);
+    assert.equal(r.dupes, fake.dupes, 'every injected duplicate is reported');
+    assert.equal(r.delivered, fake.delivered);
+    assert.equal(r.bogus, 0);
+    assert.equal(r.stale, 0);
+    assert.equal(r.acked, r.sent);
+    assert.equal(r.sustainable, false, 'loss and duplicates make a step unsustainable');
+    // Only arrivals inside the window count towards deliveries/s; the last 100–600 ms arrive late.
+    assert.equal(r.inWindow + r.late, r.delivered);
+    assert.ok(r.late > 0, 'deliveries after the window are late, not counted');
+    assert.equal(r.deliveriesPerSec, Math.round(r.inWindow / 2));
+    // 90 % held 100 ms, 10 % held 600 ms: p50 in the 100 ms group, p99 in the 600 ms group.
+    assert.ok(r.latencyMs.p50 >= 100 && r.latencyMs.p50 < 450, `p50 ${r.latencyMs.p50}`);
+    assert.ok(r.latencyMs.p99 >= 600 && r.latencyMs.p99 < 1500, `p99 ${r.latencyMs.p99}`);
+    assert.ok(r.latencyMs.max >= 600 && r.latencyMs.max < 3000, `max ${r.latencyMs.max}`);
+    assert.ok(r.generator.cpuCoresTotal > 0, 'generator CPU is measured');
+  } finally {
+    await run.close();
+    await fake.close();
+  }
+});
+
+test('the latency histogram has no cap and buckets within 2.2 %', async () => {
+  const { Histogram } = await import('../../bench/lib/hist.ts');
+  const h = new Histogram();
+  for (let ms = 1; ms <= 1000; ms++) h.record(ms * 1000);
+  h.record(187_000_000); // 187 s: reported as such, not clamped to a 10 s overflow bucket
+  const p50 = h.quantileUs(0.5) / 1000;
+  assert.ok(p50 >= 500 && p50 <= 500 * 1.023, `p50 ${p50}`);
+  assert.equal(h.maxUs, 187_000_000);
+  assert.equal(h.quantileUs(1), 187_000_000);
+  const merged = Histogram.merge([h.toJSON(), h.toJSON()]);
+  assert.equal(merged.count, 2002);
+  assert.equal(merged.quantileUs(0.5), h.quantileUs(0.5));
+});
