@@ -161,8 +161,8 @@ export class BanterClient {
   }
 
   /** Joins a room (remembered for reconnects); the reply holds its recent history. */
-  async join(room: string): Promise<ReplyData['join']> {
-    const reply = await this.request('join', { room });
+  async join(room: string, key?: string): Promise<ReplyData['join']> {
+    const reply = await this.request('join', key !== undefined ? { room, key } : { room });
     this.rooms.add(reply.name);
     return reply;
   }

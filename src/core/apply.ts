@@ -7,6 +7,7 @@ import type { Delivery } from './delivery.ts';
 import type { Directory, RoomEntry, UserEntry } from './directory.ts';
 import type { Fact } from './facts.ts';
 import type { CoreMetrics } from './metrics.ts';
+import { addInvite, applyChange, isRegistered } from './moderation.ts';
 import { accountPrincipal, principalOf } from './owner.ts';
 import type { Clock } from './ports.ts';
 
@@ -18,12 +19,19 @@ export interface ApplyTarget {
   readonly clock: Clock;
   isPermanent(room: RoomEntry): boolean;
   userInfo(u: UserEntry): UserInfo;
+  /** Entries per room list and pending invites per room (rooms.maxListEntries). */
+  readonly maxListEntries: number;
+  /** A server ban was added or lifted: update the ban list, disconnect matching local users. */
+  serverBan(mask: string, on: boolean, by: string, reason: string): void;
+  /** Closes the local connection of `name`, if this node has it. */
+  kill(name: string, by: string, reason: string): void;
 }
 
 /** Applies a fact to the directory and delivers the resulting event to local sessions. */
 export function applyFact(core: ApplyTarget, fact: Fact): void {
   const { dir, delivery: out } = core;
-  const keep = (r: RoomEntry): boolean => core.isPermanent(r);
+  // Rooms an account owns with stored settings stay when empty, like permanent ones.
+  const keep = (r: RoomEntry): boolean => core.isPermanent(r) || isRegistered(r);
   switch (fact.kind) {
     case 'user_online': {
       // A fact without a session id (an older node) gets a principal nobody can share.
@@ -58,6 +66,8 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
     case 'room_join': {
       const folded = foldName(fact.name);
       const { room, added } = dir.join(fact.room, folded);
+      const user = dir.users.get(folded);
+      if (user) room.mod?.invited.delete(user.principal);
       if (added) out.toRoom(room, { type: 'room_joined', room: room.name, name: fact.name }, undefined);
       return;
     }
@@ -84,7 +94,12 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const ev: ChatEvent = { type: 'message', msg: fact.msg };
       if (fact.msg.to.startsWith('#')) {
         const room = dir.room(fact.msg.to);
-        if (room) out.toRoom(room, ev, undefined);
+        if (room) {
+          // Slow mode counts from here, on every node (only members are tracked: the map stays bounded).
+          const from = foldName(fact.msg.from);
+          if (room.mod && room.mod.slow > 0 && room.members.has(from)) room.mod.lastSpoke.set(from, core.clock.now());
+          out.toRoom(room, ev, undefined);
+        }
       } else {
         out.toUser(fact.msg.to, ev);
         if (foldName(fact.msg.to) !== foldName(fact.msg.from)) out.toUser(fact.msg.from, ev);
@@ -110,15 +125,19 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       out.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
       return;
     }
-    case 'invite':
+    case 'invite': {
+      const room = dir.room(fact.room);
+      const user = dir.user(fact.name);
+      if (room && user) addInvite(room, user.principal, core.maxListEntries);
       out.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
       return;
+    }
     case 'room_op': {
       const room = dir.room(fact.room);
       const folded = foldName(fact.name);
-      if (!room || !room.members.has(folded)) return;
-      if (fact.op) (room.operators ??= new Set()).add(folded);
-      else room.operators?.delete(folded);
+      const user = dir.users.get(folded);
+      if (!room || !user || !room.members.has(folded)) return;
+      applyChange(room, { mode: 'op', on: fact.op }, fact.by, core.clock.now(), user.principal, core.maxListEntries);
       out.toRoom(room, { type: 'room_operator', room: room.name, name: fact.name, by: fact.by, op: fact.op }, undefined);
       return;
     }
@@ -127,6 +146,20 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       if (user) dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
       return;
     }
+    case 'room_mode': {
+      const room = dir.room(fact.room);
+      if (!room) return;
+      const now = core.clock.now();
+      for (const c of fact.changes) applyChange(room, c, fact.by, now, c.mode === 'voice' && c.arg !== undefined ? dir.user(c.arg)?.principal : undefined, core.maxListEntries);
+      out.toRoom(room, { type: 'room_mode', room: room.name, by: fact.by, changes: fact.changes }, undefined);
+      return;
+    }
+    case 'server_ban':
+      core.serverBan(fact.mask, fact.on, fact.by, fact.reason);
+      return;
+    case 'kill':
+      core.kill(fact.name, fact.by, fact.reason);
+      return;
     case 'kick': {
       const room = dir.room(fact.room);
       if (!room) return;

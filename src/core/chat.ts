@@ -15,7 +15,8 @@ import type { CommandContext } from './commands/command.ts';
 import { Directory, isRoomOperator, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
-import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, PresenceStore } from './ports.ts';
+import type { AccountStore, Bus, Calculator, Clock, Logger, MessageStore, ModerationStore, PresenceStore, ServerBan } from './ports.ts';
+import { MemoryModeration } from './moderation-memory.ts';
 import { FloodGuard, type FloodConfig } from './rate-limit.ts';
 import { noopMetrics, type CoreMetrics } from './metrics.ts';
 import type { Session } from './session.ts';
@@ -26,6 +27,8 @@ import { Delivery, type Conn } from './delivery.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
+import { DEFAULT_MAX_LIST_ENTRIES, isAdmin, isRegistered, restoreRoom, roleOf } from './moderation.ts';
+import { ipInRange, remoteIp } from './ip.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -50,6 +53,10 @@ export interface CoreConfig {
    * store (src/core/sequencer.ts). Absent: delivered as they arrive (one node).
    */
   reorderMs?: number;
+  /** Folded account names of the server administrators (moderation.ts; default: none). */
+  admins?: readonly string[];
+  /** Entries per ban/exception/invite/mute list and pending invites per room (default DEFAULT_MAX_LIST_ENTRIES). */
+  maxListEntries?: number;
 }
 
 export interface HistoryConfig {
@@ -75,6 +82,8 @@ export interface CoreDeps {
   metrics?: CoreMetrics;
   /** Registered accounts; without one, every name is a guest name. */
   accounts?: AccountStore;
+  /** Stored moderation state and the audit log (default: in memory). */
+  moderation?: ModerationStore;
 }
 
 export interface ConnInfo {
@@ -93,6 +102,10 @@ export class ChatCore {
   readonly metrics: CoreMetrics;
   readonly accounts: Accounts;
   readonly history: HistoryConfig;
+  readonly moderation: ModerationStore;
+  readonly maxListEntries: number;
+  /** Server bans in force (from the store at `restore`, then from facts). */
+  serverBans: ServerBan[] = [];
   private readonly conns = new Map<string, Conn>();
   readonly delivery: Delivery;
   /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
@@ -107,6 +120,8 @@ export class ChatCore {
     this.accounts = new Accounts(deps.accounts ?? NO_ACCOUNTS, deps.clock, { ...DEFAULT_ACCOUNTS_CONFIG, ...deps.config.auth, scrypt: deps.config.scrypt ?? OWASP_SCRYPT });
     this.history = deps.config.history ?? HISTORY_DEFAULTS;
     this.metrics = deps.metrics ?? noopMetrics;
+    this.moderation = deps.moderation ?? new MemoryModeration();
+    this.maxListEntries = deps.config.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
     this.delivery = new Delivery(this.metrics);
     this.names = new NameBinding({
       dir: this.dir, presence: deps.presence, local: this.delivery.local, clock: deps.clock, log: deps.log,
@@ -116,6 +131,14 @@ export class ChatCore {
     this.applyTarget = {
       dir: this.dir, delivery: this.delivery, metrics: this.metrics, clock: deps.clock,
       isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
+      maxListEntries: this.maxListEntries,
+      serverBan: (mask, on, by, reason) => this.applyServerBan(mask, on, by, reason),
+      kill: (name, by, reason) => {
+        const conn = this.delivery.local.get(foldName(name));
+        if (!conn) return;
+        this.deps.log.info({ conn: conn.session.id, name, by, reason }, 'killed by an admin');
+        conn.session.close(`Killed (${by} (${reason}))`, 'kicked');
+      },
     };
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
     this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer({
@@ -123,6 +146,44 @@ export class ChatCore {
       fetch: (conv, afterSeq, beforeSeq, limit) => deps.store.history(conv, { afterSeq, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit }),
     });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
+  }
+
+  /**
+   * Loads stored moderation state: registered rooms (settings, lists, roles; moderation.ts)
+   * and server bans. Call once before accepting connections.
+   */
+  async restore(): Promise<void> {
+    this.serverBans = await this.moderation.serverBans();
+    for (const rec of await this.moderation.rooms()) {
+      const folded = foldName(rec.name);
+      if (this.dir.rooms.has(folded) && this.dir.rooms.get(folded)!.members.size > 0) continue;
+      const room: RoomEntry = this.dir.rooms.get(folded) ?? { name: rec.name, folded, topic: '', members: new Set(), creator: '' };
+      restoreRoom(room, rec);
+      if (isRegistered(room) || this.isPermanent(room)) this.dir.rooms.set(folded, room);
+    }
+  }
+
+  /** Whether the user is a server administrator (config `admins`). */
+  isAdmin(user: UserEntry | undefined): boolean {
+    return isAdmin(this.deps.config.admins, user);
+  }
+
+  /** The server ban matching a connection (its address) or an account, if any. */
+  serverBanOf(remote: string, account: string | undefined): ServerBan | undefined {
+    const ip = remoteIp(remote);
+    return this.serverBans.find((b) => (b.mask.startsWith('$a:') ? account !== undefined && foldName(account) === b.mask.slice(3) : ipInRange(ip, b.mask)));
+  }
+
+  private applyServerBan(mask: string, on: boolean, by: string, reason: string): void {
+    this.serverBans = this.serverBans.filter((b) => b.mask !== mask);
+    if (!on) return;
+    this.serverBans.push({ mask, by, at: this.deps.clock.now(), reason });
+    for (const conn of [...this.delivery.local.values()]) {
+      const user = conn.user ? this.dir.users.get(conn.user) : undefined;
+      if (this.serverBanOf(conn.session.remote, user?.account) === undefined) continue;
+      this.deps.log.info({ conn: conn.session.id, mask, by }, 'disconnected by a server ban');
+      conn.session.close(`Banned from the server (${reason})`, 'kicked');
+    }
   }
 
   get nodeId(): string {
@@ -269,7 +330,9 @@ export class ChatCore {
     const out: MemberInfo[] = [];
     for (const m of folded) {
       const u = this.dir.users.get(m);
-      if (u) out.push(isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true } : { name: u.name, presence: u.presence });
+      if (!u) continue;
+      const role = roleOf(room, u);
+      out.push(role === undefined ? { name: u.name, presence: u.presence } : isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true, role } : { name: u.name, presence: u.presence, role });
     }
     return out;
   }
@@ -325,7 +388,11 @@ export class ChatCore {
         }
         return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
       },
-      bindUser: (name, opts) => this.names.bind(conn, name, opts),
+      bindUser: (name, opts) => {
+        const ban = this.serverBanOf(conn.session.remote, opts?.account?.name);
+        if (ban) return Promise.reject(new ChatError('SERVER_BANNED', ban.reason !== '' ? `you are banned from this server: ${ban.reason}` : 'you are banned from this server'));
+        return this.names.bind(conn, name, opts);
+      },
       reserveName: (name, fn) => this.names.reserve(conn, name, fn),
       renameUser: (name) => this.names.rename(conn, name),
       beginLogin: () => this.names.begin(conn),

@@ -26,7 +26,7 @@
  */
 import { foldName } from '../protocol/index.ts';
 import type { ChatCore } from './chat.ts';
-import { isRoomOperator } from './directory.ts';
+import { isRoomCreator, isRoomOperator } from './directory.ts';
 import type { Fact, SyncRoom, SyncUser } from './facts.ts';
 import { hasLeases, type NodeLeases } from './ports.ts';
 
@@ -112,7 +112,7 @@ export class ClusterSync {
         if (!room) continue;
         names.push(room.name);
         if (!rooms.has(r)) {
-          const ops = [...(room.operators ?? [])].map((o) => dir.users.get(o)?.name ?? o);
+          const ops = [...room.members].map((m) => dir.users.get(m)).filter((m) => m !== undefined && isRoomOperator(room, m) && !isRoomCreator(room, m)).map((m) => m!.name);
           rooms.set(r, { name: room.name, topic: room.topic, creator: room.creator, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops });
         }
       }

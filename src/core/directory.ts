@@ -3,6 +3,7 @@
  * Only `ChatCore.apply` mutates it, from facts, so every node converges on the same view.
  */
 import { foldName, nameSkeleton, type Presence } from '../protocol/index.ts';
+import { RANK_OP, rankOf, type RoomMod } from './moderation.ts';
 
 export interface UserEntry {
   name: string;
@@ -33,8 +34,8 @@ export interface RoomEntry {
   topicAt?: number;
   /** When this node first saw the room (ms since the epoch). */
   createdAt?: number;
-  /** Folded names of members an operator made operators (the creator always is one). */
-  operators?: Set<string>;
+  /** Settings, lists and roles (moderation.ts); absent until something is set. */
+  mod?: RoomMod;
 }
 
 /** Whether the user is the room's creator: the same account, or the same live guest session. */
@@ -43,11 +44,11 @@ export function isRoomCreator(room: RoomEntry, user: UserEntry | undefined): boo
 }
 
 /**
- * Whether the user is an operator of the room: its creator, or a member an operator made one
- * (that status is a member's, so it ends when the user leaves the room or disconnects).
+ * Whether the user is an operator of the room: its owner (creator), or a principal an owner
+ * made an operator (moderation.ts). A guest's status ends with its session.
  */
 export function isRoomOperator(room: RoomEntry, user: UserEntry | undefined): boolean {
-  return user !== undefined && (isRoomCreator(room, user) || (room.operators?.has(user.folded) ?? false));
+  return user !== undefined && rankOf(room, user, false) >= RANK_OP;
 }
 
 export class Directory {
@@ -105,7 +106,7 @@ export class Directory {
     const room = this.rooms.get(roomFolded);
     if (!room) return false;
     const removed = room.members.delete(userFolded);
-    room.operators?.delete(userFolded);
+    room.mod?.lastSpoke.delete(userFolded);
     this.users.get(userFolded)?.rooms.delete(roomFolded);
     if (room.members.size === 0 && !keep(room)) this.rooms.delete(roomFolded);
     return removed;
@@ -119,10 +120,18 @@ export class Directory {
     const old = user.principal;
     user.account = account;
     user.principal = principal;
-    for (const room of this.rooms.values()) if (room.creator === old) room.creator = principal;
+    for (const room of this.rooms.values()) {
+      if (room.creator === old) room.creator = principal;
+      const role = room.mod?.roles.get(old);
+      if (role !== undefined) {
+        room.mod!.roles.delete(old);
+        room.mod!.roles.set(principal, role);
+      }
+      if (room.mod?.invited.delete(old)) room.mod.invited.add(principal);
+    }
   }
 
-  /** Renames a user everywhere (rooms, operator status); `to` may differ from `from` in case only. */
+  /** Renames a user everywhere (rooms, slow-mode clock; roles follow the principal); `to` may differ from `from` in case only. */
   renameUser(from: string, to: string): UserEntry | undefined {
     const oldFolded = foldName(from);
     const user = this.users.get(oldFolded);
@@ -141,7 +150,11 @@ export class Directory {
         if (!room) continue;
         room.members.delete(oldFolded);
         room.members.add(newFolded);
-        if (room.operators?.delete(oldFolded)) room.operators.add(newFolded);
+        const spoke = room.mod?.lastSpoke.get(oldFolded);
+        if (spoke !== undefined) {
+          room.mod!.lastSpoke.delete(oldFolded);
+          room.mod!.lastSpoke.set(newFolded, spoke);
+        }
       }
     }
     return user;

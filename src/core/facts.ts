@@ -3,7 +3,7 @@
  * applies each fact to its directory and delivers the resulting events to its local
  * sessions; the bus carries the same fact to every other node, which does the same.
  */
-import type { ChatMessage, Presence } from '../protocol/index.ts';
+import type { ChatMessage, ModeChange, Presence } from '../protocol/index.ts';
 
 export type Fact =
   /**
@@ -33,7 +33,13 @@ export type Fact =
    * is gone.
    */
   | { kind: 'sync_request'; node: string }
-  | { kind: 'sync_state'; node: string; to: string; users: SyncUser[]; rooms: SyncRoom[] };
+  | { kind: 'sync_state'; node: string; to: string; users: SyncUser[]; rooms: SyncRoom[] }
+  /** Checked room setting, list or voice changes (moderation.ts); `op` changes travel as room_op. */
+  | { kind: 'room_mode'; room: string; by: string; changes: ModeChange[] }
+  /** A server ban (`$a:account` or an IP range) added or lifted by an admin; matching users are disconnected. */
+  | { kind: 'server_ban'; mask: string; on: boolean; by: string; reason: string }
+  /** An admin disconnects a user (IRC KILL): the node that holds the connection closes it. */
+  | { kind: 'kill'; name: string; by: string; reason: string };
 
 /** One user as its node reports it in a `sync_state`. */
 export interface SyncUser {

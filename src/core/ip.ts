@@ -51,3 +51,39 @@ function expandIpv6(ip: string): number[] | undefined {
   const t = words(tail);
   return [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
 }
+
+/**
+ * Whether `ip` (normalised, as remoteIp gives it) lies in `range`: an address, or CIDR
+ * "a.b.c.d/n" / "x:y::/n". Mismatched families never match.
+ */
+export function ipInRange(ip: string, range: string): boolean {
+  const [base, bitsText] = range.split('/') as [string, string | undefined];
+  const a = ipBits(ip);
+  const b = ipBits(normalizeIp(base));
+  if (!a || !b || a.length !== b.length) return false;
+  const bits = bitsText === undefined ? a.length : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > a.length) return false;
+  for (let i = 0; i < bits; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A valid IP range for a server ban: an address or CIDR, normalised; undefined otherwise. */
+export function normalizeIpRange(range: string): string | undefined {
+  const [base, bitsText, extra] = range.trim().split('/');
+  if (base === undefined || extra !== undefined) return undefined;
+  const addr = normalizeIp(base);
+  const bitsOf = ipBits(addr);
+  if (!bitsOf) return undefined;
+  if (bitsText === undefined) return addr;
+  if (!/^\d{1,3}$/.test(bitsText) || Number(bitsText) > bitsOf.length) return undefined;
+  return `${addr}/${Number(bitsText)}`;
+}
+
+/** The address as a string of 32 or 128 '0'/'1' characters; undefined when not an IP address. */
+function ipBits(ip: string): string | undefined {
+  const bare = ip.split('%')[0]!;
+  const v = isIP(bare);
+  if (v === 4) return bare.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
+  if (v === 6) return expandIpv6(bare)?.map((g) => g.toString(2).padStart(16, '0')).join('');
+  return undefined;
+}

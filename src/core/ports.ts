@@ -4,7 +4,8 @@
  * run with zero setup, and other adapters (SQLite, PostgreSQL, Redis) must honour the same
  * contract (test/contract/*.ts run every adapter through the same suite).
  */
-import type { ChatMessage } from '../protocol/index.ts';
+import type { AuditEntry, ChatMessage } from '../protocol/index.ts';
+import type { RoomRecord } from './moderation.ts';
 import type { Fact } from './facts.ts';
 
 export interface Clock {
@@ -242,4 +243,30 @@ export interface Pingable {
 
 export function isPingable(x: object): x is Pingable {
   return typeof (x as Partial<Pingable>).ping === 'function';
+}
+
+/**
+ * Moderation state that outlives a process: rooms an account owns (settings, lists, roles),
+ * server bans, and the audit log. Contract (test/contract/moderation-contract.ts):
+ * - `putRoom` replaces the record for the folded name; `rooms` returns every record stored.
+ * - `putServerBans` replaces the whole server ban list; `serverBans` returns it (empty at first).
+ * - The audit log is append-only: `appendAudit` adds one entry; nothing edits or deletes one.
+ *   `audit` returns the newest `limit` entries (of one room, when given), oldest first.
+ */
+export interface ModerationStore {
+  putRoom(folded: string, rec: RoomRecord): Promise<void>;
+  rooms(): Promise<RoomRecord[]>;
+  putServerBans(bans: ServerBan[]): Promise<void>;
+  serverBans(): Promise<ServerBan[]>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  audit(query: { room?: string; limit: number }): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
+
+/** A server-wide ban: `$a:<folded account>` or an IP range ("203.0.113.0/24", "2001:db8::/32", one address). */
+export interface ServerBan {
+  mask: string;
+  by: string;
+  at: number;
+  reason: string;
 }

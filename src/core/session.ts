@@ -16,6 +16,8 @@ export interface Session {
   readonly transport: TransportKind;
   readonly remote: string;
   readonly connectedAt: number;
+  /** The user part of the connection's mask (IRC USER), when the transport has one; else the name is used. */
+  readonly ident?: string;
   deliver(event: ChatEvent): void;
   /** Bytes queued towards the peer (for the admin view and metrics). */
   queuedBytes(): number;

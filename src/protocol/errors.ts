@@ -56,6 +56,18 @@ export const ERROR_CODES = {
   ALREADY_IN_ROOM: 'The named user is already a member of this room.',
   PRESENCE_UNAVAILABLE: 'Cluster mode: the presence service (Redis) is unreachable, so no name can be claimed now; logins and renames work again when it is back.',
   STORE_UNAVAILABLE: 'The database is unreachable or did not answer in time: the message was NOT stored; send it again (the same request id is never stored twice).',
+  ROOM_INVITE_ONLY: 'The room is invite-only (+i): an operator must invite you first, or your mask must match an invite exception (+I).',
+  ROOM_KEY_REQUIRED: 'The room has a join key (+k): join with the right `key`.',
+  ROOM_FULL: 'The room has as many members as its member limit (+l) allows.',
+  BANNED_FROM_ROOM: 'You are banned from this room (+b, by mask or account, with no matching exception +e): you cannot join or speak.',
+  ROOM_MODERATED: 'The room is moderated (+m): only voiced members and operators may speak.',
+  MUTED: 'You are muted in this room (+q): you can read, not speak.',
+  SLOW_MODE: 'The room is in slow mode (+W): wait before sending again (the message says how long).',
+  RANK_TOO_LOW: 'Your role in the room is not above the target\'s: owners and operators act only on roles below their own.',
+  MODE_INVALID: 'A room setting has a bad value (a key, limit, seconds or mask that breaks its rules).',
+  LIST_FULL: 'The room\'s ban, exception, invite or mute list is full (rooms.maxListEntries).',
+  NOT_ADMIN: 'Only a server administrator (an account listed in the `admins` config key) may do this.',
+  SERVER_BANNED: 'Your account or address is banned from this server.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -30,4 +30,10 @@ export const LIMITS = {
   searchMinPrefix: 3,
   /** Conversations one resume request may name. */
   resumeMaxConversations: 200,
+  /** A ban/exception/invite/mute mask ("nick!user@host" glob or "$a:account"), or an IP range. */
+  maskMaxLength: 200,
+  /** A room's join key (IRC +k). */
+  keyMaxLength: 23,
+  /** A moderation reason (kick, ban, kill). */
+  reasonMaxLength: 200,
 } as const;

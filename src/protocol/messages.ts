@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { LIMITS } from './limits.ts';
+import { AuditEntry, MAX_MODE_CHANGES, ModeChange, RoomRole, RoomSettings } from './moderation.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -36,8 +37,8 @@ export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-
   .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
 export type ClientTags = z.infer<typeof ClientTags>;
 export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
-/** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). */
-export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional() });
+/** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). `key`: the room's join key (+k). */
+export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
@@ -52,6 +53,12 @@ export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: 
 export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
 export const InviteRequest = z.object({ type: z.literal('invite'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4) });
 export const KickRequest = z.object({ type: z.literal('kick'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
+// Moderation (docs/protocol.md, "Moderation"): room settings, lists and roles; server admins.
+export const ModeRequest = z.object({ type: z.literal('mode'), id: reqId, room: str(LIMITS.roomMaxLength * 2), changes: z.array(ModeChange).max(MAX_MODE_CHANGES).optional() });
+export const ServerBanRequest = z.object({ type: z.literal('server_ban'), id: reqId, mask: str(LIMITS.maskMaxLength), on: z.boolean(), reason: z.string().optional() });
+export const KillRequest = z.object({ type: z.literal('kill'), id: reqId, name: str(LIMITS.nameMaxLength * 4), reason: z.string().optional() });
+export const WallopsRequest = z.object({ type: z.literal('wallops'), id: reqId, text: z.string() });
+export const AuditRequest = z.object({ type: z.literal('audit'), id: reqId, room: str(LIMITS.roomMaxLength * 2).optional(), limit: z.number().int().min(1).max(500).optional() });
 
 // History, accounts and search (docs/protocol.md, "History, accounts and search").
 export const RegisterRequest = z.object({ type: z.literal('register'), id: reqId, name: str(LIMITS.nameMaxLength * 4).optional(), password });
@@ -76,6 +83,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   NickRequest, KickRequest, OpRequest, InviteRequest,
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
   LocateRequest, AuthenticateRequest,
+  ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -92,10 +100,12 @@ export type Presence = z.infer<typeof Presence>;
 export const UserInfo = z.object({ name: z.string(), presence: Presence, away: z.string().optional(), rooms: z.number().int() });
 export type UserInfo = z.infer<typeof UserInfo>;
 
-export const MemberInfo = z.object({ name: z.string(), presence: Presence, op: z.boolean().optional() });
+/** `op` is true for owners and operators (older clients read it); `role` says which (absent: a plain member). */
+export const MemberInfo = z.object({ name: z.string(), presence: Presence, op: z.boolean().optional(), role: RoomRole.optional() });
 export type MemberInfo = z.infer<typeof MemberInfo>;
 
-export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string() });
+/** `modes`: the room's IRC mode string without parameters ("+int"), so lists show what is set. */
+export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string(), modes: z.string().optional() });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 
 export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo) });
@@ -186,6 +196,12 @@ export interface ReplyData {
    */
   locate: { to: string; seq: number; exact: boolean; found: boolean };
   authenticate: { name: string; token: string };
+  /** The changes that took effect (those that changed nothing are left out) and the settings after them. */
+  mode: { room: string; changes: ModeChange[]; settings: RoomSettings };
+  server_ban: { mask: string; on: boolean; bans: string[] };
+  kill: { name: string };
+  wallops: Record<string, never>;
+  audit: { entries: AuditEntry[] };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -212,11 +228,13 @@ export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old:
 export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
 export const RoomInvitedEvent = z.object({ type: z.literal('room_invited'), room: z.string(), name: z.string(), by: z.string() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
+/** Settings, lists or roles of a room changed (`voice` and `op` name the member in `arg`). */
+export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.string(), by: z.string(), changes: z.array(ModeChange) });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
-  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

@@ -11,10 +11,11 @@ import { soloBus } from '../bus/local.ts';
 import { MemoryPresence } from '../bus/memory-presence.ts';
 import { ChatCore } from '../core/chat.ts';
 import { ClusterSync } from '../core/cluster.ts';
-import type { AccountStore, Bus, Logger, MessageStore, PresenceStore } from '../core/ports.ts';
+import type { AccountStore, Bus, Logger, MessageStore, ModerationStore, PresenceStore } from '../core/ports.ts';
+import { MemoryModeration } from '../core/moderation-memory.ts';
 import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
-import { LOBBY } from '../protocol/index.ts';
+import { foldName, LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage } from './storage.ts';
 import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
@@ -40,6 +41,8 @@ export interface AppOptions {
   presence?: PresenceStore;
   store?: MessageStore;
   accounts?: AccountStore;
+  /** Moderation store to use with `store` (default: in memory). */
+  moderation?: ModerationStore;
   /** Directory of the built web client (default dist/web). */
   webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
@@ -73,7 +76,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
   const nodeId = config.nodeId || randomUUID();
-  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : await createStorage(config, systemClock, log);
+  const { store, accounts, moderation } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), moderation: opts.moderation ?? new MemoryModeration() } : await createStorage(config, systemClock, log);
   let redis: { bus: Bus; presence: PresenceStore } | undefined;
   if (!opts.bus && config.bus === 'redis') {
     // Loaded only when selected: a single node never loads `ioredis`.
@@ -83,6 +86,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     } catch (err) {
       await store.close();
       await accounts.close();
+      await moderation.close();
       if (err instanceof RedisOpenError) throw new ConfigError([err.message]);
       throw err;
     }
@@ -91,9 +95,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const presence = opts.presence ?? redis?.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], idleMs: config['calc.idleMs'], warmWorkers: config['calc.warmWorkers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, moderation,
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
+      admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
@@ -116,6 +121,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     metrics,
   });
   metrics.observeCore(core);
+  await core.restore();
   const cluster = new ClusterSync(core, { heartbeatMs: config['cluster.heartbeatMs'] });
   cluster.start();
   let draining = false;
@@ -169,7 +175,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
-      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
     }, limits);
     try {
@@ -198,6 +204,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       await calc.close();
       await store.close();
       await accounts.close();
+      await moderation.close();
       // Presence first: it gives this node's names and lease back over the bus's connection.
       await presence.close();
       await bus.close();

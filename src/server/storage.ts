@@ -1,5 +1,7 @@
-/** Builds the message and account stores chosen by config (`store`, `dataDir`, `postgresUrl`, `search.*`). */
-import type { AccountStore, Clock, Logger, MessageStore } from '../core/ports.ts';
+/** Builds the message, account and moderation stores chosen by config (`store`, `dataDir`, `postgresUrl`, `search.*`). */
+import type { AccountStore, Clock, Logger, MessageStore, ModerationStore } from '../core/ports.ts';
+import { MemoryModeration } from '../core/moderation-memory.ts';
+import { SqliteModeration } from '../storage/sqlite/moderation.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
@@ -7,11 +9,12 @@ import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
 import { ConfigError, type Config } from './config.ts';
 
-export async function createStorage(config: Config, clock: Clock, log: Logger): Promise<{ store: MessageStore; accounts: AccountStore }> {
+export async function createStorage(config: Config, clock: Clock, log: Logger): Promise<{ store: MessageStore; accounts: AccountStore; moderation: ModerationStore }> {
   if (config.store === 'memory') {
     return {
       store: new MemoryStore({ clock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
       accounts: new MemoryAccounts(),
+      moderation: new MemoryModeration(),
     };
   }
   if (config.store === 'postgres') {
@@ -29,6 +32,8 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     return {
       store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
+      // Not persisted on PostgreSQL yet: room settings converge over the bus and live in memory.
+      moderation: new MemoryModeration(),
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
@@ -41,5 +46,6 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
       search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'] },
     }),
     accounts: new SqliteAccounts(handle),
+    moderation: new SqliteModeration(handle),
   };
 }

@@ -6,6 +6,7 @@ import { foldName, LOBBY } from '../protocol/index.ts';
 import { firstWord, roomArg, usageError, USAGE, type TuiCommand } from './command-kit.ts';
 import { ACCOUNT_COMMANDS } from './commands-account.ts';
 import { HISTORY_COMMANDS } from './commands-history.ts';
+import { MODERATION_COMMANDS } from './commands-moderation.ts';
 import { EXIT } from './exit-codes.ts';
 
 export type { TuiCommand } from './command-kit.ts';
@@ -68,10 +69,11 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'join', aliases: ['j'], usage: '#ROOM', help: 'join or create a room and talk there',
+    name: 'join', aliases: ['j'], usage: '#ROOM [KEY]', help: 'join or create a room and talk there (KEY for a room with a join key)',
     async run(s, args) {
-      if (!args || /\s/.test(args)) return usageError(s, 'join');
-      const r = await s.request('join', { room: roomArg(args) });
+      const [room, key] = firstWord(args.trim());
+      if (!room || /\s/.test(key.trim())) return usageError(s, 'join');
+      const r = await s.request('join', key.trim() ? { room: roomArg(room), key: key.trim() } : { room: roomArg(room) });
       if (!r) return;
       s.rememberRoom(r.name, r.topic);
       s.setCurrent(r.name);
@@ -152,6 +154,7 @@ export const COMMANDS: readonly TuiCommand[] = [
   },
   ...HISTORY_COMMANDS,
   ...ACCOUNT_COMMANDS,
+  ...MODERATION_COMMANDS,
   {
     name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (or Ctrl-D)',
     run(s) {

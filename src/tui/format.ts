@@ -3,7 +3,7 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
+import { foldName, modeString, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -101,6 +101,11 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
     case 'room_operator':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} ${item.op ? 'made' : 'removed'} ${s(item.name)} ${item.op ? 'an operator' : 'as operator'}`)}`;
       break;
+    case 'room_mode': {
+      const m = modeString(item.changes);
+      body = `${conv(item.room)} ${notice(`* ${s(item.by)} set mode ${s([m.modes, ...m.args].join(' '))}`)}`;
+      break;
+    }
     case 'room_invited':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} invited ${s(item.name)}`)}`;
       break;
@@ -140,7 +145,7 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${st.paint('green', 'rooms')} ${item.rooms.length}: ${item.rooms.map((r) => `${s(r.name)} (${r.members}${r.topic ? `, topic: ${s(r.topic)}` : ''})`).join(', ')}`;
       break;
     case 'members':
-      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => (m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name))).join(', ')}`;
+      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => `${m.role === 'owner' || m.role === 'op' ? '@' : m.role === 'voice' ? '+' : ''}${m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name)}`).join(', ')}`;
       break;
     case 'error':
       body = `${st.paint(['red', 'bold'], 'error')} ${st.paint('red', `${s(item.code)}: ${s(item.message)}`)}`;

@@ -43,7 +43,7 @@ const TYPING_EVERY_MS = 3000;
 
 const SHOWN: readonly ShownEvent['type'][] = [
   'message', 'user_joined', 'user_left', 'user_presence', 'room_joined', 'room_left', 'room_topic', 'typing', 'notice', 'bye',
-  'user_renamed', 'room_kicked', 'room_operator', 'room_invited',
+  'user_renamed', 'room_kicked', 'room_operator', 'room_invited', 'room_mode',
 ];
 
 export class ChatSession {

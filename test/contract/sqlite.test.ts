@@ -9,6 +9,8 @@ import { SqliteHandle } from '../../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../../src/storage/sqlite/store.ts';
 import { runAccountContract } from './account-contract.ts';
 import { runStoreContract } from './store-contract.ts';
+import { runModerationContract, type ModerationUnderTest } from './moderation-contract.ts';
+import { SqliteModeration } from '../../src/storage/sqlite/moderation.ts';
 
 const WINDOW = 60_000;
 
@@ -55,4 +57,15 @@ it('sqlite: a failing group commit rejects every append of the batch and stores 
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+runModerationContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-mod-'));
+  const s: ModerationUnderTest = { store: new SqliteModeration(new SqliteHandle({ dataDir: dir, synchronous: 'full' })) };
+  s.reopen = async () => {
+    await s.store.close();
+    return new SqliteModeration(new SqliteHandle({ dataDir: dir, synchronous: 'full' }));
+  };
+  s.cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  return s;
 });

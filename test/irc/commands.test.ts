@@ -51,7 +51,7 @@ describe('channels', () => {
     assert.match(mode[1]!, new RegExp(`^${S} 329 Ben #Chan1 \\d+$`));
     assert.deepEqual(await b.command('MODE #chan1 b'), [`${S} 368 Ben #Chan1 :End of channel ban list`]);
     assert.deepEqual(await b.command('MODE #chan1 +m'), [`${S} 482 Ben #Chan1 :You're not channel operator`]);
-    assert.deepEqual(await a.command('MODE #chan1 +m'), [`${S} 472 Ann m :is unknown mode char to me`]);
+    assert.deepEqual(await a.command('MODE #chan1 +Z'), [`${S} 472 Ann Z :is unknown mode char to me`]);
     assert.deepEqual(await b.command('LIST #chan1'), [`${S} 321 Ben Channel :Users  Name`, `${S} 322 Ben #Chan1 2 :release Friday`, `${S} 323 Ben :End of /LIST`]);
     assert.deepEqual(await b.command('WHO #chan1'), [
       `${S} 352 Ben #Chan1 ~ann banter ${SERVER} Ann H@ :0 Real Ann`,
@@ -103,7 +103,7 @@ describe('channels', () => {
     assert.deepEqual(await b.command('KICK #ops2 Member'), [':Deputy!~deputy@banter KICK #ops2 Member :Deputy']);
     assert.deepEqual(await a.command('MODE #ops2 +o Nobody'), [`${S} 441 Boss Nobody #ops2 :They aren't on that channel`]);
     assert.deepEqual(await a.command('MODE #ops2 +o'), [`${S} 461 Boss MODE :Not enough parameters`]);
-    assert.deepEqual(await b.command('MODE #ops2 -o Boss'), [], 'the creator stays an operator');
+    assert.deepEqual(await b.command('MODE #ops2 -o Boss'), [`${S} 482 Deputy #ops2 :You're not a high enough channel operator: only the room's owner (or an admin) gives or takes operator status`], 'the owner stays an operator');
     assert.deepEqual(await a.command('MODE #ops2 -o Deputy'), [':Boss!~boss@banter MODE #ops2 -o Deputy']);
     a.close(); b.close(); c.close(); web.close();
   });

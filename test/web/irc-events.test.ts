@@ -44,9 +44,9 @@ describe('web client: renames, operators, kicks, invitations, actions', { skip: 
     await button(alice.page, 'Join #ops').click();
     await alice.page.getByRole('heading', { level: 1, name: '#ops' }).waitFor();
     const opsMembers = alice.page.getByRole('complementary', { name: 'Members of #ops' });
-    await opsMembers.getByRole('button', { name: 'carol_away, online, operator' }).waitFor();
+    await opsMembers.getByRole('button', { name: 'carol_away, online, room owner' }).waitFor();
     await carol.request('op', { room: '#ops', name: 'alice', op: true });
-    await opsMembers.getByRole('button', { name: 'alice, online, operator (you)' }).waitFor();
+    await opsMembers.getByRole('button', { name: 'alice, online, room operator (you)' }).waitFor();
     await log(alice.page).getByText('carol_away made you an operator', { exact: true }).waitFor();
     await shot(alice.page, '37-operator');
     await carol.request('kick', { room: '#ops', name: 'alice', reason: 'testing kicks' });

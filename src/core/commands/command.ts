@@ -3,6 +3,7 @@ import type { Accounts } from '../accounts/service.ts';
 import type { CoreDeps, HistoryConfig } from '../chat.ts';
 import type { Directory, RoomEntry, UserEntry } from '../directory.ts';
 import type { Fact } from '../facts.ts';
+import type { ModerationStore, ServerBan } from '../ports.ts';
 import type { Session } from '../session.ts';
 
 /**
@@ -21,6 +22,14 @@ export interface CommandCore {
   roomState(room: RoomEntry): RoomState;
   userInfo(u: UserEntry): UserInfo;
   isPermanent(room: RoomEntry): boolean;
+  /** Stored moderation state and the audit log. */
+  readonly moderation: ModerationStore;
+  /** Entries per room list (rooms.maxListEntries). */
+  readonly maxListEntries: number;
+  /** Server bans in force. */
+  readonly serverBans: readonly ServerBan[];
+  /** Whether the user is a server administrator (config `admins`). */
+  isAdmin(user: UserEntry | undefined): boolean;
 }
 
 /** What a command may use: the narrow core view, the calling session and user. */

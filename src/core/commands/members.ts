@@ -1,5 +1,7 @@
 // members <#room>
-import { defineCommand } from './command.ts';
+import { ChatError } from '../errors.ts';
+import { visibleTo } from '../moderation.ts';
+import { defineCommand, me } from './command.ts';
 import { requireRoom } from './target.ts';
 
 export const members = defineCommand({
@@ -8,6 +10,8 @@ export const members = defineCommand({
   help: 'members #ROOM — list the members of a room with their presence',
   async run(ctx, req) {
     const room = requireRoom(ctx, req.room);
+    // A secret room (+s) does not show who is in it to outsiders; to them it does not exist.
+    if (!visibleTo(room, me(ctx), ctx.core.isAdmin(me(ctx)))) throw new ChatError('NO_SUCH_ROOM', `no room ${req.room}`);
     return { room: room.name, members: ctx.core.members(room) };
   },
 });

@@ -2,8 +2,10 @@
 import { foldName, normalizeText } from '../../protocol/index.ts';
 import { convKey } from '../conv.ts';
 import { ChatError } from '../errors.ts';
+import { modOf, speakRefusal } from '../moderation.ts';
+import { whoOf } from './moderate.ts';
 import { defineCommand, me } from './command.ts';
-import { resolveTarget } from './target.ts';
+import { requireRoom, resolveTarget } from './target.ts';
 
 export const send = defineCommand({
   name: 'send',
@@ -51,6 +53,16 @@ function resendKey(user: ReturnType<typeof me>, id: string): string {
 
 /** A room the sender is in, an online user, or a registered user who is offline (stored for later). */
 async function sendTarget(ctx: Parameters<typeof send.run>[0], user: ReturnType<typeof me>, to: string): Promise<string> {
+  if (to.startsWith('#')) {
+    // The room's rules (moderation.ts): membership (+n), bans, mutes, +m, slow mode.
+    const room = requireRoom(ctx, to);
+    const now = ctx.core.deps.clock.now();
+    const refusal = speakRefusal(room, whoOf(ctx, user), now);
+    if (refusal) throw refusal;
+    // Counted now, before the store's await, so pipelined sends cannot all slip through.
+    if (room.mod && room.mod.slow > 0 && room.members.has(user.folded)) modOf(room).lastSpoke.set(user.folded, now);
+    return room.name;
+  }
   try {
     const target = resolveTarget(ctx, user, to);
     return 'room' in target ? target.room.name : target.user.name;

@@ -26,13 +26,14 @@ export function requireRoom(ctx: CommandContext, name: string): RoomEntry {
 }
 
 /**
- * For operator commands (kick, op): the room, which `me` must be in and operate, and the
+ * For operator commands (kick, op): the room, which `me` must be in and operate (or be a server admin), and the
  * target user, who must be in it.
  */
 export function requireOperatorOver(ctx: CommandContext, me: UserEntry, roomName: string, targetName: string): { room: RoomEntry; target: UserEntry } {
   const room = requireRoom(ctx, roomName);
-  if (!room.members.has(me.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
-  if (!isRoomOperator(room, me)) throw new ChatError('NOT_ROOM_OPERATOR', `you are not an operator of ${room.name}`);
+  const admin = ctx.core.isAdmin(me);
+  if (!admin && !room.members.has(me.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
+  if (!admin && !isRoomOperator(room, me)) throw new ChatError('NOT_ROOM_OPERATOR', `you are not an operator of ${room.name}`);
   const target = ctx.core.dir.user(targetName);
   if (!target || !room.members.has(foldName(targetName))) throw new ChatError('USER_NOT_IN_ROOM', `${targetName} is not in ${room.name}`);
   return { room, target };

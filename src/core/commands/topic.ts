@@ -1,6 +1,7 @@
 // topic <#room> <topic>
 import { LIMITS, sanitizeLine } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
+import { rankOf, readMod, RANK_OP } from '../moderation.ts';
 import { defineCommand, me } from './command.ts';
 import { requireRoom } from './target.ts';
 
@@ -11,7 +12,9 @@ export const topic = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const room = requireRoom(ctx, req.room);
-    if (!room.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
+    const admin = ctx.core.isAdmin(user);
+    if (!admin && !room.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
+    if (readMod(room).topicLock && rankOf(room, user, admin) < RANK_OP) throw new ChatError('NOT_ROOM_OPERATOR', `the topic of ${room.name} is locked (+t): only operators set it`);
     // Shown to others on one line: cleaned like every such string (sanitizeLine); nothing left clears it.
     const text = sanitizeLine(req.topic, Infinity);
     if (text.length > LIMITS.topicMaxLength) throw new ChatError('TEXT_TOO_LONG', `invalid topic: longer than ${LIMITS.topicMaxLength} characters`);

@@ -98,6 +98,32 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 3,
+    description: 'moderation: rooms an account owns, server bans, append-only audit log',
+    sql: `
+      CREATE TABLE mod_rooms (
+        folded TEXT PRIMARY KEY,
+        record TEXT NOT NULL              -- JSON RoomRecord (src/core/moderation.ts)
+      );
+      CREATE TABLE mod_server (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,           -- append order
+        ts INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        room TEXT,
+        target TEXT,
+        reason TEXT
+      );
+      CREATE INDEX audit_log_room ON audit_log (room, id);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

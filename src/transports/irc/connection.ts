@@ -89,6 +89,10 @@ export class IrcConnection implements Session {
   private nickValue: string | undefined;
   private foldedValue: string | undefined;
   username: string | undefined;
+  /** The user part of this connection's mask, for the core's ban and mute masks (Session.ident). */
+  get ident(): string | undefined {
+    return this.username;
+  }
   realname = '';
   registered = false;
   registering = false;
@@ -96,6 +100,8 @@ export class IrcConnection implements Session {
   capNegotiating = false;
   capVersion = 0;
   invisible = false;
+  /** Raised by OPER (an admin account with the operator password): KILL, WALLOPS, `*` in WHO, 313 in WHOIS. */
+  oper = false;
   /** Password from PASS, used (then forgotten) at registration when the nick is a registered account. */
   password: string | undefined;
   /** A SASL exchange in progress: the mechanism was accepted, base64 chunks so far. */

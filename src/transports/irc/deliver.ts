@@ -3,7 +3,7 @@
  * KICK for the channel's members, QUIT/NICK/AWAY (away-notify) for those sharing a channel
  * with the user, PRIVMSG/NOTICE for the channel or the two ends of a private message.
  */
-import { foldName, type ChatEvent } from '../../protocol/index.ts';
+import { foldName, modeString, type ChatEvent } from '../../protocol/index.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
 import { cached, joinLine, messageLines } from './translate.ts';
@@ -79,6 +79,12 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     case 'room_operator':
       for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
+      return;
+    case 'room_mode':
+      for (const m of cached(ev, 'mode', () => {
+        const { modes, args } = modeString(ev.changes);
+        return [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, modes, ...args] }];
+      })) c.sendShared(m);
       return;
     case 'room_kicked':
       for (const m of cached(ev, 'kick', () => [{ source: masks.mask(ev.by), command: 'KICK', params: [ev.room, ev.name, ev.reason], trailing: true }])) c.sendShared(m);

@@ -47,6 +47,21 @@ export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): E
     case 'USER_NOT_IN_ROOM': return { numeric: N.ERR_USERNOTINCHANNEL, params: [s.nick ?? '*', t, "They aren't on that channel"] };
     case 'NOT_ROOM_OPERATOR': return { numeric: N.ERR_CHANOPRIVSNEEDED, params: [t, "You're not channel operator"] };
     case 'TOO_MANY_ROOMS': return { numeric: N.ERR_TOOMANYCHANNELS, params: [t, 'You have joined too many channels'] };
+    case 'ROOM_FULL': return { numeric: N.ERR_CHANNELISFULL, params: [t, 'Cannot join channel (+l)'] };
+    case 'ROOM_INVITE_ONLY': return { numeric: N.ERR_INVITEONLYCHAN, params: [t, 'Cannot join channel (+i)'] };
+    case 'ROOM_KEY_REQUIRED': return { numeric: N.ERR_BADCHANNELKEY, params: [t, 'Cannot join channel (+k)'] };
+    case 'BANNED_FROM_ROOM':
+      return s.command === 'JOIN'
+        ? { numeric: N.ERR_BANNEDFROMCHAN, params: [t, 'Cannot join channel (+b)'] }
+        : { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, 'Cannot send to channel (you are banned)'] };
+    case 'ROOM_MODERATED': return { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, 'Cannot send to channel (+m)'] };
+    case 'MUTED': return { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, 'Cannot send to channel (you are muted, +q)'] };
+    case 'SLOW_MODE': return { numeric: N.ERR_CANNOTSENDTOCHAN, params: [t, `Cannot send to channel (+W): ${message}`] };
+    case 'RANK_TOO_LOW': return { numeric: N.ERR_CHANOPRIVSNEEDED, params: [t, `You're not a high enough channel operator: ${message}`] };
+    case 'MODE_INVALID': return { numeric: N.ERR_INVALIDMODEPARAM, params: [t, s.nick ?? '*', '*', message] };
+    case 'LIST_FULL': return { numeric: N.ERR_BANLISTFULL, params: [t, s.nick ?? '*', 'Channel list is full'] };
+    case 'NOT_ADMIN': return { numeric: N.ERR_NOPRIVILEGES, params: ["Permission Denied- You're not an IRC operator"] };
+    case 'SERVER_BANNED': return { numeric: N.ERR_YOUREBANNEDCREEP, params: [message] };
     case 'TEXT_EMPTY': return { numeric: N.ERR_NOTEXTTOSEND, params: ['No text to send'] };
     case 'INTERNAL': return { numeric: N.ERR_UNKNOWNERROR, params: [s.command, ERROR_CODES.INTERNAL] };
     default: return { numeric: N.ERR_UNKNOWNERROR, params: [s.command, message] };

@@ -2,13 +2,15 @@
  * RPL_ISUPPORT (005) tokens. Every value states what the server enforces: the limits come
  * from src/protocol/limits.ts and the config, so changing a limit changes what clients read.
  */
-import { LIMITS } from '../../protocol/index.ts';
+import { LIMITS, MAX_MODE_CHANGES } from '../../protocol/index.ts';
 
 export interface IsupportInput {
   network: string;
   maxRoomsPerUser: number;
   /** draft/chathistory: most messages one CHATHISTORY request returns. */
   historyLimit: number;
+  /** Entries per ban/exception/invite/quiet list (rooms.maxListEntries). */
+  maxListEntries: number;
 }
 
 /** Targets one PRIVMSG/NOTICE/JOIN/PART/... may carry (comma-separated). */
@@ -23,16 +25,22 @@ export function isupportTokens(i: IsupportInput): string[] {
     `AWAYLEN=${LIMITS.awayMaxLength}`,
     'CASEMAPPING=ascii',
     `CHANLIMIT=#:${i.maxRoomsPerUser}`,
-    'CHANMODES=b,,,n',
+    // Lists (type A), the key (B), limit and slow mode (C), flags (D): docs/irc.md, "Channel modes".
+    'CHANMODES=beIq,k,lW,imnst',
     `CHANNELLEN=${LIMITS.roomMaxLength}`,
     'CHANTYPES=#',
     `CHATHISTORY=${i.historyLimit}`,
+    'EXCEPTS=e',
+    'INVEX=I',
+    `KEYLEN=${LIMITS.keyMaxLength}`,
     `KICKLEN=${LIMITS.awayMaxLength}`,
+    `MAXLIST=beIq:${i.maxListEntries}`,
     `MAXTARGETS=${MAX_TARGETS}`,
+    `MODES=${MAX_MODE_CHANGES}`,
     'MSGREFTYPES=msgid,timestamp',
     `NETWORK=${i.network.replace(/[^A-Za-z0-9._-]/g, '')}`,
     `NICKLEN=${LIMITS.nameMaxLength}`,
-    'PREFIX=(o)@',
+    'PREFIX=(ov)@+',
     `TARGMAX=JOIN:${MAX_TARGETS},PART:${MAX_TARGETS},PRIVMSG:${MAX_TARGETS},NOTICE:${MAX_TARGETS},TAGMSG:${MAX_TARGETS},NAMES:1,WHOIS:1,KICK:1,LIST:${MAX_TARGETS}`,
     `TOPICLEN=${LIMITS.topicMaxLength}`,
     `USERLEN=${USERLEN}`,

@@ -1,5 +1,6 @@
 /** Multi-line replies shared by several verbs: welcome burst, LUSERS, MOTD, NAMES, TOPIC. */
 import { isRoomOperator, type RoomEntry, type UserEntry } from '../../core/directory.ts';
+import { roleOf } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { isupportTokens } from './isupport.ts';
 import { MAX_LINE_BYTES } from './message.ts';
@@ -11,8 +12,8 @@ export function welcome(c: IrcConnection): void {
   c.numeric(N.RPL_WELCOME, [`Welcome to the ${cfg.network} IRC Network ${server.mask(c.me)}`]);
   c.numeric(N.RPL_YOURHOST, [`Your host is ${server.name}, running version ${cfg.version}`]);
   c.numeric(N.RPL_CREATED, [`This server was created ${server.createdAt.toUTCString()}`]);
-  c.numeric(N.RPL_MYINFO, [server.name, cfg.version, 'i', 'bno', 'bo'], false);
-  const tokens = isupportTokens({ network: cfg.network, maxRoomsPerUser: cfg.maxRoomsPerUser, historyLimit: cfg.historyLimit });
+  c.numeric(N.RPL_MYINFO, [server.name, cfg.version, 'io', 'IWbeiklmnoqstv', 'IWbeklovq'], false);
+  const tokens = isupportTokens({ network: cfg.network, maxRoomsPerUser: cfg.maxRoomsPerUser, historyLimit: cfg.historyLimit, maxListEntries: c.core.maxListEntries });
   for (let i = 0; i < tokens.length; i += 12) c.numeric(N.RPL_ISUPPORT, [...tokens.slice(i, i + 12), 'are supported by this server']);
   lusers(c);
   motd(c);
@@ -52,9 +53,9 @@ export function topic(c: IrcConnection, room: RoomEntry, emptyReply: boolean): v
   if (room.topicBy) c.numeric(N.RPL_TOPICWHOTIME, [room.name, c.server.mask(room.topicBy), String(Math.floor((room.topicAt ?? 0) / 1000))], false);
 }
 
-/** A member's prefix: "@" for the room's operators. */
+/** A member's prefix: "@" for the owner and operators, "+" for voiced members (PREFIX=(ov)@+). */
 export function prefixOf(room: RoomEntry, user: UserEntry): string {
-  return isRoomOperator(room, user) ? '@' : '';
+  return isRoomOperator(room, user) ? '@' : roleOf(room, user) === 'voice' ? '+' : '';
 }
 
 /**

@@ -31,6 +31,8 @@ export interface IrcConfig {
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
+  /** Password of OPER (with an admin account); empty or absent: OPER is refused. */
+  operPassword?: string;
   /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
   tls?: { port: number; certificate: Certificate };
 }

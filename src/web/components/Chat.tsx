@@ -7,6 +7,8 @@ import { CloseIcon, HelpIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.t
 import { JumpDialog } from './JumpDialog.tsx';
 import { LiveRegion } from './LiveRegion.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
+import { KeyDialog, RoomSettingsDialog } from './RoomSettings.tsx';
+import { AdminDialog } from './AdminDialog.tsx';
 import { MessageList } from './MessageList.tsx';
 import { SearchBox } from './SearchBox.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -21,6 +23,7 @@ export function Chat({ store }: { store: ChatStore }) {
   const [users, setUsers] = useState(false);
   const [jump, setJump] = useState(false);
   const [help, setHelp] = useState(false);
+  const [settings, setSettings] = useState(false);
   const conv = store.currentConv ?? store.lobby();
   const menuButton = useRef<HTMLButtonElement>(null);
   const membersButton = useRef<HTMLButtonElement>(null);
@@ -108,12 +111,15 @@ export function Chat({ store }: { store: ChatStore }) {
           <Typing conv={conv} />
           <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
         </main>
-        <MembersPanel store={store} conv={conv} />
+        <MembersPanel store={store} conv={conv} {...(conv.kind === 'room' && conv.key !== LOBBY ? { onSettings: () => setSettings(true) } : {})} />
         {drawer !== 'none' && <div class="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       </div>
       {users && <UsersDialog store={store} onClose={() => setUsers(false)} />}
       {jump && <JumpDialog store={store} onClose={() => setJump(false)} />}
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
+      {settings && conv.kind === 'room' && <RoomSettingsDialog store={store} conv={conv} onClose={() => setSettings(false)} />}
+      {store.keyPrompt !== undefined && <KeyDialog store={store} room={store.keyPrompt} />}
+      {store.adminOpen && <AdminDialog store={store} onClose={() => { store.adminOpen = false; store.changed(); }} />}
     </div>
   );
 }

@@ -5,6 +5,7 @@
 import type { BanterClient } from '../../client/client.ts';
 import { foldName, LOBBY, type ChatMessage, type EventOf } from '../../protocol/index.ts';
 import { mentions } from '../lib/richtext.ts';
+import { describeModeChanges } from '../lib/moderation.ts';
 import { read, SESSION_KEY, write } from '../lib/session.ts';
 import { dmKey, eventItem, localKey, pushItem, replaceItem, roomKey } from './conv.ts';
 import type { ChatStore } from './store.ts';
@@ -51,9 +52,22 @@ export function wireEvents(store: ChatStore, c: BanterClient): void {
     const conv = store.convs.get(roomKey(ev.room));
     const m = conv?.members.get(foldName(ev.name));
     if (!conv || !m) return;
-    conv.members.set(foldName(ev.name), { ...m, op: ev.op });
+    const { role: _role, op: _op, ...rest } = m;
+    conv.members.set(foldName(ev.name), ev.op ? { ...rest, op: true, role: 'op' } : rest);
     const who = store.isMe(ev.name) ? 'you' : ev.name;
     store.info(conv, ev.op ? `${ev.by} made ${who} an operator` : `${ev.by} removed operator status from ${who}`);
+  });
+  c.on('room_mode', (ev) => {
+    const conv = store.convs.get(roomKey(ev.room));
+    if (!conv) return;
+    for (const ch of ev.changes) {
+      if (ch.mode !== 'voice' || ch.arg === undefined) continue;
+      const m = conv.members.get(foldName(ch.arg));
+      if (!m || m.op) continue;
+      const { role: _role, ...rest } = m;
+      conv.members.set(foldName(ch.arg), ch.on ? { ...rest, role: 'voice' } : rest);
+    }
+    store.info(conv, `${ev.by} ${describeModeChanges(ev.changes)}`);
   });
   c.on('room_invited', (ev) => {
     const conv = store.currentConv ?? store.lobby();

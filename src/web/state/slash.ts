@@ -3,6 +3,7 @@
  * Returns undefined when `text` is not a command (send it as a message), or the handling.
  */
 import { shortcutLines } from '../lib/shortcuts.ts';
+import { parseModeString } from '../../protocol/index.ts';
 import type { ChatStore } from './store.ts';
 import type { Conv } from './types.ts';
 
@@ -15,6 +16,9 @@ export const SLASH_HELP = [
   '/calc expression — private calculator',
   '/away [message] · /back — presence',
   '/users — who is connected',
+  '/mode +m, /mode +b nick, /mode +v nick … — room settings, lists and roles (IRC letters; operators)',
+  '/kick name [reason] · /invite name — in this room',
+  '/admin — server bans, disconnecting users, notices and the audit log (administrators)',
 ].join('\n');
 
 export interface SlashUi {
@@ -62,6 +66,25 @@ export function runSlash(store: ChatStore, conv: Conv, text: string, ui: SlashUi
       return 'handled';
     case 'users':
       ui.openUsers();
+      return 'handled';
+    case 'mode': {
+      if (conv.kind !== 'room') { store.error(conv, 'Modes are for rooms.'); return 'handled'; }
+      const [modes = '', ...params] = arg.split(/\s+/).filter((x) => x !== '');
+      const p = parseModeString(modes, params);
+      if (p.changes.length === 0 || p.unknown.length || p.missing.length) store.error(conv, 'Usage: /mode +m | -m | +k key | +l n | +W seconds | +b mask | +q mask | +v name | +o name …');
+      else store.mode(conv, p.changes).catch(() => undefined);
+      return 'handled';
+    }
+    case 'kick': case 'invite': {
+      const mm = /^(\S+)\s*([\s\S]*)$/.exec(arg);
+      if (conv.kind !== 'room' || !mm) store.error(conv, `Usage: /${cmd} name${cmd === 'kick' ? ' [reason]' : ''} (in a room)`);
+      else if (cmd === 'kick') void store.moderate(conv, 'kick', mm[2] ? { room: conv.name, name: mm[1]!, reason: mm[2] } : { room: conv.name, name: mm[1]! });
+      else void store.moderate(conv, 'invite', { room: conv.name, name: mm[1]! });
+      return 'handled';
+    }
+    case 'admin':
+      store.adminOpen = true;
+      store.changed();
       return 'handled';
     case 'help':
       store.info(conv, `${SLASH_HELP}\n\nKeyboard shortcuts (also behind the ? button in the header):\n${shortcutLines()}`);

@@ -6,7 +6,7 @@
  */
 import { BanterClient, RequestError, wsUrlFor, type ClientStatus } from '../../client/client.ts';
 import {
-  foldName, LOBBY, type ChatMessage, type MemberInfo, type RoomState, type UserInfo,
+  foldName, LOBBY, type ArgsOf, type ChatMessage, type MemberInfo, type ModeChange, type ReplyData, type RoomSettings, type RoomState, type UserInfo,
 } from '../../protocol/index.ts';
 import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
@@ -324,7 +324,7 @@ export class ChatStore {
       }
       this.changed();
     }, (err: unknown) => {
-      replaceItem(conv, item, { ...item, pending: false, failed: err instanceof Error ? err.message : String(err) });
+      replaceItem(conv, item, { ...item, pending: false, failed: describeError(err) });
       this.changed();
     });
   }
@@ -356,12 +356,32 @@ export class ChatStore {
     });
   }
 
-  /** Joins (or creates) a room and switches to it. Throws a readable error. */
-  async joinRoom(raw: string): Promise<void> {
+  /** The administrators' section is open (`/admin`; Chat.tsx). */
+  adminOpen = false;
+
+  /** A room that asked for a key: the key prompt is shown for it (Chat.tsx). */
+  keyPrompt: string | undefined;
+
+  /**
+   * Joins (or creates) a room and switches to it. Throws a readable error; a room with a key
+   * opens the key prompt instead (once without a key, again after a wrong one).
+   */
+  async joinRoom(raw: string, key?: string): Promise<void> {
     const c = this.client;
     if (!c) return;
     const name = raw.trim().startsWith('#') ? raw.trim() : `#${raw.trim()}`;
-    const state = await c.join(name);
+    let state;
+    try {
+      state = await c.join(name, key);
+    } catch (err) {
+      if (err instanceof RequestError && err.code === 'ROOM_KEY_REQUIRED' && key === undefined) {
+        this.keyPrompt = name;
+        this.changed();
+        return;
+      }
+      throw new Error(describeError(err), { cause: err });
+    }
+    if (this.keyPrompt !== undefined) this.keyPrompt = undefined;
     const conv = this.applyRoomState(state);
     mergeReply(conv, state.history, true);
     // Fewer than the default 50: the room is small, or the server sends fewer on join
@@ -424,6 +444,38 @@ export class ChatStore {
     if (!c || c.status !== 'online') return;
     if (conv.kind === 'dm' && !this.users.has(foldName(conv.name))) return;
     c.request('typing', { to: conv.name }).catch(() => undefined);
+  }
+
+  /** My role in a room: 'owner', 'op', 'voice' or undefined. */
+  myRole(conv: Conv): MemberInfo['role'] {
+    return conv.members.get(foldName(this.me))?.role;
+  }
+
+  /** Changes room settings, lists or roles; a refusal is shown in the room and rethrown for dialogs. */
+  async mode(conv: Conv, changes: ModeChange[]): Promise<ReplyData['mode'] | undefined> {
+    const c = this.client;
+    if (!c) return undefined;
+    try {
+      return await c.request('mode', { room: conv.name, changes });
+    } catch (err) {
+      this.pushError(conv, describeError(err));
+      throw new Error(describeError(err), { cause: err });
+    }
+  }
+
+  /** The room's settings and lists (shown to members). */
+  async roomSettings(conv: Conv): Promise<RoomSettings | undefined> {
+    return (await this.client?.request('mode', { room: conv.name }))?.settings;
+  }
+
+  /** Runs a moderation request for a room; a refusal becomes a readable line there. */
+  async moderate<T extends 'kick' | 'invite'>(conv: Conv, type: T, args: ArgsOf<T>): Promise<void> {
+    try {
+      await this.client?.request(type, args);
+      if (type === 'invite') this.info(conv, `Invited ${(args as ArgsOf<'invite'>).name} to ${conv.name}`);
+    } catch (err) {
+      this.pushError(conv, describeError(err));
+    }
   }
 
   members(conv: Conv): MemberInfo[] {

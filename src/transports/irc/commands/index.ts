@@ -22,11 +22,13 @@ import { user } from './user.ts';
 import type { Verb } from './verb.ts';
 import { who } from './who.ts';
 import { whois, whowas } from './whois.ts';
+import { kill, oper, wallops } from './oper.ts';
 
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
   motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
+  oper, kill, wallops,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

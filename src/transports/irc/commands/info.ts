@@ -14,7 +14,7 @@ export const version = defineVerb({
   run(c) {
     const cfg = c.server.config;
     c.numeric(N.RPL_VERSION, [cfg.version, c.server.name, 'Banter chat server']);
-    const tokens = isupportTokens({ network: cfg.network, maxRoomsPerUser: cfg.maxRoomsPerUser, historyLimit: cfg.historyLimit });
+    const tokens = isupportTokens({ network: cfg.network, maxRoomsPerUser: cfg.maxRoomsPerUser, historyLimit: cfg.historyLimit, maxListEntries: c.core.maxListEntries });
     for (let i = 0; i < tokens.length; i += 12) c.numeric(N.RPL_ISUPPORT, [...tokens.slice(i, i + 12), 'are supported by this server']);
   },
 });

@@ -1,4 +1,4 @@
-// JOIN <channel>{,<channel>} [<key>{,<key>}]  |  JOIN 0
+// JOIN <channel>{,<channel>} [<key>{,<key>}]  |  JOIN 0   (keys pair with channels in order, for +k)
 import { N } from '../numerics.ts';
 import { joinBurst } from '../replies.ts';
 import { targets } from './util.ts';
@@ -16,7 +16,8 @@ export const join = defineVerb({
       }
       return;
     }
-    for (const name of targets(msg.params[0]!)) {
+    const keys = msg.params[1]?.split(',') ?? [];
+    for (const [i, name] of targets(msg.params[0]!).entries()) {
       if (!name.startsWith('#')) {
         c.numeric(N.ERR_NOSUCHCHANNEL, [name, 'No such channel']);
         continue;
@@ -25,7 +26,8 @@ export const join = defineVerb({
       try {
         // No history in the reply: IRC shows none, and messages a reply carries are not
         // delivered again live (they would be lost to an IRC client). CHATHISTORY reads it.
-        const state = await c.execute('join', { room: name, history: 0 });
+        const key = keys[i];
+        const state = await c.execute('join', key !== undefined && key !== '' ? { room: name, history: 0, key } : { room: name, history: 0 });
         const room = c.core.dir.room(state.name);
         if (room) joinBurst(c, room, false);
         // Events the core held during this join (our own JOIN of the next channel among

@@ -4,6 +4,7 @@ import { N } from '../numerics.ts';
 import { topic as sendTopic } from '../replies.ts';
 import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
+import { visibleTo } from '../../../core/moderation.ts';
 
 export const topic = defineVerb({
   name: 'TOPIC',
@@ -12,7 +13,9 @@ export const topic = defineVerb({
     const name = msg.params[0]!;
     if (msg.params.length < 2) {
       const room = c.core.dir.room(name);
-      if (!room) return c.numeric(N.ERR_NOSUCHCHANNEL, [name, 'No such channel']);
+      const me = c.core.dir.users.get(c.folded!);
+      // A secret channel's topic is not shown to outsiders: to them it does not exist.
+      if (!room || !visibleTo(room, me, c.core.isAdmin(me))) return c.numeric(N.ERR_NOSUCHCHANNEL, [name, 'No such channel']);
       sendTopic(c, room, true);
       return;
     }

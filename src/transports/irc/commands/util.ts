@@ -25,31 +25,7 @@ export function ctcp(text: string): { verb: string; args: string } | undefined {
 }
 
 /**
- * Whether `s` matches the IRC mask `mask` (`*`: any run, `?`: one character, everything else
- * literal). Linear two-pointer matching that backtracks only to the last `*`, so at worst
- * O(|mask|·|s|): a mask is client input, and a regular expression built from `*a*a*a…` would
- * backtrack exponentially and stall the event loop for everyone.
+ * Whether `s` matches the IRC mask `mask` (`*`, `?`): the core's linear glob
+ * (src/core/moderation.ts), which also matches ban and mute masks, never a regular expression.
  */
-export function globMatch(mask: string, s: string): boolean {
-  let p = 0;
-  let i = 0;
-  let star = -1;
-  let mark = 0;
-  while (i < s.length) {
-    const m = mask[p];
-    if (m === '*') {
-      star = p++;
-      mark = i;
-    } else if (m !== undefined && (m === '?' || m === s[i])) {
-      p++;
-      i++;
-    } else if (star !== -1) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (mask[p] === '*') p++;
-  return p === mask.length;
-}
+export { globMatch } from '../../../core/moderation.ts';

@@ -5,15 +5,14 @@ import type { IrcConnection } from '../connection.ts';
 import { N } from '../numerics.ts';
 import { prefixOf } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
-import { globMatch } from './util.ts';
 import { defineVerb } from './verb.ts';
+import { globMatch, visibleTo } from '../../../core/moderation.ts';
 
 function reply(c: IrcConnection, channel: string, u: UserEntry, prefix: string): void {
   const ident = c.server.ident(u.name);
   c.numeric(N.RPL_WHOREPLY, [channel, `~${ident?.user ?? u.name.slice(0, 10)}`, USER_HOST, c.server.name, u.name,
-    `${u.presence === 'away' ? 'G' : 'H'}${prefix}`, `0 ${c.server.realname(u.name)}`]);
+    `${u.presence === 'away' ? 'G' : 'H'}${c.core.isAdmin(u) ? '*' : ''}${prefix}`, `0 ${c.server.realname(u.name)}`]);
 }
-
 
 export const who = defineVerb({
   name: 'WHO',
@@ -24,7 +23,8 @@ export const who = defineVerb({
     const budget = c.server.config.sendQueueBytes / 2;
     if (mask.startsWith('#')) {
       const room = dir.room(mask);
-      if (room) {
+      const me = dir.users.get(c.folded!);
+      if (room && visibleTo(room, me, c.core.isAdmin(me))) {
         for (const m of room.members) {
           const u = dir.users.get(m);
           if (u) reply(c, room.name, u, prefixOf(room, u));

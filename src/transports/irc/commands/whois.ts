@@ -5,6 +5,7 @@ import { numericList, prefixOf } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
 import { CALC_NICK } from './calc-service.ts';
 import { defineVerb } from './verb.ts';
+import { visibleTo } from '../../../core/moderation.ts';
 
 export const whois = defineVerb({
   name: 'WHOIS',
@@ -28,9 +29,13 @@ export const whois = defineVerb({
     }
     const ident = c.server.ident(u.name);
     c.numeric(N.RPL_WHOISUSER, [u.name, `~${ident?.user ?? u.name.slice(0, 10)}`, USER_HOST, '*', c.server.realname(u.name)]);
-    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => prefixOf(r, u) + r.name);
+    // Secret channels (+s) are shown only to those who are in them (and admins).
+    const asker = c.core.dir.users.get(c.folded!);
+    const askerAdmin = c.core.isAdmin(asker);
+    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined && visibleTo(r, asker, askerAdmin)).map((r) => prefixOf(r!, u) + r!.name);
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
+    if (c.core.isAdmin(u)) c.numeric(N.RPL_WHOISOPERATOR, [u.name, 'is a server administrator']);
     if (u.account !== undefined) c.numeric(N.RPL_WHOISACCOUNT, [u.name, u.account, 'is logged in as']);
     if (u.presence === 'away') c.numeric(N.RPL_AWAY, [u.name, u.away]);
     const local = c.server.connectionOf(u.name);
