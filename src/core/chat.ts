@@ -24,6 +24,7 @@ import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
 import { Delivery, type Conn } from './delivery.ts';
 import { NameBinding } from './names.ts';
+import type { FileService } from './files/service.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -67,6 +68,8 @@ export interface CoreDeps {
   metrics?: CoreMetrics;
   /** Registered accounts; without one, every name is a guest name. */
   accounts?: AccountStore;
+  /** File sharing (files/service.ts); without it `upload` answers FILES_DISABLED. */
+  files?: FileService;
 }
 
 export interface ConnInfo {

@@ -4,3 +4,4 @@ export * from './limits.ts';
 export * from './names.ts';
 export * from './text.ts';
 export * from './admin.ts';
+export * from './files.ts';

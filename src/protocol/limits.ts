@@ -26,4 +26,8 @@ export const LIMITS = {
   searchMaxLength: 500,
   /** Conversations one resume request may name. */
   resumeMaxConversations: 200,
+  /** Files one message may carry at most (the server's files.perMessage may be lower). */
+  filesPerMessageMax: 50,
+  /** File ids one file_links request may name. */
+  fileLinksMax: 100,
 } as const;

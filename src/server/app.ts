@@ -14,7 +14,13 @@ import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
-import { createStorage } from './storage.ts';
+import { createStorage, type FileAdapters } from './storage.ts';
+import { randomBytes } from 'node:crypto';
+import { MemoryBlobs, MemoryFileRecords } from '../storage/files/memory.ts';
+import { SharpImages } from '../storage/files/sharp-images.ts';
+import { FileService } from '../core/files/service.ts';
+import type { FileRef } from '../protocol/index.ts';
+import { filesRoute } from './files-http.ts';
 import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { HostPolicy } from '../transports/http-guard.ts';
 import { WsListener } from '../transports/ws/server.ts';
@@ -42,6 +48,8 @@ export interface AppOptions {
   webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
   tls?: TlsCertificate;
+  /** File adapters to use with `store` (default: in memory when `store` is given). */
+  files?: FileAdapters;
 }
 
 export interface App {
@@ -70,12 +78,15 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
-  const { store, accounts } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts() } : createStorage(config, systemClock);
+  const { store, accounts, files: fileAdapters } = opts.store
+    ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), files: opts.files ?? { records: new MemoryFileRecords(), blobs: new MemoryBlobs(), linkKey: randomBytes(32) } }
+    : createStorage(config, systemClock);
+  const files = config['files.enabled'] ? createFileService(config, fileAdapters, log) : undefined;
   const bus = opts.bus ?? soloBus();
   const presence = opts.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, ...(files ? { files } : {}),
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
@@ -114,6 +125,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
+      filesRoute({ files, log }),
     ],
     web, log, hosts, accepted,
   });
@@ -150,6 +162,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`,
+      ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
     }, limits);
     try {
@@ -175,6 +188,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       ws.close(reason);
       http.closeAllConnections();
       await calc.close();
+      if (files) await files.close();
+      else { await fileAdapters.records.close(); await fileAdapters.blobs.close(); }
       await store.close();
       await accounts.close();
       await bus.close();
@@ -183,6 +198,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     return closing;
   };
   return { core, http, ws, port, url, metrics, tls, irc, ircPort: irc?.port, ircTlsPort: irc?.tlsPort, close };
+}
+
+function createFileService(config: Config, adapters: FileAdapters, log: Logger): FileService {
+  return new FileService({
+    ...adapters, clock: systemClock, log,
+    images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'] }),
+    config: {
+      maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],
+      uploadBurst: config['files.uploadBurst'], uploadsPerHour: config['files.uploadsPerHour'],
+      denyExtensions: new Set(list(config['files.denyExtensions']).map((e) => e.toLowerCase().replace(/^\./, ''))),
+      linkTtlMs: config['files.linkTtlMs'], ircLinkTtlMs: config['files.ircLinkTtlMs'], uploadTtlMs: config['files.uploadTtlMs'], pendingTtlMs: config['files.pendingTtlMs'],
+    },
+  });
 }
 
 /** A comma-separated config value as its trimmed, non-empty items. */

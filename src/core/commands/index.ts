@@ -27,10 +27,11 @@ import { unread } from './unread.ts';
 import { search } from './search.ts';
 import { locate } from './locate.ts';
 import { authenticate } from './authenticate.ts';
+import { upload, fileLinks } from './files.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
   nick, kick, op, invite,
   register, logout, change_password: changePassword, history, read, unread, search,
-  locate, authenticate,
+  locate, authenticate, upload, file_links: fileLinks,
 };
