@@ -53,8 +53,9 @@ export class MemoryFileRecords implements FileRecords {
 
   async create(rec: FileRecord, limits: FileLimits): Promise<'ok' | 'quota' | 'full'> {
     if (this.recs.has(rec.id)) throw new Error(`file ${rec.id} exists`);
-    if ((await this.usage(rec.owner)) + rec.size > limits.quotaBytes) return 'quota';
-    if ((await this.total()) + rec.size > limits.totalBytes) return 'full';
+    // No await between the checks and the insert: concurrent creates cannot both pass.
+    if (this.sum((r) => r.owner === rec.owner) + rec.size > limits.quotaBytes) return 'quota';
+    if (this.sum(() => true) + rec.size > limits.totalBytes) return 'full';
     this.recs.set(rec.id, { ...rec });
     return 'ok';
   }
@@ -79,16 +80,18 @@ export class MemoryFileRecords implements FileRecords {
     }
   }
 
-  async usage(owner: string): Promise<number> {
+  private sum(pred: (r: FileRecord) => boolean): number {
     let n = 0;
-    for (const r of this.recs.values()) if (r.owner === owner) n += r.size;
+    for (const r of this.recs.values()) if (pred(r)) n += r.size;
     return n;
   }
 
+  async usage(owner: string): Promise<number> {
+    return this.sum((r) => r.owner === owner);
+  }
+
   async total(): Promise<number> {
-    let n = 0;
-    for (const r of this.recs.values()) n += r.size;
-    return n;
+    return this.sum(() => true);
   }
 
   async removeUnattached(before: number): Promise<FileRecord[]> {
