@@ -6,6 +6,7 @@ import { foldName, LOBBY } from '../protocol/index.ts';
 import { firstWord, roomArg, usageError, USAGE, type TuiCommand } from './command-kit.ts';
 import { ACCOUNT_COMMANDS } from './commands-account.ts';
 import { HISTORY_COMMANDS } from './commands-history.ts';
+import { FILE_COMMANDS } from './commands-files.ts';
 import { EXIT } from './exit-codes.ts';
 
 export type { TuiCommand } from './command-kit.ts';
@@ -151,6 +152,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   ...HISTORY_COMMANDS,
+  ...FILE_COMMANDS,
   ...ACCOUNT_COMMANDS,
   {
     name: 'quit', aliases: ['exit', 'bye'], usage: '', help: 'leave the chat (or Ctrl-D)',
