@@ -13,6 +13,7 @@ import { wireEvents } from './incoming.ts';
 import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
 import { describeError } from '../lib/errors.ts';
 import type { Conv, Item } from './types.ts';
+import { fileLinks } from './files.ts';
 
 /** Longest a change waits before it is rendered (about one frame). */
 const RENDER_BATCH_MS = 16;
@@ -89,6 +90,7 @@ export class ChatStore {
       throw new Error(describeError(err, name), { cause: err });
     }
     this.client = client;
+    fileLinks.client = client;
     this.me = reply.name;
     this.registered = reply.registered;
     this.status = 'online';
@@ -324,6 +326,11 @@ export class ChatStore {
       replaceItem(conv, item, { ...item, pending: false, failed: err instanceof Error ? err.message : String(err) });
       this.changed();
     });
+  }
+
+  /** Sends uploaded files (ids) with an optional text; the message arrives as an event like any other. */
+  sendFiles(conv: Conv, text: string, files: string[]): void {
+    this.client?.request('send', { to: conv.name, text, files }).catch((err: unknown) => this.pushError(conv, describeError(err)));
   }
 
   /** "/me waves": an action, shown as "* NAME waves". Needs the connection (not queued while offline). */
