@@ -10,20 +10,35 @@ import { ImageRejectedError, type ImageProcessor, type ProcessedImage } from '..
 export interface SharpOptions {
   maxPixels: number;
   thumbSize: number;
-  /** libvips threads per image (sharp.concurrency); the thread pool bounds the rest. */
+  /** libvips threads per image (sharp.concurrency). Default 1, so a core stays free for the event loop. */
   concurrency?: number;
+  /** Images processed at once; more wait their turn (default 1). */
+  parallel?: number;
 }
 
 export class SharpImages implements ImageProcessor {
   private readonly opts: SharpOptions;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: SharpOptions) {
     this.opts = opts;
     sharp.cache(false);
-    if (opts.concurrency !== undefined) sharp.concurrency(opts.concurrency);
+    sharp.concurrency(opts.concurrency ?? 1);
   }
 
   async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
+    if (this.running >= (this.opts.parallel ?? 1)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await this.run(input, type);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async run(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
     const src = 'path' in input ? input.path : Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
     const animated = type === 'image/gif' || type === 'image/webp';
     const open = () => sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', animated, sequentialRead: true });
