@@ -118,12 +118,14 @@ export class FileService {
   async receive(token: string, body: AsyncIterable<Uint8Array>, contentLength: number | undefined): Promise<FileRef> {
     const claim = this.verify(token);
     if (claim?.k !== 'u' || claim.e < this.deps.clock.now()) throw new ChatError('LINK_INVALID', 'the upload URL is malformed, forged or expired; ask for a new one with `upload`');
-    if (this.inFlight.has(claim.f) || (await this.deps.records.get(claim.f))) throw new ChatError('LINK_INVALID', 'this upload URL was already used');
     if (contentLength !== undefined && contentLength !== claim.s) throw new ChatError('FILE_INCOMPLETE', `the body is ${contentLength} bytes but the upload announced ${claim.s}`);
+    // Claimed before the first await, so two uses of one URL at once cannot both get past here.
+    if (this.inFlight.has(claim.f)) throw new ChatError('LINK_INVALID', 'this upload URL is already in use');
     this.inFlight.add(claim.f);
     const staged: StagedBlob[] = [];
     const committed: string[] = [];
     try {
+      if (await this.deps.records.get(claim.f)) throw new ChatError('LINK_INVALID', 'this upload URL was already used');
       let blob: StagedBlob;
       try {
         blob = await this.deps.blobs.stage(body, claim.s);
