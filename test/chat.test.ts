@@ -60,6 +60,22 @@ describe('connect and login', () => {
     c.close();
   });
 
+  it('refuses bidi controls and invisible characters in names, saying so (login, nick, register)', async () => {
+    const c = await TestClient.open(wsUrl(app));
+    const hidden = ['\u202E', '\u202A', '\u2066', '\u2069', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2060', '\uFEFF', '\u00AD', '\u061C', '\u{E0041}'];
+    for (const ch of hidden) {
+      for (const name of [`ali${ch}ce`, `${ch}alice`, `alice${ch}`]) {
+        const err = await rejects(c.request('login', { name }), 'NAME_INVALID');
+        assert.match(err.message, /invisible or text-direction characters/, JSON.stringify(name));
+      }
+    }
+    const me = await TestClient.login(app, 'PlainName');
+    const err = await rejects(me.request('nick', { name: 'Plain\u202EName' }), 'NAME_INVALID');
+    assert.match(err.message, /U\+202E/);
+    await rejects(me.request('register', { name: 'Plain\u200BName', password: 'correct horse battery' }), 'NAME_INVALID');
+    c.close(); me.close();
+  });
+
   it('requires a login before chat requests', async () => {
     const c = await TestClient.open(wsUrl(app));
     await rejects(c.request('send', { to: '#lobby', text: 'hi' }), 'NOT_LOGGED_IN');

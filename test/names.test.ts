@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { checkUserName, foldName, isRoomName } from '../src/protocol/index.ts';
+import { checkUserName, describeNameProblem, foldName, isRoomName } from '../src/protocol/index.ts';
 
 const first = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_[]\\^{}|'.split(''));
 const rest = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_[]\\^{}|-'.split(''));
@@ -43,4 +43,14 @@ it('recognises room names', () => {
   assert.ok(isRoomName('#lobby'));
   assert.ok(isRoomName('#dev-ops.2'));
   for (const bad of ['lobby', '#', '# a', '#a,b', '#' + 'x'.repeat(50), '#a\u0007']) assert.equal(isRoomName(bad), false, bad);
+});
+
+it('names a bidi control or invisible character as the reason, wherever it is', () => {
+  const hidden = fc.constantFrom('\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2060', '\u2063', '\uFEFF', '\u00AD', '\u061C', '\u3164', '\u{E0020}');
+  fc.assert(fc.property(validName, hidden, fc.nat(), (n, c, pos) => {
+    const i = 1 + (pos % n.length);
+    const name = (n.slice(0, i) + c + n.slice(i)).slice(0, 32);
+    return !name.includes(c) || checkUserName(name) === 'hidden_chars';
+  }), { numRuns: 3000 });
+  assert.match(describeNameProblem('hidden_chars'), /U\+202E/);
 });

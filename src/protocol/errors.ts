@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   CALC_SYNTAX: 'The expression could not be parsed.',
   CALC_FORBIDDEN: 'The expression uses something the calculator does not allow.',
   CALC_ERROR: 'The expression could not be evaluated (e.g. unknown unit, wrong argument).',
+  CALC_PRECISION: 'The answer cannot be given exactly (or to all 15 shown digits) with the calculator\'s precision: integers are exact up to 10,000 digits, other numbers carry 64 significant digits. The calculator refuses rather than round.',
   CALC_TIMEOUT: 'The evaluation took longer than the time limit or exceeded its memory bound.',
   CALC_BUSY: 'The calculator queue is full; try again shortly.',
   RATE_LIMITED: 'Too many requests: slow down.',

@@ -3,6 +3,7 @@
  * and the helpers every side shares (file-name sanitising, human-readable sizes).
  */
 import * as z from 'zod';
+import { sanitizeLine } from './text.ts';
 
 /** A file id: 22 characters of base64url (128 random bits), unguessable. */
 export const FileId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
@@ -26,17 +27,14 @@ export const FILE_NAME_MAX_BYTES = 200;
 
 /**
  * A file name made safe to store, show and put in a Content-Disposition header: NFC, no
- * control or bidi-override characters, no path separators or leading dots (no traversal,
+ * control, bidi or invisible characters (sanitizeLine: line breaks become spaces), no path separators or leading dots (no traversal,
  * no hidden files), at most FILE_NAME_MAX_BYTES of UTF-8 (cut at a character boundary),
  * `file` when nothing is left.
  */
 export function sanitizeFileName(raw: string): string {
-  let name = raw.normalize('NFC')
-    // C0/C1 controls, DEL, bidi overrides/isolates, zero-width and BOM characters.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, '')
+  // Controls, bidi and invisible characters, lone surrogates: the one-line sanitiser's rules.
+  let name = sanitizeLine(raw.normalize('NFC'), 1000)
     .replace(/[/\\:*?"<>|]/g, '_')
-    .trim()
     .replace(/^[.\s]+/, '');
   const enc = new TextEncoder();
   if (enc.encode(name).length > FILE_NAME_MAX_BYTES) {
@@ -44,8 +42,6 @@ export function sanitizeFileName(raw: string): string {
     while (chars.length > 0 && enc.encode(chars.join('')).length > FILE_NAME_MAX_BYTES) chars.pop();
     name = chars.join('').trim();
   }
-  // Lone surrogates cannot be encoded; drop them.
-  name = name.replace(/[\ud800-\udfff]/g, (c, i: number, s: string) => (/[\ud800-\udbff]/.test(c) && /[\udc00-\udfff]/.test(s[i + 1] ?? '')) || (/[\udc00-\udfff]/.test(c) && /[\ud800-\udbff]/.test(s[i - 1] ?? '')) ? c : '');
   return name === '' ? 'file' : name;
 }
 

@@ -42,7 +42,8 @@ export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: ta
 export const UploadRequest = z.object({ type: z.literal('upload'), id: reqId, name: z.string().min(1).max(1000), size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 /** Signed, expiring links to files of conversations you may read. */
 export const FileLinksRequest = z.object({ type: z.literal('file_links'), id: reqId, files: z.array(FileId).min(1).max(LIMITS.fileLinksMax) });
-export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional() });
+/** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). */
+export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });

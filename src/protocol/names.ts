@@ -6,6 +6,7 @@
  * rfc1459 mapping ([]\^ ≡ {}|~) surprises web users, and ascii is what modern servers use.
  */
 import { LIMITS } from './limits.ts';
+import { findHiddenChar } from './text.ts';
 
 const NAME_RE = /^[A-Za-z_[\]\\^{}|][A-Za-z0-9_[\]\\^{}|-]*$/;
 const ROOM_RE = /^#[A-Za-z0-9_\-.[\]^{}|]+$/;
@@ -17,13 +18,15 @@ export function foldName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-export type NameProblem = 'empty' | 'too_long' | 'bad_first_char' | 'bad_chars' | 'reserved';
+export type NameProblem = 'empty' | 'too_long' | 'bad_first_char' | 'hidden_chars' | 'bad_chars' | 'reserved';
 
 /** Returns why `name` is not a valid user name, or null when it is valid. */
 export function checkUserName(name: string): NameProblem | null {
   if (name.length === 0) return 'empty';
   if (name.length > LIMITS.nameMaxLength) return 'too_long';
   if (/^[0-9-]/.test(name)) return 'bad_first_char';
+  // Checked before the alphabet so that the reason names the real problem.
+  if (findHiddenChar(name) !== undefined || /[\u200c\u200d]/.test(name)) return 'hidden_chars';
   if (!NAME_RE.test(name)) return 'bad_chars';
   if (RESERVED_NAMES.includes(foldName(name))) return 'reserved';
   return null;
@@ -34,6 +37,7 @@ export function describeNameProblem(p: NameProblem): string {
     case 'empty': return 'name must not be empty';
     case 'too_long': return `name must be at most ${LIMITS.nameMaxLength} characters`;
     case 'bad_first_char': return 'name must not start with a digit or "-"';
+    case 'hidden_chars': return 'name must not contain invisible or text-direction characters (such as U+202E RIGHT-TO-LEFT OVERRIDE or U+200B ZERO WIDTH SPACE)';
     case 'bad_chars': return 'name may only contain letters A-Z, digits and - _ [ ] \\ ^ { } |';
     case 'reserved': return 'name is reserved by the server';
   }

@@ -3,7 +3,7 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, formatSize, type ChatMessage, type UserInfo } from '../protocol/index.ts';
+import { foldName, formatSize, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -19,9 +19,13 @@ export interface FormatContext {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
-/** Replaces control characters with U+FFFD; newlines become "↵" unless `keepNewlines`. */
+/**
+ * Replaces control characters with U+FFFD and shows bidi controls and invisible characters
+ * as markers like `<U+202E>` (so a right-to-left override cannot reorder the rest of the
+ * line, the name or the time); newlines become "↵" unless `keepNewlines`.
+ */
 export function sanitize(s: string, keepNewlines = false): string {
-  const clean = s.replace(CONTROL, '\uFFFD').toWellFormed();
+  const clean = revealHiddenChars(s.replace(CONTROL, '\uFFFD').toWellFormed());
   return keepNewlines ? clean : clean.replace(/\n/g, '↵');
 }
 

@@ -83,12 +83,12 @@ export class IrcClient {
   }
 
   /** The first line matching `re` (already received or arriving within timeoutMs). */
-  async waitLine(re: RegExp, timeoutMs = 5000): Promise<string> {
+  async waitLine(re: RegExp, timeoutMs = 15_000): Promise<string> {
     return this.until(() => this.lines.find((l) => re.test(l)), timeoutMs, `a line matching ${re}`);
   }
 
   /** Lines received since the last `skip`/`take`, once `re` matches one of them; consumes up to and including it. */
-  async take(re: RegExp, timeoutMs = 5000): Promise<string[]> {
+  async take(re: RegExp, timeoutMs = 15_000): Promise<string[]> {
     const idx = await this.until(() => {
       const i = this.lines.findIndex((l, k) => k >= this.cursor && re.test(l));
       return i === -1 ? undefined : i;
@@ -128,7 +128,7 @@ export class IrcClient {
     return this.rest();
   }
 
-  async waitClosed(timeoutMs = 5000): Promise<void> {
+  async waitClosed(timeoutMs = 15_000): Promise<void> {
     await this.until(() => (this.closed ? true : undefined), timeoutMs, 'close');
   }
 

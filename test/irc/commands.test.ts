@@ -166,7 +166,7 @@ describe('messages, nick, away', () => {
     await b.waitLine(/^:Oldname!~oldname@banter NICK :Newname$/);
     assert.deepEqual(await a.command('NICK newNAME'), [':Newname!~oldname@banter NICK :newNAME'], 'case-only change');
     assert.deepEqual(await a.command('NICK Watcher'), [`${S} 433 newNAME Watcher :Nickname is already in use`]);
-    assert.deepEqual(await a.command('NICK -bad'), [`${S} 432 newNAME -bad :Erroneous nickname`]);
+    assert.deepEqual(await a.command('NICK -bad'), [`${S} 432 newNAME -bad :Erroneous nickname: name must not start with a digit or "-"`]);
     assert.deepEqual(await a.command('NICK watcher'), [`${S} 433 newNAME watcher :Nickname is already in use`]);
     assert.deepEqual(await a.command('NICK VVatcher'), [`${S} 433 newNAME VVatcher :Nickname is already in use`], 'a lookalike of another user');
     assert.deepEqual(await a.command('NICK newNAMEl'), [':newNAME!~oldname@banter NICK :newNAMEl']);
@@ -249,7 +249,7 @@ describe('error numerics', () => {
       ['NOSUCHVERB x', `${S} 421 Err NOSUCHVERB :Unknown command`],
       ['NICK', `${S} 431 Err :No nickname given`],
       ['WHOIS', `${S} 431 Err :No nickname given`],
-      ['NICK a!b', `${S} 432 Err a!b :Erroneous nickname`],
+      ['NICK a!b', `${S} 432 Err a!b :Erroneous nickname: name may only contain letters A-Z, digits and - _ [ ] \\ ^ { } |`],
       ['PART #lobby', `${S} 442 Err #lobby :You're not on that channel`],
       ['TOPIC #lobby :x', `${S} 442 Err #lobby :You're not on that channel`],
       ['PART #nope', `${S} 403 Err #nope :No such channel`],

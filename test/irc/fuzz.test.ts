@@ -3,11 +3,23 @@
  * arbitrary bytes never throw, byte-by-byte feeding yields exactly what whole-buffer
  * feeding does, parse∘serialize is the identity on valid messages (through bytes and the
  * line reader, as on the wire), and no serialised line ever contains CR, LF or NUL.
+ *
+ * Then the whole listener over TCP: sessions of garbage bytes, invalid UTF-8, over-long and
+ * unterminated lines and every verb with hostile parameters and tags, registered or not,
+ * against one live server. It must stay up, never fail inside (no error logged, no
+ * unhandled rejection), answer each fuzzing connection's final PING unless it hung up, and
+ * keep serving a bystander.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { silentLogger } from '../../src/server/logger.ts';
+import { CAPS } from '../../src/transports/irc/caps.ts';
+import { VERBS } from '../../src/transports/irc/commands/index.ts';
+import { IrcClient, SERVER } from '../helpers/irc.ts';
+import { startTestServer } from '../helpers/server.ts';
 import { decodePlain } from '../../src/transports/irc/commands/authenticate.ts';
+import { globMatch } from '../../src/transports/irc/commands/util.ts';
 import { MAX_LINE_BYTES, parse, serialize, type IrcMessage } from '../../src/transports/irc/message.ts';
 import { LineReader } from '../../src/transports/irc/reader.ts';
 
@@ -46,7 +58,8 @@ describe('IRC codec fuzzing', () => {
   it('arbitrary bytes never throw, in the reader or the parser', () => {
     fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 4000 }).map((u) => Buffer.from(u)), ircishBytes), (buf) => {
       const r = new LineReader();
-      for (const item of feed(r, buf)) {
+      const items = feed(r, buf);
+      for (const item of items) {
         if ('line' in item) {
           const m = parse(item.line);
           if (m) {
@@ -55,7 +68,11 @@ describe('IRC codec fuzzing', () => {
           }
         }
       }
-      assert.ok(r.pending <= 8191 + 512);
+      assert.ok(r.held <= 8191 + 512, 'an unfinished line holds at most one line of memory');
+      // Every byte that is not a line ending is charged to a line or to the unfinished one.
+      const charged = items.reduce((n, i) => n + i.bytes, 0) + r.pending;
+      const content = buf.filter((b) => b !== 0x0d && b !== 0x0a).length;
+      assert.ok(charged >= content && charged <= buf.length, `charged ${charged} of ${buf.length} bytes (${content} not line endings)`);
     }), { numRuns: RUNS });
   });
 
@@ -98,6 +115,14 @@ describe('IRC codec fuzzing', () => {
     ), { numRuns: RUNS });
   });
 
+  it('globMatch agrees with the regular expression a mask stands for', () => {
+    const alphabet = fc.constantFrom('a', 'b', '*', '?', '.', '[', '\\');
+    fc.assert(fc.property(fc.string({ unit: alphabet, maxLength: 12 }), fc.string({ unit: fc.constantFrom('a', 'b', '.', '['), maxLength: 12 }), (mask, s) => {
+      const re = new RegExp(`^${mask.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      assert.equal(globMatch(mask, s), re.test(s), `${mask} ~ ${s}`);
+    }), { numRuns: RUNS });
+  });
+
   it('the SASL PLAIN decoder never throws and only accepts authzid = authcid or empty', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.tuple(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 60 })).map(([a, b, c]) => Buffer.from(`${a}\0${b}\0${c}`).toString('base64'))), (s) => {
       const r = decodePlain(s);
@@ -107,5 +132,98 @@ describe('IRC codec fuzzing', () => {
         assert.ok(authzid === '' || authzid.toLowerCase() === authcid.toLowerCase());
       }
     }), { numRuns: RUNS });
+  });
+});
+
+// ---------------------------------------------------------------- live server over TCP
+
+const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** Parameters that mean something to some verb, plus anything at all. */
+const param = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(
+    '#lobby', '#fz', '#', '##', '#a,#b,#c', '*', '0', '-1', '', ':', ',', ',,,', 'Calc', 'NickServ', 'Bystander', 'bystander,calc',
+    '*!*@*', '*a*a*a*a*a*a*a*a*?', 'msgid=x', 'msgid=', 'timestamp=2020-01-01T00:00:00Z', 'timestamp=nope', 'LATEST', 'BEFORE', 'AFTER',
+    'AROUND', 'BETWEEN', 'TARGETS', '+o', '-o', '+ooo', '+i', '-i', '+b', '+beI', '+k', 'PLAIN', '+', 'LS', 'REQ', 'END', 'LIST', '302',
+    '99999999999999999999', '1e400', 'NaN', 'REGISTER', 'IDENTIFY', 'STATUS', '\x01ACTION waves\x01', '\x01VERSION\x01', '\x01',
+    'AGFsaWNlAHBhc3N3b3Jk', '=', '\u202e', '\u0000', 'x'.repeat(400),
+  ) },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 24 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 24 }) },
+);
+
+const verb = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...VERBS.keys()) },
+  { weight: 1, arbitrary: fc.constantFrom('privmsg', 'Join', 'FOO', '001', 'ERROR', 'BATCH', 'GET') },
+);
+
+const tags = fc.option(fc.array(fc.oneof(
+  fc.constantFrom('label=l1', 'label=', '+typing=active', '+draft/reply=abc', 'batch=b1', 'msgid=m', 'time=2020', '+x', '=v', ';', 'a=\\', `+big=${'t'.repeat(5000)}`),
+  fc.string({ maxLength: 12 }),
+), { minLength: 1, maxLength: 4 }).map((t) => `@${t.join(';')} `), { nil: '' });
+
+/** One IRC-shaped line (verb, parameters, maybe a trailing one and tags), as bytes. */
+const ircLine = fc.record({ tags, verb, params: fc.array(param, { maxLength: 6 }), trailing: fc.option(param, { nil: undefined }) })
+  .map(({ tags: t, verb: v, params, trailing }) => Buffer.from(`${t}${[v, ...params].join(' ')}${trailing === undefined ? '' : ` :${trailing}`}`));
+
+/** Bytes that are not a good line: random, invalid UTF-8, NUL, or far too long. */
+const badLine = fc.oneof(
+  fc.uint8Array({ maxLength: 200 }).map((u) => Buffer.from(u)),
+  fc.constantFrom(latin1('PRIVMSG #lobby :caf\xe9'), latin1('\xff\xfe'), latin1('NICK \xc3'), latin1('PRIVMSG #lobby :\xed\xa0\x80'), latin1('\xc0\x80'), latin1('JOIN #\x00x')),
+  fc.integer({ min: 511, max: 20_000 }).map((n) => Buffer.concat([Buffer.from('PRIVMSG #lobby :'), Buffer.alloc(n, 'x')])),
+  fc.integer({ min: 8000, max: 12_000 }).map((n) => Buffer.from(`@${'k'.repeat(n)} PING x`)),
+);
+
+const ending = fc.constantFrom('\r\n', '\n', '\r', '\r\n\r\n', '');
+
+/** A fuzzing session: maybe register first, then lines (each with an ending, maybe none: lines run together or stay unterminated). */
+const fuzzSession = fc.record({
+  register: fc.boolean(),
+  caps: fc.subarray([...CAPS]),
+  lines: fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: ircLine }, { weight: 1, arbitrary: badLine }), ending), { minLength: 1, maxLength: 25 }),
+  split: fc.integer({ min: 1, max: 600 }),
+});
+
+describe('IRC fuzzing over TCP', () => {
+  it('hostile sessions never crash the server or fail inside it, and a bystander is served throughout', async () => {
+    const errors: unknown[] = [];
+    const log = { ...silentLogger(), error: (obj: object, msg?: string) => { errors.push({ msg, err: String((obj as { err?: unknown }).err) }); } };
+    const unhandled = (err: unknown): void => { errors.push({ msg: 'unhandled rejection', err: String(err) }); };
+    process.on('unhandledRejection', unhandled);
+    const app = await startTestServer({ 'auth.scryptLog2N': 10, 'calc.timeoutMs': 200 }, { log });
+    try {
+      const bystander = await IrcClient.register(app, 'Bystander', [...CAPS].filter((c) => c !== 'sasl'));
+      bystander.autoPong = true;
+      let n = 0;
+      await fc.assert(fc.asyncProperty(fuzzSession, async ({ register, caps, lines, split }) => {
+        const nick = `Fz${++n}`;
+        const c = await IrcClient.connect(app.ircPort!);
+        if (register) {
+          if (caps.length) c.send(`CAP REQ :${caps.join(' ')}`);
+          c.send('CAP END');
+          c.send(`NICK ${nick}`);
+          c.send(`USER ${nick.toLowerCase()} 0 * :Fuzz ${n}`);
+          await c.waitLine(/ (376|422|433|432|904) /, 10_000).catch(() => undefined);
+        }
+        // The session's bytes, cut into chunks at arbitrary points.
+        const bytes = Buffer.concat(lines.flatMap(([line, end]) => [line, Buffer.from(end)]));
+        for (let i = 0; i < bytes.length && !c.closed; i += split) c.write(bytes.subarray(i, i + split));
+        // Whatever state the session left (an unterminated line, a half SASL exchange), the
+        // server still answers a PING, unless it hung up on the client.
+        c.write(`\r\nPING :fuzz-end-${n}\r\n`);
+        await Promise.race([c.waitLine(new RegExp(`PONG \\S+ :fuzz-end-${n}$`), 15_000), c.waitClosed(15_000)]).catch((err: unknown) => {
+          if (!c.closed) throw err;
+        });
+        c.close();
+        await bystander.sync();
+      }), { numRuns: 120 });
+      // (The last fuzzing connection's QUIT may arrive around it.)
+      assert.ok((await bystander.command(`PING ${SERVER}-alive`)).includes(`:${SERVER} PONG ${SERVER} :${SERVER}-alive`));
+      assert.deepEqual(errors, [], 'nothing failed inside the server');
+      bystander.close();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+      await app.close();
+    }
   });
 });

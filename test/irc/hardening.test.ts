@@ -13,6 +13,37 @@ import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
 const S = `:${SERVER}`;
 const HTTP_ERROR = 'ERROR :This is an IRC server, not an HTTP server; connect with an IRC client';
 
+/**
+ * Writes `data` to a raw socket in 64 KiB chunks, respecting back-pressure, until it is all
+ * written or the server hangs up. Samples the heap and external memory after every chunk
+ * and returns the highest value seen and whether the server closed the connection.
+ */
+async function writeAll(port: number, data: Buffer): Promise<{ peak: number; lines: string[]; written: number }> {
+  const memory = (): number => { const m = process.memoryUsage(); return m.heapUsed + m.external; };
+  let peak = memory();
+  const lines: string[] = [];
+  let written = 0;
+  await new Promise<void>((resolve) => {
+    let text = '';
+    const s = connect(port, '127.0.0.1');
+    s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    s.on('error', () => { /* the server may reset us while we write */ });
+    s.on('close', () => { lines.push(...text.split('\r\n').filter((l) => l !== '')); resolve(); });
+    const next = (): void => {
+      while (written < data.length && !s.destroyed && s.writable) {
+        const chunk = data.subarray(written, written + 65536);
+        written += chunk.length;
+        const more = s.write(chunk);
+        peak = Math.max(peak, memory());
+        if (!more) return void s.once('drain', next);
+      }
+      if (written >= data.length && !s.destroyed) s.end();
+    };
+    s.on('connect', next);
+  });
+  return { peak: Math.max(peak, memory()), lines, written };
+}
+
 describe('IRC hardening', () => {
   it('answers an HTTP request line with ERROR and closes, before any IRC reply', async () => {
     const app = await startTestServer();
@@ -82,6 +113,74 @@ describe('IRC hardening', () => {
       // The flood was cut off: far fewer than 200 messages reached anyone.
       assert.ok(bystander.lines.filter((l) => l.includes(':flood ')).length < 30);
       bystander.close(); talker.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('8 MiB of invalid UTF-8 lines before registration end in "ReadQ exceeded" with bounded memory', async (t) => {
+    // The production flood gate (the test default turns it off): lines wait their turn in the read queue.
+    const app = await startTestServer({ 'irc.floodBurst': 20, 'irc.floodRate': 5 });
+    try {
+      const bystander = await IrcClient.register(app, 'Calm');
+      // Each 2-byte line is invalid UTF-8; they used to cost nothing against the read queue.
+      const flood = Buffer.alloc(8 * 1024 * 1024, Buffer.from([0xff, 0x0a]));
+      const before = process.memoryUsage();
+      const { peak, lines, written } = await writeAll(app.ircPort!, flood);
+      const growth = peak - (before.heapUsed + before.external);
+      t.diagnostic(`wrote ${written} bytes; heap+external grew by ${(growth / 1024 / 1024).toFixed(1)} MiB`);
+      assert.ok(lines.includes('ERROR :Closing Link: 127.0.0.1 (ReadQ exceeded)'), `last lines: ${JSON.stringify(lines.slice(-3))}`);
+      // The read queue is 64 KiB: the server gives up long before the 8 MiB are through and
+      // holds at most a few MiB for this connection (the old code grew by hundreds of MiB).
+      assert.ok(written < flood.length, `the server read all ${written} bytes without hanging up`);
+      assert.ok(growth < 48 * 1024 * 1024, `memory grew by ${Math.round(growth / 1024 / 1024)} MiB`);
+      assert.deepEqual(await bystander.command('PING still'), [`${S} PONG ${SERVER} :still`]);
+      bystander.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an unterminated line longer than the read queue ends in "ReadQ exceeded"', async () => {
+    const app = await startTestServer();
+    try {
+      const { lines } = await writeAll(app.ircPort!, Buffer.alloc(1024 * 1024, 'a'));
+      assert.deepEqual(lines, ['ERROR :Closing Link: 127.0.0.1 (ReadQ exceeded)']);
+      // A registered client too, and a terminated over-long line under the limit is only refused.
+      const c = await IrcClient.register(app, 'Longliner');
+      assert.deepEqual(await c.command(`PRIVMSG #lobby :${'x'.repeat(2000)}`), [`${S} 417 Longliner :Input line was too long`]);
+      c.write('PRIVMSG #lobby :');
+      c.write(Buffer.alloc(256 * 1024, 'y'));
+      assert.equal(await c.waitLine(/^ERROR /), 'ERROR :Closing Link: 127.0.0.1 (ReadQ exceeded)');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('invalid UTF-8 and over-long lines cost the request budget: a flood of them ends in "Excess flood"', async () => {
+    const app = await startTestServer({ 'flood.burst': 3, 'flood.ratePerSec': 0.01, 'flood.maxDelayMs': 0, 'flood.maxRefusals': 3 });
+    try {
+      const c = await IrcClient.register(app, 'Garbler');
+      const bad = Buffer.concat([Buffer.from('PRIVMSG #lobby :caf'), Buffer.from([0xe9]), Buffer.from('\r\n')]);
+      c.write(Buffer.concat([bad, bad, Buffer.from(`PRIVMSG #lobby :${'z'.repeat(600)}\r\n`), bad, bad, bad, bad]));
+      assert.equal(await c.waitLine(/^ERROR /), 'ERROR :Closing Link: 127.0.0.1 (Excess flood)');
+      assert.ok(c.lines.includes(`${S} FAIL PRIVMSG INVALID_UTF8 :Message rejected, your message contained invalid UTF-8`));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a WHO mask built to backtrack answers at once and never stalls the server', async () => {
+    const app = await startTestServer();
+    try {
+      // A nick of 32 a's and a mask with many stars: as a regular expression this took
+      // minutes of event-loop time for one user.
+      const victim = await IrcClient.register(app, 'a'.repeat(32));
+      const asker = await IrcClient.register(app, 'Masker');
+      assert.deepEqual(await asker.command(`WHO ${'*a'.repeat(16)}*?b`), [`${S} 315 Masker ${'*a'.repeat(16)}*?b :End of WHO list`]);
+      assert.equal((await asker.command(`WHO ${'*a'.repeat(16)}*`)).length, 2);
+      assert.deepEqual(await victim.command('PING alive'), [`${S} PONG ${SERVER} :alive`]);
+      victim.close(); asker.close();
     } finally {
       await app.close();
     }

@@ -75,9 +75,9 @@ describe('registration', () => {
     const web = await TestClient.login(app, 'WebHolder');
     const c = await IrcClient.connect(app.ircPort!);
     assert.deepEqual(await c.command('NICK webholder'), [`:${SERVER} 433 * webholder :Nickname is already in use`]);
-    assert.deepEqual(await c.command('NICK 9lives'), [`:${SERVER} 432 * 9lives :Erroneous nickname`]);
-    assert.deepEqual(await c.command('NICK calc'), [`:${SERVER} 432 * calc :Erroneous nickname`]);
-    assert.deepEqual(await c.command(`NICK ${'x'.repeat(33)}`), [`:${SERVER} 432 * ${'x'.repeat(33)} :Erroneous nickname`]);
+    assert.deepEqual(await c.command('NICK 9lives'), [`:${SERVER} 432 * 9lives :Erroneous nickname: name must not start with a digit or "-"`]);
+    assert.deepEqual(await c.command('NICK calc'), [`:${SERVER} 432 * calc :Erroneous nickname: name is reserved by the server`]);
+    assert.deepEqual(await c.command(`NICK ${'x'.repeat(33)}`), [`:${SERVER} 432 * ${'x'.repeat(33)} :Erroneous nickname: name must be at most 32 characters`]);
     assert.deepEqual(await c.command('NICK'), [`:${SERVER} 431 * :No nickname given`]);
     c.send('NICK IrcHolder');
     c.send('USER h 0 * :H');
@@ -85,6 +85,20 @@ describe('registration', () => {
     assert.deepEqual(await c.command('USER h 0 * :H'), [`:${SERVER} 462 IrcHolder :You may not reregister`]);
     c.close();
     web.close();
+  });
+
+  it('refuses nicks with bidi controls or invisible characters (432 shows them as <U+XXXX>)', async () => {
+    const c = await IrcClient.connect(app.ircPort!);
+    const reason = 'Erroneous nickname: name must not contain invisible or text-direction characters (such as U+202E RIGHT-TO-LEFT OVERRIDE or U+200B ZERO WIDTH SPACE)';
+    assert.deepEqual(await c.command('NICK ev\u202Eil'), [`:${SERVER} 432 * ev<U+202E>il :${reason}`]);
+    assert.deepEqual(await c.command('NICK \u200Bbob'), [`:${SERVER} 432 * <U+200B>bob :${reason}`]);
+    assert.deepEqual(await c.command('NICK bob\u2066'), [`:${SERVER} 432 * bob<U+2066> :${reason}`]);
+    c.send('NICK Plainbob');
+    c.send('USER p 0 * :P');
+    await c.waitLine(/ 001 Plainbob /);
+    // After registration too.
+    assert.deepEqual(await c.command('NICK Plain\uFEFFbob'), [`:${SERVER} 432 Plainbob Plain<U+FEFF>bob :${reason}`]);
+    c.close();
   });
 
   it('registration races: the second client to claim a nick gets 433 at USER time', async () => {

@@ -122,9 +122,9 @@ describe('wire rules over TCP', () => {
     assert.ok(zs.length >= 6);
     assert.equal(zs.map((l) => l.slice(l.indexOf(' :', 1) + 2)).join(''), 'z'.repeat(3000));
     for (const l of zs.filter((z) => z.includes(' PRIVMSG '))) assert.ok(Buffer.byteLength(`${l}\r\n`) <= 512);
-    // A close reason is chosen by the web client too: it reaches IRC as a QUIT, with CR/LF made spaces.
+    // A close reason is chosen by the web client too: it reaches IRC as a client's QUIT, on one line.
     web.ws.close(4000, 'bye\r\nJOIN #evil');
-    assert.equal(await c.waitLine(/^:Injector\S* QUIT /), ':Injector!~Injector@banter QUIT :bye  JOIN #evil');
+    assert.equal(await c.waitLine(/^:Injector\S* QUIT /), ':Injector!~Injector@banter QUIT :Quit: bye JOIN #evil');
     const raw = Buffer.concat(c.raw).toString('utf8');
     assert.ok(!/[^\r]\n|\r[^\n]/.test(raw), 'every CR is followed by LF and every LF preceded by CR');
     c.close();

@@ -60,7 +60,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   const child: Child = {
     proc, logs: [], stdout: '', stderr: '', port: 0,
     exited: new Promise((resolve) => proc.once('exit', (code) => resolve(code))),
-    async waitLog(pred, what, timeoutMs = 10_000) {
+    async waitLog(pred, what, timeoutMs = 30_000) {
       let found: Record<string, unknown> | undefined;
       await until(() => (found = child.logs.find(pred)) !== undefined, `${what}; stdout: ${child.stdout.slice(-500)} stderr: ${child.stderr.slice(-500)}`, timeoutMs);
       return found!;

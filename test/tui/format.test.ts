@@ -53,6 +53,20 @@ describe('line format', () => {
     assert.equal(sanitize('a\nb', true), 'a\nb');
   });
 
+  it('shows bidi controls and invisible characters as <U+XXXX> markers, so they cannot reorder the line', () => {
+    // U+202E would otherwise display the rest of the line right to left ("exe.gnp" for "png.exe").
+    assert.equal(formatItem(msg('#lobby', 'bob', 'see \u202Egnp.exe now'), plain), '03:04:05 #lobby <bob> see <U+202E>gnp.exe now');
+    assert.equal(sanitize('a\u2066b\u2069c\u200Bd\uFEFFe\u200Ef\u{E0041}'), 'a<U+2066>b<U+2069>c<U+200B>d<U+FEFF>e<U+200E>f<U+E0041>');
+    const topic: Item = { type: 'room_topic', room: '#dev', topic: '\u202Bevil', by: 'bob' };
+    assert.equal(formatItem(topic, plain), '03:04:05 #dev * bob set the topic: <U+202B>evil');
+    const away: Item = { type: 'user_presence', name: 'bob', presence: 'away', away: 'x\u2067y' };
+    assert.equal(formatItem(away, plain), '03:04:05 * bob is away: x<U+2067>y');
+    // Joiners that scripts and emoji need stay as they are.
+    assert.equal(sanitize('\u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645'), '\u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645');
+    const tty: FormatContext = { ...plain, multiline: true };
+    assert.equal(formatItem(msg('#lobby', 'bob', 'one\u202E\ntwo'), tty), '03:04:05 #lobby <bob> one<U+202E>\n         two');
+  });
+
   it('indents continuation lines in TTY mode and colours only when enabled', () => {
     const tty: FormatContext = { ...plain, multiline: true, style: makeStyle(true) };
     const line = formatItem(msg('#lobby', 'bob', 'one\ntwo'), tty)!;

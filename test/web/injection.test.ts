@@ -36,6 +36,52 @@ describe('web client: no HTML injection', { skip: browserSkip() }, () => {
     await shot(victim.page, '12-injection');
   });
 
+  it('a U+202E in a message cannot reorder the name or the time of its row (bidi isolation)', async () => {
+    const mallory = await join(web.browser, web.base, 'rlo-mallory');
+    const victim = await join(web.browser, web.base, 'rlo-victim');
+    // Without isolation the override runs to the end of the line: in the action row the
+    // time is drawn reversed, to the left of the text ("50:40:30 exe.gnp").
+    const action = 'shared photo\u202Egnp.exe';
+    await say(mallory.page, `/me ${action}`);
+    await say(mallory.page, 'look \u202Eat this');
+    const actionRow = log(victim.page).locator('.event.action').filter({ hasText: 'shared photo' });
+    await actionRow.waitFor();
+    const msgRow = log(victim.page).locator('.msg').filter({ hasText: 'look' }).last();
+    await msgRow.waitFor();
+    await shot(victim.page, '39-bidi-override');
+
+    const geometry = async (row: typeof actionRow, parts: string[]) => row.evaluate((el, sels) => sels.map((s) => {
+      const node = el.querySelector(s)!;
+      const r = node.getBoundingClientRect();
+      return { left: r.left, right: r.right, unicodeBidi: getComputedStyle(node).unicodeBidi, dir: node.getAttribute('dir') };
+    }), parts);
+
+    const [text, time] = await geometry(actionRow, ['.text', 'time']);
+    assert.equal(text!.unicodeBidi, 'isolate', 'the action text is isolated');
+    assert.equal(text!.dir, 'auto', 'its direction comes from its own content');
+    assert.ok(time!.left >= text!.right - 1, `the time stays after the text (time at ${time!.left}, text ends at ${text!.right})`);
+    const timeText = await actionRow.locator('time').evaluate((t) => {
+      // The time's characters are laid out left to right: their x positions increase.
+      const range = document.createRange();
+      const node = t.firstChild!;
+      const xs: number[] = [];
+      for (let i = 0; i < node.textContent!.length; i++) {
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        xs.push(range.getBoundingClientRect().left);
+      }
+      return xs;
+    });
+    assert.deepEqual(timeText, [...timeText].sort((a, b) => a - b), 'the time is not drawn reversed');
+
+    const [author, msgTime, msgText] = await geometry(msgRow, ['.author', '.msg-head time', '.text']);
+    assert.ok(author!.right <= msgTime!.left, 'name before time');
+    assert.equal(msgText!.unicodeBidi, 'isolate');
+    assert.equal(msgText!.dir, 'auto');
+    assert.equal(author!.unicodeBidi, 'isolate', 'names are isolated too');
+    assert.deepEqual(victim.problems, []);
+  });
+
   it('wraps very long words and messages instead of overflowing', async () => {
     const u = await join(web.browser, web.base, 'longwinded', { width: 390, height: 844 });
     const long = 'x'.repeat(600);

@@ -1,5 +1,5 @@
 // away [message]
-import { LIMITS, normalizeText } from '../../protocol/index.ts';
+import { LIMITS, sanitizeLine } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import { defineCommand, me } from './command.ts';
 
@@ -9,12 +9,10 @@ export const away = defineCommand({
   help: 'away [MESSAGE] — mark yourself away',
   async run(ctx, req) {
     const user = me(ctx);
-    let message = 'away';
-    if (req.message !== undefined && req.message.trim() !== '') {
-      const norm = normalizeText(req.message.replace(/\n/g, ' '), LIMITS.awayMaxLength);
-      if ('problem' in norm) throw new ChatError(norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID', `invalid away message: ${norm.problem.replace('_', ' ')}`);
-      message = norm.text;
-    }
+    // Shown to others on one line: cleaned like every such string (sanitizeLine).
+    const text = sanitizeLine(req.message ?? '', Infinity);
+    if (text.length > LIMITS.awayMaxLength) throw new ChatError('TEXT_TOO_LONG', `invalid away message: longer than ${LIMITS.awayMaxLength} characters`);
+    const message = text || 'away';
     ctx.core.emit({ kind: 'presence', name: user.name, presence: 'away', away: message });
     return { presence: 'away', message };
   },

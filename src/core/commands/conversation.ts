@@ -71,6 +71,7 @@ export async function missedSince(ctx: CommandContext, c: Conversation, after: n
 
 /** The newest `limit` messages (for a join or opening a DM). Covers them in `hold`. */
 export async function recent(ctx: CommandContext, c: Conversation, limit: number, hold: ReturnType<CommandContext['hold']>): Promise<ChatMessage[]> {
+  if (limit <= 0) return [];
   const messages = await readPage(ctx, c, { limit });
   const last = messages.at(-1);
   if (last) hold.cover(c.conv, last.seq);

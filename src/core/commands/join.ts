@@ -24,7 +24,7 @@ export const join = defineCommand({
     const room = dir.room(req.room)!;
     const c = { conv: room.folded, to: room.name };
     const { history, gap } = req.since === undefined
-      ? { history: await recent(ctx, c, ctx.core.history.onJoin, hold), gap: false }
+      ? { history: await recent(ctx, c, Math.min(req.history ?? ctx.core.history.onJoin, ctx.core.history.pageMax), hold), gap: false }
       : await missedSince(ctx, c, req.since, hold).then((m) => ({ history: m.messages, gap: m.gap }));
     // The room may have changed while the history was read; report it as it is now.
     return { ...ctx.core.roomState(dir.room(req.room) ?? room), history, gap };

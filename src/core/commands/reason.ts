@@ -1,12 +1,11 @@
-import { LIMITS, normalizeText } from '../../protocol/index.ts';
+import { REASON_MAX_LENGTH, sanitizeLine } from '../../protocol/index.ts';
 
 /**
- * A free-text reason (part, kick): newlines become spaces, cut to `awayMaxLength`; undefined
- * when empty or unusable, so the caller can fall back to its default. Reasons are
- * decoration, so a bad one is dropped rather than refused.
+ * A free-text reason (part, kick) as others see it: one line, cleaned by `sanitizeLine` and
+ * cut to REASON_MAX_LENGTH; undefined when nothing is left, so the caller can fall back to
+ * its default. Reasons are decoration, so unsafe characters are dropped rather than refused.
  */
 export function reasonText(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  const norm = normalizeText(raw.replace(/[\r\n]+/g, ' ').slice(0, LIMITS.awayMaxLength));
-  return 'problem' in norm ? undefined : norm.text.trim();
+  return sanitizeLine(raw, REASON_MAX_LENGTH) || undefined;
 }

@@ -1,5 +1,5 @@
 // topic <#room> <topic>
-import { LIMITS, normalizeText } from '../../protocol/index.ts';
+import { LIMITS, sanitizeLine } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import { defineCommand, me } from './command.ts';
 import { requireRoom } from './target.ts';
@@ -12,12 +12,9 @@ export const topic = defineCommand({
     const user = me(ctx);
     const room = requireRoom(ctx, req.room);
     if (!room.members.has(user.folded)) throw new ChatError('NOT_IN_ROOM', `you are not in ${room.name}`);
-    let text = '';
-    if (req.topic.trim() !== '') {
-      const norm = normalizeText(req.topic.replace(/\n/g, ' '), LIMITS.topicMaxLength);
-      if ('problem' in norm) throw new ChatError(norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID', `invalid topic: ${norm.problem.replace('_', ' ')}`);
-      text = norm.text;
-    }
+    // Shown to others on one line: cleaned like every such string (sanitizeLine); nothing left clears it.
+    const text = sanitizeLine(req.topic, Infinity);
+    if (text.length > LIMITS.topicMaxLength) throw new ChatError('TEXT_TOO_LONG', `invalid topic: longer than ${LIMITS.topicMaxLength} characters`);
     ctx.core.emit({ kind: 'topic', room: room.name, topic: text, by: user.name });
     return { room: room.name, topic: text };
   },

@@ -5,10 +5,13 @@
  *
  * Outbound: lines queued in one event-loop turn leave in one write (one Buffer). Queue plus
  * socket buffer are bounded by `sendQueueBytes` (see `enqueue`); a client that does not
- * read is dropped with "SendQ exceeded". Inbound: unprocessed bytes are bounded by
- * `readQueueBytes` ("ReadQ exceeded"), lines beyond the flood allowance wait, and a line
- * over the IRC limits gets ERR_INPUTTOOLONG and is dropped.
+ * read is dropped with "SendQ exceeded". Inbound: every received byte counts against
+ * `readQueueBytes` until its line is handled, bad lines and an unterminated line included
+ * ("ReadQ exceeded"); lines beyond the flood allowance wait; a line over the IRC limits gets
+ * ERR_INPUTTOOLONG and is dropped, and it and invalid UTF-8 cost the core's request budget.
+ * labeled-response: see `Label`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
@@ -36,6 +39,40 @@ function clientTagBytes(tags: Record<string, string>): number {
   let n = 0;
   for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
   return n;
+}
+
+/**
+ * A labeled command in progress (labeled-response). Its lines stream out as they are made:
+ * the first is held (one line → labeled, several → a batch), and from the second on they go
+ * out inside the batch, so a label never holds more than one line.
+ */
+interface Label {
+  readonly label: string;
+  first: IrcMessage | undefined;
+  batch: string | undefined;
+}
+
+/**
+ * A core request made by a labeled command: `live` until the request settles. The core may
+ * deliver later from the request's async context (events it held back during a join are
+ * released on the next turn); those are other users' lines, not the command's.
+ */
+interface CoreScope {
+  readonly label: Label;
+  live: boolean;
+}
+
+/**
+ * The labeled command whose code is running. Lines belong to a label only when produced in
+ * its async context (the verb's own code and what it awaits, and the events its own core
+ * requests fan out while they run); lines for other users' events, delivered while the
+ * command waits, are outside it and go out at once, unlabeled.
+ */
+const labelScope = new AsyncLocalStorage<Label | CoreScope>();
+
+/** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
+function inBatch(msg: IrcMessage, id: string): IrcMessage {
+  return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
 }
 
 /** Serialised lines per message object and tag variant (see `variant`). */
@@ -82,8 +119,8 @@ export class IrcConnection implements Session {
   private readonly out: OutboundQueue;
   private closed = false;
   private closeReason: string | undefined;
-  /** Messages held back while a labeled command runs (labeled-response). */
-  private capture: IrcMessage[] | undefined;
+  /** The labeled command being run, if any (labeled-response). */
+  private label: Label | undefined;
   private nextReq = 1;
   /**
    * Prefix of this connection's request ids. The core remembers (name, request id) to
@@ -133,7 +170,13 @@ export class IrcConnection implements Session {
 
   deliver(event: ChatEvent): void {
     if (this.closed || !this.registered) return;
-    deliverEvent(this, event);
+    // Must not throw (Session contract): a bug translating one event for this client must
+    // not cut the fan-out short for everyone after it, nor fail the sender's request.
+    try {
+      deliverEvent(this, event);
+    } catch (err) {
+      this.core.deps.log.error({ err, conn: this.id, event: event.type }, 'irc delivery failed');
+    }
   }
 
   queuedBytes(): number {
@@ -144,9 +187,7 @@ export class IrcConnection implements Session {
   close(reason: string, _kind?: CloseKind): void {
     if (this.closed) return;
     // A labeled command that ends the connection (QUIT) still gets its lines out.
-    const held = this.capture;
-    this.capture = undefined;
-    for (const l of held ?? []) this.sendLine(l);
+    if (this.label) this.endLabel(this.label, false);
     this.sendLine({ command: 'ERROR', params: [`Closing Link: ${this.socket.remoteAddress ?? '?'} (${reason})`] });
     this.flush();
     this.closed = true;
@@ -170,13 +211,15 @@ export class IrcConnection implements Session {
 
   /** A line for this connection only. */
   sendLine(msg: IrcMessage): void {
-    if (this.capture) this.capture.push(msg);
+    const label = this.labelOf();
+    if (label) this.labelLine(label, msg);
     else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
   }
 
   /** A line shared with other recipients: serialised once per tag variant. */
   sendShared(msg: IrcMessage): void {
-    if (this.capture) return void this.capture.push(msg);
+    const label = this.labelOf();
+    if (label) return this.labelLine(label, msg);
     const v = this.variant();
     let m = lineCache.get(msg);
     if (!m) {
@@ -240,7 +283,14 @@ export class IrcConnection implements Session {
   /** Runs a core request as this session. */
   execute<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T]> {
     const req = { type, id: `${this.reqPrefix}.${this.nextReq++}`, ...args } as unknown as Parameters<ChatCore['execute']>[1];
-    return this.core.execute(this, req) as Promise<ReplyData[T]>;
+    const label = this.labelOf();
+    if (!label) return this.core.execute(this, req) as Promise<ReplyData[T]>;
+    const scope: CoreScope = { label, live: true };
+    const p = labelScope.run(scope, () => this.core.execute(this, req)) as Promise<ReplyData[T]>;
+    // Registered before the caller's await, so the scope ends before the command goes on.
+    const end = (): void => { scope.live = false; };
+    p.then(end, end);
+    return p;
   }
 
   /** Replies to a failed request with the numeric for its error. */
@@ -260,9 +310,11 @@ export class IrcConnection implements Session {
     if (this.closed) return;
     this.lastActivity = Date.now();
     this.pingSentAt = 0;
+    // Every received byte counts until its line is handled: error lines (invalid UTF-8, too
+    // long) as much as good ones, and an unterminated line with all of its bytes.
     for (const item of this.reader.push(chunk)) {
       this.inbox.push(item);
-      this.inboxBytes += 'line' in item ? item.bytes : 0;
+      this.inboxBytes += item.bytes;
     }
     if (this.inboxBytes + this.reader.pending > this.server.config.readQueueBytes) {
       this.inbox = [];
@@ -282,8 +334,9 @@ export class IrcConnection implements Session {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.closed) break;
         const item = this.inbox.shift()!;
-        if ('line' in item) this.inboxBytes -= item.bytes;
-        await this.handle(item);
+        this.inboxBytes -= item.bytes;
+        // Nothing one line does may escape its handler: the next line still runs.
+        await this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
       }
     } finally {
       this.pumping = false;
@@ -292,6 +345,9 @@ export class IrcConnection implements Session {
 
   private async handle(item: ReadItem): Promise<void> {
     if ('error' in item) {
+      // A line that never becomes a command still costs the core's request budget, as a
+      // malformed WebSocket frame does, so a garbage flood ends in "Excess flood".
+      if (!this.core.chargeInvalid(this.id) || this.closed) return;
       if (item.error === 'too_long') this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
       else this.sendLine({ source: this.server.name, command: 'FAIL', params: [item.command, 'INVALID_UTF8', 'Message rejected, your message contained invalid UTF-8'], trailing: true });
       return;
@@ -304,6 +360,7 @@ export class IrcConnection implements Session {
     const msg = parse(item.line);
     if (!msg) return;
     if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+      if (!this.core.chargeInvalid(this.id) || this.closed) return;
       this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
       return;
     }
@@ -320,29 +377,58 @@ export class IrcConnection implements Session {
       this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
       return;
     }
-    const label = msg.tags?.label;
-    const labeled = label !== undefined && label !== '' && this.caps.has('labeled-response') && this.registered;
-    if (labeled) this.capture = [];
+    const tag = msg.tags?.label;
+    const label: Label | undefined = tag !== undefined && tag !== '' && this.caps.has('labeled-response') && this.registered
+      ? { label: tag, first: undefined, batch: undefined }
+      : undefined;
+    this.label = label;
     try {
-      await verb.run(this, msg);
+      await (label ? labelScope.run(label, () => verb.run(this, msg)) : verb.run(this, msg));
     } catch (err) {
-      this.fail(err, { command: msg.command });
+      // Still the label's: the error numeric is the command's reply.
+      if (label) labelScope.run(label, () => this.fail(err, { command: msg.command }));
+      else this.fail(err, { command: msg.command });
     } finally {
-      if (labeled) this.releaseCapture(label);
+      if (label) this.endLabel(label, true);
     }
   }
 
-  /** labeled-response: no reply → ACK; one line → labeled; more → one labeled batch. */
-  private releaseCapture(label: string): void {
-    const lines = this.capture ?? [];
-    this.capture = undefined;
-    const src = this.server.name;
-    if (lines.length === 0) return this.sendLine({ tags: { label }, source: src, command: 'ACK', params: [] });
-    if (lines.length === 1) return this.sendLine({ ...lines[0]!, tags: { ...lines[0]!.tags, label } });
-    const id = this.nextBatchId();
-    this.sendLine({ tags: { label }, source: src, command: 'BATCH', params: [`+${id}`, 'labeled-response'] });
-    for (const l of lines) this.sendLine(l.tags?.batch ? l : { ...l, tags: { ...l.tags, batch: id } });
-    this.sendLine({ source: src, command: 'BATCH', params: [`-${id}`] });
+  /** The label a line being sent now belongs to: the running labeled command's, when sent from its code. */
+  private labelOf(): Label | undefined {
+    const label = this.label;
+    if (label === undefined) return undefined;
+    const scope = labelScope.getStore();
+    if (scope === label) return label;
+    return scope !== undefined && 'live' in scope && scope.label === label && scope.live ? label : undefined;
+  }
+
+  /** A line of a labeled command: the first is held, the second opens the batch, later ones stream into it. */
+  private labelLine(l: Label, msg: IrcMessage): void {
+    if (l.batch === undefined && l.first === undefined) {
+      l.first = msg;
+      return;
+    }
+    if (l.batch === undefined) {
+      l.batch = this.nextBatchId();
+      this.sendOwn({ tags: { label: l.label }, source: this.server.name, command: 'BATCH', params: [`+${l.batch}`, 'labeled-response'] });
+      this.sendOwn(inBatch(l.first!, l.batch));
+      l.first = undefined;
+    }
+    this.sendOwn(inBatch(msg, l.batch));
+  }
+
+  /** labeled-response, at the end of the command: no reply → ACK (when `ack`); one line → labeled; more → the batch closes. */
+  private endLabel(l: Label, ack: boolean): void {
+    if (this.label !== l) return;
+    this.label = undefined;
+    if (l.batch !== undefined) this.sendOwn({ source: this.server.name, command: 'BATCH', params: [`-${l.batch}`] });
+    else if (l.first !== undefined) this.sendOwn({ ...l.first, tags: { ...l.first.tags, label: l.label } });
+    else if (ack) this.sendOwn({ tags: { label: l.label }, source: this.server.name, command: 'ACK', params: [] });
+  }
+
+  /** Queues a reply line, outside any label. */
+  private sendOwn(msg: IrcMessage): void {
+    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
   }
 
   // ---------------------------------------------------------------- lifecycle

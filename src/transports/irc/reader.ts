@@ -6,10 +6,15 @@
  * reported as `too_long` (ERR_INPUTTOOLONG) and dropped; bytes of an over-long line are
  * discarded as they arrive, so one line never holds more than MAX_TAG_BYTES + 512 bytes.
  * Lines that are not valid UTF-8 are reported as `bad_utf8` and never decoded lossily.
+ *
+ * Cost: every item, error or not, carries `bytes`, the bytes received for it (its line
+ * ending included), and `pending` counts every byte received for the unfinished line,
+ * discarded ones too. The connection charges both against its read queue, so neither
+ * garbage lines nor an endless unterminated line are free to send.
  */
 import { MAX_LINE_BYTES, MAX_TAG_BYTES } from './message.ts';
 
-export type ReadItem = { line: string; bytes: number } | { error: 'too_long' | 'bad_utf8'; command: string };
+export type ReadItem = { line: string; bytes: number } | { error: 'too_long' | 'bad_utf8'; command: string; bytes: number };
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -18,11 +23,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class LineReader {
   private parts: Buffer[] = [];
+  /** Bytes kept for the unfinished line (at most MAX_PARTIAL). */
   private partialBytes = 0;
+  /** Bytes received for the unfinished line, discarded ones included. */
+  private receivedBytes = 0;
   private discarding = false;
 
-  /** Bytes held for an unfinished line. */
+  /** Bytes received for the unfinished line so far, including those of an over-long line that were dropped. */
   get pending(): number {
+    return this.receivedBytes;
+  }
+
+  /** Bytes held in memory for the unfinished line (never more than MAX_TAG_BYTES + 512). */
+  get held(): number {
     return this.partialBytes;
   }
 
@@ -42,6 +55,7 @@ export class LineReader {
   }
 
   private take(bytes: Buffer): void {
+    this.receivedBytes += bytes.length;
     if (bytes.length === 0 || this.discarding) return;
     if (this.partialBytes + bytes.length > MAX_PARTIAL) {
       // Keep the start (for the command name in the error) and drop the rest as it comes.
@@ -58,8 +72,11 @@ export class LineReader {
     if (this.partialBytes === 0 && !this.discarding) return;
     const buf = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
     const discarded = this.discarding;
+    // The line's cost: everything received for it, plus its line ending.
+    const bytes = this.receivedBytes + 1;
     this.parts = [];
     this.partialBytes = 0;
+    this.receivedBytes = 0;
     this.discarding = false;
     let tagBytes = 0;
     if (buf[0] === 0x40 /* @ */) {
@@ -67,17 +84,17 @@ export class LineReader {
       tagBytes = sp === -1 ? buf.length : sp + 1;
     }
     if (discarded || tagBytes > MAX_TAG_BYTES || buf.length - tagBytes > MAX_LINE_BYTES - 2) {
-      out.push({ error: 'too_long', command: commandOf(buf, tagBytes) });
+      out.push({ error: 'too_long', command: commandOf(buf, tagBytes), bytes });
       return;
     }
     let line: string;
     try {
       line = decoder.decode(buf);
     } catch {
-      out.push({ error: 'bad_utf8', command: commandOf(buf, tagBytes) });
+      out.push({ error: 'bad_utf8', command: commandOf(buf, tagBytes), bytes });
       return;
     }
-    out.push({ line, bytes: buf.length });
+    out.push({ line, bytes });
   }
 }
 

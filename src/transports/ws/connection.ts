@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import {
-  ClientRequest, ERROR_CODES, isErrorCode, REQUEST_TYPES, type ChatEvent, type ErrorCode, type ServerEvent,
+  ClientRequest, clientQuitReason, ERROR_CODES, isErrorCode, REQUEST_TYPES, type ChatEvent, type ErrorCode, type ServerEvent,
 } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
@@ -169,7 +169,10 @@ export class WsConnection implements Session {
   private onClosed(code: number, reason: string): void {
     this.closed = true;
     this.out.stop();
-    this.core.detach(this.id, this.closingReason ?? (reason || closeReason(code)));
+    // A reason the client chose reaches others as "Quit: <reason>", cleaned (sanitizeLine);
+    // "quit", what Banter's own clients send, is a plain clean close.
+    const chosen = reason.trim().toLowerCase() === 'quit' ? '' : reason;
+    this.core.detach(this.id, this.closingReason ?? (chosen ? clientQuitReason(chosen) : closeReason(code)));
   }
 }
 

@@ -31,7 +31,7 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
     case 'msg': {
       const { msg } = item;
       if (msg.kind === 'action') {
-        return <div class="event action" data-from={msg.from}><span class="text">* {msg.from} <RichText text={msg.text} me={me} /></span> <Time ts={msg.ts} /></div>;
+        return <div class="event action" data-from={msg.from}><span class="text" dir="auto">* {msg.from} <RichText text={msg.text} me={me} /></span> <Time ts={msg.ts} /></div>;
       }
       const hl = !mine && mentions(msg.text, me);
       const cls = `msg${msg.kind === 'notice' ? ' msg-notice' : ''}${grouped ? ' grouped' : ''}${mine ? ' mine' : ''}${hl ? ' mentioned' : ''}${item.pending ? ' pending' : ''}${item.failed ? ' failed' : ''}`;
@@ -41,13 +41,13 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
           <div class="msg-main">
             {!grouped && (
               <div class="msg-head">
-                <span class="author">{msg.from}</span>
+                <span class="author" dir="auto">{msg.from}</span>
                 {mine && <span class="you-tag">you</span>}
                 {msg.kind === 'notice' && <span class="you-tag">notice</span>}
                 <Time ts={msg.ts} />
               </div>
             )}
-            {msg.text !== '' && <div class="text"><RichText text={msg.text} me={me} /></div>}
+            {msg.text !== '' && <div class="text" dir="auto"><RichText text={msg.text} me={me} /></div>}
             {msg.files && msg.files.length > 0 && <Attachments files={msg.files} />}
             {item.pending && <div class="msg-state">Sending…</div>}
             {item.failed && <div class="msg-state error" role="alert">Not sent: {item.failed}</div>}
@@ -56,9 +56,9 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
       );
     }
     case 'event':
-      return <div class="event"><span>{item.text}</span> <Time ts={item.ts} /></div>;
+      return <div class="event"><span dir="auto">{item.text}</span> <Time ts={item.ts} /></div>;
     case 'notice':
-      return <div class="notice" role="note"><strong>Server notice</strong> <span class="text">{item.text}</span> <Time ts={item.ts} /></div>;
+      return <div class="notice" role="note"><strong>Server notice</strong> <span class="text" dir="auto">{item.text}</span> <Time ts={item.ts} /></div>;
     case 'gap':
       return (
         <div class="gap" role="note">

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import { ChatError } from '../../errors.ts';
 import type { Calculator, Logger } from '../../ports.ts';
+import type { CalcRefusalCode } from './evaluate.ts';
 
 export interface CalcPoolConfig {
   /** Number of worker threads. */
@@ -35,7 +36,7 @@ interface Slot {
   ready: boolean;
 }
 
-type WorkerReply = { ready: true } | { id: number; ok: true; result: string } | { id: number; ok: false; code: 'CALC_SYNTAX' | 'CALC_FORBIDDEN' | 'CALC_ERROR'; message: string };
+type WorkerReply = { ready: true } | { id: number; ok: true; result: string } | { id: number; ok: false; code: CalcRefusalCode; message: string };
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 

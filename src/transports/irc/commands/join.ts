@@ -23,9 +23,15 @@ export const join = defineVerb({
       }
       if (c.core.dir.room(name)?.members.has(c.folded!)) continue;
       try {
-        const state = await c.execute('join', { room: name });
+        // No history in the reply: IRC shows none, and messages a reply carries are not
+        // delivered again live (they would be lost to an IRC client). CHATHISTORY reads it.
+        const state = await c.execute('join', { room: name, history: 0 });
         const room = c.core.dir.room(state.name);
         if (room) joinBurst(c, room, false);
+        // Events the core held during this join (our own JOIN of the next channel among
+        // them) are released in the next macrotask: let them out before the next join, so
+        // each channel's JOIN line comes before its NAMES.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
         c.fail(err, { command: 'JOIN', target: name });
       }

@@ -1,5 +1,5 @@
 // NICK <nickname>
-import { checkUserName, foldName } from '../../../protocol/index.ts';
+import { checkUserName, describeNameProblem, foldName, revealHiddenChars } from '../../../protocol/index.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
 import { defineVerb } from './verb.ts';
@@ -11,7 +11,9 @@ export const nick = defineVerb({
   async run(c, msg) {
     const wanted = msg.params[0] ?? '';
     if (wanted === '') return c.numeric(N.ERR_NONICKNAMEGIVEN, ['No nickname given']);
-    if (checkUserName(wanted)) return c.numeric(N.ERR_ERRONEUSNICKNAME, [wanted, 'Erroneous nickname']);
+    const problem = checkUserName(wanted);
+    // The refused nick is echoed with its hidden characters made visible (<U+202E>).
+    if (problem) return c.numeric(N.ERR_ERRONEUSNICKNAME, [revealHiddenChars(wanted), `Erroneous nickname: ${describeNameProblem(problem)}`]);
     if (!c.registered) {
       if (c.registering) return;
       if (c.core.dir.user(wanted) || c.core.dir.lookalike(wanted)) return c.numeric(N.ERR_NICKNAMEINUSE, [wanted, 'Nickname is already in use']);

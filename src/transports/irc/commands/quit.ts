@@ -1,5 +1,5 @@
 // QUIT [:<reason>]
-import { LIMITS } from '../../../protocol/index.ts';
+import { clientQuitReason } from '../../../protocol/index.ts';
 import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
 
@@ -8,7 +8,7 @@ export const quit = defineVerb({
   minParams: 0,
   beforeRegistration: true,
   run(c, msg) {
-    const reason = stripFormatting(msg.params[0] ?? '').trim().slice(0, LIMITS.awayMaxLength);
-    c.close(reason ? `Quit: ${reason}` : 'Quit');
+    // "Quit: <reason>": a client's reason can never pass for the server's ("Ping timeout").
+    c.close(clientQuitReason(stripFormatting(msg.params[0] ?? '')));
   },
 });

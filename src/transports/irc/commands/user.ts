@@ -1,8 +1,13 @@
 // USER <username> <mode> <unused> :<realname>
+import { sanitizeLine } from '../../../protocol/index.ts';
 import { USERLEN } from '../isupport.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
+import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
+
+/** Characters of the real name kept. */
+const REALNAME_MAX_LENGTH = 100;
 
 export const user = defineVerb({
   name: 'USER',
@@ -13,7 +18,8 @@ export const user = defineVerb({
     const raw = msg.params[0]!;
     if (raw === '') return c.numeric(N.ERR_NEEDMOREPARAMS, ['USER', 'Not enough parameters']);
     c.username = raw.replace(/[^A-Za-z0-9._-]/g, '').slice(0, USERLEN) || 'user';
-    c.realname = msg.params[3]!.slice(0, 100);
+    // Others see it in WHOIS, WHO and extended-join: one clean line.
+    c.realname = sanitizeLine(stripFormatting(msg.params[3]!), REALNAME_MAX_LENGTH);
     await tryRegister(c);
   },
 });

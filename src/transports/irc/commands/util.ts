@@ -23,3 +23,33 @@ export function ctcp(text: string): { verb: string; args: string } | undefined {
   const sp = body.indexOf(' ');
   return sp === -1 ? { verb: body.toUpperCase(), args: '' } : { verb: body.slice(0, sp).toUpperCase(), args: body.slice(sp + 1) };
 }
+
+/**
+ * Whether `s` matches the IRC mask `mask` (`*`: any run, `?`: one character, everything else
+ * literal). Linear two-pointer matching that backtracks only to the last `*`, so at worst
+ * O(|mask|·|s|): a mask is client input, and a regular expression built from `*a*a*a…` would
+ * backtrack exponentially and stall the event loop for everyone.
+ */
+export function globMatch(mask: string, s: string): boolean {
+  let p = 0;
+  let i = 0;
+  let star = -1;
+  let mark = 0;
+  while (i < s.length) {
+    const m = mask[p];
+    if (m === '*') {
+      star = p++;
+      mark = i;
+    } else if (m !== undefined && (m === '?' || m === s[i])) {
+      p++;
+      i++;
+    } else if (star !== -1) {
+      p = star + 1;
+      i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (mask[p] === '*') p++;
+  return p === mask.length;
+}

@@ -5,6 +5,7 @@ import type { IrcConnection } from '../connection.ts';
 import { N } from '../numerics.ts';
 import { prefixOf } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
+import { globMatch } from './util.ts';
 import { defineVerb } from './verb.ts';
 
 function reply(c: IrcConnection, channel: string, u: UserEntry, prefix: string): void {
@@ -13,10 +14,6 @@ function reply(c: IrcConnection, channel: string, u: UserEntry, prefix: string):
     `${u.presence === 'away' ? 'G' : 'H'}${prefix}`, `0 ${c.server.realname(u.name)}`]);
 }
 
-function glob(mask: string): RegExp {
-  const src = foldName(mask).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${src}$`);
-}
 
 export const who = defineVerb({
   name: 'WHO',
@@ -34,10 +31,10 @@ export const who = defineVerb({
         }
       }
     } else if (/[*?]/.test(mask)) {
-      const re = glob(mask);
+      const folded = foldName(mask);
       for (const u of dir.users.values()) {
         if (c.queuedBytes() > budget) break;
-        if (re.test(u.folded)) reply(c, '*', u, '');
+        if (globMatch(folded, u.folded)) reply(c, '*', u, '');
       }
     } else {
       const u = dir.user(mask);
