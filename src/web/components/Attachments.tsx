@@ -7,7 +7,12 @@ const INLINE_VIDEO = new Set(['video/mp4', 'video/webm']);
 /** The files of a message: image thumbnails that open full size, short videos inline, other files as cards. */
 export function Attachments({ files }: { files: readonly FileRef[] }) {
   const [, setTick] = useState(0);
-  useEffect(() => fileLinks.subscribe(() => setTick((n) => n + 1)), []);
+  useEffect(() => {
+    const off = fileLinks.subscribe(() => setTick((n) => n + 1));
+    // Links that arrived between the first render and this subscription.
+    setTick((n) => n + 1);
+    return off;
+  }, []);
   return (
     <ul class="attachments" aria-label="Attachments">
       {files.map((f) => {

@@ -14,13 +14,15 @@ export class FileLinks {
   client: BanterClient | undefined;
   private readonly links = new Map<string, FileLink>();
   private readonly asked = new Set<string>();
+  /** Ids the server gave no link for (not ours to read): not asked again, or every render would ask. */
+  private readonly denied = new Set<string>();
   private batch = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
   /** The link of a file when known; asks the server (once per batch) when missing or old. */
   get(id: string): FileLink | undefined {
     const l = this.links.get(id);
-    if ((!l || l.expires - Date.now() < REFRESH_MS) && !this.asked.has(id)) this.ask(id);
+    if ((!l || l.expires - Date.now() < REFRESH_MS) && !this.asked.has(id) && !this.denied.has(id)) this.ask(id);
     return l;
   }
 
@@ -41,7 +43,10 @@ export class FileLinks {
       if (!c) { for (const i of ids) this.asked.delete(i); return; }
       c.request('file_links', { files: ids }).then((r) => {
         for (const [k, v] of Object.entries(r.links)) this.links.set(k, v);
-        for (const i of ids) this.asked.delete(i);
+        for (const i of ids) {
+          this.asked.delete(i);
+          if (!(i in r.links)) this.denied.add(i);
+        }
         for (const f of this.listeners) f();
       }, () => { for (const i of ids) this.asked.delete(i); });
     });
