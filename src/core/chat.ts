@@ -29,6 +29,7 @@ import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
 import { DEFAULT_MAX_LIST_ENTRIES, isAdmin, isRegistered, restoreRoom, roleOf } from './moderation.ts';
 import { ipInRange, remoteIp } from './ip.ts';
+import type { FileService } from './files/service.ts';
 
 const SUMMARY_INTERVAL_MS = 250;
 const SUMMARY_MAX_ENTRIES = 100;
@@ -84,6 +85,8 @@ export interface CoreDeps {
   accounts?: AccountStore;
   /** Stored moderation state and the audit log (default: in memory). */
   moderation?: ModerationStore;
+  /** File sharing (files/service.ts); without it `upload` answers FILES_DISABLED. */
+  files?: FileService;
 }
 
 export interface ConnInfo {

@@ -4,7 +4,7 @@
  * run with zero setup, and other adapters (SQLite, PostgreSQL, Redis) must honour the same
  * contract (test/contract/*.ts run every adapter through the same suite).
  */
-import type { AuditEntry, ChatMessage } from '../protocol/index.ts';
+import type { AuditEntry, ChatMessage, FileRef } from '../protocol/index.ts';
 import type { RoomRecord } from './moderation.ts';
 import type { Fact } from './facts.ts';
 
@@ -35,6 +35,8 @@ export interface MessageDraft {
    * oneself). Rooms leave it out. `dmSummaries` and `search` use it to know whose DMs these are.
    */
   participants?: readonly string[];
+  /** Files attached to the message; stores keep them on the message. */
+  files?: readonly FileRef[];
 }
 
 export interface HistoryQuery {

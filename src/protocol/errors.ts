@@ -68,6 +68,18 @@ export const ERROR_CODES = {
   LIST_FULL: 'The room\'s ban, exception, invite or mute list is full (rooms.maxListEntries).',
   NOT_ADMIN: 'Only a server administrator (an account listed in the `admins` config key) may do this.',
   SERVER_BANNED: 'Your account or address is banned from this server.',
+  FILES_DISABLED: 'File sharing is turned off on this server (files.enabled).',
+  FILE_TOO_LARGE: 'The file is larger than files.maxBytes (HTTP 413); nothing was stored.',
+  FILE_QUOTA_EXCEEDED: 'Your files would use more than files.quotaBytes; nothing was stored (HTTP 413).',
+  FILE_STORAGE_FULL: 'The server holds files.totalBytes of files already; nothing was stored (HTTP 507).',
+  FILE_TYPE_DENIED: 'The file is of a denied type (an executable or script, by content or by name: files.denyExtensions); nothing was stored (HTTP 415).',
+  FILE_UPLOAD_THROTTLED: 'Too many uploads: files.uploadBurst at once, then files.uploadsPerHour; try again later.',
+  FILE_INCOMPLETE: 'The upload body was shorter or longer than the size announced in `upload`, or was cut off; nothing was stored (HTTP 400).',
+  IMAGE_INVALID: 'The image is malformed or too large in pixels (files.maxPixels: decompression bombs); nothing was stored (HTTP 422).',
+  NO_SUCH_FILE: 'No file with this id that you may use: unknown, not yours to attach, already attached, or not in a conversation you can read (HTTP 404).',
+  TOO_MANY_FILES: 'The message names more files than files.perMessage, or the same file twice.',
+  LINK_INVALID: 'HTTP: the upload or file link is malformed, forged, expired or already used (403).',
+  RANGE_NOT_SATISFIABLE: 'HTTP: the Range header is malformed, names more than one range, or lies outside the file (416).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,3 +5,4 @@ export * from './names.ts';
 export * from './text.ts';
 export * from './admin.ts';
 export * from './moderation.ts';
+export * from './files.ts';

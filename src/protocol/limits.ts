@@ -36,4 +36,8 @@ export const LIMITS = {
   keyMaxLength: 23,
   /** A moderation reason (kick, ban, kill). */
   reasonMaxLength: 200,
+  /** Files one message may carry at most (the server's files.perMessage may be lower). */
+  filesPerMessageMax: 50,
+  /** File ids one file_links request may name. */
+  fileLinksMax: 100,
 } as const;

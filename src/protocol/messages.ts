@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { LIMITS } from './limits.ts';
 import { AuditEntry, MAX_MODE_CHANGES, ModeChange, RoomRole, RoomSettings } from './moderation.ts';
+import { FileId, FileRef } from './files.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -36,7 +37,12 @@ export const CLIENT_TAGS_MAX_BYTES = 4094;
 export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/), z.string())
   .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
 export type ClientTags = z.infer<typeof ClientTags>;
-export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional() });
+/** `files`: ids from `upload` + HTTP PUT, attached to this message (text may then be empty). */
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional(), files: z.array(FileId).min(1).max(LIMITS.filesPerMessageMax).optional() });
+/** Asks to upload one file (docs/protocol.md, "Files"): the reply has a one-time URL to PUT the bytes to. */
+export const UploadRequest = z.object({ type: z.literal('upload'), id: reqId, name: z.string().min(1).max(1000), size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+/** Signed, expiring links to files of conversations you may read. */
+export const FileLinksRequest = z.object({ type: z.literal('file_links'), id: reqId, files: z.array(FileId).min(1).max(LIMITS.fileLinksMax) });
 /** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). `key`: the room's join key (+k). */
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
@@ -84,6 +90,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
   LocateRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
+  UploadRequest, FileLinksRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -127,6 +134,8 @@ export const ChatMessage = z.object({
   kind: MessageKind.optional(),
   /** Client-only tags sent with the message (delivered live, not kept in history). */
   tags: ClientTags.optional(),
+  /** Attached files (docs/protocol.md, "Files"). */
+  files: z.array(FileRef).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -202,6 +211,10 @@ export interface ReplyData {
   kill: { name: string };
   wallops: Record<string, never>;
   audit: { entries: AuditEntry[] };
+  /** `url`: PUT the file's bytes there (path on this server) before `expires` (ms since the epoch). */
+  upload: { file: string; name: string; url: string; expires: number };
+  /** Per file id you may read: a link to the bytes, and to a thumbnail when it has one. Unknown or forbidden ids are left out. */
+  file_links: { links: Record<string, { url: string; thumb?: string; expires: number }> };
 }
 
 // ---------------------------------------------------------------- server -> client

@@ -2,7 +2,7 @@
  * The composition root: the only module that imports every layer. Builds the adapters chosen
  * by config, the core and the listeners, and owns the shutdown order.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +17,12 @@ import { systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { foldName, LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
-import { createStorage } from './storage.ts';
+import { createStorage, type FileAdapters } from './storage.ts';
+import { MemoryBlobs, MemoryFileRecords } from '../storage/files/memory.ts';
+import { SharpImages } from '../storage/files/sharp-images.ts';
+import { FileService } from '../core/files/service.ts';
+import type { FileRef } from '../protocol/index.ts';
+import { filesRoute } from './files-http.ts';
 import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { HostPolicy } from '../transports/http-guard.ts';
 import { WsListener } from '../transports/ws/server.ts';
@@ -47,6 +52,8 @@ export interface AppOptions {
   webRoot?: string;
   /** TLS material to use instead of loading tls.cert/tls.key (tests). */
   tls?: TlsCertificate;
+  /** File adapters to use with `store` (default: in memory when `store` is given). */
+  files?: FileAdapters;
 }
 
 export interface App {
@@ -76,7 +83,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const metrics = new PromMetrics(VERSION);
   const tls = opts.tls ?? tlsFromConfig(config);
   const nodeId = config.nodeId || randomUUID();
-  const { store, accounts, moderation } = opts.store ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), moderation: opts.moderation ?? new MemoryModeration() } : await createStorage(config, systemClock, log);
+  const { store, accounts, moderation, files: fileAdapters } = opts.store
+    ? { store: opts.store, accounts: opts.accounts ?? new MemoryAccounts(), moderation: opts.moderation ?? new MemoryModeration(), files: opts.files ?? { records: new MemoryFileRecords(), blobs: new MemoryBlobs(), linkKey: randomBytes(32) } }
+    : await createStorage(config, systemClock, log);
+  const files = config['files.enabled'] ? createFileService(config, fileAdapters, log) : undefined;
   let redis: { bus: Bus; presence: PresenceStore } | undefined;
   if (!opts.bus && config.bus === 'redis') {
     // Loaded only when selected: a single node never loads `ioredis`.
@@ -95,7 +105,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const presence = opts.presence ?? redis?.presence ?? new MemoryPresence();
   const calc = new CalcPool({ workers: config['calc.workers'], idleMs: config['calc.idleMs'], warmWorkers: config['calc.warmWorkers'], timeoutMs: config['calc.timeoutMs'], maxHeapMb: config['calc.maxHeapMb'], maxQueue: config['calc.maxQueue'] }, log);
   const core = new ChatCore({
-    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, moderation,
+    store: metrics.timeStore(store), bus, presence, calc: metrics.timeCalculator(calc), clock: systemClock, log, accounts, moderation, ...(files ? { files } : {}),
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
@@ -140,6 +150,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
+      filesRoute({ files, log }),
     ],
     web, log, hosts, accepted,
   });
@@ -176,6 +187,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
+      ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
     }, limits);
     try {
@@ -202,6 +214,8 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       ws.close(reason);
       http.closeAllConnections();
       await calc.close();
+      if (files) await files.close();
+      else { await fileAdapters.records.close(); await fileAdapters.blobs.close(); }
       await store.close();
       await accounts.close();
       await moderation.close();
@@ -212,6 +226,19 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     return closing;
   };
   return { core, http, ws, port, url, metrics, tls, irc, ircPort: irc?.port, ircTlsPort: irc?.tlsPort, close };
+}
+
+function createFileService(config: Config, adapters: FileAdapters, log: Logger): FileService {
+  return new FileService({
+    ...adapters, clock: systemClock, log,
+    images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'] }),
+    config: {
+      maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],
+      uploadBurst: config['files.uploadBurst'], uploadsPerHour: config['files.uploadsPerHour'],
+      denyExtensions: new Set(list(config['files.denyExtensions']).map((e) => e.toLowerCase().replace(/^\./, ''))),
+      linkTtlMs: config['files.linkTtlMs'], ircLinkTtlMs: config['files.ircLinkTtlMs'], uploadTtlMs: config['files.uploadTtlMs'], pendingTtlMs: config['files.pendingTtlMs'],
+    },
+  });
 }
 
 /** A comma-separated config value as its trimmed, non-empty items. */

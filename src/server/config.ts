@@ -114,6 +114,22 @@ export const CONFIG_KEYS = {
   'irc.floodRate': key({ schema: z.coerce.number().min(0).max(100_000), default: 5, doc: 'Lines per second an IRC client may send after its burst; further lines wait (0 turns flood control off).' }),
   'irc.tlsPort': key({ schema: int(0, 65535), default: 6697, doc: 'IRC-over-TLS port, served when `tls.cert` and `tls.key` are set (the same certificate, reloaded on SIGHUP with it; 0 picks a free port).' }),
   'irc.registrationTimeoutMs': key({ schema: int(100, 3_600_000), default: 60_000, doc: 'Time an IRC connection may take to complete NICK/USER (and CAP END) before it is closed.' }),
+  'files.enabled': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Let users share files in conversations (docs/protocol.md, "Files"). Bytes are kept under `<dataDir>/files/` (in memory with `store = memory`), metadata in the store.' }),
+  'files.maxBytes': key({ schema: int(1, 64 * 1024 * MiB), default: 25 * MiB, doc: 'Largest file one upload may be (FILE_TOO_LARGE beyond). Uploads must also arrive within http.requestTimeoutMs.' }),
+  'files.perMessage': key({ schema: int(1, 50), default: 10, doc: 'Files one message may carry (TOO_MANY_FILES beyond).' }),
+  'files.quotaBytes': key({ schema: int(0, Number.MAX_SAFE_INTEGER), default: 1024 * MiB, doc: 'Bytes of files one account or guest session may have stored (FILE_QUOTA_EXCEEDED beyond).' }),
+  'files.totalBytes': key({ schema: int(0, Number.MAX_SAFE_INTEGER), default: 20 * 1024 * MiB, doc: 'Bytes of files the server stores in all (FILE_STORAGE_FULL beyond).' }),
+  'files.uploadBurst': key({ schema: int(1, 1_000_000), default: 20, doc: 'Uploads one account or guest session may start at once (FILE_UPLOAD_THROTTLED beyond).' }),
+  'files.uploadsPerHour': key({ schema: z.coerce.number().min(0.01).max(1_000_000), default: 120, doc: 'Steady uploads per hour per account or guest session after the burst.' }),
+  'files.denyExtensions': key({ schema: z.string().max(4000), default: 'exe,dll,com,bat,cmd,msi,msp,scr,pif,cpl,ps1,psm1,vbs,vbe,js,jse,wsf,wsh,hta,jar,apk,app,dmg,pkg,deb,rpm,sh,bash,so,dylib,lnk,reg,elf,bin,run', doc: 'Comma-separated file name extensions refused whatever the content (FILE_TYPE_DENIED); executables and scripts recognised by content (ELF, PE, Mach-O, WebAssembly, `#!`) are always refused.' }),
+  'files.linkTtlMs': key({ schema: int(1000, 30 * 86_400_000), default: 3_600_000, doc: 'Lifetime of the signed links `file_links` hands to members (clients ask again when they expire).' }),
+  'files.ircLinkTtlMs': key({ schema: int(1000, 365 * 86_400_000), default: 7 * 86_400_000, doc: 'Lifetime of the signed links shown to IRC users in messages with files.' }),
+  'files.uploadTtlMs': key({ schema: int(1000, 86_400_000), default: 600_000, doc: 'Time to start using an upload URL from `upload` (the upload itself is bounded by http.requestTimeoutMs).' }),
+  'files.pendingTtlMs': key({ schema: int(1000, 30 * 86_400_000), default: 3_600_000, doc: 'Uploads not attached to a message within this time are deleted (garbage-collected).' }),
+  'files.maxPixels': key({ schema: int(1, 1_000_000_000), default: 50_000_000, doc: 'Largest image (width x height x frames) that is decoded; larger ones are refused with IMAGE_INVALID before decoding (decompression bombs).' }),
+  'files.thumbSize': key({ schema: int(16, 2048), default: 320, doc: 'Thumbnails fit in this many pixels square (WebP).' }),
+  'files.linkSecret': key({ schema: token(), default: '', secret: true, doc: 'Key that signs upload and download links; changing it revokes every link. Empty: a random key kept in `<dataDir>/files/link.key` (per process with `store = memory`). Set the same value on every node of a cluster.' }),
+  'files.publicUrl': key({ schema: z.string().max(2000).refine((s) => s === '' || /^https?:\/\/[^/\s]+\/?$/.test(s), 'must be empty or like https://chat.example.com'), default: '', doc: 'Origin used in file links shown to IRC users, e.g. `https://chat.example.com`; empty: this listener\'s own URL.' }),
 } as const;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -1,7 +1,14 @@
-/** Builds the message, account and moderation stores chosen by config (`store`, `dataDir`, `postgresUrl`, `search.*`). */
+/** Builds the message, account and moderation stores chosen by config (`store`, `dataDir`, `postgresUrl`, `search.*`), and the file adapters beside them. */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BlobStore, FileRecords } from '../core/files/ports.ts';
 import type { AccountStore, Clock, Logger, MessageStore, ModerationStore } from '../core/ports.ts';
 import { MemoryModeration } from '../core/moderation-memory.ts';
 import { SqliteModeration } from '../storage/sqlite/moderation.ts';
+import { DiskBlobs } from '../storage/files/disk.ts';
+import { MemoryBlobs, MemoryFileRecords } from '../storage/files/memory.ts';
+import { SqliteFileRecords } from '../storage/sqlite/files.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
@@ -9,12 +16,22 @@ import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
 import { ConfigError, type Config } from './config.ts';
 
-export async function createStorage(config: Config, clock: Clock, log: Logger): Promise<{ store: MessageStore; accounts: AccountStore; moderation: ModerationStore }> {
+export interface FileAdapters {
+  records: FileRecords;
+  blobs: BlobStore;
+  /** HMAC key of file links. */
+  linkKey: Uint8Array;
+}
+
+export async function createStorage(config: Config, clock: Clock, log: Logger): Promise<{ store: MessageStore; accounts: AccountStore; moderation: ModerationStore; files: FileAdapters }> {
+  const secret = config['files.linkSecret'];
+  const filesDir = join(config.dataDir, 'files');
   if (config.store === 'memory') {
     return {
       store: new MemoryStore({ clock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
       accounts: new MemoryAccounts(),
       moderation: new MemoryModeration(),
+      files: { records: new MemoryFileRecords(), blobs: new MemoryBlobs(), linkKey: secret !== '' ? Buffer.from(secret) : randomBytes(32) },
     };
   }
   if (config.store === 'postgres') {
@@ -32,8 +49,10 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     return {
       store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
-      // Not persisted on PostgreSQL yet: room settings converge over the bus and live in memory.
+      // Not on PostgreSQL yet: room settings converge over the bus and live in memory; file
+      // metadata stays on each node (see docs/cluster.md).
       moderation: new MemoryModeration(),
+      files: { records: new MemoryFileRecords(), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
@@ -47,5 +66,19 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     }),
     accounts: new SqliteAccounts(handle),
     moderation: new SqliteModeration(handle),
+    files: { records: new SqliteFileRecords(handle), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
   };
+}
+
+/** The link key kept in `<dir>/link.key` (mode 0600), made on first use: links survive a restart. */
+function linkKeyIn(dir: string): Uint8Array {
+  const path = join(dir, 'link.key');
+  mkdirSync(dir, { recursive: true });
+  try {
+    const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
+    if (key.length >= 32) return key;
+  } catch { /* not there yet */ }
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('base64url') + '\n', { mode: 0o600 });
+  return key;
 }

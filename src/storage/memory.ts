@@ -47,7 +47,7 @@ export class MemoryStore implements MessageStore {
       conv = { lastSeq: 0, messages: [], participants: draft.participants, lastOrder: 0 };
       this.convs.set(draft.conv, conv);
     }
-    const msg: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}) };
+    const msg: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
     conv.messages.push(msg);
     conv.lastOrder = ++this.counter;
     this.order.set(msg, conv.lastOrder);

@@ -7,6 +7,7 @@ import { firstWord, roomArg, usageError, USAGE, type TuiCommand } from './comman
 import { ACCOUNT_COMMANDS } from './commands-account.ts';
 import { HISTORY_COMMANDS } from './commands-history.ts';
 import { MODERATION_COMMANDS } from './commands-moderation.ts';
+import { FILE_COMMANDS } from './commands-files.ts';
 import { EXIT } from './exit-codes.ts';
 
 export type { TuiCommand } from './command-kit.ts';
@@ -153,6 +154,7 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   ...HISTORY_COMMANDS,
+  ...FILE_COMMANDS,
   ...ACCOUNT_COMMANDS,
   ...MODERATION_COMMANDS,
   {

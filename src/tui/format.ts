@@ -3,7 +3,7 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, modeString, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
+import { foldName, formatSize, modeString, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -63,7 +63,9 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
   const notice = (text: string): string => st.paint('gray', text);
   /** "CONV <from> text", "CONV * from text" (action) or "CONV -from- text" (notice). */
   const messageBody = (m: ChatMessage, where = conv(conversationOf(m.to, m.from, ctx.me))): string => {
-    const text = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
+    const files = (m.files ?? []).map((f) => `${st.paint('yellow', '[file]')} ${s(f.name)} (${formatSize(f.size)}) /download ${f.id}`).join(' ');
+    const said = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
+    const text = files === '' ? said : said === '' ? files : `${said} ${files}`;
     return m.kind === 'action' ? `${where} * ${nick(m.from)} ${text}`
       : m.kind === 'notice' ? `${where} -${nick(m.from)}- ${text}`
         : `${where} <${nick(m.from)}> ${text}`;

@@ -9,9 +9,10 @@
  */
 import { RequestError, type BanterClient, type ClientStatus } from '../client/client.ts';
 import {
-  ERROR_CODES, foldName, LIMITS, LOBBY, normalizeText, type ArgsOf, type ChatMessage, type MessageKind, type ReplyData, type RequestType, type UserInfo,
+  ERROR_CODES, foldName, formatSize, LIMITS, LOBBY, normalizeText, type ArgsOf, type ChatMessage, type MessageKind, type ReplyData, type RequestType, type UserInfo,
 } from '../protocol/index.ts';
 import { findCommand } from './commands.ts';
+import { httpBase } from './commands-files.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Item, ShownEvent } from './items.ts';
 import type { TokenStore } from './tokens.ts';
@@ -268,6 +269,18 @@ export class ChatSession {
     void p.finally(() => this.unacked.delete(p));
   }
 
+  /** For a message with files: one line per file with a (signed, expiring) URL to open it with. */
+  private showFileLinks(msg: ChatMessage): void {
+    const files = msg.files ?? [];
+    if (files.length === 0 || this.server === '') return;
+    void this.client.request('file_links', { files: files.map((f) => f.id) }).then((r) => {
+      for (const f of files) {
+        const l = r.links[f.id];
+        if (l) this.show({ type: 'info', text: `file ${f.name} (${formatSize(f.size)}, ${f.type}): ${httpBase(this.server)}${l.url}` });
+      }
+    }, () => undefined);
+  }
+
   /** A request whose failure is shown as an error line; resolves undefined then. */
   async request<T extends RequestType>(type: T, args: ArgsOf<T>): Promise<ReplyData[T] | undefined> {
     try {
@@ -374,9 +387,12 @@ export class ChatSession {
         if (dm && this.convKey(ev.msg) === foldName(this.current)) {
           this.show(ev);
           this.markRead(this.current);
+          this.showFileLinks(ev.msg);
           return;
         }
-        break;
+        this.show(ev);
+        this.showFileLinks(ev.msg);
+        return;
       }
       case 'room_topic': {
         const r = this.joined.get(foldName(ev.room));

@@ -13,7 +13,7 @@ import type { Session } from '../session.ts';
  */
 export interface CommandCore {
   readonly dir: Directory;
-  readonly deps: Pick<CoreDeps, 'store' | 'calc' | 'clock' | 'log' | 'config'>;
+  readonly deps: Pick<CoreDeps, 'store' | 'calc' | 'clock' | 'log' | 'config' | 'files'>;
   readonly accounts: Accounts;
   readonly history: HistoryConfig;
   /** Applies a fact locally and publishes it to other nodes. */

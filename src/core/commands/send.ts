@@ -6,6 +6,7 @@ import { modOf, speakRefusal } from '../moderation.ts';
 import { whoOf } from './moderate.ts';
 import { defineCommand, me } from './command.ts';
 import { requireRoom, resolveTarget } from './target.ts';
+import { fileService } from './files.ts';
 
 export const send = defineCommand({
   name: 'send',
@@ -13,7 +14,7 @@ export const send = defineCommand({
   help: 'send TARGET TEXT — a message to a room you are in or to one user (registered users get it when they are back)',
   async run(ctx, req) {
     const user = me(ctx);
-    const norm = normalizeText(req.text);
+    const norm: ReturnType<typeof normalizeText> = req.files && req.text.trim() === '' ? { text: '' } : normalizeText(req.text);
     if ('problem' in norm) {
       if (norm.problem === 'empty') throw new ChatError('TEXT_EMPTY');
       if (norm.problem === 'too_long') throw new ChatError('TEXT_TOO_LONG');
@@ -22,14 +23,24 @@ export const send = defineCommand({
     const to = await sendTarget(ctx, user, req.to);
     const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
     const conv = convKey(user.name, to);
-    const msg = await ctx.core.deps.store.append({
-      conv, to, from: user.name, text: norm.text,
-      clientKey: resendKey(user, req.id), ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
-    });
+    const clientKey = resendKey(user, req.id);
+    // Files become the conversation's before the message is stored, and go back if it is not.
+    const attached = req.files ? await fileService(ctx).attach(user.principal, req.files, conv, clientKey) : undefined;
+    let msg;
+    try {
+      msg = await ctx.core.deps.store.append({
+        conv, to, from: user.name, text: norm.text,
+        clientKey, ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
+        ...(attached ? { files: attached.files } : {}),
+      });
+    } catch (err) {
+      if (attached?.fresh) await fileService(ctx).detach(req.files!);
+      throw err;
+    }
     // A resend returns the first message. A *different* message under a reused id is not a
     // resend: maybe a buggy client, maybe someone who took a guest's name replaying its ids
     // to read what it sent. Neither gets the earlier message, and nothing is lost silently.
-    if (msg.text !== norm.text || convKey(msg.from, msg.to) !== conv || foldName(msg.from) !== user.folded || msg.kind !== req.kind) {
+    if (msg.text !== norm.text || convKey(msg.from, msg.to) !== conv || foldName(msg.from) !== user.folded || msg.kind !== req.kind || (msg.files ?? []).map((f) => f.id).join() !== (req.files ?? []).join()) {
       throw new ChatError('REQUEST_ID_REUSED', `request id "${req.id}" was already used for another message; nothing was sent`);
     }
     if (req.tags && Object.keys(req.tags).length > 0) {

@@ -124,6 +124,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     `,
   },
+  {
+    version: 4,
+    description: 'files: metadata of uploads (bytes live in <dataDir>/files), files attached to messages',
+    sql: `
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        conv TEXT,
+        attached_at INTEGER,
+        attach_key TEXT,
+        width INTEGER,
+        height INTEGER,
+        thumb TEXT
+      );
+      CREATE INDEX files_owner ON files (owner);
+      CREATE INDEX files_hash ON files (hash);
+      CREATE INDEX files_thumb ON files (thumb);
+      CREATE INDEX files_pending ON files (created_at) WHERE conv IS NULL;
+      ALTER TABLE messages ADD COLUMN files TEXT;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { foldName } from '../../protocol/index.ts';
+import { foldName, type FileRef } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { countAccepted, type ConnLimits } from '../conn-limits.ts';
 import { IrcConnection } from './connection.ts';
@@ -35,6 +35,8 @@ export interface IrcConfig {
   operPassword?: string;
   /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
   tls?: { port: number; certificate: Certificate };
+  /** Absolute signed links to attached files, shown in messages (src/server/files-http.ts). */
+  fileLink?: (file: FileRef) => string | undefined;
 }
 
 /** TLS material that can change under a running server (src/server/tls.ts reloads it on SIGHUP). */
@@ -204,6 +206,10 @@ export class IrcServer implements Masks {
 
   realname(name: string): string {
     return this.idents.get(foldName(name))?.realname || name;
+  }
+
+  fileLink(file: FileRef): string | undefined {
+    return this.config.fileLink?.(file);
   }
 
   // ---------------------------------------------------------------- connections

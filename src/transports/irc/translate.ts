@@ -5,7 +5,7 @@
  * What differs per recipient — whether it shares a channel with the subject, its caps — is
  * decided by the caller.
  */
-import { foldName, type ChatEvent, type ChatMessage } from '../../protocol/index.ts';
+import { foldName, formatSize, type ChatEvent, type ChatMessage, type FileRef } from '../../protocol/index.ts';
 import { splitText, type IrcMessage } from './message.ts';
 
 export interface Masks {
@@ -15,6 +15,8 @@ export interface Masks {
   realname(name: string): string;
   /** The account a user is logged in to (account-tag, extended-join); undefined for guests. */
   account(name: string): string | undefined;
+  /** An absolute, signed, expiring URL of an attached file for IRC users (never the bytes); undefined when files are off. */
+  fileLink?(file: FileRef): string | undefined;
 }
 
 const cache = new WeakMap<ChatEvent, Map<string, IrcMessage[]>>();
@@ -47,7 +49,9 @@ export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
   const action = msg.kind === 'action';
   // ":" source " " command " " target " :" [\x01ACTION ] text [\x01] "\r\n"
   const overhead = 1 + Buffer.byteLength(source) + 1 + command.length + 1 + Buffer.byteLength(msg.to) + 2 + (action ? 9 : 0) + 2;
-  const chunks = splitText(msg.text, overhead);
+  // Files: one line each with name, size and a signed link; the server never sends file bytes over IRC.
+  const fileLines = (msg.files ?? []).map((f) => `[file] ${f.name} (${formatSize(f.size)}, ${f.type}) ${masks.fileLink?.(f) ?? ''}`.trimEnd());
+  const chunks = [...(msg.text === '' && fileLines.length > 0 ? [] : splitText(msg.text, overhead)), ...fileLines.flatMap((l) => splitText(l, overhead))];
   const account = masks.account(msg.from);
   return chunks.map((text, i) => {
     const tags: Record<string, string> = { time: isoTime(msg.ts) };

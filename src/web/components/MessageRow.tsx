@@ -3,6 +3,7 @@ import { fullTime, shortTime } from '../lib/time.ts';
 import { mentions } from '../lib/richtext.ts';
 import type { Item } from '../state/types.ts';
 import { Avatar } from './Avatar.tsx';
+import { Attachments } from './Attachments.tsx';
 import { RichText } from './RichText.tsx';
 import { CalcIcon, LockIcon } from './icons.tsx';
 
@@ -46,7 +47,8 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
                 <Time ts={msg.ts} />
               </div>
             )}
-            <div class="text" dir="auto"><RichText text={msg.text} me={me} /></div>
+            {msg.text !== '' && <div class="text" dir="auto"><RichText text={msg.text} me={me} /></div>}
+            {msg.files && msg.files.length > 0 && <Attachments files={msg.files} />}
             {item.pending && <div class="msg-state">Sending…</div>}
             {item.failed && <div class="msg-state error" role="alert">Not sent: {item.failed}</div>}
           </div>

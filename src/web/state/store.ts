@@ -14,6 +14,7 @@ import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './his
 import { describeError } from '../lib/errors.ts';
 import { Announcer } from './announce.ts';
 import type { Conv, Item } from './types.ts';
+import { fileLinks } from './files.ts';
 
 /** Longest a change waits before it is rendered (about one frame). */
 const RENDER_BATCH_MS = 16;
@@ -92,6 +93,7 @@ export class ChatStore {
       throw new Error(describeError(err, name), { cause: err });
     }
     this.client = client;
+    fileLinks.client = client;
     this.me = reply.name;
     this.registered = reply.registered;
     this.status = 'online';
@@ -327,6 +329,11 @@ export class ChatStore {
       replaceItem(conv, item, { ...item, pending: false, failed: describeError(err) });
       this.changed();
     });
+  }
+
+  /** Sends uploaded files (ids) with an optional text; the message arrives as an event like any other. */
+  sendFiles(conv: Conv, text: string, files: string[]): void {
+    this.client?.request('send', { to: conv.name, text, files }).catch((err: unknown) => this.pushError(conv, describeError(err)));
   }
 
   /** "/me waves": an action, shown as "* NAME waves". Needs the connection (not queued while offline). */

@@ -1,0 +1,75 @@
+/**
+ * Image processing with sharp (libvips): runs on libvips' own threads, off the event loop.
+ * Refuses images over `maxPixels` before decoding them (decompression bombs), re-encodes the
+ * image without metadata (EXIF incl. GPS, XMP, IPTC; orientation applied first) and makes a
+ * WebP thumbnail that fits in `thumbSize` x `thumbSize`.
+ */
+import sharp, { type Metadata } from 'sharp';
+import { ImageRejectedError, type ImageProcessor, type ProcessedImage } from '../../core/files/ports.ts';
+
+export interface SharpOptions {
+  maxPixels: number;
+  thumbSize: number;
+  /** libvips threads per image (sharp.concurrency). Default 1, so a core stays free for the event loop. */
+  concurrency?: number;
+  /** Images processed at once; more wait their turn (default 1). */
+  parallel?: number;
+}
+
+export class SharpImages implements ImageProcessor {
+  private readonly opts: SharpOptions;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(opts: SharpOptions) {
+    this.opts = opts;
+    sharp.cache(false);
+    sharp.concurrency(opts.concurrency ?? 1);
+  }
+
+  async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
+    if (this.running >= (this.opts.parallel ?? 1)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await this.run(input, type);
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async run(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
+    const src = 'path' in input ? input.path : Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+    const animated = type === 'image/gif' || type === 'image/webp';
+    const open = () => sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', animated, sequentialRead: true });
+    let meta: Metadata;
+    try {
+      meta = await open().metadata();
+    } catch (err) {
+      throw new ImageRejectedError(reason(err));
+    }
+    const width = meta.width ?? 0;
+    const height = meta.pageHeight ?? meta.height ?? 0;
+    if (width === 0 || height === 0) throw new ImageRejectedError('the image has no size');
+    if (width * height * (meta.pages ?? 1) > this.opts.maxPixels) throw new ImageRejectedError(`${width}x${height}${(meta.pages ?? 1) > 1 ? ` x ${meta.pages} frames` : ''} is more than files.maxPixels`);
+    try {
+      // sharp drops all metadata unless asked to keep it; rotate() applies the EXIF orientation first.
+      const base = open().rotate();
+      const stripped = type === 'image/png' ? base.png() : type === 'image/jpeg' ? base.jpeg({ quality: 90, mozjpeg: false }) : type === 'image/gif' ? base.gif() : base.webp();
+      const [out, thumb] = await Promise.all([
+        stripped.toBuffer(),
+        sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error' }).rotate().resize(this.opts.thumbSize, this.opts.thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer(),
+      ]);
+      const rotated = (meta.orientation ?? 1) >= 5;
+      return { stripped: out, thumb, width: rotated ? height : width, height: rotated ? width : height };
+    } catch (err) {
+      throw new ImageRejectedError(reason(err));
+    }
+  }
+}
+
+function reason(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/pixel limit/i.test(msg)) return 'more pixels than files.maxPixels';
+  return msg.split('\n')[0]!.slice(0, 200);
+}
