@@ -68,7 +68,7 @@ const PRUNE_EVERY_MS = 60_000;
 
 function toMsg(r: Row): ChatMessage {
   const msg: ChatMessage = { id: r.id, seq: r.seq, to: r.to_name, from: r.from_name, text: r.text, ts: r.ts };
-  if (r.files !== null) msg.files = JSON.parse(r.files) as ChatMessage['files'];
+  if (r.files !== null && r.files !== undefined) msg.files = JSON.parse(r.files) as ChatMessage['files'];
   return msg;
 }
 
