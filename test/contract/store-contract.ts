@@ -60,6 +60,28 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    it('keeps a message\'s kind (notice, action) in the append result, history, search and DM summaries', async () => {
+      await withStore(async (s) => {
+        const { store } = s;
+        const act = await store.append({ conv: '#k', to: '#k', from: 'Alice', text: 'waves hello', kind: 'action' });
+        const note = await store.append({ conv: '#k', to: '#k', from: 'Alice', text: 'notice hello', kind: 'notice' });
+        const plain = await store.append({ conv: '#k', to: '#k', from: 'Alice', text: 'plain hello' });
+        assert.deepEqual([act.kind, note.kind, plain.kind], ['action', 'notice', undefined]);
+        const hist = await store.history('#k', { limit: 10 });
+        assert.deepEqual(hist.map((m) => m.kind), ['action', 'notice', undefined]);
+        assert.ok(!('kind' in hist[2]!), 'a plain message has no kind field');
+        const found = await store.search({ words: ['hello'], convs: ['#k'], limit: 10 });
+        assert.deepEqual(found.map((m) => m.kind), [undefined, 'notice', 'action']);
+        await store.append({ conv: dm('alice', 'bob').conv, participants: dm('alice', 'bob').participants, to: 'bob', from: 'alice', text: 'dm wave', kind: 'action' });
+        assert.equal((await store.dmSummaries('bob', 10))[0]!.last.kind, 'action');
+        if (s.reopen) {
+          const again = await s.reopen();
+          s.store = again;
+          assert.deepEqual((await again.history('#k', { limit: 10 })).map((m) => m.kind), ['action', 'notice', undefined]);
+        }
+      });
+    });
+
     it('commits concurrent appends in call order, each with its own seq', async () => {
       await withStore(async ({ store }) => {
         const all = await Promise.all(Array.from({ length: 300 }, (_, i) => store.append({ conv: i % 3 === 0 ? '#x' : '#y', to: '#x', from: 'u', text: `m${i}` })));

@@ -150,6 +150,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN files TEXT;
     `,
   },
+  {
+    version: 5,
+    description: 'messages keep their kind (notice, action), as the memory and PostgreSQL stores do',
+    sql: `
+      ALTER TABLE messages ADD COLUMN kind TEXT;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

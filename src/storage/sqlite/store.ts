@@ -55,6 +55,7 @@ interface Row {
   text: string;
   ts: number;
   files: string | null;
+  kind: string | null;
 }
 
 interface Pending {
@@ -63,12 +64,13 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-const COLS = 'id, seq, to_name, from_name, text, ts, files';
+const COLS = 'id, seq, to_name, from_name, text, ts, files, kind';
 const PRUNE_EVERY_MS = 60_000;
 
 function toMsg(r: Row): ChatMessage {
   const msg: ChatMessage = { id: r.id, seq: r.seq, to: r.to_name, from: r.from_name, text: r.text, ts: r.ts };
   if (r.files !== null && r.files !== undefined) msg.files = JSON.parse(r.files) as ChatMessage['files'];
+  if (r.kind === 'notice' || r.kind === 'action') msg.kind = r.kind;
   return msg;
 }
 
@@ -109,7 +111,7 @@ export class SqliteStore implements MessageStore {
       keyGet: p('SELECT msg_id FROM client_keys WHERE key = ? AND at >= ?'),
       byId: p(`SELECT ${COLS} FROM messages WHERE id = ?`),
       bump: p('INSERT INTO conversations (conv, last_seq) VALUES (?, 1) ON CONFLICT (conv) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq'),
-      insert: p('INSERT INTO messages (id, conv, seq, to_name, from_name, from_folded, text, ts, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insert: p('INSERT INTO messages (id, conv, seq, to_name, from_name, from_folded, text, ts, files, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       keyPut: p('INSERT OR REPLACE INTO client_keys (key, msg_id, at) VALUES (?, ?, ?)'),
       member: p('INSERT OR IGNORE INTO dm_members (user, conv) VALUES (?, ?)'),
       prune: p('DELETE FROM client_keys WHERE at < ?'),
@@ -121,7 +123,7 @@ export class SqliteStore implements MessageStore {
       mark: p(`INSERT INTO read_marks (user, conv, seq) VALUES (?1, ?2, min(?3, coalesce((SELECT last_seq FROM conversations WHERE conv = ?2), 0)))
                ON CONFLICT (user, conv) DO UPDATE SET seq = max(seq, excluded.seq)`),
       dms: p(`SELECT c.conv AS conv, c.last_seq AS last_seq, coalesce(r.seq, 0) AS read_seq, m.id AS id, m.seq AS seq, m.to_name AS to_name,
-                     m.from_name AS from_name, m.text AS text, m.ts AS ts, m.files AS files
+                     m.from_name AS from_name, m.text AS text, m.ts AS ts, m.files AS files, m.kind AS kind
               FROM dm_members d JOIN conversations c ON c.conv = d.conv
               JOIN messages m ON m.conv = c.conv AND m.seq = c.last_seq
               LEFT JOIN read_marks r ON r.user = d.user AND r.conv = d.conv
@@ -174,10 +176,10 @@ export class SqliteStore implements MessageStore {
       if (prior) return toMsg(prior);
     }
     const { last_seq: seq } = this.st.bump.get(d.conv) as { last_seq: number };
-    const msg: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now, ...(d.files ? { files: [...d.files] } : {}) };
+    const msg: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now, ...(d.kind ? { kind: d.kind } : {}), ...(d.files ? { files: [...d.files] } : {}) };
     // Members first: the insert trigger indexes the message under its DM participants.
     if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
-    this.st.insert.run(msg.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now, d.files ? JSON.stringify(d.files) : null);
+    this.st.insert.run(msg.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now, d.files ? JSON.stringify(d.files) : null, d.kind ?? null);
     if (d.clientKey !== undefined) this.st.keyPut.run(d.clientKey, msg.id, now);
     return msg;
   }
