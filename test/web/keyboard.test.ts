@@ -13,8 +13,15 @@ import { browserSkip, button, log, messageField, messagesWithText, newUserPage, 
 /** How many Tab presses at most to reach a control (the chat screen has about 30 stops). */
 const MAX_TABS = 80;
 
+/**
+ * Whether `target` has (or within 3 s gets) the focus. Focus moves back to a drawer's or a
+ * dialog's opener in an effect after the close re-renders, a frame or so later, so the check
+ * waits for it instead of sampling once.
+ */
 async function isFocused(target: Locator): Promise<boolean> {
-  return target.evaluate((el) => el === document.activeElement, undefined, { timeout: 1000 }).catch(() => false);
+  const handle = await target.elementHandle({ timeout: 1000 }).catch(() => null);
+  if (!handle) return false;
+  return target.page().waitForFunction((el) => el === document.activeElement, handle, { timeout: 3000 }).then(() => true, () => false);
 }
 
 /**
