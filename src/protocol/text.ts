@@ -10,6 +10,11 @@ export type TextProblem = 'empty' | 'too_long' | 'control_chars';
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
+/** The stable error code of a text problem (every transport and command answers the same). */
+export function textProblemCode(p: TextProblem): 'TEXT_EMPTY' | 'TEXT_TOO_LONG' | 'TEXT_INVALID' {
+  return p === 'empty' ? 'TEXT_EMPTY' : p === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID';
+}
+
 export function normalizeText(raw: string, max: number = LIMITS.textMaxLength): { text: string } | { problem: TextProblem } {
   const text = raw.replace(/\r\n?/g, '\n');
   if (text.trim().length === 0) return { problem: 'empty' };

@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import type { ChatCore } from '../core/chat.ts';
 import type { Logger } from '../core/ports.ts';
-import { normalizeText, type AdminClient } from '../protocol/index.ts';
+import { ERROR_CODES, normalizeText, textProblemCode, type AdminClient } from '../protocol/index.ts';
 import { json } from './http.ts';
 import { HttpError, readJson, requireBearer, runRoute } from './http-api.ts';
 import { allow } from './ops-http.ts';
@@ -67,11 +67,7 @@ export function adminRoute(deps: AdminDeps) {
         const parsed = NoticeBody.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!parsed.success) throw new HttpError(400, 'BAD_REQUEST', 'expected {"text": "<notice>"} and nothing else');
         const norm = normalizeText(parsed.data.text);
-        if ('problem' in norm) {
-          if (norm.problem === 'empty') throw new HttpError(400, 'TEXT_EMPTY', 'the notice text is empty');
-          if (norm.problem === 'too_long') throw new HttpError(400, 'TEXT_TOO_LONG', 'the notice text is longer than the message limit');
-          throw new HttpError(400, 'TEXT_INVALID', 'the notice text contains control characters or invalid Unicode');
-        }
+        if ('problem' in norm) throw new HttpError(400, textProblemCode(norm.problem), `the notice text is refused: ${ERROR_CODES[textProblemCode(norm.problem)]}`);
         deps.core.emit({ kind: 'notice', text: norm.text });
         deps.log.info({ length: norm.text.length, remote: req.socket.remoteAddress }, 'admin: notice sent');
         json(res, 200, { ok: true });

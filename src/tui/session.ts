@@ -9,7 +9,7 @@
  */
 import { RequestError, type BanterClient, type ClientStatus } from '../client/client.ts';
 import {
-  ERROR_CODES, foldName, formatSize, LIMITS, LOBBY, normalizeText, type ArgsOf, type ChatMessage, type MessageKind, type ReplyData, type RequestType, type UserInfo,
+  ERROR_CODES, foldName, formatSize, LIMITS, LOBBY, normalizeText, textProblemCode, type ArgsOf, type ChatMessage, type MessageKind, type ReplyData, type RequestType, type UserInfo,
 } from '../protocol/index.ts';
 import { findCommand } from './commands.ts';
 import { httpBase } from './commands-files.ts';
@@ -256,7 +256,7 @@ export class ChatSession {
     // in the outbox.
     const norm = normalizeText(raw);
     if ('problem' in norm) {
-      const code = norm.problem === 'empty' ? 'TEXT_EMPTY' : norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID';
+      const code = textProblemCode(norm.problem);
       this.show({ type: 'error', code, message: `${ERROR_CODES[code]}${norm.problem === 'too_long' ? ` (${raw.length} > ${LIMITS.textMaxLength})` : ''}` });
       return;
     }

@@ -1,5 +1,5 @@
 // Server administrators (config `admins`): server bans, kill, server-wide notices, the audit log.
-import { foldName, LIMITS, normalizeText } from '../../protocol/index.ts';
+import { foldName, LIMITS, normalizeText, textProblemCode } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import { normalizeIpRange } from '../ip.ts';
 import { normalizeMask, rankOf, RANK_OP } from '../moderation.ts';
@@ -54,7 +54,7 @@ export const wallops = defineCommand({
     const user = me(ctx);
     requireAdmin(ctx, user);
     const norm = normalizeText(req.text.replace(/\n/g, ' '), LIMITS.awayMaxLength * 2);
-    if ('problem' in norm) throw new ChatError(norm.problem === 'empty' ? 'TEXT_EMPTY' : norm.problem === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID');
+    if ('problem' in norm) throw new ChatError(textProblemCode(norm.problem));
     await audit(ctx, user, { action: 'wallops', reason: norm.text });
     ctx.core.emit({ kind: 'notice', text: `Server notice from ${user.name}: ${norm.text}` });
     return {};

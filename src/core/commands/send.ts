@@ -1,5 +1,5 @@
 // send <#room|name> <text>
-import { foldName, normalizeText } from '../../protocol/index.ts';
+import { foldName, normalizeText, textProblemCode } from '../../protocol/index.ts';
 import { convKey } from '../conv.ts';
 import { ChatError } from '../errors.ts';
 import { modOf, speakRefusal } from '../moderation.ts';
@@ -15,11 +15,7 @@ export const send = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const norm: ReturnType<typeof normalizeText> = req.files && req.text.trim() === '' ? { text: '' } : normalizeText(req.text);
-    if ('problem' in norm) {
-      if (norm.problem === 'empty') throw new ChatError('TEXT_EMPTY');
-      if (norm.problem === 'too_long') throw new ChatError('TEXT_TOO_LONG');
-      throw new ChatError('TEXT_INVALID');
-    }
+    if ('problem' in norm) throw new ChatError(textProblemCode(norm.problem));
     const to = await sendTarget(ctx, user, req.to);
     const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
     const conv = convKey(user.name, to);
