@@ -54,7 +54,10 @@ export function adminRoute(deps: AdminDeps) {
         requireBearer(req, deps.token, 'banter-admin');
         req.resume();
         const id = decodePathSegment(kick[1]!);
+        const name = deps.core.connections().find((c) => c.id === id)?.name;
         if (!CONN_ID.test(id) || !deps.core.disconnect(id, KICK_REASON)) throw new HttpError(404, 'NO_SUCH_CONNECTION', `no connection "${id.slice(0, 64)}"`);
+        // Admin API actions go to the same append-only audit log as admins' commands.
+        await deps.core.moderation.appendAudit({ ts: Date.now(), actor: 'admin-api', action: 'kill', target: name ?? id, reason: KICK_REASON });
         deps.log.info({ conn: id, remote: req.socket.remoteAddress }, 'admin: disconnect');
         json(res, 200, { ok: true });
       });
@@ -68,6 +71,7 @@ export function adminRoute(deps: AdminDeps) {
         if (!parsed.success) throw new HttpError(400, 'BAD_REQUEST', 'expected {"text": "<notice>"} and nothing else');
         const norm = normalizeText(parsed.data.text);
         if ('problem' in norm) throw new HttpError(400, textProblemCode(norm.problem), `the notice text is refused: ${ERROR_CODES[textProblemCode(norm.problem)]}`);
+        await deps.core.moderation.appendAudit({ ts: Date.now(), actor: 'admin-api', action: 'wallops', reason: norm.text });
         deps.core.emit({ kind: 'notice', text: norm.text });
         deps.log.info({ length: norm.text.length, remote: req.socket.remoteAddress }, 'admin: notice sent');
         json(res, 200, { ok: true });

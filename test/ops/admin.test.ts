@@ -87,6 +87,9 @@ describe('admin API with admin.token', () => {
     assert.equal(res.status, 200);
     assert.deepEqual(res.json, { ok: true });
     for (const c of [a, b]) assert.deepEqual(await c.waitFor((e) => e.type === 'notice'), { type: 'notice', text: 'Maintenance at 22:00' });
+    // Recorded in the append-only audit log like an admin's wallops.
+    const entries = await app.core.moderation.audit({ limit: 10 });
+    assert.ok(entries.some((e) => e.actor === 'admin-api' && e.action === 'wallops' && e.reason === 'Maintenance at 22:00'), JSON.stringify(entries));
     a.close(); b.close();
   });
 
