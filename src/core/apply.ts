@@ -130,6 +130,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const user = dir.user(fact.name);
       if (room && user) addInvite(room, user.principal, core.maxListEntries);
       out.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
+      if (room) out.toRoom(room, { type: 'room_member_invited', room: room.name, name: fact.name, by: fact.by }, foldName(fact.by));
       return;
     }
     case 'room_op': {
@@ -143,7 +144,9 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
     }
     case 'account': {
       const user = dir.user(fact.name);
-      if (user) dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
+      if (!user) return;
+      dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
+      out.toAllLocal({ type: 'user_account', name: user.name, account: fact.account }, undefined);
       return;
     }
     case 'room_mode': {

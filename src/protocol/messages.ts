@@ -240,6 +240,10 @@ export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() })
 export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
 export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
 export const RoomInvitedEvent = z.object({ type: z.literal('room_invited'), room: z.string(), name: z.string(), by: z.string() });
+/** For the room's members (the inviter excepted): someone was invited (IRC invite-notify). */
+export const RoomMemberInvitedEvent = z.object({ type: z.literal('room_member_invited'), room: z.string(), name: z.string(), by: z.string() });
+/** A connected user logged in to an account (today: registered their name while connected; IRC account-notify). */
+export const UserAccountEvent = z.object({ type: z.literal('user_account'), name: z.string(), account: z.string() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
 /** Settings, lists or roles of a room changed (`voice` and `op` name the member in `arg`). */
 export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.string(), by: z.string(), changes: z.array(ModeChange) });
@@ -248,6 +252,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
   UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent,
+  RoomMemberInvitedEvent, UserAccountEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

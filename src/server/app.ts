@@ -188,7 +188,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
       ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
-      ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
+      ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls, stsDuration: config['irc.stsDuration'] } } : {}),
     }, limits);
     try {
       await irc.listen();

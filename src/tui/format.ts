@@ -109,7 +109,11 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       break;
     }
     case 'room_invited':
+    case 'room_member_invited':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} invited ${s(item.name)}`)}`;
+      break;
+    case 'user_account':
+      body = notice(`* ${s(item.name)} is now logged in as ${s(item.account)}`);
       break;
     case 'user_joined':
       body = notice(`* ${s(userLabel(item.user))} joined`);

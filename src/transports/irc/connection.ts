@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
@@ -28,6 +29,7 @@ import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
 import { OutboundQueue } from '../outbound-queue.ts';
+import { failCode, standardReply } from './standard-replies.ts';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
@@ -86,6 +88,8 @@ export class IrcConnection implements Session {
   readonly server: IrcServer;
   readonly core: ChatCore;
   readonly caps = new Set<string>();
+  /** Connected to the TLS listener (the `sts` cap value depends on it). */
+  readonly secure: boolean;
   private nickValue: string | undefined;
   private foldedValue: string | undefined;
   username: string | undefined;
@@ -139,6 +143,7 @@ export class IrcConnection implements Session {
   constructor(id: string, socket: Socket, server: IrcServer, now: number) {
     this.id = id;
     this.socket = socket;
+    this.secure = socket instanceof TLSSocket;
     this.server = server;
     this.core = server.core;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -307,6 +312,10 @@ export class IrcConnection implements Session {
     }
     const e = err as ChatError;
     const r = errorReply(e.code, e.message, subject);
+    // standard-replies: an error no numeric fits is a FAIL with its code, not a bare 400.
+    if (r.numeric === N.ERR_UNKNOWNERROR && this.caps.has('standard-replies')) {
+      return standardReply(this, 'FAIL', subject.command, failCode(e.code), subject.target !== undefined ? [subject.target] : [], r.params.at(-1)!);
+    }
     this.numeric(r.numeric, r.params);
   }
 

@@ -4,6 +4,8 @@
  * with the user, PRIVMSG/NOTICE for the channel or the two ends of a private message.
  */
 import { foldName, modeString, type ChatEvent } from '../../protocol/index.ts';
+import { isRoomOperator } from '../../core/directory.ts';
+import { readMod } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
 import { cached, joinLine, messageLines } from './translate.ts';
@@ -17,6 +19,17 @@ function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
   if (!mine) return false;
   for (const r of rooms) if (mine.has(foldName(r))) return true;
   return false;
+}
+
+/**
+ * invite-notify: who hears of an invitation. On an invite-only (+i) channel only its
+ * operators, who could invite too (the spec lets a server choose); elsewhere every member.
+ */
+function mayHearInvite(c: IrcConnection, roomName: string): boolean {
+  const room = c.core.dir.room(roomName);
+  const user = c.folded ? c.core.dir.users.get(c.folded) : undefined;
+  if (!room || !user) return false;
+  return !readMod(room).inviteOnly || isRoomOperator(room, user);
 }
 
 export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
@@ -77,6 +90,17 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'room_invited':
       c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [c.me, ev.room] });
       return;
+    case 'room_member_invited':
+      if (c.caps.has('invite-notify') && mayHearInvite(c, ev.room)) c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [ev.name, ev.room] });
+      return;
+    case 'user_account': {
+      // account-notify: to those sharing a channel with the user, and to the user.
+      if (!c.caps.has('account-notify')) return;
+      const user = c.core.dir.user(ev.name);
+      if (foldName(ev.name) !== me && (!user || !sharesRoom(c, [...user.rooms]))) return;
+      for (const m of cached(ev, 'account', () => [{ source: masks.mask(ev.name), command: 'ACCOUNT', params: [ev.account] }])) c.sendShared(m);
+      return;
+    }
     case 'room_operator':
       for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
       return;

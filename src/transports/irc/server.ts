@@ -34,7 +34,11 @@ export interface IrcConfig {
   /** Password of OPER (with an admin account); empty or absent: OPER is refused. */
   operPassword?: string;
   /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
-  tls?: { port: number; certificate: Certificate };
+  /**
+   * `stsDuration`: IRCv3 STS (caps.ts): seconds of the persistence policy the TLS listener
+   * advertises; the plain listener points at the TLS port. Negative or absent: no `sts` cap.
+   */
+  tls?: { port: number; certificate: Certificate; stsDuration?: number };
   /** Absolute signed links to attached files, shown in messages (src/server/files-http.ts). */
   fileLink?: (file: FileRef) => string | undefined;
 }

@@ -1,4 +1,5 @@
 /** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
+import { register, verify } from './account-registration.ts';
 import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
 import { cap } from './cap.ts';
@@ -16,6 +17,7 @@ import { pass } from './pass.ts';
 import { ping, pong } from './ping.ts';
 import { notice, privmsg } from './privmsg.ts';
 import { quit } from './quit.ts';
+import { setname } from './setname.ts';
 import { tagmsg } from './tagmsg.ts';
 import { topic } from './topic.ts';
 import { user } from './user.ts';
@@ -29,6 +31,7 @@ const ALL: readonly Verb[] = [
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
   motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
   oper, kill, wallops,
+  register, verify, setname,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

@@ -7,7 +7,7 @@ import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
 
 /** Characters of the real name kept. */
-const REALNAME_MAX_LENGTH = 100;
+export const REALNAME_MAX_LENGTH = 100;
 
 export const user = defineVerb({
   name: 'USER',
