@@ -75,6 +75,8 @@ export const HistoryRequest = z.object({ type: z.literal('history'), id: reqId, 
  * Where a message id or an instant falls in a conversation (IRC CHATHISTORY references):
  * exactly one of `msgid` and `ts` (ms since the epoch).
  */
+/** Your rooms and DM conversations with their newest message's time, newest first; `after`/`before` (ms, exclusive) bound that time. */
+export const TargetsRequest = z.object({ type: z.literal('targets'), id: reqId, after: z.number().int().min(0).max(8.64e15).optional(), before: z.number().int().min(0).max(8.64e15).optional(), limit: z.number().int().min(1).max(1000).optional() });
 export const LocateRequest = z.object({ type: z.literal('locate'), id: reqId, to: target, msgid: z.string().min(1).max(64).optional(), ts: z.number().int().min(0).max(8.64e15).optional() })
   .refine((r) => (r.msgid === undefined) !== (r.ts === undefined), { message: 'give exactly one of msgid and ts' });
 /** Checks an account's password without logging in (IRC SASL); the reply's token logs in once. */
@@ -88,7 +90,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
   NickRequest, KickRequest, OpRequest, InviteRequest,
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
-  LocateRequest, AuthenticateRequest,
+  LocateRequest, TargetsRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
   UploadRequest, FileLinksRequest,
 ]);
@@ -204,6 +206,7 @@ export interface ReplyData {
    * (one past the newest when none is). `found` is false for an unknown msgid.
    */
   locate: { to: string; seq: number; exact: boolean; found: boolean };
+  targets: { targets: { to: string; ts: number }[] };
   authenticate: { name: string; token: string };
   /** The changes that took effect (those that changed nothing are left out) and the settings after them. */
   mode: { room: string; changes: ModeChange[]; settings: RoomSettings };

@@ -26,6 +26,7 @@ import { read } from './read.ts';
 import { unread } from './unread.ts';
 import { search } from './search.ts';
 import { locate } from './locate.ts';
+import { targets } from './targets.ts';
 import { authenticate } from './authenticate.ts';
 import { mode } from './mode.ts';
 import { auditLog, kill, serverBan, wallops } from './admin.ts';
@@ -35,7 +36,7 @@ export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
   nick, kick, op, invite,
   register, logout, change_password: changePassword, history, read, unread, search,
-  locate, authenticate,
+  locate, targets, authenticate,
   mode, server_ban: serverBan, kill, wallops, audit: auditLog,
   upload, file_links: fileLinks,
 };
