@@ -73,6 +73,25 @@ const beforeOf = (p: Pos) => (m: ChatMessage): boolean => m.seq < p.pos;
 /** The first seq after a position, for `afterSeq` (which is exclusive). */
 const afterSeq = (p: Pos): number => (p.exact ? p.pos : p.pos - 1);
 
+/** Pages read for one AFTER or BETWEEN, at most (messages sharing the selector's millisecond are skipped). */
+const MAX_PAGES = 4;
+
+/** Up to `limit` messages after `p` (and before `end`), oldest first. */
+async function pageAfter(r: Reader, p: Pos, end: Pos | undefined, limit: number): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = [];
+  let cursor = afterSeq(p);
+  for (let i = 0; i < MAX_PAGES && out.length < limit; i++) {
+    const page = await r.page({ afterSeq: cursor, limit });
+    for (const m of page) {
+      if (end && !beforeOf(end)(m)) return out;
+      if (afterOf(p)(m) && out.length < limit) out.push(m);
+    }
+    if (page.length < limit) break;
+    cursor = page.at(-1)!.seq;
+  }
+  return out;
+}
+
 async function query(r: Reader, sub: string, a: Ref | undefined, b: Ref | undefined, limit: number): Promise<ChatMessage[]> {
   switch (sub) {
     case 'LATEST': {
@@ -88,7 +107,7 @@ async function query(r: Reader, sub: string, a: Ref | undefined, b: Ref | undefi
     }
     case 'AFTER': {
       const p = await r.locate(a!);
-      return p ? (await r.page({ afterSeq: afterSeq(p), limit: limit + 1 })).filter(afterOf(p)).slice(0, limit) : [];
+      return p ? pageAfter(r, p, undefined, limit) : [];
     }
     case 'AROUND': {
       const p = await r.locate(a!);
@@ -102,10 +121,7 @@ async function query(r: Reader, sub: string, a: Ref | undefined, b: Ref | undefi
       const q = await r.locate(b!);
       if (!p || !q) return [];
       const forwards = p.pos < q.pos || (p.pos === q.pos && (p.exact || !q.exact));
-      if (forwards) {
-        const page = await r.page({ afterSeq: afterSeq(p), limit: limit + 1 });
-        return page.filter((m) => afterOf(p)(m) && beforeOf(q)(m)).slice(0, limit);
-      }
+      if (forwards) return pageAfter(r, p, q, limit);
       // Backwards in time: the `limit` messages nearest the first reference.
       const page = await r.page({ beforeSeq: p.pos, limit });
       return page.filter(afterOf(q));
@@ -133,7 +149,7 @@ export const chathistory = defineVerb({
     const sub = p[0]!.toUpperCase();
     const fail = (code: string, context: string[], text: string): void => standardReply(c, 'FAIL', 'CHATHISTORY', code, context, text);
     if (!SUBCOMMANDS.includes(sub)) return fail('UNKNOWN_COMMAND', [p[0]!], 'Unknown subcommand');
-    const between = sub === 'BETWEEN' || sub === 'TARGETS';
+    const between = sub === 'BETWEEN';
     if (p.length < (between ? 5 : 4)) return fail('NEED_MORE_PARAMS', [sub], 'Missing parameters');
     const max = c.server.config.historyLimit;
     const limit = parseLimit(p[between ? 4 : 3]);
