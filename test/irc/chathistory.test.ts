@@ -101,7 +101,7 @@ describe('CHATHISTORY TARGETS', () => {
     await other.request('send', { to: 'TgWeb', text: 'not yours' });
     const end = Date.now() + 60_000;
     const lines = await irc.command(`CHATHISTORY TARGETS timestamp=${iso(start)} timestamp=${iso(end)} 10`);
-    const expected = [{ to: '#tga', ts: a.ts }, { to: 'TgWeb', ts: dm.ts }, { to: '#tgb', ts: b.ts }].sort((x, y) => x.ts - y.ts);
+    const expected = [{ to: '#tga', ts: a.ts }, { to: 'TgWeb', ts: dm.ts }, { to: '#tgb', ts: b.ts }].sort((x, y) => x.ts - y.ts || (x.to < y.to ? -1 : 1));
     assert.deepEqual(lines, [
       `${S} BATCH +b1 draft/chathistory-targets`,
       ...expected.map((t) => `@batch=b1 ${S} CHATHISTORY TARGETS ${t.to} ${iso(t.ts)}`),

@@ -29,7 +29,8 @@ export const targets = defineCommand({
       const peer = peerOf(last, user.folded);
       out.push({ to: ctx.core.dir.user(peer)?.name ?? peer, ts: last.ts });
     }
-    out.sort((a, b) => b.ts - a.ts);
+    // Newest first; ties by name (descending), so that the order is the same every time.
+    out.sort((a, b) => b.ts - a.ts || (a.to < b.to ? 1 : a.to > b.to ? -1 : 0));
     return { targets: out.slice(0, limit) };
   },
 });
