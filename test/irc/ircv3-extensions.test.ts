@@ -270,6 +270,11 @@ describe('UTF8ONLY', () => {
     assert.equal(await c.waitLine(/ FAIL PRIVMSG /), `${S} FAIL PRIVMSG INVALID_UTF8 :Message rejected, your message contained invalid UTF-8`);
     c.write(Buffer.from([0xc3, 0x28, 0x0d, 0x0a]));
     assert.equal(await c.waitLine(/ FAIL \* /), `${S} FAIL * INVALID_UTF8 :Message rejected, your message contained invalid UTF-8`);
+    // A command word broken by an invalid byte is no command: not `FAIL PRIV`.
+    c.skip();
+    c.write(Buffer.concat([Buffer.from('PRIV'), Buffer.from([0xff]), Buffer.from('MSG #utf :x\r\n')]));
+    await c.sync();
+    assert.deepEqual(c.rest(), [`${S} FAIL * INVALID_UTF8 :Message rejected, your message contained invalid UTF-8`]);
     await peer.sync();
     assert.deepEqual(peer.rest(), []);
     c.close(); peer.close();
