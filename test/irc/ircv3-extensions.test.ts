@@ -111,6 +111,9 @@ describe('setname', () => {
     assert.deepEqual(await a.command(`SETNAME :${'x'.repeat(101)}`), [`${S} FAIL SETNAME INVALID_REALNAME :Realname is not valid: 1 to 100 characters`]);
     assert.deepEqual(await a.command('SETNAME :\x02\x03'), [`${S} FAIL SETNAME INVALID_REALNAME :Realname is not valid: 1 to 100 characters`]);
     assert.equal((await a.command('WHOIS SetBad'))[0], `${S} 311 SetBad SetBad ~setbad banter * :Real SetBad`);
+    // The limit is advertised (ISUPPORT NAMELEN), and exactly that many characters are accepted.
+    assert.match((await a.command('VERSION')).join('\n'), / NAMELEN=100 /);
+    assert.deepEqual(await a.command(`SETNAME :${'é'.repeat(100)}`), [`:SetBad!~setbad@banter SETNAME :${'é'.repeat(100)}`]);
     a.close();
   });
 });

@@ -15,6 +15,8 @@ export interface IsupportInput {
 
 /** Targets one PRIVMSG/NOTICE/JOIN/PART/... may carry (comma-separated). */
 export const MAX_TARGETS = 4;
+/** Characters of a real name (USER cuts to it, SETNAME refuses more): ISUPPORT NAMELEN. */
+export const REALNAME_MAX_LENGTH = 100;
 /** Host part of every user mask: users are cloaked; addresses stay in the server log. */
 export const USER_HOST = 'banter';
 /** USERLEN: the username part of a mask (from USER), longer ones are cut. */
@@ -38,6 +40,8 @@ export function isupportTokens(i: IsupportInput): string[] {
     `MAXTARGETS=${MAX_TARGETS}`,
     `MODES=${MAX_MODE_CHANGES}`,
     'MSGREFTYPES=msgid,timestamp',
+    // setname: the longest real name SETNAME accepts (USER cuts longer ones).
+    `NAMELEN=${REALNAME_MAX_LENGTH}`,
     `NETWORK=${i.network.replace(/[^A-Za-z0-9._-]/g, '')}`,
     `NICKLEN=${LIMITS.nameMaxLength}`,
     'PREFIX=(ov)@+',

@@ -8,8 +8,8 @@
  */
 import { sanitizeLine } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
+import { REALNAME_MAX_LENGTH } from '../isupport.ts';
 import { standardReply } from '../standard-replies.ts';
-import { REALNAME_MAX_LENGTH } from './user.ts';
 import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
 

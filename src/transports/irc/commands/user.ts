@@ -1,13 +1,11 @@
 // USER <username> <mode> <unused> :<realname>
 import { sanitizeLine } from '../../../protocol/index.ts';
-import { USERLEN } from '../isupport.ts';
+import { REALNAME_MAX_LENGTH, USERLEN } from '../isupport.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
 import { stripFormatting } from './util.ts';
 import { defineVerb } from './verb.ts';
 
-/** Characters of the real name kept. */
-export const REALNAME_MAX_LENGTH = 100;
 
 export const user = defineVerb({
   name: 'USER',
