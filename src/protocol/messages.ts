@@ -75,10 +75,10 @@ export const HistoryRequest = z.object({ type: z.literal('history'), id: reqId, 
  * Where a message id or an instant falls in a conversation (IRC CHATHISTORY references):
  * exactly one of `msgid` and `ts` (ms since the epoch).
  */
-/** Your rooms and DM conversations with their newest message's time, newest first; `after`/`before` (ms, exclusive) bound that time. */
-export const TargetsRequest = z.object({ type: z.literal('targets'), id: reqId, after: z.number().int().min(0).max(8.64e15).optional(), before: z.number().int().min(0).max(8.64e15).optional(), limit: z.number().int().min(1).max(1000).optional() });
 export const LocateRequest = z.object({ type: z.literal('locate'), id: reqId, to: target, msgid: z.string().min(1).max(64).optional(), ts: z.number().int().min(0).max(8.64e15).optional() })
   .refine((r) => (r.msgid === undefined) !== (r.ts === undefined), { message: 'give exactly one of msgid and ts' });
+/** Your rooms and DM conversations with their newest message's time, newest first; `after`/`before` (ms, exclusive) bound that time. */
+export const TargetsRequest = z.object({ type: z.literal('targets'), id: reqId, after: z.number().int().min(0).max(8.64e15).optional(), before: z.number().int().min(0).max(8.64e15).optional(), limit: z.number().int().min(1).max(1000).optional() });
 /** Checks an account's password without logging in (IRC SASL); the reply's token logs in once. */
 export const AuthenticateRequest = z.object({ type: z.literal('authenticate'), id: reqId, name: str(LIMITS.nameMaxLength * 4), password });
 export const ReadRequest = z.object({ type: z.literal('read'), id: reqId, to: target, seq: seqNo });

@@ -98,7 +98,7 @@ describe('CHATHISTORY TARGETS', () => {
     const b = (await web.request('send', { to: '#tgb', text: 'in b' })).msg;
     // Not TgIrc's: a room it is not in, a DM between others.
     await other.request('send', { to: '#tgsecret', text: 'hidden' });
-    await other.request('send', { to: 'TgWeb', text: 'not yours' });
+    const notYours = (await other.request('send', { to: 'TgWeb', text: 'not yours' })).msg;
     const end = Date.now() + 60_000;
     const lines = await irc.command(`CHATHISTORY TARGETS timestamp=${iso(start)} timestamp=${iso(end)} 10`);
     const expected = [{ to: '#tga', ts: a.ts }, { to: 'TgWeb', ts: dm.ts }, { to: '#tgb', ts: b.ts }].sort((x, y) => x.ts - y.ts || (x.to < y.to ? -1 : 1));
@@ -112,6 +112,10 @@ describe('CHATHISTORY TARGETS', () => {
     assert.deepEqual(two.slice(1, -1), expected.slice(1).map((t) => `@batch=b2 ${S} CHATHISTORY TARGETS ${t.to} ${iso(t.ts)}`));
     // A window before everything is an empty batch.
     assert.deepEqual(await irc.command(`CHATHISTORY TARGETS timestamp=${iso(0)} timestamp=${iso(start - 60_000)} 10`), [`${S} BATCH +b3 draft/chathistory-targets`, `${S} BATCH -b3`]);
+    // The same core request over the WebSocket protocol: newest first, only the web user's own.
+    const { targets } = await web.request('targets', { after: start });
+    const mine = [{ to: '#tga', ts: a.ts }, { to: 'TgIrc', ts: dm.ts }, { to: '#tgb', ts: b.ts }, { to: 'TgOther', ts: notYours.ts }];
+    assert.deepEqual(targets, mine.sort((x, y) => y.ts - x.ts || (x.to < y.to ? 1 : -1)));
     web.close(); other.close(); irc.close();
   });
 });
