@@ -31,7 +31,7 @@ after(async () => {
 });
 
 /** Polls until `f` returns a value, with a deadline (ii writes files asynchronously). */
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = f();
