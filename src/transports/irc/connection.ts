@@ -124,6 +124,8 @@ export class IrcConnection implements Session {
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
+  /** Whether the connection has left the core (see `leave`). */
+  private left = false;
   private closeReason: string | undefined;
   /** The labeled command being run, if any (labeled-response). */
   private label: Label | undefined;
@@ -200,6 +202,10 @@ export class IrcConnection implements Session {
     this.closeReason = reason;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
+    // The user is gone now, not when the peer closes its end: others see the QUIT and the
+    // nick is free at once. After the current call (the core may be closing us from inside
+    // its own apply, e.g. KILL).
+    queueMicrotask(() => this.leave());
   }
 
   /** Ends an unregistered connection with a bare `ERROR :<text>` (no Closing Link wrapper). */
@@ -454,6 +460,7 @@ export class IrcConnection implements Session {
 
   private onClosed(): void {
     this.closed = true;
+    this.leave();
     this.password = undefined;
     // A SASL login that never became a registration: its token must not outlive the connection.
     if (this.saslAccount) {
@@ -462,6 +469,17 @@ export class IrcConnection implements Session {
       this.core.accounts.revokeToken(token).catch((err: unknown) => this.core.deps.log.error({ err }, 'token revoke failed'));
     }
     this.out.stop();
+  }
+
+  /**
+   * Leaves the core (others get the QUIT, the nick is free) once: when the server closes the
+   * connection (QUIT, KILL, a limit) or the socket closes, whichever comes first. The nick is
+   * remembered for WHOWAS here, so it is there even when no other IRC client saw the QUIT.
+   */
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    if (this.registered && this.nick) this.server.rememberWhowas(this, this.nick);
     this.server.forget(this);
     this.core.detach(this.id, this.closeReason ?? 'connection lost');
     this.server.dropIdent(this, this.nick);

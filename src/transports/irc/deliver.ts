@@ -45,7 +45,8 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'user_left': {
-      c.server.rememberWhowas(ev, ev.name);
+      // A local IRC user records its own departure (connection.ts, leave).
+      if (!c.server.connectionOf(ev.name)) c.server.rememberWhowas(ev, ev.name);
       if (!sharesRoom(c, ev.rooms ?? [])) return;
       for (const m of cached(ev, 'quit', () => [{ source: masks.mask(ev.name), command: 'QUIT', params: [ev.reason], trailing: true }])) c.sendShared(m);
       return;

@@ -53,8 +53,9 @@ export const whowas = defineVerb({
   run(c, msg) {
     const nick = msg.params[0];
     if (!nick) return c.numeric(N.ERR_NONICKNAMEGIVEN, ['No nickname given']);
+    // A positive count limits the entries; none, 0 or a negative count: every entry kept.
     const count = Number.parseInt(msg.params[1] ?? '', 10);
-    const seen = c.server.whowas(nick, count > 0 ? count : 10);
+    const seen = c.server.whowas(nick, count > 0 ? count : Infinity);
     if (seen.length === 0) c.numeric(N.ERR_WASNOSUCHNICK, [nick, 'There was no such nickname']);
     for (const e of seen) {
       c.numeric(N.RPL_WHOWASUSER, [e.nick, `~${e.user}`, USER_HOST, '*', e.realname]);
