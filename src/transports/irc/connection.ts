@@ -23,7 +23,7 @@ import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
 import { FloodGate } from './flood.ts';
-import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
+import { parse, serialize, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
@@ -34,11 +34,15 @@ const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 /** An HTTP request line (`GET / HTTP/1.1`), the first thing a browser or curl sends. */
 const HTTP_REQUEST_LINE = /^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S+ HTTP\/\d/;
 
-/** Size of the client-only (+) tags as they appeared on the wire, separators included. */
-function clientTagBytes(tags: Record<string, string>): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
-  return n;
+/**
+ * Bytes of a received line's tag data, without the leading '@' and the space after it. IRCv3
+ * message-tags caps what a client sends at 4094 (every tag counted, not only client-only
+ * ones), so that the server's own tags still fit in the 8191 bytes a line's tags may take.
+ */
+function tagDataBytes(line: string): number {
+  if (!line.startsWith('@')) return 0;
+  const sp = line.indexOf(' ');
+  return Buffer.byteLength(sp === -1 ? line : line.slice(0, sp)) - 1;
 }
 
 /**
@@ -371,22 +375,9 @@ export class IrcConnection implements Session {
     }
     const msg = parse(item.line);
     if (!msg) return;
-    if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+    if (tagDataBytes(item.line) > CLIENT_TAGS_MAX_BYTES) {
       if (!this.core.chargeInvalid(this.id) || this.closed) return;
       this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
-      return;
-    }
-    const verb = VERBS.get(msg.command);
-    if (!verb) {
-      this.numeric(N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']);
-      return;
-    }
-    if (!this.registered && !verb.beforeRegistration) {
-      this.numeric(N.ERR_NOTREGISTERED, ['You have not registered']);
-      return;
-    }
-    if (msg.params.length < verb.minParams) {
-      this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
       return;
     }
     const tag = msg.tags?.label;
@@ -394,6 +385,19 @@ export class IrcConnection implements Session {
       ? { label: tag, first: undefined, batch: undefined }
       : undefined;
     this.label = label;
+    // The refusals below are the command's reply too, labelled like any other.
+    const verb = VERBS.get(msg.command);
+    const refusal: [string, string[]] | undefined = !verb ? [N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']]
+      : !this.registered && !verb.beforeRegistration ? [N.ERR_NOTREGISTERED, ['You have not registered']]
+      : msg.params.length < verb.minParams ? [N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']]
+      : undefined;
+    if (!verb || refusal) {
+      const [code, params] = refusal!;
+      if (label) labelScope.run(label, () => this.numeric(code, params));
+      else this.numeric(code, params);
+      if (label) this.endLabel(label, true);
+      return;
+    }
     try {
       await (label ? labelScope.run(label, () => verb.run(this, msg)) : verb.run(this, msg));
     } catch (err) {

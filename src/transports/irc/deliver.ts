@@ -100,7 +100,8 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'typing': {
-      if (!c.caps.has('message-tags')) return;
+      // A typing notice to oneself is echoed by TAGMSG itself (echo-message), never twice.
+      if (!c.caps.has('message-tags') || foldName(ev.from) === me) return;
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
