@@ -209,3 +209,141 @@ describe('line lengths', () => {
     a.close(); b.close(); long.close();
   });
 });
+
+describe('ISUPPORT', () => {
+  it('advertises exactly what exists, each token in its specified syntax', async () => {
+    const c = await IrcClient.connect(app.ircPort!);
+    c.send('NICK Isupport');
+    c.send('USER isupport 0 * :Real');
+    await c.waitLine(/ 376 /);
+    const tokens = c.lines.filter((l) => / 005 /.test(l)).flatMap((l) => {
+      const words = body(l).split(' ');
+      assert.equal(words.slice(-5).join(' '), ':are supported by this server');
+      return words.slice(3, -5);
+    });
+    assert.deepEqual(tokens, [
+      'AWAYLEN=200', 'CASEMAPPING=ascii', 'CHANLIMIT=#:50', 'CHANMODES=beIq,k,lW,imnst', 'CHANNELLEN=50', 'CHANTYPES=#',
+      'CHATHISTORY=100', 'ELIST=MNU', 'EXCEPTS=e', 'INVEX=I', 'KEYLEN=23', 'KICKLEN=200', 'MAXLIST=b:100,e:100,I:100,q:100',
+      'MAXTARGETS=4', 'MODES=6', 'MSGREFTYPES=msgid,timestamp', 'NETWORK=Banter', 'NICKLEN=32', 'PREFIX=(ov)@+',
+      'TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:4,LIST:4', 'TOPICLEN=300', 'USERLEN=10', 'UTF8ONLY',
+    ]);
+    // PREFIX: "(modes)prefixes", as many of each, in rank order.
+    const prefix = /^PREFIX=\(([a-z]+)\)(\S+)$/.exec(tokens.find((t) => t.startsWith('PREFIX='))!)!;
+    assert.equal(prefix[1]!.length, prefix[2]!.length);
+    c.close();
+  });
+});
+
+describe('multi-prefix', () => {
+  it('NAMES, WHO and WHOIS show every prefix to multi-prefix clients, the highest to others', async () => {
+    const op = await IrcClient.register(app, 'MpOwner', ['multi-prefix']);
+    const plain = await IrcClient.register(app, 'MpPlain');
+    await op.command('JOIN #multi');
+    await plain.command('JOIN #multi');
+    assert.deepEqual(await op.command('MODE #multi +v MpOwner'), [':MpOwner!~mpowner@banter MODE #multi +v MpOwner']);
+    assert.deepEqual(await op.command('NAMES #multi'), [`${S} 353 MpOwner = #multi :@+MpOwner MpPlain`, `${S} 366 MpOwner #multi :End of /NAMES list`]);
+    assert.deepEqual(await plain.command('NAMES #multi'), [`${S} 353 MpPlain = #multi :@MpOwner MpPlain`, `${S} 366 MpPlain #multi :End of /NAMES list`]);
+    assert.deepEqual((await op.command('WHO #multi'))[0], `${S} 352 MpOwner #multi ~mpowner banter ${SERVER} MpOwner H@+ :0 Real MpOwner`);
+    assert.deepEqual((await plain.command('WHO #multi'))[0], `${S} 352 MpPlain #multi ~mpowner banter ${SERVER} MpOwner H@ :0 Real MpOwner`);
+    assert.ok((await op.command('WHOIS MpOwner')).includes(`${S} 319 MpOwner MpOwner :@+#multi`));
+    // An operator given voice keeps operator status; losing it leaves the voice.
+    assert.deepEqual(await op.command('MODE #multi +o MpPlain'), [':MpOwner!~mpowner@banter MODE #multi +o MpPlain']);
+    await op.command('MODE #multi +v MpPlain');
+    assert.deepEqual(await op.command('NAMES #multi'), [`${S} 353 MpOwner = #multi :@+MpOwner @+MpPlain`, `${S} 366 MpOwner #multi :End of /NAMES list`]);
+    await op.command('MODE #multi -o MpPlain');
+    assert.deepEqual(await op.command('NAMES #multi'), [`${S} 353 MpOwner = #multi :+MpPlain @+MpOwner`, `${S} 366 MpOwner #multi :End of /NAMES list`]);
+    await op.command('MODE #multi -v MpOwner');
+    assert.deepEqual(await op.command('NAMES #multi'), [`${S} 353 MpOwner = #multi :+MpPlain @MpOwner`, `${S} 366 MpOwner #multi :End of /NAMES list`]);
+    op.close(); plain.close();
+  });
+});
+
+describe('LUSERS, WHO and +i', () => {
+  it('LUSERS counts invisible, operator and unregistered connections apart', async () => {
+    // Only this test's clients on a server of its own.
+    const own = await startTestServer({ 'irc.autoJoinLobby': false });
+    try {
+      const a = await IrcClient.register(own, 'LuA');
+      const b = await IrcClient.register(own, 'LuB');
+      const pending = await IrcClient.connect(own.ircPort!);
+      pending.send('NICK Pending');
+      await b.command('MODE LuB +i');
+      await a.command('JOIN #lu');
+      const lines = await a.command('LUSERS');
+      assert.deepEqual(lines.slice(0, 4), [
+        `${S} 251 LuA :There are 1 users and 1 invisible on 1 servers`,
+        `${S} 253 LuA 1 :unknown connection(s)`,
+        `${S} 254 LuA 1 :channels formed`,
+        `${S} 255 LuA :I have 2 clients and 0 servers`,
+      ]);
+      assert.match(lines[4]!, /^:banter\.local 265 LuA 2 \d+ :Current local users 2, max \d+$/);
+      a.close(); b.close(); pending.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('WHO hides +i users from those who share no channel with them; flags H/G, *, prefixes', async () => {
+    const asker = await IrcClient.register(app, 'WhoAsker');
+    const hidden = await IrcClient.register(app, 'WhoHidden');
+    const away = await IrcClient.register(app, 'WhoAway');
+    await hidden.command('MODE WhoHidden +i');
+    await hidden.command('JOIN #whoi');
+    await away.command('JOIN #whoi');
+    await away.command('AWAY :lunch');
+    const row = (chan: string, nick: string, flags: string): string => `${S} 352 WhoAsker ${chan} ~${nick.toLowerCase().slice(0, 8)} banter ${SERVER} ${nick} ${flags} :0 Real ${nick}`;
+    assert.deepEqual(await asker.command('WHO WhoH*'), [`${S} 315 WhoAsker WhoH* :End of WHO list`], 'a mask does not find an invisible stranger');
+    assert.deepEqual(await asker.command('WHO #whoi'), [row('#whoi', 'WhoAway', 'G'), `${S} 315 WhoAsker #whoi :End of WHO list`], 'nor does WHO of a channel the asker is not in');
+    assert.deepEqual(await asker.command('WHO WhoHidden'), [row('*', 'WhoHidden', 'H'), `${S} 315 WhoAsker WhoHidden :End of WHO list`], 'asked by nick, it is answered');
+    await asker.command('JOIN #whoi');
+    assert.deepEqual(await asker.command('WHO WhoH*'), [row('*', 'WhoHidden', 'H'), `${S} 315 WhoAsker WhoH* :End of WHO list`], 'sharing a channel, the mask finds it');
+    assert.deepEqual(new Set(await asker.command('WHO #whoi')), new Set([row('#whoi', 'WhoHidden', 'H@'), row('#whoi', 'WhoAway', 'G'), row('#whoi', 'WhoAsker', 'H'), `${S} 315 WhoAsker #whoi :End of WHO list`]));
+    asker.close(); hidden.close(); away.close();
+  });
+});
+
+describe('LIST', () => {
+  it('hides channels nobody is in (the empty #lobby too) and supports >n, <n and masks', async () => {
+    const own = await startTestServer({ 'irc.autoJoinLobby': false });
+    try {
+      const a = await IrcClient.register(own, 'ListA');
+      const b = await IrcClient.register(own, 'ListB');
+      await a.command('JOIN #dev,#design,#ops');
+      await b.command('JOIN #dev');
+      await a.command('TOPIC #dev :code');
+      const end = `${S} 323 ListA :End of /LIST`;
+      const start = `${S} 321 ListA Channel :Users  Name`;
+      const dev = `${S} 322 ListA #dev 2 :code`;
+      const design = `${S} 322 ListA #design 1 :`;
+      const ops = `${S} 322 ListA #ops 1 :`;
+      assert.deepEqual(await a.command('LIST'), [start, design, dev, ops, end], '#lobby is empty: not listed');
+      assert.deepEqual(await a.command('LIST #lobby'), [start, `${S} 322 ListA #lobby 0 :`, end], 'by name, it is');
+      assert.deepEqual(await a.command('LIST >1'), [start, dev, end]);
+      assert.deepEqual(await a.command('LIST <2'), [start, design, ops, end]);
+      assert.deepEqual(await a.command('LIST #de*'), [start, design, dev, end]);
+      assert.deepEqual(await a.command('LIST !#de*'), [start, ops, end]);
+      assert.deepEqual(await a.command('LIST #d*,<2'), [start, design, end], 'conditions combine');
+      a.close(); b.close();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('INFO and server targets', () => {
+  it('INFO ends with 374; commands for another server get 402', async () => {
+    const c = await IrcClient.register(app, 'InfoAsker');
+    const lines = await c.command('INFO');
+    assert.ok(lines.length >= 3);
+    assert.ok(lines.slice(0, -1).every((l) => l.startsWith(`${S} 371 InfoAsker :`)), lines.join('\n'));
+    assert.equal(lines.at(-1), `${S} 374 InfoAsker :End of /INFO list`);
+    const noUptime = (ls: string[]): string[] => ls.map((l) => l.replace(/, up .*$/, ''));
+    assert.deepEqual(noUptime(await c.command(`INFO ${SERVER}`)), noUptime(lines), 'our own name is this server');
+    assert.match(lines.join('\n'), /371 InfoAsker :Started .*, up 0 days \d\d:\d\d:\d\d/);
+    for (const cmd of ['INFO', 'VERSION', 'TIME', 'MOTD']) {
+      assert.deepEqual(await c.command(`${cmd} other.example`), [`${S} 402 InfoAsker other.example :No such server`], cmd);
+    }
+    assert.equal((await c.command('VERSION banter.*')).length > 0, true);
+    c.close();
+  });
+});

@@ -139,6 +139,20 @@ export class IrcServer implements Masks {
     return this.registered;
   }
 
+  /** Registered connections with user mode +i (LUSERS). */
+  invisibleCount(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.registered && c.invisible) n++;
+    return n;
+  }
+
+  /** Online server administrators (LUSERS 252): the admins of the core, whichever transport. */
+  operCount(): number {
+    let n = 0;
+    for (const u of this.core.dir.users.values()) if (this.core.isAdmin(u)) n++;
+    return n;
+  }
+
   /** Highest local and global user counts seen (LUSERS 265/266). */
   peaks(local: number, global: number): { maxLocal: number; maxGlobal: number } {
     this.maxLocal = Math.max(this.maxLocal, local);

@@ -32,7 +32,7 @@ export const whois = defineVerb({
     // Secret channels (+s) are shown only to those who are in them (and admins).
     const asker = c.core.dir.users.get(c.folded!);
     const askerAdmin = c.core.isAdmin(asker);
-    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined && visibleTo(r, asker, askerAdmin)).map((r) => prefixOf(r!, u) + r!.name);
+    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined && visibleTo(r, asker, askerAdmin)).map((r) => prefixOf(r!, u, c.caps.has('multi-prefix')) + r!.name);
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
     if (c.core.isAdmin(u)) c.numeric(N.RPL_WHOISOPERATOR, [u.name, 'is a server administrator']);
