@@ -347,3 +347,36 @@ describe('INFO and server targets', () => {
     c.close();
   });
 });
+
+describe('operators and secret channels', () => {
+  it('USERHOST and WHO mark operators with *, WHO <mask> o lists only them, LUSERS counts them (252)', async () => {
+    const own = await startTestServer({ 'irc.autoJoinLobby': false, 'auth.scryptLog2N': 10, admins: 'Boss' });
+    try {
+      const boss = await TestClient.login(own, 'Boss');
+      await boss.request('register', { password: 'correct horse battery' });
+      const c = await IrcClient.register(own, 'Someone');
+      assert.deepEqual(await c.command('USERHOST Boss Someone'), [`${S} 302 Someone :Boss*=+~Boss@banter Someone=+~someone@banter`]);
+      assert.deepEqual(await c.command('WHO Boss'), [`${S} 352 Someone * ~Boss banter ${SERVER} Boss H* :0 Boss`, `${S} 315 Someone Boss :End of WHO list`]);
+      assert.deepEqual(await c.command('WHO * o'), [`${S} 352 Someone * ~Boss banter ${SERVER} Boss H* :0 Boss`, `${S} 315 Someone * :End of WHO list`]);
+      assert.ok((await c.command('LUSERS')).includes(`${S} 252 Someone 1 :operator(s) online`));
+      boss.close(); c.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('NAMES marks a secret channel with @ and hides +i users from outsiders, like WHO', async () => {
+    const a = await IrcClient.register(app, 'SecA');
+    const hidden = await IrcClient.register(app, 'SecHidden');
+    const outsider = await IrcClient.register(app, 'SecOut');
+    await a.command('JOIN #secret');
+    await a.command('MODE #secret +s');
+    assert.deepEqual(await a.command('NAMES #secret'), [`${S} 353 SecA @ #secret :@SecA`, `${S} 366 SecA #secret :End of /NAMES list`]);
+    await hidden.command('MODE SecHidden +i');
+    await a.command('JOIN #open');
+    await hidden.command('JOIN #open');
+    assert.deepEqual(await outsider.command('NAMES #open'), [`${S} 353 SecOut = #open :@SecA`, `${S} 366 SecOut #open :End of /NAMES list`]);
+    assert.deepEqual(await a.command('NAMES #open'), [`${S} 353 SecA = #open :@SecA SecHidden`, `${S} 366 SecA #open :End of /NAMES list`]);
+    a.close(); hidden.close(); outsider.close();
+  });
+});

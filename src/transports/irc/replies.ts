@@ -1,6 +1,6 @@
 /** Multi-line replies shared by several verbs: welcome burst, LUSERS, MOTD, NAMES, TOPIC. */
 import { isRoomOperator, type RoomEntry, type UserEntry } from '../../core/directory.ts';
-import { hasVoice } from '../../core/moderation.ts';
+import { hasVoice, readMod } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { isupportTokens } from './isupport.ts';
 import { MAX_LINE_BYTES } from './message.ts';
@@ -98,16 +98,32 @@ export function numericList(c: IrcConnection, code: string, params: string[], it
   if (line.length || lines === 0) c.numeric(code, [...params, line.join(' ')]);
 }
 
+/**
+ * Whether user `u` shows up for the asker in WHO and NAMES of a channel the asker is not
+ * in, and in WHO masks: a user who set +i only to themselves, to those who share a channel
+ * with them, and to operators (as ratbox, InspIRCd and ngIRCd do).
+ */
+export function seenBy(c: IrcConnection, asker: UserEntry | undefined, u: UserEntry): boolean {
+  if (u === asker || !c.server.connectionOf(u.name)?.invisible) return true;
+  if (!asker) return false;
+  if (c.oper || c.core.isAdmin(asker)) return true;
+  for (const r of u.rooms) if (asker.rooms.has(r)) return true;
+  return false;
+}
+
+/** 353s and 366; the channel's symbol is `@` for a secret (+s) channel, `=` otherwise. */
 export function names(c: IrcConnection, room: RoomEntry): void {
   const withHost = c.caps.has('userhost-in-names');
   const multi = c.caps.has('multi-prefix');
+  const me = c.folded ? c.core.dir.users.get(c.folded) : undefined;
+  const member = me !== undefined && room.members.has(me.folded);
   const entries: string[] = [];
   for (const m of room.members) {
     const u = c.core.dir.users.get(m);
-    if (u) entries.push(prefixOf(room, u, multi) + (withHost ? c.server.mask(u.name) : u.name));
+    if (u && (member || seenBy(c, me, u))) entries.push(prefixOf(room, u, multi) + (withHost ? c.server.mask(u.name) : u.name));
   }
   entries.sort();
-  if (entries.length) numericList(c, N.RPL_NAMREPLY, ['=', room.name], entries);
+  if (entries.length) numericList(c, N.RPL_NAMREPLY, [readMod(room).secret ? '@' : '=', room.name], entries);
   c.numeric(N.RPL_ENDOFNAMES, [room.name, 'End of /NAMES list']);
 }
 

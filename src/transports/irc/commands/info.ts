@@ -83,7 +83,8 @@ export const userhost = defineVerb({
   run(c, msg) {
     const out = msg.params.slice(0, 5).map((n) => c.core.dir.user(n)).filter((u) => u !== undefined).map((u) => {
       const ident = c.server.ident(u.name);
-      return `${u.name}=${u.presence === 'away' ? '-' : '+'}~${ident?.user ?? u.name.slice(0, 10)}@${USER_HOST}`;
+      // nick[*]=(+|-)user@host: `*` for an operator, `-` when away.
+      return `${u.name}${c.core.isAdmin(u) ? '*' : ''}=${u.presence === 'away' ? '-' : '+'}~${ident?.user ?? u.name.slice(0, 10)}@${USER_HOST}`;
     });
     numericList(c, N.RPL_USERHOST, [], out, 1);
   },

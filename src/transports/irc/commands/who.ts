@@ -1,9 +1,9 @@
-// WHO <mask>   (a channel, a nick, or a nick glob such as a* ; 0 and * mean everyone)
+// WHO <mask> [o]   (a channel, a nick, or a nick glob such as a* ; 0 and * mean everyone; o: operators only)
 import type { UserEntry } from '../../../core/directory.ts';
 import { foldName } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
 import { N } from '../numerics.ts';
-import { prefixOf } from '../replies.ts';
+import { prefixOf, seenBy } from '../replies.ts';
 import { USER_HOST } from '../isupport.ts';
 import { defineVerb } from './verb.ts';
 import { globMatch, visibleTo } from '../../../core/moderation.ts';
@@ -15,24 +15,16 @@ function reply(c: IrcConnection, channel: string, u: UserEntry, prefix: string):
     `${u.presence === 'away' ? 'G' : 'H'}${c.core.isAdmin(u) ? '*' : ''}${prefix}`, `0 ${c.server.realname(u.name)}`]);
 }
 
-/**
- * Whether a user shows up in the asker's WHO #channel (as a non-member) or WHO mask: users
- * who set +i only to themselves, to those who share a channel with them, and to operators.
- */
-function seenBy(c: IrcConnection, asker: UserEntry | undefined, u: UserEntry): boolean {
-  if (u === asker || !c.server.connectionOf(u.name)?.invisible) return true;
-  if (!asker) return false;
-  if (c.oper || c.core.isAdmin(asker)) return true;
-  for (const r of u.rooms) if (asker.rooms.has(r)) return true;
-  return false;
-}
-
 export const who = defineVerb({
   name: 'WHO',
   minParams: 0,
   run(c, msg) {
     const mask = msg.params[0] ?? '*';
     const { dir } = c.core;
+    const opersOnly = msg.params[1] === 'o';
+    const send = (channel: string, u: UserEntry, prefix: string): void => {
+      if (!opersOnly || c.core.isAdmin(u)) reply(c, channel, u, prefix);
+    };
     const me = dir.users.get(c.folded!);
     const multi = c.caps.has('multi-prefix');
     const budget = c.server.config.sendQueueBytes / 2;
@@ -42,19 +34,19 @@ export const who = defineVerb({
         const member = me !== undefined && room.members.has(me.folded);
         for (const m of room.members) {
           const u = dir.users.get(m);
-          if (u && (member || seenBy(c, me, u))) reply(c, room.name, u, prefixOf(room, u, multi));
+          if (u && (member || seenBy(c, me, u))) send(room.name, u, prefixOf(room, u, multi));
         }
       }
     } else if (mask === '0' || /[*?]/.test(mask)) {
       const folded = mask === '0' ? '*' : foldName(mask);
       for (const u of dir.users.values()) {
         if (c.queuedBytes() > budget) break;
-        if (globMatch(folded, u.folded) && seenBy(c, me, u)) reply(c, '*', u, '');
+        if (globMatch(folded, u.folded) && seenBy(c, me, u)) send('*', u, '');
       }
     } else {
       // A nick asked for by name is answered, invisible or not (as ratbox and InspIRCd do).
       const u = dir.user(mask);
-      if (u) reply(c, '*', u, '');
+      if (u) send('*', u, '');
     }
     c.numeric(N.RPL_ENDOFWHO, [mask, 'End of WHO list']);
   },
