@@ -223,7 +223,7 @@ describe('ISUPPORT', () => {
     });
     assert.deepEqual(tokens, [
       'AWAYLEN=200', 'CASEMAPPING=ascii', 'CHANLIMIT=#:50', 'CHANMODES=beIq,k,lW,imnst', 'CHANNELLEN=50', 'CHANTYPES=#',
-      'CHATHISTORY=100', 'ELIST=MNU', 'EXCEPTS=e', 'INVEX=I', 'KEYLEN=23', 'KICKLEN=200', 'MAXLIST=b:100,e:100,I:100,q:100',
+      'CHATHISTORY=100', 'ELIST=CMNTU', 'EXCEPTS=e', 'INVEX=I', 'KEYLEN=23', 'KICKLEN=200', 'MAXLIST=b:100,e:100,I:100,q:100',
       'MAXTARGETS=4', 'MODES=6', 'MSGREFTYPES=msgid,timestamp', 'NETWORK=Banter', 'NICKLEN=32', 'PREFIX=(ov)@+',
       'TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:4,LIST:4', 'TOPICLEN=300', 'USERLEN=10', 'UTF8ONLY',
     ]);
@@ -323,6 +323,12 @@ describe('LIST', () => {
       assert.deepEqual(await a.command('LIST #de*'), [start, design, dev, end]);
       assert.deepEqual(await a.command('LIST !#de*'), [start, ops, end]);
       assert.deepEqual(await a.command('LIST #d*,<2'), [start, design, end], 'conditions combine');
+      assert.deepEqual(await a.command('LIST *ev'), [start, dev, end], 'a mask need not start with #');
+      assert.deepEqual(await a.command('LIST C<5'), [start, design, dev, ops, end], 'created less than 5 minutes ago');
+      assert.deepEqual(await a.command('LIST C>5'), [start, end]);
+      assert.deepEqual(await a.command('LIST T<5'), [start, dev, end], 'only #dev has a topic');
+      assert.deepEqual(await a.command('LIST T>5'), [start, end]);
+      assert.deepEqual(await a.command('LIST #nonexistent'), [start, end]);
       a.close(); b.close();
     } finally {
       await own.close();

@@ -27,7 +27,7 @@ describe('registration', () => {
       `:${SERVER} 002 Reg1 :Your host is ${SERVER}, running version banter-0.1.0`,
       `:${SERVER} 003 Reg1 :This server was created X`,
       `:${SERVER} 004 Reg1 ${SERVER} banter-0.1.0 io IWbeiklmnoqstv IWbeklovq`,
-      `:${SERVER} 005 Reg1 AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:50 CHANMODES=beIq,k,lW,imnst CHANNELLEN=50 CHANTYPES=# CHATHISTORY=100 ELIST=MNU EXCEPTS=e INVEX=I KEYLEN=23 KICKLEN=200 :are supported by this server`,
+      `:${SERVER} 005 Reg1 AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:50 CHANMODES=beIq,k,lW,imnst CHANNELLEN=50 CHANTYPES=# CHATHISTORY=100 ELIST=CMNTU EXCEPTS=e INVEX=I KEYLEN=23 KICKLEN=200 :are supported by this server`,
       `:${SERVER} 005 Reg1 MAXLIST=b:100,e:100,I:100,q:100 MAXTARGETS=4 MODES=6 MSGREFTYPES=msgid,timestamp NETWORK=Banter NICKLEN=32 PREFIX=(ov)@+ TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:4,LIST:4 TOPICLEN=300 USERLEN=10 UTF8ONLY :are supported by this server`,
       `:${SERVER} 251 Reg1 …`,
       `:${SERVER} 254 Reg1 …`,

@@ -30,8 +30,8 @@ export function isupportTokens(i: IsupportInput): string[] {
     `CHANNELLEN=${LIMITS.roomMaxLength}`,
     'CHANTYPES=#',
     `CHATHISTORY=${i.historyLimit}`,
-    // LIST conditions: masks (M), negated masks (N), user counts (U); commands/list.ts.
-    'ELIST=MNU',
+    // LIST conditions: creation time (C), masks (M), negated masks (N), topic time (T), user counts (U); commands/list.ts.
+    'ELIST=CMNTU',
     'EXCEPTS=e',
     'INVEX=I',
     `KEYLEN=${LIMITS.keyMaxLength}`,

@@ -133,6 +133,8 @@ export class IrcServer implements Masks {
   /** Counts a connection that completed registration (for LUSERS). */
   onRegistered(): void {
     this.registered++;
+    // The peaks of 265/266 count every registration, not only those that asked LUSERS.
+    this.peaks(this.registered, this.core.dir.users.size);
   }
 
   registeredCount(): number {

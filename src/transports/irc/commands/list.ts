@@ -1,5 +1,7 @@
 // LIST [<channel>{,<channel>} | <condition>{,<condition>}]
-// Conditions (ELIST=MNU): >n (more than n users), <n (fewer than n), a mask (#dev*), !mask (not matching).
+// Conditions (ELIST=CMNTU): >n (more than n users), <n (fewer than n), a mask (#dev*), !mask (not
+// matching), C<m / C>m (created less / more than m minutes ago), T<m / T>m (topic set less / more
+// than m minutes ago), as InspIRCd and Solanum read them.
 import { foldName } from '../../../protocol/index.ts';
 import type { RoomEntry } from '../../../core/directory.ts';
 import { N } from '../numerics.ts';
@@ -10,11 +12,18 @@ import { visibleTo } from '../../../core/moderation.ts';
 type Filter = (r: RoomEntry) => boolean;
 
 /** One ELIST condition; undefined when the word is a plain channel name. */
-function condition(word: string): Filter | undefined {
+function condition(word: string, now: number): Filter | undefined {
   const count = /^([<>])(\d{1,9})$/.exec(word);
   if (count) {
     const n = Number(count[2]);
     return count[1] === '>' ? (r) => r.members.size > n : (r) => r.members.size < n;
+  }
+  const age = /^([CT])([<>])(\d{1,9})$/.exec(word);
+  if (age) {
+    const since = now - Number(age[3]) * 60_000;
+    const at = age[1] === 'C' ? (r: RoomEntry) => r.createdAt : (r: RoomEntry) => (r.topic === '' ? undefined : r.topicAt);
+    // "<m": newer than m minutes; ">m": older. A time never recorded matches neither.
+    return age[2] === '<' ? (r) => (at(r) ?? -Infinity) > since : (r) => (at(r) ?? Infinity) < since;
   }
   const negate = word.startsWith('!');
   const mask = negate ? word.slice(1) : word;
@@ -31,7 +40,8 @@ export const list = defineVerb({
     const me = dir.users.get(c.folded!);
     const admin = c.core.isAdmin(me);
     const words = msg.params[0] ? msg.params[0].split(',').filter((w) => w !== '') : [];
-    const filters = words.map(condition);
+    const now = Date.now();
+    const filters = words.map((w) => condition(w, now));
     let rooms: RoomEntry[];
     if (words.length > 0 && filters.every((f) => f === undefined)) {
       // Named channels: each one that exists, empty or not (#lobby always exists).
