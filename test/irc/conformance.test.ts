@@ -112,11 +112,18 @@ describe('labeled-response and echo-message', () => {
     };
     await one('@label=n1 NOTICE LabelB :hi', /^@msgid=\S+;label=n1 :LabelA!~labela@banter NOTICE LabelB :hi$/);
     await one('@label=n2 NOTICE #labels :hi all', /^@msgid=\S+;label=n2 :LabelA!~labela@banter NOTICE #labels :hi all$/);
-    await one('@label=n3 NOTICE LabelA :note to self', /^@msgid=\S+;label=n3 :LabelA!~labela@banter NOTICE LabelA :note to self$/);
-    await one('@label=p3 PRIVMSG LabelA :me again', /^@msgid=\S+;label=p3 :LabelA!~labela@banter PRIVMSG LabelA :me again$/);
+    // To oneself: the message arrives as to any recipient, and its echo carries the label.
+    const self = async (line: string, labelled: RegExp, plain: RegExp): Promise<void> => {
+      const got = await a.command(line);
+      assert.equal(got.length, 2, `${line}: ${JSON.stringify(got)}`);
+      assert.match(got[0]!, plain, line);
+      assert.match(got[1]!, labelled, line);
+    };
+    await self('@label=n3 NOTICE LabelA :note to self', /^@msgid=\S+;label=n3 :LabelA!~labela@banter NOTICE LabelA :note to self$/, /^@msgid=\S+ :LabelA!~labela@banter NOTICE LabelA :note to self$/);
+    await self('@label=p3 PRIVMSG LabelA :me again', /^@msgid=\S+;label=p3 :LabelA!~labela@banter PRIVMSG LabelA :me again$/, /^@msgid=\S+ :LabelA!~labela@banter PRIVMSG LabelA :me again$/);
     await one('@label=t1;+typing=active TAGMSG LabelB', /^@\+typing=active;label=t1 :LabelA!~labela@banter TAGMSG LabelB$/);
     await one('@label=t2;+typing=active TAGMSG #labels', /^@\+typing=active;label=t2 :LabelA!~labela@banter TAGMSG #labels$/);
-    await one('@label=t3;+typing=active TAGMSG LabelA', /^@\+typing=active;label=t3 :LabelA!~labela@banter TAGMSG LabelA$/);
+    await self('@label=t3;+typing=active TAGMSG LabelA', /^@\+typing=active;label=t3 :LabelA!~labela@banter TAGMSG LabelA$/, /^@\+typing=active :LabelA!~labela@banter TAGMSG LabelA$/);
     assert.deepEqual(await a.command('@label=u1 FOOBAR x'), [`@label=u1 ${S} 421 LabelA FOOBAR :Unknown command`]);
     assert.deepEqual(await a.command('@label=u2 KICK #labels'), [`@label=u2 ${S} 461 LabelA KICK :Not enough parameters`]);
     // Each reached its recipient once, without the label.
@@ -131,15 +138,15 @@ describe('labeled-response and echo-message', () => {
     a.close(); b.close();
   });
 
-  it('echo-message echoes a NOTICE as a NOTICE, and a self-message once', async () => {
+  it('echo-message echoes a NOTICE as a NOTICE; a message to oneself arrives, and is echoed', async () => {
     const a = await IrcClient.register(app, 'EchoA', ['echo-message']);
     const b = await IrcClient.register(app, 'EchoB');
     assert.deepEqual((await a.command('NOTICE EchoB :psst')), [':EchoA!~echoa@banter NOTICE EchoB :psst']);
     assert.equal(await b.waitLine(/psst/), ':EchoA!~echoa@banter NOTICE EchoB :psst');
-    assert.deepEqual((await a.command('NOTICE EchoA :self note')), [':EchoA!~echoa@banter NOTICE EchoA :self note']);
-    assert.deepEqual((await a.command('PRIVMSG EchoA :self msg')), [':EchoA!~echoa@banter PRIVMSG EchoA :self msg']);
+    assert.deepEqual((await a.command('NOTICE EchoA :self note')), [':EchoA!~echoa@banter NOTICE EchoA :self note', ':EchoA!~echoa@banter NOTICE EchoA :self note']);
+    assert.deepEqual((await a.command('PRIVMSG EchoA :self msg')), [':EchoA!~echoa@banter PRIVMSG EchoA :self msg', ':EchoA!~echoa@banter PRIVMSG EchoA :self msg']);
     const plain = await IrcClient.register(app, 'NoEcho');
-    assert.deepEqual((await plain.command('PRIVMSG NoEcho :to myself')), [':NoEcho!~noecho@banter PRIVMSG NoEcho :to myself'], 'a message to oneself arrives once, as on other servers');
+    assert.deepEqual((await plain.command('PRIVMSG NoEcho :to myself')), [':NoEcho!~noecho@banter PRIVMSG NoEcho :to myself'], 'without echo-message, a message to oneself arrives once');
     assert.deepEqual((await plain.command('NOTICE EchoB :quiet')), [], 'no echo without the cap');
     a.close(); b.close(); plain.close();
   });

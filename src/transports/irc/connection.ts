@@ -250,6 +250,15 @@ export class IrcConnection implements Session {
     this.enqueue(buf, false);
   }
 
+  /**
+   * A line that belongs to no label even when sent from a labeled command's code: the copy
+   * of a message to oneself that arrives as it does to any recipient, beside the labelled
+   * echo (echo-message). Counts against the SendQ like other deliveries.
+   */
+  sendUnlabeled(msg: IrcMessage): void {
+    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), false);
+  }
+
   /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
   numeric(code: string, params: string[], trailing = true): void {
     this.sendLine({ source: this.server.name, command: code, params: [this.me, ...params], trailing });

@@ -29,7 +29,11 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
         info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
         messageInfo.set(ev, info);
       }
-      if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
+      const echo = c.caps.has('echo-message');
+      if (info.from === me && info.to !== me && !echo) return;
+      // To oneself with echo-message: the message arrives as to any recipient, and its echo
+      // (the command's reply, labelled when the command was) follows, as on other servers.
+      if (info.from === me && info.to === me && echo) for (const m of info.lines) c.sendUnlabeled(m);
       for (const m of info.lines) c.sendShared(m);
       return;
     }
@@ -100,14 +104,19 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'typing': {
-      // A typing notice to oneself is echoed by TAGMSG itself (echo-message), never twice.
-      if (!c.caps.has('message-tags') || foldName(ev.from) === me) return;
+      if (!c.caps.has('message-tags')) return;
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      // To oneself with echo-message, TAGMSG sends the (labelled) echo; this is the copy
+      // that arrives as to any recipient.
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
         const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
         return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
-      })) c.sendShared(m);
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
       return;
     }
     case 'notice': {

@@ -13,7 +13,7 @@ export const tagmsg = defineVerb({
       try {
         await c.execute('typing', { to: target });
         // echo-message: the sender gets its TAGMSG back (labelled when the command was), as
-        // recipients see it; the core does not deliver typing to the sender (deliver.ts).
+        // recipients see it; the core delivers typing only to its recipients (deliver.ts).
         if (c.caps.has('echo-message') && c.caps.has('message-tags')) {
           const shown = target.startsWith('#') ? c.core.dir.room(target)?.name ?? target : c.core.dir.user(target)?.name ?? target;
           const account = c.server.account(c.me);
