@@ -393,3 +393,14 @@ describe('operators and secret channels', () => {
     a.close(); hidden.close(); outsider.close();
   });
 });
+
+describe('INVITE', () => {
+  it('tells the inviter that the invited user is away (301 after 341)', async () => {
+    const host = await IrcClient.register(app, 'InvHost');
+    const guest = await IrcClient.register(app, 'InvAway');
+    await host.command('JOIN #invaway');
+    await guest.command('AWAY :on holiday');
+    assert.deepEqual(await host.command('INVITE InvAway #invaway'), [`${S} 341 InvHost InvAway #invaway`, `${S} 301 InvHost InvAway :on holiday`]);
+    host.close(); guest.close();
+  });
+});
