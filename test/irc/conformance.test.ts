@@ -167,6 +167,31 @@ describe('message-tags', () => {
     a.close(); b.close(); c.close();
   });
 
+  it('TAGMSG relays any client-only tags with one msgid (echo and relay), to message-tags clients and web users only', async () => {
+    const a = await IrcClient.register(app, 'TmA', ['message-tags', 'echo-message']);
+    const b = await IrcClient.register(app, 'TmB', ['message-tags']);
+    const c = await IrcClient.register(app, 'TmC', ['server-time']);
+    const web = await TestClient.login(app, 'TmWeb');
+    for (const x of [a, b, c]) await x.command('JOIN #tm');
+    await web.request('join', { room: '#tm' });
+    a.skip(); b.skip(); c.skip();
+    a.send('@+buzz=fizz\\:buzz;cat=dog;+steel=wootz TAGMSG #tm');
+    const relay = await b.waitLine(/ TAGMSG #tm$/);
+    const echo = await a.waitLine(/ TAGMSG #tm$/);
+    const m = /^@msgid=([^;]+);\+buzz=fizz\\:buzz;\+steel=wootz :TmA!~tma@banter TAGMSG #tm$/.exec(relay);
+    assert.ok(m, relay);
+    assert.equal(echo, relay, 'the echo is the relay, same msgid');
+    const ev = await web.waitFor((e) => e.type === 'tagmsg');
+    assert.deepEqual({ ...ev, ts: 0 }, { type: 'tagmsg', id: m[1], from: 'TmA', to: '#tm', tags: { '+buzz': 'fizz;buzz', '+steel': 'wootz' }, ts: 0 });
+    await c.sync();
+    assert.ok(!c.lines.some((l) => / TAGMSG /.test(l)), `no TAGMSG without message-tags, server-time or not: ${c.lines.filter((l) => / TAGMSG /.test(l)).join('|').slice(0, 300)}`);
+    a.send('@+draft/react=x TAGMSG TmB');
+    assert.match(await b.waitLine(/ TAGMSG TmB$/), /^@msgid=[^;]+;\+draft\/react=x :TmA!~tma@banter TAGMSG TmB$/);
+    await a.waitLine(/ TAGMSG TmB$/);
+    assert.deepEqual(await a.command('@+draft/react=x TAGMSG #nowhere'), [`${S} 403 TmA #nowhere :No such channel`]);
+    a.close(); b.close(); c.close(); web.close();
+  });
+
   it('tag data from a client is limited to 4094 bytes, all tags counted (IRCv3 message-tags)', async () => {
     const a = await IrcClient.register(app, 'LimitA', ['message-tags', 'echo-message']);
     const b = await IrcClient.register(app, 'LimitB', ['message-tags']);
@@ -176,6 +201,12 @@ describe('message-tags', () => {
     assert.equal(max.indexOf('PRIVMSG'), 4096);
     a.send(max);
     assert.match(await b.waitLine(/ :max$/), new RegExp(`^@msgid=[^;]+;\\+baz=a{4081} :LimitA!~limita@banter PRIVMSG #limits :max$`));
+    const maxTag = `@foo=bar;+baz=${'a'.repeat(4081)} TAGMSG #limits`;
+    assert.equal(maxTag.indexOf('TAGMSG'), 4096);
+    a.send(maxTag);
+    await a.waitLine(/ TAGMSG #limits$/);
+    assert.match(await b.waitLine(/ TAGMSG #limits$/), /^@msgid=[^;]+;\+baz=a{4081} :LimitA!~limita@banter TAGMSG #limits$/);
+    assert.deepEqual(await a.command(`@foo=bar;+baz=${'a'.repeat(4082)} TAGMSG #limits`), [`${S} 417 LimitA :Input line was too long`]);
     assert.deepEqual(await a.command(`@foo=bar;+baz=${'a'.repeat(4082)} PRIVMSG #limits :over`), [`${S} 417 LimitA :Input line was too long`]);
     assert.deepEqual(await a.command(`@foo=${'a'.repeat(4095)} PRIVMSG #limits :server tags count too`), [`${S} 417 LimitA :Input line was too long`]);
     await b.sync();

@@ -6,7 +6,7 @@
 import { foldName, modeString, type ChatEvent } from '../../protocol/index.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
-import { cached, joinLine, messageLines } from './translate.ts';
+import { cached, isoTime, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
 const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
@@ -112,6 +112,21 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
         const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
+        return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
+      return;
+    }
+    case 'tagmsg': {
+      // Client-only tags reach message-tags clients only; to oneself, TAGMSG sent the echo.
+      if (!c.caps.has('message-tags')) return;
+      const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
+      for (const m of cached(ev, `tagmsg:${target}`, () => {
+        const account = masks.account(ev.from);
+        const tags: Record<string, string> = { time: isoTime(ev.ts), msgid: ev.id, ...(account !== undefined ? { account } : {}), ...ev.tags };
         return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
       })) {
         if (selfEcho) c.sendUnlabeled(m);
