@@ -367,6 +367,8 @@ describe('LIST', () => {
       assert.deepEqual(await a.command('LIST T<5'), [start, dev, end], 'only #dev has a topic');
       assert.deepEqual(await a.command('LIST T>5'), [start, end]);
       assert.deepEqual(await a.command('LIST #nonexistent'), [start, end]);
+      // Only the first 4 conditions count (TARGMAX LIST:4): a fifth that would exclude #dev is ignored.
+      assert.deepEqual(await a.command('LIST >0,>0,>0,>1,<2'), [start, dev, end]);
       a.close(); b.close();
     } finally {
       await own.close();

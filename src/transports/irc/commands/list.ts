@@ -39,13 +39,15 @@ export const list = defineVerb({
     const { dir } = c.core;
     const me = dir.users.get(c.folded!);
     const admin = c.core.isAdmin(me);
-    const words = msg.params[0] ? msg.params[0].split(',').filter((w) => w !== '') : [];
+    // At most TARGMAX LIST (4) names or conditions, so one line cannot make the server glob
+    // every channel hundreds of times.
+    const words = msg.params[0] ? targets(msg.params[0]) : [];
     const now = Date.now();
     const filters = words.map((w) => condition(w, now));
     let rooms: RoomEntry[];
     if (words.length > 0 && filters.every((f) => f === undefined)) {
       // Named channels: each one that exists, empty or not (#lobby always exists).
-      rooms = targets(msg.params[0]!).map((n) => dir.rooms.get(foldName(n))).filter((r) => r !== undefined);
+      rooms = words.map((n) => dir.rooms.get(foldName(n))).filter((r) => r !== undefined);
     } else {
       // Every channel someone is in: an empty one (the default #lobby, a stored channel
       // nobody is in) exists for JOIN and TOPIC but is not listed, as IRC has no empty channels.
