@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { IrcClient, SERVER } from '../helpers/irc.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
+import { systemClock } from '../../src/core/ports.ts';
+import { MemoryStore } from '../../src/storage/memory.ts';
 
 let app: App;
 before(async () => { app = await startTestServer({ 'irc.autoJoinLobby': false }); });
@@ -435,5 +437,52 @@ describe('INVITE', () => {
     await guest.command('AWAY :on holiday');
     assert.deepEqual(await host.command('INVITE InvAway #invaway'), [`${S} 341 InvHost InvAway #invaway`, `${S} 301 InvHost InvAway :on holiday`]);
     host.close(); guest.close();
+  });
+});
+
+describe('a connection that closes while its registration runs', () => {
+  it('is not counted as a client once the login completes (LUSERS)', async () => {
+    // The store holds back the login's read of #lobby's last seq once armed, so the client's
+    // registration is deterministically in flight when its socket closes.
+    const store = new MemoryStore({ clock: systemClock, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
+    let armed = false;
+    let entered!: () => void;
+    let open!: () => void;
+    let returned!: () => void;
+    const inside = new Promise<void>((r) => { entered = r; });
+    const gate = new Promise<void>((r) => { open = r; });
+    const done = new Promise<void>((r) => { returned = r; });
+    const lastSeq = store.lastSeq.bind(store);
+    store.lastSeq = async (conv: string): Promise<number> => {
+      if (!armed) return lastSeq(conv);
+      armed = false;
+      entered();
+      await gate;
+      const n = await lastSeq(conv);
+      returned();
+      return n;
+    };
+    const own = await startTestServer({}, { store });
+    try {
+      const watcher = await IrcClient.register(own, 'Watcher');
+      armed = true;
+      const late = await IrcClient.connect(own.ircPort!);
+      late.send('NICK Late');
+      late.send('USER late 0 * :Late');
+      await inside;
+      late.socket.destroy();
+      // The listener has let go of it: no unknown connection any more.
+      for (;;) {
+        const lines = await watcher.command('LUSERS');
+        if (!lines.some((l) => / 253 /.test(l))) break;
+      }
+      open();
+      await done;
+      const lines = await watcher.command('LUSERS');
+      assert.ok(lines.includes(`${S} 255 Watcher :I have 1 clients and 0 servers`), lines.join('\n'));
+      watcher.close();
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -130,6 +130,10 @@ export class IrcConnection implements Session {
   private closed = false;
   /** Whether the connection has left the core (see `leave`). */
   private left = false;
+  /** Whether the connection has left the core: closed by the server or by the peer. */
+  get gone(): boolean {
+    return this.left;
+  }
   private closeReason: string | undefined;
   /** The labeled command being run, if any (labeled-response). */
   private label: Label | undefined;
