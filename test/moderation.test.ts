@@ -82,6 +82,37 @@ describe('moderation over WebSocket', () => {
     }
   });
 
+  it('voice given to an operator or the owner is kept on top of their rank, across a restart (SQLite)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'banter-moderation-'));
+    dirs.push(dataDir);
+    const cfg = { store: 'sqlite', dataDir, 'auth.scryptLog2N': 10 } as const;
+    const roles = async (c: TestClient): Promise<string[][]> => (await c.request('members', { room: '#both' })).members.map((m) => [m.name, m.role ?? 'member']);
+    let app = await startTestServer(cfg);
+    const owner = await accountClient(app, 'vowner', true);
+    const erin = await accountClient(app, 'erin', true);
+    await owner.request('join', { room: '#both' });
+    await erin.request('join', { room: '#both' });
+    await owner.request('mode', { room: '#both', changes: [{ mode: 'op', on: true, arg: 'erin' }, { mode: 'voice', on: true, arg: 'erin' }, { mode: 'voice', on: true, arg: 'vowner' }] });
+    assert.deepEqual(await roles(owner), [['erin', 'op'], ['vowner', 'owner']], '+v does not take operator status away');
+    owner.close(); erin.close();
+    await app.close();
+
+    app = await startTestServer(cfg);
+    try {
+      const owner2 = await accountClient(app, 'vowner', false);
+      const erin2 = await accountClient(app, 'erin', false);
+      await owner2.request('join', { room: '#both' });
+      await erin2.request('join', { room: '#both' });
+      assert.deepEqual(await roles(owner2), [['erin', 'op'], ['vowner', 'owner']]);
+      const r = await owner2.request('mode', { room: '#both', changes: [{ mode: 'op', on: false, arg: 'erin' }, { mode: 'voice', on: true, arg: 'vowner' }] });
+      assert.deepEqual(r.changes.map((c) => `${c.on ? '+' : '-'}${c.mode}`), ['-op'], 'the owner is still voiced: +v changes nothing');
+      assert.deepEqual(await roles(owner2), [['erin', 'voice'], ['vowner', 'owner']], 'the voice outlives operator status');
+      owner2.close(); erin2.close();
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a room an account owns survives a restart on SQLite: settings, lists, roles, audit log', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'banter-moderation-'));
     dirs.push(dataDir);

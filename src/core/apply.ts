@@ -117,6 +117,16 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       }
       return;
     }
+    case 'tagmsg': {
+      const ev: ChatEvent = { type: 'tagmsg', id: fact.id, from: fact.from, to: fact.to, tags: fact.tags, ts: fact.ts };
+      if (fact.to.startsWith('#')) {
+        const room = dir.room(fact.to);
+        if (room) out.toRoom(room, ev, foldName(fact.from));
+      } else {
+        out.toUser(fact.to, ev);
+      }
+      return;
+    }
     case 'notice':
       out.toAllLocal({ type: 'notice', text: fact.text }, undefined);
       return;

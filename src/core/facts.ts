@@ -19,6 +19,7 @@ export type Fact =
   | { kind: 'topic'; room: string; topic: string; by: string }
   | { kind: 'message'; msg: ChatMessage }
   | { kind: 'typing'; from: string; to: string }
+  | { kind: 'tagmsg'; id: string; from: string; to: string; tags: Record<string, string>; ts: number }
   | { kind: 'notice'; text: string }
   | { kind: 'rename'; from: string; to: string }
   | { kind: 'kick'; room: string; name: string; by: string; reason: string }

@@ -38,6 +38,11 @@ export interface RoomMod {
   lists: Record<ListName, ListEntry[]>;
   /** Principal -> role an owner or operator gave (the owner itself is `RoomEntry.creator`). */
   roles: Map<string, 'op' | 'voice'>;
+  /**
+   * Principals voiced on top of a higher role (an operator or the owner given +v): they keep
+   * their voice when they lose operator status, and IRC multi-prefix shows both (`@+`).
+   */
+  alsoVoiced: Set<string>;
   /** Principals invited and not yet joined, oldest first (bounded by the list limit). */
   invited: Set<string>;
   /** Folded member name -> when they last spoke (ms), for slow mode; forgotten when they leave. */
@@ -48,7 +53,7 @@ export function defaultMod(): RoomMod {
   return {
     inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true,
     key: '', limit: 0, slow: 0, lists: { ban: [], except: [], invex: [], mute: [] },
-    roles: new Map(), invited: new Set(), lastSpoke: new Map(),
+    roles: new Map(), alsoVoiced: new Set(), invited: new Set(), lastSpoke: new Map(),
   };
 }
 
@@ -72,6 +77,13 @@ export function roleOf(room: RoomEntry, user: UserEntry | undefined): RoomRole |
   if (!user) return undefined;
   if (room.creator !== '' && room.creator === user.principal) return 'owner';
   return room.mod?.roles.get(user.principal);
+}
+
+/** Whether the user holds voice in the room, as their role or on top of a higher one. */
+export function hasVoice(room: RoomEntry, user: UserEntry | undefined): boolean {
+  if (!user) return false;
+  const m = readMod(room);
+  return m.roles.get(user.principal) === 'voice' || m.alsoVoiced.has(user.principal);
 }
 
 /** A user's rank in a room; server admins outrank every room role. */
@@ -274,7 +286,7 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
       return m.lists[c.mode].some((e) => e.mask === c.arg) !== c.on;
     case 'op': case 'voice': {
       if (!target) return false;
-      return (m.roles.get(target.principal) === c.mode) !== c.on;
+      return (c.mode === 'voice' ? hasVoice(room, target) : m.roles.get(target.principal) === 'op') !== c.on;
     }
   }
 }
@@ -300,8 +312,25 @@ export function applyChange(room: RoomEntry, c: ModeChange, by: string, at: numb
     }
     case 'op': case 'voice':
       if (principal === undefined) return;
-      if (c.on) m.roles.set(principal, c.mode);
-      else if (m.roles.get(principal) === c.mode) m.roles.delete(principal);
+      if (c.mode === 'voice') {
+        // +v on an operator or the owner adds voice without taking their rank away.
+        const above = m.roles.get(principal) === 'op' || (room.creator !== '' && room.creator === principal);
+        if (c.on && above) m.alsoVoiced.add(principal);
+        else if (c.on) m.roles.set(principal, 'voice');
+        else {
+          m.alsoVoiced.delete(principal);
+          if (m.roles.get(principal) === 'voice') m.roles.delete(principal);
+        }
+        return;
+      }
+      if (c.on) {
+        if (m.roles.get(principal) === 'voice') m.alsoVoiced.add(principal);
+        m.roles.set(principal, 'op');
+      } else if (m.roles.get(principal) === 'op') {
+        // A voiced operator who loses operator status is still voiced.
+        if (m.alsoVoiced.delete(principal)) m.roles.set(principal, 'voice');
+        else m.roles.delete(principal);
+      }
       return;
   }
 }
@@ -319,7 +348,7 @@ export function hasState(room: RoomEntry): boolean {
   const m = room.mod;
   if (!m) return false;
   return m.inviteOnly || m.moderated || m.secret || m.topicLock || !m.noOutside || m.key !== '' || m.limit > 0 || m.slow > 0
-    || Object.values(m.lists).some((l) => l.length > 0) || [...m.roles.keys()].some((p) => p.startsWith('account:'));
+    || Object.values(m.lists).some((l) => l.length > 0) || [...m.roles.keys(), ...m.alsoVoiced].some((p) => p.startsWith('account:'));
 }
 
 // ------------------------------------------------------------------ persistence
@@ -342,12 +371,13 @@ export interface RoomRecord {
   topicAt?: number;
   createdAt?: number;
   settings: Omit<RoomSettings, 'key'> & { key: string };
-  /** Account principals only: a guest's role dies with its session. */
+  /** Account principals only: a guest's role dies with its session. A voiced operator (or owner) has a second `voice` pair. */
   roles: [string, 'op' | 'voice'][];
 }
 
 export function roomRecord(room: RoomEntry): RoomRecord {
-  const roles = [...readMod(room).roles].filter(([p]) => p.startsWith('account:'));
+  const m = readMod(room);
+  const roles = [...m.roles, ...[...m.alsoVoiced].map((p): [string, 'voice'] => [p, 'voice'])].filter(([p]) => p.startsWith('account:'));
   return {
     name: room.name, creator: room.creator, topic: room.topic,
     ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}),
@@ -370,6 +400,13 @@ export function restoreRoom(room: RoomEntry, rec: RoomRecord): void {
     inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
     key: s.key, limit: s.limit, slow: s.slow,
     lists: { ban: [...s.ban], except: [...s.except], invex: [...s.invex], mute: [...s.mute] },
-    roles: new Map(rec.roles),
+    roles: new Map(), alsoVoiced: new Set(),
   });
+  for (const [p, role] of rec.roles) {
+    const held = m.roles.get(p);
+    const above = held === 'op' || p === rec.creator;
+    if (role === 'voice' && above) m.alsoVoiced.add(p);
+    else if (role === 'op' && held === 'voice') { m.alsoVoiced.add(p); m.roles.set(p, 'op'); }
+    else if (role === 'op' || held === undefined) m.roles.set(p, role);
+  }
 }

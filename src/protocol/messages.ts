@@ -54,6 +54,8 @@ export const AwayRequest = z.object({ type: z.literal('away'), id: reqId, messag
 export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
 export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
 export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
+/** Client-only tags with no message (IRCv3 TAGMSG: a reaction, a reply marker): relayed live, never stored. */
+export const TagmsgRequest = z.object({ type: z.literal('tagmsg'), id: reqId, to: target, tags: ClientTags.refine((t) => Object.keys(t).length > 0, { message: 'at least one client tag' }) });
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
 export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
 export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
@@ -87,7 +89,7 @@ export const SearchRequest = z.object({ type: z.literal('search'), id: reqId, qu
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
-  UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
+  UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, TagmsgRequest, PingRequest,
   NickRequest, KickRequest, OpRequest, InviteRequest,
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
   LocateRequest, TargetsRequest, AuthenticateRequest,
@@ -189,6 +191,7 @@ export interface ReplyData {
   back: { presence: Presence };
   calc: { expr: string; result: string };
   typing: Record<string, never>;
+  tagmsg: { id: string; to: string; ts: number };
   ping: { ts: number };
   nick: { name: string };
   kick: { room: string; name: string };
@@ -238,6 +241,7 @@ export const RoomJoinedEvent = z.object({ type: z.literal('room_joined'), room: 
 export const RoomLeftEvent = z.object({ type: z.literal('room_left'), room: z.string(), name: z.string(), reason: z.string().optional() });
 export const RoomTopicEvent = z.object({ type: z.literal('room_topic'), room: z.string(), topic: z.string(), by: z.string() });
 export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(), to: z.string() });
+export const TagmsgEvent = z.object({ type: z.literal('tagmsg'), id: z.string(), from: z.string(), to: z.string(), tags: z.record(z.string(), z.string()), ts: z.number() });
 export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
 export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
@@ -253,7 +257,7 @@ export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.st
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
-  RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
+  RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, TagmsgEvent, NoticeEvent, ByeEvent,
   UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent,
   RoomMemberInvitedEvent, UserAccountEvent,
 ]);

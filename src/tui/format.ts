@@ -134,6 +134,7 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;
       break;
     case 'typing':
+    case 'tagmsg': // reactions and reply markers from IRC clients: the terminal shows none
       return undefined;
     case 'notice':
       body = `${st.paint('yellow', 'notice')} ${s(item.text)}`;

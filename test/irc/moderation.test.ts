@@ -40,7 +40,7 @@ describe('IRC channel modes', () => {
   it('ISUPPORT advertises exactly the modes, prefixes and lists supported', async () => {
     const c = await IrcClient.register(app, 'Isup');
     const tokens = (await c.command('VERSION')).filter((l) => l.includes(' 005 ')).join(' ');
-    for (const t of ['CHANMODES=beIq,k,lW,imnst', 'PREFIX=(ov)@+', 'EXCEPTS=e', 'INVEX=I', 'MAXLIST=beIq:3', 'MODES=6', 'KEYLEN=23']) assert.ok(tokens.includes(` ${t} `), t);
+    for (const t of ['CHANMODES=beIq,k,lW,imnst', 'PREFIX=(ov)@+', 'EXCEPTS=e', 'INVEX=I', 'MAXLIST=b:3,e:3,I:3,q:3', 'MODES=6', 'KEYLEN=23']) assert.ok(tokens.includes(` ${t} `), t);
     c.close();
   });
 

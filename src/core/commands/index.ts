@@ -13,6 +13,7 @@ import { rooms } from './rooms.ts';
 import { send } from './send.ts';
 import { topic } from './topic.ts';
 import { typing } from './typing.ts';
+import { tagmsg } from './tagmsg.ts';
 import { users } from './users.ts';
 import { nick } from './nick.ts';
 import { kick } from './kick.ts';
@@ -33,7 +34,7 @@ import { auditLog, kill, serverBan, wallops } from './admin.ts';
 import { upload, fileLinks } from './files.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
-  login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+  login, send, join, part, topic, rooms, members, users, away, back, calc, typing, tagmsg, ping,
   nick, kick, op, invite,
   register, logout, change_password: changePassword, history, read, unread, search,
   locate, targets, authenticate,

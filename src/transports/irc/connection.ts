@@ -24,7 +24,7 @@ import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
 import { FloodGate } from './flood.ts';
-import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
+import { parse, serialize, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
@@ -36,11 +36,15 @@ const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 /** An HTTP request line (`GET / HTTP/1.1`), the first thing a browser or curl sends. */
 const HTTP_REQUEST_LINE = /^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S+ HTTP\/\d/;
 
-/** Size of the client-only (+) tags as they appeared on the wire, separators included. */
-function clientTagBytes(tags: Record<string, string>): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
-  return n;
+/**
+ * Bytes of a received line's tag data, without the leading '@' and the space after it. IRCv3
+ * message-tags caps what a client sends at 4094 (every tag counted, not only client-only
+ * ones), so that the server's own tags still fit in the 8191 bytes a line's tags may take.
+ */
+function tagDataBytes(line: string): number {
+  if (!line.startsWith('@')) return 0;
+  const sp = line.indexOf(' ');
+  return Buffer.byteLength(sp === -1 ? line : line.slice(0, sp)) - 1;
 }
 
 /**
@@ -128,6 +132,12 @@ export class IrcConnection implements Session {
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
+  /** Whether the connection has left the core (see `leave`). */
+  private left = false;
+  /** Whether the connection has left the core: closed by the server or by the peer. */
+  get gone(): boolean {
+    return this.left;
+  }
   private closeReason: string | undefined;
   /** The labeled command being run, if any (labeled-response). */
   private label: Label | undefined;
@@ -205,6 +215,10 @@ export class IrcConnection implements Session {
     this.closeReason = reason;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
+    // The user is gone now, not when the peer closes its end: others see the QUIT and the
+    // nick is free at once. After the current call (the core may be closing us from inside
+    // its own apply, e.g. KILL).
+    queueMicrotask(() => this.leave());
   }
 
   /** Ends an unregistered connection with a bare `ERROR :<text>` (no Closing Link wrapper). */
@@ -243,6 +257,15 @@ export class IrcConnection implements Session {
       m.set(v, buf);
     }
     this.enqueue(buf, false);
+  }
+
+  /**
+   * A line that belongs to no label even when sent from a labeled command's code: the copy
+   * of a message to oneself that arrives as it does to any recipient, beside the labelled
+   * echo (echo-message). Counts against the SendQ like other deliveries.
+   */
+  sendUnlabeled(msg: IrcMessage): void {
+    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), false);
   }
 
   /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
@@ -374,22 +397,9 @@ export class IrcConnection implements Session {
     }
     const msg = parse(item.line);
     if (!msg) return;
-    if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+    if (tagDataBytes(item.line) > CLIENT_TAGS_MAX_BYTES) {
       if (!this.core.chargeInvalid(this.id) || this.closed) return;
       this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
-      return;
-    }
-    const verb = VERBS.get(msg.command);
-    if (!verb) {
-      this.numeric(N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']);
-      return;
-    }
-    if (!this.registered && !verb.beforeRegistration) {
-      this.numeric(N.ERR_NOTREGISTERED, ['You have not registered']);
-      return;
-    }
-    if (msg.params.length < verb.minParams) {
-      this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
       return;
     }
     const tag = msg.tags?.label;
@@ -397,6 +407,19 @@ export class IrcConnection implements Session {
       ? { label: tag, first: undefined, batch: undefined }
       : undefined;
     this.label = label;
+    // The refusals below are the command's reply too, labelled like any other.
+    const verb = VERBS.get(msg.command);
+    const refusal: [string, string[]] | undefined = !verb ? [N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']]
+      : !this.registered && !verb.beforeRegistration ? [N.ERR_NOTREGISTERED, ['You have not registered']]
+      : msg.params.length < verb.minParams ? [N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']]
+      : undefined;
+    if (!verb || refusal) {
+      const [code, params] = refusal!;
+      if (label) labelScope.run(label, () => this.numeric(code, params));
+      else this.numeric(code, params);
+      if (label) this.endLabel(label, true);
+      return;
+    }
     try {
       await (label ? labelScope.run(label, () => verb.run(this, msg)) : verb.run(this, msg));
     } catch (err) {
@@ -463,6 +486,7 @@ export class IrcConnection implements Session {
 
   private onClosed(): void {
     this.closed = true;
+    this.leave();
     this.password = undefined;
     // A SASL login that never became a registration: its token must not outlive the connection.
     if (this.saslAccount) {
@@ -471,6 +495,17 @@ export class IrcConnection implements Session {
       this.core.accounts.revokeToken(token).catch((err: unknown) => this.core.deps.log.error({ err }, 'token revoke failed'));
     }
     this.out.stop();
+  }
+
+  /**
+   * Leaves the core (others get the QUIT, the nick is free) once: when the server closes the
+   * connection (QUIT, KILL, a limit) or the socket closes, whichever comes first. The nick is
+   * remembered for WHOWAS here, so it is there even when no other IRC client saw the QUIT.
+   */
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    if (this.registered && this.nick) this.server.rememberWhowas(this, this.nick);
     this.server.forget(this);
     this.core.detach(this.id, this.closeReason ?? 'connection lost');
     this.server.dropIdent(this, this.nick);

@@ -8,7 +8,7 @@ import { isRoomOperator } from '../../core/directory.ts';
 import { readMod } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
-import { cached, joinLine, messageLines } from './translate.ts';
+import { cached, isoTime, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
 const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
@@ -42,7 +42,11 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
         info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
         messageInfo.set(ev, info);
       }
-      if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
+      const echo = c.caps.has('echo-message');
+      if (info.from === me && info.to !== me && !echo) return;
+      // To oneself with echo-message: the message arrives as to any recipient, and its echo
+      // (the command's reply, labelled when the command was) follows, as on other servers.
+      if (info.from === me && info.to === me && echo) for (const m of info.lines) c.sendUnlabeled(m);
       for (const m of info.lines) c.sendShared(m);
       return;
     }
@@ -58,7 +62,8 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'user_left': {
-      c.server.rememberWhowas(ev, ev.name);
+      // A local IRC user records its own departure (connection.ts, leave).
+      if (!c.server.connectionOf(ev.name)) c.server.rememberWhowas(ev, ev.name);
       if (!sharesRoom(c, ev.rooms ?? [])) return;
       for (const m of cached(ev, 'quit', () => [{ source: masks.mask(ev.name), command: 'QUIT', params: [ev.reason], trailing: true }])) c.sendShared(m);
       return;
@@ -125,11 +130,32 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'typing': {
       if (!c.caps.has('message-tags')) return;
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      // To oneself with echo-message, TAGMSG sends the (labelled) echo; this is the copy
+      // that arrives as to any recipient.
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
         const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
         return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
-      })) c.sendShared(m);
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
+      return;
+    }
+    case 'tagmsg': {
+      // Client-only tags reach message-tags clients only; to oneself, TAGMSG sent the echo.
+      if (!c.caps.has('message-tags')) return;
+      const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
+      for (const m of cached(ev, `tagmsg:${target}`, () => {
+        const account = masks.account(ev.from);
+        const tags: Record<string, string> = { time: isoTime(ev.ts), msgid: ev.id, ...(account !== undefined ? { account } : {}), ...ev.tags };
+        return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
       return;
     }
     case 'notice': {

@@ -137,10 +137,26 @@ export class IrcServer implements Masks {
   /** Counts a connection that completed registration (for LUSERS). */
   onRegistered(): void {
     this.registered++;
+    // The peaks of 265/266 count every registration, not only those that asked LUSERS.
+    this.peaks(this.registered, this.core.dir.users.size);
   }
 
   registeredCount(): number {
     return this.registered;
+  }
+
+  /** Registered connections with user mode +i (LUSERS). */
+  invisibleCount(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.registered && c.invisible) n++;
+    return n;
+  }
+
+  /** Online server administrators (LUSERS 252): the admins of the core, whichever transport. */
+  operCount(): number {
+    let n = 0;
+    for (const u of this.core.dir.users.values()) if (this.core.isAdmin(u)) n++;
+    return n;
   }
 
   /** Highest local and global user counts seen (LUSERS 265/266). */

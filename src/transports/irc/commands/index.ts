@@ -4,7 +4,7 @@ import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
-import { ison, lusers, motd, time, userhost, version } from './info.ts';
+import { info, ison, lusers, motd, time, userhost, version } from './info.ts';
 import { invite } from './invite.ts';
 import { join } from './join.ts';
 import { kick } from './kick.ts';
@@ -29,7 +29,7 @@ import { kill, oper, wallops } from './oper.ts';
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
-  motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
+  motd, lusers, version, time, info, ison, userhost, chathistory, invite, authenticate,
   oper, kill, wallops,
   register, verify, setname,
 ];
