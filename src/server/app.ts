@@ -109,6 +109,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
+      announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'] },
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
