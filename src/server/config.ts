@@ -28,6 +28,7 @@ const token = () => z.string().max(1024).refine((s) => s === '' || s.length >= 1
 export const CONFIG_KEYS = {
   host: key({ schema: z.string().min(1), default: '0.0.0.0', flag: 'host', doc: 'Address the HTTP/WebSocket listener binds to.' }),
   port: key({ schema: int(0, 65535), default: 8080, flag: 'port', doc: 'HTTP/WebSocket port (0 picks a free port).' }),
+  listenBacklog: key({ schema: int(1, 65535), default: 4096, doc: 'Accept queue of the HTTP/WebSocket and IRC listeners: connections the kernel holds while the server is busy. Capped by the kernel (`net.core.somaxconn`, 4096 on current Linux). Node\'s own default, 511, let a burst of 1,000 connections per second overflow it: the kernel dropped the SYNs and clients waited 1–7 s for their retransmission.' }),
   dataDir: key({ schema: z.string().min(1), default: './data', flag: 'data-dir', doc: 'Directory for persistent data.' }),
   logLevel: key({ schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', flag: 'log-level', doc: 'Minimum log level.' }),
   logFormat: key({ schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', flag: 'log-format', doc: '`json` lines, `pretty` human-readable, or `auto` (pretty when stdout is a TTY).' }),
