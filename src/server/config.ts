@@ -64,6 +64,7 @@ export const CONFIG_KEYS = {
   'sqlite.synchronous': key({ schema: z.enum(['full', 'normal']), default: 'full', doc: 'SQLite durability: `full` fsyncs every commit (an acknowledged message survives power loss); `normal` survives a crash of the process but not of the machine. See docs/storage.md.' }),
   'search.workers': key({ schema: int(1, 16), default: 1, doc: 'Worker threads that run SQLite searches off the event loop, each on its own read-only connection.' }),
   'search.timeoutMs': key({ schema: int(1, 60_000), default: 1000, doc: 'Wall-clock limit per search; a slower one is answered SEARCH_TIMEOUT and its worker replaced.' }),
+  'search.idleMs': key({ schema: int(100, 86_400_000), default: 60_000, doc: 'Search worker threads start on the first search (which waits for one to start) and stop after this long without a search, giving their memory (about 25 MiB each) back.' }),
   'search.maxQueue': key({ schema: int(1, 100_000), default: 16, doc: 'Searches waiting for a worker before new ones are refused with SEARCH_BUSY.' }),
   'history.onJoin': key({ schema: int(0, 1000), default: 50, doc: 'Recent messages in the reply to `join` (and `history` without a position).' }),
   'history.pageMax': key({ schema: int(1, 1000), default: 200, doc: 'Most messages one `history` request returns.' }),
