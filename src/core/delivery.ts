@@ -46,9 +46,16 @@ export interface Conn {
 export interface AnnounceConfig {
   /** Rooms (and a server) with more members (users) than this are large. */
   announceMax: number;
-  /** How often a large room's members get a `room_members` summary, at most (ms). */
+  /**
+   * How often a large room's members get a `room_members` summary, at most (ms). Rooms of
+   * more than SUMMARY_BUDGET members get it proportionally less often, so that one room's
+   * summaries cost at most SUMMARY_BUDGET deliveries per `summaryMs` on a node.
+   */
   summaryMs: number;
 }
+
+/** Deliveries one large room's summaries may cost per `summaryMs` (see AnnounceConfig.summaryMs). */
+export const SUMMARY_BUDGET = 1000;
 
 export const ANNOUNCE_DEFAULTS: AnnounceConfig = { announceMax: 100, summaryMs: 1000 };
 
@@ -77,7 +84,7 @@ export class Delivery {
   readonly announce: AnnounceConfig;
   private readonly metrics: CoreMetrics;
   /** Large rooms with membership changes not yet summarised to their lazy members. */
-  private readonly pending = new Map<RoomEntry, { joined: number; left: number }>();
+  private readonly pending = new Map<RoomEntry, { joined: number; left: number; since: number }>();
   private summaryTimer: NodeJS.Timeout | undefined;
 
   constructor(metrics: CoreMetrics, announce: AnnounceConfig = ANNOUNCE_DEFAULTS) {
@@ -163,21 +170,29 @@ export class Delivery {
   private count(room: RoomEntry, change: Change): void {
     let p = this.pending.get(room);
     if (!p) {
-      p = { joined: 0, left: 0 };
+      p = { joined: 0, left: 0, since: Date.now() };
       this.pending.set(room, p);
     }
     p[change]++;
-    if (this.summaryTimer) return;
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.summaryTimer || this.pending.size === 0) return;
     this.summaryTimer = setTimeout(() => this.summarise(), this.announce.summaryMs);
     this.summaryTimer.unref();
   }
 
-  /** One `room_members` event per changed large room, to its lazy local members. */
+  /** One `room_members` event per changed large room whose interval has passed, to its lazy local members. */
   private summarise(): void {
     this.summaryTimer = undefined;
-    const rooms = [...this.pending];
-    this.pending.clear();
-    for (const [room, { joined, left }] of rooms) {
+    const now = Date.now();
+    const { summaryMs } = this.announce;
+    for (const [room, { joined, left, since }] of [...this.pending]) {
+      // Tolerance of a tenth of a window, so that timer jitter does not skip a window.
+      const every = summaryMs * Math.max(1, Math.ceil(room.members.size / SUMMARY_BUDGET));
+      if (now - since < every - summaryMs / 10) continue;
+      this.pending.delete(room);
       const ev: ChatEvent = { type: 'room_members', room: room.name, count: room.members.size, joined, left };
       let n = 0;
       for (const m of room.members) {
@@ -186,6 +201,7 @@ export class Delivery {
       }
       this.metrics.delivered(ev.type, n);
     }
+    this.arm();
   }
 
   toAllLocal(ev: ChatEvent, except: string | undefined): void {
