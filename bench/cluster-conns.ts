@@ -7,7 +7,9 @@
  * each node's RSS and CPU. One process here holds at most about 20,000 sockets (its open-file
  * limit), so 50,000 need at least three nodes.
  *
- *   node bench/cluster-conns.ts [--nodes 3] [--conns 50000] [--procs 5] [--rate 0]
+ *   node bench/cluster-conns.ts [--nodes 3] [--conns 50000] [--procs 5] [--rate 0] [--prof DIR]
+ *
+ * `--prof DIR` runs the nodes with `--cpu-prof` (see bench/profile-summary.ts).
  *
  * Needs Debian's `redis-server` and `postgresql` (the same as the cluster tests; see
  * test/helpers/services.ts). Loopback only; bounded (logins time out after --timeout s, the
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     wait: { type: 'string', default: '60' },
     hold: { type: 'string', default: '5' },
     'rss-limit': { type: 'string', default: '3000' },
+    prof: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < Number(values.nodes); i++) {
       nodes.push(await startServer('banter', {
-        store: 'memory',
+        store: 'memory', ...(values.prof !== undefined ? { profDir: values.prof } : {}),
         env: { BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: pg.url, BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: `bench${i + 1}` },
       }));
     }
