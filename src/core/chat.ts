@@ -23,7 +23,8 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
-import { Delivery, type Conn } from './delivery.ts';
+import { ANNOUNCE_DEFAULTS, Delivery, type AnnounceConfig, type Conn } from './delivery.ts';
+import { pageOf } from './page.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
@@ -58,6 +59,12 @@ export interface CoreConfig {
   admins?: readonly string[];
   /** Entries per ban/exception/invite/mute list and pending invites per room (default DEFAULT_MAX_LIST_ENTRIES). */
   maxListEntries?: number;
+  /**
+   * Large rooms (delivery.ts; default ANNOUNCE_DEFAULTS): above `announceMax` members, JSON
+   * sessions get a `room_members` summary per `summaryMs` instead of each join and leave;
+   * `announceMax` is also the default page of member and user lists.
+   */
+  announce?: AnnounceConfig;
 }
 
 export interface HistoryConfig {
@@ -125,7 +132,7 @@ export class ChatCore {
     this.metrics = deps.metrics ?? noopMetrics;
     this.moderation = deps.moderation ?? new MemoryModeration();
     this.maxListEntries = deps.config.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
-    this.delivery = new Delivery(this.metrics);
+    this.delivery = new Delivery(this.metrics, deps.config.announce ?? ANNOUNCE_DEFAULTS);
     this.names = new NameBinding({
       dir: this.dir, presence: deps.presence, local: this.delivery.local, clock: deps.clock, log: deps.log,
       nodeId: () => this.nodeId, permanentRooms: deps.config.permanentRooms,
@@ -326,22 +333,30 @@ export class ChatCore {
       : { name: u.name, presence: u.presence, rooms: u.rooms.size };
   }
 
-  members(room: RoomEntry): MemberInfo[] {
-    // Sorted by folded name with a plain comparison: localeCompare made a 2,000-member
-    // #lobby's login reply dominate login time.
-    const folded = [...room.members].sort();
+  /**
+   * One page of the room's members, sorted by folded name with a plain comparison
+   * (localeCompare made a 2,000-member #lobby's login reply dominate login time), after the
+   * cursor `after`; `limit` defaults to `announceMax`. Complete for rooms up to that size.
+   */
+  members(room: RoomEntry, after?: string, limit?: number): { members: MemberInfo[]; count: number; next?: string } {
+    const page = pageOf(room.members, after, limit ?? this.pageSize);
     const out: MemberInfo[] = [];
-    for (const m of folded) {
+    for (const m of page.keys) {
       const u = this.dir.users.get(m);
       if (!u) continue;
       const role = roleOf(room, u);
       out.push(role === undefined ? { name: u.name, presence: u.presence } : isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true, role } : { name: u.name, presence: u.presence, role });
     }
-    return out;
+    return page.next !== undefined ? { members: out, count: room.members.size, next: page.next } : { members: out, count: room.members.size };
   }
 
+  get pageSize(): number {
+    return this.delivery.announce.announceMax;
+  }
+
+  /** The room with the first page of its members (the whole list up to `announceMax` members). */
   roomState(room: RoomEntry): RoomState {
-    return { name: room.name, topic: room.topic, members: this.members(room) };
+    return { name: room.name, topic: room.topic, ...this.members(room) };
   }
 
   isPermanent(room: RoomEntry): boolean {
@@ -356,6 +371,7 @@ export class ChatCore {
     }
     this.unsubscribe();
     this.sequencer?.close();
+    this.delivery.close();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
   }
 

@@ -48,8 +48,16 @@ export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: 
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
-export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
-export const UsersRequest = z.object({ type: z.literal('users'), id: reqId });
+/**
+ * Member and user lists come in pages, sorted by folded name (docs/protocol.md, "Large rooms"):
+ * `after` is the `next` cursor of the previous page, `limit` at most MEMBER_PAGE_MAX
+ * (default: the server's `rooms.announceMax`).
+ */
+export const MEMBER_PAGE_MAX = 1000;
+const pageCursor = z.string().max(LIMITS.nameMaxLength * 4);
+const pageLimit = z.number().int().min(1).max(MEMBER_PAGE_MAX);
+export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2), after: pageCursor.optional(), limit: pageLimit.optional() });
+export const UsersRequest = z.object({ type: z.literal('users'), id: reqId, after: pageCursor.optional(), limit: pageLimit.optional() });
 export const AwayRequest = z.object({ type: z.literal('away'), id: reqId, message: z.string().optional() });
 export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
 export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
@@ -119,7 +127,11 @@ export type MemberInfo = z.infer<typeof MemberInfo>;
 export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string(), modes: z.string().optional() });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 
-export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo) });
+/**
+ * `members` is the first page of the member list (all of it when `next` is absent); `count`
+ * is how many members the room has; `next` is the cursor for `members {room, after: next}`.
+ */
+export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo), count: z.number().int(), next: z.string().optional() });
 export type RoomState = z.infer<typeof RoomState>;
 
 /**
@@ -185,8 +197,9 @@ export interface ReplyData {
   part: { room: string };
   topic: { room: string; topic: string };
   rooms: { rooms: RoomSummary[] };
-  members: { room: string; members: MemberInfo[] };
-  users: { users: UserInfo[] };
+  /** One page (see MembersRequest); `next` absent on the last page. */
+  members: { room: string; members: MemberInfo[]; count: number; next?: string };
+  users: { users: UserInfo[]; count: number; next?: string };
   away: { presence: Presence; message: string };
   back: { presence: Presence };
   calc: { expr: string; result: string };
@@ -252,13 +265,19 @@ export const RoomMemberInvitedEvent = z.object({ type: z.literal('room_member_in
 /** A connected user logged in to an account (today: registered their name while connected; IRC account-notify). */
 export const UserAccountEvent = z.object({ type: z.literal('user_account'), name: z.string(), account: z.string() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
+/**
+ * A large room's membership changed (docs/protocol.md, "Large rooms"): instead of one
+ * `room_joined` / `room_left` per member, its members get at most one of these per
+ * `rooms.summaryMs`, with how many joined and left since the last one and the count now.
+ */
+export const RoomMembersEvent = z.object({ type: z.literal('room_members'), room: z.string(), count: z.number().int(), joined: z.number().int(), left: z.number().int() });
 /** Settings, lists or roles of a room changed (`voice` and `op` name the member in `arg`). */
 export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.string(), by: z.string(), changes: z.array(ModeChange) });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, TagmsgEvent, NoticeEvent, ByeEvent,
-  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent, RoomMembersEvent,
   RoomMemberInvitedEvent, UserAccountEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;

@@ -109,6 +109,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
+      announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'] },
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
@@ -169,7 +170,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(config.port, config.host, () => {
+    http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
       http.off('error', reject);
       resolve();
     });
@@ -186,7 +187,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
       floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
-      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'], backlog: config.listenBacklog,
       ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls, stsDuration: config['irc.stsDuration'] } } : {}),
     }, limits);

@@ -62,7 +62,7 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
   return {
     store: new SqliteStore(handle, {
       clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
-      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'] },
+      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'] },
     }),
     accounts: new SqliteAccounts(handle),
     moderation: new SqliteModeration(handle),

@@ -50,7 +50,7 @@ describe('moderation rules in the core', () => {
     assert.deepEqual((await op.run('mode', { room: '#r', changes: [set('voice', 'v')] })).changes, [set('voice', 'v')]);
     assert.equal(await code(op.run('kick', { room: '#r', name: 'owner' })), 'RANK_TOO_LOW');
     assert.equal(await code(op.run('mode', { room: '#r', changes: [unset('op', 'owner')] })), 'RANK_TOO_LOW');
-    const roles = Object.fromEntries(core.members(core.dir.room('#r')!).map((x) => [x.name, x.role ?? 'member']));
+    const roles = Object.fromEntries(core.members(core.dir.room('#r')!).members.map((x) => [x.name, x.role ?? 'member']));
     assert.deepEqual(roles, { m: 'member', op: 'op', owner: 'owner', v: 'voice' });
     // An operator may step down; the event reaches the room.
     await op.run('mode', { room: '#r', changes: [unset('op', 'op')] });

@@ -41,6 +41,8 @@ export interface SearchLimits {
   timeoutMs: number;
   /** Searches waiting for a worker; more are refused with SEARCH_BUSY. */
   maxQueue: number;
+  /** Workers start on the first search and stop after this long without one (ms); absent: started with the store and kept. */
+  idleMs?: number;
 }
 
 export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000, maxQueue: 16 };

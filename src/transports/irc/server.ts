@@ -41,6 +41,8 @@ export interface IrcConfig {
   tls?: { port: number; certificate: Certificate; stsDuration?: number };
   /** Absolute signed links to attached files, shown in messages (src/server/files-http.ts). */
   fileLink?: (file: FileRef) => string | undefined;
+  /** Accept queue length of the listeners (config `listenBacklog`; Node's default is 511). */
+  backlog?: number;
 }
 
 /** TLS material that can change under a running server (src/server/tls.ts reloads it on SIGHUP). */
@@ -109,10 +111,10 @@ export class IrcServer implements Masks {
   }
 
   async listen(): Promise<void> {
-    await listenOn(this.net, this.config.port, this.config.host);
+    await listenOn(this.net, this.config.port, this.config.host, this.config.backlog);
     if (this.tlsNet && this.config.tls) {
       try {
-        await listenOn(this.tlsNet, this.config.tls.port, this.config.host);
+        await listenOn(this.tlsNet, this.config.tls.port, this.config.host, this.config.backlog);
       } catch (err) {
         this.net.close();
         throw err;
@@ -277,10 +279,10 @@ export interface WhowasEntry {
 /** WHOWAS remembers this many departures per node. */
 const WHOWAS_MAX = 200;
 
-function listenOn(server: Server, port: number, host: string): Promise<void> {
+function listenOn(server: Server, port: number, host: string, backlog: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(backlog !== undefined ? { backlog } : {}) }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -26,6 +26,8 @@ export interface WsLimits {
 export class WsConnection implements Session {
   readonly id: string;
   readonly transport = 'ws' as const;
+  /** The JSON protocol pages large rooms' member lists and takes `room_members` summaries (core/delivery.ts). */
+  readonly lazyMembers = true;
   readonly remote: string;
   readonly connectedAt: number;
   /** Set by the sweeper; cleared by a pong. */
