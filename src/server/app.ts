@@ -164,7 +164,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
-    allowedOrigins: list(config['ws.allowedOrigins']), hosts,
+    allowedOrigins: list(config['ws.allowedOrigins']), hosts, coalesceMs: config['delivery.coalesceMs'],
   }, `banter/${VERSION}`, limits, accepted);
 
   await new Promise<void>((resolve, reject) => {
@@ -185,7 +185,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
-      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
+      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'], coalesceMs: config['delivery.coalesceMs'],
       historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
       ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
       ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
