@@ -85,7 +85,7 @@ const MAX_PIPELINED = 64;
  */
 function pipelined(item: ReadItem): boolean {
   if ('error' in item) return false;
-  const m = /^(?:@(\S+) +)?(?::\S+ +)?(?:PRIVMSG|NOTICE) +([#&][^ ,\x07]*) +:?/i.exec(item.line);
+  const m = /^(?:@(\S+) +)?(?::\S+ +)?(?:PRIVMSG|NOTICE) +([#&][^ ,]*) +:?/i.exec(item.line);
   if (!m) return false;
   return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
 }
