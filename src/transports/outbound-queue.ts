@@ -8,7 +8,7 @@
  * everything and calls `onOverflow` once ("SendQ exceeded"). Unlimited pushes (a reply to
  * the client's own request) are still checked against the socket's backlog alone.
  *
- * Queues are flushed by a `FlushScheduler` shared by a listener's connections: one callback
+ * Queues are flushed by one `FlushScheduler` shared by every listener's connections: one callback
  * per round for every connection with something queued (not one `setImmediate` per socket),
  * and, with `coalesceMs` > 0, at most one round per `coalesceMs`. A round that comes after a
  * quiet spell runs on the next turn as before; under a steady stream of messages (one per

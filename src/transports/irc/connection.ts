@@ -353,7 +353,9 @@ export class IrcConnection implements Session {
    * store round trip per line. The core appends them in the order they were handed over
    * (the same path, so the same number of steps before the append), so their seqs, echoes and
    * deliveries keep the order of the lines. Any other line waits until every message before
-   * it is done, so replies to other commands keep request order.
+   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED are
+   * in flight, and their bytes count against the read queue until each is done. The line
+   * flood gate and the core's budget apply to each line as before (before it is handed over).
    */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -370,15 +372,16 @@ export class IrcConnection implements Session {
         if (!overlap || inflight.size >= MAX_PIPELINED) await drain();
         if (this.closed) break;
         this.inbox.shift();
-        this.inboxBytes -= item.bytes;
         // Nothing one line does may escape its handler: the next line still runs.
         const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
         if (!overlap) {
+          this.inboxBytes -= item.bytes;
           await done;
           continue;
         }
+        // A line in flight still counts against the read queue until it is done.
         inflight.add(done);
-        void done.then(() => inflight.delete(done));
+        void done.then(() => { inflight.delete(done); this.inboxBytes -= item.bytes; });
       }
       await drain();
     } finally {

@@ -29,8 +29,8 @@ export interface IrcConfig {
   /** Flood control: lines a client may send at once, then lines per second (0: off). */
   floodBurst: number;
   floodRate: number;
-  /** Least ms between two rounds of socket writes (OutboundQueue's FlushScheduler); 0 or absent: every turn. */
-  coalesceMs?: number;
+  /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
+  flusher?: FlushScheduler;
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
@@ -79,7 +79,7 @@ export class IrcServer implements Masks {
   readonly flusher: FlushScheduler;
 
   constructor(core: ChatCore, config: IrcConfig, limits?: ConnLimits) {
-    this.flusher = new FlushScheduler(config.coalesceMs ?? 0);
+    this.flusher = config.flusher ?? new FlushScheduler(0);
     this.core = core;
     this.config = config;
     this.limits = limits;

@@ -17,8 +17,8 @@ export interface WsConfig {
   path: string;
   maxPayload: number;
   sendQueueBytes: number;
-  /** Least ms between two rounds of socket writes (OutboundQueue's FlushScheduler); 0 or absent: every turn. */
-  coalesceMs?: number;
+  /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
+  flusher?: FlushScheduler;
   pingIntervalMs: number;
   loginTimeoutMs: number;
   /** Origins allowed to connect; empty = only the server's own origin (same host). */
@@ -47,7 +47,7 @@ export class WsListener {
   private readonly flusher: FlushScheduler;
 
   constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string, limits: ConnLimits, accepted: AcceptedSockets) {
-    this.flusher = new FlushScheduler(config.coalesceMs ?? 0);
+    this.flusher = config.flusher ?? new FlushScheduler(0);
     this.core = core;
     this.config = config;
     this.serverName = serverName;
