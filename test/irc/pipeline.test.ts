@@ -54,11 +54,21 @@ it('IRC: channel messages of one client are handed to the store without waiting 
     armed = false;
     for (const g of gated) g.open();
     await sender.waitLine(/ PONG \S+ :?after$/);
-    await reader.waitLine(/PRIVMSG #pipe :five$/);
+    // A message that arrives while earlier ones are still in flight is handed over at once
+    // too (it used to wait for the next packet when the pump was finishing up).
+    armed = true;
+    gated.length = 0;
+    sender.send('PRIVMSG #pipe :six');
+    await pending(1);
+    sender.send('PRIVMSG #pipe :seven');
+    await pending(2);
+    armed = false;
+    for (const g of gated) g.open();
+    await reader.waitLine(/PRIVMSG #pipe :seven$/);
     const got = reader.lines.filter((l) => l.includes('PRIVMSG #pipe')).map((l) => l.split(' :').pop());
-    assert.deepEqual(got, ['one', 'two', 'three', 'four', 'five']);
+    assert.deepEqual(got, ['one', 'two', 'three', 'four', 'five', 'six', 'seven']);
     const seqs = (await store.history('#pipe', { limit: 10 })).map((m) => [m.seq, m.text]);
-    assert.deepEqual(seqs, [[1, 'one'], [2, 'two'], [3, 'three'], [4, 'four'], [5, 'five']]);
+    assert.deepEqual(seqs, [[1, 'one'], [2, 'two'], [3, 'three'], [4, 'four'], [5, 'five'], [6, 'six'], [7, 'seven']]);
     sender.close(); reader.close();
   } finally {
     await app.close();

@@ -136,6 +136,8 @@ export class IrcConnection implements Session {
   private inbox: ReadItem[] = [];
   private inboxBytes = 0;
   private pumping = false;
+  /** Channel messages handed to the core and not yet done (see `pump`). */
+  private readonly inflight = new Set<Promise<void>>();
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
@@ -360,7 +362,7 @@ export class IrcConnection implements Session {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
-    const inflight = new Set<Promise<void>>();
+    const inflight = this.inflight;
     const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
     try {
       while (!this.closed && this.inbox.length > 0) {
@@ -383,7 +385,8 @@ export class IrcConnection implements Session {
         inflight.add(done);
         void done.then(() => { inflight.delete(done); this.inboxBytes -= item.bytes; });
       }
-      await drain();
+      // No wait here for what is still in flight: a line arriving meanwhile starts a new pump,
+      // which overlaps it or waits for it as above.
     } finally {
       this.pumping = false;
     }
