@@ -35,6 +35,7 @@ export const CONFIG_KEYS = {
   'ws.path': key({ schema: z.string().startsWith('/'), default: '/ws', doc: 'WebSocket endpoint path.' }),
   'ws.maxPayload': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Largest inbound WebSocket message in bytes; larger ones close the connection with 1009.' }),
   'ws.sendQueueBytes': key({ schema: int(16 * 1024, 256 * MiB), default: MiB, doc: 'Outbound bytes queued for one WebSocket client before it is disconnected with 4001 "SendQ exceeded".' }),
+  'delivery.coalesceMs': key({ schema: int(0, 50), default: 2, doc: 'Least time between two rounds of socket writes (IRC and WebSocket). A round after a quiet spell still goes out on the next event-loop turn; under a steady stream of messages, those of the last `delivery.coalesceMs` share one write per socket instead of one write each. 0: a round every turn. It adds at most this much to a delivery\'s latency.' }),
   'ws.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 30_000, doc: 'Ping period; a client that has not answered the previous ping is closed with 4003.' }),
   'ws.loginTimeoutMs': key({ schema: int(100, 3_600_000), default: 30_000, doc: 'Time a connection may stay without a name before it is closed with 4004.' }),
   'calc.workers': key({ schema: int(1, 64), default: 2, doc: 'Most calculator worker threads at once. They start on demand (none while nobody calculates; the first calculation after a quiet spell waits for one to start) and stop after `calc.idleMs` without work.' }),

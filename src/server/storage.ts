@@ -14,6 +14,7 @@ import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
 import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
+import { openRemoteSqliteStore } from '../storage/sqlite/remote-store.ts';
 import { ConfigError, type Config } from './config.ts';
 
 export interface FileAdapters {
@@ -59,11 +60,27 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
   const { tightened, unfixable } = handle.looseModes;
   if (tightened.length > 0) log.warn({ paths: tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
   if (unfixable.length > 0) log.warn({ paths: unfixable }, 'data files are readable by other users and owned by someone else; restrict them to the server\'s user (0700 / 0600)');
+  const storeOpts = {
+    clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
+    search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'] },
+  };
+  // Messages are committed in a worker thread (remote-store.ts), off the event loop; a
+  // throwaway `:memory:` database cannot be opened from another thread, so it stays in-process.
+  let store: MessageStore;
+  if (handle.path === ':memory:') store = new SqliteStore(handle, storeOpts);
+  else {
+    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
+    try {
+      await remote.ready;
+    } catch (err) {
+      await remote.close();
+      handle.acquire().release(); // nothing else holds it yet: this closes it
+      throw err;
+    }
+    store = remote;
+  }
   return {
-    store: new SqliteStore(handle, {
-      clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
-      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'] },
-    }),
+    store,
     accounts: new SqliteAccounts(handle),
     moderation: new SqliteModeration(handle),
     files: { records: new SqliteFileRecords(handle), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },

@@ -81,6 +81,21 @@ function inBatch(msg: IrcMessage, id: string): IrcMessage {
   return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
 }
 
+/** Channel messages of one connection in flight at once (see `pump`). */
+const MAX_PIPELINED = 64;
+
+/**
+ * Whether a line may overlap the channel messages before it: an unlabeled PRIVMSG or NOTICE
+ * to one channel (services, private messages and several targets take other paths in the
+ * core, with other waits, so they run one at a time).
+ */
+function pipelined(item: ReadItem): boolean {
+  if ('error' in item) return false;
+  const m = /^(?:@(\S+) +)?(?::\S+ +)?(?:PRIVMSG|NOTICE) +([#&][^ ,]*) +:?/i.exec(item.line);
+  if (!m) return false;
+  return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
+}
+
 /** Serialised lines per message object and tag variant (see `variant`). */
 const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
 
@@ -129,6 +144,8 @@ export class IrcConnection implements Session {
   private inbox: ReadItem[] = [];
   private inboxBytes = 0;
   private pumping = false;
+  /** Channel messages handed to the core and not yet done (see `pump`). */
+  private readonly inflight = new Set<Promise<void>>();
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
@@ -161,7 +178,7 @@ export class IrcConnection implements Session {
     this.lastActivity = now;
     this.lastSpoke = now;
     this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
-    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded());
+    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded(), server.flusher);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onClosed());
     socket.on('error', () => { /* 'close' follows */ });
@@ -363,19 +380,45 @@ export class IrcConnection implements Session {
     void this.pump();
   }
 
+  /**
+   * Runs the received lines in order, one at a time, except that consecutive channel
+   * messages (`pipelined`) overlap: each is handed to the core as soon as the previous one
+   * was, without waiting for its commit, so a client sending many lines is not held to one
+   * store round trip per line. The core appends them in the order they were handed over
+   * (the same path, so the same number of steps before the append), so their seqs, echoes and
+   * deliveries keep the order of the lines. Any other line waits until every message before
+   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED are
+   * in flight, and their bytes count against the read queue until each is done. The line
+   * flood gate and the core's budget apply to each line as before (before it is handed over).
+   */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    const inflight = this.inflight;
+    const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
     try {
       while (!this.closed && this.inbox.length > 0) {
         const wait = this.flood.take(Date.now());
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.closed) break;
-        const item = this.inbox.shift()!;
-        this.inboxBytes -= item.bytes;
+        const item = this.inbox[0]!;
+        const overlap = this.registered && pipelined(item);
+        if (!overlap || inflight.size >= MAX_PIPELINED) await drain();
+        if (this.closed) break;
+        this.inbox.shift();
         // Nothing one line does may escape its handler: the next line still runs.
-        await this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
+        const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
+        if (!overlap) {
+          this.inboxBytes -= item.bytes;
+          await done;
+          continue;
+        }
+        // A line in flight still counts against the read queue until it is done.
+        inflight.add(done);
+        void done.then(() => { inflight.delete(done); this.inboxBytes -= item.bytes; });
       }
+      // No wait here for what is still in flight: a line arriving meanwhile starts a new pump,
+      // which overlaps it or waits for it as above.
     } finally {
       this.pumping = false;
     }

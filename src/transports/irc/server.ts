@@ -3,6 +3,7 @@
  * (username and real name from USER, for masks and WHOIS), and runs the one sweeping timer
  * for registration timeouts and PING/PONG liveness.
  */
+import { FlushScheduler } from '../outbound-queue.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +29,8 @@ export interface IrcConfig {
   /** Flood control: lines a client may send at once, then lines per second (0: off). */
   floodBurst: number;
   floodRate: number;
+  /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
+  flusher?: FlushScheduler;
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
@@ -78,7 +81,11 @@ export class IrcServer implements Masks {
   private readonly whowasLog: WhowasEntry[] = [];
   private readonly whowasSeen = new WeakSet<object>();
 
+  /** Flushes every connection's outbound queue in rounds (one write per socket per round). */
+  readonly flusher: FlushScheduler;
+
   constructor(core: ChatCore, config: IrcConfig, limits?: ConnLimits) {
+    this.flusher = config.flusher ?? new FlushScheduler(0);
     this.core = core;
     this.config = config;
     this.limits = limits;
