@@ -6,6 +6,7 @@ import type { AuditEntry } from '../protocol/index.ts';
 export class MemoryModeration implements ModerationStore {
   private readonly roomMap = new Map<string, string>();
   private bans: ServerBan[] = [];
+  private adminList: string[] = [];
   private readonly log: AuditEntry[] = [];
   /** Entries kept; the oldest are forgotten beyond it (memory stays bounded; SQLite keeps all). */
   private readonly maxAudit: number;
@@ -28,6 +29,14 @@ export class MemoryModeration implements ModerationStore {
 
   async serverBans(): Promise<ServerBan[]> {
     return this.bans.map((b) => ({ ...b }));
+  }
+
+  async putAdmins(accounts: string[]): Promise<void> {
+    this.adminList = [...accounts];
+  }
+
+  async admins(): Promise<string[]> {
+    return [...this.adminList];
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -42,13 +42,15 @@ export interface RoomMod {
   invited: Set<string>;
   /** Folded member name -> when they last spoke (ms), for slow mode; forgotten when they leave. */
   lastSpoke: Map<string, number>;
+  /** When a setting, list or role last changed here (ms; 0: never): the newer state wins a cluster resync. */
+  changedAt: number;
 }
 
 export function defaultMod(): RoomMod {
   return {
     inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true,
     key: '', limit: 0, slow: 0, lists: { ban: [], except: [], invex: [], mute: [] },
-    roles: new Map(), invited: new Set(), lastSpoke: new Map(),
+    roles: new Map(), invited: new Set(), lastSpoke: new Map(), changedAt: 0,
   };
 }
 
@@ -282,6 +284,7 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
 /** Applies a checked change (from a `room_mode` fact) to the room; `principal` for role changes. */
 export function applyChange(room: RoomEntry, c: ModeChange, by: string, at: number, principal: string | undefined, maxList: number): void {
   const m = modOf(room);
+  m.changedAt = Math.max(m.changedAt, at);
   switch (c.mode) {
     case 'invite_only': m.inviteOnly = c.on; return;
     case 'moderated': m.moderated = c.on; return;
@@ -344,6 +347,8 @@ export interface RoomRecord {
   settings: Omit<RoomSettings, 'key'> & { key: string };
   /** Account principals only: a guest's role dies with its session. */
   roles: [string, 'op' | 'voice'][];
+  /** RoomMod.changedAt when stored (absent in records of older servers). */
+  changedAt?: number;
 }
 
 export function roomRecord(room: RoomEntry): RoomRecord {
@@ -353,7 +358,7 @@ export function roomRecord(room: RoomEntry): RoomRecord {
     ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}),
     ...(room.topicAt !== undefined ? { topicAt: room.topicAt } : {}),
     ...(room.createdAt !== undefined ? { createdAt: room.createdAt } : {}),
-    settings: settingsView(room, true), roles,
+    settings: settingsView(room, true), roles, changedAt: readMod(room).changedAt,
   };
 }
 
@@ -370,6 +375,43 @@ export function restoreRoom(room: RoomEntry, rec: RoomRecord): void {
     inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
     key: s.key, limit: s.limit, slow: s.slow,
     lists: { ban: [...s.ban], except: [...s.except], invex: [...s.invex], mute: [...s.mute] },
-    roles: new Map(rec.roles),
+    roles: new Map(rec.roles), changedAt: rec.changedAt ?? 0,
   });
+}
+
+// ------------------------------------------------------------------ cluster resync
+
+/**
+ * A room's moderation state as a node sends it in a `sync_state` (cluster.ts): settings,
+ * lists, every role (guests' too: their principals name their node and session) and pending
+ * invitations. A node that missed the facts (it started later, or was cut off from the bus)
+ * adopts a snapshot newer than what it has (`changedAt`); slow-mode clocks are not carried.
+ */
+export interface ModSnapshot {
+  changedAt: number;
+  settings: RoomSettings;
+  roles: [string, 'op' | 'voice'][];
+  invited: string[];
+}
+
+/** The room's snapshot, or undefined when nothing was ever set. */
+export function modSnapshot(room: RoomEntry): ModSnapshot | undefined {
+  const m = room.mod;
+  if (!m) return undefined;
+  return { changedAt: m.changedAt, settings: settingsView(room, true), roles: [...m.roles], invited: [...m.invited] };
+}
+
+/** Adopts `snap` when it is newer than the room's own state; returns whether it did. */
+export function adoptSnapshot(room: RoomEntry, snap: ModSnapshot, maxList: number): boolean {
+  if (snap.changedAt <= readMod(room).changedAt) return false;
+  const s = snap.settings;
+  const m = modOf(room);
+  const cut = (l: ListEntry[]): ListEntry[] => l.slice(0, maxList).map((e) => ({ mask: e.mask, by: e.by, at: e.at }));
+  Object.assign(m, {
+    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
+    key: s.key, limit: s.limit, slow: s.slow,
+    lists: { ban: cut(s.ban), except: cut(s.except), invex: cut(s.invex), mute: cut(s.mute) },
+    roles: new Map(snap.roles.filter(([, r]) => r === 'op' || r === 'voice')), invited: new Set(snap.invited.slice(-maxList)), changedAt: snap.changedAt,
+  });
+  return true;
 }

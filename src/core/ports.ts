@@ -252,6 +252,8 @@ export function isPingable(x: object): x is Pingable {
  * server bans, and the audit log. Contract (test/contract/moderation-contract.ts):
  * - `putRoom` replaces the record for the folded name; `rooms` returns every record stored.
  * - `putServerBans` replaces the whole server ban list; `serverBans` returns it (empty at first).
+ * - `putAdmins` replaces the list of accounts (folded names) marked server administrators by
+ *   `banter admin grant` (besides the `admins` config key); `admins` returns it (empty at first).
  * - The audit log is append-only: `appendAudit` adds one entry; nothing edits or deletes one.
  *   `audit` returns the newest `limit` entries (of one room, when given), oldest first.
  */
@@ -260,6 +262,8 @@ export interface ModerationStore {
   rooms(): Promise<RoomRecord[]>;
   putServerBans(bans: ServerBan[]): Promise<void>;
   serverBans(): Promise<ServerBan[]>;
+  putAdmins(accounts: string[]): Promise<void>;
+  admins(): Promise<string[]>;
   appendAudit(entry: AuditEntry): Promise<void>;
   audit(query: { room?: string; limit: number }): Promise<AuditEntry[]>;
   close(): Promise<void>;

@@ -34,6 +34,10 @@ export function runModerationContract(name: string, factory: () => Promise<Moder
         await t.store.putRoom('#a', record('#A', ['y!*@*']));
         const rooms = (await t.store.rooms()).sort((p, q) => p.name.localeCompare(q.name));
         assert.deepEqual(rooms, [record('#A', ['y!*@*']), record('#b', [])]);
+        if (t.reopen) {
+          t.store = await t.reopen();
+          assert.deepEqual((await t.store.rooms()).sort((p, q) => p.name.localeCompare(q.name)), [record('#A', ['y!*@*']), record('#b', [])]);
+        }
       } finally {
         await t.store.close();
         await t.cleanup?.();
@@ -47,6 +51,10 @@ export function runModerationContract(name: string, factory: () => Promise<Moder
         await t.store.putServerBans([{ mask: '$a:x', by: 'root', at: 1, reason: 'r' }]);
         await t.store.putServerBans([{ mask: '10.0.0.0/8', by: 'root', at: 2, reason: '' }]);
         assert.deepEqual(await t.store.serverBans(), [{ mask: '10.0.0.0/8', by: 'root', at: 2, reason: '' }]);
+        assert.deepEqual(await t.store.admins(), []);
+        await t.store.putAdmins(['carol', 'dave']);
+        await t.store.putAdmins(['dave']);
+        assert.deepEqual(await t.store.admins(), ['dave']);
         for (let i = 0; i < 5; i++) await t.store.appendAudit({ ts: i, actor: 'a', action: `act${i}`, ...(i % 2 === 0 ? { room: '#r' } : {}), ...(i === 4 ? { target: 't', reason: 'why' } : {}) });
         assert.deepEqual((await t.store.audit({ limit: 3 })).map((e) => e.action), ['act2', 'act3', 'act4']);
         assert.deepEqual(await t.store.audit({ room: '#r', limit: 2 }), [
@@ -58,6 +66,7 @@ export function runModerationContract(name: string, factory: () => Promise<Moder
           t.store = again;
           assert.equal((await again.audit({ limit: 100 })).length, 5);
           assert.deepEqual((await again.serverBans()).map((b) => b.mask), ['10.0.0.0/8']);
+          assert.deepEqual(await again.admins(), ['dave']);
         }
       } finally {
         await t.store.close();

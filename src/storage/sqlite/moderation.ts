@@ -1,4 +1,4 @@
-/** SQLite ModerationStore: rooms an account owns, server bans and the append-only audit log (migration 2). */
+/** SQLite ModerationStore: rooms an account owns, server bans and admins, and the append-only audit log (migration 3). */
 import type { StatementSync } from 'node:sqlite';
 import type { ModerationStore, ServerBan } from '../../core/ports.ts';
 import type { RoomRecord } from '../../core/moderation.ts';
@@ -10,7 +10,7 @@ interface AuditRow { ts: number; actor: string; action: string; room: string | n
 export class SqliteModeration implements ModerationStore {
   private readonly h: SqliteHandle;
   private closed = false;
-  private readonly st: Record<'putRoom' | 'rooms' | 'getBans' | 'putBans' | 'append' | 'audit' | 'auditRoom', StatementSync>;
+  private readonly st: Record<'putRoom' | 'rooms' | 'getBans' | 'putBans' | 'getAdmins' | 'putAdmins' | 'append' | 'audit' | 'auditRoom', StatementSync>;
 
   constructor(handle: SqliteHandle) {
     this.h = handle.acquire();
@@ -20,6 +20,8 @@ export class SqliteModeration implements ModerationStore {
       rooms: p('SELECT record FROM mod_rooms ORDER BY folded'),
       getBans: p("SELECT value FROM mod_server WHERE key = 'bans'"),
       putBans: p("INSERT INTO mod_server (key, value) VALUES ('bans', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      getAdmins: p("SELECT value FROM mod_server WHERE key = 'admins'"),
+      putAdmins: p("INSERT INTO mod_server (key, value) VALUES ('admins', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
       append: p('INSERT INTO audit_log (ts, actor, action, room, target, reason) VALUES (?, ?, ?, ?, ?, ?)'),
       audit: p('SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id'),
       auditRoom: p('SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log WHERE room = ? ORDER BY id DESC LIMIT ?) ORDER BY id'),
@@ -41,6 +43,15 @@ export class SqliteModeration implements ModerationStore {
   async serverBans(): Promise<ServerBan[]> {
     const row = this.st.getBans.get() as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as ServerBan[]) : [];
+  }
+
+  async putAdmins(accounts: string[]): Promise<void> {
+    this.st.putAdmins.run(JSON.stringify(accounts));
+  }
+
+  async admins(): Promise<string[]> {
+    const row = this.st.getAdmins.get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as string[]) : [];
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {

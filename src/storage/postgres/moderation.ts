@@ -1,0 +1,76 @@
+/**
+ * PostgreSQL ModerationStore: rooms an account owns, server bans and admins, and the
+ * append-only audit log (migration 2; triggers refuse UPDATE, DELETE and TRUNCATE of it).
+ * Shared by every node of a cluster: a node that starts (or restarts) restores what the
+ * others stored.
+ */
+import type { ModerationStore, ServerBan } from '../../core/ports.ts';
+import type { RoomRecord } from '../../core/moderation.ts';
+import type { AuditEntry } from '../../protocol/index.ts';
+import type { PgHandle } from './open.ts';
+import { pgQuery } from './tx.ts';
+
+interface AuditRow { ts: number; actor: string; action: string; room: string | null; target: string | null; reason: string | null }
+
+export class PgModeration implements ModerationStore {
+  private readonly h: PgHandle;
+  private closed = false;
+
+  constructor(handle: PgHandle) {
+    this.h = handle.acquire();
+  }
+
+  async putRoom(folded: string, rec: RoomRecord): Promise<void> {
+    await pgQuery(this.h, 'INSERT INTO mod_rooms (folded, record) VALUES ($1, $2::jsonb) ON CONFLICT (folded) DO UPDATE SET record = EXCLUDED.record', [folded, JSON.stringify(rec)]);
+  }
+
+  async rooms(): Promise<RoomRecord[]> {
+    return (await pgQuery<{ record: RoomRecord }>(this.h, 'SELECT record FROM mod_rooms ORDER BY folded')).map((r) => r.record);
+  }
+
+  private async putServer(key: string, value: unknown): Promise<void> {
+    await pgQuery(this.h, 'INSERT INTO mod_server (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, JSON.stringify(value)]);
+  }
+
+  private async server<T>(key: string): Promise<T | undefined> {
+    return (await pgQuery<{ value: T }>(this.h, 'SELECT value FROM mod_server WHERE key = $1', [key]))[0]?.value;
+  }
+
+  async putServerBans(bans: ServerBan[]): Promise<void> {
+    await this.putServer('bans', bans);
+  }
+
+  async serverBans(): Promise<ServerBan[]> {
+    return (await this.server<ServerBan[]>('bans')) ?? [];
+  }
+
+  async putAdmins(accounts: string[]): Promise<void> {
+    await this.putServer('admins', accounts);
+  }
+
+  async admins(): Promise<string[]> {
+    return (await this.server<string[]>('admins')) ?? [];
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    await pgQuery(this.h, 'INSERT INTO audit_log (ts, actor, action, room, target, reason) VALUES ($1, $2, $3, $4, $5, $6)',
+      [e.ts, e.actor, e.action, e.room ?? null, e.target ?? null, e.reason ?? null]);
+  }
+
+  async audit(query: { room?: string; limit: number }): Promise<AuditEntry[]> {
+    const limit = Math.max(0, Math.floor(query.limit));
+    const rows = query.room === undefined
+      ? await pgQuery<AuditRow>(this.h, 'SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT $1) t ORDER BY id', [limit])
+      : await pgQuery<AuditRow>(this.h, 'SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log WHERE room = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id', [query.room, limit]);
+    return rows.map((r) => ({
+      ts: r.ts, actor: r.actor, action: r.action,
+      ...(r.room !== null ? { room: r.room } : {}), ...(r.target !== null ? { target: r.target } : {}), ...(r.reason !== null ? { reason: r.reason } : {}),
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.h.release();
+  }
+}
