@@ -137,21 +137,22 @@ describe('moderation state across cluster nodes (Redis + PostgreSQL)', { skip },
     assert.equal(grant.status, 200);
     const owner = await ws(n1, 'Odo', PW, true);
     await owner.request('join', { room: '#kept' });
-    await owner.request('mode', { room: '#kept', changes: [{ mode: 'invite_only', on: true }, { mode: 'limit', on: true, arg: '5' }] });
+    await owner.request('mode', { room: '#kept', changes: [{ mode: 'invite_only', on: true }, { mode: 'limit', on: true, arg: '5' }, { mode: 'registered_only', on: true }] });
     await owner.request('part', { room: '#kept' });
     root.close(); owner.close();
     await stop(n1);
 
     const n2 = await start('p2');
     const back = await ws(n2, 'Odo', PW);
-    assert.equal(await modes(back, '#kept'), '+iln', 'the registered room came back from PostgreSQL, empty');
+    assert.equal(await modes(back, '#kept'), '+ilnR', 'the registered room came back from PostgreSQL, empty');
     const t = await TestClient.open(`ws://127.0.0.1:${n2.port}/ws`);
     clients.push(t);
     assert.equal(await code(t.request('login', { name: 'Troll', password: PW })), 'SERVER_BANNED');
     const e2 = await ws(n2, 'Erin', PW);
     const log = await e2.request('audit', {});
-    assert.deepEqual(log.entries.slice(-4).map((e) => [e.actor, e.action, e.target]), [
+    assert.deepEqual(log.entries.slice(-5).map((e) => [e.actor, e.action, e.target]), [
       ['root (account root)', 'server_ban', '$a:troll'], ['admin-api', 'admin_grant', 'erin'], ['Odo (account Odo)', 'mode +invite_only', undefined], ['Odo (account Odo)', 'mode +limit', '5'],
+      ['Odo (account Odo)', 'mode +registered_only', undefined],
     ], 'Erin is an admin on the new node, and reads what was audited on the old one');
     back.close(); e2.close();
   });

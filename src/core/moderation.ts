@@ -6,7 +6,7 @@
  *   operator named. A guest's role dies with its session; an account's persists.
  *   Rank: admin > owner > op > voice > member. Each acts only on roles below its own.
  * - **Settings** (invite-only, key, limit, moderated, secret, topic lock, no outside
- *   messages, slow mode) and **lists** (ban, ban exception, invite exception, mute) are
+ *   messages, registered users only, slow mode) and **lists** (ban, ban exception, invite exception, mute) are
  *   changed only by facts (`room_mode`), so every node converges.
  * - **Masks** are "nick!user@host" globs (`*`, `?`), matched case-insensitively without
  *   regular expressions (no backtracking blow-up), or `$a:account` for an account.
@@ -32,6 +32,7 @@ export interface RoomMod {
   secret: boolean;
   topicLock: boolean;
   noOutside: boolean;
+  registeredOnly: boolean;
   key: string;
   limit: number;
   slow: number;
@@ -48,7 +49,7 @@ export interface RoomMod {
 
 export function defaultMod(): RoomMod {
   return {
-    inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true,
+    inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true, registeredOnly: false,
     key: '', limit: 0, slow: 0, lists: { ban: [], except: [], invex: [], mute: [] },
     roles: new Map(), invited: new Set(), lastSpoke: new Map(), changedAt: 0,
   };
@@ -170,6 +171,7 @@ export function joinRefusal(room: RoomEntry, who: Who, key: string | undefined):
   const mod = readMod(room);
   if (mod.invited.has(who.user.principal)) return undefined;
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
+  if (mod.registeredOnly && who.user.account === undefined) return new ChatError('ROOM_REGISTERED_ONLY', `${room.name} is for registered users only: register your name or log in to your account`);
   if (mod.inviteOnly && !onList(room, 'invex', who)) return new ChatError('ROOM_INVITE_ONLY', `${room.name} is invite-only: ask an operator to invite you`);
   if (mod.key !== '' && key !== mod.key) return new ChatError('ROOM_KEY_REQUIRED', key === undefined || key === '' ? `${room.name} needs a key to join` : `wrong key for ${room.name}`);
   if (mod.limit > 0 && room.members.size >= mod.limit) return new ChatError('ROOM_FULL', `${room.name} is full (limit ${mod.limit})`);
@@ -208,6 +210,7 @@ export function modeLetters(room: RoomEntry): string {
   if (m.limit > 0) s += 'l';
   if (m.moderated) s += 'm';
   if (m.noOutside) s += 'n';
+  if (m.registeredOnly) s += 'R';
   if (m.secret) s += 's';
   if (m.topicLock) s += 't';
   if (m.slow > 0) s += 'W';
@@ -219,7 +222,7 @@ export function settingsView(room: RoomEntry, insider: boolean): RoomSettings {
   const m = readMod(room);
   const list = (l: ListName): ListEntry[] => (insider ? m.lists[l].map((e) => ({ ...e })) : []);
   return {
-    invite_only: m.inviteOnly, moderated: m.moderated, secret: m.secret, topic_lock: m.topicLock, no_outside: m.noOutside,
+    invite_only: m.inviteOnly, moderated: m.moderated, secret: m.secret, topic_lock: m.topicLock, no_outside: m.noOutside, registered_only: m.registeredOnly,
     key: insider ? m.key : m.key === '' ? '' : '*', limit: m.limit, slow: m.slow,
     ban: list('ban'), except: list('except'), invex: list('invex'), mute: list('mute'),
   };
@@ -233,7 +236,7 @@ export function settingsView(room: RoomEntry, insider: boolean): RoomSettings {
  */
 export function normalizeChange(c: ModeChange): ModeChange {
   switch (c.mode) {
-    case 'invite_only': case 'moderated': case 'secret': case 'topic_lock': case 'no_outside':
+    case 'invite_only': case 'moderated': case 'secret': case 'topic_lock': case 'no_outside': case 'registered_only':
       return { mode: c.mode, on: c.on };
     case 'key': {
       if (!c.on) return { mode: 'key', on: false };
@@ -269,6 +272,7 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
     case 'secret': return m.secret !== c.on;
     case 'topic_lock': return m.topicLock !== c.on;
     case 'no_outside': return m.noOutside !== c.on;
+    case 'registered_only': return m.registeredOnly !== c.on;
     case 'key': return c.on ? m.key !== c.arg : m.key !== '';
     case 'limit': return c.on ? String(m.limit) !== c.arg : m.limit !== 0;
     case 'slow': return c.on ? String(m.slow) !== c.arg : m.slow !== 0;
@@ -291,6 +295,7 @@ export function applyChange(room: RoomEntry, c: ModeChange, by: string, at: numb
     case 'secret': m.secret = c.on; return;
     case 'topic_lock': m.topicLock = c.on; return;
     case 'no_outside': m.noOutside = c.on; return;
+    case 'registered_only': m.registeredOnly = c.on; return;
     case 'key': m.key = c.on ? c.arg ?? '' : ''; return;
     case 'limit': m.limit = c.on ? Number(c.arg) || 0 : 0; return;
     case 'slow': m.slow = c.on ? Number(c.arg) || 0 : 0; return;
@@ -321,7 +326,7 @@ export function addInvite(room: RoomEntry, principal: string, maxList: number): 
 export function hasState(room: RoomEntry): boolean {
   const m = room.mod;
   if (!m) return false;
-  return m.inviteOnly || m.moderated || m.secret || m.topicLock || !m.noOutside || m.key !== '' || m.limit > 0 || m.slow > 0
+  return m.inviteOnly || m.moderated || m.secret || m.topicLock || !m.noOutside || m.registeredOnly || m.key !== '' || m.limit > 0 || m.slow > 0
     || Object.values(m.lists).some((l) => l.length > 0) || [...m.roles.keys()].some((p) => p.startsWith('account:'));
 }
 
@@ -372,7 +377,7 @@ export function restoreRoom(room: RoomEntry, rec: RoomRecord): void {
   if (rec.topicAt !== undefined) room.topicAt = rec.topicAt;
   if (rec.createdAt !== undefined) room.createdAt = rec.createdAt;
   Object.assign(m, {
-    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
+    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside, registeredOnly: s.registered_only ?? false,
     key: s.key, limit: s.limit, slow: s.slow,
     lists: { ban: [...s.ban], except: [...s.except], invex: [...s.invex], mute: [...s.mute] },
     roles: new Map(rec.roles), changedAt: rec.changedAt ?? 0,
@@ -408,7 +413,7 @@ export function adoptSnapshot(room: RoomEntry, snap: ModSnapshot, maxList: numbe
   const m = modOf(room);
   const cut = (l: ListEntry[]): ListEntry[] => l.slice(0, maxList).map((e) => ({ mask: e.mask, by: e.by, at: e.at }));
   Object.assign(m, {
-    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
+    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside, registeredOnly: s.registered_only ?? false,
     key: s.key, limit: s.limit, slow: s.slow,
     lists: { ban: cut(s.ban), except: cut(s.except), invex: cut(s.invex), mute: cut(s.mute) },
     roles: new Map(snap.roles.filter(([, r]) => r === 'op' || r === 'voice')), invited: new Set(snap.invited.slice(-maxList)), changedAt: snap.changedAt,

@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: 'The database is unreachable or did not answer in time: the message was NOT stored; send it again (the same request id is never stored twice).',
   ROOM_INVITE_ONLY: 'The room is invite-only (+i): an operator must invite you first, or your mask must match an invite exception (+I).',
   ROOM_KEY_REQUIRED: 'The room has a join key (+k): join with the right `key`.',
+  ROOM_REGISTERED_ONLY: 'Only users logged in to a registered account may join this room (+R): register your name or log in first.',
   ROOM_FULL: 'The room has as many members as its member limit (+l) allows.',
   BANNED_FROM_ROOM: 'You are banned from this room (+b, by mask or account, with no matching exception +e): you cannot join or speak.',
   ROOM_MODERATED: 'The room is moderated (+m): only voiced members and operators may speak.',

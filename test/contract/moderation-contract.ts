@@ -17,7 +17,7 @@ export interface ModerationUnderTest {
 const record = (name: string, ban: string[]): RoomRecord => ({
   name, creator: 'account:owner', topic: 't',
   settings: {
-    invite_only: true, moderated: false, secret: false, topic_lock: true, no_outside: true, key: 'k', limit: 0, slow: 5,
+    invite_only: true, moderated: false, secret: false, topic_lock: true, no_outside: true, registered_only: true, key: 'k', limit: 0, slow: 5,
     ban: ban.map((mask) => ({ mask, by: 'owner', at: 1 })), except: [], invex: [], mute: [],
   },
   roles: [['account:dave', 'op']],
