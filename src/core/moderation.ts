@@ -178,8 +178,12 @@ export function joinRefusal(room: RoomEntry, who: Who, key: string | undefined):
   return undefined;
 }
 
-/** Why `who` may not send to the room now, or undefined. Operators and admins always may. */
-export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
+/**
+ * Why `who` may not be heard in the room at all, or undefined: not a member (+n), banned,
+ * muted, or unvoiced in a moderated room. The same rule silences every side channel into the
+ * room (typing notifications; the topic), not only messages. Operators and admins always may.
+ */
+export function silenced(room: RoomEntry, who: Who): ChatError | undefined {
   const rank = rankOf(room, who.user, who.admin);
   if (rank >= RANK.op) return undefined;
   const mod = readMod(room);
@@ -188,6 +192,28 @@ export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError 
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
   if (isMuted(room, who)) return new ChatError('MUTED', `you are muted in ${room.name}`);
   if (mod.moderated && rank < RANK.voice) return new ChatError('ROOM_MODERATED', `${room.name} is moderated: only voiced members and operators may speak`);
+  return undefined;
+}
+
+/**
+ * A room the user is in where they are banned or muted, if any: there they may not change
+ * their name either (renaming is seen by the whole room; IRC servers refuse it the same way,
+ * 435), so a rename cannot carry what a mute withholds.
+ */
+export function nickLockedIn(rooms: Iterable<RoomEntry>, who: Who): RoomEntry | undefined {
+  for (const room of rooms) {
+    if (rankOf(room, who.user, who.admin) >= RANK.op) continue;
+    if (isBanned(room, who) || isMuted(room, who)) return room;
+  }
+  return undefined;
+}
+
+/** Why `who` may not send to the room now, or undefined: `silenced`, or slow mode. Operators and admins always may. */
+export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
+  const refusal = silenced(room, who);
+  if (refusal) return refusal;
+  if (rankOf(room, who.user, who.admin) >= RANK.op) return undefined;
+  const mod = readMod(room);
   if (mod.slow > 0) {
     const last = mod.lastSpoke.get(who.user.folded);
     const wait = last === undefined ? 0 : last + mod.slow * 1000 - now;

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   REGISTRATION_THROTTLED: 'Too many registrations from your address; try again later (the message says when).',
   PASSWORD_INVALID: 'The password is shorter or longer than allowed (8–1024 bytes of UTF-8).',
   NAME_REGISTERED: 'The name is already registered.',
+  NICK_LOCKED: 'You cannot change your name while banned (+b) or muted (+q) in a room you are in.',
   NO_SUCH_ACCOUNT: 'No account is registered under this name.',
   NOT_REGISTERED: 'The request needs a registered name (send `register` first).',
   SEARCH_INVALID: 'The search query has no word to look for, more than 16 different words, a prefix shorter than 3 letters or digits before its `*`, or a malformed filter.',

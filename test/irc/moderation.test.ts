@@ -130,6 +130,21 @@ describe('IRC channel modes', () => {
     op.close(); guest.close(); web.close();
   });
 
+  it('a quieted user (+q) sends no typing notification (404) and cannot change nick while on the channel (435)', async () => {
+    const op = await IrcClient.register(app, 'Hush', ['message-tags']);
+    const q = await IrcClient.register(app, 'Loud', ['message-tags']);
+    await op.command('JOIN #hush');
+    await q.command('JOIN #hush');
+    await op.command('MODE #hush +q loud');
+    assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
+    assert.deepEqual(await q.command('NICK Louder'), [`${S} 435 Loud Louder #hush :Cannot change nickname while banned or muted on channel`]);
+    assert.deepEqual(await q.command('TOPIC #hush :spam'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
+    await op.command('MODE #hush -q loud!*@*');
+    assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), []);
+    assert.match(await op.waitLine(/TAGMSG #hush$/), /^@\+typing=active :Loud!\S+ TAGMSG #hush$/);
+    op.close(); q.close();
+  });
+
   it('INVITE lets a user into a +i channel once; only operators invite there', async () => {
     const op = await IrcClient.register(app, 'Host2');
     const m = await IrcClient.register(app, 'Member2');
