@@ -199,12 +199,9 @@ export class ChatCore {
     const folded = foldName(account.trim());
     if (on && (folded === '' || !(await this.accounts.get(folded)))) throw new ChatError('NO_SUCH_ACCOUNT', `"${account}" is not a registered account`);
     const stored = await this.moderation.admins();
-    const next = on ? [...new Set([...stored, folded])] : stored.filter((a) => a !== folded);
-    if (next.length !== stored.length) {
-      if (next.length > this.maxListEntries) throw new ChatError('LIST_FULL', 'the list of granted admins is full');
-      await this.moderation.appendAudit({ ts: this.deps.clock.now(), actor, action: on ? 'admin_grant' : 'admin_revoke', target: folded });
-      await this.moderation.putAdmins(next);
-    }
+    if (on && !stored.includes(folded) && stored.length >= this.maxListEntries) throw new ChatError('LIST_FULL', 'the list of granted admins is full');
+    if (stored.includes(folded) !== on) await this.moderation.appendAudit({ ts: this.deps.clock.now(), actor, action: on ? 'admin_grant' : 'admin_revoke', target: folded });
+    const next = await this.moderation.updateAdmins((list) => (on ? [...new Set([...list, folded])] : list.filter((a) => a !== folded)));
     this.emit({ kind: 'server_admin', account: folded, on });
     return next;
   }

@@ -23,16 +23,18 @@ export class MemoryModeration implements ModerationStore {
     return [...this.roomMap.values()].map((s) => JSON.parse(s) as RoomRecord);
   }
 
-  async putServerBans(bans: ServerBan[]): Promise<void> {
-    this.bans = bans.map((b) => ({ ...b }));
+  async updateServerBans(change: (bans: ServerBan[]) => ServerBan[]): Promise<ServerBan[]> {
+    this.bans = change(this.bans.map((b) => ({ ...b }))).map((b) => ({ ...b }));
+    return this.bans.map((b) => ({ ...b }));
   }
 
   async serverBans(): Promise<ServerBan[]> {
     return this.bans.map((b) => ({ ...b }));
   }
 
-  async putAdmins(accounts: string[]): Promise<void> {
-    this.adminList = [...accounts];
+  async updateAdmins(change: (accounts: string[]) => string[]): Promise<string[]> {
+    this.adminList = [...change([...this.adminList])];
+    return [...this.adminList];
   }
 
   async admins(): Promise<string[]> {

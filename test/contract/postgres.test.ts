@@ -62,6 +62,7 @@ if (skip) {
       await s.store.close();
       return openMod();
     };
+    s.another = openMod;
     s.cleanup = () => db.drop();
     return s;
   });

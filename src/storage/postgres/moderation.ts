@@ -8,7 +8,7 @@ import type { ModerationStore, ServerBan } from '../../core/ports.ts';
 import type { RoomRecord } from '../../core/moderation.ts';
 import type { AuditEntry } from '../../protocol/index.ts';
 import type { PgHandle } from './open.ts';
-import { pgQuery } from './tx.ts';
+import { inTransaction, pgQuery } from './tx.ts';
 
 interface AuditRow { ts: number; actor: string; action: string; room: string | null; target: string | null; reason: string | null }
 
@@ -28,24 +28,35 @@ export class PgModeration implements ModerationStore {
     return (await pgQuery<{ record: RoomRecord }>(this.h, 'SELECT record FROM mod_rooms ORDER BY folded')).map((r) => r.record);
   }
 
-  private async putServer(key: string, value: unknown): Promise<void> {
-    await pgQuery(this.h, 'INSERT INTO mod_server (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [key, JSON.stringify(value)]);
+  /**
+   * Read-change-write of one `mod_server` value in a transaction that holds its row lock
+   * (created first if missing), so concurrent updates from several nodes queue up and none
+   * is lost.
+   */
+  private async updateServer<T>(key: string, empty: T, change: (v: T) => T): Promise<T> {
+    return inTransaction(this.h, async (c) => {
+      await c.query('INSERT INTO mod_server (key, value) VALUES ($1, $2::jsonb) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(empty)]);
+      const { rows } = await c.query<{ value: T }>('SELECT value FROM mod_server WHERE key = $1 FOR UPDATE', [key]);
+      const next = change(rows[0]!.value);
+      await c.query('UPDATE mod_server SET value = $2::jsonb WHERE key = $1', [key, JSON.stringify(next)]);
+      return next;
+    });
   }
 
   private async server<T>(key: string): Promise<T | undefined> {
     return (await pgQuery<{ value: T }>(this.h, 'SELECT value FROM mod_server WHERE key = $1', [key]))[0]?.value;
   }
 
-  async putServerBans(bans: ServerBan[]): Promise<void> {
-    await this.putServer('bans', bans);
+  async updateServerBans(change: (bans: ServerBan[]) => ServerBan[]): Promise<ServerBan[]> {
+    return this.updateServer<ServerBan[]>('bans', [], change);
   }
 
   async serverBans(): Promise<ServerBan[]> {
     return (await this.server<ServerBan[]>('bans')) ?? [];
   }
 
-  async putAdmins(accounts: string[]): Promise<void> {
-    await this.putServer('admins', accounts);
+  async updateAdmins(change: (accounts: string[]) => string[]): Promise<string[]> {
+    return this.updateServer<string[]>('admins', [], change);
   }
 
   async admins(): Promise<string[]> {
