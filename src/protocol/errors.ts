@@ -69,7 +69,7 @@ export const ERROR_CODES = {
   RANK_TOO_LOW: 'Your role in the room is not above the target\'s: owners and operators act only on roles below their own.',
   MODE_INVALID: 'A room setting has a bad value (a key, limit, seconds or mask that breaks its rules).',
   LIST_FULL: 'The room\'s ban, exception, invite or mute list is full (rooms.maxListEntries).',
-  NOT_ADMIN: 'Only a server administrator (an account listed in the `admins` config key) may do this.',
+  NOT_ADMIN: 'Only a server administrator (an account listed in the `admins` config key, or granted with `banter admin grant`) may do this.',
   SERVER_BANNED: 'Your account or address is banned from this server.',
   FILES_DISABLED: 'File sharing is turned off on this server (files.enabled).',
   FILE_TOO_LARGE: 'The file is larger than files.maxBytes (HTTP 413); nothing was stored.',
