@@ -226,7 +226,7 @@ async function failover(n: number, redisUrl: string): Promise<FailoverResult> {
     resume.sort((a, b) => a - b);
     const r = { p50: Math.round(resume[Math.floor(resume.length / 2)]!), max: Math.round(resume.at(-1)!) };
     log(`  failover: each reconnected to another node and resumed in p50 ${r.p50} ms, max ${r.max} ms (one after another); gaps ${gaps}, duplicates ${dupes}`);
-    return { nodes: n, victims, heartbeatMs, leaseMs, boundMs: heartbeatMs + leaseMs + heartbeatMs, goneMs, resumeMs: r, gaps, dupes };
+    return { nodes: n, victims, heartbeatMs, leaseMs, boundMs: leaseMs + heartbeatMs, goneMs, resumeMs: r, gaps, dupes };
   } finally {
     for (const p of peers) p.close();
     await cluster.stop();
