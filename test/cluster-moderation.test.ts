@@ -3,7 +3,8 @@
  * PostgreSQL: a node that joins later learns every room's settings, lists and roles (from
  * the resync for any room, from PostgreSQL for rooms an account owns) and enforces them over
  * WebSocket and IRC; server bans, granted admins, registered rooms and the audit log live in
- * PostgreSQL, so a node started after all others stopped has them. Needs redis-server and
+ * PostgreSQL, so a node started after all others stopped has them; so are file records and
+ * the files attached to messages. Needs redis-server and
  * PostgreSQL (test/helpers/services.ts); without them it skips, in CI it fails.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startChildServer, type ChildServer } from './helpers/child-server.ts';
 import { IrcClient } from './helpers/irc.ts';
+import { upload } from './files/helpers.ts';
+import type { App } from '../src/server/app.ts';
 import { ReplyError, TestClient } from './helpers/server.ts';
 import { postgresDatabase, redisServer, serviceSkip, type PgDatabase, type RedisServer } from './helpers/services.ts';
 
@@ -45,6 +48,7 @@ describe('moderation state across cluster nodes (Redis + PostgreSQL)', { skip },
       BANTER_STORE: 'postgres', BANTER_POSTGRES_URL: db.url, BANTER_BUS: 'redis', BANTER_REDIS_URL: redis.url, BANTER_NODE_ID: id,
       BANTER_CLUSTER_HEARTBEAT_MS: '500', BANTER_CLUSTER_LEASE_TTL_MS: '3000', BANTER_AUTH_SCRYPT_LOG2_N: '10',
       BANTER_FLOOD_BURST: '500', BANTER_FLOOD_RATE_PER_SEC: '500', BANTER_ADMINS: 'root', BANTER_ADMIN_TOKEN: TOKEN,
+      BANTER_FILES_LINK_SECRET: 'cluster-link-secret-0123456789abcdef',
     });
     nodes.push(n);
     return n;
@@ -155,5 +159,30 @@ describe('moderation state across cluster nodes (Redis + PostgreSQL)', { skip },
       ['Odo (account Odo)', 'mode +registered_only', undefined],
     ], 'Erin is an admin on the new node, and reads what was audited on the old one');
     back.close(); e2.close();
+  });
+
+  it('files attached on one node are in history on every node, and any node hands out links to them (records in PostgreSQL)', async () => {
+    const n1 = await start('f1');
+    const n2 = await start('f2');
+    const up = await ws(n1, 'Uploader');
+    const down = await ws(n2, 'Reader');
+    await up.request('join', { room: '#files' });
+    await down.request('join', { room: '#files' });
+    const file = await upload({ port: n1.port } as App, up, 'notes.txt', Buffer.from('shared across the cluster\n'));
+    const { msg } = await up.request('send', { to: '#files', text: 'see attached', files: [file.id] });
+    assert.deepEqual(msg.files, [file]);
+    const live = await down.waitFor((e) => e.type === 'message' && e.msg.id === msg.id);
+    assert.deepEqual(live.type === 'message' && live.msg.files, [file]);
+    const hist = await down.request('history', { to: '#files', limit: 5 });
+    assert.deepEqual(hist.messages.find((m) => m.id === msg.id)?.files, [file], 'the attachment is stored with the message in PostgreSQL');
+    // The record is shared: the reader's node checks it and signs a link; the bytes are on the uploader's node.
+    const links = (await down.request('file_links', { files: [file.id] })).links;
+    assert.ok(links[file.id], 'a link from the other node');
+    const res = await fetch(`http://127.0.0.1:${n1.port}${links[file.id]!.url}`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'shared across the cluster\n');
+    up.close(); down.close();
+    await stop(n1);
+    await stop(n2);
   });
 });
