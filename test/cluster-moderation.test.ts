@@ -114,7 +114,9 @@ describe('moderation state across cluster nodes (Redis + PostgreSQL)', { skip },
     ian.send('JOIN #reg');
     await ian.waitLine(/ 473 Ian #reg :/);
     const spam = await irc(n2, 'spam');
+    await olga.waitFor((e) => e.type === 'user_joined' && e.user.name === 'spam'); // n1 knows of spam before inviting it
     await olga.request('invite', { room: '#reg', name: 'spam' });
+    await spam.waitLine(/ INVITE spam :?#reg$/); // the invitation has reached spam's node
     spam.send('JOIN #reg');
     await spam.waitLine(/ JOIN :?#reg$/); // an invitation lets one in past +b, as operators chose to
     spam.send('PRIVMSG #reg :hello');
