@@ -60,6 +60,40 @@ describe('moderation over WebSocket', () => {
     }
   });
 
+  it('a muted or banned member has no side channel into the room: no typing, no topic, no rename; unmuted, all work again', async () => {
+    const app = await startTestServer();
+    try {
+      const owner = await TestClient.login(app, 'owner');
+      const watcher = await TestClient.login(app, 'watcher');
+      const m = await TestClient.login(app, 'mutee');
+      for (const c of [owner, watcher, m]) await c.request('join', { room: '#quiet' });
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'mute', on: true, arg: 'mutee' }] });
+      assert.equal(await errCode(m.request('typing', { to: '#quiet' })), 'MUTED');
+      assert.equal(await errCode(m.request('topic', { room: '#quiet', topic: 'buy my stuff' })), 'MUTED');
+      assert.equal(await errCode(m.request('nick', { name: 'buy_my_stuff' })), 'NICK_LOCKED');
+      // Typing to a person (a DM) is not the room's business.
+      await m.request('typing', { to: 'watcher' });
+      await watcher.waitFor((e) => e.type === 'typing' && e.from === 'mutee' && e.to === 'watcher');
+      await watcher.sync();
+      assert.deepEqual(watcher.events.filter((e) => (e.type === 'typing' && e.to === '#quiet') || e.type === 'room_topic' || e.type === 'user_renamed'), []);
+
+      // +m: an unvoiced member may not show as typing either; a ban (member still in the room) locks the name.
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'mute', on: false, arg: 'mutee!*@*' }, { mode: 'moderated', on: true }] });
+      assert.equal(await errCode(m.request('typing', { to: '#quiet' })), 'ROOM_MODERATED');
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'moderated', on: false }, { mode: 'ban', on: true, arg: 'mutee' }] });
+      assert.equal(await errCode(m.request('nick', { name: 'other_name' })), 'NICK_LOCKED');
+      assert.equal(await errCode(m.request('topic', { room: '#quiet', topic: 'x' })), 'BANNED_FROM_ROOM');
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'ban', on: false, arg: 'mutee!*@*' }] });
+      await m.request('typing', { to: '#quiet' });
+      await watcher.waitFor((e) => e.type === 'typing' && e.from === 'mutee' && e.to === '#quiet');
+      await m.request('topic', { room: '#quiet', topic: 'fine now' });
+      assert.equal((await m.request('nick', { name: 'renamed' })).name, 'renamed');
+      for (const c of [owner, watcher, m]) c.close();
+    } finally {
+      await app.close();
+    }
+  });
+
   it('an admin bans an account server-wide (the user is disconnected and cannot log in) and kills a guest', async () => {
     const app = await startTestServer({ 'auth.scryptLog2N': 10, admins: 'root' });
     try {

@@ -23,6 +23,8 @@ export interface ApplyTarget {
   readonly maxListEntries: number;
   /** A server ban was added or lifted: update the ban list, disconnect matching local users. */
   serverBan(mask: string, on: boolean, by: string, reason: string): void;
+  /** An account was marked (or unmarked) a server administrator. */
+  serverAdmin(account: string, on: boolean): void;
   /** Closes the local connection of `name`, if this node has it. */
   kill(name: string, by: string, reason: string): void;
 }
@@ -186,6 +188,9 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
     }
     case 'server_ban':
       core.serverBan(fact.mask, fact.on, fact.by, fact.reason);
+      return;
+    case 'server_admin':
+      core.serverAdmin(fact.account, fact.on);
       return;
     case 'kill':
       core.kill(fact.name, fact.by, fact.reason);

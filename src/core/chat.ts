@@ -116,6 +116,8 @@ export class ChatCore {
   readonly maxListEntries: number;
   /** Server bans in force (from the store at `restore`, then from facts). */
   serverBans: ServerBan[] = [];
+  /** Folded accounts made admins with `banter admin grant` (the moderation store), besides config `admins`. */
+  grantedAdmins: string[] = [];
   private readonly conns = new Map<string, Conn>();
   readonly delivery: Delivery;
   /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
@@ -143,6 +145,9 @@ export class ChatCore {
       isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
       maxListEntries: this.maxListEntries,
       serverBan: (mask, on, by, reason) => this.applyServerBan(mask, on, by, reason),
+      serverAdmin: (account, on) => {
+        this.grantedAdmins = on ? [...new Set([...this.grantedAdmins, account])] : this.grantedAdmins.filter((a) => a !== account);
+      },
       kill: (name, by, reason) => {
         const conn = this.delivery.local.get(foldName(name));
         if (!conn) return;
@@ -163,7 +168,7 @@ export class ChatCore {
    * and server bans. Call once before accepting connections.
    */
   async restore(): Promise<void> {
-    this.serverBans = await this.moderation.serverBans();
+    await this.reloadServerState();
     for (const rec of await this.moderation.rooms()) {
       const folded = foldName(rec.name);
       if (this.dir.rooms.has(folded) && this.dir.rooms.get(folded)!.members.size > 0) continue;
@@ -173,9 +178,39 @@ export class ChatCore {
     }
   }
 
-  /** Whether the user is a server administrator (config `admins`). */
+  /**
+   * Re-reads server bans and granted admins from the moderation store (at start, and in
+   * cluster mode after a bus gap, when facts may have been lost); local users a new ban
+   * matches are disconnected.
+   */
+  async reloadServerState(): Promise<void> {
+    const [bans, admins] = await Promise.all([this.moderation.serverBans(), this.moderation.admins()]);
+    this.grantedAdmins = admins;
+    const added = bans.filter((b) => !this.serverBans.some((x) => x.mask === b.mask));
+    this.serverBans = bans.filter((b) => !added.includes(b));
+    for (const b of added) this.applyServerBan(b.mask, true, b.by, b.reason, b.at);
+  }
+
+  /** Whether the user is a server administrator (config `admins`, or granted with `banter admin grant`). */
   isAdmin(user: UserEntry | undefined): boolean {
-    return isAdmin(this.deps.config.admins, user);
+    return isAdmin(this.deps.config.admins, user) || isAdmin(this.grantedAdmins, user);
+  }
+
+  /**
+   * Marks a registered account as a server administrator, or unmarks it (`banter admin
+   * grant|revoke`): stored in the moderation store, audited, and applied on every node by a
+   * `server_admin` fact. Accounts listed in config `admins` stay admins whatever is stored.
+   * Resolves with the granted list; rejects NO_SUCH_ACCOUNT for a name that is not registered.
+   */
+  async setAdmin(account: string, on: boolean, actor: string): Promise<string[]> {
+    const folded = foldName(account.trim());
+    if (on && (folded === '' || !(await this.accounts.get(folded)))) throw new ChatError('NO_SUCH_ACCOUNT', `"${account}" is not a registered account`);
+    const stored = await this.moderation.admins();
+    if (on && !stored.includes(folded) && stored.length >= this.maxListEntries) throw new ChatError('LIST_FULL', 'the list of granted admins is full');
+    if (stored.includes(folded) !== on) await this.moderation.appendAudit({ ts: this.deps.clock.now(), actor, action: on ? 'admin_grant' : 'admin_revoke', target: folded });
+    const next = await this.moderation.updateAdmins((list) => (on ? [...new Set([...list, folded])] : list.filter((a) => a !== folded)));
+    this.emit({ kind: 'server_admin', account: folded, on });
+    return next;
   }
 
   /** The server ban matching a connection (its address) or an account, if any. */
@@ -184,10 +219,10 @@ export class ChatCore {
     return this.serverBans.find((b) => (b.mask.startsWith('$a:') ? account !== undefined && foldName(account) === b.mask.slice(3) : ipInRange(ip, b.mask)));
   }
 
-  private applyServerBan(mask: string, on: boolean, by: string, reason: string): void {
+  private applyServerBan(mask: string, on: boolean, by: string, reason: string, at = this.deps.clock.now()): void {
     this.serverBans = this.serverBans.filter((b) => b.mask !== mask);
     if (!on) return;
-    this.serverBans.push({ mask, by, at: this.deps.clock.now(), reason });
+    this.serverBans.push({ mask, by, at, reason });
     for (const conn of [...this.delivery.local.values()]) {
       const user = conn.user ? this.dir.users.get(conn.user) : undefined;
       if (this.serverBanOf(conn.session.remote, user?.account) === undefined) continue;

@@ -172,6 +172,8 @@ export type UnreadInfo = z.infer<typeof UnreadInfo>;
 export interface LoginExtras {
   /** Whether the name is a registered account (false: a guest). */
   registered: boolean;
+  /** Present (true) when the account is a server administrator: clients show the administration section. */
+  admin?: true;
   /** A new session token, when the login used a password. */
   token?: string;
   /** Resumed conversations and unread DMs, in the order requested, then most recent first. */
@@ -210,7 +212,8 @@ export interface ReplyData {
   kick: { room: string; name: string };
   op: { room: string; name: string; op: boolean };
   invite: { room: string; name: string };
-  register: { name: string; token: string };
+  /** `admin`: as in the login reply (a name listed as an administrator becomes one once registered). */
+  register: { name: string; token: string; admin?: true };
   logout: { revoked: number };
   change_password: { token: string; revoked: number };
   history: { to: string; messages: ChatMessage[] };

@@ -40,6 +40,8 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     const { PgHandle, PgOpenError } = await import('../storage/postgres/open.ts');
     const { PgStore } = await import('../storage/postgres/store.ts');
     const { PgAccounts } = await import('../storage/postgres/accounts.ts');
+    const { PgModeration } = await import('../storage/postgres/moderation.ts');
+    const { PgFileRecords } = await import('../storage/postgres/files.ts');
     let handle;
     try {
       handle = await PgHandle.open({ url: config.postgresUrl, poolMax: config['postgres.poolMax'], timeoutMs: config['postgres.timeoutMs'], log });
@@ -50,10 +52,10 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     return {
       store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
-      // Not on PostgreSQL yet: room settings converge over the bus and live in memory; file
-      // metadata stays on each node (see docs/cluster.md).
-      moderation: new MemoryModeration(),
-      files: { records: new MemoryFileRecords(), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
+      // Shared by every node: registered rooms, server bans and admins, the audit log, file metadata.
+      // The bytes stay in each node's dataDir (docs/cluster.md, "Files").
+      moderation: new PgModeration(handle),
+      files: { records: new PgFileRecords(handle), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });

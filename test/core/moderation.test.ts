@@ -156,10 +156,13 @@ describe('moderation rules in the core', () => {
     assert.equal(await code(quiet.run('send', { to: '#b', text: 'x' })), 'MUTED');
     await troll.run('part', { room: '#b' });
     assert.equal(await code(troll.run('join', { room: '#b' })), 'BANNED_FROM_ROOM');
-    // Renaming does not dodge an account ban.
+    // Renaming does not dodge an account ban; while in the room, a banned member cannot rename at all.
+    assert.equal(await code(acct.run('nick', { name: 'carol2' })), 'NICK_LOCKED');
+    await acct.run('part', { room: '#b' });
     await acct.run('nick', { name: 'carol2' });
-    assert.equal(await code(acct.run('send', { to: '#b', text: 'x' })), 'BANNED_FROM_ROOM');
+    assert.equal(await code(acct.run('join', { room: '#b' })), 'BANNED_FROM_ROOM');
     await owner.run('mode', { room: '#b', changes: [set('except', '$a:carol')] });
+    await acct.run('join', { room: '#b' });
     assert.equal(await code(acct.run('send', { to: '#b', text: 'back' })), undefined);
     const list = (await owner.run('mode', { room: '#b' })).settings;
     assert.deepEqual(list.ban.map((e) => [e.mask, e.by]), [['*!~trollid*@*', 'owner'], ['$a:carol', 'owner']]);

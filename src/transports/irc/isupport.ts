@@ -28,7 +28,7 @@ export function isupportTokens(i: IsupportInput): string[] {
     'CASEMAPPING=ascii',
     `CHANLIMIT=#:${i.maxRoomsPerUser}`,
     // Lists (type A), the key (B), limit and slow mode (C), flags (D): docs/irc.md, "Channel modes".
-    'CHANMODES=beIq,k,lW,imnst',
+    'CHANMODES=beIq,k,lW,imnRst',
     `CHANNELLEN=${LIMITS.roomMaxLength}`,
     'CHANTYPES=#',
     `CHATHISTORY=${i.historyLimit}`,

@@ -12,7 +12,7 @@ export function welcome(c: IrcConnection): void {
   c.numeric(N.RPL_WELCOME, [`Welcome to the ${cfg.network} IRC Network ${server.mask(c.me)}`]);
   c.numeric(N.RPL_YOURHOST, [`Your host is ${server.name}, running version ${cfg.version}`]);
   c.numeric(N.RPL_CREATED, [`This server was created ${server.createdAt.toUTCString()}`]);
-  c.numeric(N.RPL_MYINFO, [server.name, cfg.version, 'io', 'IWbeiklmnoqstv', 'IWbeklovq'], false);
+  c.numeric(N.RPL_MYINFO, [server.name, cfg.version, 'io', 'IRWbeiklmnoqstv', 'IWbeklovq'], false);
   const tokens = isupportTokens({ network: cfg.network, maxRoomsPerUser: cfg.maxRoomsPerUser, historyLimit: cfg.historyLimit, maxListEntries: c.core.maxListEntries });
   for (let i = 0; i < tokens.length; i += 12) c.numeric(N.RPL_ISUPPORT, [...tokens.slice(i, i + 12), 'are supported by this server']);
   lusers(c);

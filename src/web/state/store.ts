@@ -32,6 +32,8 @@ export class ChatStore {
   notifications = false;
   /** Whether the name is a registered account (history of DMs, search in DMs, read marks). */
   registered = false;
+  /** Whether the account is a server administrator (the login reply says so): the sidebar shows the administration button. */
+  admin = false;
   /** Rooms other than #lobby a fresh login is put in (see login). */
   loginRooms = 0;
   version = 0;
@@ -96,6 +98,7 @@ export class ChatStore {
     fileLinks.client = client;
     this.me = reply.name;
     this.registered = reply.registered;
+    this.admin = reply.admin === true;
     this.status = 'online';
     // Rooms besides #lobby the user was put in at login (permanent rooms): tells whether
     // someone who logs in later joined #lobby (their room count is then one more).

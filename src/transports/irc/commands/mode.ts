@@ -51,6 +51,7 @@ async function channelMode(c: IrcConnection, name: string, modes: string | undef
     if (s.limit > 0) { letters += 'l'; params.push(String(s.limit)); }
     if (s.moderated) letters += 'm';
     if (s.no_outside) letters += 'n';
+    if (s.registered_only) letters += 'R';
     if (s.secret) letters += 's';
     if (s.topic_lock) letters += 't';
     if (s.slow > 0) { letters += 'W'; params.push(String(s.slow)); }
