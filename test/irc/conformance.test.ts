@@ -262,7 +262,7 @@ describe('ISUPPORT', () => {
       return words.slice(3, -5);
     });
     assert.deepEqual(tokens, [
-      'AWAYLEN=200', 'CASEMAPPING=ascii', 'CHANLIMIT=#:50', 'CHANMODES=beIq,k,lW,imnst', 'CHANNELLEN=50', 'CHANTYPES=#',
+      'AWAYLEN=200', 'CASEMAPPING=ascii', 'CHANLIMIT=#:50', 'CHANMODES=beIq,k,lW,imnRst', 'CHANNELLEN=50', 'CHANTYPES=#',
       'CHATHISTORY=100', 'ELIST=CMNTU', 'EXCEPTS=e', 'INVEX=I', 'KEYLEN=23', 'KICKLEN=200', 'MAXLIST=b:100,e:100,I:100,q:100',
       'MAXTARGETS=4', 'MODES=6', 'MSGREFTYPES=msgid,timestamp', 'NAMELEN=100', 'NETWORK=Banter', 'NICKLEN=32', 'PREFIX=(ov)@+',
       'TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:4,LIST:4', 'TOPICLEN=300', 'USERLEN=10', 'UTF8ONLY',
