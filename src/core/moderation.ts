@@ -175,7 +175,7 @@ export function joinRefusal(room: RoomEntry, who: Who, key: string | undefined):
 }
 
 /** Why `who` may not send to the room now, or undefined. Operators and admins always may. */
-export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
+export function speakRefusal(room: RoomEntry, who: Who, now: number, opts?: { slow?: boolean }): ChatError | undefined {
   const rank = rankOf(room, who.user, who.admin);
   if (rank >= RANK.op) return undefined;
   const mod = readMod(room);
@@ -184,7 +184,8 @@ export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError 
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
   if (isMuted(room, who)) return new ChatError('MUTED', `you are muted in ${room.name}`);
   if (mod.moderated && rank < RANK.voice) return new ChatError('ROOM_MODERATED', `${room.name} is moderated: only voiced members and operators may speak`);
-  if (mod.slow > 0) {
+  // Slow mode paces new messages; edits and reactions pass `slow: false`.
+  if (mod.slow > 0 && opts?.slow !== false) {
     const last = mod.lastSpoke.get(who.user.folded);
     const wait = last === undefined ? 0 : last + mod.slow * 1000 - now;
     if (wait > 0) return new ChatError('SLOW_MODE', `${room.name} is in slow mode: wait ${Math.ceil(wait / 1000)} s`);
