@@ -224,6 +224,8 @@ export interface JoinExtras {
   gap: boolean;
   /** With `since`: messages at or before `since` changed after it, current state (MissedMessages.updated). */
   updated?: ChatMessage[];
+  /** With `since`: the newest seq (messages and changes) the reply covers (MissedMessages.lastSeq). */
+  lastSeq?: number;
 }
 
 // ---------------------------------------------------------------- replies (data by request type)
