@@ -180,11 +180,14 @@ export class SqliteStore implements MessageStore {
       edits: p('SELECT text, ts, replaced_at FROM message_edits WHERE msg_id = ? AND retain_until >= ? ORDER BY rowid'),
       pruneEdits: p('DELETE FROM message_edits WHERE retain_until < ?'),
       marks: p('SELECT conv, seq FROM read_marks WHERE user = ? AND conv IN (SELECT value FROM json_each(?))'),
-      // Rooms named in ?2 and the DMs of ?3 (DM messages only from ?4 on), after ?1's marks.
+      // Mentions of ?3 in the rooms named in ?2 and in the DMs of ?3 (DM messages only from ?4
+      // on), and "@room" in those rooms, after ?1's marks. "@room" rows are sought per room
+      // (the primary key starts with name, conv), never all of them.
       mentionCounts: p(`SELECT m.conv AS conv, count(*) AS n, max(m.seq) AS last FROM message_mentions x JOIN messages m ON m.conv = x.conv AND m.seq = x.seq
                         LEFT JOIN read_marks r ON r.user = ?1 AND r.conv = m.conv
-                        WHERE x.name IN (?3, '${ROOM_MENTION}') AND m.seq > coalesce(r.seq, 0) AND m.from_folded <> ?3 AND m.deleted = 0
-                          AND (m.conv IN (SELECT value FROM json_each(?2)) OR (m.conv IN (SELECT conv FROM dm_members WHERE user = ?3) AND m.ts >= ?4))
+                        WHERE ((x.name = ?3 AND (x.conv IN (SELECT value FROM json_each(?2)) OR (x.conv IN (SELECT conv FROM dm_members WHERE user = ?3) AND m.ts >= ?4)))
+                               OR (x.name = '${ROOM_MENTION}' AND x.conv IN (SELECT value FROM json_each(?2))))
+                          AND m.seq > coalesce(r.seq, 0) AND m.from_folded <> ?3 AND m.deleted = 0
                         GROUP BY m.conv`),
       threadCounts: p(`SELECT m.conv AS conv, m.thread AS root, count(*) AS n, max(m.seq) AS last FROM messages m
                        LEFT JOIN read_marks r ON r.user = ?1 AND r.conv = m.conv
@@ -354,15 +357,17 @@ export class SqliteStore implements MessageStore {
   }
 
   async mentions(q: MentionQuery): Promise<ChatMessage[]> {
-    const where = ["x.name IN (?, ?)", 'm.deleted = 0'];
-    const params: (string | number)[] = [q.user, ROOM_MENTION];
-    const scope = ['m.conv IN (SELECT value FROM json_each(?))'];
-    params.push(JSON.stringify(q.convs));
+    // The user's mentions in the rooms and their DMs, and "@room" in the rooms (sought per room).
+    const where = ['m.deleted = 0'];
+    const rooms = JSON.stringify(q.convs);
+    const params: (string | number)[] = [q.user, rooms];
+    const scope = ['x.conv IN (SELECT value FROM json_each(?))'];
     if (q.dmsOf !== undefined) {
-      scope.push('(m.conv IN (SELECT conv FROM dm_members WHERE user = ?) AND m.ts >= ?)');
+      scope.push('(x.conv IN (SELECT conv FROM dm_members WHERE user = ?) AND m.ts >= ?)');
       params.push(q.dmsOf, q.dmsSince ?? Number.MIN_SAFE_INTEGER);
     }
-    where.push(`(${scope.join(' OR ')})`);
+    where.push(`((x.name = ? AND (${scope.join(' OR ')})) OR (x.name = ? AND x.conv IN (SELECT value FROM json_each(?))))`);
+    params.push(ROOM_MENTION, rooms);
     if (q.beforeTs !== undefined) { where.push('m.ts < ?'); params.push(q.beforeTs); }
     params.push(Math.max(0, Math.floor(q.limit)));
     const rows = this.h.db.prepare(`SELECT ${MCOLS} FROM message_mentions x JOIN messages m ON m.conv = x.conv AND m.seq = x.seq
