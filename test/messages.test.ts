@@ -403,18 +403,21 @@ describe('resume', () => {
 describe('direct messages', () => {
   it('both people see changes; a later guest with a name cannot reach its predecessor\'s DMs by id', async () => {
     const a = await TestClient.login(app, 'DmA');
-    const b = await TestClient.login(app, 'DmB');
+    // An account reads its DMs from its creation on (a guest only from 1 ms after its login).
+    const b = await account(app, 'DmB');
     const { msg } = await a.request('send', { to: 'DmB', text: 'psst' });
     await b.request('react', { to: 'DmA', msgid: msg.id, emoji: '🤫', on: true });
     await update(a, (u) => u.msg.id === msg.id && u.action === 'react');
     await update(b, (u) => u.msg.id === msg.id && u.action === 'react');
     await rejects(b.request('delete', { to: 'DmA', msgid: msg.id }), 'DELETE_FORBIDDEN');
-    b.close();
-    await b.waitClosed();
-    const impostor = await TestClient.login(app, 'DmB');
-    await rejects(impostor.request('react', { to: 'DmA', msgid: msg.id, emoji: '👍', on: true }), 'NO_SUCH_MESSAGE');
-    await rejects(impostor.request('thread', { to: 'DmA', msgid: msg.id }), 'NO_SUCH_MESSAGE');
-    await rejects(impostor.request('send', { to: 'DmA', text: 'x', replyTo: msg.id }), 'NO_SUCH_MESSAGE');
-    a.close(); impostor.close();
+    const g = await TestClient.login(app, 'DmG');
+    const toG = await a.request('send', { to: 'DmG', text: 'for the first DmG only' });
+    g.close();
+    await g.waitClosed();
+    const impostor = await TestClient.login(app, 'DmG');
+    await rejects(impostor.request('react', { to: 'DmA', msgid: toG.msg.id, emoji: '👍', on: true }), 'NO_SUCH_MESSAGE');
+    await rejects(impostor.request('thread', { to: 'DmA', msgid: toG.msg.id }), 'NO_SUCH_MESSAGE');
+    await rejects(impostor.request('send', { to: 'DmA', text: 'x', replyTo: toG.msg.id }), 'NO_SUCH_MESSAGE');
+    a.close(); b.close(); impostor.close();
   });
 });
