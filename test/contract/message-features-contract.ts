@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-
+import { LIMITS } from '../../src/protocol/index.ts';
 import type { StoreUnderTest, TestClock } from './store-contract.ts';
 
 type WithStore = (fn: (s: StoreUnderTest, clock: TestClock) => Promise<void>) => Promise<void>;
@@ -93,6 +93,11 @@ export function runMessageFeatureContract(withStore: WithStore): void {
       // Emoji in the order of their oldest remaining reaction.
       assert.deepEqual(off?.msg.reactions, [{ emoji: '🎉', count: 2, by: ['carol', 'bob'] }, { emoji: '👍', count: 1, by: ['carol'] }]);
       assert.deepEqual((await store.history('#x', { limit: 1 }))[0]!.reactions, off.msg.reactions);
+      // The count is exact; the names stop at LIMITS.reactionNamesMax, oldest first.
+      const many = await store.append({ conv: '#x', to: '#x', from: 'a', text: 'popular' });
+      for (let i = 0; i < LIMITS.reactionNamesMax + 2; i++) await store.update('#x', react(many.id, '❤️', `account:u${i}`, `u${i}`));
+      const [hearts] = (await store.get('#x', many.id))!.msg.reactions!;
+      assert.deepEqual(hearts, { emoji: '❤️', count: LIMITS.reactionNamesMax + 2, by: Array.from({ length: LIMITS.reactionNamesMax }, (_, i) => `u${i}`) });
     });
   });
 
