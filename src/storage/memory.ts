@@ -160,6 +160,7 @@ export class MemoryStore implements MessageStore {
         if (e.deleted || e.base.text === ch.text) return { seq: 0, msg: this.view(c, e) };
         e.edits = e.edits.filter((v) => v.retainUntil >= now);
         e.edits.push({ text: e.base.text, ts: e.editedAt ?? e.base.ts, replacedAt: now, retainUntil: ch.retainUntil });
+        if (e.edits.length > ch.keepVersions) e.edits.splice(0, e.edits.length - ch.keepVersions);
         e.base = { ...e.base, text: ch.text };
         e.mentions = [...ch.mentions];
         e.editedAt = now;

@@ -15,7 +15,7 @@ const dm = (a: string, b: string): { conv: string; participants: string[] } => {
   return { conv: `@${x}@${y}`, participants: [x, y] };
 };
 
-const edit = (id: string, text: string, by = 'alice', mentions: string[] = []) => ({ kind: 'edit' as const, id, text, by, mentions, retainUntil: Number.MAX_SAFE_INTEGER });
+const edit = (id: string, text: string, by = 'alice', mentions: string[] = []) => ({ kind: 'edit' as const, id, text, by, mentions, retainUntil: Number.MAX_SAFE_INTEGER, keepVersions: 20 });
 const react = (id: string, emoji: string, principal: string, by: string, on = true, maxEmoji = 20) => ({ kind: 'react' as const, id, emoji, on, principal, by, maxEmoji });
 
 export function runMessageFeatureContract(withStore: WithStore): void {
@@ -45,12 +45,15 @@ export function runMessageFeatureContract(withStore: WithStore): void {
     });
   });
 
-  it('edit versions expire at their retention', async () => {
+  it('edit versions expire at their retention, and only the newest keepVersions are kept', async () => {
     await withStore(async ({ store }, clock) => {
       const m = await store.append({ conv: '#r', to: '#r', from: 'a', text: 'v1' });
       await store.update('#r', { ...edit(m.id, 'v2'), retainUntil: clock.t + 1000 });
       assert.equal((await store.edits('#r', m.id, clock.t)).length, 1);
       assert.deepEqual(await store.edits('#r', m.id, clock.t + 1001), []);
+      const n = await store.append({ conv: '#r', to: '#r', from: 'a', text: 'n0' });
+      for (let i = 1; i <= 5; i++) await store.update('#r', { ...edit(n.id, `n${i}`), keepVersions: 3 });
+      assert.deepEqual((await store.edits('#r', n.id, clock.t)).map((v) => v.text), ['n2', 'n3', 'n4']);
     });
   });
 

@@ -27,7 +27,8 @@ export const edit = defineCommand({
     if (norm.text === msg.text) return { msg, seq: 0 };
     const res = await ctx.core.deps.store.update(c.conv, {
       kind: 'edit', id: msg.id, by: user.name, text: norm.text, mentions: mentionsOf(ctx, user, room, norm.text),
-      retainUntil: now + cfg.editRetentionDays * DAY_MS,
+      // Retention 0 keeps nothing (the version is stored already expired, and pruned).
+      retainUntil: cfg.editRetentionDays === 0 ? now - 1 : now + cfg.editRetentionDays * DAY_MS, keepVersions: cfg.editVersionsMax,
     });
     if (!res) throw new ChatError('NO_SUCH_MESSAGE', `no message ${req.msgid} in ${c.to}`);
     emitUpdate(ctx, res.seq, 'edit', user.name, res.msg);

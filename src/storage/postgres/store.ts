@@ -278,6 +278,7 @@ export class PgStore implements MessageStore {
       case 'edit':
         if (r.text === ch.text) return undefined;
         await c.query('INSERT INTO message_edits (msg_id, text, ts, replaced_at, retain_until) VALUES ($1, $2, $3, $4, $5)', [r.id, r.text, r.edited_at ?? r.ts, now, ch.retainUntil]);
+        await c.query('DELETE FROM message_edits WHERE msg_id = $1 AND ord NOT IN (SELECT ord FROM message_edits WHERE msg_id = $1 ORDER BY ord DESC LIMIT $2)', [r.id, ch.keepVersions]);
         await c.query('UPDATE messages SET text = $1, words = $2, mentions = $3, edited_at = $4 WHERE conv = $5 AND id = $6',
           [ch.text, [...new Set(wordsOf(ch.text))], ch.mentions.length > 0 ? [...ch.mentions] : null, now, r.conv, r.id]);
         return 'edit';

@@ -116,7 +116,7 @@ export class SqliteStore implements MessageStore {
   private closed = false;
   private lastPrune = 0;
   private readonly st: Record<'keyGet' | 'byId' | 'bump' | 'insert' | 'keyPut' | 'member' | 'prune' | 'before' | 'after' | 'between' | 'latest' | 'last' | 'mark' | 'dms' | 'unread'
-    | 'get' | 'mention' | 'reactionsOf' | 'repliesOf' | 'edit' | 'keepEdit' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
+    | 'get' | 'mention' | 'reactionsOf' | 'repliesOf' | 'edit' | 'keepEdit' | 'trimEdits' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
     | 'emojiCount' | 'addReaction' | 'delReaction' | 'changed' | 'changes' | 'thread' | 'edits' | 'pruneEdits' | 'marks' | 'mentionCounts' | 'threadCounts', StatementSync>;
 
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
@@ -165,6 +165,7 @@ export class SqliteStore implements MessageStore {
       repliesOf: p('SELECT thread AS root, count(*) AS n FROM messages WHERE thread IN (SELECT value FROM json_each(?)) GROUP BY thread'),
       edit: p('UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE rid = ?'),
       keepEdit: p('INSERT INTO message_edits (msg_id, text, ts, replaced_at, retain_until) VALUES (?, ?, ?, ?, ?)'),
+      trimEdits: p('DELETE FROM message_edits WHERE msg_id = ?1 AND rowid NOT IN (SELECT rowid FROM message_edits WHERE msg_id = ?1 ORDER BY rowid DESC LIMIT ?2)'),
       unmention: p('DELETE FROM message_mentions WHERE conv = ? AND seq = ?'),
       // The update trigger (migration 6) takes the message out of the search index.
       erase: p("UPDATE messages SET text = '', deleted = 1, files = NULL, mentions = NULL, edited_at = NULL WHERE rid = ?"),
@@ -316,6 +317,7 @@ export class SqliteStore implements MessageStore {
       case 'edit': {
         if (r.text === ch.text) return undefined;
         this.st.keepEdit.run(r.id, r.text, r.edited_at ?? r.ts, now, ch.retainUntil);
+        this.st.trimEdits.run(r.id, ch.keepVersions);
         this.st.edit.run(ch.text, ch.mentions.length > 0 ? JSON.stringify(ch.mentions) : null, now, r.rid);
         this.st.unmention.run(r.conv, r.seq);
         for (const name of ch.mentions) this.st.mention.run(name, r.conv, r.seq);
