@@ -9,7 +9,9 @@ export const read = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const c = await resolveConversation(ctx, user, req.to);
-    await ctx.core.deps.store.markRead(user.folded, c.conv, req.seq);
+    // The mark belongs to the account (owner.ts), so every device of it sees it; a guest's
+    // would outlive its session under a name someone else may take, so none is stored.
+    if (user.account !== undefined) await ctx.core.deps.store.markRead(user.principal, c.conv, req.seq);
     return { to: c.to, seq: req.seq };
   },
 });
