@@ -1,3 +1,5 @@
+import { MULTILINE_CAP_VALUE } from './msg-features.ts';
+
 /** IRCv3 capabilities Banter offers (CAP LS). */
 export const CAPS: readonly string[] = [
   'account-tag',
@@ -5,6 +7,9 @@ export const CAPS: readonly string[] = [
   'batch',
   'cap-notify',
   'draft/chathistory',
+  'draft/message-redaction',
+  'draft/multiline',
+  'draft/read-marker',
   'echo-message',
   'extended-join',
   'labeled-response',
@@ -20,7 +25,12 @@ export const SASL_MECHS = 'PLAIN';
 
 /** Caps as listed by CAP LS: with their values (`sasl=PLAIN`) for version 302 and later. */
 export function capList(version: number): string {
-  return CAPS.map((c) => (version >= 302 && c === 'sasl' ? `sasl=${SASL_MECHS}` : c)).join(' ');
+  return CAPS.map((c) => {
+    if (version < 302) return c;
+    if (c === 'sasl') return `sasl=${SASL_MECHS}`;
+    if (c === 'draft/multiline') return `draft/multiline=${MULTILINE_CAP_VALUE}`;
+    return c;
+  }).join(' ');
 }
 
 /** Which cap a tag needs before a client may receive it. */
@@ -30,6 +40,7 @@ export function capForTag(key: string): string {
     case 'account': return 'account-tag';
     case 'batch': return 'batch';
     case 'label': return 'labeled-response';
+    case 'draft/multiline-concat': return 'draft/multiline';
     default: return 'message-tags';
   }
 }

@@ -6,6 +6,7 @@
 import { foldName, modeString, type ChatEvent } from '../../protocol/index.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
+import { deliverUpdate, isMultiline, multilineLines, wantsMultiline } from './msg-features.ts';
 import { cached, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
@@ -30,9 +31,14 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
         messageInfo.set(ev, info);
       }
       if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
-      for (const m of info.lines) c.sendShared(m);
+      const msg = ev.msg;
+      const lines = isMultiline(msg) && wantsMultiline(c) ? cached(ev, 'multiline', () => multilineLines(msg, masks)) : info.lines;
+      for (const m of lines) c.sendShared(m);
       return;
     }
+    case 'message_update':
+      deliverUpdate(c, ev);
+      return;
     case 'user_joined': {
       const user = c.core.dir.user(ev.user.name);
       const mine = me ? c.core.dir.users.get(me)?.rooms : undefined;

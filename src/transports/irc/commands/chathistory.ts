@@ -4,7 +4,7 @@
 import { ChatError } from '../../../core/errors.ts';
 import type { ChatMessage } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
-import { messageLines } from '../translate.ts';
+import { linesFor, reactionLines } from '../msg-features.ts';
 import { defineVerb } from './verb.ts';
 
 type Ref = { msgid: string } | { ts: number } | 'latest';
@@ -117,8 +117,13 @@ export const chathistory = defineVerb({
     }
     const id = c.nextBatchId();
     c.sendLine({ source: c.server.name, command: 'BATCH', params: [`+${id}`, 'chathistory', target] });
+    // The current state: edited text; deleted messages left out (their text is gone);
+    // reactions as TAGMSG +draft/react after their message, for message-tags clients.
+    const tagged = c.caps.has('message-tags');
     for (const m of msgs) {
-      for (const line of messageLines(m, c.server)) c.sendLine({ ...line, tags: { ...line.tags, batch: id } });
+      if (m.deleted) continue;
+      for (const line of linesFor(c, m, id)) c.sendLine(line);
+      if (tagged) for (const line of reactionLines(m, c.server, c.me)) c.sendLine({ ...line, tags: { ...line.tags, batch: id } });
     }
     c.sendLine({ source: c.server.name, command: 'BATCH', params: [`-${id}`] });
   },

@@ -1,6 +1,9 @@
 /** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
 import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
+import { batch } from './batch.ts';
+import { markread } from './markread.ts';
+import { redact } from './redact.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
 import { ison, lusers, motd, time, userhost, version } from './info.ts';
@@ -29,6 +32,7 @@ const ALL: readonly Verb[] = [
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
   motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
   oper, kill, wallops,
+  batch, redact, markread,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

@@ -1,4 +1,6 @@
-// @+typing=active TAGMSG <target>  — typing notifications; other client tags are not relayed
+// @+typing=active TAGMSG <target>  — typing notifications
+// @+draft/react=<emoji>;+draft/reply=<msgid> TAGMSG <target>  — a reaction (+draft/unreact takes it back)
+// other client tags are not relayed
 import { foldName } from '../../../protocol/index.ts';
 import { targets } from './util.ts';
 import { defineVerb } from './verb.ts';
@@ -7,7 +9,20 @@ export const tagmsg = defineVerb({
   name: 'TAGMSG',
   minParams: 1,
   async run(c, msg) {
-    if (msg.tags?.['+typing'] !== 'active') return;
+    const tags = msg.tags ?? {};
+    const react = tags['+draft/react'] ?? tags['+draft/unreact'];
+    const msgid = tags['+draft/reply'];
+    if (react !== undefined && msgid !== undefined) {
+      for (const target of targets(msg.params[0]!)) {
+        try {
+          await c.execute('react', { to: target, msgid, emoji: react, on: tags['+draft/react'] !== undefined });
+        } catch (err) {
+          c.fail(err, { command: 'TAGMSG', target });
+        }
+      }
+      return;
+    }
+    if (tags['+typing'] !== 'active') return;
     for (const target of targets(msg.params[0]!)) {
       if (foldName(target) === 'calc') continue;
       try {
