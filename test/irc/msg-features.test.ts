@@ -76,6 +76,8 @@ describe('replies', () => {
     assert.equal(ans.msg.replyTo, root.id);
     assert.equal(ans.msg.text, 'the answer');
     assert.equal(await plain.waitLine(/the answer/), ':RpTag!~rptag@banter PRIVMSG #reply :the answer');
+    // +draft/reply is a reply now, not an opaque tag: an unknown message is refused.
+    assert.deepEqual(await tagged.command('@+draft/reply=nosuch PRIVMSG #reply :to nothing'), [`${S} 400 RpTag PRIVMSG :no message nosuch in this conversation`]);
     const { msg: again } = await web.request('send', { to: '#reply', text: 'thanks', replyTo: ans.msg.id });
     assert.equal(await tagged.waitLine(/thanks/), `@msgid=${again.id};+draft/reply=${ans.msg.id} :${webName}!~${webName}@banter PRIVMSG #reply :thanks`);
     tagged.close(); plain.close(); web.close();
