@@ -19,7 +19,6 @@ after(async () => { await app.close(); });
 const S = `:${SERVER}`;
 const PW = 'correct horse battery';
 const TAGS = ['message-tags'];
-const ALL = ['message-tags', 'batch', 'draft/multiline', 'draft/message-redaction', 'draft/read-marker', 'draft/chathistory'];
 
 const isUpdate = (action: string, id: string, by?: string) => (e: ServerEvent) => e.type === 'message_update' && e.action === action && e.msg.id === id && (by === undefined || e.by === by);
 const isMessage = (from: string) => (e: ServerEvent) => e.type === 'message' && e.msg.from === from;
@@ -63,6 +62,23 @@ describe('reactions', () => {
     assert.deepEqual(await tagged.command('@+draft/react=🎉;+draft/reply=nope TAGMSG #react'), [`${S} 400 ReTag TAGMSG :${'no message nope in #react'}`]);
     assert.match((await tagged.command(`@+draft/react=not\\san\\semoji;+draft/reply=${msg.id} TAGMSG #react`))[0]!, / 400 ReTag TAGMSG :/);
     tagged.close(); plain.close(); web.close();
+  });
+});
+
+describe('direct messages', () => {
+  it('changes in a DM name the other party as the target, as PRIVMSG does', async () => {
+    const irc = await IrcClient.register(app, 'DmIrc', ['message-tags', 'draft/message-redaction']);
+    const web = await TestClient.login(app, 'DmWeb');
+    const { msg } = await web.request('send', { to: 'DmIrc', text: 'psst' });
+    assert.equal(await irc.waitLine(/psst/), `@msgid=${msg.id} :DmWeb!~DmWeb@banter PRIVMSG DmIrc :psst`);
+    irc.send(`@+draft/react=👍;+draft/reply=${msg.id} TAGMSG DmWeb`);
+    const r = await web.waitFor<MessageUpdateEvent>(isUpdate('react', msg.id, 'DmIrc'));
+    assert.deepEqual(r.msg.reactions, [{ emoji: '👍', count: 1, by: ['DmIrc'] }]);
+    await web.request('react', { to: 'DmIrc', msgid: msg.id, emoji: '👀', on: true });
+    assert.equal(await irc.waitLine(/ TAGMSG DmIrc$/), `@+draft/react=👀;+draft/reply=${msg.id} :DmWeb!~DmWeb@banter TAGMSG DmIrc`);
+    await web.request('delete', { to: 'DmIrc', msgid: msg.id });
+    assert.equal(await irc.waitLine(/ REDACT DmIrc /), `:DmWeb!~DmWeb@banter REDACT DmIrc ${msg.id}`);
+    irc.close(); web.close();
   });
 });
 
