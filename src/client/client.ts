@@ -83,6 +83,7 @@ export class BanterClient {
    */
   readonly lastSeq = new Map<string, number>();
   private readonly gapHandlers = new Set<(to: string, oldestSeq: number) => void>();
+  private readonly updatedHandlers = new Set<(msg: ChatMessage) => void>();
   private ws: WebSocket | undefined;
   private readonly opts: Required<ClientOptions>;
   private readonly pending = new Map<string, Pending>();
@@ -97,6 +98,8 @@ export class BanterClient {
   private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
   /** The server's frame size limit, from its hello. */
   private maxPayload: number | undefined;
+  /** The limits the server announced in its hello (text lines, edit window…). */
+  limits: EventOf<'hello'>['limits'] | undefined;
   /** When the last established connection dropped (for reloginGraceMs). */
   private droppedAt = 0;
   /** Why we closed the socket ourselves, reported instead of the close code. */
@@ -186,6 +189,16 @@ export class BanterClient {
     return this.request('unread', {});
   }
 
+  /**
+   * Told of messages that were edited, deleted or reacted to while we were away (a resume's
+   * `updated`): each in its current state, to replace the shown copy by id. Live changes
+   * arrive as `message_update` events instead.
+   */
+  onUpdated(handler: (msg: ChatMessage) => void): () => void {
+    this.updatedHandlers.add(handler);
+    return () => this.updatedHandlers.delete(handler);
+  }
+
   /** Told when a resume could not send everything missed in a conversation; page back from `oldestSeq`. */
   onGap(handler: (to: string, oldestSeq: number) => void): () => void {
     this.gapHandlers.add(handler);
@@ -222,8 +235,8 @@ export class BanterClient {
    * connection is back; its id is kept so a resend cannot create a duplicate. `kind`:
    * "action" (/me) or "notice"; absent for a plain message.
    */
-  send(to: string, text: string, kind?: MessageKind): Promise<ReplyData['send']> {
-    return this.enqueue('send', { to, text, ...(kind ? { kind } : {}) }, true);
+  send(to: string, text: string, kind?: MessageKind, replyTo?: string): Promise<ReplyData['send']> {
+    return this.enqueue('send', { to, text, ...(kind ? { kind } : {}), ...(replyTo !== undefined ? { replyTo } : {}) }, true);
   }
 
   /** Messages waiting to be sent or acknowledged. */
@@ -294,6 +307,7 @@ export class BanterClient {
     }
     if (ev.type === 'hello') {
       this.maxPayload = ev.limits.maxPayload;
+      this.limits = ev.limits;
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);
@@ -312,6 +326,11 @@ export class BanterClient {
     } else if (ev.type === 'message') {
       // Already seen (delivered before a reconnect, or in a reply): drop the duplicate.
       if (!this.advance(ev.msg)) return;
+    } else if (ev.type === 'message_update') {
+      // Edits, deletions and reactions share the conversation's seqs with messages.
+      const key = this.convOf(ev.msg);
+      if (ev.seq <= (this.lastSeq.get(key) ?? 0)) return;
+      this.lastSeq.set(key, ev.seq);
     }
     // A rename of ourselves (e.g. by the server, or from another client of the same user).
     if (ev.type === 'user_renamed' && this.name !== undefined && foldName(ev.old) === foldName(this.name)) this.name = ev.name;
@@ -339,7 +358,7 @@ export class BanterClient {
         for (const room of this.rooms) {
           const since = this.lastSeq.get(foldName(room));
           const reply = await this.request('join', { room, ...(since !== undefined ? { since } : {}) }).catch(() => undefined);
-          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap }]);
+          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap, ...(reply.updated ? { updated: reply.updated } : {}) }]);
         }
       } catch (err) {
         this.name ??= name;
@@ -427,6 +446,11 @@ export class BanterClient {
       for (const msg of m.messages) {
         if (!this.advance(msg)) continue;
         if (set) for (const h of set) (h as (e: ServerEvent) => void)({ type: 'message', msg });
+      }
+      for (const msg of m.updated ?? []) for (const h of this.updatedHandlers) h(msg);
+      if (m.lastSeq !== undefined) {
+        const key = foldName(m.to);
+        if (m.lastSeq > (this.lastSeq.get(key) ?? 0)) this.lastSeq.set(key, m.lastSeq);
       }
     }
   }
