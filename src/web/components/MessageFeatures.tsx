@@ -147,7 +147,7 @@ export function ThreadPanel({ store }: { store: ChatStore }) {
   if (!t) return null;
   const send = (): void => {
     if (!text.trim()) return;
-    store.sendTo(t.conv, text, t.replies.at(-1)?.id ?? t.root.id);
+    store.sendTo(t.conv, text, t.root.id);
     setText('');
   };
   const items: Item[] = [t.root, ...t.replies].map((m) => ({ kind: 'msg', key: m.id, msg: m }));

@@ -140,6 +140,8 @@ function Body({ item, me, grouped, mine, act, actions, features }: RowProps) {
       const live = actions && !item.pending && !item.failed && msg.seq > 0 && !msg.deleted;
       return (
         <div class={cls} data-from={msg.from} data-id={msg.seq > 0 ? msg.id : undefined} tabIndex={live ? -1 : undefined}>
+          {/* First in the row, so that Tab from a focused message reaches its actions first (shown at its top right). */}
+          {live && !f.editing && <Actions msg={msg} actions={actions} f={f} />}
           {grouped ? <span class="gutter"><Time ts={msg.ts} /></span> : <Avatar name={msg.from} />}
           <div class="msg-main">
             {!grouped && (
@@ -170,7 +172,6 @@ function Body({ item, me, grouped, mine, act, actions, features }: RowProps) {
             {item.pending && <div class="msg-state">Sending…</div>}
             {item.failed && <div class="msg-state error" role="alert">Not sent: {item.failed}</div>}
           </div>
-          {live && !f.editing && <Actions msg={msg} actions={actions} f={f} />}
         </div>
       );
     }

@@ -101,7 +101,7 @@ export function onReply(store: ChatStore, conv: Conv, msg: ChatMessage): void {
     t.root = { ...t.root, replies: (t.root.replies ?? 0) + 1 };
   }
   const rootItem = findMsg(conv, root);
-  if (rootItem && !open) conv.items[conv.items.indexOf(rootItem)] = { ...rootItem, msg: { ...rootItem.msg, replies: (rootItem.msg.replies ?? 0) + 1 } };
+  if (rootItem) conv.items[conv.items.indexOf(rootItem)] = { ...rootItem, msg: { ...rootItem.msg, replies: (rootItem.msg.replies ?? 0) + 1 } };
   if (store.isMe(msg.from) || open) return;
   const takesPart = (rootItem && store.isMe(rootItem.msg.from))
     || conv.items.some((it) => it.kind === 'msg' && (it.msg.thread === root || it.msg.replyTo === root) && store.isMe(it.msg.from));
@@ -203,9 +203,10 @@ export function applyServerUnread(store: ChatStore, r: ReplyData['unread']): voi
       conv.unread = Math.min(conv.unread, u?.count ?? 0);
       conv.mentions = Math.min(conv.unread, u?.count ?? 0);
     } else {
+      // Rooms: the server counts mentions only; when those were read elsewhere, so was the rest.
       const m = ment.get(conv.key) ?? 0;
+      if (m === 0 && conv.mentions > 0) conv.unread = 0;
       if (m < conv.mentions) conv.mentions = m;
-      if (m === 0 && conv.unread > 0 && conv.readSeq >= newestSeq(conv)) conv.unread = 0;
     }
     conv.threadUnread.clear();
   }

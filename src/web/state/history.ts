@@ -114,8 +114,7 @@ export function applyUnread(store: ChatStore, unread: readonly UnreadInfo[]): vo
 
 /**
  * Tells the server the newest message of a conversation has been seen (registered users:
- * the mark belongs to the account, so other devices see it at their next unread check), and
- * tells this browser's other tabs at once (readSync).
+ * the mark belongs to the account, so the next session on any device starts from it).
  */
 export function markRead(store: ChatStore, conv: Conv): void {
   const c = store.client;
@@ -128,29 +127,6 @@ export function markRead(store: ChatStore, conv: Conv): void {
   if (seq > conv.readSeq) {
     conv.readSeq = seq;
     c.markRead(conv.name, seq).catch(() => { conv.readSeq = 0; });
-    store.readSync?.postMessage({ me: store.meFolded, key: conv.key, seq } satisfies ReadNote);
-  }
-}
-
-/** What one tab tells the others of the same browser when it reads a conversation. */
-export interface ReadNote { me: string; key: string; seq: number }
-
-/** Another tab of the same account read a conversation up to `seq`: its unread here is read too. */
-export function applyReadNote(store: ChatStore, note: ReadNote): void {
-  if (note.me !== store.meFolded) return;
-  const conv = store.convs.get(note.key);
-  if (!conv) return;
-  if (note.seq > conv.readSeq) conv.readSeq = note.seq;
-  let newest = 0;
-  for (let i = conv.items.length - 1; i >= 0 && !newest; i--) {
-    const it = conv.items[i]!;
-    if (it.kind === 'msg' && it.msg.seq > 0) newest = it.msg.seq;
-  }
-  if (note.seq >= newest && (conv.unread || conv.mentions || conv.threadUnread.size)) {
-    conv.unread = 0;
-    conv.mentions = 0;
-    conv.threadUnread.clear();
-    store.changed();
   }
 }
 

@@ -10,8 +10,8 @@ import {
 } from '../../protocol/index.ts';
 import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
-import { applyReadNote, applyUnread, loadHistory, loadOlder, markRead, mergeReply, type ReadNote } from './history.ts';
-import { applyServerUnread } from './features.ts';
+import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
+import { applyServerUnread, onReply } from './features.ts';
 import { describeError } from '../lib/errors.ts';
 import { Announcer } from './announce.ts';
 import type { Conv, Item, ThreadView } from './types.ts';
@@ -47,8 +47,6 @@ export class ChatStore {
   /** The reaction picker, or the delete confirmation, is open for this message. */
   picker: { conv: Conv; msg: ChatMessage } | undefined;
   confirmDelete: { conv: Conv; msg: ChatMessage } | undefined;
-  /** Tells this browser's other tabs what was read (history.ts markRead). */
-  readSync: BroadcastChannel | undefined;
   /** What the screen reader's live regions say about arriving messages. */
   readonly announcer = new Announcer(() => this.changed());
   private readonly listeners = new Set<() => void>();
@@ -127,10 +125,6 @@ export class ChatStore {
         conv.mentions = m.count;
         conv.unread = Math.max(conv.unread, m.count);
       }
-    }
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.readSync = new BroadcastChannel('banter-read');
-      this.readSync.onmessage = (e: MessageEvent<ReadNote>) => applyReadNote(this, e.data);
     }
     if (reply.registered) void this.refreshUnread();
     this.current = reply.rooms.some((r) => r.name === LOBBY) ? LOBBY : roomKey(reply.rooms[0]?.name ?? LOBBY);
@@ -380,6 +374,7 @@ export class ChatStore {
       } else {
         conv.ids.add(msg.id);
         replaceItem(conv, item, { kind: 'msg', key: msg.id, msg });
+        onReply(this, conv, msg);
       }
       this.changed();
     }, (err: unknown) => {
@@ -552,8 +547,6 @@ export class ChatStore {
     if (c?.token && c.status === 'online') await c.logout().catch(() => undefined);
     c?.close();
     this.client = undefined;
-    this.readSync?.close();
-    this.readSync = undefined;
     this.announcer.reset();
   }
 }
