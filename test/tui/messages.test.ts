@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- these tests look for escape sequences on purpose */
 /**
  * Message features in the terminal client (pipe mode, real processes against a real server):
  * /edit, /delete, /react, /reply, /thread and /mentions, how edits, deletions, reactions and
