@@ -68,13 +68,15 @@ export interface MessagesConfig {
   editWindowSeconds: number;
   /** How long previous versions of an edited message are kept for moderators, in days. */
   editRetentionDays: number;
+  /** Previous versions kept per message at most (the newest ones). */
+  editVersionsMax: number;
   /** Different emoji one message may carry. */
   reactionsPerMessage: number;
   /** Replies a reply chain may be deep below its root. */
   threadMaxDepth: number;
 }
 
-export const MESSAGES_DEFAULTS: MessagesConfig = { editWindowSeconds: 3600, editRetentionDays: 30, reactionsPerMessage: 20, threadMaxDepth: 10 };
+export const MESSAGES_DEFAULTS: MessagesConfig = { editWindowSeconds: 3600, editRetentionDays: 30, editVersionsMax: 20, reactionsPerMessage: 20, threadMaxDepth: 10 };
 
 export interface HistoryConfig {
   /** Messages a join (or opening a DM with `history`) returns by default. */

@@ -63,8 +63,11 @@ export interface StoredMessage {
  * the name shown in the summary).
  */
 export type MessageChange = { by: string } & (
-  /** New text and its mentions; the previous text is kept in the edit history until `retainUntil` (ms). */
-  | { kind: 'edit'; id: string; text: string; mentions: readonly string[]; retainUntil: number }
+  /**
+   * New text and its mentions; the previous text is kept in the edit history until
+   * `retainUntil` (ms), and only the newest `keepVersions` earlier texts of a message are kept.
+   */
+  | { kind: 'edit'; id: string; text: string; mentions: readonly string[]; retainUntil: number; keepVersions: number }
   /** A tombstone: text cleared (gone from the store and the search index), files, reactions, mentions and edit history removed. */
   | { kind: 'delete'; id: string }
   /**

@@ -13,8 +13,8 @@ export const LIMITS = {
   textMaxLines: 100,
   /** A reaction: one emoji (ZWJ sequences included) or a `:shortcode:`, in UTF-16 code units. */
   emojiMaxLength: 32,
-  /** Names listed per emoji in a message's reaction summary (the count is always exact). */
-  reactionNamesMax: 50,
+  /** Names listed per emoji in a message's reaction summary (the count is always exact). Small, because every reaction change sends the whole summary to the whole conversation. */
+  reactionNamesMax: 10,
   /** Distinct `@name` mentions stored per message (more are plain text). */
   mentionsPerMessageMax: 20,
   /** Request id length. */

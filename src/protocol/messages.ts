@@ -166,7 +166,7 @@ export const ChatMessage = z.object({
   editedAt: z.number().optional(),
   /** A tombstone: the message was deleted; `text` is "" and its files, reactions and mentions are gone. */
   deleted: z.literal(true).optional(),
-  /** Reactions, in the order their first reaction came. */
+  /** Reactions: emoji in the order of their oldest (remaining) reaction. */
   reactions: z.array(Reaction).optional(),
   /** Folded names the text mentions (`@name`), and "@room" when it mentions everyone in a room (features.ts). */
   mentions: z.array(z.string()).optional(),
@@ -224,6 +224,8 @@ export interface JoinExtras {
   gap: boolean;
   /** With `since`: messages at or before `since` changed after it, current state (MissedMessages.updated). */
   updated?: ChatMessage[];
+  /** With `since`: the newest seq (messages and changes) the reply covers (MissedMessages.lastSeq). */
+  lastSeq?: number;
 }
 
 // ---------------------------------------------------------------- replies (data by request type)

@@ -111,7 +111,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       messages: {
-        editWindowSeconds: config['messages.editWindowSeconds'], editRetentionDays: config['messages.editRetentionDays'],
+        editWindowSeconds: config['messages.editWindowSeconds'], editRetentionDays: config['messages.editRetentionDays'], editVersionsMax: config['messages.editVersionsMax'],
         reactionsPerMessage: config['messages.reactionsPerMessage'], threadMaxDepth: config['messages.threadMaxDepth'],
       },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },

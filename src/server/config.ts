@@ -64,6 +64,7 @@ export const CONFIG_KEYS = {
   'search.maxQueue': key({ schema: int(1, 100_000), default: 16, doc: 'Searches waiting for a worker before new ones are refused with SEARCH_BUSY.' }),
   'messages.editWindowSeconds': key({ schema: int(0, 10 * 365 * 86_400), default: 3600, doc: 'How long after sending its author may edit a message, in seconds (0: editing is off). Operators and admins never edit others\' messages; they may delete them.' }),
   'messages.editRetentionDays': key({ schema: int(0, 36_500), default: 30, doc: 'How long the earlier texts of an edited message are kept for moderators (the `edits` request), in days; 0 keeps none. Deleting a message removes them at once.' }),
+  'messages.editVersionsMax': key({ schema: int(0, 1000), default: 20, doc: 'Earlier texts kept per edited message at most (the newest ones), so repeated edits cannot grow the store without bound.' }),
   'messages.reactionsPerMessage': key({ schema: int(1, 1000), default: 20, doc: 'Different emoji one message may carry; a new one beyond is refused with TOO_MANY_REACTIONS.' }),
   'messages.threadMaxDepth': key({ schema: int(1, 1000), default: 10, doc: 'How deep a chain of replies may go below its thread\'s first message (THREAD_TOO_DEEP).' }),
   'history.onJoin': key({ schema: int(0, 1000), default: 50, doc: 'Recent messages in the reply to `join` (and `history` without a position).' }),

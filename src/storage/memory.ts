@@ -31,8 +31,8 @@ interface Entry {
   mentions: string[];
   editedAt: number | undefined;
   deleted: boolean;
-  /** emoji -> principal -> display name, both in insertion order. */
-  reactions: Map<string, Map<string, string>>;
+  /** In the order of reacting. */
+  reactions: { emoji: string; principal: string; name: string }[];
   edits: (EditVersion & { retainUntil: number })[];
   /** The latest change: its seq (0: none), what and by whom. */
   change: { seq: number; action: UpdateAction; by: string; emoji?: string } | undefined;
@@ -78,7 +78,7 @@ export class MemoryStore implements MessageStore {
     conv.lastOrder = ++this.counter;
     const entry: Entry = {
       base, from: foldAscii(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,
-      mentions: [...(draft.mentions ?? [])], editedAt: undefined, deleted: false, reactions: new Map(), edits: [], change: undefined, order: conv.lastOrder,
+      mentions: [...(draft.mentions ?? [])], editedAt: undefined, deleted: false, reactions: [], edits: [], change: undefined, order: conv.lastOrder,
     };
     conv.messages.push(entry);
     conv.byId.set(base.id, entry);
@@ -160,6 +160,7 @@ export class MemoryStore implements MessageStore {
         if (e.deleted || e.base.text === ch.text) return { seq: 0, msg: this.view(c, e) };
         e.edits = e.edits.filter((v) => v.retainUntil >= now);
         e.edits.push({ text: e.base.text, ts: e.editedAt ?? e.base.ts, replacedAt: now, retainUntil: ch.retainUntil });
+        if (e.edits.length > ch.keepVersions) e.edits.splice(0, e.edits.length - ch.keepVersions);
         e.base = { ...e.base, text: ch.text };
         e.mentions = [...ch.mentions];
         e.editedAt = now;
@@ -172,20 +173,20 @@ export class MemoryStore implements MessageStore {
         e.base = { ...e.base, text: '' };
         delete e.base.files;
         e.edits = [];
-        e.reactions.clear();
+        e.reactions = [];
         e.mentions = [];
         action = 'delete';
         break;
       case 'react': {
         if (e.deleted) return { seq: 0, msg: this.view(c, e) };
-        const who = e.reactions.get(ch.emoji);
+        const at = e.reactions.findIndex((r) => r.emoji === ch.emoji && r.principal === ch.principal);
+        if (ch.on === (at !== -1)) return { seq: 0, msg: this.view(c, e) };
         if (ch.on) {
-          if (who?.has(ch.principal)) return { seq: 0, msg: this.view(c, e) };
-          if (!who && e.reactions.size >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
-          (who ?? e.reactions.set(ch.emoji, new Map()).get(ch.emoji)!).set(ch.principal, ch.by);
+          const emoji = new Set(e.reactions.map((r) => r.emoji));
+          if (!emoji.has(ch.emoji) && emoji.size >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
+          e.reactions.push({ emoji: ch.emoji, principal: ch.principal, name: ch.by });
         } else {
-          if (!who?.delete(ch.principal)) return { seq: 0, msg: this.view(c, e) };
-          if (who.size === 0) e.reactions.delete(ch.emoji);
+          e.reactions.splice(at, 1);
         }
         action = ch.on ? 'react' : 'unreact';
         emoji = ch.emoji;
@@ -286,7 +287,7 @@ export class MemoryStore implements MessageStore {
   private view(c: Conversation, e: Entry): ChatMessage {
     return withState(e.base, {
       replyTo: e.replyTo, thread: e.thread, replies: c.replies.get(e.base.id), editedAt: e.editedAt, deleted: e.deleted,
-      reactions: reactionSummary([...e.reactions].flatMap(([emoji, who]) => [...who.values()].map((name) => ({ emoji, name })))),
+      reactions: reactionSummary(e.reactions),
       mentions: e.mentions,
     });
   }

@@ -17,7 +17,7 @@ export interface MessageState {
 
 /**
  * Reaction rows (emoji, display name) in the order they were added, grouped per emoji in
- * the order of each emoji's first reaction; `by` keeps the oldest LIMITS.reactionNamesMax.
+ * the order of each emoji's oldest remaining reaction; `by` keeps the oldest LIMITS.reactionNamesMax.
  */
 export function reactionSummary(rows: Iterable<{ emoji: string; name: string }>): Reaction[] {
   const out = new Map<string, Reaction>();

@@ -96,9 +96,11 @@ export class ChatSession {
     for (const type of SHOWN) client.on(type, (ev) => this.onEvent(ev as ShownEvent));
     client.onStatus((s, detail) => this.onStatus(s, detail));
     client.onGap((to, before) => this.showGap(to, before));
-    client.onUpdated((msg) => {
-      this.remember(msg);
-      this.show({ type: 'updated', msg });
+    client.onUpdated((_to, msgs) => {
+      for (const msg of msgs) {
+        this.remember(msg);
+        this.show({ type: 'updated', msg });
+      }
     });
   }
 

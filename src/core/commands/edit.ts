@@ -22,12 +22,13 @@ export const edit = defineCommand({
     if (stored.author === undefined || stored.author !== user.principal) throw new ChatError('NOT_MESSAGE_AUTHOR', 'you can only edit your own messages');
     const cfg = messagesConfig(ctx);
     const now = ctx.core.deps.clock.now();
-    if (now - msg.ts > cfg.editWindowSeconds * 1000) throw new ChatError('EDIT_WINDOW_CLOSED', cfg.editWindowSeconds === 0 ? 'editing is turned off on this server' : `messages can be edited for ${cfg.editWindowSeconds} s after sending`);
+    if (cfg.editWindowSeconds === 0 || now - msg.ts > cfg.editWindowSeconds * 1000) throw new ChatError('EDIT_WINDOW_CLOSED', cfg.editWindowSeconds === 0 ? 'editing is turned off on this server' : `messages can be edited for ${cfg.editWindowSeconds} s after sending`);
     requireVoice(ctx, user, room);
     if (norm.text === msg.text) return { msg, seq: 0 };
     const res = await ctx.core.deps.store.update(c.conv, {
       kind: 'edit', id: msg.id, by: user.name, text: norm.text, mentions: mentionsOf(ctx, user, room, norm.text),
-      retainUntil: now + cfg.editRetentionDays * DAY_MS,
+      // Retention 0 keeps nothing (the version is stored already expired, and pruned).
+      retainUntil: cfg.editRetentionDays === 0 ? now - 1 : now + cfg.editRetentionDays * DAY_MS, keepVersions: cfg.editVersionsMax,
     });
     if (!res) throw new ChatError('NO_SUCH_MESSAGE', `no message ${req.msgid} in ${c.to}`);
     emitUpdate(ctx, res.seq, 'edit', user.name, res.msg);

@@ -236,27 +236,27 @@ export class PgStore implements MessageStore {
   async update(conv: string, ch: MessageChange): Promise<UpdateResult | undefined> {
     if (this.closed) throw new Error('store is closed');
     let client: PoolClient | undefined;
+    let row: FullRow | undefined;
+    let seq = 0;
     try {
       client = await this.h.pool.connect();
       await client.query('BEGIN');
       const { rows } = await client.query<FullRow>(`SELECT ${FULL_COLS} FROM messages WHERE conv = $1 AND id = $2 FOR UPDATE`, [conv, ch.id]);
-      const r = rows[0];
-      if (!r) { await client.query('ROLLBACK'); return undefined; }
-      const now = this.opts.clock.now();
-      const action = await this.applyChange(client, r, ch, now);
-      if (action === undefined) {
+      row = rows[0];
+      const action = row ? await this.applyChange(client, row, ch, this.opts.clock.now()) : undefined;
+      if (row && action !== undefined) {
+        const bumped = await client.query<{ last_seq: number }>('UPDATE conversations SET last_seq = last_seq + 1 WHERE conv = $1 RETURNING last_seq', [conv]);
+        seq = bumped.rows[0]!.last_seq;
+        const after = await client.query<FullRow>(
+          `UPDATE messages SET change_seq = $1, change_action = $2, change_by = $3, change_emoji = $4 WHERE conv = $5 AND id = $6 RETURNING ${FULL_COLS}`,
+          [seq, action, ch.by, ch.kind === 'react' ? ch.emoji : null, conv, ch.id]);
+        row = after.rows[0]!;
+        await client.query('COMMIT');
+      } else {
         await client.query('ROLLBACK');
-        return { seq: 0, msg: (await this.decorate([toMsg(r)]))[0]! };
       }
-      const bumped = await client.query<{ last_seq: number }>('UPDATE conversations SET last_seq = last_seq + 1 WHERE conv = $1 RETURNING last_seq', [conv]);
-      const seq = bumped.rows[0]!.last_seq;
-      const after = await client.query<FullRow>(
-        `UPDATE messages SET change_seq = $1, change_action = $2, change_by = $3, change_emoji = $4 WHERE conv = $5 AND id = $6 RETURNING ${FULL_COLS}`,
-        [seq, action, ch.by, ch.kind === 'react' ? ch.emoji : null, conv, ch.id]);
-      await client.query('COMMIT');
       client.release();
       client = undefined;
-      return { seq, msg: (await this.decorate([toMsg(after.rows[0]!)]))[0]! };
     } catch (err) {
       if (client) {
         let broken = true;
@@ -266,6 +266,9 @@ export class PgStore implements MessageStore {
       if (err instanceof ChatError) throw err;
       throw storeError(err);
     }
+    // Read after the connection went back to the pool (decorate uses the pool).
+    if (!row) return undefined;
+    return { seq, msg: (await this.decorate([toMsg(row)]))[0]! };
   }
 
   /** Writes one change to the locked row; undefined when it changes nothing. */
@@ -275,6 +278,7 @@ export class PgStore implements MessageStore {
       case 'edit':
         if (r.text === ch.text) return undefined;
         await c.query('INSERT INTO message_edits (msg_id, text, ts, replaced_at, retain_until) VALUES ($1, $2, $3, $4, $5)', [r.id, r.text, r.edited_at ?? r.ts, now, ch.retainUntil]);
+        await c.query('DELETE FROM message_edits WHERE msg_id = $1 AND ord NOT IN (SELECT ord FROM message_edits WHERE msg_id = $1 ORDER BY ord DESC LIMIT $2)', [r.id, ch.keepVersions]);
         await c.query('UPDATE messages SET text = $1, words = $2, mentions = $3, edited_at = $4 WHERE conv = $5 AND id = $6',
           [ch.text, [...new Set(wordsOf(ch.text))], ch.mentions.length > 0 ? [...ch.mentions] : null, now, r.conv, r.id]);
         return 'edit';

@@ -116,7 +116,7 @@ export class SqliteStore implements MessageStore {
   private closed = false;
   private lastPrune = 0;
   private readonly st: Record<'keyGet' | 'byId' | 'bump' | 'insert' | 'keyPut' | 'member' | 'prune' | 'before' | 'after' | 'between' | 'latest' | 'last' | 'mark' | 'dms' | 'unread'
-    | 'get' | 'mention' | 'reactionsOf' | 'repliesOf' | 'edit' | 'keepEdit' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
+    | 'get' | 'mention' | 'reactionsOf' | 'repliesOf' | 'edit' | 'keepEdit' | 'trimEdits' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
     | 'emojiCount' | 'addReaction' | 'delReaction' | 'changed' | 'changes' | 'thread' | 'edits' | 'pruneEdits' | 'marks' | 'mentionCounts' | 'threadCounts', StatementSync>;
 
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
@@ -165,6 +165,7 @@ export class SqliteStore implements MessageStore {
       repliesOf: p('SELECT thread AS root, count(*) AS n FROM messages WHERE thread IN (SELECT value FROM json_each(?)) GROUP BY thread'),
       edit: p('UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE rid = ?'),
       keepEdit: p('INSERT INTO message_edits (msg_id, text, ts, replaced_at, retain_until) VALUES (?, ?, ?, ?, ?)'),
+      trimEdits: p('DELETE FROM message_edits WHERE msg_id = ?1 AND rowid NOT IN (SELECT rowid FROM message_edits WHERE msg_id = ?1 ORDER BY rowid DESC LIMIT ?2)'),
       unmention: p('DELETE FROM message_mentions WHERE conv = ? AND seq = ?'),
       // The update trigger (migration 6) takes the message out of the search index.
       erase: p("UPDATE messages SET text = '', deleted = 1, files = NULL, mentions = NULL, edited_at = NULL WHERE rid = ?"),
@@ -180,11 +181,14 @@ export class SqliteStore implements MessageStore {
       edits: p('SELECT text, ts, replaced_at FROM message_edits WHERE msg_id = ? AND retain_until >= ? ORDER BY rowid'),
       pruneEdits: p('DELETE FROM message_edits WHERE retain_until < ?'),
       marks: p('SELECT conv, seq FROM read_marks WHERE user = ? AND conv IN (SELECT value FROM json_each(?))'),
-      // Rooms named in ?2 and the DMs of ?3 (DM messages only from ?4 on), after ?1's marks.
+      // Mentions of ?3 in the rooms named in ?2 and in the DMs of ?3 (DM messages only from ?4
+      // on), and "@room" in those rooms, after ?1's marks. "@room" rows are sought per room
+      // (the primary key starts with name, conv), never all of them.
       mentionCounts: p(`SELECT m.conv AS conv, count(*) AS n, max(m.seq) AS last FROM message_mentions x JOIN messages m ON m.conv = x.conv AND m.seq = x.seq
                         LEFT JOIN read_marks r ON r.user = ?1 AND r.conv = m.conv
-                        WHERE x.name IN (?3, '${ROOM_MENTION}') AND m.seq > coalesce(r.seq, 0) AND m.from_folded <> ?3 AND m.deleted = 0
-                          AND (m.conv IN (SELECT value FROM json_each(?2)) OR (m.conv IN (SELECT conv FROM dm_members WHERE user = ?3) AND m.ts >= ?4))
+                        WHERE ((x.name = ?3 AND (x.conv IN (SELECT value FROM json_each(?2)) OR (x.conv IN (SELECT conv FROM dm_members WHERE user = ?3) AND m.ts >= ?4)))
+                               OR (x.name = '${ROOM_MENTION}' AND x.conv IN (SELECT value FROM json_each(?2))))
+                          AND m.seq > coalesce(r.seq, 0) AND m.from_folded <> ?3 AND m.deleted = 0
                         GROUP BY m.conv`),
       threadCounts: p(`SELECT m.conv AS conv, m.thread AS root, count(*) AS n, max(m.seq) AS last FROM messages m
                        LEFT JOIN read_marks r ON r.user = ?1 AND r.conv = m.conv
@@ -313,6 +317,7 @@ export class SqliteStore implements MessageStore {
       case 'edit': {
         if (r.text === ch.text) return undefined;
         this.st.keepEdit.run(r.id, r.text, r.edited_at ?? r.ts, now, ch.retainUntil);
+        this.st.trimEdits.run(r.id, ch.keepVersions);
         this.st.edit.run(ch.text, ch.mentions.length > 0 ? JSON.stringify(ch.mentions) : null, now, r.rid);
         this.st.unmention.run(r.conv, r.seq);
         for (const name of ch.mentions) this.st.mention.run(name, r.conv, r.seq);
@@ -354,15 +359,17 @@ export class SqliteStore implements MessageStore {
   }
 
   async mentions(q: MentionQuery): Promise<ChatMessage[]> {
-    const where = ["x.name IN (?, ?)", 'm.deleted = 0'];
-    const params: (string | number)[] = [q.user, ROOM_MENTION];
-    const scope = ['m.conv IN (SELECT value FROM json_each(?))'];
-    params.push(JSON.stringify(q.convs));
+    // The user's mentions in the rooms and their DMs, and "@room" in the rooms (sought per room).
+    const where = ['m.deleted = 0'];
+    const rooms = JSON.stringify(q.convs);
+    const params: (string | number)[] = [q.user, rooms];
+    const scope = ['x.conv IN (SELECT value FROM json_each(?))'];
     if (q.dmsOf !== undefined) {
-      scope.push('(m.conv IN (SELECT conv FROM dm_members WHERE user = ?) AND m.ts >= ?)');
+      scope.push('(x.conv IN (SELECT conv FROM dm_members WHERE user = ?) AND m.ts >= ?)');
       params.push(q.dmsOf, q.dmsSince ?? Number.MIN_SAFE_INTEGER);
     }
-    where.push(`(${scope.join(' OR ')})`);
+    where.push(`((x.name = ? AND (${scope.join(' OR ')})) OR (x.name = ? AND x.conv IN (SELECT value FROM json_each(?))))`);
+    params.push(ROOM_MENTION, rooms);
     if (q.beforeTs !== undefined) { where.push('m.ts < ?'); params.push(q.beforeTs); }
     params.push(Math.max(0, Math.floor(q.limit)));
     const rows = this.h.db.prepare(`SELECT ${MCOLS} FROM message_mentions x JOIN messages m ON m.conv = x.conv AND m.seq = x.seq

@@ -26,7 +26,7 @@ export function wireEvents(store: ChatStore, c: BanterClient): void {
   });
   c.on('message', (ev) => onMessage(store, ev.msg));
   c.on('message_update', (ev) => onMessageUpdate(store, ev));
-  c.onUpdated((msg) => applyMessageState(store, msg));
+  c.onUpdated((_to, msgs) => { for (const msg of msgs) applyMessageState(store, msg); });
   c.on('user_joined', (ev) => onUserJoined(store, ev));
   c.on('user_left', (ev) => onUserLeft(store, ev));
   c.on('user_presence', (ev) => onPresence(store, ev));
