@@ -156,8 +156,9 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     const gone = await ed.request('send', { to: '#lobby', text: 'to be deleted' });
     await ed.request('delete', { to: '#lobby', msgid: gone.msg.id });
     await say(page, 'my own words');
-    const mine = log(page).locator('.msg').filter({ hasText: 'my own words' });
-    await mine.waitFor();
+    await log(page).locator('.msg[data-id]').filter({ hasText: 'my own words' }).waitFor();
+    const mineId = await log(page).locator('.msg[data-id]').filter({ hasText: 'my own words' }).getAttribute('data-id');
+    const mine = log(page).locator(`.msg[data-id="${mineId}"]`);
     await mine.hover();
     await mine.getByRole('button', { name: 'Edit' }).click();
     await mine.getByLabel('Edit message').fill('my own words, edited');
@@ -166,16 +167,16 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await log(page).locator('.tombstone').waitFor();
     await log(page).getByRole('button', { name: /^In reply to ed/ }).waitFor();
     await everyVariant(page, 'message features', async () => {
-      await log(page).locator('.msg').filter({ hasText: 'Release' }).hover();
+      await log(page).locator('.msg').filter({ hasText: 'Release' }).first().hover();
     });
-    const rootRow = log(page).locator('.msg').filter({ hasText: 'Release' });
+    const rootRow = log(page).locator('.msg').filter({ hasText: 'Release' }).first();
     await rootRow.hover();
     await rootRow.getByRole('button', { name: 'Add reaction' }).click();
     await page.getByRole('dialog', { name: 'Add a reaction' }).waitFor();
     await everyVariant(page, 'reaction picker');
     await page.keyboard.press('Escape');
     await mine.hover();
-    await log(page).locator('.msg').filter({ hasText: 'my own words' }).getByRole('button', { name: 'Delete' }).click();
+    await mine.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete this message?' }).waitFor();
     await everyVariant(page, 'delete confirmation');
     await page.keyboard.press('Escape');
