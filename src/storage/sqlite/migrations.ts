@@ -162,7 +162,9 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'message features: authors (principals), replies and threads, mentions, edits (earlier versions kept), tombstones, reactions; read marks keyed by principal',
     // Every edit, deletion and reaction change takes the conversation's next seq (the
     // conversations counter); change_seq/_action/_by/_emoji record a message's latest one, for
-    // resume and the cluster sequencer. A deletion clears `text` (the update trigger then
+    // resume and the cluster sequencer. A root's reply count and a message's reaction summary
+    // are kept on its row when they change, so reading history costs no extra query. A
+    // deletion clears `text` (the update trigger then
     // removes the message from the search index and does not put it back) and deletes its
     // earlier versions and reactions. Read marks were keyed by folded name: those of accounts
     // become the account's principal (owner.ts), the rest (guests) are dropped.
@@ -178,6 +180,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN change_action TEXT;
       ALTER TABLE messages ADD COLUMN change_by TEXT;
       ALTER TABLE messages ADD COLUMN change_emoji TEXT;
+      ALTER TABLE messages ADD COLUMN replies INTEGER NOT NULL DEFAULT 0;   -- on a thread root
+      ALTER TABLE messages ADD COLUMN reaction_summary TEXT;                -- JSON Reaction[], kept with each reaction change
       CREATE INDEX messages_thread ON messages (thread, seq) WHERE thread IS NOT NULL;
       CREATE INDEX messages_change ON messages (conv, change_seq) WHERE change_seq IS NOT NULL;
       CREATE TABLE message_mentions (

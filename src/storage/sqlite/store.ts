@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
-import { ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../../protocol/index.ts';
+import { ROOM_MENTION, type ChatMessage, type EditVersion, type Reaction, type UpdateAction } from '../../protocol/index.ts';
 import { ChatError } from '../../core/errors.ts';
 import type {
   ChangedMessage, Clock, DmSummary, HistoryQuery, Logger, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
@@ -65,6 +65,8 @@ interface Row {
   mentions: string | null;
   edited_at: number | null;
   deleted: number;
+  replies: number;
+  reaction_summary: string | null;
 }
 
 /** A row with what only the server knows (get, changes). */
@@ -85,21 +87,33 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-const COLS = 'id, seq, to_name, from_name, text, ts, files, kind, reply_to, thread, mentions, edited_at, deleted';
+const COLS = 'id, seq, to_name, from_name, text, ts, files, kind, reply_to, thread, mentions, edited_at, deleted, replies, reaction_summary';
 const FULL_COLS = `${COLS}, author, depth, conv, rid, change_seq, change_action, change_by, change_emoji`;
 const MCOLS = COLS.split(', ').map((c) => `m.${c}`).join(', ');
 const ACTIONS: readonly string[] = ['edit', 'delete', 'react', 'unreact'];
 const PRUNE_EVERY_MS = 60_000;
 
-/** The message of a row, without its reactions and reply count (`decorate` adds those). */
+/**
+ * The message of a row in its current state (the row keeps its reply count and reaction
+ * summary). Built field by field, without copies: it runs for every message of every page
+ * (the same shape as withState in message-state.ts gives the other stores).
+ */
 function toMsg(r: Row): ChatMessage {
   const msg: ChatMessage = { id: r.id, seq: r.seq, to: r.to_name, from: r.from_name, text: r.text, ts: r.ts };
-  if (r.files !== null && r.files !== undefined) msg.files = JSON.parse(r.files) as ChatMessage['files'];
-  if (r.kind === 'notice' || r.kind === 'action') msg.kind = r.kind;
-  return withState(msg, {
-    replyTo: r.reply_to ?? null, thread: r.thread ?? null, editedAt: r.edited_at ?? null, deleted: r.deleted === 1,
-    mentions: r.mentions ? JSON.parse(r.mentions) as string[] : null,
-  });
+  if (r.deleted === 1) {
+    msg.text = '';
+    msg.deleted = true;
+  } else {
+    if (r.files !== null && r.files !== undefined) msg.files = JSON.parse(r.files) as ChatMessage['files'];
+    if (r.kind === 'notice' || r.kind === 'action') msg.kind = r.kind;
+    if (r.edited_at !== null && r.edited_at !== undefined) msg.editedAt = r.edited_at;
+    if (r.reaction_summary) msg.reactions = JSON.parse(r.reaction_summary) as Reaction[];
+    if (r.mentions) msg.mentions = JSON.parse(r.mentions) as string[];
+  }
+  if (r.reply_to) msg.replyTo = r.reply_to;
+  if (r.thread) msg.thread = r.thread;
+  if (r.replies) msg.replies = r.replies;
+  return msg;
 }
 
 function fold(s: string): string {
@@ -116,7 +130,7 @@ export class SqliteStore implements MessageStore {
   private closed = false;
   private lastPrune = 0;
   private readonly st: Record<'keyGet' | 'byId' | 'bump' | 'insert' | 'keyPut' | 'member' | 'prune' | 'before' | 'after' | 'between' | 'latest' | 'last' | 'mark' | 'dms' | 'unread'
-    | 'get' | 'mention' | 'reactionsOf' | 'repliesOf' | 'edit' | 'keepEdit' | 'trimEdits' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
+    | 'get' | 'mention' | 'reactionsOf' | 'summarize' | 'replied' | 'edit' | 'keepEdit' | 'trimEdits' | 'unmention' | 'erase' | 'dropEdits' | 'dropReactions' | 'hasReaction'
     | 'emojiCount' | 'addReaction' | 'delReaction' | 'changed' | 'changes' | 'thread' | 'edits' | 'pruneEdits' | 'marks' | 'mentionCounts' | 'threadCounts', StatementSync>;
 
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
@@ -161,14 +175,15 @@ export class SqliteStore implements MessageStore {
       unread: p('SELECT count(*) AS n FROM messages WHERE conv = ? AND seq > ? AND from_folded <> ? AND ts >= ?'),
       get: p(`SELECT ${FULL_COLS} FROM messages WHERE conv = ? AND id = ?`),
       mention: p('INSERT OR IGNORE INTO message_mentions (name, conv, seq) VALUES (?, ?, ?)'),
-      reactionsOf: p('SELECT msg_id, emoji, name FROM reactions WHERE msg_id IN (SELECT value FROM json_each(?)) ORDER BY ord'),
-      repliesOf: p('SELECT thread AS root, count(*) AS n FROM messages WHERE thread IN (SELECT value FROM json_each(?)) GROUP BY thread'),
+      reactionsOf: p('SELECT emoji, name FROM reactions WHERE msg_id = ? ORDER BY ord'),
+      summarize: p('UPDATE messages SET reaction_summary = ? WHERE rid = ?'),
+      replied: p('UPDATE messages SET replies = replies + 1 WHERE id = ?'),
       edit: p('UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE rid = ?'),
       keepEdit: p('INSERT INTO message_edits (msg_id, text, ts, replaced_at, retain_until) VALUES (?, ?, ?, ?, ?)'),
       trimEdits: p('DELETE FROM message_edits WHERE msg_id = ?1 AND rowid NOT IN (SELECT rowid FROM message_edits WHERE msg_id = ?1 ORDER BY rowid DESC LIMIT ?2)'),
       unmention: p('DELETE FROM message_mentions WHERE conv = ? AND seq = ?'),
       // The update trigger (migration 6) takes the message out of the search index.
-      erase: p("UPDATE messages SET text = '', deleted = 1, files = NULL, mentions = NULL, edited_at = NULL WHERE rid = ?"),
+      erase: p("UPDATE messages SET text = '', deleted = 1, files = NULL, mentions = NULL, edited_at = NULL, reaction_summary = NULL WHERE rid = ?"),
       dropEdits: p('DELETE FROM message_edits WHERE msg_id = ?'),
       dropReactions: p('DELETE FROM reactions WHERE msg_id = ?'),
       hasReaction: p('SELECT 1 AS x FROM reactions WHERE msg_id = ? AND emoji = ? AND principal = ?'),
@@ -242,7 +257,7 @@ export class SqliteStore implements MessageStore {
     if (d.clientKey !== undefined) {
       const k = this.st.keyGet.get(d.clientKey, now - this.opts.idempotencyWindowMs) as { msg_id: string } | undefined;
       const prior = k && (this.st.byId.get(k.msg_id) as Row | undefined);
-      if (prior) return this.decorate([toMsg(prior)])[0]!;
+      if (prior) return toMsg(prior);
     }
     const { last_seq: seq } = this.st.bump.get(d.conv) as { last_seq: number };
     const base: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now, ...(d.kind ? { kind: d.kind } : {}), ...(d.files ? { files: [...d.files] } : {}) };
@@ -252,34 +267,19 @@ export class SqliteStore implements MessageStore {
     this.st.insert.run(base.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now, d.files ? JSON.stringify(d.files) : null, d.kind ?? null,
       d.author ?? null, d.replyTo ?? null, d.thread ?? null, d.depth ?? 0, mentions ? JSON.stringify(mentions) : null);
     for (const name of mentions ?? []) this.st.mention.run(name, d.conv, seq);
+    if (d.thread !== undefined) this.st.replied.run(d.thread);
     if (d.clientKey !== undefined) this.st.keyPut.run(d.clientKey, base.id, now);
     return withState(base, { replyTo: d.replyTo ?? null, thread: d.thread ?? null, mentions: mentions ?? null });
   }
 
-  /** Adds reactions and thread reply counts to messages read from rows (two queries for a whole page). */
-  private decorate(msgs: ChatMessage[]): ChatMessage[] {
-    if (msgs.length === 0) return msgs;
-    const ids = JSON.stringify(msgs.map((m) => m.id));
-    const rows = this.st.reactionsOf.all(ids) as unknown as { msg_id: string; emoji: string; name: string }[];
-    const per = new Map<string, { emoji: string; name: string }[]>();
-    for (const r of rows) (per.get(r.msg_id) ?? per.set(r.msg_id, []).get(r.msg_id)!).push(r);
-    const replies = new Map((this.st.repliesOf.all(ids) as unknown as { root: string; n: number }[]).map((r) => [r.root, r.n]));
-    return msgs.map((m) => {
-      const reacted = per.get(m.id);
-      const n = replies.get(m.id);
-      if (!reacted && !n) return m;
-      return withState(m, { ...(n ? { replies: n } : {}), ...(reacted && !m.deleted ? { reactions: reactionSummary(reacted) } : {}) });
-    });
-  }
-
   private rowsToMsgs(rows: unknown[]): ChatMessage[] {
-    return this.decorate((rows as Row[]).map(toMsg));
+    return (rows as Row[]).map(toMsg);
   }
 
   async get(conv: string, id: string): Promise<StoredMessage | undefined> {
     const r = this.st.get.get(conv, id) as FullRow | undefined;
     if (!r) return undefined;
-    return { msg: this.decorate([toMsg(r)])[0]!, ...(r.author !== null ? { author: r.author } : {}), depth: r.depth };
+    return { msg: toMsg(r), ...(r.author !== null ? { author: r.author } : {}), depth: r.depth };
   }
 
   /**
@@ -298,12 +298,12 @@ export class SqliteStore implements MessageStore {
       const action = this.applyChange(r, ch, now);
       if (action === undefined) {
         db.exec('ROLLBACK');
-        return { seq: 0, msg: this.decorate([toMsg(r)])[0]! };
+        return { seq: 0, msg: toMsg(r) };
       }
       const { last_seq: seq } = this.st.bump.get(conv) as { last_seq: number };
       this.st.changed.run(seq, action, ch.by, ch.kind === 'react' ? ch.emoji : null, r.rid);
       db.exec('COMMIT');
-      return { seq, msg: this.decorate([toMsg(this.st.get.get(conv, ch.id) as unknown as FullRow)])[0]! };
+      return { seq, msg: toMsg(this.st.get.get(conv, ch.id) as unknown as FullRow) };
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw err;
@@ -337,12 +337,20 @@ export class SqliteStore implements MessageStore {
           const c = this.st.emojiCount.get(ch.emoji, r.id) as { n: number; has: number | null };
           if (!c.has && c.n >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
           this.st.addReaction.run(r.id, ch.emoji, ch.principal, ch.by, now);
+          this.summarize(r.rid, r.id);
           return 'react';
         }
         this.st.delReaction.run(r.id, ch.emoji, ch.principal);
+        this.summarize(r.rid, r.id);
         return 'unreact';
       }
     }
+  }
+
+  /** Keeps the row's reaction summary in step with the reactions table (one read per reaction change, none per history read). */
+  private summarize(rid: number, id: string): void {
+    const summary = reactionSummary(this.st.reactionsOf.all(id) as unknown as { emoji: string; name: string }[]);
+    this.st.summarize.run(summary.length > 0 ? JSON.stringify(summary) : null, rid);
   }
 
   async changes(conv: string, q: { afterSeq: number; beforeSeq?: number; limit: number; sinceTs?: number }): Promise<ChangedMessage[]> {
