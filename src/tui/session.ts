@@ -241,9 +241,12 @@ export class ChatSession {
     this.markRead(name);
   }
 
-  /** Moves my read mark of a DM conversation up to the newest message I have seen. */
+  /**
+   * Moves my read mark of a conversation up to the newest message I have seen: DMs as they
+   * are shown, a room when /thread shows it (rooms are not marked line by line).
+   */
   markRead(name: string): void {
-    if (!this.registered || name.startsWith('#')) return;
+    if (!this.registered) return;
     const key = foldName(name);
     const seq = this.client.lastSeq.get(key);
     if (!seq || (this.readSent.get(key) ?? 0) >= seq) return;

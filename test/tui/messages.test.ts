@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
 import { formatItem, type FormatContext } from '../../src/tui/format.ts';
 import { makeStyle } from '../../src/tui/style.ts';
-import { startTestServer } from '../helpers/server.ts';
+import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
 import { ChatProcess, killAll } from './helpers.ts';
 
 let app: App;
@@ -29,6 +29,9 @@ describe('banter chat: message features', () => {
     const bob = await ChatProcess.start(server, 'bob', ['--bell']);
     await alice.waitLine(/ \* bob joined$/);
 
+    // bob is an account: what /thread shows is marked read for it (checked at the end).
+    bob.send('/register a good password 1');
+    await bob.waitLine(/registered/);
     alice.send('first from alice');
     await bob.waitLine(/#lobby <alice> first from alice$/);
     await alice.waitLine(/#lobby <alice> first from alice$/);
@@ -96,10 +99,26 @@ describe('banter chat: message features', () => {
     await bob.waitLine(/@alice <alice> psst$/);
     bob.send('/reply got it');
     await alice.waitLine(/@bob <bob> got it$/);
+    // A thread bob takes part in gets a reply from alice; bob reads it with /thread, which
+    // moves his (account's) read mark: the server has no unread thread reply for him after.
+    alice.send('/switch #lobby');
+    alice.send('new topic from alice');
+    await bob.waitLine(/<alice> new topic from alice$/);
+    bob.send('/reply ^ count me in');
+    await alice.waitLine(/<bob> \(re alice: new topic from alice\) count me in$/);
+    alice.send('/reply ^ welcome');
+    await bob.waitLine(/<alice> \(re bob: count me in\) welcome$/);
+    bob.send('/thread ^');
+    await bob.waitLine(/ info 2 replies; /, 20_000, bob.lines.length - 1);
     alice.send('/quit');
     bob.send('/quit');
     assert.equal(await alice.waitExit(30_000, false), 0, alice.stderr);
     assert.equal(await bob.waitExit(30_000, false), 0, bob.stderr);
+    const again = await TestClient.open(wsUrl(app));
+    await again.request('login', { name: 'bob', password: 'a good password 1' });
+    const unread = await again.request('unread', {});
+    assert.deepEqual(unread.threads.filter((t) => t.to === '#lobby'), []);
+    again.close();
   });
 });
 
