@@ -100,6 +100,8 @@ export class BanterClient {
   private opened: { resolve: () => void; reject: (e: Error) => void } | undefined;
   /** The server's frame size limit, from its hello. */
   private maxPayload: number | undefined;
+  /** The limits the server announced in its hello (text lines, edit window…). */
+  limits: EventOf<'hello'>['limits'] | undefined;
   /** When the last established connection dropped (for reloginGraceMs). */
   private droppedAt = 0;
   /** Why we closed the socket ourselves, reported instead of the close code. */
@@ -235,8 +237,8 @@ export class BanterClient {
    * connection is back; its id is kept so a resend cannot create a duplicate. `kind`:
    * "action" (/me) or "notice"; absent for a plain message.
    */
-  send(to: string, text: string, kind?: MessageKind): Promise<ReplyData['send']> {
-    return this.enqueue('send', { to, text, ...(kind ? { kind } : {}) }, true);
+  send(to: string, text: string, kind?: MessageKind, replyTo?: string): Promise<ReplyData['send']> {
+    return this.enqueue('send', { to, text, ...(kind ? { kind } : {}), ...(replyTo !== undefined ? { replyTo } : {}) }, true);
   }
 
   /** Messages waiting to be sent or acknowledged. */
@@ -307,6 +309,7 @@ export class BanterClient {
     }
     if (ev.type === 'hello') {
       this.maxPayload = ev.limits.maxPayload;
+      this.limits = ev.limits;
       void this.onHello();
     } else if (ev.type === 'reply' || (ev.type === 'error' && ev.id !== undefined)) {
       const p = this.pending.get(ev.id!);

@@ -7,3 +7,4 @@ export * from './admin.ts';
 export * from './moderation.ts';
 export * from './files.ts';
 export * from './features.ts';
+export * from './markdown.ts';

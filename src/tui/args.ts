@@ -15,9 +15,11 @@ export interface ChatOptions {
   json: boolean;
   /** File holding the password of a registered name (first line). */
   passwordFile: string | undefined;
+  /** Ring the terminal bell (BEL) on a message that mentions you. */
+  bell: boolean;
 }
 
-export const CHAT_HELP = `Usage: banter chat [--name NAME] [--server URL] [--password-file FILE] [--json]
+export const CHAT_HELP = `Usage: banter chat [--name NAME] [--server URL] [--password-file FILE] [--bell] [--json]
 
 Terminal client: connects to a Banter server, joins #lobby and lets you chat.
 
@@ -26,12 +28,15 @@ Options:
   -s, --server URL    server address (default ${DEFAULT_SERVER}; ws:// and host:port also work)
       --password-file FILE  password of a registered name (first line of FILE; or set
                       BANTER_PASSWORD). Not needed once a session token is saved.
+      --bell          ring the terminal bell on a message that mentions you (@NAME,
+                      @room) or a direct message (also BANTER_BELL=1)
       --json          print every event as one JSON line (implies pipe mode)
   -h, --help          this text
 
 Type text to send it to the current conversation (#lobby at first), or a command:
   /help /calc /msg /reply /me /users /join /part /rooms /switch /members /topic /away /back
-  /history /jump /search /nick /register /password /logout /quit
+  /edit /delete /react /thread /mentions /history /jump /search /nick /register /password
+  /logout /quit
 "/help" lists them with their syntax. Start a line with "//" to send text beginning with "/".
 
 When stdin or stdout is not a terminal (pipe mode) it reads one input per line and prints
@@ -59,6 +64,7 @@ export function parseChatArgs(argv: string[]): ParseResult {
         server: { type: 'string', short: 's' },
         json: { type: 'boolean' },
         'password-file': { type: 'string' },
+        bell: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,7 +76,7 @@ export function parseChatArgs(argv: string[]): ParseResult {
   if (values.help) return { ok: false, help: true };
   const server = normaliseServer(values.server ?? DEFAULT_SERVER);
   if (server === undefined) return { ok: false, help: false, error: `invalid --server "${values.server}": expected a URL like http://host:8080` };
-  return { ok: true, options: { name: values.name, server, json: values.json ?? false, passwordFile: values['password-file'] } };
+  return { ok: true, options: { name: values.name, server, json: values.json ?? false, passwordFile: values['password-file'], bell: values.bell ?? false } };
 }
 
 /** Accepts http(s)://, ws(s):// and bare host:port; returns an http(s) URL without a path, or undefined. */

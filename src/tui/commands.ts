@@ -8,6 +8,7 @@ import { ACCOUNT_COMMANDS } from './commands-account.ts';
 import { HISTORY_COMMANDS } from './commands-history.ts';
 import { MODERATION_COMMANDS } from './commands-moderation.ts';
 import { FILE_COMMANDS } from './commands-files.ts';
+import { MESSAGE_COMMANDS } from './commands-messages.ts';
 import { EXIT } from './exit-codes.ts';
 
 export type { TuiCommand } from './command-kit.ts';
@@ -41,15 +42,6 @@ export const COMMANDS: readonly TuiCommand[] = [
       if (!to || !text.trim()) return usageError(s, 'msg');
       await s.openDm(to);
       s.say(to, text);
-    },
-  },
-  {
-    name: 'reply', aliases: ['r'], usage: 'TEXT', help: 'answer the last direct message you received',
-    async run(s, args) {
-      if (!args) return usageError(s, 'reply');
-      if (!s.lastDmFrom) return s.show({ type: 'error', code: 'NO_SUCH_USER', message: 'nobody has sent you a direct message yet' });
-      await s.openDm(s.lastDmFrom);
-      s.say(s.lastDmFrom, args);
     },
   },
   {
@@ -167,6 +159,7 @@ export const COMMANDS: readonly TuiCommand[] = [
       await s.request('back', {});
     },
   },
+  ...MESSAGE_COMMANDS,
   ...HISTORY_COMMANDS,
   ...FILE_COMMANDS,
   ...ACCOUNT_COMMANDS,

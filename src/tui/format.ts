@@ -3,7 +3,9 @@
  * scripts parse it). Everything that came from the network is sanitised first so that no
  * control character or escape sequence reaches the terminal.
  */
-import { foldName, formatSize, modeString, revealHiddenChars, type ChatMessage, type UserInfo } from '../protocol/index.ts';
+import {
+  foldName, formatSize, modeString, parseMarkdown, parseMentions, plainText, revealHiddenChars, ROOM_MENTION, type ChatMessage, type Inline, type UserInfo,
+} from '../protocol/index.ts';
 import type { Item } from './items.ts';
 import type { Style } from './style.ts';
 
@@ -14,6 +16,53 @@ export interface FormatContext {
   /** TTY mode shows multi-line messages on indented lines; pipe mode keeps one line per event. */
   multiline: boolean;
   now: () => number;
+  /** The message a reply answers, when it is known (for the reply quote). */
+  quote?: (msg: ChatMessage, id: string) => ChatMessage | undefined;
+}
+
+/** Whether a message mentions `me`: by name (`@me`) or the whole room (`@room`, from an operator). */
+export function mentionsMe(msg: ChatMessage, me: string): boolean {
+  if (me === '' || foldName(msg.from) === foldName(me)) return false;
+  const f = foldName(me);
+  if (msg.mentions) return msg.mentions.includes(f) || msg.mentions.includes(ROOM_MENTION);
+  return parseMentions(msg.text).names.includes(f);
+}
+
+/** Continuation lines of a multi-line message are indented under its text. */
+const INDENT = ' '.repeat(9);
+
+/**
+ * A message text in a terminal (TTY mode): the Markdown subset shown sensibly. Bold, italic
+ * and code are styled (their markers dropped; without colours just the text), links read
+ * "text <url>", quotes start with "│ " and code blocks are indented four spaces, as they were
+ * typed. Sanitised like everything else from the network.
+ */
+export function renderMarkdown(text: string, st: Style): string {
+  const inline = (ns: readonly Inline[]): string => ns.map((n) => {
+    switch (n.t) {
+      case 'text': return sanitize(n.s, true);
+      case 'code': return st.paint('cyan', sanitize(n.s));
+      case 'strong': return st.paint('bold', inline(n.c));
+      case 'em': return st.paint('italic', inline(n.c));
+      case 'link': return `${inline(n.c)} <${sanitize(n.href)}>`;
+    }
+  }).join('');
+  const lines: string[] = [];
+  for (const b of parseMarkdown(text)) {
+    if (b.t === 'code') for (const l of b.s.split('\n')) lines.push(`    ${st.paint('cyan', sanitize(l))}`);
+    else if (b.t === 'quote') for (const l of inline(b.c).split('\n')) lines.push(st.paint('gray', `│ ${l}`));
+    else lines.push(...inline(b.c).split('\n'));
+  }
+  return lines.join(`\n${INDENT}`);
+}
+
+/** What a message carries besides its text: "(edited)", reactions and the reply count. */
+function decorations(m: ChatMessage, st: Style): string {
+  const parts: string[] = [];
+  if (m.editedAt !== undefined && !m.deleted) parts.push(st.paint('gray', '(edited)'));
+  if (m.reactions?.length) parts.push(`[${m.reactions.map((r) => `${sanitize(r.emoji)} ${r.count}`).join(' ')}]`);
+  if (m.replies) parts.push(st.paint('gray', `[${m.replies} repl${m.replies === 1 ? 'y' : 'ies'}]`));
+  return parts.length ? ` ${parts.join(' ')}` : '';
 }
 
 // eslint-disable-next-line no-control-regex
@@ -64,7 +113,14 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
   /** "CONV <from> text", "CONV * from text" (action) or "CONV -from- text" (notice). */
   const messageBody = (m: ChatMessage, where = conv(conversationOf(m.to, m.from, ctx.me))): string => {
     const files = (m.files ?? []).map((f) => `${st.paint('yellow', '[file]')} ${s(f.name)} (${formatSize(f.size)}) /download ${f.id}`).join(' ');
-    const said = ctx.multiline ? sanitize(m.text, true).replace(/\n/g, `\n${' '.repeat(9)}`) : s(m.text);
+    let said = m.deleted ? st.paint('gray', '(message deleted)') : ctx.multiline ? renderMarkdown(m.text, st) : s(m.text);
+    if (!m.deleted && mentionsMe(m, ctx.me)) said = st.paint(['yellow', 'bold'], said);
+    if (m.replyTo !== undefined) {
+      const q = ctx.quote?.(m, m.replyTo);
+      const first = q ? (q.deleted ? 'message deleted' : plainText(q.text).split('\n')[0] ?? '') : '';
+      said = `${st.paint('gray', q ? `(re ${s(q.from)}: ${s(first.length > 40 ? `${first.slice(0, 39)}…` : first)})` : '(reply)')} ${said}`;
+    }
+    said += decorations(m, st);
     const text = files === '' ? said : said === '' ? files : `${said} ${files}`;
     return m.kind === 'action' ? `${where} * ${nick(m.from)} ${text}`
       : m.kind === 'notice' ? `${where} -${nick(m.from)}- ${text}`
@@ -78,6 +134,7 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = messageBody(item.msg);
       break;
     case 'history':
+    case 'mention':
     case 'search': {
       // Earlier messages: the keyword, the date when not today, the conversation and the
       // seq (to page or jump from), then the message as usual; dim in a terminal.
@@ -86,6 +143,14 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       const c = conversationOf(item.msg.to, item.msg.from, ctx.me);
       const line = `${item.type} ${date}${messageBody(item.msg, `${conv(c)} ${item.msg.seq}`)}`;
       body = item.type === 'history' ? st.paint('dim', line) : line;
+      break;
+    }
+    case 'thread':
+    case 'updated': {
+      time = item.msg.ts;
+      const c = conversationOf(item.msg.to, item.msg.from, ctx.me);
+      const mark = item.type === 'thread' && !item.root ? ' └' : '';
+      body = `${item.type} ${messageBody(item.msg, `${conv(c)} ${item.msg.seq}${mark}`)}`;
       break;
     }
     case 'gap':
@@ -138,8 +203,12 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;
       break;
     case 'message_update': {
-      const what = item.action === 'edit' ? `edited a message: ${s(item.msg.text)}` : item.action === 'delete' ? 'deleted a message' : `${item.action === 'react' ? 'reacted' : 'took back'} ${s(item.emoji ?? '')}`;
-      body = `${conv(item.msg.to)} ${notice(`* ${s(item.by)} ${what}`)}`;
+      // "#42": the message's seq, a reference for /edit, /react, /reply and /thread.
+      const ref = `#${item.msg.seq}`;
+      const whose = foldName(item.by) === foldName(item.msg.from) ? '' : ` (${s(item.msg.from)}'s)`;
+      const what = item.action === 'edit' ? `edited ${ref}: ${s(item.msg.text)}` : item.action === 'delete' ? `deleted ${ref}${whose}`
+        : `${item.action === 'react' ? 'reacted' : 'took back'} ${s(item.emoji ?? '')} ${item.action === 'react' ? 'to' : 'on'} ${ref}${whose}${decorations({ ...item.msg, replies: 0 }, st)}`;
+      body = `${conv(conversationOf(item.msg.to, item.msg.from, ctx.me))} ${notice(`* ${s(item.by)} ${what}`)}`;
       break;
     }
     case 'typing':

@@ -20,6 +20,12 @@ export type Item =
   | { type: 'info'; text: string }
   /** An earlier message (join history, /history, /jump), not a live one. */
   | { type: 'history'; msg: ChatMessage }
+  /** A message of a /thread listing (`root`: the thread's first message). */
+  | { type: 'thread'; msg: ChatMessage; root: boolean }
+  /** One /mentions result. */
+  | { type: 'mention'; msg: ChatMessage }
+  /** After a reconnect: a message edited, deleted or reacted to while away, in its current state. */
+  | { type: 'updated'; msg: ChatMessage }
   /** One /search result. */
   | { type: 'search'; msg: ChatMessage }
   /** After a reconnect, more was missed in `to` ("#room" or "@name") than the server resends: older ones are before seq `before`. */

@@ -4,12 +4,12 @@
  * (line editor, colours) or pipe mode (line in, line out) until /quit or end of input.
  */
 import { BanterClient, wsUrlFor } from '../client/client.ts';
-import { LOBBY, type ReplyData } from '../protocol/index.ts';
+import { foldName, LOBBY, type ReplyData } from '../protocol/index.ts';
 import { CHAT_HELP, parseChatArgs, QUIT_WAIT_MS, type ChatOptions } from './args.ts';
 import { commandWords } from './commands.ts';
 import { complete } from './complete.ts';
 import { EXIT } from './exit-codes.ts';
-import { formatItem } from './format.ts';
+import { formatItem, mentionsMe } from './format.ts';
 import type { Item } from './items.ts';
 import { passwordFromOutside, signIn, type SignInContext } from './login.ts';
 import { PipeTerminal } from './pipe.ts';
@@ -73,11 +73,20 @@ async function connectBounded(client: BanterClient, ms: number): Promise<true | 
   }
 }
 
-function textOutput(print: (s: string) => void, style: Style, multiline: boolean, session: () => ChatSession | undefined): (item: Item) => void {
+function textOutput(print: (s: string) => void, style: Style, multiline: boolean, session: () => ChatSession | undefined, bell: boolean): (item: Item) => void {
   return (item) => {
-    const line = formatItem(item, { me: session()?.me ?? '', style, multiline, now: Date.now });
-    if (line !== undefined) print(line);
+    const s = session();
+    const me = s?.me ?? '';
+    const line = formatItem(item, { me, style, multiline, now: Date.now, quote: (msg, id) => s?.findMessage(msg, id) });
+    if (line === undefined) return;
+    // --bell: BEL before a live message for me (a mention, or a direct message from someone else).
+    const ring = bell && item.type === 'message' && (mentionsMe(item.msg, me) || (!item.msg.to.startsWith('#') && foldName(item.msg.from) !== foldName(me)));
+    print(ring ? `\u0007${line}` : line);
   };
+}
+
+function bellWanted(opts: ChatOptions): boolean {
+  return opts.bell || process.env.BANTER_BELL === '1';
 }
 
 /** A signal ends the session like /quit (pending messages still get their bounded wait). */
@@ -118,7 +127,7 @@ async function runPipe(client: BanterClient, opts: ChatOptions, tokens: TokenSto
   const ref: { session?: ChatSession } = {};
   const show = opts.json
     ? (item: Item): void => term.print(JSON.stringify(item))
-    : textOutput((line) => term.print(line), makeStyle(false), false, () => ref.session);
+    : textOutput((line) => term.print(line), makeStyle(false), false, () => ref.session, bellWanted(opts));
   const s = new ChatSession(client, { show, changed: () => undefined }, { server: opts.server, tokens });
   ref.session = s;
   await s.start(login);
@@ -185,7 +194,7 @@ async function runTty(client: BanterClient, opts: ChatOptions, tokens: TokenStor
     return `${state}${where}> `;
   };
   const output: Output = {
-    show: textOutput((line) => term.print(line), style, true, () => ref.session),
+    show: textOutput((line) => term.print(line), style, true, () => ref.session, bellWanted(opts)),
     changed: () => term.setPrompt(prompt()),
     ask: (question, secret) => (secret ? term.askSecret(question) : term.ask(question)),
   };

@@ -44,8 +44,11 @@ const TYPING_EVERY_MS = 3000;
 
 const SHOWN: readonly ShownEvent['type'][] = [
   'message', 'user_joined', 'user_left', 'user_presence', 'room_joined', 'room_left', 'room_topic', 'typing', 'notice', 'bye',
-  'user_renamed', 'room_kicked', 'room_operator', 'room_invited', 'room_mode', 'room_members',
+  'user_renamed', 'room_kicked', 'room_operator', 'room_invited', 'room_mode', 'room_members', 'message_update',
 ];
+
+/** Messages remembered per conversation for message references (^, ^N, #SEQ; commands-messages.ts). */
+const RECENT_MAX = 200;
 
 export class ChatSession {
   readonly client: BanterClient;
@@ -81,6 +84,8 @@ export class ChatSession {
   private readonly opened = new Set<string>();
   /** Read marks sent, per person. */
   private readonly readSent = new Map<string, number>();
+  /** Messages shown per conversation key, oldest first, in their latest state (for references). */
+  private readonly recent = new Map<string, ChatMessage[]>();
 
   constructor(client: BanterClient, output: Output, opts: SessionOptions = { server: '', tokens: undefined }) {
     this.client = client;
@@ -91,6 +96,43 @@ export class ChatSession {
     for (const type of SHOWN) client.on(type, (ev) => this.onEvent(ev as ShownEvent));
     client.onStatus((s, detail) => this.onStatus(s, detail));
     client.onGap((to, before) => this.showGap(to, before));
+    client.onUpdated((_to, msgs) => {
+      for (const msg of msgs) {
+        this.remember(msg);
+        this.show({ type: 'updated', msg });
+      }
+    });
+  }
+
+  isMe(name: string): boolean {
+    return foldName(name) === foldName(this.me);
+  }
+
+  /** Remembers a message (or its new state) for references; ordered by seq, bounded per conversation. */
+  remember(msg: ChatMessage): void {
+    if (msg.seq <= 0) return;
+    const key = this.convKey(msg);
+    let list = this.recent.get(key);
+    if (!list) this.recent.set(key, (list = []));
+    const i = list.findIndex((m) => m.id === msg.id);
+    if (i >= 0) {
+      list[i] = msg;
+      return;
+    }
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.seq > msg.seq) at--;
+    list.splice(at, 0, msg);
+    if (list.length > RECENT_MAX) list.splice(0, list.length - RECENT_MAX);
+  }
+
+  /** The messages remembered of a conversation ("#room" or a name), oldest first. */
+  recentIn(target: string): readonly ChatMessage[] {
+    return this.recent.get(foldName(target.replace(/^@/, ''))) ?? [];
+  }
+
+  /** A remembered message by id (for reply quotes). */
+  findMessage(msg: ChatMessage, id: string): ChatMessage | undefined {
+    return this.recent.get(this.convKey(msg))?.find((m) => m.id === id);
   }
 
   /** My name; kept while the client is logging in again after a reconnect. */
@@ -131,6 +173,8 @@ export class ChatSession {
       for (const msg of m.messages) this.onEvent({ type: 'message', msg });
     }
     for (const u of reply.unread) if (u.count > 0) this.show({ type: 'unread', from: u.to, count: u.count });
+    // Mentions not yet read on any device of the account (read marks are per account).
+    for (const m of reply.mentions ?? []) if (m.count > 0) this.show({ type: 'info', text: `${m.count} unread mention${m.count === 1 ? '' : 's'} in ${m.to}; /mentions lists them` });
   }
 
   /** Conversation key of a message: the folded room, or the folded name of the other person. */
@@ -160,6 +204,7 @@ export class ChatSession {
     if (first && first.seq < (this.oldest.get(key) ?? Infinity)) this.oldest.set(key, first.seq);
     let n = 0;
     for (const msg of messages) {
+      this.remember(msg);
       if (!this.markShown(msg) && auto) continue;
       this.show({ type: 'history', msg });
       n++;
@@ -196,9 +241,12 @@ export class ChatSession {
     this.markRead(name);
   }
 
-  /** Moves my read mark of a DM conversation up to the newest message I have seen. */
+  /**
+   * Moves my read mark of a conversation up to the newest message I have seen: DMs as they
+   * are shown, a room when /thread shows it (rooms are not marked line by line).
+   */
   markRead(name: string): void {
-    if (!this.registered || name.startsWith('#')) return;
+    if (!this.registered) return;
     const key = foldName(name);
     const seq = this.client.lastSeq.get(key);
     if (!seq || (this.readSent.get(key) ?? 0) >= seq) return;
@@ -251,7 +299,7 @@ export class ChatSession {
   }
 
   /** Sends a message; while offline it waits in the outbox and goes out once after reconnecting. */
-  say(to: string, raw: string, kind?: MessageKind): void {
+  say(to: string, raw: string, kind?: MessageKind, replyTo?: string): void {
     // The server's own rules, checked first so that a message it would refuse never waits
     // in the outbox.
     const norm = normalizeText(raw);
@@ -262,7 +310,7 @@ export class ChatSession {
     }
     const text = norm.text;
     if (!this.online) this.show({ type: 'info', text: `offline: "${text}" will be sent to ${to} when reconnected` });
-    const p = this.client.send(to, text, kind).then(() => undefined, (err: unknown) => {
+    const p = this.client.send(to, text, kind, replyTo).then(() => undefined, (err: unknown) => {
       if (!(err instanceof RequestError && err.code === 'CLOSED')) this.showError(err);
     });
     this.unacked.add(p);
@@ -393,8 +441,12 @@ export class ChatSession {
         if (u) this.users.set(foldName(ev.name), ev.presence === 'away' ? { ...u, presence: 'away', away: ev.away } : { name: u.name, presence: 'online', rooms: u.rooms });
         break;
       }
+      case 'message_update':
+        this.remember(ev.msg);
+        break;
       case 'message': {
         if (!this.markShown(ev.msg)) return;
+        this.remember(ev.msg);
         const dm = !ev.msg.to.startsWith('#');
         if (dm && foldName(ev.msg.from) !== foldName(this.me)) this.lastDmFrom = ev.msg.from;
         // A direct message in the conversation on screen is read as it arrives.

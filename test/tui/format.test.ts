@@ -106,7 +106,7 @@ describe('arguments', () => {
     assert.equal(normaliseServer('http://'), undefined);
   });
   it('parses options and reports errors', () => {
-    assert.deepEqual(parseChatArgs(['-n', 'al', '--json']), { ok: true, options: { name: 'al', server: 'http://localhost:8080', json: true, passwordFile: undefined } });
+    assert.deepEqual(parseChatArgs(['-n', 'al', '--json']), { ok: true, options: { name: 'al', server: 'http://localhost:8080', json: true, passwordFile: undefined, bell: false } });
     assert.equal((parseChatArgs(['--password-file', '/tmp/pw']) as { options: { passwordFile: string } }).options.passwordFile, '/tmp/pw');
     assert.deepEqual(parseChatArgs(['-h']), { ok: false, help: true });
     const bad = parseChatArgs(['stray']);

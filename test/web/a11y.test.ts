@@ -146,6 +146,57 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     await alice.context.close();
   });
 
+  it('message features: actions, reactions, edits, tombstones, replies, Markdown, picker, thread panel, mentions', async () => {
+    const dora = await join(web.browser, web.base, 'dora');
+    const ed = await TestClient.login(web.app, 'ed');
+    const { page } = dora;
+    const root = await ed.request('send', { to: '#lobby', text: '**Release** notes for @dora:\n```\nnpm run build\n```\n> check the *changelog*\nsee [docs](https://example.org/docs)' });
+    await ed.request('react', { to: '#lobby', msgid: root.msg.id, emoji: '👍', on: true });
+    await ed.request('send', { to: '#lobby', text: 'a reply', replyTo: root.msg.id });
+    const gone = await ed.request('send', { to: '#lobby', text: 'to be deleted' });
+    await ed.request('delete', { to: '#lobby', msgid: gone.msg.id });
+    await say(page, 'my own words');
+    await log(page).locator('.msg[data-id]').filter({ hasText: 'my own words' }).waitFor();
+    const mineId = await log(page).locator('.msg[data-id]').filter({ hasText: 'my own words' }).getAttribute('data-id');
+    const mine = log(page).locator(`.msg[data-id="${mineId}"]`);
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Edit' }).click();
+    await mine.getByLabel('Edit message').fill('my own words, edited');
+    await mine.getByLabel('Edit message').press('Enter');
+    await log(page).locator('.edited').waitFor();
+    await log(page).locator('.tombstone').waitFor();
+    await log(page).getByRole('button', { name: /^In reply to ed/ }).waitFor();
+    await everyVariant(page, 'message features', async () => {
+      await log(page).locator('.msg').filter({ hasText: 'Release' }).first().hover();
+    });
+    const rootRow = log(page).locator('.msg').filter({ hasText: 'Release' }).first();
+    await rootRow.hover();
+    await rootRow.getByRole('button', { name: 'Add reaction' }).click();
+    await page.getByRole('dialog', { name: 'Add a reaction' }).waitFor();
+    await everyVariant(page, 'reaction picker');
+    await page.keyboard.press('Escape');
+    await mine.hover();
+    await mine.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete this message?' }).waitFor();
+    await everyVariant(page, 'delete confirmation');
+    await page.keyboard.press('Escape');
+    await rootRow.getByRole('button', { name: /^1 reply/ }).click();
+    await page.getByRole('complementary', { name: 'Thread' }).locator('.msg').filter({ hasText: 'a reply' }).waitFor();
+    await everyVariant(page, 'thread panel');
+    await page.getByRole('button', { name: 'Close thread' }).click();
+    await messageField(page).fill('');
+    await messageField(page).pressSequentially('hi @e');
+    await page.getByRole('listbox', { name: 'People to mention' }).waitFor();
+    await assertAccessible(page, 'mention suggestions');
+    await messageField(page).press('Escape');
+    await button(page, 'Mentions').click();
+    await page.getByRole('dialog', { name: 'Mentions' }).getByRole('button').filter({ hasText: 'Release' }).waitFor();
+    await everyVariant(page, 'mentions view');
+    await page.keyboard.press('Escape');
+    ed.ws.close();
+    await dora.context.close();
+  });
+
   it('screen readers: landmarks, text for unread counts and presence, batched live announcements', async (t) => {
     const alice = await join(web.browser, web.base, 'alice2');
     const bob = await TestClient.login(web.app, 'bob2');

@@ -3,7 +3,8 @@ import { LOBBY } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import { Composer } from './Composer.tsx';
 import { inTextField, isJumpKey } from '../lib/shortcuts.ts';
-import { CloseIcon, HelpIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
+import { AtIcon, CloseIcon, HelpIcon, MembersIcon, MenuIcon, UsersIcon } from './icons.tsx';
+import { DeleteDialog, MentionsDialog, openMentions, ReactionPicker, ThreadPanel } from './MessageFeatures.tsx';
 import { JumpDialog } from './JumpDialog.tsx';
 import { LiveRegion } from './LiveRegion.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
@@ -95,6 +96,7 @@ export function Chat({ store }: { store: ChatStore }) {
             <div class="header-actions">
               <SearchBox store={store} />
               <button type="button" class="secondary" onClick={() => setUsers(true)}><UsersIcon /><span>Users</span></button>
+              <button type="button" class="secondary" aria-haspopup="dialog" onClick={() => openMentions(store)} title="Messages that mention you"><AtIcon /><span>Mentions</span></button>
               <button type="button" class="icon-btn" aria-label="Keyboard shortcuts" aria-haspopup="dialog" title="Keyboard shortcuts (?)"
                 onClick={() => setHelp(true)}><HelpIcon /></button>
               <button type="button" class="icon-btn only-medium" ref={membersButton} aria-label="Members" aria-expanded={drawer === 'members'}
@@ -111,6 +113,7 @@ export function Chat({ store }: { store: ChatStore }) {
           <Typing conv={conv} />
           <Composer store={store} conv={conv} onUsers={() => setUsers(true)} />
         </main>
+        {store.thread && <ThreadPanel store={store} />}
         <MembersPanel store={store} conv={conv} {...(conv.kind === 'room' && conv.key !== LOBBY ? { onSettings: () => setSettings(true) } : {})} />
         {drawer !== 'none' && <div class="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       </div>
@@ -119,6 +122,9 @@ export function Chat({ store }: { store: ChatStore }) {
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
       {settings && conv.kind === 'room' && <RoomSettingsDialog store={store} conv={conv} onClose={() => setSettings(false)} />}
       {store.keyPrompt !== undefined && <KeyDialog store={store} room={store.keyPrompt} />}
+      {store.picker && <ReactionPicker store={store} />}
+      {store.confirmDelete && <DeleteDialog store={store} />}
+      {store.mentionsOpen && <MentionsDialog store={store} />}
       {store.adminOpen && <AdminDialog store={store} onClose={() => { store.adminOpen = false; store.changed(); }} />}
     </div>
   );

@@ -6,7 +6,24 @@ import type { Conv } from '../state/types.ts';
 import { DmDialog } from './DmDialog.tsx';
 import { CalcIcon, DmIcon, SendIcon } from './icons.tsx';
 import { startUpload, type PendingUpload } from '../state/files.ts';
-import { formatSize } from '../../protocol/index.ts';
+import { foldName, formatSize } from '../../protocol/index.ts';
+import { findMsg } from '../state/conv.ts';
+import { preview } from './MessageFeatures.tsx';
+
+/** Suggestions shown at most for an @mention being typed. */
+const MAX_SUGGESTIONS = 8;
+/** "@" and a partial name right before the caret (not after a name character or "@": e-mail addresses). */
+const MENTION_AT_CARET = /(?:^|[^\p{L}\p{N}_@])@([A-Za-z_[\]\\^{}|][A-Za-z0-9_[\]\\^{}|-]*)?$/u;
+
+/** Names that complete `@partial` in a conversation: members (rooms) or the other person, and @room/@here for operators. */
+export function mentionCandidates(store: ChatStore, conv: Conv, partial: string): string[] {
+  const p = foldName(partial);
+  const names = conv.kind === 'room' ? [...conv.members.values()].map((m) => m.name) : [conv.name];
+  const out = names.filter((n) => !store.isMe(n) && foldName(n).startsWith(p)).sort((a, b) => foldName(a).localeCompare(foldName(b)));
+  const role = store.myRole(conv);
+  if (conv.kind === 'room' && (role === 'owner' || role === 'op')) for (const x of ['room', 'here']) if (x.startsWith(p)) out.push(x);
+  return out.slice(0, MAX_SUGGESTIONS);
+}
 
 /** How often "typing" is sent while the user keeps typing. */
 const TYPING_EVERY_MS = 3000;
@@ -23,6 +40,8 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
   const picker = useRef<HTMLInputElement>(null);
   const [uploads, setUploads] = useState<PendingUpload[]>([]);
   const [dragging, setDragging] = useState(false);
+  /** The @mention being completed: where its "@" is, the suggestions, the highlighted one. */
+  const [suggest, setSuggest] = useState<{ at: number; names: string[]; active: number } | undefined>(undefined);
 
   /** Starts uploading files picked, dropped or pasted; they are sent with the next message. */
   const attach = (files: Iterable<File>): void => {
@@ -51,6 +70,29 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
     el.style.height = 'auto';
     el.style.height = `${Math.min(el.scrollHeight, MAX_FIELD_PX)}px`;
   }, [text]);
+
+  const findMention = (v: string): void => {
+    const el = field.current;
+    const caret = el ? el.selectionStart : v.length;
+    const m = MENTION_AT_CARET.exec(v.slice(0, caret));
+    if (!m) {
+      setSuggest(undefined);
+      return;
+    }
+    const names = mentionCandidates(store, store.currentConv ?? conv, m[1] ?? '');
+    setSuggest(names.length ? { at: caret - (m[1] ?? '').length - 1, names, active: 0 } : undefined);
+  };
+
+  const pick = (name: string): void => {
+    const el = field.current;
+    if (!suggest || !el) return;
+    const caret = el.selectionStart;
+    const v = `${text.slice(0, suggest.at)}@${name} ${text.slice(caret)}`;
+    update(v);
+    setSuggest(undefined);
+    const at = suggest.at + name.length + 2;
+    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(at, at); });
+  };
 
   const update = (v: string): void => {
     setText(v);
@@ -83,7 +125,11 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
     // Enter may not have re-rendered yet (updates are batched), and the text must go where
     // the user just switched to.
     const target = store.currentConv ?? conv;
-    if (runSlash(store, target, text, { openUsers: onUsers }) === 'send') store.sendTo(target, text.startsWith('//') ? text.slice(1) : text);
+    if (runSlash(store, target, text, { openUsers: onUsers }) === 'send') {
+      store.sendTo(target, text.startsWith('//') ? text.slice(1) : text, target.replyTo);
+      target.replyTo = undefined;
+    }
+    setSuggest(undefined);
     clear();
   };
 
@@ -97,6 +143,30 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
   };
 
   const onKeyDown = (e: KeyboardEvent): void => {
+    if (suggest && !e.isComposing) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        const n = suggest.names.length;
+        setSuggest({ ...suggest, active: (suggest.active + (e.key === 'ArrowDown' ? 1 : -1) + n) % n });
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        pick(suggest.names[suggest.active]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        setSuggest(undefined);
+        return;
+      }
+    }
+    if (e.key === 'Escape' && conv.replyTo !== undefined) {
+      conv.replyTo = undefined;
+      store.changed();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       send();
@@ -104,6 +174,7 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
   };
 
   const over = text.length > LIMITS.textMaxLength;
+  const replying = conv.replyTo !== undefined ? findMsg(conv, conv.replyTo)?.msg : undefined;
   return (
     <form
       class={`composer${dragging ? ' dragging' : ''}`} onSubmit={(e) => { e.preventDefault(); send(); }}
@@ -124,10 +195,27 @@ export function Composer({ store, conv, onUsers }: { store: ChatStore; conv: Con
             ))}
           </ul>
         )}
+        {replying && (
+          <div class="replying" role="note">
+            <span>Replying to <strong dir="auto">{replying.from}</strong>: <span dir="auto">{preview(replying, 60)}</span></span>
+            <button type="button" class="small-btn" aria-label="Cancel reply" onClick={() => { conv.replyTo = undefined; store.changed(); field.current?.focus(); }}>Cancel</button>
+          </div>
+        )}
+        {suggest && (
+          <ul class="suggestions" id="mention-suggestions" role="listbox" aria-label="People to mention">
+            {suggest.names.map((n, i) => (
+              <li key={n} id={`mention-opt-${i}`} role="option" aria-selected={i === suggest.active} class={i === suggest.active ? 'active' : ''}
+                onMouseDown={(e) => { e.preventDefault(); pick(n); }}>@{n}</li>
+            ))}
+          </ul>
+        )}
         <textarea
           ref={field} id="composer-field" aria-label="Message" rows={1} value={text} placeholder={`Message ${conv.name}`}
           aria-describedby="composer-hint" aria-invalid={over ? true : undefined}
-          onInput={(e) => update(e.currentTarget.value)} onKeyDown={onKeyDown}
+          aria-autocomplete="list" aria-controls={suggest ? 'mention-suggestions' : undefined}
+          aria-activedescendant={suggest ? `mention-opt-${suggest.active}` : undefined}
+          onInput={(e) => { update(e.currentTarget.value); findMention(e.currentTarget.value); }} onKeyDown={onKeyDown}
+          onBlur={() => setSuggest(undefined)}
           onPaste={(e) => { if (e.clipboardData?.files.length) { e.preventDefault(); attach(e.clipboardData.files); } }}
         />
         <input ref={picker} type="file" multiple hidden aria-label="Files to attach" onChange={(e) => { attach(e.currentTarget.files ?? []); e.currentTarget.value = ''; }} />

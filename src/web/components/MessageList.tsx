@@ -6,6 +6,7 @@ import type { ChatStore } from '../state/store.ts';
 import type { Conv, Item } from '../state/types.ts';
 import { DownIcon } from './icons.tsx';
 import { MessageRow } from './MessageRow.tsx';
+import { rowFeatures, useRowActions } from './MessageFeatures.tsx';
 
 /**
  * The conversation, windowed: only the newest PAGE items are in the DOM, and older pages are
@@ -114,6 +115,23 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
     else if (it.kind === 'invite') store.joinRoom(it.room).catch((err: unknown) => store.error(conv, (err as Error).message));
   }, [store, conv]);
 
+  const actions = useRowActions(store, conv);
+
+  // ↑/↓ in the log move between messages (each shows its actions while focused; Tab reaches them).
+  const onKeyDown = (e: KeyboardEvent): void => {
+    if ((e.key !== 'ArrowUp' && e.key !== 'ArrowDown') || e.altKey || e.ctrlKey || e.metaKey) return;
+    const t = e.target as HTMLElement;
+    if (t !== ref.current && !t.matches('.msg[data-id]')) return;
+    const rowsEl = [...(ref.current?.querySelectorAll<HTMLElement>('.msg[data-id]') ?? [])];
+    if (rowsEl.length === 0) return;
+    const i = rowsEl.indexOf(t);
+    const next = i < 0 ? rowsEl[e.key === 'ArrowUp' ? rowsEl.length - 1 : 0] : rowsEl[i + (e.key === 'ArrowUp' ? -1 : 1)];
+    if (!next) return;
+    e.preventDefault();
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+  };
+
   const rows = [];
   for (let i = start; i < items.length; i++) {
     const it = items[i]!;
@@ -124,14 +142,14 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
     const grouped = !newDay && from !== undefined && from === sender(prev) && prev !== undefined && ts - tsOf(prev) < GROUP_MS;
     rows.push(
       <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined}
-        fresh={it.key === conv.newFrom} hit={it.key === hit} act={act} />,
+        fresh={it.key === conv.newFrom} hit={it.key === hit} act={act} actions={actions} features={rowFeatures(store, conv, it)} />,
     );
   }
 
   return (
     // The scroller is the log (focusable, so that the keyboard scrolls it). It is not a live
     // region: history pages and bursts would be read out row by row; LiveRegion announces.
-    <div class="scroller" ref={ref} onScroll={onScroll} role="log" aria-label={`Conversation in ${conv.name}`} aria-live="off" tabIndex={0}>
+    <div class="scroller" ref={ref} onScroll={onScroll} onKeyDown={onKeyDown} role="log" aria-label={`Conversation in ${conv.name}`} aria-live="off" tabIndex={0}>
       <ol class="messages" data-count={length}>
         {start > 0 && <li class="older muted">Scroll up for older messages ({start} more)</li>}
         {start === 0 && conv.hasOlder && (

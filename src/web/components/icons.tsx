@@ -31,3 +31,9 @@ export const KeyIcon = () => <Svg size={18}><circle cx="7.5" cy="15.5" r="4.5" /
 export const ShieldIcon = () => <Svg size={18}><path d="M12 3 4.5 6v5.5c0 4.6 3.2 8.2 7.5 9.5 4.3-1.3 7.5-4.9 7.5-9.5V6L12 3z" /><path d="m9 12 2 2 4-4" /></Svg>;
 export const HelpIcon = () => <Svg size={18}><circle cx="12" cy="12" r="9.5" /><path d="M9.5 9a2.5 2.5 0 0 1 4.9.7c0 1.7-2.4 2.3-2.4 3.8M12 17h.01" /></Svg>;
 export const SearchIcon = () => <Svg size={16}><circle cx="11" cy="11" r="7" /><path d="m20 20-3.5-3.5" /></Svg>;
+export const ReplyIcon = () => <Svg size={16}><path d="M9 14 4 9l5-5" /><path d="M4 9h10a6 6 0 0 1 6 6v5" /></Svg>;
+export const ThreadIcon = () => <Svg size={16}><path d="M4 5h16v10H9l-5 4z" /><path d="M8 9h8M8 12h5" /></Svg>;
+export const SmileIcon = () => <Svg size={16}><circle cx="12" cy="12" r="9" /><path d="M8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01" /></Svg>;
+export const EditIcon = () => <Svg size={16}><path d="M12 20h9" /><path d="M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z" /></Svg>;
+export const TrashIcon = () => <Svg size={16}><path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6" /></Svg>;
+export const AtIcon = () => <Svg size={18}><circle cx="12" cy="12" r="4" /><path d="M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-3.9 7.9" /></Svg>;

@@ -19,7 +19,7 @@ export function dmKey(name: string): string {
 }
 
 export function newConv(key: string, kind: 'room' | 'dm', name: string): Conv {
-  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), memberCount: 0, membersNext: undefined, joined: true, typing: new Map(), lastTs: 0, newFrom: undefined, hasOlder: undefined, readSeq: 0, loading: false, highlight: undefined };
+  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), memberCount: 0, membersNext: undefined, joined: true, typing: new Map(), lastTs: 0, newFrom: undefined, hasOlder: undefined, readSeq: 0, loading: false, highlight: undefined, replyTo: undefined, threadUnread: new Map() };
 }
 
 export function pushItem(conv: Conv, item: Item): void {
@@ -36,6 +36,16 @@ export function replaceItem(conv: Conv, old: Item, next: Item | undefined): void
   if (i < 0) return;
   if (next) conv.items[i] = next;
   else conv.items.splice(i, 1);
+}
+
+/** The shown item of a server message, by id. */
+export function findMsg(conv: Conv, id: string): (Item & { kind: 'msg' }) | undefined {
+  if (!conv.ids.has(id)) return undefined;
+  for (let i = conv.items.length - 1; i >= 0; i--) {
+    const it = conv.items[i]!;
+    if (it.kind === 'msg' && it.msg.id === id) return it;
+  }
+  return undefined;
 }
 
 export function eventItem(text: string): Item {

@@ -112,10 +112,13 @@ export function applyUnread(store: ChatStore, unread: readonly UnreadInfo[]): vo
   }
 }
 
-/** Tells the server the newest message of a direct conversation has been seen (registered users). */
+/**
+ * Tells the server the newest message of a conversation has been seen (registered users:
+ * the mark belongs to the account, so the next session on any device starts from it).
+ */
 export function markRead(store: ChatStore, conv: Conv): void {
   const c = store.client;
-  if (!c || !store.registered || conv.kind !== 'dm' || c.status !== 'online') return;
+  if (!c || !store.registered || c.status !== 'online') return;
   let seq = 0;
   for (let i = conv.items.length - 1; i >= 0 && !seq; i--) {
     const it = conv.items[i]!;

@@ -4,7 +4,7 @@
  */
 import type { BanterClient } from '../../client/client.ts';
 import { foldName, LOBBY, type ChatMessage, type EventOf } from '../../protocol/index.ts';
-import { mentions } from '../lib/richtext.ts';
+import { applyMessageState, mentionsMe, onMessageUpdate, onReply } from './features.ts';
 import { describeModeChanges } from '../lib/moderation.ts';
 import { read, SESSION_KEY, write } from '../lib/session.ts';
 import { dmKey, eventItem, localKey, pushItem, replaceItem, roomKey } from './conv.ts';
@@ -25,6 +25,8 @@ export function wireEvents(store: ChatStore, c: BanterClient): void {
     store.changed();
   });
   c.on('message', (ev) => onMessage(store, ev.msg));
+  c.on('message_update', (ev) => onMessageUpdate(store, ev));
+  c.onUpdated((_to, msgs) => { for (const msg of msgs) applyMessageState(store, msg); });
   c.on('user_joined', (ev) => onUserJoined(store, ev));
   c.on('user_left', (ev) => onUserLeft(store, ev));
   c.on('user_presence', (ev) => onPresence(store, ev));
@@ -94,6 +96,7 @@ function onMessage(store: ChatStore, msg: ChatMessage): void {
   if (conv.ids.has(msg.id)) return;
   conv.ids.add(msg.id);
   conv.lastTs = msg.ts;
+  onReply(store, conv, msg);
   if (store.isMe(msg.from)) {
     // Our own message echoed back: it replaces the pending copy, so it is never shown twice.
     const pending = conv.items.find((it) => it.kind === 'msg' && it.pending && it.msg.text === msg.text);
@@ -103,7 +106,7 @@ function onMessage(store: ChatStore, msg: ChatMessage): void {
     pushItem(conv, { kind: 'msg', key: msg.id, msg });
     conv.typing.delete(msg.from);
     const hidden = store.isHidden();
-    const mentioned = conv.kind === 'dm' || mentions(msg.text, store.me);
+    const mentioned = mentionsMe(store, conv, msg);
     if (conv.key !== store.current || hidden) {
       conv.unread++;
       if (mentioned) conv.mentions++;

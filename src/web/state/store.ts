@@ -6,14 +6,15 @@
  */
 import { BanterClient, RequestError, wsUrlFor, type ClientStatus } from '../../client/client.ts';
 import {
-  foldName, LOBBY, type ArgsOf, type ChatMessage, type MemberInfo, type ModeChange, type ReplyData, type RoomSettings, type RoomState, type UserInfo,
+  foldName, LOBBY, plainText, type ArgsOf, type ChatMessage, type MemberInfo, type ModeChange, type ReplyData, type RoomSettings, type RoomState, type UserInfo,
 } from '../../protocol/index.ts';
 import { dmKey, eventItem, firstUnreadKey, localKey, newConv, pushItem, replaceItem, roomKey } from './conv.ts';
 import { wireEvents } from './incoming.ts';
 import { applyUnread, loadHistory, loadOlder, markRead, mergeReply } from './history.ts';
+import { applyServerUnread, onReply } from './features.ts';
 import { describeError } from '../lib/errors.ts';
 import { Announcer } from './announce.ts';
-import type { Conv, Item } from './types.ts';
+import type { Conv, Item, ThreadView } from './types.ts';
 import { fileLinks } from './files.ts';
 
 /** Longest a change waits before it is rendered (about one frame). */
@@ -37,6 +38,17 @@ export class ChatStore {
   /** Rooms other than #lobby a fresh login is put in (see login). */
   loginRooms = 0;
   version = 0;
+  /** The open thread panel (features.ts). */
+  thread: ThreadView | undefined;
+  /** The message being edited in place (its id). */
+  editing: string | undefined;
+  /** The mentions view is open; its messages once loaded, or why they could not be. */
+  mentionsOpen = false;
+  mentionList: ChatMessage[] | undefined;
+  mentionError: string | undefined;
+  /** The reaction picker, or the delete confirmation, is open for this message. */
+  picker: { conv: Conv; msg: ChatMessage } | undefined;
+  confirmDelete: { conv: Conv; msg: ChatMessage } | undefined;
   /** What the screen reader's live regions say about arriving messages. */
   readonly announcer = new Announcer(() => this.changed());
   private readonly listeners = new Set<() => void>();
@@ -105,10 +117,47 @@ export class ChatStore {
     this.loginRooms = reply.rooms.filter((r) => r.name !== LOBBY).length;
     for (const r of reply.rooms) this.applyRoomState(r);
     applyUnread(this, reply.unread);
+    // Read marks and unread mentions as the account's other devices left them.
+    for (const [room, seq] of Object.entries(reply.read ?? {})) {
+      const conv = this.convs.get(roomKey(room));
+      if (conv) conv.readSeq = seq;
+    }
+    for (const m of reply.mentions ?? []) {
+      const conv = m.to.startsWith('#') ? this.convs.get(roomKey(m.to)) : this.ensureConv(dmKey(m.to), 'dm', m.to);
+      if (conv) {
+        conv.mentions = m.count;
+        conv.unread = Math.max(conv.unread, m.count);
+      }
+    }
+    if (reply.registered) void this.refreshUnread();
     this.current = reply.rooms.some((r) => r.name === LOBBY) ? LOBBY : roomKey(reply.rooms[0]?.name ?? LOBBY);
     this.changed();
     void this.refreshUsers();
     for (const r of reply.rooms) void loadHistory(this, this.ensureConv(roomKey(r.name), 'room', r.name));
+  }
+
+  /** The server's edit window in seconds (hello.limits; undefined: not announced). */
+  get editWindowSeconds(): number | undefined {
+    return this.client?.limits?.editWindowSeconds;
+  }
+
+  /**
+   * Asks the server what is unread (registered users): what another device read in the
+   * meantime is cleared here. Called at login, on reconnect and when the tab becomes visible.
+   */
+  async refreshUnread(): Promise<void> {
+    const c = this.client;
+    if (!c || !this.registered || c.status !== 'online') return;
+    try {
+      applyServerUnread(this, await c.unread());
+    } catch {
+      // Offline or timed out: the next visibility change or reconnect asks again.
+    }
+  }
+
+  /** The open thread was read: its replies are messages of the conversation, so its read mark moves. */
+  markThreadRead(conv: Conv, _view: ThreadView): void {
+    if (!this.isHidden()) markRead(this, conv);
   }
 
   get meFolded(): string {
@@ -126,6 +175,7 @@ export class ChatStore {
   /** After a reconnect the client has logged in and rejoined rooms; refresh what may have changed. */
   async afterReconnect(): Promise<void> {
     this.info(this.lobby(), 'Reconnected.');
+    void this.refreshUnread();
     const c = this.client;
     if (!c) return;
     for (const conv of this.convs.values()) {
@@ -194,6 +244,7 @@ export class ChatStore {
 
   /** The tab became visible again: what is on screen has been read. */
   markCurrentRead(): void {
+    void this.refreshUnread();
     const conv = this.currentConv;
     if (conv && (conv.unread || conv.mentions)) {
       conv.newFrom = firstUnreadKey(conv, (n) => this.isMe(n));
@@ -311,7 +362,7 @@ export class ChatStore {
   notify(conv: Conv, msg: ChatMessage): void {
     if (!this.notifications || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const title = conv.kind === 'dm' ? `${msg.from} (direct message)` : `${msg.from} in ${conv.name}`;
-    const n = new Notification(title, { body: msg.text.slice(0, 200), tag: conv.key });
+    const n = new Notification(title, { body: plainText(msg.text).slice(0, 200), tag: conv.key });
     n.onclick = () => {
       window.focus();
       this.select(conv.key);
@@ -331,20 +382,21 @@ export class ChatStore {
   // ---------------------------------------------------------------- actions
 
   /** Sends to a conversation. While offline the message waits in the client's outbox. */
-  sendTo(conv: Conv, text: string): void {
+  sendTo(conv: Conv, text: string, replyTo?: string): void {
     const c = this.client;
     if (!c) return;
     const key = localKey();
-    const item: Item = { kind: 'msg', key, pending: true, msg: { id: key, seq: -1, to: conv.name, from: this.me, text, ts: Date.now() } };
+    const item: Item = { kind: 'msg', key, pending: true, msg: { id: key, seq: -1, to: conv.name, from: this.me, text, ts: Date.now(), ...(replyTo !== undefined ? { replyTo } : {}) } };
     pushItem(conv, item);
     conv.lastTs = Date.now();
     this.changed();
-    c.send(conv.name, text).then(({ msg }) => {
+    c.send(conv.name, text, undefined, replyTo).then(({ msg }) => {
       if (conv.ids.has(msg.id)) {
         replaceItem(conv, item, undefined);
       } else {
         conv.ids.add(msg.id);
         replaceItem(conv, item, { kind: 'msg', key: msg.id, msg });
+        onReply(this, conv, msg);
       }
       this.changed();
     }, (err: unknown) => {

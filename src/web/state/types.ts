@@ -51,4 +51,17 @@ export interface Conv {
   loading: boolean;
   /** Message id to scroll to and highlight (a search hit). */
   highlight: string | undefined;
+  /** The message the composer's next message replies to (a reply quote above the field). */
+  replyTo: string | undefined;
+  /** Unread replies per thread root id, in threads I take part in (server `unread.threads` plus live replies). */
+  readonly threadUnread: Map<string, number>;
+}
+
+/** The open thread panel: a root message and its replies. */
+export interface ThreadView {
+  conv: Conv;
+  root: ChatMessage;
+  replies: ChatMessage[];
+  loading: boolean;
+  error: string | undefined;
 }
