@@ -79,6 +79,8 @@ export const ERROR_CODES = {
   NO_SUCH_FILE: 'No file with this id that you may use: unknown, not yours to attach, already attached, or not in a conversation you can read (HTTP 404).',
   TOO_MANY_FILES: 'The message names more files than files.perMessage, or the same file twice.',
   LINK_INVALID: 'HTTP: the upload or file link is malformed, forged, expired or already used (403).',
+  LINK_REVOKED: 'HTTP: the links to this file were revoked (`file_revoke`) after this one was issued; members get a fresh link from `file_links` (410).',
+  FILE_REVOKE_DENIED: 'Only the uploader of a file, an operator of the room it was posted in, or a server administrator may revoke its links.',
   RANGE_NOT_SATISFIABLE: 'HTTP: the Range header is malformed, names more than one range, or lies outside the file (416).',
 } as const;
 

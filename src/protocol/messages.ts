@@ -43,6 +43,8 @@ export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: ta
 export const UploadRequest = z.object({ type: z.literal('upload'), id: reqId, name: z.string().min(1).max(1000), size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 /** Signed, expiring links to files of conversations you may read. */
 export const FileLinksRequest = z.object({ type: z.literal('file_links'), id: reqId, files: z.array(FileId).min(1).max(LIMITS.fileLinksMax) });
+/** Revokes every link to a file handed out so far (the uploader, the room's operators, admins); `file_links` then gives fresh ones. */
+export const FileRevokeRequest = z.object({ type: z.literal('file_revoke'), id: reqId, file: FileId, reason: z.string().optional() });
 /** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). `key`: the room's join key (+k). */
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
@@ -90,7 +92,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
   LocateRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
-  UploadRequest, FileLinksRequest,
+  UploadRequest, FileLinksRequest, FileRevokeRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -215,6 +217,8 @@ export interface ReplyData {
   upload: { file: string; name: string; url: string; expires: number };
   /** Per file id you may read: a link to the bytes, and to a thumbnail when it has one. Unknown or forbidden ids are left out. */
   file_links: { links: Record<string, { url: string; thumb?: string; expires: number }> };
+  /** Links issued at or before `revokedAt` (ms since the epoch) answer 410 LINK_REVOKED. */
+  file_revoke: { file: string; revokedAt: number };
 }
 
 // ---------------------------------------------------------------- server -> client

@@ -23,7 +23,7 @@ export const FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; s
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   FILES_DISABLED: 404, FILE_TOO_LARGE: 413, FILE_QUOTA_EXCEEDED: 413, FILE_STORAGE_FULL: 507, FILE_TYPE_DENIED: 415,
-  FILE_INCOMPLETE: 400, IMAGE_INVALID: 422, LINK_INVALID: 403, NO_SUCH_FILE: 404, FILE_UPLOAD_THROTTLED: 429, RANGE_NOT_SATISFIABLE: 416,
+  FILE_INCOMPLETE: 400, IMAGE_INVALID: 422, LINK_INVALID: 403, LINK_REVOKED: 410, NO_SUCH_FILE: 404, FILE_UPLOAD_THROTTLED: 429, RANGE_NOT_SATISFIABLE: 416,
 };
 
 export interface FilesRouteDeps {
@@ -83,7 +83,6 @@ async function download(files: FileService, req: IncomingMessage, res: ServerRes
     throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET', { Allow: 'GET, HEAD' });
   }
   const rec = await files.resolveLink(id, token, kind);
-  if (!rec) throw new ChatError('LINK_INVALID', 'the link is malformed, forged or expired, or the file is gone; ask for a fresh link');
   const hash = kind === 't' ? rec.thumb : rec.hash;
   if (hash === undefined) throw new ChatError('NO_SUCH_FILE', 'this file has no thumbnail');
   const type = kind === 't' ? 'image/webp' : rec.type;

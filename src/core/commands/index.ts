@@ -29,7 +29,7 @@ import { locate } from './locate.ts';
 import { authenticate } from './authenticate.ts';
 import { mode } from './mode.ts';
 import { auditLog, kill, serverBan, wallops } from './admin.ts';
-import { upload, fileLinks } from './files.ts';
+import { upload, fileLinks, fileRevoke } from './files.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
@@ -37,5 +37,5 @@ export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   register, logout, change_password: changePassword, history, read, unread, search,
   locate, authenticate,
   mode, server_ban: serverBan, kill, wallops, audit: auditLog,
-  upload, file_links: fileLinks,
+  upload, file_links: fileLinks, file_revoke: fileRevoke,
 };

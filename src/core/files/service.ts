@@ -50,7 +50,8 @@ export interface FileServiceDeps {
 }
 
 interface UploadClaim { k: 'u'; f: string; o: string; n: string; s: number; e: number }
-interface LinkClaim { k: 'd' | 't'; f: string; e: number }
+/** `i`: when the link was issued (links issued at or before the file's revokedAt are revoked). */
+interface LinkClaim { k: 'd' | 't'; f: string; e: number; i?: number }
 
 export const FILES_PATH = '/files/';
 
@@ -65,6 +66,8 @@ export class FileService {
   /** Blob hashes an upload in progress has committed but not yet recorded: never deleted meanwhile. */
   private readonly committing = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The latest revocation time this service set: links are issued after it, even within the same millisecond. */
+  private lastRevoke = 0;
 
   constructor(deps: FileServiceDeps) {
     this.deps = deps;
@@ -217,17 +220,36 @@ export class FileService {
 
   /** Signed links (paths on this server) to an attached file and its thumbnail, valid for `ttlMs`. */
   links(rec: { id: string; name: string; thumb?: string | boolean }, ttlMs = this.config.linkTtlMs): { url: string; thumb?: string; expires: number } {
-    const expires = this.deps.clock.now() + ttlMs;
-    const url = `${FILES_PATH}${rec.id}/${encodeURIComponent(rec.name)}?t=${this.sign({ k: 'd', f: rec.id, e: expires })}`;
-    return rec.thumb ? { url, thumb: `${FILES_PATH}${rec.id}/.thumb.webp?t=${this.sign({ k: 't', f: rec.id, e: expires })}`, expires } : { url, expires };
+    const now = this.deps.clock.now();
+    const expires = now + ttlMs;
+    const i = Math.max(now, this.lastRevoke + 1);
+    const url = `${FILES_PATH}${rec.id}/${encodeURIComponent(rec.name)}?t=${this.sign({ k: 'd', f: rec.id, e: expires, i })}`;
+    return rec.thumb ? { url, thumb: `${FILES_PATH}${rec.id}/.thumb.webp?t=${this.sign({ k: 't', f: rec.id, e: expires, i })}`, expires } : { url, expires };
   }
 
-  /** The file a download link names, when the link is genuine, unexpired and of that kind; else undefined. */
-  async resolveLink(id: string, token: string, kind: 'd' | 't'): Promise<FileRecord | undefined> {
+  /**
+   * The file a download link names. LINK_INVALID unless the link is genuine, unexpired, of
+   * that kind and its file attached; LINK_REVOKED when the file's links were revoked after
+   * this one was issued (`file_revoke`: members get fresh links from `file_links`).
+   */
+  async resolveLink(id: string, token: string, kind: 'd' | 't'): Promise<FileRecord> {
     const claim = this.verify(token);
-    if (claim?.k !== kind || claim.f !== id || claim.e < this.deps.clock.now()) return undefined;
-    const rec = await this.deps.records.get(id);
-    return rec?.conv !== undefined ? rec : undefined;
+    const link = claim?.k === kind && claim.f === id && claim.e >= this.deps.clock.now() ? claim : undefined;
+    const rec = link && (await this.deps.records.get(id));
+    if (!link || rec?.conv === undefined) throw new ChatError('LINK_INVALID', 'the link is malformed, forged or expired, or the file is gone; ask for a fresh link');
+    if (rec.revokedAt !== undefined && (link.i ?? 0) <= rec.revokedAt) throw new ChatError('LINK_REVOKED', 'the links to this file were revoked; members can ask for a fresh link');
+    return rec;
+  }
+
+  /**
+   * Revokes every link to the file issued until now (download, thumbnail, IRC links); links
+   * issued afterwards work. The caller checks who may (commands/files.ts `file_revoke`).
+   */
+  async revoke(id: string): Promise<number> {
+    const at = Math.max(this.deps.clock.now(), this.lastRevoke + 1);
+    if (!(await this.deps.records.revoke(id, at))) throw new ChatError('NO_SUCH_FILE');
+    this.lastRevoke = at;
+    return at;
   }
 
   openBlob(hash: string, range?: { start: number; end: number }): Promise<AsyncIterable<Uint8Array> | undefined> {

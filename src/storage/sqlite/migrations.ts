@@ -157,6 +157,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN kind TEXT;
     `,
   },
+  {
+    version: 6,
+    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work)',
+    sql: `
+      ALTER TABLE files ADD COLUMN revoked_at INTEGER;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {
