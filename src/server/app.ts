@@ -20,6 +20,7 @@ import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage, type FileAdapters } from './storage.ts';
 import { MemoryBlobs, MemoryFileRecords } from '../storage/files/memory.ts';
 import { SharpImages } from '../storage/files/sharp-images.ts';
+import { FfmpegVideos } from '../storage/files/ffmpeg-video.ts';
 import { FileService } from '../core/files/service.ts';
 import type { FileRef } from '../protocol/index.ts';
 import { filesRoute } from './files-http.ts';
@@ -232,6 +233,9 @@ function createFileService(config: Config, adapters: FileAdapters, log: Logger):
   return new FileService({
     ...adapters, clock: systemClock, log,
     images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'] }),
+    ...(config['files.ffmpegPath'] !== '' ? {
+      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], log }),
+    } : {}),
     config: {
       maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],
       uploadBurst: config['files.uploadBurst'], uploadsPerHour: config['files.uploadsPerHour'],

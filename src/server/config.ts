@@ -128,6 +128,9 @@ export const CONFIG_KEYS = {
   'files.pendingTtlMs': key({ schema: int(1000, 30 * 86_400_000), default: 3_600_000, doc: 'Uploads not attached to a message within this time are deleted (garbage-collected).' }),
   'files.maxPixels': key({ schema: int(1, 1_000_000_000), default: 50_000_000, doc: 'Largest image (width x height x frames) that is decoded; larger ones are refused with IMAGE_INVALID before decoding (decompression bombs).' }),
   'files.thumbSize': key({ schema: int(16, 2048), default: 320, doc: 'Thumbnails fit in this many pixels square (WebP).' }),
+  'files.ffmpegPath': key({ schema: z.string().max(1000), default: 'ffmpeg', doc: 'The ffmpeg binary that makes poster frames of uploaded MP4/WebM videos (Debian package `ffmpeg`), run as a bounded child process; empty, or not installed: videos are shown as cards without a thumbnail.' }),
+  'files.videoTimeoutMs': key({ schema: int(100, 120_000), default: 10_000, doc: 'Time ffmpeg may take for one poster frame before it is killed (the video is then shown as a card).' }),
+  'files.videoMemoryBytes': key({ schema: int(64 * MiB, 16 * 1024 * MiB), default: 512 * MiB, doc: 'Address-space limit of the ffmpeg child process (with util-linux `prlimit`); a video that needs more gets no poster frame.' }),
   'files.linkSecret': key({ schema: token(), default: '', secret: true, doc: 'Key that signs upload and download links; changing it revokes every link. Empty: a random key kept in `<dataDir>/files/link.key` (per process with `store = memory`). Set the same value on every node of a cluster.' }),
   'files.publicUrl': key({ schema: z.string().max(2000).refine((s) => s === '' || /^https?:\/\/[^/\s]+\/?$/.test(s), 'must be empty or like https://chat.example.com'), default: '', doc: 'Origin used in file links shown to IRC users, e.g. `https://chat.example.com`; empty: this listener\'s own URL.' }),
 } as const;

@@ -6,16 +6,16 @@
  * An upload is: `upload {name, size}` over the chat connection (a command: flood control,
  * login, quota and upload rate apply) -> a one-time signed URL -> HTTP PUT of exactly `size`
  * bytes -> staged, sniffed, denylist-checked, images re-encoded without metadata and
- * thumbnailed off the event loop, committed durably, and only then the record created and
+ * thumbnailed off the event loop (videos: a poster frame, by a bounded child process), committed durably, and only then the record created and
  * the upload acknowledged. `send {files}` attaches the files to the message's conversation
  * (once, never moved), and from then on `file_links` gives members signed, expiring links.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { formatSize, isImageType, sanitizeFileName, type FileRef } from '../../protocol/index.ts';
+import { formatSize, isImageType, isVideoType, sanitizeFileName, type FileRef } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import { BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob } from './ports.ts';
+import { BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob, type VideoProcessor } from './ports.ts';
 import { extensionOf, sniffType } from './sniff.ts';
 
 export interface FilesConfig {
@@ -42,6 +42,8 @@ export interface FileServiceDeps {
   blobs: BlobStore;
   /** Thumbnails and metadata stripping; without it images are stored as they came (and get no thumbnail). */
   images?: ImageProcessor;
+  /** Poster frames of videos; without it (or when it cannot decode one) videos get no thumbnail. */
+  videos?: VideoProcessor;
   clock: Clock;
   log: Logger;
   config: FilesConfig;
@@ -157,6 +159,14 @@ export class FileService {
         staged.push(thumb);
         toCommit = [stripped, thumb];
         Object.assign(rec, { hash: stripped.hash, size: stripped.size, width: img.width, height: img.height, thumb: thumb.hash });
+      } else if (isVideoType(sniffed.type) && this.deps.videos) {
+        const poster = await this.deps.videos.poster(blob.local, sniffed.type);
+        if (poster) {
+          const thumb = await this.deps.blobs.stage(once(poster.thumb), this.config.maxBytes);
+          staged.push(thumb);
+          toCommit = [blob, thumb];
+          Object.assign(rec, { width: poster.width, height: poster.height, thumb: thumb.hash });
+        }
       }
       for (const s of toCommit) {
         this.hold(s.hash, +1);
