@@ -148,7 +148,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       return { status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: transports.ws + transports.irc, transports, users: core.dir.users.size };
     },
     handlers: [
-      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
+      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence, ...(files ? { files: fileAdapters.blobs } : {}) }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
       filesRoute({ files, log }),

@@ -112,6 +112,14 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+/** The blob store could not be reached or did not answer in time (a remote object store); nothing was stored. */
+export class BlobStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlobStoreUnavailableError';
+  }
+}
+
 /** What the image service makes of an uploaded image. */
 export interface ProcessedImage {
   /** The image re-encoded without metadata (EXIF, GPS, XMP, ICC comments), orientation applied. */

@@ -15,7 +15,7 @@ import { formatSize, isImageType, isVideoType, sanitizeFileName, type FileRef } 
 import { ChatError } from '../errors.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import { BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob, type VideoProcessor } from './ports.ts';
+import { BlobStoreUnavailableError, BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob, type VideoProcessor } from './ports.ts';
 import { extensionOf, sniffType } from './sniff.ts';
 
 export interface FilesConfig {
@@ -121,6 +121,21 @@ export class FileService {
    * show it, only once bytes and record are durable; on any refusal nothing stays stored.
    */
   async receive(token: string, body: AsyncIterable<Uint8Array>, contentLength: number | undefined): Promise<FileRef> {
+    return this.unavailableAs503(() => this.store(token, body, contentLength));
+  }
+
+  /** A blob store that cannot be reached (S3) is FILE_STORE_UNAVAILABLE for the client; the details go to the log. */
+  private async unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof BlobStoreUnavailableError)) throw err;
+      this.deps.log.error({ err }, 'file store unavailable');
+      throw new ChatError('FILE_STORE_UNAVAILABLE', 'the file store is unreachable; nothing was stored, try again later');
+    }
+  }
+
+  private async store(token: string, body: AsyncIterable<Uint8Array>, contentLength: number | undefined): Promise<FileRef> {
     const claim = this.verify(token);
     if (claim?.k !== 'u' || claim.e < this.deps.clock.now()) throw new ChatError('LINK_INVALID', 'the upload URL is malformed, forged or expired; ask for a new one with `upload`');
     if (contentLength !== undefined && contentLength !== claim.s) throw new ChatError('FILE_INCOMPLETE', `the body is ${contentLength} bytes but the upload announced ${claim.s}`);
@@ -186,7 +201,8 @@ export class FileService {
       // A refused upload leaves nothing behind: blobs it committed go unless a record uses them.
       for (const h of committed) {
         this.hold(h, -1);
-        await this.deleteIfUnused(h);
+        // Best effort: a failing delete (store unreachable) must not hide why the upload was refused.
+        await this.deleteIfUnused(h).catch((err: unknown) => this.deps.log.warn({ err, hash: h }, 'could not delete the blob of a refused upload'));
       }
     }
   }
@@ -263,7 +279,7 @@ export class FileService {
   }
 
   openBlob(hash: string, range?: { start: number; end: number }): Promise<AsyncIterable<Uint8Array> | undefined> {
-    return this.deps.blobs.open(hash, range);
+    return this.unavailableAs503(() => this.deps.blobs.open(hash, range));
   }
 
   private sign(claim: UploadClaim | LinkClaim): string {
