@@ -91,11 +91,18 @@ async function download(files: FileService, req: IncomingMessage, res: ServerRes
   res.setHeader('Content-Security-Policy', FILE_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'private, max-age=300');
+  // Revalidated on every use (ETag, 304), so a revoked or expired link stops working at once,
+  // even where a browser has the bytes cached.
+  res.setHeader('Cache-Control', 'private, no-cache');
   res.setHeader('Content-Type', !inline ? 'application/octet-stream' : type === 'text/plain' ? 'text/plain; charset=utf-8' : type);
   res.setHeader('Content-Disposition', `${inline ? 'inline' : 'attachment'}; ${dispositionName(kind === 't' ? `${rec.name}.thumb.webp` : rec.name)}`);
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('ETag', `"${hash}"`);
+  if (notModified(req.headers['if-none-match'], `"${hash}"`)) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
   if (size === undefined) return stream(files, res, req, hash, undefined, undefined, 200);
   const range = parseRange(req.headers.range, size, typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : undefined, `"${hash}"`);
   if (range === 'bad') {
@@ -128,6 +135,12 @@ async function stream(files: FileService, res: ServerResponse, req: IncomingMess
   }
   if ('destroy' in src && typeof src.destroy === 'function') (src.destroy as () => void)();
   res.end();
+}
+
+/** If-None-Match names this ETag (or `*`): the client's copy is current (RFC 9110 §13.1.2). */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 /**

@@ -54,7 +54,16 @@ describe('files: revoking links', () => {
     const old = (await links(bob, [f.id]))[f.id]!;
     for (const u of [old.url, old.thumb!, ircUrl.pathname + ircUrl.search]) assert.equal((await get(app, u)).status, 200, u);
 
+    // Browsers must revalidate every use (a cached copy would outlive a revocation): no-cache + ETag.
+    const cached = await get(app, old.url);
+    assert.equal(cached.headers.get('cache-control'), 'private, no-cache');
+    const etag = cached.headers.get('etag')!;
+    const revalidated = await get(app, old.url, { 'If-None-Match': etag });
+    assert.equal(revalidated.status, 304);
+    assert.equal(revalidated.body.length, 0);
+
     const r = await alice.request('file_revoke', { file: f.id, reason: 'posted by mistake' });
+    assert.equal((await get(app, old.url, { 'If-None-Match': etag })).status, 410, 'a revalidation is refused too');
     assert.equal(r.file, f.id);
     for (const u of [old.url, old.thumb!, ircUrl.pathname + ircUrl.search]) {
       const g = await get(app, u);

@@ -20,13 +20,15 @@ interface RowProps {
   hit?: boolean;
   /** Runs an item's button (load a gap, join an invitation's room). */
   act?: (item: Item) => void;
+  /** I operate this room: I may revoke the links of anyone's files in it. */
+  operator?: boolean;
 }
 
 function Time({ ts }: { ts: number }) {
   return <time dateTime={new Date(ts).toISOString()} title={fullTime(ts)}>{shortTime(ts)}</time>;
 }
 
-function Body({ item, me, grouped, mine, act }: RowProps) {
+function Body({ item, me, grouped, mine, act, operator }: RowProps) {
   switch (item.kind) {
     case 'msg': {
       const { msg } = item;
@@ -48,7 +50,7 @@ function Body({ item, me, grouped, mine, act }: RowProps) {
               </div>
             )}
             {msg.text !== '' && <div class="text" dir="auto"><RichText text={msg.text} me={me} /></div>}
-            {msg.files && msg.files.length > 0 && <Attachments files={msg.files} />}
+            {msg.files && msg.files.length > 0 && <Attachments files={msg.files} canRevoke={mine || operator === true} />}
             {item.pending && <div class="msg-state">Sending…</div>}
             {item.failed && <div class="msg-state error" role="alert">Not sent: {item.failed}</div>}
           </div>
