@@ -13,7 +13,7 @@ import { ChatCore } from '../core/chat.ts';
 import { ClusterSync } from '../core/cluster.ts';
 import type { AccountStore, Bus, Logger, MessageStore, ModerationStore, PresenceStore } from '../core/ports.ts';
 import { MemoryModeration } from '../core/moderation-memory.ts';
-import { systemClock } from '../core/ports.ts';
+import { isPingable, systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { foldName, LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
@@ -148,7 +148,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       return { status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: transports.ws + transports.irc, transports, users: core.dir.users.size };
     },
     handlers: [
-      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence, ...(files ? { files: fileAdapters.blobs } : {}) }, log }),
+      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence, ...(files && isPingable(fileAdapters.blobs) ? { files: fileAdapters.blobs } : {}) }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
       filesRoute({ files, log }),
