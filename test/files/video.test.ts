@@ -103,6 +103,25 @@ describe('videos over the protocol', () => {
     assert.equal(f.thumb, undefined);
   });
 
+  it('poster frames are made one at a time: concurrent uploads never run two decoders at once', async () => {
+    // A decoder that notes when another run is in progress (mkdir is atomic), then fails.
+    const fake = join(dir, 'counting-ffmpeg');
+    const state = join(dir, 'counting');
+    writeFileSync(fake, `#!/bin/sh\n[ "$2" = "-version" ] && { echo "ffmpeg version fake"; exit 0; }\nmkdir "${state}.lock" 2>/dev/null || echo overlap >> "${state}.overlaps"\necho run >> "${state}.runs"\nsleep 0.2\nrmdir "${state}.lock" 2>/dev/null\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const one = await startTestServer({ 'files.ffmpegPath': fake });
+    try {
+      const c = await TestClient.login(one, 'crowd');
+      const files = await Promise.all([0, 1, 2, 3].map((i) => upload(one, c, `c${i}.mp4`, Buffer.concat([fixture('clip.mp4'), Buffer.from([i])]))));
+      c.close();
+      assert.ok(files.every((f) => f.type === 'video/mp4' && f.thumb === undefined));
+      assert.equal(readFileSync(`${state}.runs`, 'utf8').trim().split('\n').length, 4, 'every video was tried');
+      assert.throws(() => readFileSync(`${state}.overlaps`), 'no two decoders ran at once');
+    } finally {
+      await one.close();
+    }
+  });
+
   it('MP4 and WebM get a poster frame (a WebP thumbnail and the video size); the video plays inline with ranges', { skip: ffmpegSkip() }, async () => {
     const alice = await login(app, 'director');
     const bob = await login(app, 'viewer');

@@ -60,8 +60,9 @@ export class FfmpegVideos implements VideoProcessor {
 
   async poster(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<VideoPoster | undefined> {
     if (!(await this.ready)) return undefined;
+    // One at a time: a finishing run hands its turn straight to the next waiter.
     if (this.running) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running = true;
+    else this.running = true;
     let dir: string | undefined;
     try {
       let path: string;
@@ -74,8 +75,9 @@ export class FfmpegVideos implements VideoProcessor {
       return await this.frame(path, type);
     } finally {
       if (dir) await rm(dir, { recursive: true, force: true });
-      this.running = false;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running = false;
     }
   }
 
