@@ -75,11 +75,6 @@ export function binary(name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Why tests needing the ffmpeg binary (video poster frames) cannot run here; throws in CI. */
-export function ffmpegSkip(): string | undefined {
-  return skipOrFail(binary('ffmpeg') ? [] : ['ffmpeg (apt-get install ffmpeg)']);
-}
-
 /** Why the load-balancer example test cannot run here (needs HAProxy besides Redis and PostgreSQL). */
 export function haproxySkip(): string | undefined {
   return serviceSkip() ?? skipOrFail(binary('haproxy') ? [] : ['haproxy (apt-get install haproxy)']);
@@ -216,4 +211,9 @@ if (import.meta.main) {
   }
   const server = await startPostgres(dir);
   process.stdout.write(`${server.url}\n`);
+}
+
+/** Why tests needing the ffmpeg binary (video poster frames) cannot run here; throws in CI. */
+export function ffmpegSkip(): string | undefined {
+  return skipOrFail(binary('ffmpeg') ? [] : ['ffmpeg (apt-get install ffmpeg)']);
 }
