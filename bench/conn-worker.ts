@@ -14,6 +14,8 @@ export interface ConnJob {
   proto: 'irc' | 'ws';
   host: string;
   port: number;
+  /** Several servers (cluster nodes): connection i goes to ports[i mod length] instead of `port`. */
+  ports?: number[];
   wsPath: string;
   from: number;
   count: number;
@@ -44,6 +46,8 @@ const job = JSON.parse(process.argv[2]!) as ConnJob;
 const open = new Set<{ close(): void }>();
 const latency = new Histogram();
 let registered = 0, timedOut = 0, bytes = 0, settled = 0, inFlight = 0;
+/** WebSocket `message` events received after login (a broadcast's deliveries). */
+let messages = 0;
 const failed: Record<string, number> = {};
 
 function fail(why: string): void {
@@ -55,6 +59,7 @@ function one(i: number): Promise<void> {
     const t0 = nowUs();
     const nick = `${job.prefix}${job.from + i}`;
     const localAddress = job.addresses[i % job.addresses.length]!;
+    const port = job.ports ? job.ports[(job.from + i) % job.ports.length]! : job.port;
     let done = false;
     const finish = (ok: boolean, why?: string): void => {
       if (done) return;
@@ -67,7 +72,7 @@ function one(i: number): Promise<void> {
     const timer = setTimeout(() => { finish(false, 'timeout'); handle.close(); }, job.timeoutMs);
     let handle: { close(): void };
     if (job.proto === 'irc') {
-      const sock = connect({ host: job.host, port: job.port, localAddress });
+      const sock = connect({ host: job.host, port, localAddress });
       handle = { close: () => sock.destroy() };
       open.add(handle);
       let buf = '';
@@ -91,7 +96,7 @@ function one(i: number): Promise<void> {
         if (buf.length > 65536) buf = '';
       });
     } else {
-      const ws = new WebSocket(`ws://${job.host}:${job.port}${job.wsPath}`, { localAddress, perMessageDeflate: false });
+      const ws = new WebSocket(`ws://${job.host}:${port}${job.wsPath}`, { localAddress, perMessageDeflate: false });
       handle = { close: () => ws.terminate() };
       open.add(handle);
       ws.on('open', () => ws.send(JSON.stringify({ type: 'login', id: 'l', name: nick, lobby: job.lobby })));
@@ -99,8 +104,11 @@ function one(i: number): Promise<void> {
       ws.on('close', (code) => { open.delete(handle); finish(false, `closed ${code}`); });
       ws.on('message', (data: Buffer) => {
         bytes += data.length;
-        if (done) return;
         const s = data.toString('latin1', 0, 40);
+        if (done) {
+          if (s.startsWith('{"type":"message"')) messages++;
+          return;
+        }
         if (s.startsWith('{"type":"reply","id":"l"')) finish(true);
         else if (s.startsWith('{"type":"error"')) finish(false, `error ${/"code":"([A-Z_]+)"/.exec(data.toString())?.[1] ?? '?'}`);
       });
@@ -117,7 +125,7 @@ async function main(): Promise<void> {
   let abort: () => void = () => undefined;
   const abortP = new Promise<void>((resolve) => { abort = resolve; });
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'abort') { aborted = true; abort(); } else if (m.type === 'check') process.send!({ type: 'open', open: open.size, bytes });
+    if (m.type === 'abort') { aborted = true; abort(); } else if (m.type === 'check') process.send!({ type: 'open', open: open.size, bytes, messages });
     else {
       for (const h of open) h.close();
       process.exit(0);

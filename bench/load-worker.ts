@@ -39,6 +39,13 @@ export interface WorkerJob {
   localAddress: string;
   prefix: string;
   connectTimeoutMs: number;
+  /** Several servers (cluster nodes, ports on `host`): client i connects to ports[i % n] (its `port` port for IRC, …). Default: `port`. */
+  ports?: number[];
+}
+
+/** The port client `idx` connects to. */
+function portOf(idx: number): number {
+  return job.ports && job.ports.length > 0 ? job.ports[idx % job.ports.length]! : job.port;
 }
 
 interface StartMsg { type: 'start'; step: number; t0Us: number; rate: number; durationMs: number }
@@ -135,7 +142,7 @@ function openWs(idx: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const nick = `${job.prefix}${idx}`;
     const room = channelName(channelOf(idx));
-    const ws = new WebSocket(`ws://${job.host}:${job.port}${job.wsPath}`, { localAddress: job.localAddress, perMessageDeflate: false });
+    const ws = new WebSocket(`ws://${job.host}:${portOf(idx)}${job.wsPath}`, { localAddress: job.localAddress, perMessageDeflate: false });
     const c: Client = { idx, send: (l) => ws.send(l), close: () => ws.terminate(), seen: [], open: true };
     let ready = false;
     const timer = setTimeout(() => reject(new Error(`${nick}: not ready within ${job.connectTimeoutMs} ms`)), job.connectTimeoutMs);
@@ -169,7 +176,7 @@ function openIrc(idx: number): Promise<Client> {
   return new Promise((resolve, reject) => {
     const nick = `${job.prefix}${idx}`;
     const room = channelName(channelOf(idx));
-    const sock: Socket = connect({ host: job.host, port: job.port, localAddress: job.localAddress, noDelay: true });
+    const sock: Socket = connect({ host: job.host, port: portOf(idx), localAddress: job.localAddress, noDelay: true });
     const c: Client = { idx, send: (l) => sock.write(l), close: () => sock.destroy(), seen: [], open: true };
     let ready = false;
     let buf = '';
@@ -211,7 +218,7 @@ async function openSio(idx: number): Promise<Client> {
   const { io } = await import('socket.io-client');
   return new Promise((resolve, reject) => {
     const room = channelName(channelOf(idx));
-    const socket = io(`http://${job.host}:${job.port}`, { transports: ['websocket'], forceNew: true, reconnection: false, localAddress: job.localAddress } as Parameters<typeof io>[1]);
+    const socket = io(`http://${job.host}:${portOf(idx)}`, { transports: ['websocket'], forceNew: true, reconnection: false, localAddress: job.localAddress } as Parameters<typeof io>[1]);
     const c: Client = { idx, send: (t) => socket.emit('send', room, t), close: () => socket.disconnect(), seen: [], open: true };
     const timer = setTimeout(() => reject(new Error(`sio ${idx}: not ready within ${job.connectTimeoutMs} ms`)), job.connectTimeoutMs);
     socket.on('connect_error', (err: Error) => { clearTimeout(timer); reject(err); });

@@ -7,6 +7,9 @@ import { VERSION } from './server/version.ts';
 
 const serveFlags = Object.entries(CONFIG_KEYS).filter(([, d]) => 'flag' in d && d.flag) as [ConfigKey, { flag: string; doc: string; default: unknown }][];
 
+/** Column width of the flag names in --help. */
+const FLAG_WIDTH = Math.max(...serveFlags.map(([, d]) => d.flag.length)) + 1;
+
 const HELP = `banter ${VERSION} — self-hosted chat server
 
 Usage:
@@ -18,9 +21,9 @@ Usage:
   banter --help              this text
 
 Options for serve (each also settable by environment variable):
-${serveFlags.map(([k, d]) => `  --${d.flag.padEnd(12)} ${d.doc} Default: ${JSON.stringify(d.default)}. Env: ${envName(k)}`).join('\n')}
+${serveFlags.map(([k, d]) => `  --${d.flag.padEnd(FLAG_WIDTH)} ${d.doc} Default: ${JSON.stringify(d.default)}. Env: ${envName(k)}`).join('\n')}
 
-  --config FILE  a TOML config file (also BANTER_CONFIG); precedence: flags > env > file > defaults
+  --${'config FILE'.padEnd(FLAG_WIDTH)} a TOML config file (also BANTER_CONFIG); precedence: flags > env > file > defaults
 
 Every other setting is read from its environment variable or the config file; see docs/config.md.
 

@@ -60,6 +60,40 @@ describe('moderation over WebSocket', () => {
     }
   });
 
+  it('a muted or banned member has no side channel into the room: no typing, no topic, no rename; unmuted, all work again', async () => {
+    const app = await startTestServer();
+    try {
+      const owner = await TestClient.login(app, 'owner');
+      const watcher = await TestClient.login(app, 'watcher');
+      const m = await TestClient.login(app, 'mutee');
+      for (const c of [owner, watcher, m]) await c.request('join', { room: '#quiet' });
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'mute', on: true, arg: 'mutee' }] });
+      assert.equal(await errCode(m.request('typing', { to: '#quiet' })), 'MUTED');
+      assert.equal(await errCode(m.request('topic', { room: '#quiet', topic: 'buy my stuff' })), 'MUTED');
+      assert.equal(await errCode(m.request('nick', { name: 'buy_my_stuff' })), 'NICK_LOCKED');
+      // Typing to a person (a DM) is not the room's business.
+      await m.request('typing', { to: 'watcher' });
+      await watcher.waitFor((e) => e.type === 'typing' && e.from === 'mutee' && e.to === 'watcher');
+      await watcher.sync();
+      assert.deepEqual(watcher.events.filter((e) => (e.type === 'typing' && e.to === '#quiet') || e.type === 'room_topic' || e.type === 'user_renamed'), []);
+
+      // +m: an unvoiced member may not show as typing either; a ban (member still in the room) locks the name.
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'mute', on: false, arg: 'mutee!*@*' }, { mode: 'moderated', on: true }] });
+      assert.equal(await errCode(m.request('typing', { to: '#quiet' })), 'ROOM_MODERATED');
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'moderated', on: false }, { mode: 'ban', on: true, arg: 'mutee' }] });
+      assert.equal(await errCode(m.request('nick', { name: 'other_name' })), 'NICK_LOCKED');
+      assert.equal(await errCode(m.request('topic', { room: '#quiet', topic: 'x' })), 'BANNED_FROM_ROOM');
+      await owner.request('mode', { room: '#quiet', changes: [{ mode: 'ban', on: false, arg: 'mutee!*@*' }] });
+      await m.request('typing', { to: '#quiet' });
+      await watcher.waitFor((e) => e.type === 'typing' && e.from === 'mutee' && e.to === '#quiet');
+      await m.request('topic', { room: '#quiet', topic: 'fine now' });
+      assert.equal((await m.request('nick', { name: 'renamed' })).name, 'renamed');
+      for (const c of [owner, watcher, m]) c.close();
+    } finally {
+      await app.close();
+    }
+  });
+
   it('an admin bans an account server-wide (the user is disconnected and cannot log in) and kills a guest', async () => {
     const app = await startTestServer({ 'auth.scryptLog2N': 10, admins: 'root' });
     try {
@@ -77,6 +111,37 @@ describe('moderation over WebSocket', () => {
       const log = await root.request('audit', {});
       assert.deepEqual(log.entries.map((e) => [e.action, e.target, e.reason]), [['server_ban', '$a:carol', 'abuse'], ['kill', 'guest', 'flooding']]);
       root.close(); again.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('voice given to an operator or the owner is kept on top of their rank, across a restart (SQLite)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'banter-moderation-'));
+    dirs.push(dataDir);
+    const cfg = { store: 'sqlite', dataDir, 'auth.scryptLog2N': 10 } as const;
+    const roles = async (c: TestClient): Promise<string[][]> => (await c.request('members', { room: '#both' })).members.map((m) => [m.name, m.role ?? 'member']);
+    let app = await startTestServer(cfg);
+    const owner = await accountClient(app, 'vowner', true);
+    const erin = await accountClient(app, 'erin', true);
+    await owner.request('join', { room: '#both' });
+    await erin.request('join', { room: '#both' });
+    await owner.request('mode', { room: '#both', changes: [{ mode: 'op', on: true, arg: 'erin' }, { mode: 'voice', on: true, arg: 'erin' }, { mode: 'voice', on: true, arg: 'vowner' }] });
+    assert.deepEqual(await roles(owner), [['erin', 'op'], ['vowner', 'owner']], '+v does not take operator status away');
+    owner.close(); erin.close();
+    await app.close();
+
+    app = await startTestServer(cfg);
+    try {
+      const owner2 = await accountClient(app, 'vowner', false);
+      const erin2 = await accountClient(app, 'erin', false);
+      await owner2.request('join', { room: '#both' });
+      await erin2.request('join', { room: '#both' });
+      assert.deepEqual(await roles(owner2), [['erin', 'op'], ['vowner', 'owner']]);
+      const r = await owner2.request('mode', { room: '#both', changes: [{ mode: 'op', on: false, arg: 'erin' }, { mode: 'voice', on: true, arg: 'vowner' }] });
+      assert.deepEqual(r.changes.map((c) => `${c.on ? '+' : '-'}${c.mode}`), ['-op'], 'the owner is still voiced: +v changes nothing');
+      assert.deepEqual(await roles(owner2), [['erin', 'voice'], ['vowner', 'owner']], 'the voice outlives operator status');
+      owner2.close(); erin2.close();
     } finally {
       await app.close();
     }

@@ -14,6 +14,8 @@ export interface ConnOptions {
   proto: 'irc' | 'ws';
   host: string;
   port: number;
+  /** Several servers (cluster nodes): connections go round-robin over these ports. */
+  ports?: number[];
   wsPath: string;
   conns: number;
   /** Opening rate over all workers, per second; 0: unpaced. */
@@ -30,6 +32,18 @@ export interface ConnOptions {
   rssLimitMb: number;
   prefix: string;
   log: (line: string) => void;
+  /**
+   * Runs once every connection is registered, before the hold (bench/cluster-conns.ts sends
+   * a broadcast here); `probe` asks every worker for its open connections, bytes and the
+   * `message` events received since login. What it returns is reported as `onHold`.
+   */
+  onHold?: (probe: () => Promise<Probe>) => Promise<Record<string, unknown>>;
+}
+
+export interface Probe {
+  open: number;
+  bytes: number;
+  messages: number;
 }
 
 export interface ConnResult {
@@ -47,6 +61,7 @@ export interface ConnResult {
   server?: { rssBeforeMb: number; rssAfterMb: number; rssPeakMb: number; kbPerConn: number; cpuSec: number };
   loadAvg: { before: string; after: string };
   aborted?: string;
+  onHold?: Record<string, unknown>;
 }
 
 export async function runConns(o: ConnOptions): Promise<ConnResult> {
@@ -66,7 +81,7 @@ export async function runConns(o: ConnOptions): Promise<ConnResult> {
   for (let i = 0; i < P; i++) {
     const count = Math.floor(o.conns / P) + (i < o.conns % P ? 1 : 0);
     const job: ConnJob = {
-      proto: o.proto, host: o.host, port: o.port, wsPath: o.wsPath, from, count, ratePerSec: o.ratePerSec / P, concurrency: o.concurrency,
+      proto: o.proto, host: o.host, port: o.port, ...(o.ports ? { ports: o.ports } : {}), wsPath: o.wsPath, from, count, ratePerSec: o.ratePerSec / P, concurrency: o.concurrency,
       addresses: addresses.filter((_, k) => k % P === i), prefix: o.prefix, lobby: o.lobby, timeoutMs: o.timeoutMs,
     };
     from += count;
@@ -100,6 +115,15 @@ export async function runConns(o: ConnOptions): Promise<ConnResult> {
   clearTimeout(deadline);
   const allRegisteredMs = Date.now() - t0;
   let stillOpen = 0, bytes = results.reduce((a, r) => a + r.bytes, 0);
+  const probe = async (): Promise<Probe> => {
+    const all = await Promise.all(workers.map((w) => new Promise<Probe>((resolve) => {
+      w.once('message', (m) => resolve(m as Probe));
+      w.send({ type: 'check' });
+    })));
+    return { open: all.reduce((a, r) => a + r.open, 0), bytes: all.reduce((a, r) => a + r.bytes, 0), messages: all.reduce((a, r) => a + r.messages, 0) };
+  };
+  let onHold: Record<string, unknown> | undefined;
+  if (!aborted && o.onHold) onHold = await o.onHold(probe);
   if (!aborted) {
     // Hold: connections stay open and idle; the server must keep them (no ping timeouts, no resets).
     await new Promise((r) => setTimeout(r, o.holdMs));
@@ -133,5 +157,6 @@ export async function runConns(o: ConnOptions): Promise<ConnResult> {
     ...(pid ? { server: { rssBeforeMb: Math.round(rssBefore), rssAfterMb: Math.round(rssAfter), rssPeakMb: Math.round(rssPeak), kbPerConn: (stillOpen || registered) ? Math.round(((rssAfter - rssBefore) * 1024 / (stillOpen || registered)) * 10) / 10 : 0, cpuSec: Math.round((cpu1 - cpu0) * 10) / 10 } } : {}),
     loadAvg: { before: loadBefore, after: loadAverage() },
     ...(aborted ? { aborted } : {}),
+    ...(onHold ? { onHold } : {}),
   };
 }

@@ -29,6 +29,10 @@ export interface LoadOptions {
   connectTimeoutMs: number;
   /** PID of the server, for CPU and RSS (omit for a server on another machine or unknown PID). */
   serverPid?: number;
+  /** Several servers (cluster nodes on `host`): client i connects to ports[i % n]; `port` is then unused. */
+  ports?: number[];
+  /** Their PIDs: CPU and RSS are summed over them (instead of serverPid). */
+  serverPids?: number[];
   /** Banter's /metrics URL: its event-loop lag (prom-client, reset at each scrape) is read before and after each step. */
   metricsUrl?: string;
   /** Nick prefix, so several runs against one server do not collide. */
@@ -89,6 +93,7 @@ export class LoadRun {
       const job: WorkerJob = {
         proto: o.proto, host: o.host, port: o.port, wsPath: o.wsPath, from, to: from + count, clients: o.clients, channels: o.channels,
         senders: o.senders, size: o.size, drainMs: o.drainMs, localAddress: `127.0.0.${2 + i}`, prefix: o.prefix ?? 'b', connectTimeoutMs: o.connectTimeoutMs,
+        ...(o.ports ? { ports: o.ports } : {}),
       };
       from += count;
       const child = fork(new URL('../load-worker.ts', import.meta.url), [JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -120,13 +125,16 @@ export class LoadRun {
     const durationMs = durationS * 1000;
     if (o.metricsUrl) await scrapeLag(o.metricsUrl); // resets the server's lag histogram
     const t0Us = nowUs() + 300_000; // all workers start on the same tick of the shared clock
-    const pid = o.serverPid;
+    const pids = o.serverPids ?? (o.serverPid ? [o.serverPid] : []);
+    const pid = pids.length > 0;
+    const cpuAll = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
+    const rssAll = (): number => pids.reduce((a, p) => a + rssMb(p), 0);
     let cpu0 = 0, wall0 = 0, rssPeak = 0;
-    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuSeconds(pid); wall0 = nowUs(); } }, 300);
-    const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssMb(pid)); }, 200);
+    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); wall0 = nowUs(); } }, 300);
+    const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
     for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
-    const cpu1 = pid ? cpuSeconds(pid) : 0;
+    const cpu1 = pid ? cpuAll() : 0;
     const wall1 = nowUs();
     const lagMs = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
     const sent = new Array<number>(o.senders).fill(0);
@@ -135,7 +143,7 @@ export class LoadRun {
     const results = await Promise.all(this.workers.map((w) => w.next<ResultReport>()));
     clearTimeout(startTimer);
     clearInterval(sampler);
-    const rssEnd = pid ? rssMb(pid) : 0;
+    const rssEnd = pid ? rssAll() : 0;
 
     const lat = Histogram.merge(results.map((r) => r.latency));
     const lag = Histogram.merge(sentReports.map((r) => r.sendLag));

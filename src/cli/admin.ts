@@ -4,6 +4,8 @@
  *   banter admin clients [--json]     every connection, as a table
  *   banter admin disconnect ID        close one connection (WebSocket code 4005)
  *   banter admin notice TEXT          a server notice to every user
+ *   banter admin admins               the server administrators (config `admins` and granted)
+ *   banter admin grant|revoke ACCOUNT mark or unmark a registered account as a server administrator
  *
  * Server: --server URL, else BANTER_ADMIN_URL, else http://127.0.0.1:8080.
  * Token: --token T, else BANTER_ADMIN_TOKEN (prefer the variable: flags show up in `ps`).
@@ -15,6 +17,9 @@ export const ADMIN_HELP = `Usage:
   banter admin clients [--json]      list every connection (id, name, transport, remote, since, rooms, queued bytes)
   banter admin disconnect ID         disconnect one connection (WebSocket close 4005 "Kicked by admin")
   banter admin notice TEXT           send a server notice to every connected user
+  banter admin admins                list the server administrators (from the admins config key, and granted)
+  banter admin grant ACCOUNT         mark a registered account as a server administrator (stored: survives restarts; every node)
+  banter admin revoke ACCOUNT        unmark it (accounts in the admins config key stay admins)
 
 Options:
   --server URL   the server (default: $BANTER_ADMIN_URL or http://127.0.0.1:8080)
@@ -65,6 +70,16 @@ export async function adminCommand(args: string[], env: Record<string, string | 
       process.stdout.write(values.json ? '{"ok":true}\n' : 'notice sent\n');
       return 0;
     }
+    if (sub === 'admins' && rest.length === 0) {
+      const out = await call('GET', '/api/admin/admins') as AdminsReply;
+      process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : adminsText(out));
+      return 0;
+    }
+    if ((sub === 'grant' || sub === 'revoke') && rest.length === 1) {
+      const out = await call(sub === 'grant' ? 'PUT' : 'DELETE', `/api/admin/admins/${encodeURIComponent(rest[0]!)}`) as AdminsReply;
+      process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${sub === 'grant' ? 'granted' : 'revoked'} ${rest[0]}\n${adminsText(out)}`);
+      return 0;
+    }
   } catch (err) {
     process.stderr.write(`banter admin: ${(err as Error).message}\n`);
     return 1;
@@ -93,6 +108,13 @@ async function request(server: string, token: string, method: string, path: stri
   const detail = data as { error?: string; code?: string } | undefined;
   if (res.status === 404 && (detail?.code === undefined || detail.code === 'NOT_FOUND')) throw new Error(`${server} has no admin API (admin.token not set on the server, or wrong --server)`);
   throw new Error(`${res.status} ${detail?.code ?? ''} ${detail?.error ?? text.slice(0, 200)}`.replace(/\s+/g, ' ').trim());
+}
+
+interface AdminsReply { config: string[]; granted: string[] }
+
+function adminsText(out: AdminsReply): string {
+  const all = [...out.config.map((a) => `${a}  (config admins)`), ...out.granted.filter((a) => !out.config.includes(a)).map((a) => `${a}  (granted)`)];
+  return all.length === 0 ? 'no server administrators\n' : `${all.join('\n')}\n`;
 }
 
 function table(clients: AdminClient[]): string {

@@ -23,8 +23,20 @@ export interface ApplyTarget {
   readonly maxListEntries: number;
   /** A server ban was added or lifted: update the ban list, disconnect matching local users. */
   serverBan(mask: string, on: boolean, by: string, reason: string): void;
+  /** An account was marked (or unmarked) a server administrator. */
+  serverAdmin(account: string, on: boolean): void;
   /** Closes the local connection of `name`, if this node has it. */
   kill(name: string, by: string, reason: string): void;
+}
+
+/** The rooms a user is in, as entries. */
+function roomsOf(dir: Directory, user: UserEntry): RoomEntry[] {
+  const out: RoomEntry[] = [];
+  for (const r of user.rooms) {
+    const room = dir.rooms.get(r);
+    if (room) out.push(room);
+  }
+  return out;
 }
 
 /** Applies a fact to the directory and delivers the resulting event to local sessions. */
@@ -41,15 +53,21 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const user = dir.addUser(fact.name, fact.node, fact.presence, principal, fact.dmSince ?? Number.MAX_SAFE_INTEGER);
       if (fact.account !== undefined) user.account = fact.account;
       for (const r of fact.rooms) dir.join(r, user.folded);
-      out.toAllLocal({ type: 'user_joined', user: core.userInfo(user) }, user.folded);
+      out.aboutUser({ type: 'user_joined', user: core.userInfo(user) }, roomsOf(dir, user), dir.users.size, user.folded, user.folded, 'joined');
       return;
     }
     case 'user_offline': {
       const folded = foldName(fact.name);
+      const user = dir.users.get(folded);
+      if (!user) return;
       // The rooms the user was in, so transports can tell who shared a room with them (IRC QUIT).
-      const rooms = [...(dir.users.get(folded)?.rooms ?? [])].map((r) => dir.rooms.get(r)?.name ?? r);
-      if (!dir.removeUser(folded, keep)) return;
-      out.toAllLocal({ type: 'user_left', name: fact.name, reason: fact.reason, rooms }, folded);
+      const entries = roomsOf(dir, user);
+      const rooms = [...user.rooms].map((r) => dir.rooms.get(r)?.name ?? r);
+      // Addressed while the user is still a member, so the rooms' sizes and members are as they were.
+      const ev: ChatEvent = { type: 'user_left', name: fact.name, reason: fact.reason, rooms };
+      const population = dir.users.size;
+      dir.removeUser(folded, keep);
+      out.aboutUser(ev, entries, population, folded, folded, 'left');
       return;
     }
     case 'presence': {
@@ -60,7 +78,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const ev: ChatEvent = fact.presence === 'away'
         ? { type: 'user_presence', name: user.name, presence: 'away', away: fact.away }
         : { type: 'user_presence', name: user.name, presence: 'online' };
-      out.toAllLocal(ev, undefined);
+      out.aboutUser(ev, roomsOf(dir, user), dir.users.size, user.folded, undefined);
       return;
     }
     case 'room_join': {
@@ -68,7 +86,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const { room, added } = dir.join(fact.room, folded);
       const user = dir.users.get(folded);
       if (user) room.mod?.invited.delete(user.principal);
-      if (added) out.toRoom(room, { type: 'room_joined', room: room.name, name: fact.name }, undefined);
+      if (added) out.membership(room, { type: 'room_joined', room: room.name, name: fact.name }, folded, 'joined');
       return;
     }
     case 'room_part': {
@@ -77,7 +95,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const folded = foldName(fact.name);
       const ev: ChatEvent = { type: 'room_left', room: room.name, name: fact.name, reason: fact.reason };
       // Deliver before removing so the leaver sees its own part too.
-      if (room.members.has(folded)) out.toRoom(room, ev, undefined);
+      if (room.members.has(folded)) out.membership(room, ev, folded, 'left');
       dir.leave(room.folded, folded, keep);
       return;
     }
@@ -117,12 +135,23 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       }
       return;
     }
+    case 'tagmsg': {
+      const ev: ChatEvent = { type: 'tagmsg', id: fact.id, from: fact.from, to: fact.to, tags: fact.tags, ts: fact.ts };
+      if (fact.to.startsWith('#')) {
+        const room = dir.room(fact.to);
+        if (room) out.toRoom(room, ev, foldName(fact.from));
+      } else {
+        out.toUser(fact.to, ev);
+      }
+      return;
+    }
     case 'notice':
       out.toAllLocal({ type: 'notice', text: fact.text }, undefined);
       return;
     case 'rename': {
-      if (!dir.renameUser(fact.from, fact.to)) return;
-      out.toAllLocal({ type: 'user_renamed', old: fact.from, name: fact.to }, undefined);
+      const user = dir.renameUser(fact.from, fact.to);
+      if (!user) return;
+      out.aboutUser({ type: 'user_renamed', old: fact.from, name: fact.to }, roomsOf(dir, user), dir.users.size, user.folded, undefined);
       return;
     }
     case 'invite': {
@@ -130,6 +159,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const user = dir.user(fact.name);
       if (room && user) addInvite(room, user.principal, core.maxListEntries);
       out.toUser(fact.name, { type: 'room_invited', room: fact.room, name: fact.name, by: fact.by });
+      if (room) out.toRoom(room, { type: 'room_member_invited', room: room.name, name: fact.name, by: fact.by }, foldName(fact.by));
       return;
     }
     case 'room_op': {
@@ -143,7 +173,9 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
     }
     case 'account': {
       const user = dir.user(fact.name);
-      if (user) dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
+      if (!user) return;
+      dir.bindAccount(user, fact.account, accountPrincipal(fact.account));
+      out.toAllLocal({ type: 'user_account', name: user.name, account: fact.account }, undefined);
       return;
     }
     case 'room_mode': {
@@ -156,6 +188,9 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
     }
     case 'server_ban':
       core.serverBan(fact.mask, fact.on, fact.by, fact.reason);
+      return;
+    case 'server_admin':
+      core.serverAdmin(fact.account, fact.on);
       return;
     case 'kill':
       core.kill(fact.name, fact.by, fact.reason);

@@ -23,7 +23,8 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
-import { Delivery, type Conn } from './delivery.ts';
+import { ANNOUNCE_DEFAULTS, Delivery, type AnnounceConfig, type Conn } from './delivery.ts';
+import { pageOf } from './page.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
@@ -58,6 +59,12 @@ export interface CoreConfig {
   admins?: readonly string[];
   /** Entries per ban/exception/invite/mute list and pending invites per room (default DEFAULT_MAX_LIST_ENTRIES). */
   maxListEntries?: number;
+  /**
+   * Large rooms (delivery.ts; default ANNOUNCE_DEFAULTS): above `announceMax` members, JSON
+   * sessions get a `room_members` summary per `summaryMs` instead of each join and leave;
+   * `announceMax` is also the default page of member and user lists.
+   */
+  announce?: AnnounceConfig;
 }
 
 export interface HistoryConfig {
@@ -109,6 +116,8 @@ export class ChatCore {
   readonly maxListEntries: number;
   /** Server bans in force (from the store at `restore`, then from facts). */
   serverBans: ServerBan[] = [];
+  /** Folded accounts made admins with `banter admin grant` (the moderation store), besides config `admins`. */
+  grantedAdmins: string[] = [];
   private readonly conns = new Map<string, Conn>();
   readonly delivery: Delivery;
   /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
@@ -125,7 +134,7 @@ export class ChatCore {
     this.metrics = deps.metrics ?? noopMetrics;
     this.moderation = deps.moderation ?? new MemoryModeration();
     this.maxListEntries = deps.config.maxListEntries ?? DEFAULT_MAX_LIST_ENTRIES;
-    this.delivery = new Delivery(this.metrics);
+    this.delivery = new Delivery(this.metrics, deps.config.announce ?? ANNOUNCE_DEFAULTS);
     this.names = new NameBinding({
       dir: this.dir, presence: deps.presence, local: this.delivery.local, clock: deps.clock, log: deps.log,
       nodeId: () => this.nodeId, permanentRooms: deps.config.permanentRooms,
@@ -136,6 +145,9 @@ export class ChatCore {
       isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
       maxListEntries: this.maxListEntries,
       serverBan: (mask, on, by, reason) => this.applyServerBan(mask, on, by, reason),
+      serverAdmin: (account, on) => {
+        this.grantedAdmins = on ? [...new Set([...this.grantedAdmins, account])] : this.grantedAdmins.filter((a) => a !== account);
+      },
       kill: (name, by, reason) => {
         const conn = this.delivery.local.get(foldName(name));
         if (!conn) return;
@@ -156,7 +168,7 @@ export class ChatCore {
    * and server bans. Call once before accepting connections.
    */
   async restore(): Promise<void> {
-    this.serverBans = await this.moderation.serverBans();
+    await this.reloadServerState();
     for (const rec of await this.moderation.rooms()) {
       const folded = foldName(rec.name);
       if (this.dir.rooms.has(folded) && this.dir.rooms.get(folded)!.members.size > 0) continue;
@@ -166,9 +178,39 @@ export class ChatCore {
     }
   }
 
-  /** Whether the user is a server administrator (config `admins`). */
+  /**
+   * Re-reads server bans and granted admins from the moderation store (at start, and in
+   * cluster mode after a bus gap, when facts may have been lost); local users a new ban
+   * matches are disconnected.
+   */
+  async reloadServerState(): Promise<void> {
+    const [bans, admins] = await Promise.all([this.moderation.serverBans(), this.moderation.admins()]);
+    this.grantedAdmins = admins;
+    const added = bans.filter((b) => !this.serverBans.some((x) => x.mask === b.mask));
+    this.serverBans = bans.filter((b) => !added.includes(b));
+    for (const b of added) this.applyServerBan(b.mask, true, b.by, b.reason, b.at);
+  }
+
+  /** Whether the user is a server administrator (config `admins`, or granted with `banter admin grant`). */
   isAdmin(user: UserEntry | undefined): boolean {
-    return isAdmin(this.deps.config.admins, user);
+    return isAdmin(this.deps.config.admins, user) || isAdmin(this.grantedAdmins, user);
+  }
+
+  /**
+   * Marks a registered account as a server administrator, or unmarks it (`banter admin
+   * grant|revoke`): stored in the moderation store, audited, and applied on every node by a
+   * `server_admin` fact. Accounts listed in config `admins` stay admins whatever is stored.
+   * Resolves with the granted list; rejects NO_SUCH_ACCOUNT for a name that is not registered.
+   */
+  async setAdmin(account: string, on: boolean, actor: string): Promise<string[]> {
+    const folded = foldName(account.trim());
+    if (on && (folded === '' || !(await this.accounts.get(folded)))) throw new ChatError('NO_SUCH_ACCOUNT', `"${account}" is not a registered account`);
+    const stored = await this.moderation.admins();
+    if (on && !stored.includes(folded) && stored.length >= this.maxListEntries) throw new ChatError('LIST_FULL', 'the list of granted admins is full');
+    if (stored.includes(folded) !== on) await this.moderation.appendAudit({ ts: this.deps.clock.now(), actor, action: on ? 'admin_grant' : 'admin_revoke', target: folded });
+    const next = await this.moderation.updateAdmins((list) => (on ? [...new Set([...list, folded])] : list.filter((a) => a !== folded)));
+    this.emit({ kind: 'server_admin', account: folded, on });
+    return next;
   }
 
   /** The server ban matching a connection (its address) or an account, if any. */
@@ -177,10 +219,10 @@ export class ChatCore {
     return this.serverBans.find((b) => (b.mask.startsWith('$a:') ? account !== undefined && foldName(account) === b.mask.slice(3) : ipInRange(ip, b.mask)));
   }
 
-  private applyServerBan(mask: string, on: boolean, by: string, reason: string): void {
+  private applyServerBan(mask: string, on: boolean, by: string, reason: string, at = this.deps.clock.now()): void {
     this.serverBans = this.serverBans.filter((b) => b.mask !== mask);
     if (!on) return;
-    this.serverBans.push({ mask, by, at: this.deps.clock.now(), reason });
+    this.serverBans.push({ mask, by, at, reason });
     for (const conn of [...this.delivery.local.values()]) {
       const user = conn.user ? this.dir.users.get(conn.user) : undefined;
       if (this.serverBanOf(conn.session.remote, user?.account) === undefined) continue;
@@ -326,22 +368,30 @@ export class ChatCore {
       : { name: u.name, presence: u.presence, rooms: u.rooms.size };
   }
 
-  members(room: RoomEntry): MemberInfo[] {
-    // Sorted by folded name with a plain comparison: localeCompare made a 2,000-member
-    // #lobby's login reply dominate login time.
-    const folded = [...room.members].sort();
+  /**
+   * One page of the room's members, sorted by folded name with a plain comparison
+   * (localeCompare made a 2,000-member #lobby's login reply dominate login time), after the
+   * cursor `after`; `limit` defaults to `announceMax`. Complete for rooms up to that size.
+   */
+  members(room: RoomEntry, after?: string, limit?: number): { members: MemberInfo[]; count: number; next?: string } {
+    const page = pageOf(room.members, after, limit ?? this.pageSize);
     const out: MemberInfo[] = [];
-    for (const m of folded) {
+    for (const m of page.keys) {
       const u = this.dir.users.get(m);
       if (!u) continue;
       const role = roleOf(room, u);
       out.push(role === undefined ? { name: u.name, presence: u.presence } : isRoomOperator(room, u) ? { name: u.name, presence: u.presence, op: true, role } : { name: u.name, presence: u.presence, role });
     }
-    return out;
+    return page.next !== undefined ? { members: out, count: room.members.size, next: page.next } : { members: out, count: room.members.size };
   }
 
+  get pageSize(): number {
+    return this.delivery.announce.announceMax;
+  }
+
+  /** The room with the first page of its members (the whole list up to `announceMax` members). */
   roomState(room: RoomEntry): RoomState {
-    return { name: room.name, topic: room.topic, members: this.members(room) };
+    return { name: room.name, topic: room.topic, ...this.members(room) };
   }
 
   isPermanent(room: RoomEntry): boolean {
@@ -356,6 +406,7 @@ export class ChatCore {
     }
     this.unsubscribe();
     this.sequencer?.close();
+    this.delivery.close();
     if (this.summaryTimer) clearTimeout(this.summaryTimer);
   }
 

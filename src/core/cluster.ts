@@ -17,6 +17,9 @@
  *   node re-takes its own users' names. A node that finds its own lease expired (it stalled
  *   for longer than the lease, or Redis restarted) re-takes its names and publishes its
  *   state to all, so users the others dropped as "node lost" come back.
+ * - **Moderation state** travels in `sync_state` too: each room's settings, lists, roles and
+ *   invitations (moderation.ts, ModSnapshot), adopted when newer than the receiver's; server
+ *   bans and admins are re-read from the moderation store after a gap.
  * - **Missed messages**: messages are durable in the store before they are published; after
  *   a gap, the core's sequencer (src/core/sequencer.ts) reads from the store, by seq, what
  *   came after the last message it delivered in each conversation it tracks.
@@ -29,6 +32,8 @@ import type { ChatCore } from './chat.ts';
 import { isRoomCreator, isRoomOperator } from './directory.ts';
 import type { Fact, SyncRoom, SyncUser } from './facts.ts';
 import { hasLeases, type NodeLeases } from './ports.ts';
+import { adoptSnapshot, modSnapshot } from './moderation.ts';
+import type { RoomEntry } from './directory.ts';
 
 export interface ClusterSyncOptions {
   /** How often node leases are checked (the presence store renews its own lease on the same period). */
@@ -104,6 +109,11 @@ export class ClusterSync {
     const { dir } = this.core;
     const users: SyncUser[] = [];
     const rooms = new Map<string, SyncRoom>();
+    const describe = (room: RoomEntry): SyncRoom => {
+      const ops = [...room.members].map((m) => dir.users.get(m)).filter((m) => m !== undefined && isRoomOperator(room, m) && !isRoomCreator(room, m)).map((m) => m!.name);
+      const mod = modSnapshot(room);
+      return { name: room.name, topic: room.topic, creator: room.creator, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops, ...(mod ? { mod } : {}) };
+    };
     for (const u of dir.users.values()) {
       if (u.node !== this.me) continue;
       const names: string[] = [];
@@ -111,10 +121,7 @@ export class ClusterSync {
         const room = dir.rooms.get(r);
         if (!room) continue;
         names.push(room.name);
-        if (!rooms.has(r)) {
-          const ops = [...room.members].map((m) => dir.users.get(m)).filter((m) => m !== undefined && isRoomOperator(room, m) && !isRoomCreator(room, m)).map((m) => m!.name);
-          rooms.set(r, { name: room.name, topic: room.topic, creator: room.creator, ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}), operators: ops });
-        }
+        if (!rooms.has(r)) rooms.set(r, describe(room));
       }
       const session = u.principal.startsWith(`session:${this.me}/`) ? u.principal.slice(`session:${this.me}/`.length) : undefined;
       users.push({
@@ -122,6 +129,9 @@ export class ClusterSync {
         ...(u.account !== undefined ? { account: u.account } : {}), ...(session !== undefined ? { session } : {}),
       });
     }
+    // Rooms with moderation state nobody here is in (a registered room kept while empty, or
+    // one whose members are all on other nodes): their settings travel too.
+    for (const room of dir.rooms.values()) if (room.mod && !rooms.has(room.folded)) rooms.set(room.folded, describe(room));
     return { kind: 'sync_state', node: this.me, to, users, rooms: [...rooms.values()] };
   }
 
@@ -158,6 +168,7 @@ export class ClusterSync {
       // learnt of from a sync must not take whoever was listed first as its creator.
       if (sr.creator !== undefined && room.creator !== sr.creator) room.creator = sr.creator;
       for (const op of sr.operators) if (!isRoomOperator(room, dir.user(op))) core.apply({ kind: 'room_op', room: room.name, name: op, by: '', op: true });
+      if (sr.mod) adoptSnapshot(room, sr.mod, core.maxListEntries);
     }
   }
 
@@ -167,6 +178,8 @@ export class ClusterSync {
     bus.publish({ kind: 'sync_request', node: this.me });
     bus.publish(this.state('*'));
     void this.core.sequencer?.catchUp();
+    // Server bans and admins changed meanwhile are in the shared store (facts may be lost).
+    void this.core.reloadServerState().catch((err: unknown) => this.core.deps.log.warn({ err }, 'could not reload server bans and admins after a gap'));
   }
 
   private async restoreClaims(): Promise<void> {

@@ -127,6 +127,7 @@ export class Directory {
         room.mod!.roles.delete(old);
         room.mod!.roles.set(principal, role);
       }
+      if (room.mod?.alsoVoiced.delete(old)) room.mod.alsoVoiced.add(principal);
       if (room.mod?.invited.delete(old)) room.mod.invited.add(principal);
     }
   }

@@ -4,6 +4,7 @@
  * sessions; the bus carries the same fact to every other node, which does the same.
  */
 import type { ChatMessage, ModeChange, Presence } from '../protocol/index.ts';
+import type { ModSnapshot } from './moderation.ts';
 
 export type Fact =
   /**
@@ -19,6 +20,7 @@ export type Fact =
   | { kind: 'topic'; room: string; topic: string; by: string }
   | { kind: 'message'; msg: ChatMessage }
   | { kind: 'typing'; from: string; to: string }
+  | { kind: 'tagmsg'; id: string; from: string; to: string; tags: Record<string, string>; ts: number }
   | { kind: 'notice'; text: string }
   | { kind: 'rename'; from: string; to: string }
   | { kind: 'kick'; room: string; name: string; by: string; reason: string }
@@ -38,6 +40,8 @@ export type Fact =
   | { kind: 'room_mode'; room: string; by: string; changes: ModeChange[] }
   /** A server ban (`$a:account` or an IP range) added or lifted by an admin; matching users are disconnected. */
   | { kind: 'server_ban'; mask: string; on: boolean; by: string; reason: string }
+  /** An account (folded) marked or unmarked a server administrator (`banter admin grant|revoke`). */
+  | { kind: 'server_admin'; account: string; on: boolean }
   /** An admin disconnects a user (IRC KILL): the node that holds the connection closes it. */
   | { kind: 'kill'; name: string; by: string; reason: string };
 
@@ -63,4 +67,6 @@ export interface SyncRoom {
   creator?: string;
   /** Display names of the members an operator promoted. */
   operators: string[];
+  /** Settings, lists, roles and invitations (absent from older nodes, and when nothing was set). */
+  mod?: ModSnapshot;
 }

@@ -6,6 +6,7 @@ import type { AuditEntry } from '../protocol/index.ts';
 export class MemoryModeration implements ModerationStore {
   private readonly roomMap = new Map<string, string>();
   private bans: ServerBan[] = [];
+  private adminList: string[] = [];
   private readonly log: AuditEntry[] = [];
   /** Entries kept; the oldest are forgotten beyond it (memory stays bounded; SQLite keeps all). */
   private readonly maxAudit: number;
@@ -22,12 +23,22 @@ export class MemoryModeration implements ModerationStore {
     return [...this.roomMap.values()].map((s) => JSON.parse(s) as RoomRecord);
   }
 
-  async putServerBans(bans: ServerBan[]): Promise<void> {
-    this.bans = bans.map((b) => ({ ...b }));
+  async updateServerBans(change: (bans: ServerBan[]) => ServerBan[]): Promise<ServerBan[]> {
+    this.bans = change(this.bans.map((b) => ({ ...b }))).map((b) => ({ ...b }));
+    return this.bans.map((b) => ({ ...b }));
   }
 
   async serverBans(): Promise<ServerBan[]> {
     return this.bans.map((b) => ({ ...b }));
+  }
+
+  async updateAdmins(change: (accounts: string[]) => string[]): Promise<string[]> {
+    this.adminList = [...change([...this.adminList])];
+    return [...this.adminList];
+  }
+
+  async admins(): Promise<string[]> {
+    return [...this.adminList];
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -6,7 +6,7 @@
  *   operator named. A guest's role dies with its session; an account's persists.
  *   Rank: admin > owner > op > voice > member. Each acts only on roles below its own.
  * - **Settings** (invite-only, key, limit, moderated, secret, topic lock, no outside
- *   messages, slow mode) and **lists** (ban, ban exception, invite exception, mute) are
+ *   messages, registered users only, slow mode) and **lists** (ban, ban exception, invite exception, mute) are
  *   changed only by facts (`room_mode`), so every node converges.
  * - **Masks** are "nick!user@host" globs (`*`, `?`), matched case-insensitively without
  *   regular expressions (no backtracking blow-up), or `$a:account` for an account.
@@ -32,23 +32,31 @@ export interface RoomMod {
   secret: boolean;
   topicLock: boolean;
   noOutside: boolean;
+  registeredOnly: boolean;
   key: string;
   limit: number;
   slow: number;
   lists: Record<ListName, ListEntry[]>;
   /** Principal -> role an owner or operator gave (the owner itself is `RoomEntry.creator`). */
   roles: Map<string, 'op' | 'voice'>;
+  /**
+   * Principals voiced on top of a higher role (an operator or the owner given +v): they keep
+   * their voice when they lose operator status, and IRC multi-prefix shows both (`@+`).
+   */
+  alsoVoiced: Set<string>;
   /** Principals invited and not yet joined, oldest first (bounded by the list limit). */
   invited: Set<string>;
   /** Folded member name -> when they last spoke (ms), for slow mode; forgotten when they leave. */
   lastSpoke: Map<string, number>;
+  /** When a setting, list or role last changed here (ms; 0: never): the newer state wins a cluster resync. */
+  changedAt: number;
 }
 
 export function defaultMod(): RoomMod {
   return {
-    inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true,
+    inviteOnly: false, moderated: false, secret: false, topicLock: false, noOutside: true, registeredOnly: false,
     key: '', limit: 0, slow: 0, lists: { ban: [], except: [], invex: [], mute: [] },
-    roles: new Map(), invited: new Set(), lastSpoke: new Map(),
+    roles: new Map(), alsoVoiced: new Set(), invited: new Set(), lastSpoke: new Map(), changedAt: 0,
   };
 }
 
@@ -72,6 +80,13 @@ export function roleOf(room: RoomEntry, user: UserEntry | undefined): RoomRole |
   if (!user) return undefined;
   if (room.creator !== '' && room.creator === user.principal) return 'owner';
   return room.mod?.roles.get(user.principal);
+}
+
+/** Whether the user holds voice in the room, as their role or on top of a higher one. */
+export function hasVoice(room: RoomEntry, user: UserEntry | undefined): boolean {
+  if (!user) return false;
+  const m = readMod(room);
+  return m.roles.get(user.principal) === 'voice' || m.alsoVoiced.has(user.principal);
 }
 
 /** A user's rank in a room; server admins outrank every room role. */
@@ -168,14 +183,19 @@ export function joinRefusal(room: RoomEntry, who: Who, key: string | undefined):
   const mod = readMod(room);
   if (mod.invited.has(who.user.principal)) return undefined;
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
+  if (mod.registeredOnly && who.user.account === undefined) return new ChatError('ROOM_REGISTERED_ONLY', `${room.name} is for registered users only: register your name or log in to your account`);
   if (mod.inviteOnly && !onList(room, 'invex', who)) return new ChatError('ROOM_INVITE_ONLY', `${room.name} is invite-only: ask an operator to invite you`);
   if (mod.key !== '' && key !== mod.key) return new ChatError('ROOM_KEY_REQUIRED', key === undefined || key === '' ? `${room.name} needs a key to join` : `wrong key for ${room.name}`);
   if (mod.limit > 0 && room.members.size >= mod.limit) return new ChatError('ROOM_FULL', `${room.name} is full (limit ${mod.limit})`);
   return undefined;
 }
 
-/** Why `who` may not send to the room now, or undefined. Operators and admins always may. */
-export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
+/**
+ * Why `who` may not be heard in the room at all, or undefined: not a member (+n), banned,
+ * muted, or unvoiced in a moderated room. The same rule silences every side channel into the
+ * room (typing notifications; the topic), not only messages. Operators and admins always may.
+ */
+export function silenced(room: RoomEntry, who: Who): ChatError | undefined {
   const rank = rankOf(room, who.user, who.admin);
   if (rank >= RANK.op) return undefined;
   const mod = readMod(room);
@@ -184,6 +204,28 @@ export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError 
   if (isBanned(room, who)) return new ChatError('BANNED_FROM_ROOM', `you are banned from ${room.name}`);
   if (isMuted(room, who)) return new ChatError('MUTED', `you are muted in ${room.name}`);
   if (mod.moderated && rank < RANK.voice) return new ChatError('ROOM_MODERATED', `${room.name} is moderated: only voiced members and operators may speak`);
+  return undefined;
+}
+
+/**
+ * A room the user is in where they are banned or muted, if any: there they may not change
+ * their name either (renaming is seen by the whole room; IRC servers refuse it the same way,
+ * 435), so a rename cannot carry what a mute withholds.
+ */
+export function nickLockedIn(rooms: Iterable<RoomEntry>, who: Who): RoomEntry | undefined {
+  for (const room of rooms) {
+    if (rankOf(room, who.user, who.admin) >= RANK.op) continue;
+    if (isBanned(room, who) || isMuted(room, who)) return room;
+  }
+  return undefined;
+}
+
+/** Why `who` may not send to the room now, or undefined: `silenced`, or slow mode. Operators and admins always may. */
+export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
+  const refusal = silenced(room, who);
+  if (refusal) return refusal;
+  if (rankOf(room, who.user, who.admin) >= RANK.op) return undefined;
+  const mod = readMod(room);
   if (mod.slow > 0) {
     const last = mod.lastSpoke.get(who.user.folded);
     const wait = last === undefined ? 0 : last + mod.slow * 1000 - now;
@@ -206,6 +248,7 @@ export function modeLetters(room: RoomEntry): string {
   if (m.limit > 0) s += 'l';
   if (m.moderated) s += 'm';
   if (m.noOutside) s += 'n';
+  if (m.registeredOnly) s += 'R';
   if (m.secret) s += 's';
   if (m.topicLock) s += 't';
   if (m.slow > 0) s += 'W';
@@ -217,7 +260,7 @@ export function settingsView(room: RoomEntry, insider: boolean): RoomSettings {
   const m = readMod(room);
   const list = (l: ListName): ListEntry[] => (insider ? m.lists[l].map((e) => ({ ...e })) : []);
   return {
-    invite_only: m.inviteOnly, moderated: m.moderated, secret: m.secret, topic_lock: m.topicLock, no_outside: m.noOutside,
+    invite_only: m.inviteOnly, moderated: m.moderated, secret: m.secret, topic_lock: m.topicLock, no_outside: m.noOutside, registered_only: m.registeredOnly,
     key: insider ? m.key : m.key === '' ? '' : '*', limit: m.limit, slow: m.slow,
     ban: list('ban'), except: list('except'), invex: list('invex'), mute: list('mute'),
   };
@@ -231,7 +274,7 @@ export function settingsView(room: RoomEntry, insider: boolean): RoomSettings {
  */
 export function normalizeChange(c: ModeChange): ModeChange {
   switch (c.mode) {
-    case 'invite_only': case 'moderated': case 'secret': case 'topic_lock': case 'no_outside':
+    case 'invite_only': case 'moderated': case 'secret': case 'topic_lock': case 'no_outside': case 'registered_only':
       return { mode: c.mode, on: c.on };
     case 'key': {
       if (!c.on) return { mode: 'key', on: false };
@@ -267,6 +310,7 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
     case 'secret': return m.secret !== c.on;
     case 'topic_lock': return m.topicLock !== c.on;
     case 'no_outside': return m.noOutside !== c.on;
+    case 'registered_only': return m.registeredOnly !== c.on;
     case 'key': return c.on ? m.key !== c.arg : m.key !== '';
     case 'limit': return c.on ? String(m.limit) !== c.arg : m.limit !== 0;
     case 'slow': return c.on ? String(m.slow) !== c.arg : m.slow !== 0;
@@ -274,7 +318,7 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
       return m.lists[c.mode].some((e) => e.mask === c.arg) !== c.on;
     case 'op': case 'voice': {
       if (!target) return false;
-      return (m.roles.get(target.principal) === c.mode) !== c.on;
+      return (c.mode === 'voice' ? hasVoice(room, target) : m.roles.get(target.principal) === 'op') !== c.on;
     }
   }
 }
@@ -282,12 +326,14 @@ export function changes(room: RoomEntry, c: ModeChange, target?: UserEntry): boo
 /** Applies a checked change (from a `room_mode` fact) to the room; `principal` for role changes. */
 export function applyChange(room: RoomEntry, c: ModeChange, by: string, at: number, principal: string | undefined, maxList: number): void {
   const m = modOf(room);
+  m.changedAt = Math.max(m.changedAt, at);
   switch (c.mode) {
     case 'invite_only': m.inviteOnly = c.on; return;
     case 'moderated': m.moderated = c.on; return;
     case 'secret': m.secret = c.on; return;
     case 'topic_lock': m.topicLock = c.on; return;
     case 'no_outside': m.noOutside = c.on; return;
+    case 'registered_only': m.registeredOnly = c.on; return;
     case 'key': m.key = c.on ? c.arg ?? '' : ''; return;
     case 'limit': m.limit = c.on ? Number(c.arg) || 0 : 0; return;
     case 'slow': m.slow = c.on ? Number(c.arg) || 0 : 0; return;
@@ -300,8 +346,25 @@ export function applyChange(room: RoomEntry, c: ModeChange, by: string, at: numb
     }
     case 'op': case 'voice':
       if (principal === undefined) return;
-      if (c.on) m.roles.set(principal, c.mode);
-      else if (m.roles.get(principal) === c.mode) m.roles.delete(principal);
+      if (c.mode === 'voice') {
+        // +v on an operator or the owner adds voice without taking their rank away.
+        const above = m.roles.get(principal) === 'op' || (room.creator !== '' && room.creator === principal);
+        if (c.on && above) m.alsoVoiced.add(principal);
+        else if (c.on) m.roles.set(principal, 'voice');
+        else {
+          m.alsoVoiced.delete(principal);
+          if (m.roles.get(principal) === 'voice') m.roles.delete(principal);
+        }
+        return;
+      }
+      if (c.on) {
+        if (m.roles.get(principal) === 'voice') m.alsoVoiced.add(principal);
+        m.roles.set(principal, 'op');
+      } else if (m.roles.get(principal) === 'op') {
+        // A voiced operator who loses operator status is still voiced.
+        if (m.alsoVoiced.delete(principal)) m.roles.set(principal, 'voice');
+        else m.roles.delete(principal);
+      }
       return;
   }
 }
@@ -318,8 +381,8 @@ export function addInvite(room: RoomEntry, principal: string, maxList: number): 
 export function hasState(room: RoomEntry): boolean {
   const m = room.mod;
   if (!m) return false;
-  return m.inviteOnly || m.moderated || m.secret || m.topicLock || !m.noOutside || m.key !== '' || m.limit > 0 || m.slow > 0
-    || Object.values(m.lists).some((l) => l.length > 0) || [...m.roles.keys()].some((p) => p.startsWith('account:'));
+  return m.inviteOnly || m.moderated || m.secret || m.topicLock || !m.noOutside || m.registeredOnly || m.key !== '' || m.limit > 0 || m.slow > 0
+    || Object.values(m.lists).some((l) => l.length > 0) || [...m.roles.keys(), ...m.alsoVoiced].some((p) => p.startsWith('account:'));
 }
 
 // ------------------------------------------------------------------ persistence
@@ -342,18 +405,21 @@ export interface RoomRecord {
   topicAt?: number;
   createdAt?: number;
   settings: Omit<RoomSettings, 'key'> & { key: string };
-  /** Account principals only: a guest's role dies with its session. */
+  /** Account principals only: a guest's role dies with its session. A voiced operator (or owner) has a second `voice` pair. */
   roles: [string, 'op' | 'voice'][];
+  /** RoomMod.changedAt when stored (absent in records of older servers). */
+  changedAt?: number;
 }
 
 export function roomRecord(room: RoomEntry): RoomRecord {
-  const roles = [...readMod(room).roles].filter(([p]) => p.startsWith('account:'));
+  const m = readMod(room);
+  const roles = [...m.roles, ...[...m.alsoVoiced].map((p): [string, 'voice'] => [p, 'voice'])].filter(([p]) => p.startsWith('account:'));
   return {
     name: room.name, creator: room.creator, topic: room.topic,
     ...(room.topicBy !== undefined ? { topicBy: room.topicBy } : {}),
     ...(room.topicAt !== undefined ? { topicAt: room.topicAt } : {}),
     ...(room.createdAt !== undefined ? { createdAt: room.createdAt } : {}),
-    settings: settingsView(room, true), roles,
+    settings: settingsView(room, true), roles, changedAt: readMod(room).changedAt,
   };
 }
 
@@ -367,9 +433,55 @@ export function restoreRoom(room: RoomEntry, rec: RoomRecord): void {
   if (rec.topicAt !== undefined) room.topicAt = rec.topicAt;
   if (rec.createdAt !== undefined) room.createdAt = rec.createdAt;
   Object.assign(m, {
-    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside,
+    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside, registeredOnly: s.registered_only ?? false,
     key: s.key, limit: s.limit, slow: s.slow,
     lists: { ban: [...s.ban], except: [...s.except], invex: [...s.invex], mute: [...s.mute] },
-    roles: new Map(rec.roles),
+    roles: new Map(), alsoVoiced: new Set(), changedAt: rec.changedAt ?? 0,
   });
+  for (const [p, role] of rec.roles) {
+    const held = m.roles.get(p);
+    const above = held === 'op' || p === rec.creator;
+    if (role === 'voice' && above) m.alsoVoiced.add(p);
+    else if (role === 'op' && held === 'voice') { m.alsoVoiced.add(p); m.roles.set(p, 'op'); }
+    else if (role === 'op' || held === undefined) m.roles.set(p, role);
+  }
+}
+
+// ------------------------------------------------------------------ cluster resync
+
+/**
+ * A room's moderation state as a node sends it in a `sync_state` (cluster.ts): settings,
+ * lists, every role (guests' too: their principals name their node and session) and pending
+ * invitations. A node that missed the facts (it started later, or was cut off from the bus)
+ * adopts a snapshot newer than what it has (`changedAt`); slow-mode clocks are not carried.
+ */
+export interface ModSnapshot {
+  changedAt: number;
+  settings: RoomSettings;
+  roles: [string, 'op' | 'voice'][];
+  /** Operators and owners who also hold voice (multi-prefix); absent from older nodes. */
+  alsoVoiced?: string[];
+  invited: string[];
+}
+
+/** The room's snapshot, or undefined when nothing was ever set. */
+export function modSnapshot(room: RoomEntry): ModSnapshot | undefined {
+  const m = room.mod;
+  if (!m) return undefined;
+  return { changedAt: m.changedAt, settings: settingsView(room, true), roles: [...m.roles], alsoVoiced: [...m.alsoVoiced], invited: [...m.invited] };
+}
+
+/** Adopts `snap` when it is newer than the room's own state; returns whether it did. */
+export function adoptSnapshot(room: RoomEntry, snap: ModSnapshot, maxList: number): boolean {
+  if (snap.changedAt <= readMod(room).changedAt) return false;
+  const s = snap.settings;
+  const m = modOf(room);
+  const cut = (l: ListEntry[]): ListEntry[] => l.slice(0, maxList).map((e) => ({ mask: e.mask, by: e.by, at: e.at }));
+  Object.assign(m, {
+    inviteOnly: s.invite_only, moderated: s.moderated, secret: s.secret, topicLock: s.topic_lock, noOutside: s.no_outside, registeredOnly: s.registered_only ?? false,
+    key: s.key, limit: s.limit, slow: s.slow,
+    lists: { ban: cut(s.ban), except: cut(s.except), invex: cut(s.invex), mute: cut(s.mute) },
+    roles: new Map(snap.roles.filter(([, r]) => r === 'op' || r === 'voice')), alsoVoiced: new Set(snap.alsoVoiced ?? []), invited: new Set(snap.invited.slice(-maxList)), changedAt: snap.changedAt,
+  });
+  return true;
 }

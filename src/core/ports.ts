@@ -251,15 +251,22 @@ export function isPingable(x: object): x is Pingable {
  * Moderation state that outlives a process: rooms an account owns (settings, lists, roles),
  * server bans, and the audit log. Contract (test/contract/moderation-contract.ts):
  * - `putRoom` replaces the record for the folded name; `rooms` returns every record stored.
- * - `putServerBans` replaces the whole server ban list; `serverBans` returns it (empty at first).
+ * - `updateServerBans(change)` replaces the server ban list with `change(current)`, atomically:
+ *   of concurrent updates (from any node sharing the store) none is lost; it resolves with
+ *   the new list. `serverBans` returns the list (empty at first).
+ * - `updateAdmins(change)` does the same for the accounts (folded names) marked server
+ *   administrators by `banter admin grant` (besides the `admins` config key); `admins`
+ *   returns them (empty at first). `change` must be a pure function: it may run more than once.
  * - The audit log is append-only: `appendAudit` adds one entry; nothing edits or deletes one.
  *   `audit` returns the newest `limit` entries (of one room, when given), oldest first.
  */
 export interface ModerationStore {
   putRoom(folded: string, rec: RoomRecord): Promise<void>;
   rooms(): Promise<RoomRecord[]>;
-  putServerBans(bans: ServerBan[]): Promise<void>;
+  updateServerBans(change: (bans: ServerBan[]) => ServerBan[]): Promise<ServerBan[]>;
   serverBans(): Promise<ServerBan[]>;
+  updateAdmins(change: (accounts: string[]) => string[]): Promise<string[]>;
+  admins(): Promise<string[]>;
   appendAudit(entry: AuditEntry): Promise<void>;
   audit(query: { room?: string; limit: number }): Promise<AuditEntry[]>;
   close(): Promise<void>;

@@ -18,6 +18,12 @@ export interface Session {
   readonly connectedAt: number;
   /** The user part of the connection's mask (IRC USER), when the transport has one; else the name is used. */
   readonly ident?: string;
+  /**
+   * True when the transport's protocol fetches the member lists of large rooms in pages and
+   * takes `room_members` summaries instead of every join and leave (the JSON protocol;
+   * delivery.ts). Absent or false: every change is delivered (IRC needs each JOIN/PART/QUIT).
+   */
+  readonly lazyMembers?: boolean;
   deliver(event: ChatEvent): void;
   /** Bytes queued towards the peer (for the admin view and metrics). */
   queuedBytes(): number;

@@ -50,12 +50,22 @@ export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: 
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
 export const TopicRequest = z.object({ type: z.literal('topic'), id: reqId, room: str(LIMITS.roomMaxLength * 2), topic: z.string() });
 export const RoomsRequest = z.object({ type: z.literal('rooms'), id: reqId });
-export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2) });
-export const UsersRequest = z.object({ type: z.literal('users'), id: reqId });
+/**
+ * Member and user lists come in pages, sorted by folded name (docs/protocol.md, "Large rooms"):
+ * `after` is the `next` cursor of the previous page, `limit` at most MEMBER_PAGE_MAX
+ * (default: the server's `rooms.announceMax`).
+ */
+export const MEMBER_PAGE_MAX = 1000;
+const pageCursor = z.string().max(LIMITS.nameMaxLength * 4);
+const pageLimit = z.number().int().min(1).max(MEMBER_PAGE_MAX);
+export const MembersRequest = z.object({ type: z.literal('members'), id: reqId, room: str(LIMITS.roomMaxLength * 2), after: pageCursor.optional(), limit: pageLimit.optional() });
+export const UsersRequest = z.object({ type: z.literal('users'), id: reqId, after: pageCursor.optional(), limit: pageLimit.optional() });
 export const AwayRequest = z.object({ type: z.literal('away'), id: reqId, message: z.string().optional() });
 export const BackRequest = z.object({ type: z.literal('back'), id: reqId });
 export const CalcRequest = z.object({ type: z.literal('calc'), id: reqId, expr: z.string() });
 export const TypingRequest = z.object({ type: z.literal('typing'), id: reqId, to: target });
+/** Client-only tags with no message (IRCv3 TAGMSG: a reaction, a reply marker): relayed live, never stored. */
+export const TagmsgRequest = z.object({ type: z.literal('tagmsg'), id: reqId, to: target, tags: ClientTags.refine((t) => Object.keys(t).length > 0, { message: 'at least one client tag' }) });
 export const PingRequest = z.object({ type: z.literal('ping'), id: reqId });
 export const NickRequest = z.object({ type: z.literal('nick'), id: reqId, name: str(LIMITS.nameMaxLength * 4) });
 export const OpRequest = z.object({ type: z.literal('op'), id: reqId, room: str(LIMITS.roomMaxLength * 2), name: str(LIMITS.nameMaxLength * 4), op: z.boolean() });
@@ -79,6 +89,8 @@ export const HistoryRequest = z.object({ type: z.literal('history'), id: reqId, 
  */
 export const LocateRequest = z.object({ type: z.literal('locate'), id: reqId, to: target, msgid: z.string().min(1).max(64).optional(), ts: z.number().int().min(0).max(8.64e15).optional() })
   .refine((r) => (r.msgid === undefined) !== (r.ts === undefined), { message: 'give exactly one of msgid and ts' });
+/** Your rooms and DM conversations with their newest message's time, newest first; `after`/`before` (ms, exclusive) bound that time. */
+export const TargetsRequest = z.object({ type: z.literal('targets'), id: reqId, after: z.number().int().min(0).max(8.64e15).optional(), before: z.number().int().min(0).max(8.64e15).optional(), limit: z.number().int().min(1).max(1000).optional() });
 /** Checks an account's password without logging in (IRC SASL); the reply's token logs in once. */
 export const AuthenticateRequest = z.object({ type: z.literal('authenticate'), id: reqId, name: str(LIMITS.nameMaxLength * 4), password });
 export const ReadRequest = z.object({ type: z.literal('read'), id: reqId, to: target, seq: seqNo });
@@ -87,10 +99,10 @@ export const SearchRequest = z.object({ type: z.literal('search'), id: reqId, qu
 
 export const ClientRequest = z.discriminatedUnion('type', [
   LoginRequest, SendRequest, JoinRequest, PartRequest, TopicRequest, RoomsRequest, MembersRequest,
-  UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, PingRequest,
+  UsersRequest, AwayRequest, BackRequest, CalcRequest, TypingRequest, TagmsgRequest, PingRequest,
   NickRequest, KickRequest, OpRequest, InviteRequest,
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
-  LocateRequest, AuthenticateRequest,
+  LocateRequest, TargetsRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
   UploadRequest, FileLinksRequest, FileRevokeRequest,
 ]);
@@ -117,7 +129,11 @@ export type MemberInfo = z.infer<typeof MemberInfo>;
 export const RoomSummary = z.object({ name: z.string(), members: z.number().int(), topic: z.string(), modes: z.string().optional() });
 export type RoomSummary = z.infer<typeof RoomSummary>;
 
-export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo) });
+/**
+ * `members` is the first page of the member list (all of it when `next` is absent); `count`
+ * is how many members the room has; `next` is the cursor for `members {room, after: next}`.
+ */
+export const RoomState = z.object({ name: z.string(), topic: z.string(), members: z.array(MemberInfo), count: z.number().int(), next: z.string().optional() });
 export type RoomState = z.infer<typeof RoomState>;
 
 /**
@@ -158,6 +174,8 @@ export type UnreadInfo = z.infer<typeof UnreadInfo>;
 export interface LoginExtras {
   /** Whether the name is a registered account (false: a guest). */
   registered: boolean;
+  /** Present (true) when the account is a server administrator: clients show the administration section. */
+  admin?: true;
   /** A new session token, when the login used a password. */
   token?: string;
   /** Resumed conversations and unread DMs, in the order requested, then most recent first. */
@@ -183,18 +201,21 @@ export interface ReplyData {
   part: { room: string };
   topic: { room: string; topic: string };
   rooms: { rooms: RoomSummary[] };
-  members: { room: string; members: MemberInfo[] };
-  users: { users: UserInfo[] };
+  /** One page (see MembersRequest); `next` absent on the last page. */
+  members: { room: string; members: MemberInfo[]; count: number; next?: string };
+  users: { users: UserInfo[]; count: number; next?: string };
   away: { presence: Presence; message: string };
   back: { presence: Presence };
   calc: { expr: string; result: string };
   typing: Record<string, never>;
+  tagmsg: { id: string; to: string; ts: number };
   ping: { ts: number };
   nick: { name: string };
   kick: { room: string; name: string };
   op: { room: string; name: string; op: boolean };
   invite: { room: string; name: string };
-  register: { name: string; token: string };
+  /** `admin`: as in the login reply (a name listed as an administrator becomes one once registered). */
+  register: { name: string; token: string; admin?: true };
   logout: { revoked: number };
   change_password: { token: string; revoked: number };
   history: { to: string; messages: ChatMessage[] };
@@ -206,6 +227,7 @@ export interface ReplyData {
    * (one past the newest when none is). `found` is false for an unknown msgid.
    */
   locate: { to: string; seq: number; exact: boolean; found: boolean };
+  targets: { targets: { to: string; ts: number }[] };
   authenticate: { name: string; token: string };
   /** The changes that took effect (those that changed nothing are left out) and the settings after them. */
   mode: { room: string; changes: ModeChange[]; settings: RoomSettings };
@@ -239,19 +261,31 @@ export const RoomJoinedEvent = z.object({ type: z.literal('room_joined'), room: 
 export const RoomLeftEvent = z.object({ type: z.literal('room_left'), room: z.string(), name: z.string(), reason: z.string().optional() });
 export const RoomTopicEvent = z.object({ type: z.literal('room_topic'), room: z.string(), topic: z.string(), by: z.string() });
 export const TypingEvent = z.object({ type: z.literal('typing'), from: z.string(), to: z.string() });
+export const TagmsgEvent = z.object({ type: z.literal('tagmsg'), id: z.string(), from: z.string(), to: z.string(), tags: z.record(z.string(), z.string()), ts: z.number() });
 export const NoticeEvent = z.object({ type: z.literal('notice'), text: z.string() });
 export const ByeEvent = z.object({ type: z.literal('bye'), reason: z.string() });
 export const UserRenamedEvent = z.object({ type: z.literal('user_renamed'), old: z.string(), name: z.string() });
 export const RoomOperatorEvent = z.object({ type: z.literal('room_operator'), room: z.string(), name: z.string(), by: z.string(), op: z.boolean() });
 export const RoomInvitedEvent = z.object({ type: z.literal('room_invited'), room: z.string(), name: z.string(), by: z.string() });
+/** For the room's members (the inviter excepted): someone was invited (IRC invite-notify). */
+export const RoomMemberInvitedEvent = z.object({ type: z.literal('room_member_invited'), room: z.string(), name: z.string(), by: z.string() });
+/** A connected user logged in to an account (today: registered their name while connected; IRC account-notify). */
+export const UserAccountEvent = z.object({ type: z.literal('user_account'), name: z.string(), account: z.string() });
 export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: z.string(), name: z.string(), by: z.string(), reason: z.string() });
+/**
+ * A large room's membership changed (docs/protocol.md, "Large rooms"): instead of one
+ * `room_joined` / `room_left` per member, its members get at most one of these per
+ * `rooms.summaryMs`, with how many joined and left since the last one and the count now.
+ */
+export const RoomMembersEvent = z.object({ type: z.literal('room_members'), room: z.string(), count: z.number().int(), joined: z.number().int(), left: z.number().int() });
 /** Settings, lists or roles of a room changed (`voice` and `op` name the member in `arg`). */
 export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.string(), by: z.string(), changes: z.array(ModeChange) });
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
-  RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, NoticeEvent, ByeEvent,
-  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent,
+  RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, TagmsgEvent, NoticeEvent, ByeEvent,
+  UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent, RoomMembersEvent,
+  RoomMemberInvitedEvent, UserAccountEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { LIMITS } from './limits.ts';
 
 /** Settings that are on or off. */
-export const FLAG_SETTINGS = ['invite_only', 'moderated', 'secret', 'topic_lock', 'no_outside'] as const;
+export const FLAG_SETTINGS = ['invite_only', 'moderated', 'secret', 'topic_lock', 'no_outside', 'registered_only'] as const;
 /** Settings with a value: the join key (text), the member limit and slow mode (seconds); 0 / '' is off. */
 export const VALUE_SETTINGS = ['key', 'limit', 'slow'] as const;
 /** Lists of masks ("nick!user@host" globs, or "$a:account"). */
@@ -21,7 +21,7 @@ export type ListName = (typeof LIST_SETTINGS)[number];
 
 /** IRC mode letter of each setting (docs/irc.md explains the choice of +q and +W). */
 export const MODE_LETTERS: Readonly<Record<ModeName, string>> = {
-  invite_only: 'i', moderated: 'm', secret: 's', topic_lock: 't', no_outside: 'n',
+  invite_only: 'i', moderated: 'm', secret: 's', topic_lock: 't', no_outside: 'n', registered_only: 'R',
   key: 'k', limit: 'l', slow: 'W',
   ban: 'b', except: 'e', invex: 'I', mute: 'q',
   op: 'o', voice: 'v',
@@ -46,6 +46,8 @@ export type ListEntry = z.infer<typeof ListEntry>;
  */
 export const RoomSettings = z.object({
   invite_only: z.boolean(), moderated: z.boolean(), secret: z.boolean(), topic_lock: z.boolean(), no_outside: z.boolean(),
+  /** +R: only users logged in to an account may join. */
+  registered_only: z.boolean(),
   key: z.string(), limit: z.number().int(), slow: z.number().int(),
   ban: z.array(ListEntry), except: z.array(ListEntry), invex: z.array(ListEntry), mute: z.array(ListEntry),
 });

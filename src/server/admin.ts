@@ -4,6 +4,9 @@
  *   GET  /api/admin/clients                  -> {"clients":[{id,name,transport,remote,connectedAt,rooms,queuedBytes}]}
  *   POST /api/admin/clients/:id/disconnect   -> {"ok":true}   (WebSocket close 4005 "Kicked by admin")
  *   POST /api/admin/notice  {"text":"..."}   -> {"ok":true}   (a server notice to every user)
+ *   GET  /api/admin/admins                   -> {"config":[...],"granted":[...]}  (server administrators)
+ *   PUT  /api/admin/admins/:account          -> {"config":[...],"granted":[...]}  (mark a registered account admin)
+ *   DELETE /api/admin/admins/:account        -> {"config":[...],"granted":[...]}  (unmark it)
  *
  * Every route needs `Authorization: Bearer <admin.token>`. With no token configured the
  * whole API answers 404, exactly like an unknown path: it is never open.
@@ -12,7 +15,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as z from 'zod';
 import type { ChatCore } from '../core/chat.ts';
 import type { Logger } from '../core/ports.ts';
-import { ERROR_CODES, normalizeText, textProblemCode, type AdminClient } from '../protocol/index.ts';
+import { checkUserName, ERROR_CODES, normalizeText, textProblemCode, type AdminClient } from '../protocol/index.ts';
+import { ChatError } from '../core/errors.ts';
 import { json } from './http.ts';
 import { HttpError, readJson, requireBearer, runRoute } from './http-api.ts';
 import { allow } from './ops-http.ts';
@@ -78,8 +82,41 @@ export function adminRoute(deps: AdminDeps) {
       });
       return true;
     }
+    if (path === 'admins') {
+      if (!allow(req, res, 'GET')) return true;
+      runRoute(res, onUnexpected, async () => {
+        requireBearer(req, deps.token, 'banter-admin');
+        json(res, 200, adminsView(deps.core, await deps.core.moderation.admins()));
+      });
+      return true;
+    }
+    const grant = /^admins\/([^/]+)$/.exec(path);
+    if (grant) {
+      if (!allow(req, res, 'PUT', 'DELETE')) return true;
+      runRoute(res, onUnexpected, async () => {
+        requireBearer(req, deps.token, 'banter-admin');
+        req.resume();
+        const account = decodePathSegment(grant[1]!);
+        if (checkUserName(account) !== null) throw new HttpError(400, 'NAME_INVALID', `"${account.slice(0, 64)}" is not an account name`);
+        let granted: string[];
+        try {
+          granted = await deps.core.setAdmin(account, req.method === 'PUT', 'admin-api');
+        } catch (err) {
+          if (!(err instanceof ChatError)) throw err;
+          const status = err.code === 'NO_SUCH_ACCOUNT' ? 404 : err.code === 'STORE_UNAVAILABLE' ? 503 : 409;
+          throw new HttpError(status, err.code, err.message);
+        }
+        deps.log.info({ account, on: req.method === 'PUT', remote: req.socket.remoteAddress }, 'admin: server administrator changed');
+        json(res, 200, adminsView(deps.core, granted));
+      });
+      return true;
+    }
     return false;
   };
+}
+
+function adminsView(core: ChatCore, granted: string[]): { config: string[]; granted: string[] } {
+  return { config: [...(core.deps.config.admins ?? [])], granted };
 }
 
 /** A path segment's %-escapes decoded; a malformed escape is the client's error (400 BAD_URL), not ours. */

@@ -27,6 +27,7 @@ import { filesRoute } from './files-http.ts';
 import { ConnLimits, countAccepted, type ConnLimitsConfig } from '../transports/conn-limits.ts';
 import { HostPolicy } from '../transports/http-guard.ts';
 import { WsListener } from '../transports/ws/server.ts';
+import { FlushScheduler } from '../transports/outbound-queue.ts';
 import { IrcServer } from '../transports/irc/server.ts';
 import { ConfigError, type Config } from './config.ts';
 import { handleHttp, httpServerOptions, onClientError } from './http.ts';
@@ -110,6 +111,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
+      announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'] },
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
@@ -162,15 +164,17 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   // Every socket counts against the per-IP concurrency limit from accept (keep-alive HTTP too);
   // a TLS socket over the limit is dropped before its handshake.
   const accepted = countAccepted(http, limits, { rate: false, onRefused: tls ? 'destroy' : 'answer' });
+  // One scheduler for every listener: what one turn queued for any socket leaves in the same round.
+  const flusher = new FlushScheduler(config['delivery.coalesceMs']);
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
-    allowedOrigins: list(config['ws.allowedOrigins']), hosts,
+    allowedOrigins: list(config['ws.allowedOrigins']), hosts, flusher,
   }, `banter/${VERSION}`, limits, accepted);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(config.port, config.host, () => {
+    http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog }, () => {
       http.off('error', reject);
       resolve();
     });
@@ -186,10 +190,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       host: config['irc.host'] || config.host, port: config['irc.port'], serverName: config['irc.serverName'], network: config['irc.network'],
       motd: config['irc.motd'], autoJoinLobby: config['irc.autoJoinLobby'], sendQueueBytes: config['irc.sendQueueBytes'],
       readQueueBytes: config['irc.readQueueBytes'], pingIntervalMs: config['irc.pingIntervalMs'], registrationTimeoutMs: config['irc.registrationTimeoutMs'],
-      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'],
-      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'],
+      floodBurst: config['irc.floodBurst'], floodRate: config['irc.floodRate'], flusher,
+      historyLimit: IRC_HISTORY_LIMIT, maxRoomsPerUser: config['rooms.maxPerUser'], version: `banter-${VERSION}`, operPassword: config['irc.operPassword'], backlog: config.listenBacklog,
       ...(files ? { fileLink: (f: FileRef) => (config['files.publicUrl'].replace(/\/$/, '') || url) + files.links(f, config['files.ircLinkTtlMs']).url } : {}),
-      ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls } } : {}),
+      ...(tls ? { tls: { port: config['irc.tlsPort'], certificate: tls, stsDuration: config['irc.stsDuration'] } } : {}),
     }, limits);
     try {
       await irc.listen();

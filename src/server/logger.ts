@@ -2,8 +2,9 @@
  * Structured logging with pino: JSON lines by default, a readable coloured format when stdout
  * is a TTY (or logFormat=pretty). The core sees only the Logger port.
  */
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger as Pino } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { Logger } from '../core/ports.ts';
 import type { Config } from './config.ts';
 
@@ -13,6 +14,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   const opts = { level: config.logLevel, base: undefined, redact: { paths: ['password', 'token', '*.password', '*.token'], censor: '[redacted]' } };
   if (dest) return pino(opts, dest);
   if (!usePretty) return pino(opts);
+  // Loaded only for a terminal: JSON logging (services, containers) does not pay for it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pino(opts, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', hideObject: true, messageFormat: consoleLine }));
 }
 

@@ -60,10 +60,10 @@ export function metricsRoute(metrics: PromMetrics, token: string, log: Logger) {
 }
 
 /** Answers 405 unless the method is `method` (HEAD is not offered). */
-export function allow(req: IncomingMessage, res: ServerResponse, method: string): boolean {
-  if (req.method === method) return true;
+export function allow(req: IncomingMessage, res: ServerResponse, ...methods: string[]): boolean {
+  if (methods.includes(req.method ?? '')) return true;
   req.resume();
-  sendError(res, new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${method}`, { Allow: method }));
+  sendError(res, new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${methods.join(' or ')}`, { Allow: methods.join(', ') }));
   return false;
 }
 

@@ -14,6 +14,7 @@ import { MemoryStore } from '../storage/memory.ts';
 import { SqliteAccounts } from '../storage/sqlite/accounts.ts';
 import { SqliteHandle } from '../storage/sqlite/open.ts';
 import { SqliteStore } from '../storage/sqlite/store.ts';
+import { openRemoteSqliteStore } from '../storage/sqlite/remote-store.ts';
 import { ConfigError, type Config } from './config.ts';
 
 export interface FileAdapters {
@@ -39,6 +40,8 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     const { PgHandle, PgOpenError } = await import('../storage/postgres/open.ts');
     const { PgStore } = await import('../storage/postgres/store.ts');
     const { PgAccounts } = await import('../storage/postgres/accounts.ts');
+    const { PgModeration } = await import('../storage/postgres/moderation.ts');
+    const { PgFileRecords } = await import('../storage/postgres/files.ts');
     let handle;
     try {
       handle = await PgHandle.open({ url: config.postgresUrl, poolMax: config['postgres.poolMax'], timeoutMs: config['postgres.timeoutMs'], log });
@@ -49,21 +52,37 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     return {
       store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
-      // Not on PostgreSQL yet: room settings converge over the bus and live in memory; file
-      // metadata stays on each node (see docs/cluster.md).
-      moderation: new MemoryModeration(),
-      files: { records: new MemoryFileRecords(), blobs: await blobsFor(config, filesDir, () => new DiskBlobs(filesDir)), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
+      // Shared by every node: registered rooms, server bans and admins, the audit log, file metadata.
+      // The bytes: each node's dataDir, or one S3-compatible bucket for all (files.store = "s3").
+      moderation: new PgModeration(handle),
+      files: { records: new PgFileRecords(handle), blobs: await blobsFor(config, filesDir, () => new DiskBlobs(filesDir)), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
   const { tightened, unfixable } = handle.looseModes;
   if (tightened.length > 0) log.warn({ paths: tightened }, 'data files were readable by other users; restricted them to the server\'s user (0700 / 0600)');
   if (unfixable.length > 0) log.warn({ paths: unfixable }, 'data files are readable by other users and owned by someone else; restrict them to the server\'s user (0700 / 0600)');
+  const storeOpts = {
+    clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
+    search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'] },
+  };
+  // Messages are committed in a worker thread (remote-store.ts), off the event loop; a
+  // throwaway `:memory:` database cannot be opened from another thread, so it stays in-process.
+  let store: MessageStore;
+  if (handle.path === ':memory:') store = new SqliteStore(handle, storeOpts);
+  else {
+    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
+    try {
+      await remote.ready;
+    } catch (err) {
+      await remote.close();
+      handle.acquire().release(); // nothing else holds it yet: this closes it
+      throw err;
+    }
+    store = remote;
+  }
   return {
-    store: new SqliteStore(handle, {
-      clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
-      search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'] },
-    }),
+    store,
     accounts: new SqliteAccounts(handle),
     moderation: new SqliteModeration(handle),
     files: { records: new SqliteFileRecords(handle), blobs: await blobsFor(config, filesDir, () => new DiskBlobs(filesDir)), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },

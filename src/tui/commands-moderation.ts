@@ -17,7 +17,7 @@ function describe(st: RoomSettings): string {
   const parts = [
     st.invite_only && 'invite-only (+i)', st.key !== '' && `key ${st.key} (+k)`, st.limit > 0 && `limit ${st.limit} (+l)`,
     st.moderated && 'moderated (+m)', st.no_outside && 'no outside messages (+n)', st.secret && 'secret (+s)',
-    st.topic_lock && 'topic lock (+t)', st.slow > 0 && `slow mode ${st.slow} s (+W)`,
+    st.topic_lock && 'topic lock (+t)', st.registered_only && 'registered users only (+R)', st.slow > 0 && `slow mode ${st.slow} s (+W)`,
   ].filter((p): p is string => typeof p === 'string');
   const lists = (['ban', 'except', 'invex', 'mute'] as const).filter((l) => st[l].length > 0).map((l) => `${l}s: ${st[l].map((e) => e.mask).join(' ')}`);
   return [parts.length ? parts.join(', ') : 'no settings', ...lists].join('; ');

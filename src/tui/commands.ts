@@ -60,12 +60,16 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'users', aliases: ['who'], usage: '', help: 'who is connected, with presence',
-    async run(s) {
-      const r = await s.request('users', {});
+    name: 'users', aliases: ['who'], usage: '[+]', help: 'who is connected, with presence (a page at a time: + shows the next)',
+    async run(s, args) {
+      const more = args.trim() === '+' ? s.pages.get('users') : undefined;
+      if (args.trim() !== '' && more === undefined) return args.trim() === '+' ? s.show({ type: 'info', text: 'no more users to show (/users starts again)' }) : usageError(s, 'users');
+      const r = await s.request('users', more !== undefined ? { after: more } : {});
       if (r) {
-        s.setUsers(r.users);
-        s.show({ type: 'users', users: r.users });
+        if (more === undefined) s.setUsers(r.users);
+        else s.addUsers(r.users);
+        s.notePage('users', r.next);
+        s.show({ type: 'users', users: r.users, count: r.count, ...(r.next !== undefined ? { next: r.next } : {}) });
       }
     },
   },
@@ -80,7 +84,8 @@ export const COMMANDS: readonly TuiCommand[] = [
       s.setCurrent(r.name);
       const names = r.members.map((m) => m.name).join(', ');
       s.showJoinHistory(r);
-      s.show({ type: 'info', text: `now talking in ${r.name} — ${r.members.length} here: ${names}${r.topic ? `; topic: ${r.topic}` : ''}` });
+      s.notePage(`members:${foldName(r.name)}`, r.next);
+      s.show({ type: 'info', text: `now talking in ${r.name} — ${r.count} here: ${names}${r.next !== undefined ? ` … (/members + for more)` : ''}${r.topic ? `; topic: ${r.topic}` : ''}` });
     },
   },
   {
@@ -122,11 +127,20 @@ export const COMMANDS: readonly TuiCommand[] = [
     },
   },
   {
-    name: 'members', aliases: ['names'], usage: '[#ROOM]', help: 'who is in a room (default: the current one)',
+    name: 'members', aliases: ['names'], usage: '[#ROOM] [+]', help: 'who is in a room (default: the current one), a page at a time in large rooms (+ shows the next)',
     async run(s, args) {
-      const room = args ? roomArg(args) : s.current.startsWith('#') ? s.current : LOBBY;
-      const r = await s.request('members', { room });
-      if (r) s.show({ type: 'members', room: r.room, members: r.members });
+      const words = args.trim() === '' ? [] : args.trim().split(/\s+/);
+      const plus = words.at(-1) === '+';
+      if (plus) words.pop();
+      if (words.length > 1) return usageError(s, 'members');
+      const room = words[0] !== undefined ? roomArg(words[0]) : s.current.startsWith('#') ? s.current : LOBBY;
+      const key = `members:${foldName(room)}`;
+      const after = plus ? s.pages.get(key) : undefined;
+      if (plus && after === undefined) return s.show({ type: 'info', text: `no more members of ${room} to show (/members ${room} starts again)` });
+      const r = await s.request('members', after !== undefined ? { room, after } : { room });
+      if (!r) return;
+      s.notePage(key, r.next);
+      s.show({ type: 'members', room: r.room, members: r.members, count: r.count, ...(r.next !== undefined ? { next: r.next } : {}) });
     },
   },
   {

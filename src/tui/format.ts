@@ -109,7 +109,11 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       break;
     }
     case 'room_invited':
+    case 'room_member_invited':
       body = `${conv(item.room)} ${notice(`* ${s(item.by)} invited ${s(item.name)}`)}`;
+      break;
+    case 'user_account':
+      body = notice(`* ${s(item.name)} is now logged in as ${s(item.account)}`);
       break;
     case 'user_joined':
       body = notice(`* ${s(userLabel(item.user))} joined`);
@@ -126,10 +130,15 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
     case 'room_left':
       body = `${conv(item.room)} ${notice(`* ${s(item.name)} left${item.reason && item.reason !== 'left' ? ` (${s(item.reason)})` : ''}`)}`;
       break;
+    case 'room_members':
+      // A large room's joins and leaves, summarised (docs/protocol.md, "Large rooms").
+      body = `${conv(item.room)} ${notice(`* ${[item.joined > 0 ? `${item.joined} joined` : '', item.left > 0 ? `${item.left} left` : ''].filter((x) => x !== '').join(', ')} — ${item.count} here`)}`;
+      break;
     case 'room_topic':
       body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;
       break;
     case 'typing':
+    case 'tagmsg': // reactions and reply markers from IRC clients: the terminal shows none
       return undefined;
     case 'notice':
       body = `${st.paint('yellow', 'notice')} ${s(item.text)}`;
@@ -141,13 +150,13 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       body = `${st.paint('green', 'calc')} ${s(item.expr)} = ${st.paint('bold', s(item.result))}`;
       break;
     case 'users':
-      body = `${st.paint('green', 'users')} ${item.users.length}: ${item.users.map((u) => s(userLabel(u))).join(', ')}`;
+      body = `${st.paint('green', 'users')} ${pageCount(item.users.length, item.count)}: ${item.users.map((u) => s(userLabel(u))).join(', ')}${item.next !== undefined ? ` … (/users + for more)` : ''}`;
       break;
     case 'rooms':
       body = `${st.paint('green', 'rooms')} ${item.rooms.length}: ${item.rooms.map((r) => `${s(r.name)} (${r.members}${r.topic ? `, topic: ${s(r.topic)}` : ''})`).join(', ')}`;
       break;
     case 'members':
-      body = `${st.paint('green', 'members')} ${s(item.room)} ${item.members.length}: ${item.members.map((m) => `${m.role === 'owner' || m.role === 'op' ? '@' : m.role === 'voice' ? '+' : ''}${m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name)}`).join(', ')}`;
+      body = `${st.paint('green', 'members')} ${s(item.room)} ${pageCount(item.members.length, item.count)}: ${item.members.map((m) => `${m.role === 'owner' || m.role === 'op' ? '@' : m.role === 'voice' ? '+' : ''}${m.presence === 'away' ? `${s(m.name)} (away)` : s(m.name)}`).join(', ')}${item.next !== undefined ? ` … (/members + for more)` : ''}`;
       break;
     case 'error':
       body = `${st.paint(['red', 'bold'], 'error')} ${st.paint('red', `${s(item.code)}: ${s(item.message)}`)}`;
@@ -160,4 +169,9 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
       break;
   }
   return `${st.paint('dim', clock(time))} ${body}`;
+}
+
+/** "12" for a whole list, "100 of 10000" for one page of a longer one. */
+function pageCount(shown: number, count: number | undefined): string {
+  return count !== undefined && count > shown ? `${shown} of ${count}` : `${shown}`;
 }

@@ -11,9 +11,11 @@ export type ShownEvent = Exclude<ServerEvent, { type: 'hello' | 'reply' | 'error
 export type Item =
   | ShownEvent
   | { type: 'calc'; expr: string; result: string }
-  | { type: 'users'; users: UserInfo[] }
+  /** `count`/`next`: one page of more (`/users +` shows the next). */
+  | { type: 'users'; users: UserInfo[]; count?: number; next?: string }
   | { type: 'rooms'; rooms: RoomSummary[] }
-  | { type: 'members'; room: string; members: MemberInfo[] }
+  /** `count`/`next`: one page of a large room (`/members +` shows the next). */
+  | { type: 'members'; room: string; members: MemberInfo[]; count?: number; next?: string }
   | { type: 'error'; code: string; message: string }
   | { type: 'info'; text: string }
   /** An earlier message (join history, /history, /jump), not a live one. */

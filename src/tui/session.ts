@@ -44,7 +44,7 @@ const TYPING_EVERY_MS = 3000;
 
 const SHOWN: readonly ShownEvent['type'][] = [
   'message', 'user_joined', 'user_left', 'user_presence', 'room_joined', 'room_left', 'room_topic', 'typing', 'notice', 'bye',
-  'user_renamed', 'room_kicked', 'room_operator', 'room_invited', 'room_mode',
+  'user_renamed', 'room_kicked', 'room_operator', 'room_invited', 'room_mode', 'room_members',
 ];
 
 export class ChatSession {
@@ -118,7 +118,7 @@ export class ChatSession {
     for (const r of rooms) this.rememberRoom(r.name, r.topic);
     await this.refreshUsers();
     const lobby = rooms.find((r) => foldName(r.name) === LOBBY);
-    this.show({ type: 'status', status: 'connected', text: `connected as ${this.me}${reply.registered ? ' (registered)' : ''}${lobby ? `; ${lobby.members.length} in ${lobby.name}` : ''}; /help lists the commands` });
+    this.show({ type: 'status', status: 'connected', text: `connected as ${this.me}${reply.registered ? ' (registered)' : ''}${lobby ? `; ${lobby.count} in ${lobby.name}` : ''}; /help lists the commands` });
     if (lobby) {
       // Up to what the login reply counted: later messages arrive as events after it.
       const upTo = reply.lastSeq[lobby.name] ?? Object.entries(reply.lastSeq).find(([k]) => foldName(k) === LOBBY)?.[1];
@@ -333,8 +333,22 @@ export class ChatSession {
 
   setUsers(users: UserInfo[]): void {
     this.users.clear();
+    this.addUsers(users);
+  }
+
+  /** Adds a further page of the user list (`/users +`). */
+  addUsers(users: UserInfo[]): void {
     for (const u of users) this.users.set(foldName(u.name), u);
     this.output.changed();
+  }
+
+  /** Cursors of paged lists (`users`, `members:<folded room>`): where `+` continues. */
+  readonly pages = new Map<string, string>();
+
+  /** Remembers where a paged list continues, or that it is complete (`next` absent). */
+  notePage(key: string, next: string | undefined): void {
+    if (next === undefined) this.pages.delete(key);
+    else this.pages.set(key, next);
   }
 
   /** My presence as the server last announced it. */

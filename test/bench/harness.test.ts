@@ -12,14 +12,13 @@ import test from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LoadRun } from '../../bench/lib/run.ts';
 
-interface Fake { port: number; drops: number; dupes: number; delivered: number; close(): Promise<void> }
+interface Fake { port: number; drops: number; dupes: number; delivered: number; logins: string[]; close(): Promise<void> }
 
 /** seq % 10: 3 → dropped for the room's first other member; 5 → sent twice to the second; 9 → 600 ms late; else 100 ms. */
-async function fakeServer(): Promise<Fake> {
+async function fakeServer(rooms = new Map<string, WebSocket[]>()): Promise<Fake> {
   const http = createServer();
   const wss = new WebSocketServer({ server: http, path: '/ws' });
-  const rooms = new Map<string, WebSocket[]>();
-  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, close: async () => {
+  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, logins: [], close: async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));
     await new Promise<void>((r) => http.close(() => r()));
@@ -27,6 +26,7 @@ async function fakeServer(): Promise<Fake> {
   wss.on('connection', (ws) => {
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string; id: string; room?: string; to?: string; text?: string };
+      if (m.type === 'login') fake.logins.push((m as { name?: string }).name ?? '');
       if (m.type === 'login') ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { protocol: 1 } }));
       else if (m.type === 'join') {
         const list = rooms.get(m.room!) ?? [];
@@ -98,4 +98,24 @@ test('the latency histogram has no cap and buckets within 2.2 %', async () => {
   const merged = Histogram.merge([h.toJSON(), h.toJSON()]);
   assert.equal(merged.count, 2002);
   assert.equal(merged.quantileUs(0.5), h.quantileUs(0.5));
+});
+
+test('with several ports (cluster nodes) client i connects to ports[i % n], and deliveries across them are counted', async () => {
+  // Two fake "nodes" sharing one room table, as a cluster shares its rooms.
+  const rooms = new Map<string, WebSocket[]>();
+  const a = await fakeServer(rooms);
+  const b = await fakeServer(rooms);
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port: 1, ports: [a.port, b.port], wsPath: '/ws', clients: 6, channels: 1, senders: 2, size: 64, procs: 2, drainMs: 3000, connectTimeoutMs: 20_000, prefix: 'p' });
+  try {
+    await run.connect();
+    assert.deepEqual([a.logins.sort(), b.logins.sort()], [['p0', 'p2', 'p4'], ['p1', 'p3', 'p5']]);
+    const r = await run.step(20, 1);
+    assert.equal(r.delivered, a.delivered + b.delivered);
+    assert.equal(r.lost, a.drops + b.drops);
+    assert.equal(r.expected, r.sent * 5);
+  } finally {
+    await run.close();
+    await a.close();
+    await b.close();
+  }
 });

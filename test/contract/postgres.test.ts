@@ -17,6 +17,11 @@ import { PG_MIGRATIONS } from '../../src/storage/postgres/migrations.ts';
 import { freePort, postgresDatabase, postgresSkip, startPostgres } from '../helpers/services.ts';
 import { runAccountContract } from './account-contract.ts';
 import { runStoreContract } from './store-contract.ts';
+import { runModerationContract, type ModerationUnderTest } from './moderation-contract.ts';
+import { runFileContract } from './file-contract.ts';
+import { PgModeration } from '../../src/storage/postgres/moderation.ts';
+import { PgFileRecords } from '../../src/storage/postgres/files.ts';
+import { DiskBlobs } from '../../src/storage/files/disk.ts';
 
 const WINDOW = 60_000;
 const skip = postgresSkip();
@@ -48,7 +53,78 @@ if (skip) {
       cleanup: () => db.drop(),
     };
   });
+
+  runModerationContract('postgres', async () => {
+    const db = await postgresDatabase();
+    const openMod = async (): Promise<PgModeration> => new PgModeration(await PgHandle.open({ url: db.url, poolMax: 4, timeoutMs: 5000 }));
+    const s: ModerationUnderTest = { store: await openMod() };
+    s.reopen = async () => {
+      await s.store.close();
+      return openMod();
+    };
+    s.another = openMod;
+    s.cleanup = () => db.drop();
+    return s;
+  });
+
+  runFileContract('disk + postgres', async () => {
+    const db = await postgresDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'banter-pgfiles-'));
+    const openFiles = async (): Promise<{ records: PgFileRecords; blobs: DiskBlobs }> => ({
+      records: new PgFileRecords(await PgHandle.open({ url: db.url, poolMax: 4, timeoutMs: 5000 })), blobs: new DiskBlobs(join(dir, 'files')),
+    });
+    let cur = await openFiles();
+    return {
+      get records() { return cur.records; },
+      get blobs() { return cur.blobs; },
+      reopen: async () => {
+        await cur.records.close();
+        await cur.blobs.close();
+        cur = await openFiles();
+        return cur;
+      },
+      cleanup: async () => {
+        await cur.records.close();
+        rmSync(dir, { recursive: true, force: true });
+        await db.drop();
+      },
+    };
+  });
 }
+
+it('postgres: the audit log refuses UPDATE, DELETE and TRUNCATE', { skip }, async () => {
+  const db = await postgresDatabase();
+  const mod = new PgModeration(await PgHandle.open({ url: db.url, poolMax: 2, timeoutMs: 5000 }));
+  const h = await PgHandle.open({ url: db.url, poolMax: 2, timeoutMs: 5000 });
+  try {
+    await mod.appendAudit({ ts: 1, actor: 'root', action: 'kill', target: 'x', reason: 'spam' });
+    for (const sql of ['UPDATE audit_log SET reason = NULL', 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
+      await assert.rejects(h.pool.query(sql), /append-only/, sql);
+    }
+    assert.deepEqual(await mod.audit({ limit: 10 }), [{ ts: 1, actor: 'root', action: 'kill', target: 'x', reason: 'spam' }]);
+  } finally {
+    await mod.close();
+    h.acquire();
+    await h.release();
+    await db.drop();
+  }
+});
+
+it('postgres: concurrent file creates from several nodes stay within the quota and the total', { skip }, async () => {
+  const db = await postgresDatabase();
+  const nodes = await Promise.all([1, 2, 3].map(async () => new PgFileRecords(await PgHandle.open({ url: db.url, poolMax: 4, timeoutMs: 5000 }))));
+  try {
+    const rec = (i: number, owner: string) => ({ id: `f${i}`, hash: 'h'.repeat(64), size: 10, name: 'x', type: 'text/plain', owner, createdAt: 1 });
+    const mine = await Promise.all(Array.from({ length: 30 }, (_, i) => nodes[i % 3]!.create(rec(i, 'account:a'), { quotaBytes: 100, totalBytes: 1000 })));
+    assert.equal(mine.filter((r) => r === 'ok').length, 10, 'exactly the quota fits');
+    const all = await Promise.all(Array.from({ length: 30 }, (_, i) => nodes[i % 3]!.create(rec(100 + i, `account:u${i}`), { quotaBytes: 100, totalBytes: 250 })));
+    assert.equal(all.filter((r) => r === 'ok').length, 15, 'exactly the total fits (100 bytes were already used)');
+    assert.equal(await nodes[0]!.total(), 250);
+  } finally {
+    for (const n of nodes) await n.close();
+    await db.drop();
+  }
+});
 
 it('postgres: two nodes starting at once migrate once, under the advisory lock', { skip }, async () => {
   const db = await postgresDatabase();

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../src/core/ports.ts';
 import { SqliteAccounts } from '../../src/storage/sqlite/accounts.ts';
 import { SqliteHandle } from '../../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../../src/storage/sqlite/store.ts';
+import { openRemoteSqliteStore, type RemoteSqliteStore } from '../../src/storage/sqlite/remote-store.ts';
 import { runAccountContract } from './account-contract.ts';
 import { runStoreContract } from './store-contract.ts';
 import { runModerationContract, type ModerationUnderTest } from './moderation-contract.ts';
@@ -32,6 +33,29 @@ runStoreContract('sqlite', async (clock) => {
   };
 });
 
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The store as the server runs it: in a worker thread, behind the main-thread proxy. */
+function openRemote(dir: string, clock: Clock): RemoteSqliteStore {
+  return openRemoteSqliteStore({ dataDir: dir, synchronous: 'full', clock, idempotencyWindowMs: WINDOW, log: quiet });
+}
+
+runStoreContract('sqlite (worker thread)', async (clock) => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-store-'));
+  // The schema is made by the main thread's handle first, as the server does.
+  new SqliteHandle({ dataDir: dir, synchronous: 'full' }).acquire().release();
+  const s = { store: openRemote(dir, clock) };
+  return {
+    ...s,
+    windowMs: WINDOW,
+    reopen: async () => {
+      await s.store.close();
+      return openRemote(dir, clock);
+    },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
 runAccountContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-acct-'));
   return {
@@ -40,9 +64,9 @@ runAccountContract('sqlite', async () => {
   };
 });
 
-it('sqlite: a failing group commit rejects every append of the batch and stores none of them', async () => {
+for (const [label, make] of [['sqlite', open], ['sqlite (worker thread)', openRemote]] as const) it(`${label}: a failing group commit rejects every append of the batch and stores none of them`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-batch-'));
-  const store = open(dir, systemClock);
+  const store = make(dir, systemClock);
   try {
     const good = { conv: '#b', to: '#b', from: 'u', text: 'fine' };
     // A NOT NULL violation in the middle of the batch (only possible by bypassing the types).

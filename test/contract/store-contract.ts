@@ -82,6 +82,35 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    it('keeps the files attached to a message in the append result, history, search, DM summaries, a resend and a reopen', async () => {
+      const clock = new TestClock();
+      const s = await factory(clock);
+      let store = s.store;
+      try {
+        const files = [
+          { id: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'cat.png', size: 1234, type: 'image/png', width: 640, height: 480, thumb: true },
+          { id: 'BBBBBBBBBBBBBBBBBBBBBB', name: 'notes.txt', size: 5, type: 'text/plain' },
+        ];
+        const sent = await store.append({ conv: '#f', to: '#f', from: 'Alice', text: 'two files', files, clientKey: 'fk' });
+        const plain = await store.append({ conv: '#f', to: '#f', from: 'Alice', text: 'no files' });
+        assert.deepEqual(sent.files, files);
+        assert.ok(!('files' in plain), 'a message without files has no files field');
+        assert.deepEqual((await store.history('#f', { limit: 10 })).map((m) => m.files), [files, undefined]);
+        assert.deepEqual((await store.search({ words: ['files'], convs: ['#f'], limit: 5 })).map((m) => m.files), [undefined, files]);
+        assert.deepEqual((await store.append({ conv: '#f', to: '#f', from: 'Alice', text: 'two files', files, clientKey: 'fk' })).files, files, 'a resend returns the stored files');
+        const ab = dm('alice', 'bob');
+        await store.append({ ...ab, to: 'bob', from: 'alice', text: 'dm file', files: [files[1]!] });
+        assert.deepEqual((await store.dmSummaries('bob', 10))[0]!.last.files, [files[1]]);
+        if (s.reopen) {
+          store = await s.reopen();
+          assert.deepEqual((await store.history('#f', { limit: 10 })).map((m) => m.files), [files, undefined]);
+        }
+      } finally {
+        await store.close();
+        await s.cleanup?.();
+      }
+    });
+
     it('commits concurrent appends in call order, each with its own seq', async () => {
       await withStore(async ({ store }) => {
         const all = await Promise.all(Array.from({ length: 300 }, (_, i) => store.append({ conv: i % 3 === 0 ? '#x' : '#y', to: '#x', from: 'u', text: `m${i}` })));

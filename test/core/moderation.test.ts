@@ -50,7 +50,7 @@ describe('moderation rules in the core', () => {
     assert.deepEqual((await op.run('mode', { room: '#r', changes: [set('voice', 'v')] })).changes, [set('voice', 'v')]);
     assert.equal(await code(op.run('kick', { room: '#r', name: 'owner' })), 'RANK_TOO_LOW');
     assert.equal(await code(op.run('mode', { room: '#r', changes: [unset('op', 'owner')] })), 'RANK_TOO_LOW');
-    const roles = Object.fromEntries(core.members(core.dir.room('#r')!).map((x) => [x.name, x.role ?? 'member']));
+    const roles = Object.fromEntries(core.members(core.dir.room('#r')!).members.map((x) => [x.name, x.role ?? 'member']));
     assert.deepEqual(roles, { m: 'member', op: 'op', owner: 'owner', v: 'voice' });
     // An operator may step down; the event reaches the room.
     await op.run('mode', { room: '#r', changes: [unset('op', 'op')] });
@@ -156,10 +156,13 @@ describe('moderation rules in the core', () => {
     assert.equal(await code(quiet.run('send', { to: '#b', text: 'x' })), 'MUTED');
     await troll.run('part', { room: '#b' });
     assert.equal(await code(troll.run('join', { room: '#b' })), 'BANNED_FROM_ROOM');
-    // Renaming does not dodge an account ban.
+    // Renaming does not dodge an account ban; while in the room, a banned member cannot rename at all.
+    assert.equal(await code(acct.run('nick', { name: 'carol2' })), 'NICK_LOCKED');
+    await acct.run('part', { room: '#b' });
     await acct.run('nick', { name: 'carol2' });
-    assert.equal(await code(acct.run('send', { to: '#b', text: 'x' })), 'BANNED_FROM_ROOM');
+    assert.equal(await code(acct.run('join', { room: '#b' })), 'BANNED_FROM_ROOM');
     await owner.run('mode', { room: '#b', changes: [set('except', '$a:carol')] });
+    await acct.run('join', { room: '#b' });
     assert.equal(await code(acct.run('send', { to: '#b', text: 'back' })), undefined);
     const list = (await owner.run('mode', { room: '#b' })).settings;
     assert.deepEqual(list.ban.map((e) => [e.mask, e.by]), [['*!~trollid*@*', 'owner'], ['$a:carol', 'owner']]);

@@ -85,6 +85,6 @@ describe('owner rules in the core', () => {
     await settle();
     assert.equal(await code(impostor.run('kick', { room: '#r', name: 'member' })), 'NOT_ROOM_OPERATOR');
     // Both nodes agree nobody is an operator now.
-    for (const n of [n1, n2]) assert.deepEqual(n.members(n.dir.room('#r')!).filter((m) => m.op), []);
+    for (const n of [n1, n2]) assert.deepEqual(n.members(n.dir.room('#r')!).members.filter((m) => m.op), []);
   });
 });

@@ -75,6 +75,11 @@ export function binary(name: string): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+/** Why tests needing these Debian programs (binary -> package) cannot run here; throws in CI. */
+export function toolSkip(tools: Record<string, string>): string | undefined {
+  return skipOrFail(Object.entries(tools).filter(([bin]) => !binary(bin)).map(([bin, pkg]) => `${bin} (apt-get install ${pkg})`));
+}
+
 /** Why the load-balancer example test cannot run here (needs HAProxy besides Redis and PostgreSQL). */
 export function haproxySkip(): string | undefined {
   return serviceSkip() ?? skipOrFail(binary('haproxy') ? [] : ['haproxy (apt-get install haproxy)']);

@@ -31,7 +31,7 @@ after(async () => {
 });
 
 /** Polls until `f` returns a value, with a deadline (ii writes files asynchronously). */
-async function until<T>(what: string, f: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, f: () => T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = f();
@@ -51,7 +51,7 @@ function allOut(root: string): string {
   return s;
 }
 
-it('ii joins a channel and talks with a WebSocket user', { skip }, async () => {
+it('ii joins a channel, talks with a WebSocket user, asks Calc, changes nick, parts and quits', { skip }, async () => {
   ii = spawn('ii', ['-s', '127.0.0.1', '-p', String(app.ircPort), '-n', 'iiuser', '-i', dir, '-f', 'ii user'], { stdio: 'ignore' });
   const srv = join(dir, '127.0.0.1');
   await until('ii registration', () => (read(join(srv, 'out')).includes('End of /NAMES list') ? true : undefined));
@@ -79,8 +79,15 @@ it('ii joins a channel and talks with a WebSocket user', { skip }, async () => {
   await web.sync();
   assert.equal(web.of('message').filter((e) => e.msg.text.includes('2^100')).length, 0, 'the web user does not see the calculation');
 
+  writeFileSync(join(srv, 'in'), '/n iinew\n');
+  await web.waitFor((e) => e.type === 'user_renamed' && e.old === 'iiuser' && e.name === 'iinew');
+  await until('the nick change in ii', () => (allOut(srv).includes('iinew') ? true : undefined));
+
+  writeFileSync(join(chan, 'in'), '/l\n');
+  await web.waitFor((e) => e.type === 'room_left' && e.room === '#iitest' && e.name === 'iinew');
+
   writeFileSync(join(srv, 'in'), '/q\n');
-  const left = await web.waitFor((e) => e.type === 'user_left' && e.name === 'iiuser');
+  const left = await web.waitFor((e) => e.type === 'user_left' && e.name === 'iinew');
   assert.ok(left);
   web.close();
 });

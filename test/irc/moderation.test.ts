@@ -40,7 +40,7 @@ describe('IRC channel modes', () => {
   it('ISUPPORT advertises exactly the modes, prefixes and lists supported', async () => {
     const c = await IrcClient.register(app, 'Isup');
     const tokens = (await c.command('VERSION')).filter((l) => l.includes(' 005 ')).join(' ');
-    for (const t of ['CHANMODES=beIq,k,lW,imnst', 'PREFIX=(ov)@+', 'EXCEPTS=e', 'INVEX=I', 'MAXLIST=beIq:3', 'MODES=6', 'KEYLEN=23']) assert.ok(tokens.includes(` ${t} `), t);
+    for (const t of ['CHANMODES=beIq,k,lW,imnRst', 'PREFIX=(ov)@+', 'EXCEPTS=e', 'INVEX=I', 'MAXLIST=b:3,e:3,I:3,q:3', 'MODES=6', 'KEYLEN=23']) assert.ok(tokens.includes(` ${t} `), t);
     c.close();
   });
 
@@ -111,6 +111,38 @@ describe('IRC channel modes', () => {
     assert.deepEqual(await u.command('PRIVMSG #gate :two'), [`${S} 404 Visitor #gate :Cannot send to channel (+W): #gate is in slow mode: wait 60 s`]);
     assert.deepEqual(await u.command('MODE #gate +o Visitor'), [`${S} 482 Visitor #gate :You're not channel operator`]);
     op.close(); u.close();
+  });
+
+  it('+R admits only users logged in to an account: a guest gets 477, over IRC and as ROOM_REGISTERED_ONLY over the web', async () => {
+    const op = await IrcClient.register(app, 'Regop');
+    await op.command('JOIN #regs');
+    assert.deepEqual(await op.command('MODE #regs +R'), [':Regop!~regop@banter MODE #regs +R']);
+    assert.equal((await op.command('MODE #regs'))[0], `${S} 324 Regop #regs +nR`);
+    const guest = await IrcClient.register(app, 'Guesty');
+    assert.deepEqual(await guest.command('JOIN #regs'), [`${S} 477 Guesty #regs :Cannot join channel (+R) - you need to be logged into your account`]);
+    const web = await TestClient.login(app, 'WebGuest');
+    assert.equal(await errCode(web.request('join', { room: '#regs' })), 'ROOM_REGISTERED_ONLY');
+    // A guest who registers is let in at once (the account is what counts, not how one arrived).
+    await web.request('register', { password: PW });
+    await web.request('join', { room: '#regs' });
+    assert.deepEqual(await op.command('MODE #regs -R'), [':Regop!~regop@banter MODE #regs -R']);
+    assert.equal((await guest.command('JOIN #regs'))[0], ':Guesty!~guesty@banter JOIN #regs');
+    op.close(); guest.close(); web.close();
+  });
+
+  it('a quieted user (+q) sends no typing notification (404) and cannot change nick while on the channel (435)', async () => {
+    const op = await IrcClient.register(app, 'Hush', ['message-tags']);
+    const q = await IrcClient.register(app, 'Loud', ['message-tags']);
+    await op.command('JOIN #hush');
+    await q.command('JOIN #hush');
+    await op.command('MODE #hush +q loud');
+    assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
+    assert.deepEqual(await q.command('NICK Louder'), [`${S} 435 Loud Louder #hush :Cannot change nickname while banned or muted on channel`]);
+    assert.deepEqual(await q.command('TOPIC #hush :spam'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
+    await op.command('MODE #hush -q loud!*@*');
+    assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), []);
+    assert.match(await op.waitLine(/TAGMSG #hush$/), /^@\+typing=active :Loud!\S+ TAGMSG #hush$/);
+    op.close(); q.close();
   });
 
   it('INVITE lets a user into a +i channel once; only operators invite there', async () => {

@@ -26,9 +26,9 @@ describe('registration', () => {
       `:${SERVER} 001 Reg1 :Welcome to the Banter IRC Network Reg1!~reg1@banter`,
       `:${SERVER} 002 Reg1 :Your host is ${SERVER}, running version banter-0.1.0`,
       `:${SERVER} 003 Reg1 :This server was created X`,
-      `:${SERVER} 004 Reg1 ${SERVER} banter-0.1.0 io IWbeiklmnoqstv IWbeklovq`,
-      `:${SERVER} 005 Reg1 AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:50 CHANMODES=beIq,k,lW,imnst CHANNELLEN=50 CHANTYPES=# CHATHISTORY=100 EXCEPTS=e INVEX=I KEYLEN=23 KICKLEN=200 MAXLIST=beIq:100 :are supported by this server`,
-      `:${SERVER} 005 Reg1 MAXTARGETS=4 MODES=6 MSGREFTYPES=msgid,timestamp NETWORK=Banter NICKLEN=32 PREFIX=(ov)@+ TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:1,LIST:4 TOPICLEN=300 USERLEN=10 UTF8ONLY :are supported by this server`,
+      `:${SERVER} 004 Reg1 ${SERVER} banter-0.1.0 io IRWbeiklmnoqstv IWbeklovq`,
+      `:${SERVER} 005 Reg1 AWAYLEN=200 CASEMAPPING=ascii CHANLIMIT=#:50 CHANMODES=beIq,k,lW,imnRst CHANNELLEN=50 CHANTYPES=# CHATHISTORY=100 ELIST=CMNTU EXCEPTS=e INVEX=I KEYLEN=23 KICKLEN=200 :are supported by this server`,
+      `:${SERVER} 005 Reg1 MAXLIST=b:100,e:100,I:100,q:100 MAXTARGETS=4 MODES=6 MSGREFTYPES=msgid,timestamp NAMELEN=100 NETWORK=Banter NICKLEN=32 PREFIX=(ov)@+ TARGMAX=JOIN:4,PART:4,PRIVMSG:4,NOTICE:4,TAGMSG:4,NAMES:1,WHOIS:1,KICK:4,LIST:4 TOPICLEN=300 USERLEN=10 UTF8ONLY :are supported by this server`,
       `:${SERVER} 251 Reg1 …`,
       `:${SERVER} 254 Reg1 …`,
       `:${SERVER} 255 Reg1 …`,
@@ -52,7 +52,7 @@ describe('registration', () => {
     c.send('NICK Cap1');
     c.send('USER cap1 0 * :Cap');
     const ls = await c.take(/ CAP \* LS /);
-    assert.deepEqual(ls, [`:${SERVER} CAP * LS :account-tag away-notify batch cap-notify draft/chathistory echo-message extended-join labeled-response message-tags multi-prefix sasl=PLAIN server-time userhost-in-names`]);
+    assert.deepEqual(ls, [`:${SERVER} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration=before-connect draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname standard-replies userhost-in-names`]);
     assert.deepEqual(await c.command('CAP REQ :server-time bogus'), [`:${SERVER} CAP * NAK :server-time bogus`]);
     assert.deepEqual(await c.command('CAP REQ :server-time echo-message'), [`:${SERVER} CAP * ACK :server-time echo-message`]);
     assert.deepEqual(await c.command('CAP LIST'), [`:${SERVER} CAP * LIST :cap-notify echo-message server-time`]);

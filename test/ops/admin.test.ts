@@ -1,8 +1,11 @@
 /** The admin API over real HTTP and WebSocket connections, and `banter admin` against it. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { App } from '../../src/server/app.ts';
-import { startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
+import { ReplyError, startTestServer, TestClient, wsUrl } from '../helpers/server.ts';
 import { get, post, runCli } from './helpers.ts';
 
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -161,5 +164,55 @@ describe('admin API with admin.token', () => {
     const noToken = await runCli(['admin', 'clients', '--server', app.url], { BANTER_ADMIN_TOKEN: '' });
     assert.equal(noToken.code, 2);
     assert.match(noToken.stderr, /no token/);
+  });
+});
+
+describe('banter admin grant / revoke: server administrators kept in the store', () => {
+  const PW = 'correct horse battery';
+  let dataDir = '';
+  after(() => { if (dataDir) rmSync(dataDir, { recursive: true, force: true }); });
+
+  it('marks a registered account admin from the CLI, effective at once and after a restart; revoke takes it away; every change is audited', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'banter-admins-'));
+    const cfg = { store: 'sqlite', dataDir, 'auth.scryptLog2N': 10, 'admin.token': TOKEN } as const;
+    const env = { BANTER_ADMIN_TOKEN: TOKEN };
+    let app = await startTestServer(cfg);
+    try {
+      const erin = await TestClient.login(app, 'Erin');
+      await erin.request('register', { password: PW });
+      await assert.rejects(erin.request('audit', {}), (e: unknown) => e instanceof ReplyError && e.code === 'NOT_ADMIN');
+
+      const missing = await runCli(['admin', 'grant', 'Nobody', '--server', app.url], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /404 NO_SUCH_ACCOUNT/);
+      const bad = await runCli(['admin', 'grant', 'no good', '--server', app.url], env);
+      assert.match(bad.stderr, /400 NAME_INVALID/);
+
+      const granted = await runCli(['admin', 'grant', 'Erin', '--server', app.url], env);
+      assert.equal(granted.code, 0, granted.stderr);
+      assert.equal(granted.stdout, 'granted Erin\nerin  (granted)\n');
+      // Effective for the live session, without logging in again.
+      await erin.request('audit', {});
+      erin.close();
+      await app.close();
+
+      app = await startTestServer(cfg);
+      const again = await TestClient.open(wsUrl(app));
+      await again.request('login', { name: 'Erin', password: PW });
+      const log = await again.request('audit', {});
+      assert.deepEqual(log.entries.map((e) => [e.actor, e.action, e.target]), [['admin-api', 'admin_grant', 'erin']]);
+      const listed = await runCli(['admin', 'admins', '--json', '--server', app.url], env);
+      assert.deepEqual(JSON.parse(listed.stdout), { config: [], granted: ['erin'] });
+
+      const revoked = await runCli(['admin', 'revoke', 'erin', '--server', app.url], env);
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.equal(revoked.stdout, 'revoked erin\nno server administrators\n');
+      await assert.rejects(again.request('audit', {}), (e: unknown) => e instanceof ReplyError && e.code === 'NOT_ADMIN');
+      const wrongMethod = await post(`${app.url}/api/admin/admins/erin`, undefined, auth);
+      assert.equal(wrongMethod.status, 405);
+      again.close();
+    } finally {
+      await app.close();
+    }
   });
 });

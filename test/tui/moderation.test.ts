@@ -52,7 +52,7 @@ async function errCode(p: Promise<unknown>): Promise<string | undefined> {
 }
 
 let app: App;
-before(async () => { if (!skip) app = await startTestServer(); });
+before(async () => { if (!skip) app = await startTestServer({ admins: 'boss', 'auth.scryptLog2N': 10 }); });
 after(async () => {
   if (!skip) {
     try { tmux('kill-server'); } catch { /* already gone */ }
@@ -111,4 +111,71 @@ it('/mode, /voice, /ban, /kick, /invite, /audit and /help in a terminal', { skip
   command('/quit');
   await until('the exit', shows(/^\[exit 0\]$/));
   web.close();
+});
+
+it('/mute, /unmute, /op, /deop, /devoice, /unban, /topic, /mode +R and the admins\' /serverban and /wallops in a terminal', { skip }, async () => {
+  const reg = await TestClient.login(app, 'boss');
+  await reg.request('register', { password: 'boss password 1' });
+  reg.close();
+  await reg.waitClosed().catch(() => undefined);
+  const session = 'mod2';
+  const at = (...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
+  const typed = (line: string): void => { tmux('send-keys', '-t', session, '-l', line); at('Enter'); };
+  const screen2 = (): string[] => tmux('capture-pane', '-p', '-J', '-S', '-300', '-t', session).split('\n').map((l) => l.trimEnd());
+  const seen = (re: RegExp): (() => boolean) => () => screen2().some((l) => re.test(l));
+  const until = async (what: string, pred: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 20_000;
+    while (!pred()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen2().join('\n')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const cmd = `XDG_CONFIG_HOME='${dir}' BANTER_PASSWORD='boss password 1' '${process.execPath}' '${CLI}' chat --name boss --server ${app.url}; echo "[exit $?]"; sleep 30`;
+  tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '60', 'sh', '-c', cmd);
+  await until('the prompt', seen(/^#lobby>/));
+  typed('/join #tui2');
+  await until('the room prompt', seen(/^#tui2>/));
+  const web = await TestClient.login(app, 'webby2');
+  await web.request('join', { room: '#tui2' });
+  await until('webby2 joined', seen(/#tui2 \* webby2 joined$/));
+
+  typed('/mute webby2');
+  await until('the mute', seen(/#tui2 \* boss set mode \+q webby2!\*@\*$/));
+  assert.equal(await errCode(web.request('send', { to: '#tui2', text: 'hello?' })), 'MUTED');
+  assert.equal(await errCode(web.request('typing', { to: '#tui2' })), 'MUTED');
+  typed('/unmute webby2!*@*');
+  await until('the unmute', seen(/#tui2 \* boss set mode -q webby2!\*@\*$/));
+  await web.request('send', { to: '#tui2', text: 'free again' });
+  await until('the message', seen(/#tui2 <webby2> free again$/));
+
+  typed('/op webby2');
+  await until('op', seen(/#tui2 \* boss made webby2 an operator$/));
+  typed('/deop webby2');
+  await until('deop', seen(/#tui2 \* boss removed webby2 as operator$/));
+  typed('/voice webby2');
+  await until('voice', seen(/#tui2 \* boss set mode \+v webby2$/));
+  typed('/devoice webby2');
+  await until('devoice', seen(/#tui2 \* boss set mode -v webby2$/));
+  typed('/ban spam*');
+  await until('the ban', seen(/#tui2 \* boss set mode \+b spam\*!\*@\*$/));
+  typed('/unban spam*!*@*');
+  await until('the unban', seen(/#tui2 \* boss set mode -b spam\*!\*@\*$/));
+  typed('/topic rules apply');
+  await web.waitFor((e) => e.type === 'room_topic' && e.topic === 'rules apply' && e.by === 'boss');
+  typed('/mode +R');
+  await until('+R', seen(/#tui2 \* boss set mode \+R$/));
+  const guest = await TestClient.login(app, 'guesty2');
+  assert.equal(await errCode(guest.request('join', { room: '#tui2' })), 'ROOM_REGISTERED_ONLY');
+  typed('/mode');
+  await until('the settings', seen(/info #tui2: no outside messages \(\+n\), registered users only \(\+R\)$/));
+
+  typed('/wallops maintenance at noon');
+  await guest.waitFor((e) => e.type === 'notice' && e.text === 'Server notice from boss: maintenance at noon');
+  typed('/serverban $a:nobody flooding');
+  await until('the server ban', seen(/\$a:nobody/));
+  typed('/audit');
+  await until('the whole audit log', seen(/boss \(account boss\): server_ban \$a:nobody/));
+  typed('/quit');
+  await until('the exit', seen(/^\[exit 0\]$/));
+  web.close(); guest.close();
 });

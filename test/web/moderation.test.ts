@@ -38,11 +38,20 @@ describe('web client: moderation', { skip: browserSkip() }, () => {
     await shot(alice.page, '40-room-settings');
     await dialog.getByRole('button', { name: 'Remove troll!*@*' }).click();
     await dialog.getByRole('list', { name: 'Bans' }).getByText('None').waitFor();
+    // The room's moderation log, for its operators, in the same panel.
+    const modLog = dialog.getByRole('table', { name: 'Moderation log of #mod' });
+    await modLog.getByRole('row', { name: /alice \(guest\)\s+mode -ban\s+troll!\*@\*/ }).waitFor();
+    await modLog.getByRole('row', { name: /alice \(guest\)\s+mode \+moderated/ }).waitFor();
     // A join key.
     await dialog.getByLabel(/Join key/).fill('sesame');
     await dialog.getByRole('button', { name: 'Set key' }).click();
     await dialog.getByText('Join key (set)').waitFor();
     await alice.page.keyboard.press('Escape');
+    // A plain member sees the settings, not the moderation log (the server would refuse it anyway).
+    await button(bob.page, 'Room settings').click();
+    await bob.page.getByRole('dialog', { name: 'Settings of #mod' }).getByText('Only the room\'s operators can change these.').waitFor();
+    assert.equal(await bob.page.getByRole('table', { name: /Moderation log/ }).count(), 0);
+    await bob.page.keyboard.press('Escape');
 
     // Member menu: give voice; bob can speak and shows the + badge.
     await members(alice.page).getByText('⋯').click();
@@ -97,7 +106,8 @@ describe('web client: the administrators\' section', { skip: browserSkip() }, ()
     await messageField(root.page).waitFor();
     const mal = await TestClient.login(web.app, 'mal');
 
-    await say(root.page, '/admin');
+    // Admins see the section's button by their name; others do not (below).
+    await root.page.getByRole('button', { name: 'Server administration' }).click();
     const dialog = root.page.getByRole('dialog', { name: 'Server administration' });
     await dialog.getByText('No moderation yet.').waitFor();
     await dialog.getByLabel('Disconnect user').fill('mal');
@@ -114,6 +124,7 @@ describe('web client: the administrators\' section', { skip: browserSkip() }, ()
     await shot(root.page, '42-admin');
 
     const bob = await join(web.browser, web.base, 'bob');
+    assert.equal(await bob.page.getByRole('button', { name: 'Server administration' }).count(), 0, 'no admin button for others');
     await say(bob.page, '/admin');
     await bob.page.getByRole('dialog', { name: 'Server administration' }).getByRole('alert').getByText('Only server administrators can do that.').waitFor();
     assert.deepEqual([...root.problems, ...bob.problems], []);

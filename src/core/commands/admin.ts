@@ -24,7 +24,9 @@ export const serverBan = defineCommand({
       if (req.on && ctx.core.serverBans.length >= ctx.core.maxListEntries * 10) throw new ChatError('LIST_FULL', 'the server ban list is full');
       await audit(ctx, user, { action: req.on ? 'server_ban' : 'server_unban', target: mask, ...(reason ? { reason } : {}) });
       ctx.core.emit({ kind: 'server_ban', mask, on: req.on, by: user.name, reason });
-      await ctx.core.moderation.putServerBans([...ctx.core.serverBans]);
+      // A change to the stored list, not our copy of it: another node may be changing it too.
+      const at = ctx.core.deps.clock.now();
+      await ctx.core.moderation.updateServerBans((bans) => [...bans.filter((b) => b.mask !== mask), ...(req.on ? [{ mask, by: user.name, at, reason }] : [])]);
     }
     return { mask, on: req.on, bans: ctx.core.serverBans.map((b) => b.mask) };
   },

@@ -18,7 +18,10 @@ export interface CommandCore {
   readonly history: HistoryConfig;
   /** Applies a fact locally and publishes it to other nodes. */
   emit(fact: Fact): void;
-  members(room: RoomEntry): MemberInfo[];
+  /** One page of a room's members (see ChatCore.members). */
+  members(room: RoomEntry, after?: string, limit?: number): { members: MemberInfo[]; count: number; next?: string };
+  /** The default page of member and user lists (rooms.announceMax). */
+  readonly pageSize: number;
   roomState(room: RoomEntry): RoomState;
   userInfo(u: UserEntry): UserInfo;
   isPermanent(room: RoomEntry): boolean;

@@ -13,6 +13,7 @@ import { rooms } from './rooms.ts';
 import { send } from './send.ts';
 import { topic } from './topic.ts';
 import { typing } from './typing.ts';
+import { tagmsg } from './tagmsg.ts';
 import { users } from './users.ts';
 import { nick } from './nick.ts';
 import { kick } from './kick.ts';
@@ -26,16 +27,17 @@ import { read } from './read.ts';
 import { unread } from './unread.ts';
 import { search } from './search.ts';
 import { locate } from './locate.ts';
+import { targets } from './targets.ts';
 import { authenticate } from './authenticate.ts';
 import { mode } from './mode.ts';
 import { auditLog, kill, serverBan, wallops } from './admin.ts';
 import { upload, fileLinks, fileRevoke } from './files.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
-  login, send, join, part, topic, rooms, members, users, away, back, calc, typing, ping,
+  login, send, join, part, topic, rooms, members, users, away, back, calc, typing, tagmsg, ping,
   nick, kick, op, invite,
   register, logout, change_password: changePassword, history, read, unread, search,
-  locate, authenticate,
+  locate, targets, authenticate,
   mode, server_ban: serverBan, kill, wallops, audit: auditLog,
   upload, file_links: fileLinks, file_revoke: fileRevoke,
 };

@@ -76,6 +76,6 @@ export const login = defineCommand({
       hold.cover(room.folded, lastSeq[room.name]!);
     }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
-    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(token ? { token } : {}), missed, unread, lastSeq };
+    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(ctx.core.isAdmin(user) ? { admin: true as const } : {}), ...(token ? { token } : {}), missed, unread, lastSeq };
   },
 });

@@ -23,6 +23,7 @@ export const register = defineCommand({
       ctx.core.emit({ kind: 'account', name: ctx.user.name, account: name });
     }
     ctx.core.deps.log.info({ conn: ctx.session.id, name }, 'registered');
-    return { name, token };
+    const user = ctx.user && ctx.core.dir.users.get(ctx.user.folded);
+    return { name, token, ...(user && ctx.core.isAdmin(user) ? { admin: true as const } : {}) };
   },
 });

@@ -1,6 +1,8 @@
 /**
- * A warm pool of worker threads that run jobs off the event loop, each within a deadline:
- * SQLite search (src/storage/sqlite) uses it. (The calculator's pool in calc/pool.ts predates
+ * A pool of worker threads that run jobs off the event loop, each within a deadline:
+ * SQLite search (src/storage/sqlite) uses it. Warm (every worker started at once), or with
+ * `idleMs` on demand: a worker starts when a job finds none free and stops after `idleMs`
+ * without work, so an idle server holds no worker's memory (tens of MiB each). (The calculator's pool in calc/pool.ts predates
  * it and adds on-demand workers; folding the two together is left for later.)
  *
  * Each worker runs one job at a time; a job that exceeds `timeoutMs` gets its worker
@@ -21,8 +23,10 @@ import type { Logger } from '../ports.ts';
 export interface WorkerPoolOptions {
   /** The worker module (it calls `serveJobs`). */
   url: URL;
-  /** Number of worker threads. */
+  /** Number of worker threads (at most, with `idleMs`). */
   workers: number;
+  /** On demand: start workers when jobs need them and stop each after this long idle (ms). Absent: all start at once and stay. */
+  idleMs?: number;
   /** Wall-clock bound per job, in ms, from when a worker takes it. */
   timeoutMs: number;
   /** Jobs that may wait for a free worker. */
@@ -57,6 +61,8 @@ interface Slot {
   job: Pending | undefined;
   timer: NodeJS.Timeout | undefined;
   ready: boolean;
+  /** On demand: stops the idle worker when it fires. */
+  idle?: NodeJS.Timeout;
 }
 
 export class WorkerPool<Job, Result> {
@@ -74,7 +80,12 @@ export class WorkerPool<Job, Result> {
   constructor(opts: WorkerPoolOptions, log: Logger) {
     this.opts = opts;
     this.log = log;
-    for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+    if (opts.idleMs === undefined) for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+  }
+
+  /** Worker threads running or starting now. */
+  get size(): number {
+    return this.slots.length;
   }
 
   run(job: Job): Promise<Result> {
@@ -86,6 +97,7 @@ export class WorkerPool<Job, Result> {
     return new Promise<Result>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve: resolve as (r: unknown) => void, reject });
       this.pump();
+      this.grow();
     });
   }
 
@@ -94,6 +106,7 @@ export class WorkerPool<Job, Result> {
     for (const p of this.queue.splice(0)) p.reject(this.opts.errors.busy('closed'));
     await Promise.all(this.slots.map(async (s) => {
       if (s.timer) clearTimeout(s.timer);
+      if (s.idle) clearTimeout(s.idle);
       s.job?.reject(this.opts.errors.busy('closed'));
       s.job = undefined;
       await s.worker.terminate();
@@ -122,6 +135,7 @@ export class WorkerPool<Job, Result> {
       slot.ready = true;
       this.startupFailures = 0;
       this.pump();
+      if (!slot.job) this.idleLater(slot);
       return;
     }
     const job = slot.job;
@@ -131,6 +145,7 @@ export class WorkerPool<Job, Result> {
     slot.timer = undefined;
     slot.worker.unref();
     this.stats.jobs++;
+    this.idleLater(slot);
     if (msg.ok) job.resolve(msg.result);
     else {
       this.stats.errors++;
@@ -159,7 +174,37 @@ export class WorkerPool<Job, Result> {
     }
     if (this.closed) return;
     void slot.worker.terminate();
-    this.slots[index] = this.spawn();
+    if (slot.idle) clearTimeout(slot.idle);
+    if (this.opts.idleMs === undefined) this.slots[index] = this.spawn();
+    else {
+      this.slots.splice(index, 1);
+      this.grow();
+    }
+  }
+
+  /** On demand: starts workers while queued jobs outnumber the workers that are free or starting. */
+  private grow(): void {
+    if (this.opts.idleMs === undefined || this.closed) return;
+    let free = 0;
+    for (const s of this.slots) if (!s.job) free++;
+    while (this.queue.length > free && this.slots.length < this.opts.workers) {
+      this.slots.push(this.spawn());
+      free++;
+    }
+  }
+
+  /** On demand: a worker with nothing to do stops after idleMs. */
+  private idleLater(slot: Slot): void {
+    const idleMs = this.opts.idleMs;
+    if (idleMs === undefined) return;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      const index = this.slots.indexOf(slot);
+      if (index === -1 || slot.job) return;
+      this.slots.splice(index, 1);
+      void slot.worker.terminate();
+    }, idleMs);
+    slot.idle.unref();
   }
 
   private pump(): void {
@@ -168,6 +213,8 @@ export class WorkerPool<Job, Result> {
       const job = this.queue.shift();
       if (!job) return;
       slot.job = job;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = undefined;
       // A worker with a job keeps the process alive until it answers; idle workers do not.
       slot.worker.ref();
       slot.timer = setTimeout(() => {

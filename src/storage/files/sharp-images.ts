@@ -3,8 +3,13 @@
  * Refuses images over `maxPixels` before decoding them (decompression bombs), re-encodes the
  * image without metadata (EXIF incl. GPS, XMP, IPTC; orientation applied first) and makes a
  * WebP thumbnail that fits in `thumbSize` x `thumbSize`.
+ *
+ * sharp (and libvips with it, about 20 MiB of RSS) is loaded on the first image, not at
+ * start: a server nobody sends images to does not pay for it.
  */
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata, Sharp } from 'sharp';
+
+type SharpFn = typeof import('sharp')['default'];
 import { ImageRejectedError, type ImageProcessor, type ProcessedImage } from '../../core/files/ports.ts';
 
 export interface SharpOptions {
@@ -20,11 +25,20 @@ export class SharpImages implements ImageProcessor {
   private readonly opts: SharpOptions;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  private lib: Promise<SharpFn> | undefined;
 
   constructor(opts: SharpOptions) {
     this.opts = opts;
-    sharp.cache(false);
-    sharp.concurrency(opts.concurrency ?? 1);
+  }
+
+  private sharp(): Promise<SharpFn> {
+    this.lib ??= import('sharp').then((m) => {
+      const sharp = m.default;
+      sharp.cache(false);
+      sharp.concurrency(this.opts.concurrency ?? 1);
+      return sharp;
+    });
+    return this.lib;
   }
 
   async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
@@ -41,7 +55,8 @@ export class SharpImages implements ImageProcessor {
   private async run(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
     const src = 'path' in input ? input.path : Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
     const animated = type === 'image/gif' || type === 'image/webp';
-    const open = () => sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', animated, sequentialRead: true });
+    const sharp = await this.sharp();
+    const open = (): Sharp => sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', animated, sequentialRead: true });
     let meta: Metadata;
     try {
       meta = await open().metadata();

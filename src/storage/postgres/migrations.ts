@@ -73,6 +73,63 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_folded ON sessions (folded);
     `,
   },
+  {
+    version: 2,
+    description: 'moderation (rooms an account owns, server bans and admins, append-only audit log), file metadata, files attached to messages: what SQLite has in its migrations 3 and 4',
+    sql: `
+      CREATE TABLE mod_rooms (
+        folded TEXT PRIMARY KEY,
+        record JSONB NOT NULL              -- RoomRecord (src/core/moderation.ts)
+      );
+      CREATE TABLE mod_server (
+        key TEXT PRIMARY KEY,
+        value JSONB NOT NULL
+      );
+      CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,          -- append order
+        ts BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        room TEXT,
+        target TEXT,
+        reason TEXT
+      );
+      CREATE INDEX audit_log_room ON audit_log (room, id);
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+      CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        conv TEXT,
+        attached_at BIGINT,
+        attach_key TEXT,
+        width INTEGER,
+        height INTEGER,
+        thumb TEXT
+      );
+      CREATE INDEX files_owner ON files (owner);
+      CREATE INDEX files_hash ON files (hash);
+      CREATE INDEX files_thumb ON files (thumb);
+      CREATE INDEX files_pending ON files (created_at) WHERE conv IS NULL;
+      ALTER TABLE messages ADD COLUMN files JSONB;
+    `,
+  },
+  {
+    version: 4,
+    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work), as SQLite migration 6',
+    sql: `
+      ALTER TABLE files ADD COLUMN revoked_at BIGINT;
+    `,
+  },
 ];
 
 /** Advisory lock key for migrations (any constant; "banter" in ASCII). */

@@ -41,6 +41,7 @@ interface Row {
   text: string;
   kind: string | null;
   ts: number;
+  files: ChatMessage['files'] | null;
 }
 
 interface Pending {
@@ -49,7 +50,7 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-const COLS = 'id, seq, to_name, from_name, text, kind, ts';
+const COLS = 'id, seq, to_name, from_name, text, kind, ts, files';
 const MCOLS = COLS.split(', ').map((c) => `m.${c}`).join(', ');
 const PRUNE_EVERY_MS = 60_000;
 const WORD = /^[\p{L}\p{N}]+$/u;
@@ -57,6 +58,7 @@ const WORD = /^[\p{L}\p{N}]+$/u;
 function toMsg(r: Row): ChatMessage {
   const m: ChatMessage = { id: r.id, seq: r.seq, to: r.to_name, from: r.from_name, text: r.text, ts: r.ts };
   if (r.kind === 'notice' || r.kind === 'action') m.kind = r.kind;
+  if (r.files !== null && r.files !== undefined) m.files = r.files;
   return m;
 }
 
@@ -162,15 +164,16 @@ export class PgStore implements MessageStore {
     const { rows } = await c.query<{ seq: number }>(
       `WITH s AS (INSERT INTO conversations (conv, last_seq) VALUES ($1, 1)
                   ON CONFLICT (conv) DO UPDATE SET last_seq = conversations.last_seq + 1 RETURNING last_seq)
-       INSERT INTO messages (id, conv, seq, to_name, from_name, from_folded, text, kind, ts, words)
-       SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9 FROM s RETURNING seq`,
-      [d.conv, id, d.to, d.from, foldName(d.from), d.text, d.kind ?? null, now, [...new Set(wordsOf(d.text))]]);
+       INSERT INTO messages (id, conv, seq, to_name, from_name, from_folded, text, kind, ts, words, files)
+       SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10::jsonb FROM s RETURNING seq`,
+      [d.conv, id, d.to, d.from, foldName(d.from), d.text, d.kind ?? null, now, [...new Set(wordsOf(d.text))], d.files ? JSON.stringify(d.files) : null]);
     const seq = rows[0]!.seq;
     if (seq === 1 && d.participants?.length) {
       await c.query('INSERT INTO dm_members (member, conv) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [d.participants, d.conv]);
     }
     const msg: ChatMessage = { id, seq, to: d.to, from: d.from, text: d.text, ts: now };
     if (d.kind) msg.kind = d.kind;
+    if (d.files) msg.files = [...d.files];
     return msg;
   }
 

@@ -1,4 +1,4 @@
-/** SQLite ModerationStore: rooms an account owns, server bans and the append-only audit log (migration 2). */
+/** SQLite ModerationStore: rooms an account owns, server bans and admins, and the append-only audit log (migration 3). */
 import type { StatementSync } from 'node:sqlite';
 import type { ModerationStore, ServerBan } from '../../core/ports.ts';
 import type { RoomRecord } from '../../core/moderation.ts';
@@ -10,7 +10,7 @@ interface AuditRow { ts: number; actor: string; action: string; room: string | n
 export class SqliteModeration implements ModerationStore {
   private readonly h: SqliteHandle;
   private closed = false;
-  private readonly st: Record<'putRoom' | 'rooms' | 'getBans' | 'putBans' | 'append' | 'audit' | 'auditRoom', StatementSync>;
+  private readonly st: Record<'putRoom' | 'rooms' | 'getServer' | 'putServer' | 'append' | 'audit' | 'auditRoom', StatementSync>;
 
   constructor(handle: SqliteHandle) {
     this.h = handle.acquire();
@@ -18,8 +18,8 @@ export class SqliteModeration implements ModerationStore {
     this.st = {
       putRoom: p('INSERT INTO mod_rooms (folded, record) VALUES (?, ?) ON CONFLICT (folded) DO UPDATE SET record = excluded.record'),
       rooms: p('SELECT record FROM mod_rooms ORDER BY folded'),
-      getBans: p("SELECT value FROM mod_server WHERE key = 'bans'"),
-      putBans: p("INSERT INTO mod_server (key, value) VALUES ('bans', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+      getServer: p('SELECT value FROM mod_server WHERE key = ?'),
+      putServer: p('INSERT INTO mod_server (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       append: p('INSERT INTO audit_log (ts, actor, action, room, target, reason) VALUES (?, ?, ?, ?, ?, ?)'),
       audit: p('SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?) ORDER BY id'),
       auditRoom: p('SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log WHERE room = ? ORDER BY id DESC LIMIT ?) ORDER BY id'),
@@ -34,13 +34,32 @@ export class SqliteModeration implements ModerationStore {
     return (this.st.rooms.all() as { record: string }[]).map((r) => JSON.parse(r.record) as RoomRecord);
   }
 
-  async putServerBans(bans: ServerBan[]): Promise<void> {
-    this.st.putBans.run(JSON.stringify(bans));
+  private server<T>(key: string): T | undefined {
+    const row = this.st.getServer.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  /** Synchronous read-change-write: nothing else runs on this connection in between (one process owns the file). */
+  private updateServer<T>(key: string, empty: T, change: (v: T) => T): T {
+    const next = change(this.server<T>(key) ?? empty);
+    this.st.putServer.run(key, JSON.stringify(next));
+    return next;
+  }
+
+  async updateServerBans(change: (bans: ServerBan[]) => ServerBan[]): Promise<ServerBan[]> {
+    return this.updateServer<ServerBan[]>('bans', [], change);
   }
 
   async serverBans(): Promise<ServerBan[]> {
-    const row = this.st.getBans.get() as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as ServerBan[]) : [];
+    return this.server<ServerBan[]>('bans') ?? [];
+  }
+
+  async updateAdmins(change: (accounts: string[]) => string[]): Promise<string[]> {
+    return this.updateServer<string[]>('admins', [], change);
+  }
+
+  async admins(): Promise<string[]> {
+    return this.server<string[]>('admins') ?? [];
   }
 
   async appendAudit(e: AuditEntry): Promise<void> {

@@ -7,8 +7,10 @@
  * A failed transaction rolls back and rejects every append of the batch; nothing of it is
  * visible. Batches are capped at `maxBatch` appends.
  *
- * Every call but `search` is synchronous underneath and runs on the event loop; a commit
- * blocks it for the fsync (measured in docs/benchmarks.md, "Storage"). `search` runs in a
+ * Every call but `search` is synchronous underneath and runs on the calling thread's event
+ * loop; a commit blocks it for the fsync. The server therefore runs this store in a worker
+ * thread of its own (remote-store.ts, store-worker.ts), where appends that arrive while a
+ * transaction is in flight queue up and share the next one. `search` runs in a
  * worker thread on its own read-only connection (search-worker.ts), within a deadline: a
  * search that takes longer than `search.timeoutMs` is answered SEARCH_TIMEOUT and its worker
  * replaced, so no query, however expensive, stalls chat traffic. (A throwaway `:memory:`
@@ -41,6 +43,8 @@ export interface SearchLimits {
   timeoutMs: number;
   /** Searches waiting for a worker; more are refused with SEARCH_BUSY. */
   maxQueue: number;
+  /** Workers start on the first search and stop after this long without one (ms); absent: started with the store and kept. */
+  idleMs?: number;
 }
 
 export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000, maxQueue: 16 };
@@ -87,6 +91,8 @@ export class SqliteStore implements MessageStore {
   private scheduled = false;
   private closed = false;
   private lastPrune = 0;
+  /** Transactions committed and appends in them, since open (see `writeStats`). */
+  private readonly writes = { commits: 0, appends: 0 };
   private readonly st: Record<'keyGet' | 'byId' | 'bump' | 'insert' | 'keyPut' | 'member' | 'prune' | 'before' | 'after' | 'between' | 'latest' | 'last' | 'mark' | 'dms' | 'unread', StatementSync>;
 
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
@@ -161,6 +167,8 @@ export class SqliteStore implements MessageStore {
         this.lastPrune = now;
       }
       db.exec('COMMIT');
+      this.writes.commits++;
+      this.writes.appends += batch.length;
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       for (const p of batch) p.reject(err);
@@ -234,6 +242,11 @@ export class SqliteStore implements MessageStore {
       rows = st ? (this.h.db.prepare(st.sql).all(...st.params) as unknown as Row[]) : [];
     }
     return rows.map(toMsg);
+  }
+
+  /** Group commit at work: transactions committed and the appends they carried, since open. */
+  async writeStats(): Promise<{ commits: number; appends: number }> {
+    return { ...this.writes };
   }
 
   /** Readiness probe (/readyz): the database answers a query. */

@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { CLIENT_TAGS_MAX_BYTES, foldName, type ArgsOf, type ChatEvent, type ReplyData, type RequestType } from '../../protocol/index.ts';
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
@@ -23,22 +24,27 @@ import { VERBS } from './commands/index.ts';
 import { deliverEvent } from './deliver.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
 import { FloodGate } from './flood.ts';
-import { parse, serialize, serializeTags, type IrcMessage } from './message.ts';
+import { parse, serialize, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
 import { OutboundQueue } from '../outbound-queue.ts';
+import { failCode, standardReply } from './standard-replies.ts';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 /** An HTTP request line (`GET / HTTP/1.1`), the first thing a browser or curl sends. */
 const HTTP_REQUEST_LINE = /^(?:GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) \S+ HTTP\/\d/;
 
-/** Size of the client-only (+) tags as they appeared on the wire, separators included. */
-function clientTagBytes(tags: Record<string, string>): number {
-  let n = 0;
-  for (const [k, v] of Object.entries(tags)) if (k.startsWith('+')) n += Buffer.byteLength(serializeTags({ [k]: v })) - 1;
-  return n;
+/**
+ * Bytes of a received line's tag data, without the leading '@' and the space after it. IRCv3
+ * message-tags caps what a client sends at 4094 (every tag counted, not only client-only
+ * ones), so that the server's own tags still fit in the 8191 bytes a line's tags may take.
+ */
+function tagDataBytes(line: string): number {
+  if (!line.startsWith('@')) return 0;
+  const sp = line.indexOf(' ');
+  return Buffer.byteLength(sp === -1 ? line : line.slice(0, sp)) - 1;
 }
 
 /**
@@ -75,6 +81,21 @@ function inBatch(msg: IrcMessage, id: string): IrcMessage {
   return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
 }
 
+/** Channel messages of one connection in flight at once (see `pump`). */
+const MAX_PIPELINED = 64;
+
+/**
+ * Whether a line may overlap the channel messages before it: an unlabeled PRIVMSG or NOTICE
+ * to one channel (services, private messages and several targets take other paths in the
+ * core, with other waits, so they run one at a time).
+ */
+function pipelined(item: ReadItem): boolean {
+  if ('error' in item) return false;
+  const m = /^(?:@(\S+) +)?(?::\S+ +)?(?:PRIVMSG|NOTICE) +([#&][^ ,]*) +:?/i.exec(item.line);
+  if (!m) return false;
+  return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
+}
+
 /** Serialised lines per message object and tag variant (see `variant`). */
 const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
 
@@ -86,6 +107,8 @@ export class IrcConnection implements Session {
   readonly server: IrcServer;
   readonly core: ChatCore;
   readonly caps = new Set<string>();
+  /** Connected to the TLS listener (the `sts` cap value depends on it). */
+  readonly secure: boolean;
   private nickValue: string | undefined;
   private foldedValue: string | undefined;
   username: string | undefined;
@@ -121,9 +144,17 @@ export class IrcConnection implements Session {
   private inbox: ReadItem[] = [];
   private inboxBytes = 0;
   private pumping = false;
+  /** Channel messages handed to the core and not yet done (see `pump`). */
+  private readonly inflight = new Set<Promise<void>>();
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
+  /** Whether the connection has left the core (see `leave`). */
+  private left = false;
+  /** Whether the connection has left the core: closed by the server or by the peer. */
+  get gone(): boolean {
+    return this.left;
+  }
   private closeReason: string | undefined;
   /** The labeled command being run, if any (labeled-response). */
   private label: Label | undefined;
@@ -139,6 +170,7 @@ export class IrcConnection implements Session {
   constructor(id: string, socket: Socket, server: IrcServer, now: number) {
     this.id = id;
     this.socket = socket;
+    this.secure = socket instanceof TLSSocket;
     this.server = server;
     this.core = server.core;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
@@ -146,7 +178,7 @@ export class IrcConnection implements Session {
     this.lastActivity = now;
     this.lastSpoke = now;
     this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
-    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded());
+    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded(), server.flusher);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.onClosed());
     socket.on('error', () => { /* 'close' follows */ });
@@ -200,6 +232,10 @@ export class IrcConnection implements Session {
     this.closeReason = reason;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
+    // The user is gone now, not when the peer closes its end: others see the QUIT and the
+    // nick is free at once. After the current call (the core may be closing us from inside
+    // its own apply, e.g. KILL).
+    queueMicrotask(() => this.leave());
   }
 
   /** Ends an unregistered connection with a bare `ERROR :<text>` (no Closing Link wrapper). */
@@ -238,6 +274,15 @@ export class IrcConnection implements Session {
       m.set(v, buf);
     }
     this.enqueue(buf, false);
+  }
+
+  /**
+   * A line that belongs to no label even when sent from a labeled command's code: the copy
+   * of a message to oneself that arrives as it does to any recipient, beside the labelled
+   * echo (echo-message). Counts against the SendQ like other deliveries.
+   */
+  sendUnlabeled(msg: IrcMessage): void {
+    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), false);
   }
 
   /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
@@ -307,6 +352,10 @@ export class IrcConnection implements Session {
     }
     const e = err as ChatError;
     const r = errorReply(e.code, e.message, subject);
+    // standard-replies: an error no numeric fits is a FAIL with its code, not a bare 400.
+    if (r.numeric === N.ERR_UNKNOWNERROR && this.caps.has('standard-replies')) {
+      return standardReply(this, 'FAIL', subject.command, failCode(e.code), subject.target !== undefined ? [subject.target] : [], r.params.at(-1)!);
+    }
     this.numeric(r.numeric, r.params);
   }
 
@@ -331,19 +380,45 @@ export class IrcConnection implements Session {
     void this.pump();
   }
 
+  /**
+   * Runs the received lines in order, one at a time, except that consecutive channel
+   * messages (`pipelined`) overlap: each is handed to the core as soon as the previous one
+   * was, without waiting for its commit, so a client sending many lines is not held to one
+   * store round trip per line. The core appends them in the order they were handed over
+   * (the same path, so the same number of steps before the append), so their seqs, echoes and
+   * deliveries keep the order of the lines. Any other line waits until every message before
+   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED are
+   * in flight, and their bytes count against the read queue until each is done. The line
+   * flood gate and the core's budget apply to each line as before (before it is handed over).
+   */
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    const inflight = this.inflight;
+    const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
     try {
       while (!this.closed && this.inbox.length > 0) {
         const wait = this.flood.take(Date.now());
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         if (this.closed) break;
-        const item = this.inbox.shift()!;
-        this.inboxBytes -= item.bytes;
+        const item = this.inbox[0]!;
+        const overlap = this.registered && pipelined(item);
+        if (!overlap || inflight.size >= MAX_PIPELINED) await drain();
+        if (this.closed) break;
+        this.inbox.shift();
         // Nothing one line does may escape its handler: the next line still runs.
-        await this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
+        const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
+        if (!overlap) {
+          this.inboxBytes -= item.bytes;
+          await done;
+          continue;
+        }
+        // A line in flight still counts against the read queue until it is done.
+        inflight.add(done);
+        void done.then(() => { inflight.delete(done); this.inboxBytes -= item.bytes; });
       }
+      // No wait here for what is still in flight: a line arriving meanwhile starts a new pump,
+      // which overlaps it or waits for it as above.
     } finally {
       this.pumping = false;
     }
@@ -365,22 +440,9 @@ export class IrcConnection implements Session {
     }
     const msg = parse(item.line);
     if (!msg) return;
-    if (msg.tags && clientTagBytes(msg.tags) > CLIENT_TAGS_MAX_BYTES) {
+    if (tagDataBytes(item.line) > CLIENT_TAGS_MAX_BYTES) {
       if (!this.core.chargeInvalid(this.id) || this.closed) return;
       this.numeric(N.ERR_INPUTTOOLONG, ['Input line was too long']);
-      return;
-    }
-    const verb = VERBS.get(msg.command);
-    if (!verb) {
-      this.numeric(N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']);
-      return;
-    }
-    if (!this.registered && !verb.beforeRegistration) {
-      this.numeric(N.ERR_NOTREGISTERED, ['You have not registered']);
-      return;
-    }
-    if (msg.params.length < verb.minParams) {
-      this.numeric(N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']);
       return;
     }
     const tag = msg.tags?.label;
@@ -388,6 +450,19 @@ export class IrcConnection implements Session {
       ? { label: tag, first: undefined, batch: undefined }
       : undefined;
     this.label = label;
+    // The refusals below are the command's reply too, labelled like any other.
+    const verb = VERBS.get(msg.command);
+    const refusal: [string, string[]] | undefined = !verb ? [N.ERR_UNKNOWNCOMMAND, [msg.command, 'Unknown command']]
+      : !this.registered && !verb.beforeRegistration ? [N.ERR_NOTREGISTERED, ['You have not registered']]
+      : msg.params.length < verb.minParams ? [N.ERR_NEEDMOREPARAMS, [msg.command, 'Not enough parameters']]
+      : undefined;
+    if (!verb || refusal) {
+      const [code, params] = refusal!;
+      if (label) labelScope.run(label, () => this.numeric(code, params));
+      else this.numeric(code, params);
+      if (label) this.endLabel(label, true);
+      return;
+    }
     try {
       await (label ? labelScope.run(label, () => verb.run(this, msg)) : verb.run(this, msg));
     } catch (err) {
@@ -454,6 +529,7 @@ export class IrcConnection implements Session {
 
   private onClosed(): void {
     this.closed = true;
+    this.leave();
     this.password = undefined;
     // A SASL login that never became a registration: its token must not outlive the connection.
     if (this.saslAccount) {
@@ -462,6 +538,17 @@ export class IrcConnection implements Session {
       this.core.accounts.revokeToken(token).catch((err: unknown) => this.core.deps.log.error({ err }, 'token revoke failed'));
     }
     this.out.stop();
+  }
+
+  /**
+   * Leaves the core (others get the QUIT, the nick is free) once: when the server closes the
+   * connection (QUIT, KILL, a limit) or the socket closes, whichever comes first. The nick is
+   * remembered for WHOWAS here, so it is there even when no other IRC client saw the QUIT.
+   */
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    if (this.registered && this.nick) this.server.rememberWhowas(this, this.nick);
     this.server.forget(this);
     this.core.detach(this.id, this.closeReason ?? 'connection lost');
     this.server.dropIdent(this, this.nick);

@@ -4,9 +4,11 @@
  * with the user, PRIVMSG/NOTICE for the channel or the two ends of a private message.
  */
 import { foldName, modeString, type ChatEvent } from '../../protocol/index.ts';
+import { isRoomOperator } from '../../core/directory.ts';
+import { readMod } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
-import { cached, joinLine, messageLines } from './translate.ts';
+import { cached, isoTime, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
 const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
@@ -19,6 +21,17 @@ function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
   return false;
 }
 
+/**
+ * invite-notify: who hears of an invitation. On an invite-only (+i) channel only its
+ * operators, who could invite too (the spec lets a server choose); elsewhere every member.
+ */
+function mayHearInvite(c: IrcConnection, roomName: string): boolean {
+  const room = c.core.dir.room(roomName);
+  const user = c.folded ? c.core.dir.users.get(c.folded) : undefined;
+  if (!room || !user) return false;
+  return !readMod(room).inviteOnly || isRoomOperator(room, user);
+}
+
 export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
   const masks = c.server;
   const me = c.folded;
@@ -29,7 +42,11 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
         info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
         messageInfo.set(ev, info);
       }
-      if (info.from === me && info.to !== me && !c.caps.has('echo-message')) return;
+      const echo = c.caps.has('echo-message');
+      if (info.from === me && info.to !== me && !echo) return;
+      // To oneself with echo-message: the message arrives as to any recipient, and its echo
+      // (the command's reply, labelled when the command was) follows, as on other servers.
+      if (info.from === me && info.to === me && echo) for (const m of info.lines) c.sendUnlabeled(m);
       for (const m of info.lines) c.sendShared(m);
       return;
     }
@@ -45,7 +62,8 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       return;
     }
     case 'user_left': {
-      c.server.rememberWhowas(ev, ev.name);
+      // A local IRC user records its own departure (connection.ts, leave).
+      if (!c.server.connectionOf(ev.name)) c.server.rememberWhowas(ev, ev.name);
       if (!sharesRoom(c, ev.rooms ?? [])) return;
       for (const m of cached(ev, 'quit', () => [{ source: masks.mask(ev.name), command: 'QUIT', params: [ev.reason], trailing: true }])) c.sendShared(m);
       return;
@@ -77,6 +95,17 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'room_invited':
       c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [c.me, ev.room] });
       return;
+    case 'room_member_invited':
+      if (c.caps.has('invite-notify') && mayHearInvite(c, ev.room)) c.sendLine({ source: masks.mask(ev.by), command: 'INVITE', params: [ev.name, ev.room] });
+      return;
+    case 'user_account': {
+      // account-notify: to those sharing a channel with the user, and to the user.
+      if (!c.caps.has('account-notify')) return;
+      const user = c.core.dir.user(ev.name);
+      if (foldName(ev.name) !== me && (!user || !sharesRoom(c, [...user.rooms]))) return;
+      for (const m of cached(ev, 'account', () => [{ source: masks.mask(ev.name), command: 'ACCOUNT', params: [ev.account] }])) c.sendShared(m);
+      return;
+    }
     case 'room_operator':
       for (const m of cached(ev, 'op', () => [{ source: masks.mask(ev.by), command: 'MODE', params: [ev.room, ev.op ? '+o' : '-o', ev.name] }])) c.sendShared(m);
       return;
@@ -101,11 +130,32 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'typing': {
       if (!c.caps.has('message-tags')) return;
       const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      // To oneself with echo-message, TAGMSG sends the (labelled) echo; this is the copy
+      // that arrives as to any recipient.
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
       for (const m of cached(ev, `typing:${target}`, () => {
         const account = masks.account(ev.from);
         const tags: Record<string, string> = account !== undefined ? { '+typing': 'active', account } : { '+typing': 'active' };
         return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
-      })) c.sendShared(m);
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
+      return;
+    }
+    case 'tagmsg': {
+      // Client-only tags reach message-tags clients only; to oneself, TAGMSG sent the echo.
+      if (!c.caps.has('message-tags')) return;
+      const target = ev.to.startsWith('#') ? ev.to : c.nick ?? ev.to;
+      const selfEcho = foldName(ev.from) === me && c.caps.has('echo-message');
+      for (const m of cached(ev, `tagmsg:${target}`, () => {
+        const account = masks.account(ev.from);
+        const tags: Record<string, string> = { time: isoTime(ev.ts), msgid: ev.id, ...(account !== undefined ? { account } : {}), ...ev.tags };
+        return [{ tags, source: masks.mask(ev.from), command: 'TAGMSG', params: [target] }];
+      })) {
+        if (selfEcho) c.sendUnlabeled(m);
+        else c.sendShared(m);
+      }
       return;
     }
     case 'notice': {

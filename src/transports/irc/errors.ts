@@ -48,6 +48,8 @@ export function errorReply(code: ErrorCode, message: string, s: ErrorSubject): E
     case 'NOT_ROOM_OPERATOR': return { numeric: N.ERR_CHANOPRIVSNEEDED, params: [t, "You're not channel operator"] };
     case 'TOO_MANY_ROOMS': return { numeric: N.ERR_TOOMANYCHANNELS, params: [t, 'You have joined too many channels'] };
     case 'ROOM_FULL': return { numeric: N.ERR_CHANNELISFULL, params: [t, 'Cannot join channel (+l)'] };
+    case 'NICK_LOCKED': return { numeric: N.ERR_BANONCHAN, params: [t, s.nick ?? '*', 'Cannot change nickname while banned or muted on channel'] };
+    case 'ROOM_REGISTERED_ONLY': return { numeric: N.ERR_NEEDREGGEDNICK, params: [t, 'Cannot join channel (+R) - you need to be logged into your account'] };
     case 'ROOM_INVITE_ONLY': return { numeric: N.ERR_INVITEONLYCHAN, params: [t, 'Cannot join channel (+i)'] };
     case 'ROOM_KEY_REQUIRED': return { numeric: N.ERR_BADCHANNELKEY, params: [t, 'Cannot join channel (+k)'] };
     case 'BANNED_FROM_ROOM':

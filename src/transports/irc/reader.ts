@@ -102,6 +102,7 @@ export class LineReader {
 function commandOf(buf: Buffer, tagBytes: number): string {
   let s = buf.subarray(tagBytes, tagBytes + 600).toString('latin1').replace(/^ +/, '');
   if (s.startsWith(':')) s = s.slice(s.indexOf(' ') + 1).replace(/^ +/, '');
-  const word = /^[A-Za-z0-9]{1,32}/.exec(s)?.[0];
+  // Only a whole word counts: `PRIV\xffMSG` has no readable command (UTF8ONLY: `FAIL *`).
+  const word = /^([A-Za-z0-9]{1,32})(?: |$)/.exec(s)?.[1];
   return word ? word.toUpperCase() : '*';
 }

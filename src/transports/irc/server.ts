@@ -3,6 +3,7 @@
  * (username and real name from USER, for masks and WHOIS), and runs the one sweeping timer
  * for registration timeouts and PING/PONG liveness.
  */
+import { FlushScheduler } from '../outbound-queue.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -28,15 +29,23 @@ export interface IrcConfig {
   /** Flood control: lines a client may send at once, then lines per second (0: off). */
   floodBurst: number;
   floodRate: number;
+  /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
+  flusher?: FlushScheduler;
   historyLimit: number;
   maxRoomsPerUser: number;
   version: string;
   /** Password of OPER (with an admin account); empty or absent: OPER is refused. */
   operPassword?: string;
   /** A second listener speaking TLS (IRC over TLS, usually port 6697). */
-  tls?: { port: number; certificate: Certificate };
+  /**
+   * `stsDuration`: IRCv3 STS (caps.ts): seconds of the persistence policy the TLS listener
+   * advertises; the plain listener points at the TLS port. Negative or absent: no `sts` cap.
+   */
+  tls?: { port: number; certificate: Certificate; stsDuration?: number };
   /** Absolute signed links to attached files, shown in messages (src/server/files-http.ts). */
   fileLink?: (file: FileRef) => string | undefined;
+  /** Accept queue length of the listeners (config `listenBacklog`; Node's default is 511). */
+  backlog?: number;
 }
 
 /** TLS material that can change under a running server (src/server/tls.ts reloads it on SIGHUP). */
@@ -72,7 +81,11 @@ export class IrcServer implements Masks {
   private readonly whowasLog: WhowasEntry[] = [];
   private readonly whowasSeen = new WeakSet<object>();
 
+  /** Flushes every connection's outbound queue in rounds (one write per socket per round). */
+  readonly flusher: FlushScheduler;
+
   constructor(core: ChatCore, config: IrcConfig, limits?: ConnLimits) {
+    this.flusher = config.flusher ?? new FlushScheduler(0);
     this.core = core;
     this.config = config;
     this.limits = limits;
@@ -105,10 +118,10 @@ export class IrcServer implements Masks {
   }
 
   async listen(): Promise<void> {
-    await listenOn(this.net, this.config.port, this.config.host);
+    await listenOn(this.net, this.config.port, this.config.host, this.config.backlog);
     if (this.tlsNet && this.config.tls) {
       try {
-        await listenOn(this.tlsNet, this.config.tls.port, this.config.host);
+        await listenOn(this.tlsNet, this.config.tls.port, this.config.host, this.config.backlog);
       } catch (err) {
         this.net.close();
         throw err;
@@ -133,10 +146,26 @@ export class IrcServer implements Masks {
   /** Counts a connection that completed registration (for LUSERS). */
   onRegistered(): void {
     this.registered++;
+    // The peaks of 265/266 count every registration, not only those that asked LUSERS.
+    this.peaks(this.registered, this.core.dir.users.size);
   }
 
   registeredCount(): number {
     return this.registered;
+  }
+
+  /** Registered connections with user mode +i (LUSERS). */
+  invisibleCount(): number {
+    let n = 0;
+    for (const c of this.conns.values()) if (c.registered && c.invisible) n++;
+    return n;
+  }
+
+  /** Online server administrators (LUSERS 252): the admins of the core, whichever transport. */
+  operCount(): number {
+    let n = 0;
+    for (const u of this.core.dir.users.values()) if (this.core.isAdmin(u)) n++;
+    return n;
   }
 
   /** Highest local and global user counts seen (LUSERS 265/266). */
@@ -257,10 +286,10 @@ export interface WhowasEntry {
 /** WHOWAS remembers this many departures per node. */
 const WHOWAS_MAX = 200;
 
-function listenOn(server: Server, port: number, host: string): Promise<void> {
+function listenOn(server: Server, port: number, host: string, backlog: number | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, ...(backlog !== undefined ? { backlog } : {}) }, () => {
       server.off('error', reject);
       resolve();
     });

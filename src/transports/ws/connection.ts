@@ -15,17 +15,21 @@ import {
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { CloseKind, Session } from '../../core/session.ts';
-import { OutboundQueue } from '../outbound-queue.ts';
+import { FlushScheduler, OutboundQueue } from '../outbound-queue.ts';
 import { CLOSE, CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
 export interface WsLimits {
   sendQueueBytes: number;
+  /** The listener's flush rounds; absent: every turn. */
+  flusher?: FlushScheduler;
 }
 
 export class WsConnection implements Session {
   readonly id: string;
   readonly transport = 'ws' as const;
+  /** The JSON protocol pages large rooms' member lists and takes `room_members` summaries (core/delivery.ts). */
+  readonly lazyMembers = true;
   readonly remote: string;
   readonly connectedAt: number;
   /** Set by the sweeper; cleared by a pong. */
@@ -48,7 +52,7 @@ export class WsConnection implements Session {
     this.core = core;
     this.limits = limits;
     this.connectedAt = now;
-    this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded());
+    this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded(), limits.flusher);
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('pong', () => { this.alive = true; });
     ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));

@@ -2,6 +2,7 @@
  * The WebSocket listener: upgrades HTTP requests on `path`, creates a WsConnection per socket,
  * and runs the single sweeping timer for liveness (ping/pong) and login timeouts.
  */
+import { FlushScheduler } from '../outbound-queue.ts';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
@@ -16,6 +17,8 @@ export interface WsConfig {
   path: string;
   maxPayload: number;
   sendQueueBytes: number;
+  /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
+  flusher?: FlushScheduler;
   pingIntervalMs: number;
   loginTimeoutMs: number;
   /** Origins allowed to connect; empty = only the server's own origin (same host). */
@@ -40,7 +43,11 @@ export class WsListener {
    * `limits` and `accepted`: the per-IP limits, and the listener's accept-time count of its
    * sockets (the concurrency slot is taken there; an upgrade only takes a rate token).
    */
+  /** Flushes every connection's outbound queue in rounds (one write per socket per round). */
+  private readonly flusher: FlushScheduler;
+
   constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string, limits: ConnLimits, accepted: AcceptedSockets) {
+    this.flusher = config.flusher ?? new FlushScheduler(0);
     this.core = core;
     this.config = config;
     this.serverName = serverName;
@@ -95,7 +102,7 @@ export class WsListener {
       const id = `c${this.nextId++}`;
       const remote = `${normalizeIp(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
       socket.setNoDelay(true);
-      const conn = new WsConnection(id, ws, socket, remote, this.core, { sendQueueBytes: this.config.sendQueueBytes }, Date.now());
+      const conn = new WsConnection(id, ws, socket, remote, this.core, { sendQueueBytes: this.config.sendQueueBytes, flusher: this.flusher }, Date.now());
       this.conns.set(id, conn);
       ws.on('close', () => this.conns.delete(id));
       this.core.attach(conn);

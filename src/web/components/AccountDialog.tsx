@@ -42,8 +42,9 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
     }
   };
 
-  const register = (): Promise<string> => c!.register(pw).then(() => {
+  const register = (): Promise<string> => c!.register(pw).then((r) => {
     store.registered = true;
+    store.admin = r.admin === true;
     store.changed();
     return `${store.me} is now registered. Only you can use this name, and this browser stays signed in.`;
   });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AuditEntry } from '../../protocol/index.ts';
 import { describeError } from '../lib/errors.ts';
 import type { ChatStore } from '../state/store.ts';
+import { AuditTable } from './AuditTable.tsx';
 import { Dialog } from './Dialog.tsx';
 
 /**
@@ -57,15 +58,7 @@ export function AdminDialog({ store, onClose }: { store: ChatStore; onClose: () 
         <fieldset>
           <legend>Audit log</legend>
           {!entries ? <p class="muted small">{error ? 'Not available.' : 'Loading…'}</p> : (
-            <table class="audit" aria-label="Audit log">
-              <thead><tr><th>When</th><th>Who</th><th>What</th><th>Where</th><th>On whom</th><th>Why</th></tr></thead>
-              <tbody>
-                {entries.length === 0 && <tr><td colSpan={6} class="muted">No moderation yet.</td></tr>}
-                {[...entries].reverse().map((e, i) => (
-                  <tr key={`${e.ts}-${i}`}><td>{new Date(e.ts).toLocaleString()}</td><td>{e.actor}</td><td>{e.action}</td><td>{e.room ?? ''}</td><td>{e.target ?? ''}</td><td>{e.reason ?? ''}</td></tr>
-                ))}
-              </tbody>
-            </table>
+            <AuditTable entries={entries} label="Audit log" />
           )}
         </fieldset>
       </div>

@@ -89,7 +89,7 @@ export function Chat({ store }: { store: ChatStore }) {
             <div class="conv-title">
               <h1>{conv.name}</h1>
               {conv.kind === 'room'
-                ? <p class="topic" title={conv.topic}>{conv.topic || `${conv.members.size} member${conv.members.size === 1 ? '' : 's'}`}</p>
+                ? <p class="topic" title={conv.topic}>{conv.topic || `${store.memberCount(conv)} member${store.memberCount(conv) === 1 ? '' : 's'}`}</p>
                 : <p class="topic">Direct message</p>}
             </div>
             <div class="header-actions">

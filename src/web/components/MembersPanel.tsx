@@ -84,6 +84,12 @@ export function MembersPanel({ store, conv, onSettings }: { store: ChatStore; co
       {onSettings && <button type="button" class="small-btn" onClick={onSettings}>Room settings</button>}
       {group('Online', online)}
       {group('Away', away)}
+      {conv.membersNext !== undefined && (
+        <p class="muted small">
+          Showing {members.length} of {store.memberCount(conv)}.{' '}
+          <button type="button" class="small-btn" onClick={() => void store.moreMembers(conv)}>Show more members</button>
+        </p>
+      )}
     </aside>
   );
 }

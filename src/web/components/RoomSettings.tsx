@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ListEntry, ModeChange, RoomSettings as Settings } from '../../protocol/index.ts';
+import type { AuditEntry, ListEntry, ModeChange, RoomSettings as Settings } from '../../protocol/index.ts';
 import { SETTING_LABELS } from '../lib/moderation.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
+import { AuditTable } from './AuditTable.tsx';
 import { Dialog } from './Dialog.tsx';
 
 const LISTS = [
@@ -23,6 +24,7 @@ export function RoomSettingsDialog({ store, conv, onClose }: { store: ChatStore;
   const [mask, setMask] = useState('');
   const [list, setList] = useState<'ban' | 'mute' | 'except' | 'invex'>('ban');
   const [invitee, setInvitee] = useState('');
+  const [audit, setAudit] = useState<AuditEntry[] | undefined>();
   const role = store.myRole(conv);
   const canEdit = role === 'owner' || role === 'op';
 
@@ -33,12 +35,19 @@ export function RoomSettingsDialog({ store, conv, onClose }: { store: ChatStore;
     }, (e: unknown) => setError((e as Error).message));
   };
   useEffect(load, [conv.key]);
+  // The room's moderation log: its operators (and admins) may read it; nobody else asks.
+  const loadAudit = (): void => {
+    if (!canEdit) return;
+    store.client?.request('audit', { room: conv.name, limit: 100 }).then((r) => setAudit(r.entries), () => setAudit(undefined));
+  };
+  useEffect(loadAudit, [conv.key, canEdit]);
 
   const apply = async (changes: ModeChange[]): Promise<void> => {
     setError('');
     try {
       const r = await store.mode(conv, changes);
       if (r) setS(r.settings);
+      loadAudit();
     } catch (e) {
       setError((e as Error).message);
     }
@@ -106,6 +115,12 @@ export function RoomSettingsDialog({ store, conv, onClose }: { store: ChatStore;
             <label>Invite by name <input type="text" value={invitee} onInput={(e) => setInvitee((e.target as HTMLInputElement).value)} /></label>
             <button type="submit" class="small-btn">Invite</button>
           </form>
+          {canEdit && audit && (
+            <fieldset>
+              <legend>Moderation log</legend>
+              <AuditTable entries={audit} label={`Moderation log of ${conv.name}`} room={false} />
+            </fieldset>
+          )}
         </div>
       )}
     </Dialog>

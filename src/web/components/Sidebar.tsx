@@ -3,7 +3,7 @@ import { foldName } from '../../protocol/index.ts';
 import type { ChatStore } from '../state/store.ts';
 import type { Conv } from '../state/types.ts';
 import { Avatar } from './Avatar.tsx';
-import { BellIcon, HashIcon, KeyIcon, Logo, SignOutIcon } from './icons.tsx';
+import { BellIcon, HashIcon, KeyIcon, Logo, ShieldIcon, SignOutIcon } from './icons.tsx';
 import { forgetSession, writeAccount } from '../lib/session.ts';
 import { AccountDialog } from './AccountDialog.tsx';
 
@@ -104,6 +104,12 @@ export function Sidebar({ store, onPick }: { store: ChatStore; onPick: () => voi
             aria-haspopup="dialog" onClick={() => setAccount(true)}>
             <KeyIcon />
           </button>
+          {store.admin && (
+            <button type="button" class="icon-btn" aria-label="Server administration" title="Server administration: server bans, disconnecting users, notices, the audit log"
+              aria-haspopup="dialog" onClick={() => { store.adminOpen = true; store.changed(); }}>
+              <ShieldIcon />
+            </button>
+          )}
           <button type="button" class="icon-btn" aria-label="Sign out" title="Sign out"
             onClick={() => { forgetSession(); writeAccount(undefined); void store.logout().then(() => location.assign('/')); }}>
             <SignOutIcon />

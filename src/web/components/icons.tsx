@@ -28,5 +28,6 @@ export const LockIcon = () => <Svg size={14}><rect x="4" y="11" width="16" heigh
 export const DownIcon = () => <Svg size={16}><path d="M12 5v14M5 12l7 7 7-7" /></Svg>;
 export const SignOutIcon = () => <Svg size={18}><path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4" /><path d="m16 17 5-5-5-5M21 12H9" /></Svg>;
 export const KeyIcon = () => <Svg size={18}><circle cx="7.5" cy="15.5" r="4.5" /><path d="m10.7 12.3 9.3-9.3M16 7l3 3M14 9l2 2" /></Svg>;
+export const ShieldIcon = () => <Svg size={18}><path d="M12 3 4.5 6v5.5c0 4.6 3.2 8.2 7.5 9.5 4.3-1.3 7.5-4.9 7.5-9.5V6L12 3z" /><path d="m9 12 2 2 4-4" /></Svg>;
 export const HelpIcon = () => <Svg size={18}><circle cx="12" cy="12" r="9.5" /><path d="M9.5 9a2.5 2.5 0 0 1 4.9.7c0 1.7-2.4 2.3-2.4 3.8M12 17h.01" /></Svg>;
 export const SearchIcon = () => <Svg size={16}><circle cx="11" cy="11" r="7" /><path d="m20 20-3.5-3.5" /></Svg>;

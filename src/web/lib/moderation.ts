@@ -2,12 +2,13 @@
 import { MODE_LETTERS, type ModeChange, type ModeName } from '../../protocol/index.ts';
 
 /** Each setting's name and meaning, in the settings panel's order. */
-export const SETTING_LABELS: Readonly<Record<'invite_only' | 'moderated' | 'secret' | 'topic_lock' | 'no_outside', { label: string; help: string }>> = {
+export const SETTING_LABELS: Readonly<Record<'invite_only' | 'moderated' | 'secret' | 'topic_lock' | 'no_outside' | 'registered_only', { label: string; help: string }>> = {
   invite_only: { label: 'Invite only', help: 'only people an operator invites (or on the invite exception list) can join' },
   moderated: { label: 'Moderated', help: 'only members with voice and operators can write' },
   secret: { label: 'Secret', help: 'hidden from the room list and from non-members' },
   topic_lock: { label: 'Topic lock', help: 'only operators set the topic' },
   no_outside: { label: 'No outside messages', help: 'only members can write to the room' },
+  registered_only: { label: 'Registered users only', help: 'only people logged in to an account can join' },
 };
 
 const LIST_WORDS: Partial<Record<ModeName, [string, string]>> = {

@@ -19,7 +19,7 @@ export function dmKey(name: string): string {
 }
 
 export function newConv(key: string, kind: 'room' | 'dm', name: string): Conv {
-  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), joined: true, typing: new Map(), lastTs: 0, newFrom: undefined, hasOlder: undefined, readSeq: 0, loading: false, highlight: undefined };
+  return { key, kind, name, items: [], ids: new Set(), unread: 0, mentions: 0, topic: '', members: new Map(), memberCount: 0, membersNext: undefined, joined: true, typing: new Map(), lastTs: 0, newFrom: undefined, hasOlder: undefined, readSeq: 0, loading: false, highlight: undefined };
 }
 
 export function pushItem(conv: Conv, item: Item): void {

@@ -30,6 +30,7 @@ export function wireEvents(store: ChatStore, c: BanterClient): void {
   c.on('user_presence', (ev) => onPresence(store, ev));
   c.on('room_joined', (ev) => onRoomJoined(store, ev));
   c.on('room_left', (ev) => onRoomLeft(store, ev));
+  c.on('room_members', (ev) => onRoomMembers(store, ev));
   c.on('room_topic', (ev) => {
     const conv = store.convs.get(roomKey(ev.room));
     if (!conv) return;
@@ -165,6 +166,18 @@ function onRoomJoined(store: ChatStore, ev: EventOf<'room_joined'>): void {
   if (!conv) return;
   conv.members.set(foldName(ev.name), { name: ev.name, presence: store.users.get(foldName(ev.name))?.presence ?? 'online' });
   if (!store.isMe(ev.name)) pushItem(conv, eventItem(`${ev.name} joined ${conv.name}`));
+  store.changed();
+}
+
+/** A large room's joins and leaves, summarised: the count changes and the log says how many. */
+function onRoomMembers(store: ChatStore, ev: EventOf<'room_members'>): void {
+  const conv = store.convs.get(roomKey(ev.room));
+  if (!conv) return;
+  conv.memberCount = ev.count;
+  // The list is no longer known to be whole: it pages on from what is loaded.
+  if (conv.membersNext === undefined && conv.members.size !== ev.count) conv.membersNext = [...conv.members.keys()].sort().at(-1) ?? '';
+  const what = [ev.joined > 0 ? `${ev.joined} joined` : '', ev.left > 0 ? `${ev.left} left` : ''].filter((x) => x !== '').join(', ');
+  if (what !== '') pushItem(conv, eventItem(`${what} — ${ev.count} members`));
   store.changed();
 }
 

@@ -32,6 +32,8 @@ export class ChatStore {
   notifications = false;
   /** Whether the name is a registered account (history of DMs, search in DMs, read marks). */
   registered = false;
+  /** Whether the account is a server administrator (the login reply says so): the sidebar shows the administration button. */
+  admin = false;
   /** Rooms other than #lobby a fresh login is put in (see login). */
   loginRooms = 0;
   version = 0;
@@ -96,6 +98,7 @@ export class ChatStore {
     fileLinks.client = client;
     this.me = reply.name;
     this.registered = reply.registered;
+    this.admin = reply.admin === true;
     this.status = 'online';
     // Rooms besides #lobby the user was put in at login (permanent rooms): tells whether
     // someone who logs in later joined #lobby (their room count is then one more).
@@ -129,8 +132,7 @@ export class ChatStore {
       if (conv.kind !== 'room' || !conv.joined) continue;
       try {
         const r = await c.request('members', { room: conv.name });
-        conv.members.clear();
-        for (const m of r.members) conv.members.set(foldName(m.name), m);
+        setMembers(conv, r);
       } catch {
         conv.joined = conv.key === LOBBY;
       }
@@ -207,9 +209,29 @@ export class ChatStore {
     conv.name = r.name;
     conv.topic = r.topic;
     conv.joined = true;
-    conv.members.clear();
-    for (const m of r.members) conv.members.set(foldName(m.name), m);
+    setMembers(conv, r);
     return conv;
+  }
+
+  /** Loads the next page of a large room's member list. */
+  async moreMembers(conv: Conv): Promise<void> {
+    const c = this.client;
+    const after = conv.membersNext;
+    if (!c || after === undefined) return;
+    try {
+      const r = await c.request('members', { room: conv.name, after });
+      for (const m of r.members) conv.members.set(foldName(m.name), m);
+      conv.memberCount = r.count;
+      conv.membersNext = r.next;
+      this.changed();
+    } catch (err) {
+      this.pushError(conv, describeError(err));
+    }
+  }
+
+  /** How many members the room has: the list's size when it is complete, else the server's count. */
+  memberCount(conv: Conv): number {
+    return conv.membersNext === undefined ? conv.members.size : Math.max(conv.memberCount, conv.members.size);
   }
 
   /** Shows a local line (help, hints) in a conversation. */
@@ -497,4 +519,12 @@ export class ChatStore {
     this.client = undefined;
     this.announcer.reset();
   }
+}
+
+/** A room's member list from a reply: its first page, the count and where the next page starts. */
+function setMembers(conv: Conv, r: { members: MemberInfo[]; count: number; next?: string }): void {
+  conv.members.clear();
+  for (const m of r.members) conv.members.set(foldName(m.name), m);
+  conv.memberCount = r.count;
+  conv.membersNext = r.next;
 }

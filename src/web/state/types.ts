@@ -29,8 +29,12 @@ export interface Conv {
   unread: number;
   mentions: number;
   topic: string;
-  /** Room members by folded name (rooms only). */
+  /** Room members by folded name (rooms only): all of them, or the pages loaded so far of a large room. */
   readonly members: Map<string, MemberInfo>;
+  /** How many members the room has, as the server last said (large rooms: `room_members` summaries). */
+  memberCount: number;
+  /** Cursor of the next page of members; undefined when `members` is the whole list (docs/protocol.md, "Large rooms"). */
+  membersNext: string | undefined;
   /** Still a member (rooms) / still shown (direct conversations). */
   joined: boolean;
   /** Who is typing here: display name -> time (ms) the indicator expires. */

@@ -1,5 +1,5 @@
 // CAP LS [version] | CAP LIST | CAP REQ :<caps> | CAP END
-import { capList, CAPS } from '../caps.ts';
+import { capList, CAPS, stsValue } from '../caps.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
 import { defineVerb } from './verb.ts';
@@ -19,7 +19,7 @@ export const cap = defineVerb({
           c.capVersion = 302;
           c.caps.add('cap-notify');
         }
-        reply('LS', capList(c.capVersion));
+        reply('LS', capList(c.capVersion, stsValue(c.secure, c.server.config.tls, c.server.tlsPort)));
         return;
       }
       case 'LIST':

@@ -1,9 +1,10 @@
 /** The verb table: one handler per IRC command, looked up by the upper-cased verb. */
+import { register, verify } from './account-registration.ts';
 import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
-import { ison, lusers, motd, time, userhost, version } from './info.ts';
+import { info, ison, lusers, motd, time, userhost, version } from './info.ts';
 import { invite } from './invite.ts';
 import { join } from './join.ts';
 import { kick } from './kick.ts';
@@ -16,6 +17,7 @@ import { pass } from './pass.ts';
 import { ping, pong } from './ping.ts';
 import { notice, privmsg } from './privmsg.ts';
 import { quit } from './quit.ts';
+import { setname } from './setname.ts';
 import { tagmsg } from './tagmsg.ts';
 import { topic } from './topic.ts';
 import { user } from './user.ts';
@@ -27,8 +29,9 @@ import { kill, oper, wallops } from './oper.ts';
 const ALL: readonly Verb[] = [
   cap, nick, user, pass, ping, pong, quit,
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
-  motd, lusers, version, time, ison, userhost, chathistory, invite, authenticate,
+  motd, lusers, version, time, info, ison, userhost, chathistory, invite, authenticate,
   oper, kill, wallops,
+  register, verify, setname,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

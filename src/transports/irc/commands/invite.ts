@@ -10,6 +10,9 @@ export const invite = defineVerb({
     try {
       const r = await c.execute('invite', { room: channel, name: nick });
       c.numeric(N.RPL_INVITING, [r.name, r.room], false);
+      // As for PRIVMSG: the inviter learns that the invited user is away.
+      const u = c.core.dir.user(r.name);
+      if (u?.presence === 'away') c.numeric(N.RPL_AWAY, [u.name, u.away]);
     } catch (err) {
       c.fail(err, { command: 'INVITE', target: channel, nick });
     }

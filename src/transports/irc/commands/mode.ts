@@ -3,7 +3,7 @@
 // each (MODE_LETTERS; docs/irc.md, "Channel modes"): lists b e I q (type A), key k (B), limit
 // l and slow mode W (C), flags i m n s t (D), prefixes o v. Every change goes through the
 // core's `mode` command, so the rules are the ones every transport gets. The only user mode
-// is +i, accepted for client compatibility (Banter hides nobody).
+// is +i (invisible: hidden from WHO masks and from NAMES/WHO of channels the asker is not in, replies.ts seenBy).
 import { foldName, LIST_LETTERS, MODE_LETTERS, parseModeString, type ListName } from '../../../protocol/index.ts';
 import { readMod } from '../../../core/moderation.ts';
 import type { IrcConnection } from '../connection.ts';
@@ -51,6 +51,7 @@ async function channelMode(c: IrcConnection, name: string, modes: string | undef
     if (s.limit > 0) { letters += 'l'; params.push(String(s.limit)); }
     if (s.moderated) letters += 'm';
     if (s.no_outside) letters += 'n';
+    if (s.registered_only) letters += 'R';
     if (s.secret) letters += 's';
     if (s.topic_lock) letters += 't';
     if (s.slow > 0) { letters += 'W'; params.push(String(s.slow)); }

@@ -1,5 +1,6 @@
 // NICK <nickname>
 import { checkUserName, describeNameProblem, foldName, revealHiddenChars } from '../../../protocol/index.ts';
+import { ChatError } from '../../../core/errors.ts';
 import { N } from '../numerics.ts';
 import { tryRegister } from './register.ts';
 import { defineVerb } from './verb.ts';
@@ -29,7 +30,7 @@ export const nick = defineVerb({
       c.server.renameIdent(c, old, reply.name);
       c.nick = reply.name;
     } catch (err) {
-      c.fail(err, { command: 'NICK', target: wanted });
+      c.fail(err, { command: 'NICK', target: wanted, ...(err instanceof ChatError && err.room !== undefined ? { nick: err.room } : {}) });
     }
   },
 });

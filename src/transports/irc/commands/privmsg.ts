@@ -5,7 +5,7 @@ import type { IrcMessage } from '../message.ts';
 import { N } from '../numerics.ts';
 import { calcService } from './calc-service.ts';
 import { nickServ } from './nickserv-service.ts';
-import { ctcp, stripFormatting, targets } from './util.ts';
+import { clientTags, ctcp, stripFormatting, targets } from './util.ts';
 import { defineVerb } from './verb.ts';
 
 async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promise<void> {
@@ -47,13 +47,6 @@ async function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promis
       if (!notice) c.fail(err, { command, target });
     }
   }
-}
-
-/** The client-only (+) tags of a message, when the sender negotiated message-tags. */
-function clientTags(msg: IrcMessage): Record<string, string> | undefined {
-  if (!msg.tags) return undefined;
-  const out = Object.fromEntries(Object.entries(msg.tags).filter(([k]) => /^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/.test(k)));
-  return Object.keys(out).length ? out : undefined;
 }
 
 export const privmsg = defineVerb({ name: 'PRIVMSG', minParams: 0, run: (c, msg) => relay(c, msg, false) });

@@ -51,6 +51,9 @@ export async function tryRegister(c: IrcConnection): Promise<void> {
     c.core.accounts.revokeToken(token).catch((err: unknown) => c.core.deps.log.error({ err }, 'token revoke failed'));
   }
   c.registering = false;
+  // The connection may have been closed (killed, dropped) while the login ran: it has left
+  // the core and the listener's counts already, and must not be counted again.
+  if (c.gone) return;
   c.registered = true;
   c.nick = reply.name;
   c.server.onRegistered();

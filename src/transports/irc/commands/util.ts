@@ -1,4 +1,15 @@
 import { MAX_TARGETS } from '../isupport.ts';
+import type { IrcMessage } from '../message.ts';
+
+/** A client-only tag name as the core accepts it (protocol ClientTags). */
+const CLIENT_TAG = /^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/;
+
+/** The client-only (+) tags of a line; other tags a client sends are never relayed. */
+export function clientTags(msg: IrcMessage): Record<string, string> | undefined {
+  if (!msg.tags) return undefined;
+  const out = Object.fromEntries(Object.entries(msg.tags).filter(([k]) => CLIENT_TAG.test(k)));
+  return Object.keys(out).length ? out : undefined;
+}
 
 /** Comma-separated targets, at most TARGMAX of them. */
 export function targets(s: string): string[] {

@@ -32,7 +32,7 @@ export const whois = defineVerb({
     // Secret channels (+s) are shown only to those who are in them (and admins).
     const asker = c.core.dir.users.get(c.folded!);
     const askerAdmin = c.core.isAdmin(asker);
-    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined && visibleTo(r, asker, askerAdmin)).map((r) => prefixOf(r!, u) + r!.name);
+    const chans = [...u.rooms].map((r) => dir.rooms.get(r)).filter((r) => r !== undefined && visibleTo(r, asker, askerAdmin)).map((r) => prefixOf(r!, u, c.caps.has('multi-prefix')) + r!.name);
     if (chans.length) numericList(c, N.RPL_WHOISCHANNELS, [u.name], chans.sort());
     c.numeric(N.RPL_WHOISSERVER, [u.name, c.server.name, c.server.config.network]);
     if (c.core.isAdmin(u)) c.numeric(N.RPL_WHOISOPERATOR, [u.name, 'is a server administrator']);
@@ -53,8 +53,9 @@ export const whowas = defineVerb({
   run(c, msg) {
     const nick = msg.params[0];
     if (!nick) return c.numeric(N.ERR_NONICKNAMEGIVEN, ['No nickname given']);
+    // A positive count limits the entries; none, 0 or a negative count: every entry kept.
     const count = Number.parseInt(msg.params[1] ?? '', 10);
-    const seen = c.server.whowas(nick, count > 0 ? count : 10);
+    const seen = c.server.whowas(nick, count > 0 ? count : Infinity);
     if (seen.length === 0) c.numeric(N.ERR_WASNOSUCHNICK, [nick, 'There was no such nickname']);
     for (const e of seen) {
       c.numeric(N.RPL_WHOWASUSER, [e.nick, `~${e.user}`, USER_HOST, '*', e.realname]);

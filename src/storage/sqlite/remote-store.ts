@@ -1,0 +1,192 @@
+/**
+ * The SQLite message store, run in a worker thread (store-worker.ts): the durable commit —
+ * the fsync of `synchronous = full` — and the reads (history, DM summaries, search dispatch)
+ * happen off the server's event loop. node:sqlite is synchronous, so in-process every commit
+ * blocked the loop for its whole duration (docs/benchmarks.md, "Where the time goes").
+ *
+ * This side is a thin, generic proxy: every method of `SqliteStore` (read from its
+ * prototype, so a method added there is forwarded without an edit here) becomes a function
+ * that posts `[id, method, args]` to the worker and resolves with its answer. Arguments and
+ * results cross by structured clone, so store methods take and return plain data. ChatErrors
+ * keep their code across the boundary (SEARCH_TIMEOUT, SEARCH_BUSY, …).
+ *
+ * Calls made during one event-loop turn leave in one message, stamped with the caller's
+ * clock (the worker's store uses it, so an injected clock still decides `ts`). The worker
+ * commits every append it has received in one transaction (group commit; appends that arrive
+ * while a transaction is in flight go into the next one) and answers an append only after
+ * its COMMIT returned: acknowledged still means committed, with the configured `synchronous`.
+ * Answers of one worker turn arrive in one message, so the messages of one group commit are
+ * resumed, and fanned out, in one main-thread turn.
+ *
+ * If the worker dies, every outstanding call and every later one fails (and `ping` with it,
+ * so /readyz reports the store down); nothing that was not acknowledged is claimed stored.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Clock, Logger } from '../../core/ports.ts';
+import type { Synchronous } from './open.ts';
+import { decodeError, type Call, type WorkerInit, type WorkerMessage } from './remote-protocol.ts';
+import { SqliteStore, type SearchLimits } from './store.ts';
+
+const WORKER = new URL('./store-worker.ts', import.meta.url);
+
+/** Every method of T, answered asynchronously. */
+export type Remote<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
+
+export type RemoteSqliteStore = Remote<SqliteStore> & {
+  /** Resolves once the worker has opened the database; rejects with why it could not. */
+  readonly ready: Promise<void>;
+};
+
+export interface RemoteSqliteOptions {
+  /** A directory (banter.db in it); a `:memory:` database cannot be shared with a thread. */
+  dataDir: string;
+  synchronous: Synchronous;
+  clock: Clock;
+  idempotencyWindowMs: number;
+  maxBatch?: number;
+  search?: SearchLimits;
+  log: Logger;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+class StoreThread {
+  readonly ready: Promise<void>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private calls: Call[] = [];
+  private scheduled = false;
+  private nextId = 1;
+  /** Set once the worker is gone (closed, crashed or failed to open): every call fails with it. */
+  private dead: Error | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly opts: RemoteSqliteOptions;
+
+  constructor(opts: RemoteSqliteOptions) {
+    this.opts = opts;
+    const init: WorkerInit = {
+      dataDir: opts.dataDir, synchronous: opts.synchronous, idempotencyWindowMs: opts.idempotencyWindowMs, now: opts.clock.now(),
+      ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+      ...(opts.search ? { search: { ...opts.search } } : {}),
+    };
+    this.worker = new Worker(WORKER, { workerData: init });
+    this.worker.unref();
+    let started: () => void = () => undefined;
+    let failed: (e: Error) => void = () => undefined;
+    this.ready = new Promise<void>((resolve, reject) => { started = resolve; failed = reject; });
+    this.ready.catch(() => undefined); // the failure also reaches every call; awaiting ready is optional
+    this.worker.on('message', (m: WorkerMessage) => {
+      if ('replies' in m) {
+        for (const [id, ok, value] of m.replies) {
+          const p = this.pending.get(id);
+          if (!p) continue;
+          this.pending.delete(id);
+          if (ok) p.resolve(value);
+          else p.reject(decodeError(value));
+        }
+        if (this.pending.size === 0) this.worker.unref();
+      } else if ('ready' in m) started();
+      else if ('failed' in m) {
+        const err = decodeError(m.failed);
+        failed(err);
+        this.fail(err);
+      } else this.opts.log[m.log[0]](m.log[1], m.log[2]);
+    });
+    this.worker.on('error', (err) => {
+      this.opts.log.error({ err: err.message }, 'SQLite store worker failed');
+      failed(err);
+      this.fail(new Error(`the SQLite store worker failed: ${err.message}`));
+    });
+    this.worker.on('exit', () => {
+      const err = new Error('the SQLite store worker stopped');
+      failed(err);
+      this.fail(err);
+    });
+  }
+
+  call(method: string, args: unknown[]): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.closing) return Promise.reject(new Error('store is closed'));
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) this.worker.ref();
+      this.calls.push([id, method, args]);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.send());
+      }
+    });
+  }
+
+  /** Closes the store in the worker (its last appends commit first), then ends the thread. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.dead) return;
+      const done = new Promise<unknown>((resolve, reject) => {
+        const id = this.nextId++;
+        this.pending.set(id, { resolve, reject });
+        this.worker.ref();
+        this.calls.push([id, 'close', []]);
+      });
+      this.send();
+      try {
+        await done;
+      } finally {
+        this.dead = new Error('store is closed');
+        await this.worker.terminate();
+      }
+    })();
+    return this.closing;
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    if (this.calls.length === 0 || this.dead) return;
+    const calls = this.calls;
+    this.calls = [];
+    try {
+      this.worker.postMessage({ now: this.opts.clock.now(), calls });
+    } catch (err) {
+      // An argument that cannot be cloned fails the calls of this batch, not the store.
+      for (const [id] of calls) {
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        p?.reject(err as Error);
+      }
+      if (this.pending.size === 0) this.worker.unref();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    this.calls = [];
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/** Every method SqliteStore has (its prototype, up the chain to Object). */
+function storeMethods(): string[] {
+  const names = new Set<string>();
+  for (let proto: object | null = SqliteStore.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, name)?.value === 'function') names.add(name);
+    }
+  }
+  return [...names];
+}
+
+/** Starts the worker and returns the store's proxy at once; calls made before the worker is ready wait for it. */
+export function openRemoteSqliteStore(opts: RemoteSqliteOptions): RemoteSqliteStore {
+  const thread = new StoreThread(opts);
+  const proxy: Record<string, unknown> = {};
+  for (const name of storeMethods()) proxy[name] = (...args: unknown[]) => thread.call(name, args);
+  proxy.close = () => thread.close();
+  Object.defineProperty(proxy, 'ready', { value: thread.ready, enumerable: false });
+  return proxy as unknown as RemoteSqliteStore;
+}

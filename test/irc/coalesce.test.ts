@@ -1,0 +1,117 @@
+/**
+ * Write coalescing (src/transports/outbound-queue.ts, `delivery.coalesceMs`): a round of
+ * socket writes after a quiet spell goes out on the next turn; rounds that follow closely are
+ * at least `coalesceMs` apart, so what was queued for a socket in between leaves in one write.
+ * One socket whose write throws does not keep the others' bytes back. Real sockets; writes
+ * are counted on the server side.
+ */
+import assert from 'node:assert/strict';
+import { createServer, connect, type Socket } from 'node:net';
+import { it } from 'node:test';
+import { FlushScheduler, OutboundQueue } from '../../src/transports/outbound-queue.ts';
+import { IrcClient } from '../helpers/irc.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A connected pair over loopback: the server side's writes are counted, the client side collects bytes. */
+async function pair(): Promise<{ server: Socket; writes: string[]; received: () => string; close: () => void }> {
+  const listener = createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+  const port = (listener.address() as { port: number }).port;
+  const client = connect({ port, host: '127.0.0.1' });
+  let got = '';
+  client.on('data', (d: Buffer) => { got += d.toString(); });
+  const server = await accepted;
+  const writes: string[] = [];
+  const write = server.write.bind(server) as (b: Buffer) => boolean;
+  server.write = ((b: Buffer) => { writes.push(b.toString()); return write(b); }) as typeof server.write;
+  return { server, writes, received: () => got, close: () => { client.destroy(); server.destroy(); listener.close(); } };
+}
+
+async function until(f: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!f()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+it('rounds of writes are coalesceMs apart: chunks queued in between share one write; the first round is not delayed', async () => {
+  const p = pair();
+  const { server, writes, received, close } = await p;
+  try {
+    // Long enough that the pushes below, a turn apart, surely fall inside one interval.
+    const scheduler = new FlushScheduler(2000);
+    const q = new OutboundQueue(server, 1 << 20, () => assert.fail('no overflow'), scheduler);
+    q.push(Buffer.from('a\n'));
+    await turn();
+    await turn();
+    assert.deepEqual(writes, ['a\n'], 'after a quiet spell the round runs on the next turn');
+    q.push(Buffer.from('b\n'));
+    await turn();
+    q.push(Buffer.from('c\n'));
+    await turn();
+    q.push(Buffer.from('d\n'));
+    assert.deepEqual(writes, ['a\n'], 'the next round waits for the interval');
+    await until(() => received() === 'a\nb\nc\nd\n', 'all bytes');
+    assert.deepEqual(writes, ['a\n', 'b\nc\nd\n'], 'three turns\' chunks left in one write');
+  } finally {
+    close();
+  }
+});
+
+it('with coalesceMs 0 each turn\'s chunks leave in a write of their own', async () => {
+  const { server, writes, received, close } = await pair();
+  try {
+    const q = new OutboundQueue(server, 1 << 20, () => assert.fail('no overflow'), new FlushScheduler(0));
+    q.push(Buffer.from('a\n'));
+    q.push(Buffer.from('b\n'));
+    await turn();
+    await turn();
+    q.push(Buffer.from('c\n'));
+    await until(() => received() === 'a\nb\nc\n', 'all bytes');
+    assert.deepEqual(writes, ['a\nb\n', 'c\n']);
+  } finally {
+    close();
+  }
+});
+
+it('a socket whose write throws is dropped without keeping the other sockets of its round waiting', async () => {
+  const bad = await pair();
+  const good = await pair();
+  try {
+    const scheduler = new FlushScheduler(0);
+    bad.server.write = (() => { throw new Error('write failed'); }) as typeof bad.server.write;
+    const qb = new OutboundQueue(bad.server, 1 << 20, () => undefined, scheduler);
+    const qg = new OutboundQueue(good.server, 1 << 20, () => undefined, scheduler);
+    qb.push(Buffer.from('lost\n'));
+    qg.push(Buffer.from('kept\n'));
+    await until(() => good.received() === 'kept\n', 'the good socket\'s bytes');
+    assert.equal(bad.server.destroyed, true);
+    assert.equal(qb.push(Buffer.from('more\n')), false, 'the failed queue takes nothing more');
+  } finally {
+    bad.close();
+    good.close();
+  }
+});
+
+it('IRC with delivery.coalesceMs: a burst of channel messages reaches every member complete and in order', async () => {
+  const app = await startTestServer({ 'delivery.coalesceMs': 20 });
+  try {
+    const sender = await IrcClient.register(app, 'CoSend');
+    const reader = await IrcClient.register(app, 'CoRead');
+    for (const c of [sender, reader]) {
+      c.send('JOIN #co');
+      await c.waitLine(/ 366 \S+ #co /);
+    }
+    const texts = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    for (const t of texts) sender.send(`PRIVMSG #co :${t}`);
+    await reader.waitLine(/PRIVMSG #co :m199$/);
+    assert.deepEqual(reader.lines.filter((l) => l.includes('PRIVMSG #co')).map((l) => l.split(' :').pop()), texts);
+    sender.close(); reader.close();
+  } finally {
+    await app.close();
+  }
+});
