@@ -82,3 +82,33 @@ it('delivers a conversation in seq order: a message that overtook a lost one wai
   await other.close();
   a.close();
 });
+
+it('carries edits, deletions and reactions across nodes once each; a change lost on the bus is read from the store in seq order', async () => {
+  const a = await TestClient.login(n1, 'ChgA');
+  const b = await TestClient.login(n2, 'ChgB');
+  await a.request('join', { room: '#chg' });
+  await b.request('join', { room: '#chg' });
+  const { msg } = await a.request('send', { to: '#chg', text: 'hello nodes' });
+  const r = await b.request('react', { to: '#chg', msgid: msg.id, emoji: '👋', on: true });
+  await a.waitFor((e) => e.type === 'message_update' && e.seq === r.seq);
+  const ed = await a.request('edit', { to: '#chg', msgid: msg.id, text: 'hello, nodes' });
+  const seen = await b.waitFor((e) => e.type === 'message_update' && e.seq === ed.seq);
+  assert.equal(seen.type === 'message_update' && seen.msg.text, 'hello, nodes');
+  // Another node stores a deletion whose fact never reaches the bus, then a message whose fact does.
+  const other = hub.bus('node-3');
+  const victim = await a.request('send', { to: '#chg', text: 'soon gone' });
+  await b.waitFor((e) => e.type === 'message' && e.msg.id === victim.msg.id);
+  const lost = await store.update('#chg', { kind: 'delete', id: victim.msg.id, by: 'Elsewhere' });
+  const overtaker = await store.append({ conv: '#chg', to: '#chg', from: 'Elsewhere', text: 'after the deletion' });
+  other.publish({ kind: 'message', msg: overtaker });
+  await b.waitFor((e) => e.type === 'message' && e.msg.id === overtaker.id);
+  const order = b.events.flatMap((e) => (e.type === 'message' ? [e.msg.seq] : e.type === 'message_update' ? [e.seq] : [])).filter((q) => q > msg.seq);
+  assert.deepEqual(order, [r.seq, ed.seq, victim.msg.seq, lost!.seq, overtaker.seq], 'in seq order, the lost deletion repaired from the store');
+  const repaired = b.of('message_update').find((e) => e.seq === lost!.seq);
+  assert.deepEqual([repaired?.action, repaired?.by, repaired?.msg.deleted], ['delete', 'Elsewhere', true]);
+  await a.sync(); await b.sync();
+  assert.equal(a.of('message_update').filter((e) => e.seq === r.seq).length, 1, 'once each');
+  assert.equal(b.of('message_update').filter((e) => e.seq === ed.seq).length, 1);
+  await other.close();
+  a.close(); b.close();
+});

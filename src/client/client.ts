@@ -14,7 +14,9 @@
  * rejoins its rooms with `since`, and hands every missed message to the `message`
  * handlers, in order, exactly once; messages at or below the remembered seq are dropped. When
  * more was missed than the server sends at once, `onGap` handlers are told so the UI can
- * offer to page back with `history`.
+ * offer to page back with `history`. Edits, deletions and reactions take seqs of their own
+ * (`message_update` events advance the resume point too); older messages changed while
+ * away come back in their current state to the `onUpdated` handlers.
  *
  * Works with the browser's WebSocket and Node's global WebSocket alike.
  */
@@ -83,6 +85,7 @@ export class BanterClient {
    */
   readonly lastSeq = new Map<string, number>();
   private readonly gapHandlers = new Set<(to: string, oldestSeq: number) => void>();
+  private readonly updatedHandlers = new Set<(to: string, messages: ChatMessage[]) => void>();
   private ws: WebSocket | undefined;
   private readonly opts: Required<ClientOptions>;
   private readonly pending = new Map<string, Pending>();
@@ -190,6 +193,16 @@ export class BanterClient {
   onGap(handler: (to: string, oldestSeq: number) => void): () => void {
     this.gapHandlers.add(handler);
     return () => this.gapHandlers.delete(handler);
+  }
+
+  /**
+   * After a resume: messages seen before the disconnect that were edited, deleted or reacted
+   * to meanwhile, in their current state (replace them by id). Live changes arrive as
+   * `message_update` events instead.
+   */
+  onUpdated(handler: (to: string, messages: ChatMessage[]) => void): () => void {
+    this.updatedHandlers.add(handler);
+    return () => this.updatedHandlers.delete(handler);
   }
 
   close(): void {
@@ -312,6 +325,9 @@ export class BanterClient {
     } else if (ev.type === 'message') {
       // Already seen (delivered before a reconnect, or in a reply): drop the duplicate.
       if (!this.advance(ev.msg)) return;
+    } else if (ev.type === 'message_update') {
+      // A change takes its own seq in the conversation: seen ones are duplicates too.
+      if (!this.advanceTo(this.convOf(ev.msg), ev.seq)) return;
     }
     // A rename of ourselves (e.g. by the server, or from another client of the same user).
     if (ev.type === 'user_renamed' && this.name !== undefined && foldName(ev.old) === foldName(this.name)) this.name = ev.name;
@@ -339,7 +355,7 @@ export class BanterClient {
         for (const room of this.rooms) {
           const since = this.lastSeq.get(foldName(room));
           const reply = await this.request('join', { room, ...(since !== undefined ? { since } : {}) }).catch(() => undefined);
-          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap }]);
+          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap, ...(reply.updated ? { updated: reply.updated } : {}), ...(reply.lastSeq !== undefined ? { lastSeq: reply.lastSeq } : {}) }]);
         }
       } catch (err) {
         this.name ??= name;
@@ -400,9 +416,12 @@ export class BanterClient {
 
   /** Records a message as seen; false when it was seen already. */
   private advance(msg: ChatMessage): boolean {
-    const key = this.convOf(msg);
-    if (msg.seq <= (this.lastSeq.get(key) ?? 0)) return false;
-    this.lastSeq.set(key, msg.seq);
+    return this.advanceTo(this.convOf(msg), msg.seq);
+  }
+
+  private advanceTo(key: string, seq: number): boolean {
+    if (seq <= (this.lastSeq.get(key) ?? 0)) return false;
+    this.lastSeq.set(key, seq);
     return true;
   }
 
@@ -428,6 +447,10 @@ export class BanterClient {
         if (!this.advance(msg)) continue;
         if (set) for (const h of set) (h as (e: ServerEvent) => void)({ type: 'message', msg });
       }
+      if (m.updated && m.updated.length > 0) for (const h of this.updatedHandlers) h(m.to, m.updated);
+      // The resume point covers the changes too (they take seqs of their own).
+      const first = m.messages[0] ?? m.updated?.[0];
+      if (m.lastSeq !== undefined && first) this.advanceTo(this.convOf(first), m.lastSeq);
     }
   }
 

@@ -125,6 +125,18 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       core.metrics.deliveryLatency(Math.max(0, core.clock.now() - fact.msg.ts) / 1000);
       return;
     }
+    case 'message_update': {
+      // To whoever gets the conversation's messages; one shared event object.
+      const { msg } = fact.update;
+      if (msg.to.startsWith('#')) {
+        const room = dir.room(msg.to);
+        if (room) out.toRoom(room, fact.update, undefined);
+      } else {
+        out.toUser(msg.to, fact.update);
+        if (foldName(msg.to) !== foldName(msg.from)) out.toUser(msg.from, fact.update);
+      }
+      return;
+    }
     case 'typing': {
       const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
       if (fact.to.startsWith('#')) {

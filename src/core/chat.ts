@@ -65,7 +65,25 @@ export interface CoreConfig {
    * `announceMax` is also the default page of member and user lists.
    */
   announce?: AnnounceConfig;
+  /** Edits, reactions and threads (default MESSAGES_DEFAULTS). */
+  messages?: MessagesConfig;
 }
+
+/** Limits of the message features (config `messages.*`, docs/config.md). */
+export interface MessagesConfig {
+  /** How long after sending its author may edit a message, in seconds; 0: never. */
+  editWindowSeconds: number;
+  /** How long previous versions of an edited message are kept for moderators, in days. */
+  editRetentionDays: number;
+  /** Previous versions kept per message at most (the newest ones). */
+  editVersionsMax: number;
+  /** Different emoji one message may carry. */
+  reactionsPerMessage: number;
+  /** Replies a reply chain may be deep below its root. */
+  threadMaxDepth: number;
+}
+
+export const MESSAGES_DEFAULTS: MessagesConfig = { editWindowSeconds: 3600, editRetentionDays: 30, editVersionsMax: 20, reactionsPerMessage: 20, threadMaxDepth: 10 };
 
 export interface HistoryConfig {
   /** Messages a join (or opening a DM with `history`) returns by default. */
@@ -96,6 +114,28 @@ export interface CoreDeps {
   files?: FileService;
 }
 
+/** A conversation-ordered fact (a message or a change to one) with its seq, for the cluster sequencer. */
+export interface SequencedFact {
+  seq: number;
+  fact: Extract<Fact, { kind: 'message' | 'message_update' }>;
+}
+
+/**
+ * What the store holds of a conversation between two seqs, as facts: its messages, and the
+ * messages whose latest change falls in the range as `message_update` facts. A change that a
+ * later change of the same message superseded is not returned (the later one carries the
+ * state); the sequencer skips its seq.
+ */
+async function storedSince(store: MessageStore, conv: string, afterSeq: number, beforeSeq: number | undefined, limit: number): Promise<SequencedFact[]> {
+  const range = { afterSeq, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit };
+  const [messages, changed] = await Promise.all([store.history(conv, range), store.changes(conv, range)]);
+  const out: SequencedFact[] = messages.map((msg) => ({ seq: msg.seq, fact: { kind: 'message', msg } }));
+  for (const c of changed) {
+    out.push({ seq: c.seq, fact: { kind: 'message_update', update: { type: 'message_update', seq: c.seq, action: c.action, by: c.by, ...(c.emoji !== undefined ? { emoji: c.emoji } : {}), msg: c.msg } } });
+  }
+  return out.sort((a, b) => a.seq - b.seq).slice(0, limit);
+}
+
 export interface ConnInfo {
   id: string;
   name: string | undefined;
@@ -121,7 +161,7 @@ export class ChatCore {
   private readonly conns = new Map<string, Conn>();
   readonly delivery: Delivery;
   /** Cluster mode only: per-conversation seq order (see CoreConfig.reorderMs). */
-  readonly sequencer: ConversationSequencer | undefined;
+  readonly sequencer: ConversationSequencer<SequencedFact> | undefined;
   private readonly names: NameBinding;
   private readonly applyTarget: ApplyTarget;
   private readonly unsubscribe: () => void;
@@ -156,9 +196,9 @@ export class ChatCore {
       },
     };
     for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
-    this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer({
-      deliver: (msg) => applyFact(this.applyTarget, { kind: 'message', msg }), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
-      fetch: (conv, afterSeq, beforeSeq, limit) => deps.store.history(conv, { afterSeq, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit }),
+    this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer<SequencedFact>({
+      deliver: (e) => applyFact(this.applyTarget, e.fact), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
+      fetch: (conv, afterSeq, beforeSeq, limit) => storedSince(deps.store, conv, afterSeq, beforeSeq, limit),
     });
     this.unsubscribe = deps.bus.subscribe((fact) => this.apply(fact));
   }
@@ -420,7 +460,8 @@ export class ChatCore {
 
   /** Applies a fact to the directory and delivers the resulting event to local sessions (apply.ts). */
   apply(fact: Fact): void {
-    if (fact.kind === 'message' && this.sequencer) this.sequencer.push(convKey(fact.msg.from, fact.msg.to), fact.msg);
+    if (fact.kind === 'message' && this.sequencer) this.sequencer.push(convKey(fact.msg.from, fact.msg.to), { seq: fact.msg.seq, fact });
+    else if (fact.kind === 'message_update' && this.sequencer) this.sequencer.push(convKey(fact.update.msg.from, fact.update.msg.to), { seq: fact.update.seq, fact });
     else applyFact(this.applyTarget, fact);
   }
 

@@ -239,6 +239,8 @@ export class Delivery {
     if (!alive) return;
     for (const ev of held.events) {
       if (ev.type === 'message' && ev.msg.seq <= (held.covered.get(convKey(ev.msg.from, ev.msg.to)) ?? 0)) continue;
+      // A change the reply already shows (its message in its current state, up to the covered seq).
+      if (ev.type === 'message_update' && ev.seq <= (held.covered.get(convKey(ev.msg.from, ev.msg.to)) ?? 0)) continue;
       conn.session.deliver(ev);
     }
   }

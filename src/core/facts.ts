@@ -3,7 +3,7 @@
  * applies each fact to its directory and delivers the resulting events to its local
  * sessions; the bus carries the same fact to every other node, which does the same.
  */
-import type { ChatMessage, ModeChange, Presence } from '../protocol/index.ts';
+import type { ChatMessage, MessageUpdateEvent, ModeChange, Presence } from '../protocol/index.ts';
 import type { ModSnapshot } from './moderation.ts';
 
 export type Fact =
@@ -19,6 +19,8 @@ export type Fact =
   | { kind: 'room_part'; room: string; name: string; reason: string }
   | { kind: 'topic'; room: string; topic: string; by: string }
   | { kind: 'message'; msg: ChatMessage }
+  /** An edit, deletion or reaction change, already stored with its own seq (the event as delivered). */
+  | { kind: 'message_update'; update: MessageUpdateEvent }
   | { kind: 'typing'; from: string; to: string }
   | { kind: 'tagmsg'; id: string; from: string; to: string; tags: Record<string, string>; ts: number }
   | { kind: 'notice'; text: string }

@@ -4,7 +4,7 @@
  * run with zero setup, and other adapters (SQLite, PostgreSQL, Redis) must honour the same
  * contract (test/contract/*.ts run every adapter through the same suite).
  */
-import type { AuditEntry, ChatMessage, FileRef } from '../protocol/index.ts';
+import type { AuditEntry, ChatMessage, EditVersion, FileRef, UpdateAction } from '../protocol/index.ts';
 import type { RoomRecord } from './moderation.ts';
 import type { Fact } from './facts.ts';
 
@@ -37,6 +37,89 @@ export interface MessageDraft {
   participants?: readonly string[];
   /** Files attached to the message; stores keep them on the message. */
   files?: readonly FileRef[];
+  /** The author's principal (owner.ts): who may edit or delete it as its author. Never on the wire. */
+  author?: string;
+  /** A reply: the id of the message it answers, the root of its thread and its depth below the root (1 for a reply to the root). */
+  replyTo?: string;
+  thread?: string;
+  depth?: number;
+  /** Folded names the text mentions, and ROOM_MENTION ("@room"); what the core decided counts. */
+  mentions?: readonly string[];
+}
+
+/** A message as the store holds it: its current state and what only the server may know. */
+export interface StoredMessage {
+  msg: ChatMessage;
+  /** The author's principal; absent for messages stored before authors were kept (nobody may edit those). */
+  author?: string;
+  /** 0 for a message that is no reply. */
+  depth: number;
+}
+
+/**
+ * A change to a stored message (MessageStore.update). Each change that changes something
+ * takes the conversation's next seq (the same counter as `append`), and the message's
+ * `changes` position becomes that seq. `by`: the display name of who made it (for reactions,
+ * the name shown in the summary).
+ */
+export type MessageChange = { by: string } & (
+  /**
+   * New text and its mentions; the previous text is kept in the edit history until
+   * `retainUntil` (ms), and only the newest `keepVersions` earlier texts of a message are kept.
+   */
+  | { kind: 'edit'; id: string; text: string; mentions: readonly string[]; retainUntil: number; keepVersions: number }
+  /** A tombstone: text cleared (gone from the store and the search index), files, reactions, mentions and edit history removed. */
+  | { kind: 'delete'; id: string }
+  /**
+   * One reaction of one principal with one emoji, added (`on`) or removed. A new emoji on a
+   * message that has `maxEmoji` different ones already is refused with TOO_MANY_REACTIONS
+   * (checked inside the store's write, so concurrent reactions cannot exceed it).
+   */
+  | { kind: 'react'; id: string; emoji: string; on: boolean; principal: string; maxEmoji: number });
+
+/** What `update` did: `seq` is the change's seq, 0 when it changed nothing (no seq taken); `msg` the state after. */
+export interface UpdateResult {
+  seq: number;
+  msg: ChatMessage;
+}
+
+/** A message whose latest change has seq `seq` (MessageStore.changes): that change, and the state after it. */
+export interface ChangedMessage {
+  seq: number;
+  action: UpdateAction;
+  /** Display name of who made the change; `emoji` for reactions. */
+  by: string;
+  emoji?: string;
+  msg: ChatMessage;
+}
+
+/** Per conversation: how many messages after the reader's mark mention a user, and the newest such seq. */
+export interface MentionCount {
+  conv: string;
+  count: number;
+  lastSeq: number;
+}
+
+/** Per thread: replies after the reader's mark, by others, in a thread the user wrote the root of or a reply in. */
+export interface ThreadCount {
+  conv: string;
+  root: string;
+  count: number;
+  lastSeq: number;
+}
+
+export interface MentionQuery {
+  /** The folded name; messages mentioning it or "@room". */
+  user: string;
+  /** Conversation keys (the user's rooms). */
+  convs: readonly string[];
+  /** Also every DM of this folded user (from dmsSince on). */
+  dmsOf?: string;
+  dmsSince?: number;
+  /** Only messages with ts < beforeTs. */
+  beforeTs?: number;
+  /** Newest first; at most this many. */
+  limit: number;
 }
 
 export interface HistoryQuery {
@@ -116,12 +199,50 @@ export interface SearchQuery {
 export interface MessageStore {
   append(draft: MessageDraft): Promise<ChatMessage>;
   history(conv: string, query: HistoryQuery): Promise<ChatMessage[]>;
-  /** The newest seq of a conversation, 0 when it has no messages. */
+  /** The newest seq of a conversation (messages and changes), 0 when it has none. */
   lastSeq(conv: string): Promise<number>;
-  markRead(user: string, conv: string, seq: number): Promise<void>;
-  dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]>;
+  /** `reader`: whose mark (a principal for accounts, owner.ts). */
+  markRead(reader: string, conv: string, seq: number): Promise<void>;
+  /** `user`: the folded name whose DMs; `reader`: whose read marks count (default `user`). */
+  dmSummaries(user: string, limit: number, sinceTs?: number, reader?: string): Promise<DmSummary[]>;
   search(query: SearchQuery): Promise<ChatMessage[]>;
   close(): Promise<void>;
+  // Message features (docs/protocol.md, "Message features"). Contract:
+  // - `update` allocates the change's seq from the conversation's counter in the same write as
+  //   the change (seq order = commit order, as for `append`), and only when something changed.
+  // - Messages are returned in their current state everywhere (history, search, thread,
+  //   mentions, DM summaries): latest text and `editedAt`, tombstones (`deleted`, text ""),
+  //   `reactions` (emoji in order of first reaction, `by` oldest first, at most
+  //   LIMITS.reactionNamesMax names), `replyTo`/`thread`, `replies` on a root, `mentions`.
+  // - A deleted message's text is gone from the store: not searchable, no edit versions kept.
+  /** One message by id in a conversation, or undefined. */
+  get(conv: string, id: string): Promise<StoredMessage | undefined>;
+  /** Applies a change; undefined when no such message in `conv`. */
+  update(conv: string, change: MessageChange): Promise<UpdateResult | undefined>;
+  /**
+   * Messages whose latest change has afterSeq < seq (< beforeSeq), ascending by that seq,
+   * at most `limit` (for resume and the cluster sequencer). `sinceTs`: only messages with ts >= it.
+   */
+  changes(conv: string, q: { afterSeq: number; beforeSeq?: number; limit: number; sinceTs?: number }): Promise<ChangedMessage[]>;
+  /** Replies in the thread of `root` with seq > afterSeq, ascending, at most `limit` (and ts >= sinceTs). */
+  thread(conv: string, root: string, q: { afterSeq?: number; limit: number; sinceTs?: number }): Promise<ChatMessage[]>;
+  /** Messages mentioning the user (not deleted), newest first. */
+  mentions(q: MentionQuery): Promise<ChatMessage[]>;
+  /** Earlier texts of a message still retained (at `now`), oldest first. */
+  edits(conv: string, id: string, now: number): Promise<EditVersion[]>;
+  /** The reader's marks in these conversations (those set only). */
+  readMarks(reader: string, convs: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * In the rooms `convs` and every DM of the folded `user` (DM messages only with ts >= sinceTs):
+   * per conversation with any, the messages after `reader`'s mark that mention `user` or
+   * "@room", not sent by `user`, not deleted.
+   */
+  mentionCounts(reader: string, user: string, convs: readonly string[], sinceTs?: number): Promise<MentionCount[]>;
+  /**
+   * Same scope: per thread with any, replies after `reader`'s mark not sent by `user`, not
+   * deleted, in threads `user` takes part in (sent the root or a reply).
+   */
+  threadCounts(reader: string, user: string, convs: readonly string[], sinceTs?: number): Promise<ThreadCount[]>;
 }
 
 /** A registered account. `hash` is self-describing (algorithm and parameters included). */

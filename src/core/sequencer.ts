@@ -22,13 +22,20 @@
  * dropped), at most `maxHeld` messages held per conversation (more forces the repair at
  * once), and the last `RECENT` delivered seqs remembered per conversation.
  */
-import type { ChatMessage } from '../protocol/index.ts';
 import type { Logger } from './ports.ts';
 
-export interface SequencerOptions {
-  deliver(msg: ChatMessage): void;
-  /** Messages of `conv` with afterSeq < seq (< beforeSeq when given), ascending, at most `limit`. */
-  fetch(conv: string, afterSeq: number, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]>;
+/**
+ * What the sequencer orders: anything with a conversation seq (a message, or a change to one
+ * that took its own seq: edits, deletions, reactions).
+ */
+export interface Sequenced {
+  seq: number;
+}
+
+export interface SequencerOptions<T extends Sequenced> {
+  deliver(msg: T): void;
+  /** Entries of `conv` with afterSeq < seq (< beforeSeq when given), ascending, at most `limit`. */
+  fetch(conv: string, afterSeq: number, beforeSeq: number | undefined, limit: number): Promise<T[]>;
   reorderMs: number;
   log: Logger;
   maxConversations?: number;
@@ -39,22 +46,22 @@ export interface SequencerOptions {
 
 const RECENT = 512;
 
-interface ConvState {
+interface ConvState<T> {
   /** The next seq to deliver. */
   next: number;
-  held: Map<number, ChatMessage>;
+  held: Map<number, T>;
   /** Recently delivered seqs (insertion order = delivery order). */
   recent: Set<number>;
   timer: NodeJS.Timeout | undefined;
   repairing: boolean;
 }
 
-export class ConversationSequencer {
-  private readonly opts: Required<SequencerOptions>;
-  private readonly convs = new Map<string, ConvState>();
+export class ConversationSequencer<T extends Sequenced> {
+  private readonly opts: Required<SequencerOptions<T>>;
+  private readonly convs = new Map<string, ConvState<T>>();
   private closed = false;
 
-  constructor(opts: SequencerOptions) {
+  constructor(opts: SequencerOptions<T>) {
     this.opts = { maxConversations: 10_000, maxHeld: 1000, fetchMax: 500, ...opts };
   }
 
@@ -65,7 +72,7 @@ export class ConversationSequencer {
     return { conversations: this.convs.size, held };
   }
 
-  push(conv: string, msg: ChatMessage): void {
+  push(conv: string, msg: T): void {
     if (this.closed) return;
     let st = this.convs.get(conv);
     if (!st) {
@@ -127,21 +134,21 @@ export class ConversationSequencer {
   }
 
   /** Ends a first-sight wait: delivery starts at the lowest seq that arrived meanwhile. */
-  private anchor(conv: string, st: ConvState): void {
+  private anchor(conv: string, st: ConvState<T>): void {
     if (this.closed || st.held.size === 0) return;
     st.next = Math.min(...st.held.keys());
     this.drain(st);
     if (st.held.size > 0) st.timer ??= setTimeout(() => { st.timer = undefined; void this.repair(conv, st); }, this.opts.reorderMs);
   }
 
-  private deliver(st: ConvState, msg: ChatMessage): void {
+  private deliver(st: ConvState<T>, msg: T): void {
     st.recent.add(msg.seq);
     if (st.recent.size > RECENT) st.recent.delete(st.recent.values().next().value!);
     this.opts.deliver(msg);
   }
 
   /** Delivers held messages from `next` on while they are contiguous. */
-  private drain(st: ConvState): void {
+  private drain(st: ConvState<T>): void {
     for (let m = st.held.get(st.next); m; m = st.held.get(st.next)) {
       st.held.delete(st.next);
       this.deliver(st, m);
@@ -154,7 +161,7 @@ export class ConversationSequencer {
   }
 
   /** Fills the hole before the lowest held message from the store, then delivers in order. */
-  private async repair(conv: string, st: ConvState): Promise<void> {
+  private async repair(conv: string, st: ConvState<T>): Promise<void> {
     if (st.repairing || st.held.size === 0 || this.closed) return;
     st.repairing = true;
     if (st.timer) { clearTimeout(st.timer); st.timer = undefined; }

@@ -6,3 +6,4 @@ export * from './text.ts';
 export * from './admin.ts';
 export * from './moderation.ts';
 export * from './files.ts';
+export * from './features.ts';

@@ -9,6 +9,14 @@ export const LIMITS = {
   roomMaxLength: 50,
   /** Message text length in characters (UTF-16 code units are counted as JS length). */
   textMaxLength: 4000,
+  /** Lines one message may have (multi-line messages; newlines + 1). The text limit bounds each line's length. */
+  textMaxLines: 100,
+  /** A reaction: one emoji (ZWJ sequences included) or a `:shortcode:`, in UTF-16 code units. */
+  emojiMaxLength: 32,
+  /** Names listed per emoji in a message's reaction summary (the count is always exact). Small, because every reaction change sends the whole summary to the whole conversation. */
+  reactionNamesMax: 10,
+  /** Distinct `@name` mentions stored per message (more are plain text). */
+  mentionsPerMessageMax: 20,
   /** Request id length. */
   requestIdMaxLength: 64,
   /** Calculator expression length. */

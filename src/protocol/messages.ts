@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { LIMITS } from './limits.ts';
 import { AuditEntry, MAX_MODE_CHANGES, ModeChange, RoomRole, RoomSettings } from './moderation.ts';
 import { FileId, FileRef } from './files.ts';
+import { EditVersion, Reaction, UpdateAction } from './features.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -37,8 +38,26 @@ export const CLIENT_TAGS_MAX_BYTES = 4094;
 export const ClientTags = z.record(z.string().regex(/^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/), z.string())
   .refine((t) => new TextEncoder().encode(JSON.stringify(t)).length <= CLIENT_TAGS_MAX_BYTES, { message: `client tags are limited to ${CLIENT_TAGS_MAX_BYTES} bytes` });
 export type ClientTags = z.infer<typeof ClientTags>;
-/** `files`: ids from `upload` + HTTP PUT, attached to this message (text may then be empty). */
-export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional(), files: z.array(FileId).min(1).max(LIMITS.filesPerMessageMax).optional() });
+/** A message id (`ChatMessage.id`). */
+const msgId = z.string().min(1).max(64);
+/**
+ * `files`: ids from `upload` + HTTP PUT, attached to this message (text may then be empty).
+ * `replyTo`: the id of a message of the same conversation this one answers (a thread reply).
+ */
+export const SendRequest = z.object({ type: z.literal('send'), id: reqId, to: target, text: z.string(), kind: MessageKind.optional(), tags: ClientTags.optional(), files: z.array(FileId).min(1).max(LIMITS.filesPerMessageMax).optional(), replyTo: msgId.optional() });
+// Edits, deletions, reactions, threads, mentions (docs/protocol.md, "Message features").
+/** Replaces the text of your own message (within messages.editWindowSeconds). */
+export const EditRequest = z.object({ type: z.literal('edit'), id: reqId, to: target, msgid: msgId, text: z.string() });
+/** Deletes a message: yours; any in a room you operate; any anywhere for an admin. Leaves a tombstone. */
+export const DeleteRequest = z.object({ type: z.literal('delete'), id: reqId, to: target, msgid: msgId });
+/** Adds (`on: true`) or removes your reaction with one emoji. */
+export const ReactRequest = z.object({ type: z.literal('react'), id: reqId, to: target, msgid: msgId, emoji: z.string().max(LIMITS.emojiMaxLength * 2), on: z.boolean() });
+/** A message's thread: its root and the replies after `after` (a seq), oldest first. */
+export const ThreadRequest = z.object({ type: z.literal('thread'), id: reqId, to: target, msgid: msgId, after: seqNo.optional(), limit: z.number().int().min(1).max(1000).optional() });
+/** Messages that mention you (rooms you are in, your DMs), newest first; `before`: a ts (ms) to page back from. */
+export const MentionsRequest = z.object({ type: z.literal('mentions'), id: reqId, before: z.number().int().min(0).max(8.64e15).optional(), limit: z.number().int().min(1).max(100).optional() });
+/** Previous versions of an edited message (room operators, admins). */
+export const EditsRequest = z.object({ type: z.literal('edits'), id: reqId, to: target, msgid: msgId });
 /** Asks to upload one file (docs/protocol.md, "Files"): the reply has a one-time URL to PUT the bytes to. */
 export const UploadRequest = z.object({ type: z.literal('upload'), id: reqId, name: z.string().min(1).max(1000), size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 /** Signed, expiring links to files of conversations you may read. */
@@ -105,6 +124,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   LocateRequest, TargetsRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
   UploadRequest, FileLinksRequest, FileRevokeRequest,
+  EditRequest, DeleteRequest, ReactRequest, ThreadRequest, MentionsRequest, EditsRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
 export type RequestType = ClientRequest['type'];
@@ -154,6 +174,20 @@ export const ChatMessage = z.object({
   tags: ClientTags.optional(),
   /** Attached files (docs/protocol.md, "Files"). */
   files: z.array(FileRef).optional(),
+  /** The message this one replies to (same conversation). */
+  replyTo: z.string().optional(),
+  /** The first message of the thread this reply belongs to (the root); absent on a root. */
+  thread: z.string().optional(),
+  /** On a thread root: how many replies the thread has (deleted ones included, as tombstones). */
+  replies: z.number().int().optional(),
+  /** When the text was last edited (ms since the epoch): shown as "edited". */
+  editedAt: z.number().optional(),
+  /** A tombstone: the message was deleted; `text` is "" and its files, reactions and mentions are gone. */
+  deleted: z.literal(true).optional(),
+  /** Reactions: emoji in the order of their oldest (remaining) reaction. */
+  reactions: z.array(Reaction).optional(),
+  /** Folded names the text mentions (`@name`), and "@room" when it mentions everyone in a room (features.ts). */
+  mentions: z.array(z.string()).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -163,12 +197,26 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
  * (`history.resumeMax`): `messages` are then the newest ones, and the client pages back
  * with `history {to, before: messages[0].seq}` to fill the gap.
  */
-export const MissedMessages = z.object({ to: z.string(), messages: z.array(ChatMessage), gap: z.boolean() });
+export const MissedMessages = z.object({
+  to: z.string(), messages: z.array(ChatMessage), gap: z.boolean(),
+  /**
+   * Messages at or before the resume point that were edited, deleted or reacted to after
+   * it, in their current state (replace them by id); at most history.resumeMax, oldest
+   * change first. Absent when none.
+   */
+  updated: z.array(ChatMessage).optional(),
+  /** The conversation's newest seq (messages and updates) this answer covers: resume from it next time. */
+  lastSeq: z.number().int().optional(),
+});
 export type MissedMessages = z.infer<typeof MissedMessages>;
 
 /** Unread direct messages from one person: sent by them after your read mark. */
 export const UnreadInfo = z.object({ to: z.string(), count: z.number().int(), lastSeq: z.number().int() });
 export type UnreadInfo = z.infer<typeof UnreadInfo>;
+
+/** Unread replies (after your read mark, not yours) in one thread you take part in (you wrote its root or a reply). */
+export const ThreadUnread = z.object({ to: z.string(), root: z.string(), count: z.number().int(), lastSeq: z.number().int() });
+export type ThreadUnread = z.infer<typeof ThreadUnread>;
 
 /** What `login` adds to its reply for durable history and accounts. */
 export interface LoginExtras {
@@ -183,6 +231,10 @@ export interface LoginExtras {
   unread: UnreadInfo[];
   /** Newest seq of each room you are in after login (a client resumes from here next time). */
   lastSeq: Record<string, number>;
+  /** Accounts: your read mark of each room you are in (only those you have marked), as set from any device. */
+  read?: Record<string, number>;
+  /** Accounts: unread messages that mention you, per conversation (rooms you are in, DMs). */
+  mentions?: UnreadInfo[];
 }
 
 /** What `join` adds to its reply: recent history, or what was missed after `since`. */
@@ -190,6 +242,10 @@ export interface JoinExtras {
   history: ChatMessage[];
   /** With `since`: true when more was missed than `history` holds (page back to fill it). */
   gap: boolean;
+  /** With `since`: messages at or before `since` changed after it, current state (MissedMessages.updated). */
+  updated?: ChatMessage[];
+  /** With `since`: the newest seq (messages and changes) the reply covers (MissedMessages.lastSeq). */
+  lastSeq?: number;
 }
 
 // ---------------------------------------------------------------- replies (data by request type)
@@ -220,7 +276,8 @@ export interface ReplyData {
   change_password: { token: string; revoked: number };
   history: { to: string; messages: ChatMessage[] };
   read: { to: string; seq: number };
-  unread: { unread: UnreadInfo[] };
+  /** `mentions` and `threads`: accounts only (empty for guests), like `unread`. */
+  unread: { unread: UnreadInfo[]; mentions: UnreadInfo[]; threads: ThreadUnread[] };
   search: { results: ChatMessage[] };
   /**
    * `seq`: for a msgid, that message's seq (`exact`); for a ts, the first seq at or after it
@@ -241,6 +298,13 @@ export interface ReplyData {
   file_links: { links: Record<string, { url: string; thumb?: string; expires: number }> };
   /** Links issued at or before `revokedAt` (ms since the epoch) answer 410 LINK_REVOKED. */
   file_revoke: { file: string; revokedAt: number };
+  /** `msg`: the message after the change; `seq`: the update's own seq in the conversation (0 when nothing changed). */
+  edit: { msg: ChatMessage; seq: number };
+  delete: { msg: ChatMessage; seq: number };
+  react: { msg: ChatMessage; seq: number };
+  thread: { to: string; root: ChatMessage; replies: ChatMessage[] };
+  mentions: { messages: ChatMessage[] };
+  edits: { to: string; msgid: string; versions: EditVersion[] };
 }
 
 // ---------------------------------------------------------------- server -> client
@@ -249,7 +313,7 @@ export const HelloEvent = z.object({
   type: z.literal('hello'),
   protocol: z.number().int(),
   server: z.string(),
-  limits: z.object({ nameMaxLength: z.number(), roomMaxLength: z.number(), textMaxLength: z.number(), exprMaxLength: z.number(), maxPayload: z.number() }),
+  limits: z.object({ nameMaxLength: z.number(), roomMaxLength: z.number(), textMaxLength: z.number(), exprMaxLength: z.number(), maxPayload: z.number(), textMaxLines: z.number().optional(), editWindowSeconds: z.number().optional() }),
 });
 export const ReplyEvent = z.object({ type: z.literal('reply'), id: z.string(), data: z.record(z.string(), z.unknown()) });
 export const ErrorEvent = z.object({ type: z.literal('error'), id: z.string().optional(), code: z.string(), message: z.string() });
@@ -280,12 +344,21 @@ export const RoomKickedEvent = z.object({ type: z.literal('room_kicked'), room: 
 export const RoomMembersEvent = z.object({ type: z.literal('room_members'), room: z.string(), count: z.number().int(), joined: z.number().int(), left: z.number().int() });
 /** Settings, lists or roles of a room changed (`voice` and `op` name the member in `arg`). */
 export const RoomModeEvent = z.object({ type: z.literal('room_mode'), room: z.string(), by: z.string(), changes: z.array(ModeChange) });
+/**
+ * A message was edited, deleted or reacted to. The change takes its own `seq` in the
+ * message's conversation (so resume and `cover` order it with messages); `msg` is the
+ * message's state after it (`msg.seq` is the message's own seq): replace it by `msg.id`.
+ * `by`: who did it; `emoji`: for react/unreact.
+ */
+export const MessageUpdateEvent = z.object({ type: z.literal('message_update'), seq: z.number().int(), action: UpdateAction, by: z.string(), emoji: z.string().optional(), msg: ChatMessage });
+export type MessageUpdateEvent = z.infer<typeof MessageUpdateEvent>;
 
 export const ServerEvent = z.discriminatedUnion('type', [
   HelloEvent, ReplyEvent, ErrorEvent, MessageEvent, UserJoinedEvent, UserLeftEvent, UserPresenceEvent,
   RoomJoinedEvent, RoomLeftEvent, RoomTopicEvent, TypingEvent, TagmsgEvent, NoticeEvent, ByeEvent,
   UserRenamedEvent, RoomKickedEvent, RoomOperatorEvent, RoomInvitedEvent, RoomModeEvent, RoomMembersEvent,
   RoomMemberInvitedEvent, UserAccountEvent,
+  MessageUpdateEvent,
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 export type ServerEventType = ServerEvent['type'];

@@ -1,24 +1,33 @@
 /**
  * Message text normalisation shared by every transport. Newlines are allowed (multi-line
- * messages); CR is dropped ("\r\n" -> "\n"); other C0/C1 control characters and lone
+ * messages, at most LIMITS.textMaxLines lines; the server carries raw text, clients render
+ * the Markdown subset of docs/protocol.md); CR is dropped ("\r\n" -> "\n"); other C0/C1 control characters and lone
  * surrogates are refused so nothing invisible or line-breaking reaches other clients.
  */
 import { LIMITS } from './limits.ts';
 
-export type TextProblem = 'empty' | 'too_long' | 'control_chars';
+export type TextProblem = 'empty' | 'too_long' | 'too_many_lines' | 'control_chars';
 
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 /** The stable error code of a text problem (every transport and command answers the same). */
-export function textProblemCode(p: TextProblem): 'TEXT_EMPTY' | 'TEXT_TOO_LONG' | 'TEXT_INVALID' {
-  return p === 'empty' ? 'TEXT_EMPTY' : p === 'too_long' ? 'TEXT_TOO_LONG' : 'TEXT_INVALID';
+export function textProblemCode(p: TextProblem): 'TEXT_EMPTY' | 'TEXT_TOO_LONG' | 'TEXT_TOO_MANY_LINES' | 'TEXT_INVALID' {
+  return p === 'empty' ? 'TEXT_EMPTY' : p === 'too_long' ? 'TEXT_TOO_LONG' : p === 'too_many_lines' ? 'TEXT_TOO_MANY_LINES' : 'TEXT_INVALID';
 }
 
-export function normalizeText(raw: string, max: number = LIMITS.textMaxLength): { text: string } | { problem: TextProblem } {
+/** Lines of a normalised text (1 + its newlines). */
+export function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+export function normalizeText(raw: string, max: number = LIMITS.textMaxLength, maxLines: number = LIMITS.textMaxLines): { text: string } | { problem: TextProblem } {
   const text = raw.replace(/\r\n?/g, '\n');
   if (text.trim().length === 0) return { problem: 'empty' };
   if (text.length > max) return { problem: 'too_long' };
+  if (lineCount(text) > maxLines) return { problem: 'too_many_lines' };
   if (FORBIDDEN.test(text) || !text.isWellFormed()) return { problem: 'control_chars' };
   return { text };
 }

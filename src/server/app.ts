@@ -113,6 +113,10 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
       announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'] },
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
+      messages: {
+        editWindowSeconds: config['messages.editWindowSeconds'], editRetentionDays: config['messages.editRetentionDays'], editVersionsMax: config['messages.editVersionsMax'],
+        reactionsPerMessage: config['messages.reactionsPerMessage'], threadMaxDepth: config['messages.threadMaxDepth'],
+      },
       scrypt: { log2N: config['auth.scryptLog2N'], r: 8, p: 1 },
       // Several nodes (Redis, or an injected bus in tests): keep each conversation in seq order.
       ...(redis || opts.bus ? { reorderMs: config['cluster.reorderMs'] } : {}),

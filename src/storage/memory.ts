@@ -4,9 +4,14 @@
  * Keeps at most `maxPerConversation` messages per conversation (oldest dropped first).
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage } from '../protocol/index.ts';
-import type { Clock, DmSummary, HistoryQuery, MessageDraft, MessageStore, SearchQuery } from '../core/ports.ts';
+import { ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../protocol/index.ts';
+import { ChatError } from '../core/errors.ts';
+import type {
+  ChangedMessage, Clock, DmSummary, HistoryQuery, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
+  SearchQuery, StoredMessage, ThreadCount, UpdateResult,
+} from '../core/ports.ts';
 import { matchesWords } from './words.ts';
+import { reactionSummary, withState } from './message-state.ts';
 
 export interface MemoryStoreOptions {
   clock: Clock;
@@ -15,9 +20,32 @@ export interface MemoryStoreOptions {
   idempotencyWindowMs: number;
 }
 
+/** One stored message: its base fields and its state. */
+interface Entry {
+  base: ChatMessage;
+  from: string;
+  author: string | undefined;
+  depth: number;
+  replyTo: string | undefined;
+  thread: string | undefined;
+  mentions: string[];
+  editedAt: number | undefined;
+  deleted: boolean;
+  /** In the order of reacting. */
+  reactions: { emoji: string; principal: string; name: string }[];
+  edits: (EditVersion & { retainUntil: number })[];
+  /** The latest change: its seq (0: none), what and by whom. */
+  change: { seq: number; action: UpdateAction; by: string; emoji?: string } | undefined;
+  /** Commit order, for newest-first search across conversations. */
+  order: number;
+}
+
 interface Conversation {
   lastSeq: number;
-  messages: ChatMessage[];
+  messages: Entry[];
+  byId: Map<string, Entry>;
+  /** Root id -> replies in its thread. */
+  replies: Map<string, number>;
   participants: readonly string[] | undefined;
   /** Commit order of the newest message, for "most recently active first". */
   lastOrder: number;
@@ -25,10 +53,8 @@ interface Conversation {
 
 export class MemoryStore implements MessageStore {
   private readonly convs = new Map<string, Conversation>();
-  private readonly seen = new Map<string, { msg: ChatMessage; at: number }>();
+  private readonly seen = new Map<string, { conv: string; id: string; at: number }>();
   private readonly marks = new Map<string, number>();
-  /** Commit order of every stored message id, for newest-first search across conversations. */
-  private readonly order = new WeakMap<ChatMessage, number>();
   private counter = 0;
   private readonly opts: MemoryStoreOptions;
 
@@ -40,73 +66,230 @@ export class MemoryStore implements MessageStore {
     const now = this.opts.clock.now();
     if (draft.clientKey !== undefined) {
       const prior = this.seen.get(draft.clientKey);
-      if (prior && now - prior.at <= this.opts.idempotencyWindowMs) return prior.msg;
+      const entry = prior && now - prior.at <= this.opts.idempotencyWindowMs ? this.convs.get(prior.conv)?.byId.get(prior.id) : undefined;
+      if (entry) return this.view(this.convs.get(prior!.conv)!, entry);
     }
     let conv = this.convs.get(draft.conv);
     if (!conv) {
-      conv = { lastSeq: 0, messages: [], participants: draft.participants, lastOrder: 0 };
+      conv = { lastSeq: 0, messages: [], byId: new Map(), replies: new Map(), participants: draft.participants, lastOrder: 0 };
       this.convs.set(draft.conv, conv);
     }
-    const msg: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
-    conv.messages.push(msg);
+    const base: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
     conv.lastOrder = ++this.counter;
-    this.order.set(msg, conv.lastOrder);
-    if (conv.messages.length > this.opts.maxPerConversation) conv.messages.splice(0, conv.messages.length - this.opts.maxPerConversation);
+    const entry: Entry = {
+      base, from: foldAscii(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,
+      mentions: [...(draft.mentions ?? [])], editedAt: undefined, deleted: false, reactions: [], edits: [], change: undefined, order: conv.lastOrder,
+    };
+    conv.messages.push(entry);
+    conv.byId.set(base.id, entry);
+    if (entry.thread !== undefined) conv.replies.set(entry.thread, (conv.replies.get(entry.thread) ?? 0) + 1);
+    if (conv.messages.length > this.opts.maxPerConversation) {
+      for (const old of conv.messages.splice(0, conv.messages.length - this.opts.maxPerConversation)) conv.byId.delete(old.base.id);
+    }
     if (draft.clientKey !== undefined) {
-      this.seen.set(draft.clientKey, { msg, at: now });
+      this.seen.set(draft.clientKey, { conv: draft.conv, id: base.id, at: now });
       this.expireSeen(now);
     }
-    return msg;
+    return this.view(conv, entry);
   }
 
   async history(conv: string, q: HistoryQuery): Promise<ChatMessage[]> {
-    const all = this.convs.get(conv)?.messages ?? [];
-    if (q.limit <= 0) return [];
+    const c = this.convs.get(conv);
+    if (!c || q.limit <= 0) return [];
     const since = q.sinceTs ?? -Infinity;
-    const inRange = all.filter((m) => (q.beforeSeq === undefined || m.seq < q.beforeSeq) && (q.afterSeq === undefined || m.seq > q.afterSeq) && m.ts >= since);
-    return q.afterSeq !== undefined && q.beforeSeq === undefined ? inRange.slice(0, q.limit) : inRange.slice(-q.limit);
+    const inRange = c.messages.filter((e) => (q.beforeSeq === undefined || e.base.seq < q.beforeSeq) && (q.afterSeq === undefined || e.base.seq > q.afterSeq) && e.base.ts >= since);
+    const page = q.afterSeq !== undefined && q.beforeSeq === undefined ? inRange.slice(0, q.limit) : inRange.slice(-q.limit);
+    return page.map((e) => this.view(c, e));
   }
 
   async lastSeq(conv: string): Promise<number> {
     return this.convs.get(conv)?.lastSeq ?? 0;
   }
 
-  async markRead(user: string, conv: string, seq: number): Promise<void> {
-    const key = `${user}\n${conv}`;
+  async markRead(reader: string, conv: string, seq: number): Promise<void> {
+    const key = `${reader}\n${conv}`;
     const clamped = Math.min(seq, this.convs.get(conv)?.lastSeq ?? 0);
     if (clamped > (this.marks.get(key) ?? 0)) this.marks.set(key, clamped);
   }
 
-  async dmSummaries(user: string, limit: number, sinceTs?: number): Promise<DmSummary[]> {
+  async dmSummaries(user: string, limit: number, sinceTs?: number, reader: string = user): Promise<DmSummary[]> {
     const since = sinceTs ?? -Infinity;
     const out: (DmSummary & { order: number })[] = [];
     for (const [key, c] of this.convs) {
       if (!c.participants?.includes(user)) continue;
-      if (c.messages.length === 0 || c.messages.at(-1)!.ts < since) continue;
-      const readSeq = this.marks.get(`${user}\n${key}`) ?? 0;
-      const unread = c.messages.filter((m) => m.seq > readSeq && m.ts >= since && foldAscii(m.from) !== user).length;
-      out.push({ conv: key, lastSeq: c.lastSeq, readSeq, unread, last: c.messages.at(-1)!, order: c.lastOrder });
+      const last = c.messages.at(-1);
+      if (!last || last.base.ts < since) continue;
+      const readSeq = this.marks.get(`${reader}\n${key}`) ?? 0;
+      const unread = c.messages.filter((e) => e.base.seq > readSeq && e.base.ts >= since && e.from !== user).length;
+      out.push({ conv: key, lastSeq: c.lastSeq, readSeq, unread, last: this.view(c, last), order: c.lastOrder });
     }
     return out.sort((a, b) => b.order - a.order).slice(0, limit).map(({ order: _o, ...s }) => s);
   }
 
   async search(q: SearchQuery): Promise<ChatMessage[]> {
-    const hits: ChatMessage[] = [];
+    const hits: { c: Conversation; e: Entry }[] = [];
     for (const [key, c] of this.convs) {
       const visible = q.convs.includes(key) || (q.dmsOf !== undefined && c.participants?.includes(q.dmsOf) === true);
       if (!visible) continue;
       const since = c.participants !== undefined ? (q.dmsSince ?? -Infinity) : -Infinity;
-      for (const m of c.messages) {
-        if (m.ts < since) continue;
-        if (q.from !== undefined && foldAscii(m.from) !== q.from) continue;
-        if (matchesWords(m.text, q.words)) hits.push(m);
+      for (const e of c.messages) {
+        if (e.deleted || e.base.ts < since) continue;
+        if (q.from !== undefined && e.from !== q.from) continue;
+        if (matchesWords(e.base.text, q.words)) hits.push({ c, e });
       }
     }
-    return hits.sort((a, b) => (this.order.get(b) ?? 0) - (this.order.get(a) ?? 0)).slice(0, q.limit);
+    return hits.sort((a, b) => b.e.order - a.e.order).slice(0, q.limit).map(({ c, e }) => this.view(c, e));
+  }
+
+  async get(conv: string, id: string): Promise<StoredMessage | undefined> {
+    const c = this.convs.get(conv);
+    const e = c?.byId.get(id);
+    if (!c || !e) return undefined;
+    return { msg: this.view(c, e), ...(e.author !== undefined ? { author: e.author } : {}), depth: e.depth };
+  }
+
+  async update(conv: string, ch: MessageChange): Promise<UpdateResult | undefined> {
+    const c = this.convs.get(conv);
+    const e = c?.byId.get(ch.id);
+    if (!c || !e) return undefined;
+    const now = this.opts.clock.now();
+    let action: UpdateAction;
+    let emoji: string | undefined;
+    switch (ch.kind) {
+      case 'edit':
+        if (e.deleted || e.base.text === ch.text) return { seq: 0, msg: this.view(c, e) };
+        e.edits = e.edits.filter((v) => v.retainUntil >= now);
+        e.edits.push({ text: e.base.text, ts: e.editedAt ?? e.base.ts, replacedAt: now, retainUntil: ch.retainUntil });
+        if (e.edits.length > ch.keepVersions) e.edits.splice(0, e.edits.length - ch.keepVersions);
+        e.base = { ...e.base, text: ch.text };
+        e.mentions = [...ch.mentions];
+        e.editedAt = now;
+        action = 'edit';
+        break;
+      case 'delete':
+        if (e.deleted) return { seq: 0, msg: this.view(c, e) };
+        // Gone, not hidden: the text, its earlier versions, files, reactions and mentions.
+        e.deleted = true;
+        e.base = { ...e.base, text: '' };
+        delete e.base.files;
+        e.edits = [];
+        e.reactions = [];
+        e.mentions = [];
+        action = 'delete';
+        break;
+      case 'react': {
+        if (e.deleted) return { seq: 0, msg: this.view(c, e) };
+        const at = e.reactions.findIndex((r) => r.emoji === ch.emoji && r.principal === ch.principal);
+        if (ch.on === (at !== -1)) return { seq: 0, msg: this.view(c, e) };
+        if (ch.on) {
+          const emoji = new Set(e.reactions.map((r) => r.emoji));
+          if (!emoji.has(ch.emoji) && emoji.size >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
+          e.reactions.push({ emoji: ch.emoji, principal: ch.principal, name: ch.by });
+        } else {
+          e.reactions.splice(at, 1);
+        }
+        action = ch.on ? 'react' : 'unreact';
+        emoji = ch.emoji;
+        break;
+      }
+    }
+    const seq = ++c.lastSeq;
+    e.change = { seq, action, by: ch.by, ...(emoji !== undefined ? { emoji } : {}) };
+    return { seq, msg: this.view(c, e) };
+  }
+
+  async changes(conv: string, q: { afterSeq: number; beforeSeq?: number; limit: number; sinceTs?: number }): Promise<ChangedMessage[]> {
+    const c = this.convs.get(conv);
+    if (!c || q.limit <= 0) return [];
+    const since = q.sinceTs ?? -Infinity;
+    return c.messages
+      .filter((e) => e.change !== undefined && e.change.seq > q.afterSeq && (q.beforeSeq === undefined || e.change.seq < q.beforeSeq) && e.base.ts >= since)
+      .sort((a, b) => a.change!.seq - b.change!.seq)
+      .slice(0, q.limit)
+      .map((e) => ({ ...e.change!, msg: this.view(c, e) }));
+  }
+
+  async thread(conv: string, root: string, q: { afterSeq?: number; limit: number; sinceTs?: number }): Promise<ChatMessage[]> {
+    const c = this.convs.get(conv);
+    if (!c || q.limit <= 0) return [];
+    const since = q.sinceTs ?? -Infinity;
+    return c.messages.filter((e) => e.thread === root && e.base.seq > (q.afterSeq ?? 0) && e.base.ts >= since).slice(0, q.limit).map((e) => this.view(c, e));
+  }
+
+  async mentions(q: MentionQuery): Promise<ChatMessage[]> {
+    const hits: { c: Conversation; e: Entry }[] = [];
+    for (const [key, c] of this.convs) {
+      const dm = c.participants !== undefined;
+      if (!(q.convs.includes(key) || (dm && q.dmsOf !== undefined && c.participants!.includes(q.dmsOf)))) continue;
+      for (const e of c.messages) {
+        if (!mentionsUser(e, q.user) || (q.beforeTs !== undefined && e.base.ts >= q.beforeTs)) continue;
+        if (dm && e.base.ts < (q.dmsSince ?? -Infinity)) continue;
+        hits.push({ c, e });
+      }
+    }
+    return hits.sort((a, b) => b.e.order - a.e.order).slice(0, q.limit).map(({ c, e }) => this.view(c, e));
+  }
+
+  async edits(conv: string, id: string, now: number): Promise<EditVersion[]> {
+    const e = this.convs.get(conv)?.byId.get(id);
+    return (e?.edits ?? []).filter((v) => v.retainUntil >= now).map(({ retainUntil: _r, ...v }) => v);
+  }
+
+  async readMarks(reader: string, convs: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const conv of convs) {
+      const seq = this.marks.get(`${reader}\n${conv}`);
+      if (seq !== undefined) out.set(conv, seq);
+    }
+    return out;
+  }
+
+  async mentionCounts(reader: string, user: string, convs: readonly string[], sinceTs?: number): Promise<MentionCount[]> {
+    const out: MentionCount[] = [];
+    for (const [key, c, mark, since] of this.scope(reader, user, convs, sinceTs)) {
+      const hits = c.messages.filter((e) => e.base.seq > mark && e.base.ts >= since && e.from !== user && mentionsUser(e, user));
+      if (hits.length > 0) out.push({ conv: key, count: hits.length, lastSeq: hits.at(-1)!.base.seq });
+    }
+    return out;
+  }
+
+  async threadCounts(reader: string, user: string, convs: readonly string[], sinceTs?: number): Promise<ThreadCount[]> {
+    const out: ThreadCount[] = [];
+    for (const [key, c, mark, since] of this.scope(reader, user, convs, sinceTs)) {
+      const mine = new Set<string>();
+      for (const e of c.messages) if (e.from === user) mine.add(e.thread ?? e.base.id);
+      const per = new Map<string, ThreadCount>();
+      for (const e of c.messages) {
+        if (e.thread === undefined || !mine.has(e.thread) || e.deleted || e.from === user || e.base.seq <= mark || e.base.ts < since) continue;
+        const t = per.get(e.thread) ?? { conv: key, root: e.thread, count: 0, lastSeq: 0 };
+        t.count++;
+        t.lastSeq = e.base.seq;
+        per.set(e.thread, t);
+      }
+      out.push(...per.values());
+    }
+    return out;
   }
 
   async close(): Promise<void> {
     this.convs.clear();
+  }
+
+  /** The rooms `convs` and the DMs of `user`, each with the reader's mark and the ts floor (DMs only). */
+  private *scope(reader: string, user: string, convs: readonly string[], sinceTs: number | undefined): Generator<[string, Conversation, number, number]> {
+    for (const [key, c] of this.convs) {
+      const dm = c.participants !== undefined;
+      if (dm ? !c.participants!.includes(user) : !convs.includes(key)) continue;
+      yield [key, c, this.marks.get(`${reader}\n${key}`) ?? 0, dm ? (sinceTs ?? -Infinity) : -Infinity];
+    }
+  }
+
+  private view(c: Conversation, e: Entry): ChatMessage {
+    return withState(e.base, {
+      replyTo: e.replyTo, thread: e.thread, replies: c.replies.get(e.base.id), editedAt: e.editedAt, deleted: e.deleted,
+      reactions: reactionSummary(e.reactions),
+      mentions: e.mentions,
+    });
   }
 
   /** Map iteration order is insertion order, so expired keys are at the front. */
@@ -116,6 +299,10 @@ export class MemoryStore implements MessageStore {
       this.seen.delete(key);
     }
   }
+}
+
+function mentionsUser(e: Entry, user: string): boolean {
+  return !e.deleted && (e.mentions.includes(user) || e.mentions.includes(ROOM_MENTION));
 }
 
 function foldAscii(s: string): string {

@@ -137,6 +137,11 @@ export function formatItem(item: Item, ctx: FormatContext): string | undefined {
     case 'room_topic':
       body = `${conv(item.room)} ${notice(item.topic === '' ? `* ${s(item.by)} cleared the topic` : `* ${s(item.by)} set the topic: ${s(item.topic)}`)}`;
       break;
+    case 'message_update': {
+      const what = item.action === 'edit' ? `edited a message: ${s(item.msg.text)}` : item.action === 'delete' ? 'deleted a message' : `${item.action === 'react' ? 'reacted' : 'took back'} ${s(item.emoji ?? '')}`;
+      body = `${conv(item.msg.to)} ${notice(`* ${s(item.by)} ${what}`)}`;
+      break;
+    }
     case 'typing':
     case 'tagmsg': // reactions and reply markers from IRC clients: the terminal shows none
       return undefined;

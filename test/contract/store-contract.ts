@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Clock, MessageStore } from '../../src/core/ports.ts';
+import { runMessageFeatureContract } from './message-features-contract.ts';
 
 export class TestClock implements Clock {
   t = 1_700_000_000_000;
@@ -230,6 +231,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
         assert.deepEqual(await store.dmSummaries('alice', 10, clock.t + 1), [], 'newest message older than sinceTs: left out');
       });
     });
+
+    runMessageFeatureContract(withStore);
 
     it('keeps committed messages, seq counters, read marks and idempotency keys across a reopen', async (t) => {
       const clock = new TestClock();

@@ -38,12 +38,12 @@ describe('tags and echo', () => {
     const tagged = await IrcClient.register(app, 'TagReader', ['message-tags']);
     const plain = await IrcClient.register(app, 'PlainReader');
     const web = await TestClient.login(app, 'TagWebReader');
-    sender.send('@+draft/reply=abc\\sdef;fizz=buzz PRIVMSG #lobby :with tags');
+    sender.send('@+example.com/note=abc\\sdef;fizz=buzz PRIVMSG #lobby :with tags');
     const line = await tagged.waitLine(/with tags/);
-    assert.match(line, /^@msgid=[^;]+;\+draft\/reply=abc\\sdef :TagSender!~tagsende@banter PRIVMSG #lobby :with tags$/);
+    assert.match(line, /^@msgid=[^;]+;\+example\.com\/note=abc\\sdef :TagSender!~tagsende@banter PRIVMSG #lobby :with tags$/);
     assert.equal(await plain.waitLine(/with tags/), ':TagSender!~tagsende@banter PRIVMSG #lobby :with tags');
     const ev = await web.waitFor((e) => e.type === 'message' && e.msg.text === 'with tags');
-    assert.deepEqual((ev as { msg: ChatMessage }).msg.tags, { '+draft/reply': 'abc def' });
+    assert.deepEqual((ev as { msg: ChatMessage }).msg.tags, { '+example.com/note': 'abc def' });
     assert.deepEqual(await sender.command(`@+big=${'x'.repeat(4095)} PRIVMSG #lobby :too big`), [`${S} 417 TagSender :Input line was too long`]);
     sender.close(); tagged.close(); plain.close(); web.close();
   });

@@ -56,6 +56,8 @@ describe('CHATHISTORY selectors', () => {
     const irc = await IrcClient.register(app, 'AroundIrc', CAPS);
     await irc.command('JOIN #ChAround');
     const sent = await seed('#CHAROUND', 7, 'AroundWeb');
+    // The seeding web user's QUIT must not land inside the command's reply.
+    await irc.waitLine(/AroundWeb!\S+ QUIT /);
     const lines = await irc.command(`CHATHISTORY AROUND #charound msgid=${sent[3]!.id} 3`);
     assert.equal(lines[0], `${S} BATCH +b1 chathistory #ChAround`);
     assert.deepEqual(texts(lines), ['t3', 't4', 't5']);

@@ -27,13 +27,13 @@ describe('CAP LS', () => {
   it('lists the new caps, with values for 302 only, and NAKs sts (which is absent without TLS)', async () => {
     const c = await IrcClient.connect(app.ircPort!);
     assert.deepEqual(await c.command('CAP LS 302'), [
-      `${S} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration=before-connect draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname standard-replies userhost-in-names`,
+      `${S} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration=before-connect draft/chathistory draft/message-redaction draft/multiline=max-bytes=4000,max-lines=100 draft/read-marker echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname standard-replies userhost-in-names`,
     ]);
     assert.deepEqual(await c.command('CAP REQ :sts'), [`${S} CAP * NAK :sts`]);
     c.close();
     const old = await IrcClient.connect(app.ircPort!);
     assert.deepEqual(await old.command('CAP LS'), [
-      `${S} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl server-time setname standard-replies userhost-in-names`,
+      `${S} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration draft/chathistory draft/message-redaction draft/multiline draft/read-marker echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl server-time setname standard-replies userhost-in-names`,
     ]);
     old.close();
   });

@@ -52,7 +52,7 @@ describe('registration', () => {
     c.send('NICK Cap1');
     c.send('USER cap1 0 * :Cap');
     const ls = await c.take(/ CAP \* LS /);
-    assert.deepEqual(ls, [`:${SERVER} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration=before-connect draft/chathistory echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname standard-replies userhost-in-names`]);
+    assert.deepEqual(ls, [`:${SERVER} CAP * LS :account-notify account-tag away-notify batch cap-notify draft/account-registration=before-connect draft/chathistory draft/message-redaction draft/multiline=max-bytes=4000,max-lines=100 draft/read-marker echo-message extended-join invite-notify labeled-response message-tags multi-prefix sasl=PLAIN server-time setname standard-replies userhost-in-names`]);
     assert.deepEqual(await c.command('CAP REQ :server-time bogus'), [`:${SERVER} CAP * NAK :server-time bogus`]);
     assert.deepEqual(await c.command('CAP REQ :server-time echo-message'), [`:${SERVER} CAP * ACK :server-time echo-message`]);
     assert.deepEqual(await c.command('CAP LIST'), [`:${SERVER} CAP * LIST :cap-notify echo-message server-time`]);

@@ -58,15 +58,22 @@ export function peerOf(msg: ChatMessage, me: string): string {
  */
 export async function missedSince(ctx: CommandContext, c: Conversation, after: number, hold: ReturnType<CommandContext['hold']>): Promise<MissedMessages> {
   const max = ctx.core.history.resumeMax;
+  // The counter first: every message and change up to it is in what is read below.
+  const lastSeq = await ctx.core.deps.store.lastSeq(c.conv);
   let messages = await readPage(ctx, c, { afterSeq: after, limit: max + 1 });
   let gap = false;
   if (messages.length > max) {
     messages = await readPage(ctx, c, { limit: max });
     gap = true;
   }
-  const last = messages.at(-1);
-  if (last) hold.cover(c.conv, last.seq);
-  return { to: c.to, messages, gap };
+  // Older messages edited, deleted or reacted to since `after`, in their current state.
+  const first = messages[0]?.seq ?? Number.MAX_SAFE_INTEGER;
+  const changed = await ctx.core.deps.store.changes(c.conv, { afterSeq: after, limit: max, ...(c.since !== undefined ? { sinceTs: c.since } : {}) });
+  const updated = changed.filter((u) => u.msg.seq < first).map((u) => u.msg);
+  // Not the changes' seqs: a message committed between the two reads may lie below them.
+  const covered = Math.max(lastSeq, messages.at(-1)?.seq ?? 0);
+  if (covered > 0) hold.cover(c.conv, covered);
+  return { to: c.to, messages, gap, ...(updated.length > 0 ? { updated } : {}), lastSeq: covered };
 }
 
 /** The newest `limit` messages (for a join or opening a DM). Covers them in `hold`. */

@@ -32,6 +32,12 @@ import { authenticate } from './authenticate.ts';
 import { mode } from './mode.ts';
 import { auditLog, kill, serverBan, wallops } from './admin.ts';
 import { upload, fileLinks, fileRevoke } from './files.ts';
+import { edit } from './edit.ts';
+import { deleteMessage } from './delete.ts';
+import { react } from './react.ts';
+import { thread } from './thread.ts';
+import { mentions } from './mentions.ts';
+import { edits } from './edits.ts';
 
 export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   login, send, join, part, topic, rooms, members, users, away, back, calc, typing, tagmsg, ping,
@@ -40,4 +46,5 @@ export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   locate, targets, authenticate,
   mode, server_ban: serverBan, kill, wallops, audit: auditLog,
   upload, file_links: fileLinks, file_revoke: fileRevoke,
+  edit, delete: deleteMessage, react, thread, mentions, edits,
 };

@@ -27,10 +27,10 @@ export const join = defineCommand({
     const hold = ctx.hold();
     const room = dir.room(req.room)!;
     const c = { conv: room.folded, to: room.name };
-    const { history, gap } = req.since === undefined
-      ? { history: await recent(ctx, c, Math.min(req.history ?? ctx.core.history.onJoin, ctx.core.history.pageMax), hold), gap: false }
-      : await missedSince(ctx, c, req.since, hold).then((m) => ({ history: m.messages, gap: m.gap }));
+    const { history, gap, updated, lastSeq } = req.since === undefined
+      ? { history: await recent(ctx, c, Math.min(req.history ?? ctx.core.history.onJoin, ctx.core.history.pageMax), hold), gap: false, updated: undefined, lastSeq: undefined }
+      : await missedSince(ctx, c, req.since, hold).then((m) => ({ history: m.messages, gap: m.gap, updated: m.updated, lastSeq: m.lastSeq }));
     // The room may have changed while the history was read; report it as it is now.
-    return { ...ctx.core.roomState(dir.room(req.room) ?? room), history, gap };
+    return { ...ctx.core.roomState(dir.room(req.room) ?? room), history, gap, ...(updated ? { updated } : {}), ...(lastSeq !== undefined ? { lastSeq } : {}) };
   },
 });

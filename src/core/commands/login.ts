@@ -4,6 +4,7 @@ import { ChatError } from '../errors.ts';
 import type { AccountRecord } from '../ports.ts';
 import { defineCommand } from './command.ts';
 import { dmConversation, missedSince, peerOf, resolveConversation } from './conversation.ts';
+import { unreadMentions } from './unread.ts';
 
 /** DM conversations looked at for unread counts on login. */
 const MAX_DM_SUMMARIES = 200;
@@ -57,7 +58,7 @@ export const login = defineCommand({
 
     const unread: UnreadInfo[] = [];
     if (acct) {
-      for (const s of await ctx.core.deps.store.dmSummaries(folded, MAX_DM_SUMMARIES, user.dmSince)) {
+      for (const s of await ctx.core.deps.store.dmSummaries(folded, MAX_DM_SUMMARIES, user.dmSince, user.principal)) {
         if (s.unread === 0) continue;
         const peer = peerOf(s.last, folded);
         unread.push({ to: peer, count: s.unread, lastSeq: s.lastSeq });
@@ -76,6 +77,16 @@ export const login = defineCommand({
       hold.cover(room.folded, lastSeq[room.name]!);
     }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
-    return { name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(ctx.core.isAdmin(user) ? { admin: true as const } : {}), ...(token ? { token } : {}), missed, unread, lastSeq };
+    // An account's read marks and unread mentions, as any of its devices left them.
+    const marks: Record<string, number> = {};
+    let mentions: UnreadInfo[] = [];
+    if (acct) {
+      for (const [conv, seq] of await ctx.core.deps.store.readMarks(user.principal, [...user.rooms])) marks[ctx.core.dir.rooms.get(conv)?.name ?? conv] = seq;
+      mentions = await unreadMentions(ctx, user);
+    }
+    return {
+      name: user.name, protocol: PROTOCOL_VERSION, rooms, registered: acct !== undefined, ...(ctx.core.isAdmin(user) ? { admin: true as const } : {}), ...(token ? { token } : {}), missed, unread, lastSeq,
+      ...(acct ? { read: marks, mentions } : {}),
+    };
   },
 });

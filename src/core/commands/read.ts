@@ -1,4 +1,4 @@
-// read <#room|name> <seq>  — moves your read mark forward (unread counts start after it)
+// read <#room|name> <seq>  — moves your read mark forward (unread counts start after it); the reply has the mark as stored
 import { defineCommand, me } from './command.ts';
 import { resolveConversation } from './conversation.ts';
 
@@ -9,7 +9,12 @@ export const read = defineCommand({
   async run(ctx, req) {
     const user = me(ctx);
     const c = await resolveConversation(ctx, user, req.to);
-    await ctx.core.deps.store.markRead(user.folded, c.conv, req.seq);
-    return { to: c.to, seq: req.seq };
+    // The mark belongs to the account (owner.ts), so every device of it sees it; a guest's
+    // would outlive its session under a name someone else may take, so none is stored.
+    if (user.account === undefined) return { to: c.to, seq: req.seq };
+    await ctx.core.deps.store.markRead(user.principal, c.conv, req.seq);
+    // The mark as stored: it never moves back (so `seq: 0` only asks for it), and is clamped to the newest seq.
+    const marks = await ctx.core.deps.store.readMarks(user.principal, [c.conv]);
+    return { to: c.to, seq: marks.get(c.conv) ?? 0 };
   },
 });

@@ -7,6 +7,7 @@ import { whoOf } from './moderate.ts';
 import { defineCommand, me } from './command.ts';
 import { requireRoom, resolveTarget } from './target.ts';
 import { fileService } from './files.ts';
+import { mentionsOf, messagesConfig } from './message.ts';
 
 export const send = defineCommand({
   name: 'send',
@@ -20,6 +21,9 @@ export const send = defineCommand({
     const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
     const conv = convKey(user.name, to);
     const clientKey = resendKey(user, req.id);
+    const reply = req.replyTo !== undefined ? await replyPlace(ctx, user, conv, req.replyTo) : undefined;
+    const room = to.startsWith('#') ? ctx.core.dir.room(to) : undefined;
+    const mentions = norm.text === '' ? [] : mentionsOf(ctx, user, room, norm.text);
     // Files become the conversation's before the message is stored, and go back if it is not.
     const attached = req.files ? await fileService(ctx).attach(user.principal, req.files, conv, clientKey) : undefined;
     let msg;
@@ -27,7 +31,8 @@ export const send = defineCommand({
       msg = await ctx.core.deps.store.append({
         conv, to, from: user.name, text: norm.text,
         clientKey, ...(req.kind ? { kind: req.kind } : {}), ...(participants ? { participants } : {}),
-        ...(attached ? { files: attached.files } : {}),
+        ...(attached ? { files: attached.files } : {}), author: user.principal, ...(reply ?? {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
       });
     } catch (err) {
       if (attached?.fresh) await fileService(ctx).detach(req.files!);
@@ -36,7 +41,7 @@ export const send = defineCommand({
     // A resend returns the first message. A *different* message under a reused id is not a
     // resend: maybe a buggy client, maybe someone who took a guest's name replaying its ids
     // to read what it sent. Neither gets the earlier message, and nothing is lost silently.
-    if (msg.text !== norm.text || convKey(msg.from, msg.to) !== conv || foldName(msg.from) !== user.folded || msg.kind !== req.kind || (msg.files ?? []).map((f) => f.id).join() !== (req.files ?? []).join()) {
+    if (msg.text !== norm.text || convKey(msg.from, msg.to) !== conv || foldName(msg.from) !== user.folded || msg.kind !== req.kind || (msg.files ?? []).map((f) => f.id).join() !== (req.files ?? []).join() || msg.replyTo !== req.replyTo) {
       throw new ChatError('REQUEST_ID_REUSED', `request id "${req.id}" was already used for another message; nothing was sent`);
     }
     if (req.tags && Object.keys(req.tags).length > 0) {
@@ -48,6 +53,18 @@ export const send = defineCommand({
     return { msg };
   },
 });
+
+/** Where a reply goes: under `replyTo` (a message of the same conversation the sender may read), in its thread. */
+async function replyPlace(ctx: Parameters<typeof send.run>[0], user: ReturnType<typeof me>, conv: string, replyTo: string): Promise<{ replyTo: string; thread: string; depth: number }> {
+  const parent = await ctx.core.deps.store.get(conv, replyTo);
+  // A DM reads from dmSince on (owner.ts): an older message is no message to this user.
+  if (!parent || (!conv.startsWith('#') && parent.msg.ts < user.dmSince)) throw new ChatError('NO_SUCH_MESSAGE', `no message ${replyTo} in this conversation`);
+  if (parent.msg.deleted) throw new ChatError('MESSAGE_DELETED', 'the message was deleted');
+  const depth = parent.depth + 1;
+  const max = messagesConfig(ctx).threadMaxDepth;
+  if (depth > max) throw new ChatError('THREAD_TOO_DEEP', `a reply chain may be at most ${max} replies deep`);
+  return { replyTo: parent.msg.id, thread: parent.msg.thread ?? parent.msg.id, depth };
+}
 
 /**
  * The idempotency key of a send: an account's resends are recognised across connections;

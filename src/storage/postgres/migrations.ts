@@ -124,8 +124,53 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    description: 'message features: authors (principals), replies and threads, mentions, edits (earlier versions kept), tombstones, reactions; read marks keyed by principal',
+    // As SQLite's migration 6: every change takes the conversation's next seq; change_* record
+    // a message's latest one. A deletion clears text and words (so no search finds it) and
+    // deletes its earlier versions and reactions. Read marks of accounts move to the
+    // account's principal (owner.ts); guests' are dropped.
+    sql: `
+      ALTER TABLE messages ADD COLUMN author TEXT;
+      ALTER TABLE messages ADD COLUMN reply_to TEXT;
+      ALTER TABLE messages ADD COLUMN thread TEXT;
+      ALTER TABLE messages ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN mentions TEXT[];
+      ALTER TABLE messages ADD COLUMN edited_at BIGINT;
+      ALTER TABLE messages ADD COLUMN deleted BOOLEAN NOT NULL DEFAULT false;
+      ALTER TABLE messages ADD COLUMN change_seq BIGINT;
+      ALTER TABLE messages ADD COLUMN change_action TEXT;
+      ALTER TABLE messages ADD COLUMN change_by TEXT;
+      ALTER TABLE messages ADD COLUMN change_emoji TEXT;
+      CREATE INDEX messages_thread ON messages (thread, seq) WHERE thread IS NOT NULL;
+      CREATE INDEX messages_change ON messages (conv, change_seq) WHERE change_seq IS NOT NULL;
+      CREATE INDEX messages_mentions ON messages USING GIN (mentions);
+      CREATE TABLE reactions (
+        ord BIGSERIAL PRIMARY KEY,
+        msg_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        UNIQUE (msg_id, emoji, principal)
+      );
+      CREATE TABLE message_edits (
+        ord BIGSERIAL PRIMARY KEY,
+        msg_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ts BIGINT NOT NULL,
+        replaced_at BIGINT NOT NULL,
+        retain_until BIGINT NOT NULL
+      );
+      CREATE INDEX message_edits_msg ON message_edits (msg_id);
+      CREATE INDEX message_edits_retain ON message_edits (retain_until);
+      DELETE FROM read_marks WHERE member NOT IN (SELECT folded FROM accounts);
+      UPDATE read_marks SET member = 'account:' || member;
+    `,
+  },
+  {
     version: 4,
-    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work), as SQLite migration 6',
+    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work), as SQLite migration 7',
     sql: `
       ALTER TABLE files ADD COLUMN revoked_at BIGINT;
     `,

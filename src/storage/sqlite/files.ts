@@ -1,4 +1,4 @@
-/** File metadata in SQLite (the `files` table, migrations 4 and 6), sharing the message store's connection. */
+/** File metadata in SQLite (the `files` table, migrations 4 and 7), sharing the message store's connection. */
 import type { StatementSync } from 'node:sqlite';
 import type { FileLimits, FileRecord, FileRecords } from '../../core/files/ports.ts';
 import type { SqliteHandle } from './open.ts';

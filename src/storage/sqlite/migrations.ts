@@ -159,6 +159,68 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
+    description: 'message features: authors (principals), replies and threads, mentions, edits (earlier versions kept), tombstones, reactions; read marks keyed by principal',
+    // Every edit, deletion and reaction change takes the conversation's next seq (the
+    // conversations counter); change_seq/_action/_by/_emoji record a message's latest one, for
+    // resume and the cluster sequencer. A root's reply count and a message's reaction summary
+    // are kept on its row when they change, so reading history costs no extra query. A
+    // deletion clears `text` (the update trigger then
+    // removes the message from the search index and does not put it back) and deletes its
+    // earlier versions and reactions. Read marks were keyed by folded name: those of accounts
+    // become the account's principal (owner.ts), the rest (guests) are dropped.
+    sql: `
+      ALTER TABLE messages ADD COLUMN author TEXT;
+      ALTER TABLE messages ADD COLUMN reply_to TEXT;
+      ALTER TABLE messages ADD COLUMN thread TEXT;
+      ALTER TABLE messages ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN mentions TEXT;         -- JSON array of folded names and "@room"
+      ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+      ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE messages ADD COLUMN change_seq INTEGER;
+      ALTER TABLE messages ADD COLUMN change_action TEXT;
+      ALTER TABLE messages ADD COLUMN change_by TEXT;
+      ALTER TABLE messages ADD COLUMN change_emoji TEXT;
+      ALTER TABLE messages ADD COLUMN replies INTEGER NOT NULL DEFAULT 0;   -- on a thread root
+      ALTER TABLE messages ADD COLUMN reaction_summary TEXT;                -- JSON Reaction[], kept with each reaction change
+      CREATE INDEX messages_thread ON messages (thread, seq) WHERE thread IS NOT NULL;
+      CREATE INDEX messages_change ON messages (conv, change_seq) WHERE change_seq IS NOT NULL;
+      CREATE TABLE message_mentions (
+        name TEXT NOT NULL,                -- folded name, or "@room"
+        conv TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (name, conv, seq)
+      );
+      CREATE INDEX message_mentions_conv ON message_mentions (conv, seq);
+      CREATE TABLE reactions (
+        ord INTEGER PRIMARY KEY,           -- order of reacting
+        msg_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        name TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        UNIQUE (msg_id, emoji, principal)
+      );
+      CREATE TABLE message_edits (
+        msg_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        replaced_at INTEGER NOT NULL,
+        retain_until INTEGER NOT NULL
+      );
+      CREATE INDEX message_edits_msg ON message_edits (msg_id);
+      CREATE INDEX message_edits_retain ON message_edits (retain_until);
+      CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rid;
+        INSERT INTO messages_fts (rowid, text, scope) SELECT new.rid, new.text, 'c' || hex(new.conv) || ' f' || hex(new.from_folded)
+          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = new.conv), '')
+          WHERE new.deleted = 0;
+      END;
+      DELETE FROM read_marks WHERE user NOT IN (SELECT folded FROM accounts);
+      UPDATE read_marks SET user = 'account:' || user;
+    `,
+  },
+  {
+    version: 7,
     description: 'files: per-file link revocation (links issued at or before revoked_at no longer work)',
     sql: `
       ALTER TABLE files ADD COLUMN revoked_at INTEGER;

@@ -16,7 +16,7 @@ import type { SearchQuery } from '../../core/ports.ts';
 /** Conversations named in the match at most; a searcher in more is filtered by the WHERE clause only. */
 const MAX_SCOPE_TOKENS = 200;
 
-export const SEARCH_COLS = 'm.id AS id, m.seq AS seq, m.to_name AS to_name, m.from_name AS from_name, m.text AS text, m.ts AS ts, m.files AS files, m.kind AS kind';
+export const SEARCH_COLS = 'm.id AS id, m.seq AS seq, m.to_name AS to_name, m.from_name AS from_name, m.text AS text, m.ts AS ts, m.files AS files, m.kind AS kind, m.reply_to AS reply_to, m.thread AS thread, m.mentions AS mentions, m.edited_at AS edited_at, m.deleted AS deleted, m.replies AS replies, m.reaction_summary AS reaction_summary';
 
 /** A scope token: kind letter + hex of the UTF-8 key (as `'c' || hex(conv)` in the trigger, folded to lower case). */
 function scopeToken(kind: 'c' | 'f' | 'u', key: string): string {

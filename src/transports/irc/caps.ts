@@ -1,3 +1,5 @@
+import { MULTILINE_CAP_VALUE } from './msg-features.ts';
+
 /** IRCv3 capabilities Banter offers (CAP LS). */
 export const CAPS: readonly string[] = [
   'account-notify',
@@ -7,6 +9,9 @@ export const CAPS: readonly string[] = [
   'cap-notify',
   'draft/account-registration',
   'draft/chathistory',
+  'draft/message-redaction',
+  'draft/multiline',
+  'draft/read-marker',
   'echo-message',
   'extended-join',
   'invite-notify',
@@ -44,7 +49,7 @@ export const SASL_MECHS = 'PLAIN';
 /** Caps as listed by CAP LS: with their values (`sasl=PLAIN`) for version 302 and later; `sts` (a value) only then. */
 export function capList(version: number, sts?: string): string {
   if (version < 302) return CAPS.join(' ');
-  const listed = CAPS.map((c) => (c === 'sasl' ? `sasl=${SASL_MECHS}` : c === 'draft/account-registration' ? `${c}=${ACCOUNT_REGISTRATION_VALUE}` : c));
+  const listed = CAPS.map((c) => (c === 'sasl' ? `sasl=${SASL_MECHS}` : c === 'draft/account-registration' ? `${c}=${ACCOUNT_REGISTRATION_VALUE}` : c === 'draft/multiline' ? `${c}=${MULTILINE_CAP_VALUE}` : c));
   if (sts !== undefined) listed.push(`sts=${sts}`);
   return listed.sort().join(' ');
 }
@@ -56,6 +61,7 @@ export function capForTag(key: string): string {
     case 'account': return 'account-tag';
     case 'batch': return 'batch';
     case 'label': return 'labeled-response';
+    case 'draft/multiline-concat': return 'draft/multiline';
     default: return 'message-tags';
   }
 }

@@ -8,6 +8,7 @@ import { isRoomOperator } from '../../core/directory.ts';
 import { readMod } from '../../core/moderation.ts';
 import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
+import { deliverUpdate, isMultiline, multilineLines, wantsMultiline } from './msg-features.ts';
 import { cached, isoTime, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
@@ -44,12 +45,17 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
       }
       const echo = c.caps.has('echo-message');
       if (info.from === me && info.to !== me && !echo) return;
+      const msg = ev.msg;
+      const lines = isMultiline(msg) && wantsMultiline(c) ? cached(ev, 'multiline', () => multilineLines(msg, masks)) : info.lines;
       // To oneself with echo-message: the message arrives as to any recipient, and its echo
       // (the command's reply, labelled when the command was) follows, as on other servers.
-      if (info.from === me && info.to === me && echo) for (const m of info.lines) c.sendUnlabeled(m);
-      for (const m of info.lines) c.sendShared(m);
+      if (info.from === me && info.to === me && echo) for (const m of lines) c.sendUnlabeled(m);
+      for (const m of lines) c.sendShared(m);
       return;
     }
+    case 'message_update':
+      deliverUpdate(c, ev);
+      return;
     case 'user_joined': {
       const user = c.core.dir.user(ev.user.name);
       const mine = me ? c.core.dir.users.get(me)?.rooms : undefined;

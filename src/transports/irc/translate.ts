@@ -59,6 +59,8 @@ export function messageLines(msg: ChatMessage, masks: Masks): IrcMessage[] {
     if (account !== undefined) tags.account = account;
     if (i === 0) {
       tags.msgid = msg.id;
+      // A reply (from any transport) names the message it answers (IRCv3 +draft/reply).
+      if (msg.replyTo !== undefined) tags['+draft/reply'] = msg.replyTo;
       if (msg.tags) Object.assign(tags, msg.tags);
     }
     return { tags, source, command, params: [msg.to, action ? `\x01ACTION ${text}\x01` : text], trailing: true };

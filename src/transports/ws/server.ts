@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
-import type { ChatCore } from '../../core/chat.ts';
+import { MESSAGES_DEFAULTS, type ChatCore } from '../../core/chat.ts';
 import { WsConnection } from './connection.ts';
 import { normalizeIp } from '../../core/ip.ts';
 import type { AcceptedSockets, ConnLimits } from '../conn-limits.ts';
@@ -108,7 +108,8 @@ export class WsListener {
       this.core.attach(conn);
       conn.sendOwn({
         type: 'hello', protocol: PROTOCOL_VERSION, server: this.serverName,
-        limits: { nameMaxLength: LIMITS.nameMaxLength, roomMaxLength: LIMITS.roomMaxLength, textMaxLength: LIMITS.textMaxLength, exprMaxLength: LIMITS.exprMaxLength, maxPayload: this.config.maxPayload },
+        limits: { nameMaxLength: LIMITS.nameMaxLength, roomMaxLength: LIMITS.roomMaxLength, textMaxLength: LIMITS.textMaxLength, exprMaxLength: LIMITS.exprMaxLength, maxPayload: this.config.maxPayload,
+          textMaxLines: LIMITS.textMaxLines, editWindowSeconds: (this.core.deps.config.messages ?? MESSAGES_DEFAULTS).editWindowSeconds },
       });
     });
   }

@@ -17,7 +17,7 @@ import type { ChatMessage } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
 import type { IrcMessage } from '../message.ts';
 import { standardReply } from '../standard-replies.ts';
-import { messageLines } from '../translate.ts';
+import { linesFor, reactionLines } from '../msg-features.ts';
 import { defineVerb } from './verb.ts';
 
 type Ref = { msgid: string } | { ts: number };
@@ -174,7 +174,18 @@ export const chathistory = defineVerb({
       if (err.code === 'RATE_LIMITED' || err.code === 'STORE_UNAVAILABLE') return fail('MESSAGE_ERROR', [sub, target], err.message);
       return fail('INVALID_TARGET', [sub, target], 'Messages could not be retrieved');
     }
-    batch(c, ['chathistory', name], msgs.flatMap((m) => messageLines(m, c.server)));
+    // The current state: edited text; deleted messages left out (their text is gone);
+    // reactions as TAGMSG +draft/react after their message, for message-tags clients.
+    // Clients without `batch` get the lines alone (multi-line messages then as one line each).
+    const id = c.caps.has('batch') ? c.nextBatchId() : undefined;
+    if (id) c.sendLine({ source: c.server.name, command: 'BATCH', params: [`+${id}`, 'chathistory', name] });
+    const tagged = c.caps.has('message-tags');
+    for (const m of msgs) {
+      if (m.deleted) continue;
+      for (const line of linesFor(c, m, id)) c.sendLine(line);
+      if (tagged) for (const line of reactionLines(m, c.server, c.me)) c.sendLine(id ? { ...line, tags: { ...line.tags, batch: id } } : line);
+    }
+    if (id) c.sendLine({ source: c.server.name, command: 'BATCH', params: [`-${id}`] });
   },
 });
 

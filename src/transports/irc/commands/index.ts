@@ -2,6 +2,9 @@
 import { register, verify } from './account-registration.ts';
 import { authenticate } from './authenticate.ts';
 import { away } from './away.ts';
+import { batch } from './batch.ts';
+import { markread } from './markread.ts';
+import { redact } from './redact.ts';
 import { cap } from './cap.ts';
 import { chathistory } from './chathistory.ts';
 import { info, ison, lusers, motd, time, userhost, version } from './info.ts';
@@ -31,7 +34,7 @@ const ALL: readonly Verb[] = [
   join, part, privmsg, notice, tagmsg, names, topic, list, who, whois, whowas, mode, away, kick,
   motd, lusers, version, time, info, ison, userhost, chathistory, invite, authenticate,
   oper, kill, wallops,
-  register, verify, setname,
+  register, verify, setname, batch, redact, markread,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

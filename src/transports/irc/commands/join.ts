@@ -1,6 +1,7 @@
 // JOIN <channel>{,<channel>} [<key>{,<key>}]  |  JOIN 0   (keys pair with channels in order, for +k)
 import { N } from '../numerics.ts';
 import { joinBurst } from '../replies.ts';
+import { sendMarkRead } from './markread.ts';
 import { targets } from './util.ts';
 import { defineVerb } from './verb.ts';
 
@@ -28,6 +29,8 @@ export const join = defineVerb({
         // delivered again live (they would be lost to an IRC client). CHATHISTORY reads it.
         const key = keys[i];
         const state = await c.execute('join', key !== undefined && key !== '' ? { room: name, history: 0, key } : { room: name, history: 0 });
+        // draft/read-marker: the mark follows the JOIN, before the names.
+        if (c.caps.has('draft/read-marker')) await sendMarkRead(c, state.name);
         const room = c.core.dir.room(state.name);
         if (room) joinBurst(c, room, false);
         // Events the core held during this join (our own JOIN of the next channel among

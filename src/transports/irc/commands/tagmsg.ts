@@ -1,6 +1,7 @@
 // @<client tags> TAGMSG <target>{,<target>}  — client-only tags with no text (IRCv3 message-tags)
-// `+typing=active` alone becomes the core's typing notification (web users see "typing");
-// any other client tags (`+draft/react`, `+draft/reply`, …) go through the core's `tagmsg`.
+// `+draft/react=<emoji>;+draft/reply=<msgid>` is a reaction (`+draft/unreact` takes it back),
+// through the core's `react`; `+typing=active` alone becomes the core's typing notification
+// (web users see "typing"); any other client tags go through the core's `tagmsg`.
 import { foldName } from '../../../protocol/index.ts';
 import type { IrcConnection } from '../connection.ts';
 import { isoTime } from '../translate.ts';
@@ -21,6 +22,18 @@ export const tagmsg = defineVerb({
   async run(c, msg) {
     const tags = clientTags(msg);
     if (!tags) return;
+    const react = tags['+draft/react'] ?? tags['+draft/unreact'];
+    const msgid = tags['+draft/reply'];
+    if (react !== undefined && msgid !== undefined) {
+      for (const target of targets(msg.params[0]!)) {
+        try {
+          await c.execute('react', { to: target, msgid, emoji: react, on: tags['+draft/react'] !== undefined });
+        } catch (err) {
+          c.fail(err, { command: 'TAGMSG', target });
+        }
+      }
+      return;
+    }
     const typingOnly = Object.keys(tags).length === 1 && tags['+typing'] === 'active';
     for (const target of targets(msg.params[0]!)) {
       if (foldName(target) === 'calc' || foldName(target) === 'nickserv') continue;

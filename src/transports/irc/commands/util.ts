@@ -5,7 +5,7 @@ import type { IrcMessage } from '../message.ts';
 const CLIENT_TAG = /^\+[A-Za-z0-9][A-Za-z0-9./-]{0,99}$/;
 
 /** The client-only (+) tags of a line; other tags a client sends are never relayed. */
-export function clientTags(msg: IrcMessage): Record<string, string> | undefined {
+export function clientTags(msg: Pick<IrcMessage, 'tags'>): Record<string, string> | undefined {
   if (!msg.tags) return undefined;
   const out = Object.fromEntries(Object.entries(msg.tags).filter(([k]) => CLIENT_TAG.test(k)));
   return Object.keys(out).length ? out : undefined;
