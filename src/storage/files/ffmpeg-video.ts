@@ -20,7 +20,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
 import type { Logger } from '../../core/ports.ts';
 
@@ -98,6 +97,8 @@ export class FfmpegVideos implements VideoProcessor {
       return undefined;
     }
     try {
+      // Loaded on the first poster, not at start (like sharp-images.ts: sharp and libvips cost RSS).
+      const { default: sharp } = await import('sharp');
       const thumb = await sharp(r.stdout, { limitInputPixels: n * n, failOn: 'error' }).webp({ quality: 75 }).toBuffer();
       return { thumb, width: Number(size[1]), height: Number(size[2]) };
     } catch (err) {
