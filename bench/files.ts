@@ -1,45 +1,66 @@
 /**
- * `npm run bench:files` — upload throughput, and the chat latency others see meanwhile.
+ * `npm run bench:files` — upload throughput, and what other users feel meanwhile.
  *
- * Starts a real server (child process, SQLite + disk under a temporary data directory).
- * One client pings the server every 10 ms over its own WebSocket for the whole run; another
- * uploads (with curl, another process) one 100 MB file, then N large JPEGs (6000x4000, thumbnailed and re-encoded
- * without metadata by the server). Reports upload MB/s, image time, and the ping round-trip
- * p50/p99/max during each phase (what a chatting user would feel).
+ * Starts a real server (child process, SQLite + disk under a temporary data directory, the
+ * production durability settings). For the whole run, in this process:
+ * - a **chat** between two other users: one sends a message to a room every 20 ms (open
+ *   loop: latency counts from the scheduled send time, so a stalled server cannot hide
+ *   behind a slower sender), the other receives it; latency = delivery - schedule;
+ * - a **ping** every 10 ms over a third connection (round trip, no store involved);
+ * - the server's own **event-loop lag** (prom-client's monitorEventLoopDelay, read from
+ *   /metrics, which resets it at every scrape: one scrape per phase).
+ * Uploads run in other processes (curl), so this process's loop only measures; its own lag
+ * is reported too (`bench loop`), to show how much of the numbers is the measuring side.
  *
- *   npm run bench:files -- --mb 100 --images 4
+ * Phases: idle; one `--mb` MB upload; `--images` 6000x4000 JPEGs at once (re-encoded
+ * without metadata and thumbnailed by sharp); `--videos` 1280x720 MP4s at once (poster frame
+ * by ffmpeg, when installed). Load average is printed: on a shared machine it explains most
+ * of the tail.
+ *
+ *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--json out.json]
  *
  * Loopback only; bounded; stops by itself and ends only the server it started.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { startChildServer } from '../test/helpers/child-server.ts';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '100' }, images: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: {
+  mb: { type: 'string', default: '100' }, images: { type: 'string', default: '4' }, videos: { type: 'string', default: '2' },
+  json: { type: 'string' }, store: { type: 'string', default: 'sqlite' },
+} });
 const MB = Number(values.mb);
 const IMAGES = Number(values.images);
+const VIDEOS = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0 ? Number(values.videos) : 0;
+const CHAT_EVERY_MS = 20;
+const PING_EVERY_MS = 10;
 
 const dir = mkdtempSync(join(tmpdir(), 'banter-bench-files-'));
 const server = await startChildServer(dir, 0, {
-  BANTER_FILES_MAX_BYTES: String((MB + 1) * 1024 * 1024), BANTER_HTTP_REQUEST_TIMEOUT_MS: '600000',
-  BANTER_FLOOD_BURST: '1000000', BANTER_FLOOD_RATE_PER_SEC: '1000000',
+  BANTER_STORE: values.store!, BANTER_FILES_MAX_BYTES: String((MB + 1) * 1024 * 1024), BANTER_HTTP_REQUEST_TIMEOUT_MS: '600000',
+  BANTER_FLOOD_BURST: '1000000', BANTER_FLOOD_RATE_PER_SEC: '1000000', BANTER_FILES_UPLOAD_BURST: '1000', BANTER_IRC_ENABLED: 'false',
 });
 const base = `http://127.0.0.1:${server.port}`;
 
+interface Ev { type: string; id?: string; data?: Record<string, unknown>; code?: string; msg?: { text: string; to: string } }
+
 class Ws {
   private n = 0;
-  private readonly waiting = new Map<string, (d: { type: string; data?: Record<string, unknown>; code?: string }) => void>();
+  private readonly waiting = new Map<string, (d: Ev) => void>();
   readonly ws: WebSocket;
+  onEvent: (ev: Ev) => void = () => {};
   constructor(ws: WebSocket) {
     this.ws = ws;
     ws.on('message', (raw) => {
-      const ev = JSON.parse(String(raw)) as { type: string; id?: string; data?: Record<string, unknown>; code?: string };
-      if (ev.id !== undefined) this.waiting.get(ev.id)?.(ev);
+      const ev = JSON.parse(String(raw)) as Ev;
+      if (ev.id !== undefined && (ev.type === 'reply' || ev.type === 'error')) this.waiting.get(ev.id)?.(ev);
+      else this.onEvent(ev);
     });
   }
   static async open(name: string): Promise<Ws> {
@@ -60,29 +81,84 @@ class Ws {
 
 const pinger = await Ws.open('pinger');
 const uploader = await Ws.open('uploader');
-let samples: number[] = [];
-let pinging = true;
-const pingLoop = (async () => {
-  while (pinging) {
-    const t = performance.now();
-    await pinger.req('ping', {});
-    samples.push(performance.now() - t);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-})();
+const sender = await Ws.open('sender');
+const receiver = await Ws.open('receiver');
+await sender.req('join', { room: '#bench' });
+await receiver.req('join', { room: '#bench' });
 
-function phase(label: string): void {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p: number): string => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(1);
-  console.log(`${label.padEnd(28)} pings ${String(s.length).padStart(5)}  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  max ${(s.at(-1) ?? 0).toFixed(1)} ms`);
-  samples = [];
+let pings: number[] = [];
+let chats: number[] = [];
+let sent = 0;
+let received = 0;
+let running = true;
+const ownLag = monitorEventLoopDelay({ resolution: 10 });
+ownLag.enable();
+
+receiver.onEvent = (ev) => {
+  if (ev.type !== 'message' || ev.msg?.to !== '#bench') return;
+  const scheduled = Number(ev.msg.text.split(' ')[1]);
+  chats.push(performance.now() - scheduled);
+  received++;
+};
+let chatLoop: Promise<void> = Promise.resolve();
+let pingLoop: Promise<void> = Promise.resolve();
+/** Starts the chat and the pings (after the inputs are made: making them blocks this process). */
+function startLoops(): void {
+  const t0 = performance.now();
+  chatLoop = (async () => {
+    for (let i = 0; running; i++) {
+      const at = t0 + i * CHAT_EVERY_MS;
+      const wait = at - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sent++;
+      // Not awaited: the sender keeps its schedule whatever the server does.
+      sender.req('send', { to: '#bench', text: `m ${at.toFixed(3)}` }).catch((err: unknown) => console.error('send failed', err));
+    }
+  })();
+  pingLoop = (async () => {
+    while (running) {
+      const t = performance.now();
+      await pinger.req('ping', {});
+      pings.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, PING_EVERY_MS));
+    }
+  })();
 }
 
-/** Uploads with curl, a separate process, so that this process's event loop only measures pings. */
-async function upload(name: string, bytes: Uint8Array): Promise<void> {
-  const path = join(dir, `src-${name}`);
-  writeFileSync(path, bytes);
-  const t = await uploader.req('upload', { name, size: bytes.length }) as { url: string };
+/** The server's event-loop delay since the last scrape (prom-client resets it when scraped). */
+async function serverLag(): Promise<{ p50: number; p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p50: get('nodejs_eventloop_lag_p50_seconds'), p99: get('nodejs_eventloop_lag_p99_seconds'), max: get('nodejs_eventloop_lag_max_seconds') };
+}
+
+function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s.at(-1) ?? 0 };
+}
+
+const results: Record<string, unknown>[] = [];
+async function startPhase(): Promise<void> {
+  await serverLag();
+  ownLag.reset();
+  pings = [];
+  chats = [];
+}
+async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
+  // Messages scheduled during the phase that are still on their way count in it.
+  const lag = await serverLag();
+  const chat = quantiles(chats);
+  const ping = quantiles(pings);
+  const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
+  const f = (x: number): string => x.toFixed(1).padStart(6);
+  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | load ${loadavg()[0]!.toFixed(1)}`);
+  results.push({ phase: label, chat, ping, serverLoop: lag, benchLoop: own, load1: loadavg()[0], ...extra });
+}
+
+/** Uploads with curl, a separate process, so that this process's event loop only measures. */
+async function upload(name: string, path: string, size: number): Promise<void> {
+  const t = await uploader.req('upload', { name, size }) as { url: string };
   const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-T', path, base + t.url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   curl.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -91,28 +167,54 @@ async function upload(name: string, bytes: Uint8Array): Promise<void> {
 }
 
 try {
-  await new Promise((r) => setTimeout(r, 1000));
-  phase('idle (1 s)');
-  const big = new Uint8Array(MB * 1024 * 1024);
+  // Inputs are made before measuring, so making them is not measured.
+  const bigPath = join(dir, 'src-big.dat');
+  const big = Buffer.alloc(MB * 1024 * 1024);
   for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
-  writeFileSync(join(dir, 'warm'), '');
-  samples = [];
-  let t = performance.now();
-  await upload('big.dat', big);
-  const secs = (performance.now() - t) / 1000;
-  phase(`${MB} MB upload`);
-  console.log(`upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
+  writeFileSync(bigPath, big);
+  const jpegPath = join(dir, 'src-photo.jpg');
   const jpeg = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
-  samples = [];
+  writeFileSync(jpegPath, jpeg);
+  const videoPath = join(dir, 'src-clip.mp4');
+  if (VIDEOS > 0) {
+    spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-y', videoPath]);
+  }
+
+  startLoops();
+  await startPhase();
+  await new Promise((r) => setTimeout(r, 3000));
+  await endPhase('idle (3 s)');
+
+  await startPhase();
+  let t = performance.now();
+  await upload('big.dat', bigPath, big.length);
+  const secs = (performance.now() - t) / 1000;
+  await endPhase(`${MB} MB upload`, { seconds: secs, mbPerSec: MB / secs });
+  console.log(`  upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
+
+  await startPhase();
   t = performance.now();
-  await Promise.all(Array.from({ length: IMAGES }, (_, i) => upload(`photo${i}.jpg`, jpeg)));
-  phase(`${IMAGES} x 6000x4000 JPEG`);
-  console.log(`images: ${IMAGES} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB processed in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+  // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
+  await Promise.all(Array.from({ length: IMAGES }, (_, i) => upload(`photo${i}.jpg`, jpegPath, jpeg.length)));
+  const imgSecs = (performance.now() - t) / 1000;
+  await endPhase(`${IMAGES} x 6000x4000 JPEG`, { seconds: imgSecs, bytesEach: jpeg.length });
+  console.log(`  images: ${IMAGES} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB processed in ${imgSecs.toFixed(2)} s`);
+
+  if (VIDEOS > 0) {
+    const size = readFileSync(videoPath).length;
+    await startPhase();
+    t = performance.now();
+    await Promise.all(Array.from({ length: VIDEOS }, (_, i) => upload(`clip${i}.mp4`, videoPath, size)));
+    const vidSecs = (performance.now() - t) / 1000;
+    await endPhase(`${VIDEOS} x 720p MP4 (poster)`, { seconds: vidSecs, bytesEach: size });
+    console.log(`  videos: ${VIDEOS} x ${(size / 1024 / 1024).toFixed(1)} MB with poster frames in ${vidSecs.toFixed(2)} s`);
+  }
+  console.log(`chat messages: ${sent} sent, ${received} received`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ store: values.store, mb: MB, images: IMAGES, videos: VIDEOS, results }, null, 2));
 } finally {
-  pinging = false;
-  await pingLoop.catch(() => undefined);
-  pinger.ws.close();
-  uploader.ws.close();
+  running = false;
+  await Promise.all([pingLoop.catch(() => undefined), chatLoop.catch(() => undefined)]);
+  for (const c of [pinger, uploader, sender, receiver]) c.ws.close();
   server.proc.kill('SIGTERM');
   await server.exited;
   rmSync(dir, { recursive: true, force: true });

@@ -88,10 +88,13 @@ export const ERROR_CODES = {
   FILE_TYPE_DENIED: 'The file is of a denied type (an executable or script, by content or by name: files.denyExtensions); nothing was stored (HTTP 415).',
   FILE_UPLOAD_THROTTLED: 'Too many uploads: files.uploadBurst at once, then files.uploadsPerHour; try again later.',
   FILE_INCOMPLETE: 'The upload body was shorter or longer than the size announced in `upload`, or was cut off; nothing was stored (HTTP 400).',
+  FILE_STORE_UNAVAILABLE: 'The file store (an S3-compatible object store, files.store = "s3") is unreachable or did not answer in time (files.s3.timeoutMs); nothing was stored (HTTP 503). Try again later.',
   IMAGE_INVALID: 'The image is malformed or too large in pixels (files.maxPixels: decompression bombs); nothing was stored (HTTP 422).',
   NO_SUCH_FILE: 'No file with this id that you may use: unknown, not yours to attach, already attached, or not in a conversation you can read (HTTP 404).',
   TOO_MANY_FILES: 'The message names more files than files.perMessage, or the same file twice.',
   LINK_INVALID: 'HTTP: the upload or file link is malformed, forged, expired or already used (403).',
+  LINK_REVOKED: 'HTTP: the links to this file were revoked (`file_revoke`) after this one was issued; members get a fresh link from `file_links` (410).',
+  FILE_REVOKE_DENIED: 'Only the uploader of a file, an operator of the room it was posted in, or a server administrator may revoke its links.',
   RANGE_NOT_SATISFIABLE: 'HTTP: the Range header is malformed, names more than one range, or lies outside the file (416).',
 } as const;
 

@@ -16,7 +16,7 @@ export const FileRef = z.object({
   size: z.number().int().min(0),
   /** Media type sniffed from the content by the server, never the client's claim. */
   type: z.string(),
-  /** For images: pixel size, and whether a thumbnail exists. */
+  /** For images, and videos with a poster frame: pixel size, and whether a thumbnail exists. */
   width: z.number().int().optional(),
   height: z.number().int().optional(),
   thumb: z.boolean().optional(),
@@ -57,6 +57,11 @@ export function formatSize(bytes: number): string {
 
 /** Types a browser may show inline (everything else is served as an attachment). SVG and HTML never are. */
 export const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'video/mp4', 'video/webm', 'text/plain']);
+
+/** Videos that get a poster frame and play inline (sniffed from content: MP4 by its brands, WebM by its EBML DocType). */
+export function isVideoType(type: string): boolean {
+  return type === 'video/mp4' || type === 'video/webm';
+}
 
 export function isImageType(type: string): boolean {
   return type === 'image/png' || type === 'image/jpeg' || type === 'image/gif' || type === 'image/webp';

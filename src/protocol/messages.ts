@@ -62,6 +62,8 @@ export const EditsRequest = z.object({ type: z.literal('edits'), id: reqId, to: 
 export const UploadRequest = z.object({ type: z.literal('upload'), id: reqId, name: z.string().min(1).max(1000), size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 /** Signed, expiring links to files of conversations you may read. */
 export const FileLinksRequest = z.object({ type: z.literal('file_links'), id: reqId, files: z.array(FileId).min(1).max(LIMITS.fileLinksMax) });
+/** Revokes every link to a file handed out so far (the uploader, the room's operators, admins); `file_links` then gives fresh ones. */
+export const FileRevokeRequest = z.object({ type: z.literal('file_revoke'), id: reqId, file: FileId, reason: z.string().optional() });
 /** `history`: how many recent messages the reply carries (default `history.onJoin`; 0 for none, as IRC shows none). `key`: the room's join key (+k). */
 export const JoinRequest = z.object({ type: z.literal('join'), id: reqId, room: str(LIMITS.roomMaxLength * 2), since: z.number().int().min(0).optional(), history: z.number().int().min(0).max(1000).optional(), key: str(LIMITS.keyMaxLength * 4).optional() });
 export const PartRequest = z.object({ type: z.literal('part'), id: reqId, room: str(LIMITS.roomMaxLength * 2), reason: z.string().optional() });
@@ -121,7 +123,7 @@ export const ClientRequest = z.discriminatedUnion('type', [
   RegisterRequest, LogoutRequest, ChangePasswordRequest, HistoryRequest, ReadRequest, UnreadRequest, SearchRequest,
   LocateRequest, TargetsRequest, AuthenticateRequest,
   ModeRequest, ServerBanRequest, KillRequest, WallopsRequest, AuditRequest,
-  UploadRequest, FileLinksRequest,
+  UploadRequest, FileLinksRequest, FileRevokeRequest,
   EditRequest, DeleteRequest, ReactRequest, ThreadRequest, MentionsRequest, EditsRequest,
 ]);
 export type ClientRequest = z.infer<typeof ClientRequest>;
@@ -294,6 +296,8 @@ export interface ReplyData {
   upload: { file: string; name: string; url: string; expires: number };
   /** Per file id you may read: a link to the bytes, and to a thumbnail when it has one. Unknown or forbidden ids are left out. */
   file_links: { links: Record<string, { url: string; thumb?: string; expires: number }> };
+  /** Links issued at or before `revokedAt` (ms since the epoch) answer 410 LINK_REVOKED. */
+  file_revoke: { file: string; revokedAt: number };
   /** `msg`: the message after the change; `seq`: the update's own seq in the conversation (0 when nothing changed). */
   edit: { msg: ChatMessage; seq: number };
   delete: { msg: ChatMessage; seq: number };

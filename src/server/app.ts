@@ -13,13 +13,14 @@ import { ChatCore } from '../core/chat.ts';
 import { ClusterSync } from '../core/cluster.ts';
 import type { AccountStore, Bus, Logger, MessageStore, ModerationStore, PresenceStore } from '../core/ports.ts';
 import { MemoryModeration } from '../core/moderation-memory.ts';
-import { systemClock } from '../core/ports.ts';
+import { isPingable, systemClock } from '../core/ports.ts';
 import { CalcPool } from '../core/services/calc/pool.ts';
 import { foldName, LOBBY } from '../protocol/index.ts';
 import { MemoryAccounts } from '../storage/memory-accounts.ts';
 import { createStorage, type FileAdapters } from './storage.ts';
 import { MemoryBlobs, MemoryFileRecords } from '../storage/files/memory.ts';
 import { SharpImages } from '../storage/files/sharp-images.ts';
+import { FfmpegVideos } from '../storage/files/ffmpeg-video.ts';
 import { FileService } from '../core/files/service.ts';
 import type { FileRef } from '../protocol/index.ts';
 import { filesRoute } from './files-http.ts';
@@ -153,7 +154,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       return { status: 'ok', version: VERSION, uptimeSeconds: Math.round((Date.now() - started) / 1000), connections: transports.ws + transports.irc, transports, users: core.dir.users.size };
     },
     handlers: [
-      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence }, log }),
+      readyRoute({ accepting: () => http.listening && !draining, backends: { store, bus, presence, ...(files && isPingable(fileAdapters.blobs) ? { files: fileAdapters.blobs } : {}) }, log }),
       metricsRoute(metrics, config['metrics.token'], log),
       adminRoute({ core, token: config['admin.token'], maxBodyBytes: config['http.maxBodyBytes'], log }),
       filesRoute({ files, log }),
@@ -240,6 +241,9 @@ function createFileService(config: Config, adapters: FileAdapters, log: Logger):
   return new FileService({
     ...adapters, clock: systemClock, log,
     images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'] }),
+    ...(config['files.ffmpegPath'] !== '' ? {
+      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], log }),
+    } : {}),
     config: {
       maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],
       uploadBurst: config['files.uploadBurst'], uploadsPerHour: config['files.uploadsPerHour'],

@@ -139,6 +139,16 @@ export const CONFIG_KEYS = {
   'files.pendingTtlMs': key({ schema: int(1000, 30 * 86_400_000), default: 3_600_000, doc: 'Uploads not attached to a message within this time are deleted (garbage-collected).' }),
   'files.maxPixels': key({ schema: int(1, 1_000_000_000), default: 50_000_000, doc: 'Largest image (width x height x frames) that is decoded; larger ones are refused with IMAGE_INVALID before decoding (decompression bombs).' }),
   'files.thumbSize': key({ schema: int(16, 2048), default: 320, doc: 'Thumbnails fit in this many pixels square (WebP).' }),
+  'files.store': key({ schema: z.enum(['local', 's3']), default: 'local', doc: 'Where file bytes are kept: `local` under `<dataDir>/files/` (in memory with `store = memory`); `s3` in the S3-compatible bucket `files.s3.bucket` (cluster mode: every node serves every file). S3 credentials come from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`) or the AWS SDK\'s other default sources, never from this file.' }),
+  'files.s3.bucket': key({ schema: z.string().max(255), default: '', doc: 'The bucket for `files.store = "s3"` (required then); it must exist.' }),
+  'files.s3.endpoint': key({ schema: z.string().max(2000).refine((s) => s === '' || /^https?:\/\/[^\s]+$/.test(s), 'must be empty or an http(s):// URL'), default: '', doc: 'URL of the S3-compatible store, e.g. `http://127.0.0.1:3900` (Garage) or `https://minio.internal:9000`; empty: AWS S3 in `files.s3.region`.' }),
+  'files.s3.region': key({ schema: z.string().min(1).max(100), default: 'us-east-1', doc: 'Region of the bucket (self-hosted stores usually accept any; Garage expects its `s3_region`).' }),
+  'files.s3.prefix': key({ schema: z.string().max(500), default: '', doc: 'Prefix of every object key (e.g. `banter/`); blobs are `<prefix>blobs/<sha256>`.' }),
+  'files.s3.pathStyle': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Address the bucket in the path (`http://host/bucket/key`), as most self-hosted stores need; `false`: virtual-hosted style (`http://bucket.host/key`).' }),
+  'files.s3.timeoutMs': key({ schema: int(100, 600_000), default: 30_000, doc: 'Time to connect to the object store, and most time it may stay silent during one request; then the upload or download fails with FILE_STORE_UNAVAILABLE (503).' }),
+  'files.ffmpegPath': key({ schema: z.string().max(1000), default: 'ffmpeg', doc: 'The ffmpeg binary that makes poster frames of uploaded MP4/WebM videos (Debian package `ffmpeg`), run as a bounded child process; empty, or not installed: videos are shown as cards without a thumbnail.' }),
+  'files.videoTimeoutMs': key({ schema: int(100, 120_000), default: 10_000, doc: 'Time ffmpeg may take for one poster frame before it is killed (the video is then shown as a card).' }),
+  'files.videoMemoryBytes': key({ schema: int(64 * MiB, 16 * 1024 * MiB), default: 512 * MiB, doc: 'Address-space limit of the ffmpeg child process (with util-linux `prlimit`); a video that needs more gets no poster frame.' }),
   'files.linkSecret': key({ schema: token(), default: '', secret: true, doc: 'Key that signs upload and download links; changing it revokes every link. Empty: a random key kept in `<dataDir>/files/link.key` (per process with `store = memory`). Set the same value on every node of a cluster.' }),
   'files.publicUrl': key({ schema: z.string().max(2000).refine((s) => s === '' || /^https?:\/\/[^/\s]+\/?$/.test(s), 'must be empty or like https://chat.example.com'), default: '', doc: 'Origin used in file links shown to IRC users, e.g. `https://chat.example.com`; empty: this listener\'s own URL.' }),
 } as const;
@@ -187,6 +197,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
     else problems.push(`${k} (from ${from}): ${parsed.error.issues.map((i) => i.message).join('; ')} — got ${def.secret ? '(secret, not shown)' : JSON.stringify(raw)}`);
   }
   if (problems.length === 0) {
+    if (out['files.store'] === 's3' && out['files.s3.bucket'] === '') problems.push('files.s3.bucket: required with files.store = "s3"');
     if (out.store === 'postgres' && out.postgresUrl === '') problems.push('postgresUrl: required with store = "postgres" (flag --postgres-url, env BANTER_POSTGRES_URL)');
     if (out.bus === 'redis' && out.redisUrl === '') problems.push('redisUrl: required with bus = "redis" (flag --redis-url, env BANTER_REDIS_URL)');
   }

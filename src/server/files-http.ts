@@ -22,8 +22,8 @@ import { HttpError, runRoute } from './http-api.ts';
 export const FILE_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
-  FILES_DISABLED: 404, FILE_TOO_LARGE: 413, FILE_QUOTA_EXCEEDED: 413, FILE_STORAGE_FULL: 507, FILE_TYPE_DENIED: 415,
-  FILE_INCOMPLETE: 400, IMAGE_INVALID: 422, LINK_INVALID: 403, NO_SUCH_FILE: 404, FILE_UPLOAD_THROTTLED: 429, RANGE_NOT_SATISFIABLE: 416,
+  FILES_DISABLED: 404, FILE_TOO_LARGE: 413, FILE_QUOTA_EXCEEDED: 413, FILE_STORAGE_FULL: 507, FILE_STORE_UNAVAILABLE: 503, FILE_TYPE_DENIED: 415,
+  FILE_INCOMPLETE: 400, IMAGE_INVALID: 422, LINK_INVALID: 403, LINK_REVOKED: 410, NO_SUCH_FILE: 404, FILE_UPLOAD_THROTTLED: 429, RANGE_NOT_SATISFIABLE: 416,
 };
 
 export interface FilesRouteDeps {
@@ -83,7 +83,6 @@ async function download(files: FileService, req: IncomingMessage, res: ServerRes
     throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET', { Allow: 'GET, HEAD' });
   }
   const rec = await files.resolveLink(id, token, kind);
-  if (!rec) throw new ChatError('LINK_INVALID', 'the link is malformed, forged or expired, or the file is gone; ask for a fresh link');
   const hash = kind === 't' ? rec.thumb : rec.hash;
   if (hash === undefined) throw new ChatError('NO_SUCH_FILE', 'this file has no thumbnail');
   const type = kind === 't' ? 'image/webp' : rec.type;
@@ -92,11 +91,18 @@ async function download(files: FileService, req: IncomingMessage, res: ServerRes
   res.setHeader('Content-Security-Policy', FILE_CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('Cache-Control', 'private, max-age=300');
+  // Revalidated on every use (ETag, 304), so a revoked or expired link stops working at once,
+  // even where a browser has the bytes cached.
+  res.setHeader('Cache-Control', 'private, no-cache');
   res.setHeader('Content-Type', !inline ? 'application/octet-stream' : type === 'text/plain' ? 'text/plain; charset=utf-8' : type);
   res.setHeader('Content-Disposition', `${inline ? 'inline' : 'attachment'}; ${dispositionName(kind === 't' ? `${rec.name}.thumb.webp` : rec.name)}`);
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('ETag', `"${hash}"`);
+  if (notModified(req.headers['if-none-match'], `"${hash}"`)) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
   if (size === undefined) return stream(files, res, req, hash, undefined, undefined, 200);
   const range = parseRange(req.headers.range, size, typeof req.headers['if-range'] === 'string' ? req.headers['if-range'] : undefined, `"${hash}"`);
   if (range === 'bad') {
@@ -129,6 +135,12 @@ async function stream(files: FileService, res: ServerResponse, req: IncomingMess
   }
   if ('destroy' in src && typeof src.destroy === 'function') (src.destroy as () => void)();
   res.end();
+}
+
+/** If-None-Match names this ETag (or `*`): the client's copy is current (RFC 9110 §13.1.2). */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.trim() === '*' || header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
 /**

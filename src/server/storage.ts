@@ -32,7 +32,7 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
       store: new MemoryStore({ clock, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] }),
       accounts: new MemoryAccounts(),
       moderation: new MemoryModeration(),
-      files: { records: new MemoryFileRecords(), blobs: new MemoryBlobs(), linkKey: secret !== '' ? Buffer.from(secret) : randomBytes(32) },
+      files: { records: new MemoryFileRecords(), blobs: await blobsFor(config, filesDir, () => new MemoryBlobs()), linkKey: secret !== '' ? Buffer.from(secret) : randomBytes(32) },
     };
   }
   if (config.store === 'postgres') {
@@ -53,9 +53,9 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
       store: new PgStore(handle, { clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log }),
       accounts: new PgAccounts(handle),
       // Shared by every node: registered rooms, server bans and admins, the audit log, file metadata.
-      // The bytes stay in each node's dataDir (docs/cluster.md, "Files").
+      // The bytes: each node's dataDir, or one S3-compatible bucket for all (files.store = "s3").
       moderation: new PgModeration(handle),
-      files: { records: new PgFileRecords(handle), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
+      files: { records: new PgFileRecords(handle), blobs: await blobsFor(config, filesDir, () => new DiskBlobs(filesDir)), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
     };
   }
   const handle = new SqliteHandle({ dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
@@ -85,8 +85,18 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
     store,
     accounts: new SqliteAccounts(handle),
     moderation: new SqliteModeration(handle),
-    files: { records: new SqliteFileRecords(handle), blobs: new DiskBlobs(filesDir), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
+    files: { records: new SqliteFileRecords(handle), blobs: await blobsFor(config, filesDir, () => new DiskBlobs(filesDir)), linkKey: secret !== '' ? Buffer.from(secret) : linkKeyIn(filesDir) },
   };
+}
+
+/** The blob store chosen by `files.store`: the S3 adapter (and the AWS SDK) is loaded only when selected. */
+async function blobsFor(config: Config, filesDir: string, local: () => BlobStore): Promise<BlobStore> {
+  if (config['files.store'] !== 's3') return local();
+  const { S3Blobs } = await import('../storage/files/s3.ts');
+  return new S3Blobs({
+    bucket: config['files.s3.bucket'], endpoint: config['files.s3.endpoint'], region: config['files.s3.region'], prefix: config['files.s3.prefix'],
+    pathStyle: config['files.s3.pathStyle'], timeoutMs: config['files.s3.timeoutMs'], stagingDir: join(filesDir, 'tmp'),
+  });
 }
 
 /** The link key kept in `<dir>/link.key` (mode 0600), made on first use: links survive a restart. */

@@ -94,4 +94,14 @@ export const FILE_COMMANDS: readonly TuiCommand[] = [
       s.show({ type: 'info', text: `saved ${name} (${formatSize(total)}) to ${dest}` });
     },
   },
+  {
+    name: 'revoke', aliases: [], usage: 'ID [REASON]', help: 'stop every link to a file handed out so far (your files; any file in rooms you operate)',
+    async run(s, args) {
+      const [id, reason] = firstWord(args);
+      if (!id) return usageError(s, 'revoke');
+      const r = await s.request('file_revoke', { file: id, ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      if (!r) return;
+      s.show({ type: 'info', text: `revoked every link to ${id} handed out so far; /download still works for members` });
+    },
+  },
 ];

@@ -94,6 +94,22 @@ export function runFileContract(name: string, make: () => Promise<FileHarness>):
       }
     });
 
+    it('revokes links by time, only forward; unknown ids are refused', async () => {
+      const h = await make();
+      try {
+        const r = h.records;
+        await r.create(rec('rv'), LIMITS);
+        assert.equal((await r.get('rv'))?.revokedAt, undefined);
+        assert.equal(await r.revoke('rv', 5000), true);
+        assert.equal((await r.get('rv'))?.revokedAt, 5000);
+        assert.equal(await r.revoke('rv', 4000), true);
+        assert.equal((await r.get('rv'))?.revokedAt, 5000, 'never moves back');
+        assert.equal(await r.revoke('nope', 5000), false);
+      } finally {
+        await h.cleanup();
+      }
+    });
+
     it('removes only old unattached records and knows which blobs are in use', async () => {
       const h = await make();
       try {
@@ -127,10 +143,12 @@ export function runFileContract(name: string, make: () => Promise<FileHarness>):
         const staged = await h.blobs.stage(chunks('half-done'), 100);
         await h.records.create(rec('d1', { hash: s.hash }), LIMITS);
         await h.records.attach(['d1'], 'account:a', '#x', 5, 'k');
+        await h.records.revoke('d1', 7);
         const again = await h.reopen();
         assert.equal(await readAll(await again.blobs.open(s.hash)), 'durable');
         assert.equal(await again.blobs.open(staged.hash), undefined, 'an uncommitted blob is gone after a reopen');
         assert.equal((await again.records.get('d1'))?.conv, '#x');
+        assert.equal((await again.records.get('d1'))?.revokedAt, 7);
       } finally {
         await h.cleanup();
       }

@@ -217,3 +217,8 @@ if (import.meta.main) {
   const server = await startPostgres(dir);
   process.stdout.write(`${server.url}\n`);
 }
+
+/** Why tests needing the ffmpeg binary (video poster frames) cannot run here; throws in CI. */
+export function ffmpegSkip(): string | undefined {
+  return skipOrFail(binary('ffmpeg') ? [] : ['ffmpeg (apt-get install ffmpeg)']);
+}

@@ -1,4 +1,4 @@
-/** The terminal client's /upload and /download against a real server: progress, name/size/URL shown, bytes intact. */
+/** The terminal client's /upload, /download and /revoke against a real server: progress, name/size/URL shown, bytes intact, links revoked. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,4 +47,25 @@ it('/upload shares a file with progress; others see name, size and a URL and /do
   await bob.waitLine(/NO_SUCH_FILE/);
   alice.send(`/upload ${join(dir, 'missing.bin')}`);
   await alice.waitLine(/cannot read /);
+});
+
+it('/revoke stops the links handed out so far; /download fetches a fresh one; others may not revoke', async () => {
+  const src = join(dir, 'oops.txt');
+  writeFileSync(src, 'not for everyone\n');
+  const carol = await ChatProcess.start(server, 'carol');
+  const dave = await ChatProcess.start(server, 'dave');
+  carol.send(`/upload ${src}`);
+  const line = await dave.waitLine(/<carol> \[file\] oops\.txt/);
+  const id = /\/download (\S+)/.exec(line)![1]!;
+  const url = /file oops\.txt \(17 B, text\/plain\): (http:\/\/\S+)/.exec(await dave.waitLine(/ info file oops\.txt/))![1]!;
+  dave.send(`/revoke ${id}`);
+  await dave.waitLine(/FILE_REVOKE_DENIED/);
+  assert.equal((await fetch(url)).status, 200);
+  carol.send(`/revoke ${id} posted by mistake`);
+  await carol.waitLine(new RegExp(` info revoked every link to ${id} `));
+  assert.equal((await fetch(url)).status, 410);
+  const dest = join(dir, 'oops-copy.txt');
+  dave.send(`/download ${id} ${dest}`);
+  await dave.waitLine(/ info saved oops\.txt/);
+  assert.equal(readFileSync(dest, 'utf8'), 'not for everyone\n');
 });

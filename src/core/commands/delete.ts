@@ -20,6 +20,11 @@ export const deleteMessage = defineCommand({
     const res = await ctx.core.deps.store.update(c.conv, { kind: 'delete', id: msg.id, by: user.name });
     if (!res) throw new ChatError('NO_SUCH_MESSAGE', `no message ${req.msgid} in ${c.to}`);
     emitUpdate(ctx, res.seq, 'delete', user.name, res.msg);
+    // Its files go with it: links dead now, records and bytes at the next sweep (files.ts).
+    const files = ctx.core.deps.files;
+    if (files && msg.files && msg.files.length > 0) {
+      await files.release(msg.files.map((f) => f.id)).catch((err: unknown) => ctx.core.deps.log.warn({ err, msg: msg.id }, 'could not release the files of a deleted message'));
+    }
     return res;
   },
 });

@@ -31,7 +31,7 @@ import { targets } from './targets.ts';
 import { authenticate } from './authenticate.ts';
 import { mode } from './mode.ts';
 import { auditLog, kill, serverBan, wallops } from './admin.ts';
-import { upload, fileLinks } from './files.ts';
+import { upload, fileLinks, fileRevoke } from './files.ts';
 import { edit } from './edit.ts';
 import { deleteMessage } from './delete.ts';
 import { react } from './react.ts';
@@ -45,6 +45,6 @@ export const COMMANDS: { readonly [K in RequestType]: Command<K> } = {
   register, logout, change_password: changePassword, history, read, unread, search,
   locate, targets, authenticate,
   mode, server_ban: serverBan, kill, wallops, audit: auditLog,
-  upload, file_links: fileLinks,
+  upload, file_links: fileLinks, file_revoke: fileRevoke,
   edit, delete: deleteMessage, react, thread, mentions, edits,
 };

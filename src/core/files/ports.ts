@@ -26,6 +26,8 @@
  *   again to the same conversation with the same `key` (a resend) resolves 'again' and
  *   changes nothing. An attached file never changes
  *   conversation. `detach` undoes an attach (the message could not be stored).
+ * - `revoke(id, at)` records that links issued up to `at` no longer work (revokedAt); false
+ *   when there is no such file. A later revoke moves revokedAt forward, never back.
  * - `removeUnattached(before)` deletes the records of files never attached and created
  *   before `before`, and returns them (their blobs are the caller's to delete when
  *   `blobInUse` says no record uses them any more).
@@ -52,8 +54,10 @@ export interface FileRecord {
   attachKey?: string;
   width?: number;
   height?: number;
-  /** Blob hash of the thumbnail (WebP), for images. */
+  /** Blob hash of the thumbnail (WebP): for images, and videos with a poster frame. */
   thumb?: string;
+  /** Links issued at or before this time (ms) are revoked (`file_revoke`). */
+  revokedAt?: number;
 }
 
 export interface FileLimits {
@@ -66,6 +70,7 @@ export interface FileRecords {
   get(id: string): Promise<FileRecord | undefined>;
   attach(ids: readonly string[], owner: string, conv: string, at: number, key: string): Promise<'attached' | 'again' | 'refused'>;
   detach(ids: readonly string[]): Promise<void>;
+  revoke(id: string, at: number): Promise<boolean>;
   /** Bytes of files owned by `owner` (attached or not). */
   usage(owner: string): Promise<number>;
   /** Bytes of all files. */
@@ -107,6 +112,14 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+/** The blob store could not be reached or did not answer in time (a remote object store); nothing was stored. */
+export class BlobStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlobStoreUnavailableError';
+  }
+}
+
 /** What the image service makes of an uploaded image. */
 export interface ProcessedImage {
   /** The image re-encoded without metadata (EXIF, GPS, XMP, ICC comments), orientation applied. */
@@ -130,4 +143,20 @@ export class ImageRejectedError extends Error {
     super(message);
     this.name = 'ImageRejectedError';
   }
+}
+
+/** A poster frame of a video (its first frame), as a WebP thumbnail. */
+export interface VideoPoster {
+  thumb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Poster frames of uploaded videos, off the event loop (a bounded child process). Resolves
+ * undefined when the video cannot be decoded in time or within its resource limits: the
+ * file is then stored and shown as a card, without a thumbnail.
+ */
+export interface VideoProcessor {
+  poster(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<VideoPoster | undefined>;
 }

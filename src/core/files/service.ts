@@ -6,16 +6,16 @@
  * An upload is: `upload {name, size}` over the chat connection (a command: flood control,
  * login, quota and upload rate apply) -> a one-time signed URL -> HTTP PUT of exactly `size`
  * bytes -> staged, sniffed, denylist-checked, images re-encoded without metadata and
- * thumbnailed off the event loop, committed durably, and only then the record created and
+ * thumbnailed off the event loop (videos: a poster frame, by a bounded child process), committed durably, and only then the record created and
  * the upload acknowledged. `send {files}` attaches the files to the message's conversation
  * (once, never moved), and from then on `file_links` gives members signed, expiring links.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { formatSize, isImageType, sanitizeFileName, type FileRef } from '../../protocol/index.ts';
+import { formatSize, isImageType, isVideoType, sanitizeFileName, type FileRef } from '../../protocol/index.ts';
 import { ChatError } from '../errors.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { TokenBucket } from '../rate-limit.ts';
-import { BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob } from './ports.ts';
+import { BlobStoreUnavailableError, BlobTooLargeError, ImageRejectedError, type BlobStore, type FileRecord, type FileRecords, type ImageProcessor, type StagedBlob, type VideoProcessor } from './ports.ts';
 import { extensionOf, sniffType } from './sniff.ts';
 
 export interface FilesConfig {
@@ -42,6 +42,8 @@ export interface FileServiceDeps {
   blobs: BlobStore;
   /** Thumbnails and metadata stripping; without it images are stored as they came (and get no thumbnail). */
   images?: ImageProcessor;
+  /** Poster frames of videos; without it (or when it cannot decode one) videos get no thumbnail. */
+  videos?: VideoProcessor;
   clock: Clock;
   log: Logger;
   config: FilesConfig;
@@ -50,7 +52,8 @@ export interface FileServiceDeps {
 }
 
 interface UploadClaim { k: 'u'; f: string; o: string; n: string; s: number; e: number }
-interface LinkClaim { k: 'd' | 't'; f: string; e: number }
+/** `i`: when the link was issued (links issued at or before the file's revokedAt are revoked). */
+interface LinkClaim { k: 'd' | 't'; f: string; e: number; i?: number }
 
 export const FILES_PATH = '/files/';
 
@@ -65,6 +68,8 @@ export class FileService {
   /** Blob hashes an upload in progress has committed but not yet recorded: never deleted meanwhile. */
   private readonly committing = new Map<string, number>();
   private sweeper: NodeJS.Timeout | undefined;
+  /** The latest revocation time this service set: links are issued after it, even within the same millisecond. */
+  private lastRevoke = 0;
 
   constructor(deps: FileServiceDeps) {
     this.deps = deps;
@@ -116,6 +121,21 @@ export class FileService {
    * show it, only once bytes and record are durable; on any refusal nothing stays stored.
    */
   async receive(token: string, body: AsyncIterable<Uint8Array>, contentLength: number | undefined): Promise<FileRef> {
+    return this.unavailableAs503(() => this.store(token, body, contentLength));
+  }
+
+  /** A blob store that cannot be reached (S3) is FILE_STORE_UNAVAILABLE for the client; the details go to the log. */
+  private async unavailableAs503<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof BlobStoreUnavailableError)) throw err;
+      this.deps.log.error({ err }, 'file store unavailable');
+      throw new ChatError('FILE_STORE_UNAVAILABLE', 'the file store is unreachable; nothing was stored, try again later');
+    }
+  }
+
+  private async store(token: string, body: AsyncIterable<Uint8Array>, contentLength: number | undefined): Promise<FileRef> {
     const claim = this.verify(token);
     if (claim?.k !== 'u' || claim.e < this.deps.clock.now()) throw new ChatError('LINK_INVALID', 'the upload URL is malformed, forged or expired; ask for a new one with `upload`');
     if (contentLength !== undefined && contentLength !== claim.s) throw new ChatError('FILE_INCOMPLETE', `the body is ${contentLength} bytes but the upload announced ${claim.s}`);
@@ -154,6 +174,14 @@ export class FileService {
         staged.push(thumb);
         toCommit = [stripped, thumb];
         Object.assign(rec, { hash: stripped.hash, size: stripped.size, width: img.width, height: img.height, thumb: thumb.hash });
+      } else if (isVideoType(sniffed.type) && this.deps.videos) {
+        const poster = await this.deps.videos.poster(blob.local, sniffed.type);
+        if (poster) {
+          const thumb = await this.deps.blobs.stage(once(poster.thumb), this.config.maxBytes);
+          staged.push(thumb);
+          toCommit = [blob, thumb];
+          Object.assign(rec, { width: poster.width, height: poster.height, thumb: thumb.hash });
+        }
       }
       for (const s of toCommit) {
         this.hold(s.hash, +1);
@@ -173,7 +201,8 @@ export class FileService {
       // A refused upload leaves nothing behind: blobs it committed go unless a record uses them.
       for (const h of committed) {
         this.hold(h, -1);
-        await this.deleteIfUnused(h);
+        // Best effort: a failing delete (store unreachable) must not hide why the upload was refused.
+        await this.deleteIfUnused(h).catch((err: unknown) => this.deps.log.warn({ err, hash: h }, 'could not delete the blob of a refused upload'));
       }
     }
   }
@@ -217,21 +246,58 @@ export class FileService {
 
   /** Signed links (paths on this server) to an attached file and its thumbnail, valid for `ttlMs`. */
   links(rec: { id: string; name: string; thumb?: string | boolean }, ttlMs = this.config.linkTtlMs): { url: string; thumb?: string; expires: number } {
-    const expires = this.deps.clock.now() + ttlMs;
-    const url = `${FILES_PATH}${rec.id}/${encodeURIComponent(rec.name)}?t=${this.sign({ k: 'd', f: rec.id, e: expires })}`;
-    return rec.thumb ? { url, thumb: `${FILES_PATH}${rec.id}/.thumb.webp?t=${this.sign({ k: 't', f: rec.id, e: expires })}`, expires } : { url, expires };
+    const now = this.deps.clock.now();
+    const expires = now + ttlMs;
+    const i = Math.max(now, this.lastRevoke + 1);
+    const url = `${FILES_PATH}${rec.id}/${encodeURIComponent(rec.name)}?t=${this.sign({ k: 'd', f: rec.id, e: expires, i })}`;
+    return rec.thumb ? { url, thumb: `${FILES_PATH}${rec.id}/.thumb.webp?t=${this.sign({ k: 't', f: rec.id, e: expires, i })}`, expires } : { url, expires };
   }
 
-  /** The file a download link names, when the link is genuine, unexpired and of that kind; else undefined. */
-  async resolveLink(id: string, token: string, kind: 'd' | 't'): Promise<FileRecord | undefined> {
+  /**
+   * The file a download link names. LINK_INVALID unless the link is genuine, unexpired, of
+   * that kind and its file attached; LINK_REVOKED when the file's links were revoked after
+   * this one was issued (`file_revoke`: members get fresh links from `file_links`).
+   */
+  async resolveLink(id: string, token: string, kind: 'd' | 't'): Promise<FileRecord> {
     const claim = this.verify(token);
-    if (claim?.k !== kind || claim.f !== id || claim.e < this.deps.clock.now()) return undefined;
-    const rec = await this.deps.records.get(id);
-    return rec?.conv !== undefined ? rec : undefined;
+    const link = claim?.k === kind && claim.f === id && claim.e >= this.deps.clock.now() ? claim : undefined;
+    const rec = link && (await this.deps.records.get(id));
+    if (!link || rec?.conv === undefined) throw new ChatError('LINK_INVALID', 'the link is malformed, forged or expired, or the file is gone; ask for a fresh link');
+    if (rec.revokedAt !== undefined && (link.i ?? 0) <= rec.revokedAt) throw new ChatError('LINK_REVOKED', 'the links to this file were revoked; members can ask for a fresh link');
+    return rec;
+  }
+
+  /**
+   * Revokes every link to the file issued until now (download, thumbnail, IRC links); links
+   * issued afterwards work. The caller checks who may (commands/files.ts `file_revoke`).
+   */
+  async revoke(id: string): Promise<number> {
+    const at = Math.max(this.deps.clock.now(), this.lastRevoke + 1);
+    if (!(await this.deps.records.revoke(id, at))) throw new ChatError('NO_SUCH_FILE');
+    this.lastRevoke = at;
+    return at;
+  }
+
+  /**
+   * The files of a deleted message: every link to them stops working at once (revoked), and
+   * they are detached, so the sweep deletes their records and unused blobs (at once for files
+   * older than files.pendingTtlMs, else when they reach it). Ids no longer known are skipped.
+   */
+  async release(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (const id of ids) {
+      try {
+        await this.revoke(id);
+      } catch (err) {
+        if (!(err instanceof ChatError && err.code === 'NO_SUCH_FILE')) throw err;
+      }
+    }
+    await this.deps.records.detach(ids);
+    await this.sweep();
   }
 
   openBlob(hash: string, range?: { start: number; end: number }): Promise<AsyncIterable<Uint8Array> | undefined> {
-    return this.deps.blobs.open(hash, range);
+    return this.unavailableAs503(() => this.deps.blobs.open(hash, range));
   }
 
   private sign(claim: UploadClaim | LinkClaim): string {

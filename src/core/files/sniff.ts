@@ -17,8 +17,8 @@ export function sniffType(head: Uint8Array): Sniffed {
   if (startsWith(head, [0xff, 0xd8, 0xff])) return bin('image/jpeg');
   if (ascii(head, 0, 'GIF87a') || ascii(head, 0, 'GIF89a')) return bin('image/gif');
   if (ascii(head, 0, 'RIFF') && ascii(head, 8, 'WEBP')) return bin('image/webp');
-  if (ascii(head, 4, 'ftyp')) return bin(ascii(head, 8, 'qt  ') ? 'video/quicktime' : 'video/mp4');
-  if (startsWith(head, [0x1a, 0x45, 0xdf, 0xa3])) return bin('video/webm');
+  if (ascii(head, 4, 'ftyp')) return bin(isoType(head));
+  if (startsWith(head, [0x1a, 0x45, 0xdf, 0xa3])) return bin(ebmlType(head));
   if (ascii(head, 0, '%PDF-')) return bin('application/pdf');
   if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return bin('application/zip');
   if (startsWith(head, [0x1f, 0x8b])) return bin('application/gzip');
@@ -36,6 +36,40 @@ export function sniffType(head: Uint8Array): Sniffed {
   if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<(!doctype html|html|head|body|script|iframe|svg|object|embed|meta|style|a |div|img|title|br|p[\s>]|table|h1|b[\s>]|font)/.test(text)) return bin('text/html');
   if (text.startsWith('<?xml')) return bin('application/xml');
   return bin('text/plain');
+}
+
+// ISO base media files (MP4 and kin) by their brands: only real MP4 video is video/mp4 (and
+// inline); HEIF/AVIF images, M4A audio, QuickTime and unknown brands are not.
+const VIDEO_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VH', 'M4VP', 'mmp4', 'f4v ']);
+const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
+const AUDIO_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ', 'F4B ']);
+
+function isoType(head: Uint8Array): string {
+  const brand = (at: number): string => String.fromCharCode(...head.subarray(at, at + 4));
+  const boxEnd = Math.min(head.length, new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0));
+  const major = brand(8);
+  const compatible: string[] = [];
+  for (let at = 16; at + 4 <= boxEnd; at += 4) compatible.push(brand(at));
+  const all = [major, ...compatible];
+  if (major === 'qt  ') return 'video/quicktime';
+  if (all.includes('avif') || all.includes('avis')) return 'image/avif';
+  if (HEIF_BRANDS.has(major)) return 'image/heif';
+  if (AUDIO_BRANDS.has(major)) return 'audio/mp4';
+  if (major.startsWith('3g')) return 'video/3gpp';
+  if (all.some((b) => VIDEO_BRANDS.has(b))) return 'video/mp4';
+  return 'application/octet-stream';
+}
+
+/** Matroska and WebM share the EBML header; its DocType element (0x4282) tells them apart. */
+function ebmlType(head: Uint8Array): string {
+  for (let i = 4; i + 3 < Math.min(head.length, 64); i++) {
+    if (head[i] !== 0x42 || head[i + 1] !== 0x82) continue;
+    const len = head[i + 2]! & 0x7f;
+    if ((head[i + 2]! & 0x80) === 0 || len > 16) return 'application/octet-stream';
+    const docType = String.fromCharCode(...head.subarray(i + 3, i + 3 + len));
+    return docType === 'webm' ? 'video/webm' : docType === 'matroska' ? 'video/x-matroska' : 'application/octet-stream';
+  }
+  return 'application/octet-stream';
 }
 
 /** Plain text: valid UTF-8 (a character cut at the end of the head is fine) without NULs or most controls. */

@@ -80,6 +80,13 @@ export class MemoryFileRecords implements FileRecords {
     }
   }
 
+  async revoke(id: string, at: number): Promise<boolean> {
+    const r = this.recs.get(id);
+    if (!r) return false;
+    r.revokedAt = Math.max(r.revokedAt ?? 0, at);
+    return true;
+  }
+
   private sum(pred: (r: FileRecord) => boolean): number {
     let n = 0;
     for (const r of this.recs.values()) if (pred(r)) n += r.size;

@@ -71,10 +71,10 @@ export class SharpImages implements ImageProcessor {
       // sharp drops all metadata unless asked to keep it; rotate() applies the EXIF orientation first.
       const base = open().rotate();
       const stripped = type === 'image/png' ? base.png() : type === 'image/jpeg' ? base.jpeg({ quality: 90, mozjpeg: false }) : type === 'image/gif' ? base.gif() : base.webp();
-      const [out, thumb] = await Promise.all([
-        stripped.toBuffer(),
-        sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error' }).rotate().resize(this.opts.thumbSize, this.opts.thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer(),
-      ]);
+      // One after the other, not at once: one image keeps one thread busy, so on a small
+      // machine a core stays free for the event loop (docs/benchmarks.md, "Files").
+      const out = await stripped.toBuffer();
+      const thumb = await sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error' }).rotate().resize(this.opts.thumbSize, this.opts.thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer();
       const rotated = (meta.orientation ?? 1) >= 5;
       return { stripped: out, thumb, width: rotated ? height : width, height: rotated ? width : height };
     } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * File metadata in PostgreSQL (the `files` table, migration 2), for cluster mode: every node
+ * File metadata in PostgreSQL (the `files` table, migrations 2 and 4), for cluster mode: every node
  * sees every upload's record, so a link made on one node is served by any node that can read
  * the bytes (the BlobStore; a shared one for several machines).
  *
@@ -13,7 +13,7 @@ import { inTransaction, pgQuery } from './tx.ts';
 
 interface Row {
   id: string; hash: string; size: number; name: string; type: string; owner: string; created_at: number;
-  conv: string | null; attached_at: number | null; attach_key: string | null; width: number | null; height: number | null; thumb: string | null;
+  conv: string | null; attached_at: number | null; attach_key: string | null; width: number | null; height: number | null; thumb: string | null; revoked_at: number | null;
 }
 
 /** Advisory lock key of file creation ("files" in ASCII). */
@@ -27,6 +27,7 @@ function toRec(r: Row): FileRecord {
   if (r.width !== null) rec.width = r.width;
   if (r.height !== null) rec.height = r.height;
   if (r.thumb !== null) rec.thumb = r.thumb;
+  if (r.revoked_at !== null) rec.revokedAt = Number(r.revoked_at);
   return rec;
 }
 
@@ -71,6 +72,11 @@ export class PgFileRecords implements FileRecords {
 
   async detach(ids: readonly string[]): Promise<void> {
     await pgQuery(this.h, 'UPDATE files SET conv = NULL, attached_at = NULL, attach_key = NULL WHERE id = ANY($1::text[])', [[...ids]]);
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    const rows = await pgQuery<{ id: string }>(this.h, 'UPDATE files SET revoked_at = GREATEST(coalesce(revoked_at, 0), $1) WHERE id = $2 RETURNING id', [at, id]);
+    return rows.length > 0;
   }
 
   async usage(owner: string): Promise<number> {

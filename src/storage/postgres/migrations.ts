@@ -168,6 +168,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       UPDATE read_marks SET member = 'account:' || member;
     `,
   },
+  {
+    version: 4,
+    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work), as SQLite migration 7',
+    sql: `
+      ALTER TABLE files ADD COLUMN revoked_at BIGINT;
+    `,
+  },
 ];
 
 /** Advisory lock key for migrations (any constant; "banter" in ASCII). */

@@ -1,11 +1,11 @@
-/** File metadata in SQLite (the `files` table, migration 2), sharing the message store's connection. */
+/** File metadata in SQLite (the `files` table, migrations 4 and 7), sharing the message store's connection. */
 import type { StatementSync } from 'node:sqlite';
 import type { FileLimits, FileRecord, FileRecords } from '../../core/files/ports.ts';
 import type { SqliteHandle } from './open.ts';
 
 interface Row {
   id: string; hash: string; size: number; name: string; type: string; owner: string; created_at: number;
-  conv: string | null; attached_at: number | null; attach_key: string | null; width: number | null; height: number | null; thumb: string | null;
+  conv: string | null; attached_at: number | null; attach_key: string | null; width: number | null; height: number | null; thumb: string | null; revoked_at: number | null;
 }
 
 function toRec(r: Row): FileRecord {
@@ -16,12 +16,13 @@ function toRec(r: Row): FileRecord {
   if (r.width !== null) rec.width = r.width;
   if (r.height !== null) rec.height = r.height;
   if (r.thumb !== null) rec.thumb = r.thumb;
+  if (r.revoked_at !== null) rec.revokedAt = r.revoked_at;
   return rec;
 }
 
 export class SqliteFileRecords implements FileRecords {
   private readonly h: SqliteHandle;
-  private readonly st: Record<'insert' | 'get' | 'usage' | 'total' | 'attach' | 'detach' | 'pending' | 'drop' | 'inUse', StatementSync>;
+  private readonly st: Record<'insert' | 'get' | 'usage' | 'total' | 'attach' | 'detach' | 'revoke' | 'pending' | 'drop' | 'inUse', StatementSync>;
 
   constructor(handle: SqliteHandle) {
     this.h = handle.acquire();
@@ -33,6 +34,7 @@ export class SqliteFileRecords implements FileRecords {
       total: p('SELECT coalesce(sum(size), 0) AS n FROM files'),
       attach: p('UPDATE files SET conv = ?, attached_at = ?, attach_key = ? WHERE id = ? AND owner = ? AND conv IS NULL'),
       detach: p('UPDATE files SET conv = NULL, attached_at = NULL, attach_key = NULL WHERE id = ?'),
+      revoke: p('UPDATE files SET revoked_at = max(coalesce(revoked_at, 0), ?) WHERE id = ?'),
       pending: p('SELECT * FROM files WHERE conv IS NULL AND created_at < ?'),
       drop: p('DELETE FROM files WHERE id = ? AND conv IS NULL'),
       inUse: p('SELECT 1 FROM files WHERE hash = ?1 OR thumb = ?1 LIMIT 1'),
@@ -79,6 +81,10 @@ export class SqliteFileRecords implements FileRecords {
 
   async detach(ids: readonly string[]): Promise<void> {
     this.tx(() => { for (const id of ids) this.st.detach.run(id); });
+  }
+
+  async revoke(id: string, at: number): Promise<boolean> {
+    return Number(this.st.revoke.run(at, id).changes) > 0;
   }
 
   async usage(owner: string): Promise<number> {

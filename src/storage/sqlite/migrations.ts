@@ -219,6 +219,13 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE read_marks SET user = 'account:' || user;
     `,
   },
+  {
+    version: 7,
+    description: 'files: per-file link revocation (links issued at or before revoked_at no longer work)',
+    sql: `
+      ALTER TABLE files ADD COLUMN revoked_at INTEGER;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -133,6 +133,9 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
   };
 
   const rows = [];
+  // Room operators may revoke the links of anyone's files (the server decides; this only shows the button).
+  const role = conv.kind === 'room' ? store.myRole(conv) : undefined;
+  const operator = role === 'owner' || role === 'op';
   for (let i = start; i < items.length; i++) {
     const it = items[i]!;
     const prev = i > 0 ? items[i - 1] : undefined;
@@ -142,7 +145,7 @@ export function MessageList({ store, conv, me, length }: { store: ChatStore; con
     const grouped = !newDay && from !== undefined && from === sender(prev) && prev !== undefined && ts - tsOf(prev) < GROUP_MS;
     rows.push(
       <MessageRow key={it.key} item={it} me={me} grouped={grouped && it.key !== conv.newFrom} mine={from === meFolded} day={newDay ? dayLabel(ts) : undefined}
-        fresh={it.key === conv.newFrom} hit={it.key === hit} act={act} actions={actions} features={rowFeatures(store, conv, it)} />,
+        fresh={it.key === conv.newFrom} hit={it.key === hit} act={act} actions={actions} features={rowFeatures(store, conv, it)} operator={operator} />,
     );
   }
 

@@ -53,6 +53,8 @@ interface RowProps {
   act?: (item: Item) => void;
   actions?: RowActions;
   features?: RowFeatures;
+  /** I operate this room: I may revoke the links of anyone's files in it. */
+  operator?: boolean;
 }
 
 function Time({ ts }: { ts: number }) {
@@ -127,7 +129,7 @@ function EditBox({ msg, actions }: { msg: ChatMessage; actions: RowActions }) {
   );
 }
 
-function Body({ item, me, grouped, mine, act, actions, features }: RowProps) {
+function Body({ item, me, grouped, mine, act, actions, features, operator }: RowProps) {
   switch (item.kind) {
     case 'msg': {
       const { msg } = item;
@@ -162,7 +164,7 @@ function Body({ item, me, grouped, mine, act, actions, features }: RowProps) {
               ? <div class="text tombstone">Message deleted</div>
               : f.editing && actions ? <EditBox msg={msg} actions={actions} />
                 : msg.text !== '' && <div class="text" dir="auto"><Markdown text={msg.text} me={me} />{msg.editedAt !== undefined && <> <span class="edited" title={`Edited ${fullTime(msg.editedAt)}`}>(edited)</span></>}</div>}
-            {!msg.deleted && msg.files && msg.files.length > 0 && <Attachments files={msg.files} />}
+            {!msg.deleted && msg.files && msg.files.length > 0 && <Attachments files={msg.files} canRevoke={mine || operator === true} />}
             {!msg.deleted && <Reactions msg={msg} me={me} actions={actions} />}
             {!f.inThread && (msg.replies ?? 0) > 0 && (
               <button type="button" class={`thread-link${f.threadUnread ? ' unread' : ''}`} onClick={() => actions?.thread(msg)}>

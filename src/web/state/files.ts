@@ -9,6 +9,8 @@ export interface FileLink { url: string; thumb?: string; expires: number }
 
 /** Links are refreshed when less than this is left. */
 const REFRESH_MS = 60_000;
+/** A link that failed to load is asked for again at most this often. */
+const RETRY_MS = 10_000;
 
 export class FileLinks {
   client: BanterClient | undefined;
@@ -18,12 +20,38 @@ export class FileLinks {
   private readonly denied = new Set<string>();
   private batch = new Set<string>();
   private readonly listeners = new Set<() => void>();
+  /** When each file's link was last refreshed (bounded). */
+  private readonly retried = new Map<string, number>();
 
   /** The link of a file when known; asks the server (once per batch) when missing or old. */
   get(id: string): FileLink | undefined {
     const l = this.links.get(id);
     if ((!l || l.expires - Date.now() < REFRESH_MS) && !this.asked.has(id) && !this.denied.has(id)) this.ask(id);
     return l;
+  }
+
+  /**
+   * Forgets a file's link and asks for a fresh one: after `file_revoke`, or when the browser
+   * could not load it (revoked by someone else, expired early). At most once per
+   * RETRY_MS per file, so a file that keeps failing is not asked for in a loop.
+   */
+  refresh(id: string): void {
+    const now = Date.now();
+    if ((this.retried.get(id) ?? 0) > now - RETRY_MS) return;
+    if (this.retried.size > 1000) this.retried.clear();
+    this.retried.set(id, now);
+    this.links.delete(id);
+    this.denied.delete(id);
+    for (const f of this.listeners) f();
+  }
+
+  /** Revokes every link to a file handed out so far (the uploader, room operators, admins), then fetches a fresh one. */
+  async revoke(id: string): Promise<void> {
+    const c = this.client;
+    if (!c) throw new Error('not connected');
+    await c.request('file_revoke', { file: id });
+    this.retried.delete(id);
+    this.refresh(id);
   }
 
   subscribe(fn: () => void): () => void {

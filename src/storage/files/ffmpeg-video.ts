@@ -1,0 +1,140 @@
+/**
+ * Poster frames of uploaded videos (MP4, WebM) with the system's `ffmpeg` (Debian's package:
+ * a well-kept decoder with security updates from the distribution), run as a bounded child
+ * process, never in the server's process:
+ *
+ * - only the demuxer of the sniffed type (`-f mov` / `-f matroska`), only the `file`
+ *   protocol (no network, no references to other files), decoder `max_pixels` = files.maxPixels;
+ * - resource limits through util-linux `prlimit` when present: address space
+ *   (files.videoMemoryBytes), CPU seconds, file size, no core dumps, few descriptors;
+ * - a wall-clock timeout (files.videoTimeoutMs) after which it is killed; its output and error
+ *   text are bounded; an empty environment (no secrets reach it); one at a time, others wait.
+ *
+ * ffmpeg scales the first frame to fit files.thumbSize (after applying the rotation the video
+ * asks for) and reports the frame's full size through `showinfo`; sharp makes the WebP. Any
+ * failure (no ffmpeg, undecodable or hostile input, a limit hit) resolves undefined: the
+ * video is then stored and shown as a card, as before.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
+import type { Logger } from '../../core/ports.ts';
+
+export interface FfmpegOptions {
+  /** The ffmpeg binary (a name on PATH or a path). */
+  path: string;
+  timeoutMs: number;
+  maxPixels: number;
+  thumbSize: number;
+  /** Address-space limit of the child (prlimit --as). */
+  memoryBytes: number;
+  log: Logger;
+}
+
+const MAX_OUTPUT = 8 * 1024 * 1024;
+const MAX_STDERR = 64 * 1024;
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+
+interface RunResult { code: number | null; stdout: Buffer; stderr: string; killed: 'timeout' | 'output' | undefined }
+
+export class FfmpegVideos implements VideoProcessor {
+  private readonly opts: FfmpegOptions;
+  /** Whether the binary runs at all (checked once, at start). */
+  readonly ready: Promise<boolean>;
+  private running = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(opts: FfmpegOptions) {
+    this.opts = opts;
+    this.ready = this.run(['-hide_banner', '-version'], 10_000).then((r) => {
+      if (r.code === 0) return true;
+      opts.log.warn({ ffmpeg: opts.path }, 'ffmpeg did not run: videos are shown as cards, without a poster frame (files.ffmpegPath)');
+      return false;
+    }, () => false);
+    if (!PRLIMIT) opts.log.warn({ ffmpeg: opts.path }, 'prlimit (util-linux) not found: ffmpeg runs with the timeout only, without memory and CPU limits');
+  }
+
+  async poster(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<VideoPoster | undefined> {
+    if (!(await this.ready)) return undefined;
+    // One at a time: a finishing run hands its turn straight to the next waiter.
+    if (this.running) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running = true;
+    let dir: string | undefined;
+    try {
+      let path: string;
+      if ('path' in input) path = input.path;
+      else {
+        dir = await mkdtemp(join(tmpdir(), 'banter-video-'));
+        path = join(dir, 'in');
+        await writeFile(path, input.bytes, { mode: 0o600 });
+      }
+      return await this.frame(path, type);
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running = false;
+    }
+  }
+
+  private async frame(path: string, type: string): Promise<VideoPoster | undefined> {
+    const n = this.opts.thumbSize;
+    const args = [
+      '-nostdin', '-hide_banner', '-loglevel', 'info', '-threads', '1',
+      '-protocol_whitelist', 'file', '-f', type === 'video/webm' ? 'matroska' : 'mov', '-max_pixels', String(this.opts.maxPixels),
+      '-i', `file:${path}`,
+      '-map', '0:v:0', '-frames:v', '1', '-an', '-sn', '-dn',
+      '-vf', `showinfo,scale=w='min(iw,${n})':h='min(ih,${n})':force_original_aspect_ratio=decrease`,
+      '-f', 'image2pipe', '-c:v', 'png', 'pipe:1',
+    ];
+    const r = await this.run(args, this.opts.timeoutMs);
+    const size = /\bs:(\d+)x(\d+)\b/.exec(r.stderr);
+    if (r.code !== 0 || r.stdout.length === 0 || !size) {
+      this.opts.log.info({ code: r.code, killed: r.killed, reason: lastLine(r.stderr) }, 'no poster frame for a video: shown as a card');
+      return undefined;
+    }
+    try {
+      // Loaded on the first poster, not at start (like sharp-images.ts: sharp and libvips cost RSS).
+      const { default: sharp } = await import('sharp');
+      const thumb = await sharp(r.stdout, { limitInputPixels: n * n, failOn: 'error' }).webp({ quality: 75 }).toBuffer();
+      return { thumb, width: Number(size[1]), height: Number(size[2]) };
+    } catch (err) {
+      this.opts.log.info({ err }, 'ffmpeg gave an unreadable poster frame: shown as a card');
+      return undefined;
+    }
+  }
+
+  private run(args: string[], timeoutMs: number): Promise<RunResult> {
+    const cpu = Math.max(1, Math.ceil(timeoutMs / 1000));
+    const [cmd, argv] = PRLIMIT
+      ? [PRLIMIT, [`--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64', '--', this.opts.path, ...args]]
+      : [this.opts.path, args];
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      const out: Buffer[] = [];
+      let outLen = 0;
+      let stderr = '';
+      let killed: RunResult['killed'];
+      const timer = setTimeout(() => { killed = 'timeout'; child.kill('SIGKILL'); }, timeoutMs);
+      child.stdout.on('data', (b: Buffer) => {
+        outLen += b.length;
+        if (outLen > MAX_OUTPUT) { killed = 'output'; child.kill('SIGKILL'); return; }
+        out.push(b);
+      });
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (s: string) => { if (stderr.length < MAX_STDERR) stderr += s.slice(0, MAX_STDERR - stderr.length); });
+      child.on('error', (err) => { clearTimeout(timer); reject(err); });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: killed ? null : code, stdout: Buffer.concat(out), stderr, killed });
+      });
+    });
+  }
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
+}
