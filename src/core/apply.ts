@@ -39,6 +39,16 @@ function roomsOf(dir: Directory, user: UserEntry): RoomEntry[] {
   return out;
 }
 
+/** An event to a room's members (all but the sender) or, for a name, to that user. */
+function toTarget(dir: Directory, out: Delivery, to: string, from: string, ev: ChatEvent): void {
+  if (to.startsWith('#')) {
+    const room = dir.room(to);
+    if (room) out.toRoom(room, ev, foldName(from));
+  } else {
+    out.toUser(to, ev);
+  }
+}
+
 /** Applies a fact to the directory and delivers the resulting event to local sessions. */
 export function applyFact(core: ApplyTarget, fact: Fact): void {
   const { dir, delivery: out } = core;
@@ -137,26 +147,12 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       }
       return;
     }
-    case 'typing': {
-      const ev: ChatEvent = { type: 'typing', from: fact.from, to: fact.to };
-      if (fact.to.startsWith('#')) {
-        const room = dir.room(fact.to);
-        if (room) out.toRoom(room, ev, foldName(fact.from));
-      } else {
-        out.toUser(fact.to, ev);
-      }
+    case 'typing':
+      toTarget(dir, out, fact.to, fact.from, { type: 'typing', from: fact.from, to: fact.to });
       return;
-    }
-    case 'tagmsg': {
-      const ev: ChatEvent = { type: 'tagmsg', id: fact.id, from: fact.from, to: fact.to, tags: fact.tags, ts: fact.ts };
-      if (fact.to.startsWith('#')) {
-        const room = dir.room(fact.to);
-        if (room) out.toRoom(room, ev, foldName(fact.from));
-      } else {
-        out.toUser(fact.to, ev);
-      }
+    case 'tagmsg':
+      toTarget(dir, out, fact.to, fact.from, { type: 'tagmsg', id: fact.id, from: fact.from, to: fact.to, tags: fact.tags, ts: fact.ts });
       return;
-    }
     case 'notice':
       out.toAllLocal({ type: 'notice', text: fact.text }, undefined);
       return;

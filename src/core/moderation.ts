@@ -221,13 +221,13 @@ export function nickLockedIn(rooms: Iterable<RoomEntry>, who: Who): RoomEntry | 
 }
 
 /** Why `who` may not send to the room now, or undefined: `silenced`, or slow mode. Operators and admins always may. */
-export function speakRefusal(room: RoomEntry, who: Who, now: number, opts?: { slow?: boolean }): ChatError | undefined {
+export function speakRefusal(room: RoomEntry, who: Who, now: number): ChatError | undefined {
   const refusal = silenced(room, who);
   if (refusal) return refusal;
   if (rankOf(room, who.user, who.admin) >= RANK.op) return undefined;
   const mod = readMod(room);
-  // Slow mode paces new messages; edits and reactions pass `slow: false`.
-  if (mod.slow > 0 && opts?.slow !== false) {
+  // Slow mode paces new messages only: edits, reactions and tags check `silenced` alone.
+  if (mod.slow > 0) {
     const last = mod.lastSpoke.get(who.user.folded);
     const wait = last === undefined ? 0 : last + mod.slow * 1000 - now;
     if (wait > 0) return new ChatError('SLOW_MODE', `${room.name} is in slow mode: wait ${Math.ceil(wait / 1000)} s`);

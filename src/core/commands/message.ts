@@ -3,7 +3,7 @@ import { parseMentions, ROOM_MENTION, type ChatMessage, type UpdateAction } from
 import { MESSAGES_DEFAULTS, type MessagesConfig } from '../chat.ts';
 import type { RoomEntry, UserEntry } from '../directory.ts';
 import { ChatError } from '../errors.ts';
-import { rankOf, RANK_OP, speakRefusal } from '../moderation.ts';
+import { rankOf, RANK_OP, silenced } from '../moderation.ts';
 import type { StoredMessage } from '../ports.ts';
 import type { CommandContext } from './command.ts';
 import { resolveConversation, type Conversation } from './conversation.ts';
@@ -51,7 +51,7 @@ export function moderates(ctx: CommandContext, user: UserEntry, room: RoomEntry 
 /** Refuses a change to the room by someone who may not speak in it (banned, muted, +m), slow mode aside. */
 export function requireVoice(ctx: CommandContext, user: UserEntry, room: RoomEntry | undefined): void {
   if (!room) return;
-  const refusal = speakRefusal(room, whoOf(ctx, user), ctx.core.deps.clock.now(), { slow: false });
+  const refusal = silenced(room, whoOf(ctx, user));
   if (refusal) throw refusal;
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { defineCommand, me } from './command.ts';
 import { whoOf } from './moderate.ts';
 import { requireRoom, resolveTarget } from './target.ts';
-import { speakRefusal } from '../moderation.ts';
+import { silenced } from '../moderation.ts';
 
 export const tagmsg = defineCommand({
   name: 'tagmsg',
@@ -16,8 +16,8 @@ export const tagmsg = defineCommand({
       // The room's rules as for a message (membership, bans, mutes, +m), but a tag is not a
       // message: slow mode neither refuses it nor counts it.
       const room = requireRoom(ctx, req.to);
-      const refusal = speakRefusal(room, whoOf(ctx, user), ctx.core.deps.clock.now());
-      if (refusal && refusal.code !== 'SLOW_MODE') throw refusal;
+      const refusal = silenced(room, whoOf(ctx, user));
+      if (refusal) throw refusal;
       to = room.name;
     } else {
       const target = resolveTarget(ctx, user, req.to);
