@@ -120,7 +120,7 @@ export class MemoryStore implements MessageStore {
       const last = c.messages.at(-1);
       if (!last || last.base.ts < since) continue;
       const readSeq = this.marks.get(`${reader}\n${key}`) ?? 0;
-      const unread = c.messages.filter((e) => e.base.seq > readSeq && e.base.ts >= since && e.from !== user).length;
+      const unread = c.messages.filter((e) => e.base.seq > readSeq && e.base.ts >= since && e.from !== user && !e.deleted).length;
       out.push({ conv: key, lastSeq: c.lastSeq, readSeq, unread, last: this.view(c, last), order: c.lastOrder });
     }
     return out.sort((a, b) => b.order - a.order).slice(0, limit).map(({ order: _o, ...s }) => s);

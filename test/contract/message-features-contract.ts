@@ -182,5 +182,19 @@ export function runMessageFeatureContract(withStore: WithStore): void {
       assert.deepEqual((await store.dmSummaries('alice', 10, undefined, 'session:n/9')).map((x) => [x.readSeq, x.unread]), [[0, 2]]);
     });
   });
+
+  it('dmSummaries after changes: a DM stays listed after a reaction or deletion, and a tombstone is not unread', async () => {
+    await withStore(async ({ store }) => {
+      const ab = dm('alice', 'bob');
+      await store.append({ ...ab, to: 'alice', from: 'bob', text: 'one' });
+      const two = await store.append({ ...ab, to: 'alice', from: 'bob', text: 'two' });
+      assert.deepEqual((await store.dmSummaries('alice', 10, undefined, 'account:alice')).map((x) => x.unread), [2]);
+      // A change takes the conversation's next seq: the DM must still be listed, with its latest message.
+      await store.update(ab.conv, { kind: 'react', id: two.id, by: 'alice', principal: 'account:alice', emoji: '👍', on: true, maxEmoji: 20 });
+      assert.deepEqual((await store.dmSummaries('alice', 10, undefined, 'account:alice')).map((x) => [x.unread, x.last.text]), [[2, 'two']]);
+      await store.update(ab.conv, { kind: 'delete', id: two.id, by: 'bob' });
+      assert.deepEqual((await store.dmSummaries('alice', 10, undefined, 'account:alice')).map((x) => x.unread), [1]);
+    });
+  });
 }
 

@@ -410,9 +410,9 @@ export class PgStore implements MessageStore {
     w.and(`m.ts >= ${since}`);
     const rows = await this.query<Row & { conv: string; last_seq: number; read_seq: number; unread: number }>(
       `SELECT c.conv, c.last_seq, coalesce(r.seq, 0) AS read_seq, ${MCOLS},
-              (SELECT count(*)::int FROM messages x WHERE x.conv = c.conv AND x.seq > coalesce(r.seq, 0) AND x.from_folded <> ${u} AND x.ts >= ${since}) AS unread
+              (SELECT count(*)::int FROM messages x WHERE x.conv = c.conv AND x.seq > coalesce(r.seq, 0) AND x.from_folded <> ${u} AND x.ts >= ${since} AND NOT x.deleted) AS unread
        FROM dm_members d JOIN conversations c ON c.conv = d.conv
-       JOIN messages m ON m.conv = c.conv AND m.seq = c.last_seq
+       JOIN messages m ON m.conv = c.conv AND m.seq = (SELECT max(seq) FROM messages WHERE conv = c.conv)
        LEFT JOIN read_marks r ON r.member = ${rd} AND r.conv = d.conv
        ${w.sql()} ORDER BY m.rid DESC LIMIT ${w.p(limit)}`, w.params);
     const last = await this.rowsToMsgs(rows);

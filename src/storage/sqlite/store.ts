@@ -175,10 +175,10 @@ export class SqliteStore implements MessageStore {
                ON CONFLICT (user, conv) DO UPDATE SET seq = max(seq, excluded.seq)`),
       dms: p(`SELECT c.conv AS conv, c.last_seq AS last_seq, coalesce(r.seq, 0) AS read_seq, ${MCOLS}
               FROM dm_members d JOIN conversations c ON c.conv = d.conv
-              JOIN messages m ON m.conv = c.conv AND m.seq = c.last_seq
+              JOIN messages m ON m.conv = c.conv AND m.seq = (SELECT max(seq) FROM messages WHERE conv = c.conv)
               LEFT JOIN read_marks r ON r.user = ? AND r.conv = d.conv
               WHERE d.user = ? AND m.ts >= ? ORDER BY m.rid DESC LIMIT ?`),
-      unread: p('SELECT count(*) AS n FROM messages WHERE conv = ? AND seq > ? AND from_folded <> ? AND ts >= ?'),
+      unread: p('SELECT count(*) AS n FROM messages WHERE conv = ? AND seq > ? AND from_folded <> ? AND ts >= ? AND deleted = 0'),
       get: p(`SELECT ${FULL_COLS} FROM messages WHERE conv = ? AND id = ?`),
       mention: p('INSERT OR IGNORE INTO message_mentions (name, conv, seq) VALUES (?, ?, ?)'),
       reactionsOf: p('SELECT emoji, name FROM reactions WHERE msg_id = ? ORDER BY ord'),
