@@ -1,9 +1,9 @@
 /**
  * A pool of worker threads that run jobs off the event loop, each within a deadline:
- * SQLite search (src/storage/sqlite) uses it. Warm (every worker started at once), or with
- * `idleMs` on demand: a worker starts when a job finds none free and stops after `idleMs`
- * without work, so an idle server holds no worker's memory (tens of MiB each). (The calculator's pool in calc/pool.ts predates
- * it and adds on-demand workers; folding the two together is left for later.)
+ * SQLite search (src/storage/sqlite) and the calculator (calc/pool.ts) use it. Warm (every
+ * worker started at once), or with `idleMs` on demand: a worker starts when a job finds none
+ * free and stops after `idleMs` without work, so an idle server holds no worker's memory
+ * (tens of MiB each), except `warm` of them kept for a first answer without start-up time.
  *
  * Each worker runs one job at a time; a job that exceeds `timeoutMs` gets its worker
  * terminated and replaced, so a hostile job costs at most `timeoutMs` of one worker and
@@ -27,6 +27,8 @@ export interface WorkerPoolOptions {
   workers: number;
   /** On demand: start workers when jobs need them and stop each after this long idle (ms). Absent: all start at once and stay. */
   idleMs?: number;
+  /** On demand: workers started with the pool and kept while idle (default 0). */
+  warm?: number;
   /** Wall-clock bound per job, in ms, from when a worker takes it. */
   timeoutMs: number;
   /** Jobs that may wait for a free worker. */
@@ -81,6 +83,17 @@ export class WorkerPool<Job, Result> {
     this.opts = opts;
     this.log = log;
     if (opts.idleMs === undefined) for (let i = 0; i < opts.workers; i++) this.slots.push(this.spawn());
+    else this.topUp();
+  }
+
+  /** On demand: the number of workers kept alive while idle. */
+  private get warm(): number {
+    return Math.min(this.opts.warm ?? 0, this.opts.workers);
+  }
+
+  /** On demand: keeps `warm` workers alive (at start, and after one was replaced). */
+  private topUp(): void {
+    while (!this.closed && this.slots.length < this.warm) this.slots.push(this.spawn());
   }
 
   /** Worker threads running or starting now. */
@@ -179,6 +192,7 @@ export class WorkerPool<Job, Result> {
     else {
       this.slots.splice(index, 1);
       this.grow();
+      this.topUp();
     }
   }
 
@@ -200,8 +214,8 @@ export class WorkerPool<Job, Result> {
     if (slot.idle) clearTimeout(slot.idle);
     slot.idle = setTimeout(() => {
       const index = this.slots.indexOf(slot);
-      if (index === -1 || slot.job) return;
-      this.slots.splice(index, 1);
+      if (index === -1 || slot.job || this.slots.length <= this.warm) return;
+      this.slots.splice(index, 1); // before terminate(), so its exit event is not taken for a crash
       void slot.worker.terminate();
     }, idleMs);
     slot.idle.unref();

@@ -11,10 +11,9 @@
  * a worker's start-up is not charged to the job. Jobs wait in a bounded queue; when it is full,
  * requests are refused with CALC_BUSY instead of piling up.
  */
-import { Worker } from 'node:worker_threads';
 import { ChatError } from '../../errors.ts';
 import type { Calculator, Logger } from '../../ports.ts';
-import type { CalcRefusalCode } from './evaluate.ts';
+import { WorkerPool } from '../worker-pool.ts';
 
 export interface CalcPoolConfig {
   /** Most worker threads at once (they start on demand). */
@@ -31,181 +30,47 @@ export interface CalcPoolConfig {
   maxQueue: number;
 }
 
-interface Pending {
-  id: number;
-  expr: string;
-  resolve: (r: string) => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  job: Pending | undefined;
-  timer: NodeJS.Timeout | undefined;
-  /** Stops the worker once it has been idle for idleMs. */
-  idleTimer: NodeJS.Timeout | undefined;
-  ready: boolean;
-}
-
-type WorkerReply = { ready: true } | { id: number; ok: true; result: string } | { id: number; ok: false; code: CalcRefusalCode; message: string };
-
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
 
+/** The calculator on the shared WorkerPool (../worker-pool.ts), with its bounds and its error codes. */
 export class CalcPool implements Calculator {
-  private readonly slots: Slot[] = [];
-  private readonly queue: Pending[] = [];
-  private nextId = 1;
-  private closed = false;
-  /** Workers that died before becoming ready, in a row: a misconfiguration (heap too small), not a hostile job. */
-  private startupFailures = 0;
-  /** Counters for metrics. */
-  readonly stats = { evaluations: 0, timeouts: 0, errors: 0, busy: 0 };
-  private readonly config: CalcPoolConfig;
-  private readonly log: Logger;
+  private readonly pool: WorkerPool<string, string>;
 
   constructor(config: CalcPoolConfig, log: Logger) {
-    this.config = config;
-    this.log = log;
-    this.topUp();
+    this.pool = new WorkerPool<string, string>({
+      url: WORKER_URL,
+      workers: config.workers,
+      idleMs: config.idleMs,
+      warm: config.warmWorkers ?? 0,
+      timeoutMs: config.timeoutMs,
+      maxQueue: config.maxQueue,
+      resourceLimits: { maxOldGenerationSizeMb: config.maxHeapMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(config.maxHeapMb / 4)), stackSizeMb: 4 },
+      label: 'calculator',
+      errors: {
+        busy: (reason) => reason === 'full' ? new ChatError('CALC_BUSY')
+          : new ChatError('CALC_BUSY', reason === 'closed' ? 'the calculator is shutting down' : 'the calculator is unavailable; is calc.maxHeapMb too small?'),
+        timeout: () => new ChatError('CALC_TIMEOUT', `the evaluation took longer than ${config.timeoutMs} ms`),
+        died: (cause) => new ChatError('CALC_TIMEOUT', cause === 'error' ? 'the evaluation exceeded its memory bound' : 'the evaluation was stopped'),
+      },
+    }, log);
   }
 
-  private get warm(): number {
-    return Math.min(this.config.warmWorkers ?? 0, this.config.workers);
-  }
-
-  /** Keeps `warmWorkers` alive (at start, and after one was killed). */
-  private topUp(): void {
-    while (!this.closed && this.slots.length < this.warm) this.slots.push(this.spawn());
+  /** Counters: evaluations answered or failed, timeouts, refusals, queue-full refusals. */
+  get stats(): { evaluations: number; timeouts: number; errors: number; busy: number } {
+    const s = this.pool.stats;
+    return { evaluations: s.jobs, timeouts: s.timeouts, errors: s.errors, busy: s.busy };
   }
 
   /** Worker threads alive now (starting, busy or idle). */
   get liveWorkers(): number {
-    return this.slots.length;
+    return this.pool.size;
   }
 
   evaluate(expr: string): Promise<string> {
-    if (this.closed) return Promise.reject(new ChatError('CALC_BUSY', 'the calculator is shutting down'));
-    if (this.queue.length >= this.config.maxQueue) {
-      this.stats.busy++;
-      return Promise.reject(new ChatError('CALC_BUSY'));
-    }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, expr, resolve, reject });
-      this.pump();
-    });
+    return this.pool.run(expr);
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new ChatError('CALC_BUSY', 'the calculator is shutting down'));
-    await Promise.all(this.slots.splice(0).map(async (s) => {
-      if (s.timer) clearTimeout(s.timer);
-      if (s.idleTimer) clearTimeout(s.idleTimer);
-      s.job?.reject(new ChatError('CALC_BUSY', 'the calculator is shutting down'));
-      s.job = undefined;
-      await s.worker.terminate();
-    }));
-  }
-
-  private spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
-      resourceLimits: { maxOldGenerationSizeMb: this.config.maxHeapMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(this.config.maxHeapMb / 4)), stackSizeMb: 4 },
-    });
-    worker.unref();
-    const slot: Slot = { worker, job: undefined, timer: undefined, idleTimer: undefined, ready: false };
-    worker.on('message', (msg: WorkerReply) => this.onMessage(slot, msg));
-    worker.on('error', (err) => {
-      // Out-of-memory (ERR_WORKER_OUT_OF_MEMORY) and crashes: fail the job, replace the worker.
-      this.log.warn({ err: err.message }, 'calculator worker failed');
-      this.fail(slot, new ChatError('CALC_TIMEOUT', 'the evaluation exceeded its memory bound'));
-    });
-    worker.on('exit', () => this.fail(slot, new ChatError('CALC_TIMEOUT', 'the evaluation was stopped')));
-    return slot;
-  }
-
-  private onMessage(slot: Slot, msg: WorkerReply): void {
-    if ('ready' in msg) {
-      slot.ready = true;
-      this.startupFailures = 0;
-      this.pump();
-      return;
-    }
-    const job = slot.job;
-    if (!job || job.id !== msg.id) return;
-    if (slot.timer) clearTimeout(slot.timer);
-    slot.job = undefined;
-    slot.timer = undefined;
-    slot.worker.unref();
-    this.stats.evaluations++;
-    if (msg.ok) job.resolve(msg.result);
-    else {
-      this.stats.errors++;
-      job.reject(new ChatError(msg.code, msg.message));
-    }
-    this.pump();
-  }
-
-  /** Fails the slot's job (if any) and drops its worker; a waiting job starts a fresh one. */
-  private fail(slot: Slot, err: ChatError): void {
-    const index = this.slots.indexOf(slot);
-    if (index === -1) return; // already dropped (retired, replaced or closed)
-    if (slot.timer) clearTimeout(slot.timer);
-    if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    if (!slot.ready && ++this.startupFailures >= 3) {
-      // Respawning would fail the same way forever: refuse work instead of spinning.
-      this.log.error({ maxHeapMb: this.config.maxHeapMb }, 'calculator workers cannot start; is calc.maxHeapMb too small?');
-      for (const p of this.queue.splice(0)) p.reject(new ChatError('CALC_BUSY', 'the calculator is unavailable'));
-      this.closed = true;
-      return;
-    }
-    const job = slot.job;
-    slot.job = undefined;
-    if (job) {
-      this.stats.evaluations++;
-      job.reject(err);
-    }
-    this.slots.splice(index, 1);
-    void slot.worker.terminate();
-    if (!this.closed) {
-      this.pump();
-      this.topUp();
-    }
-  }
-
-  /** Stops a worker that stayed idle for idleMs. */
-  private retire(slot: Slot): void {
-    const index = this.slots.indexOf(slot);
-    slot.idleTimer = undefined;
-    if (index === -1 || slot.job || !slot.ready || this.slots.length <= this.warm) return;
-    this.slots.splice(index, 1); // before terminate(), so its exit event is not taken for a crash
-    void slot.worker.terminate();
-  }
-
-  private pump(): void {
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.job) continue;
-      const job = this.queue.shift();
-      if (!job) {
-        // Idle: stop it unless work arrives within idleMs.
-        if (!slot.idleTimer) {
-          slot.idleTimer = setTimeout(() => this.retire(slot), this.config.idleMs);
-          slot.idleTimer.unref();
-        }
-        continue;
-      }
-      if (slot.idleTimer) clearTimeout(slot.idleTimer);
-      slot.idleTimer = undefined;
-      slot.job = job;
-      // A worker with a job keeps the process alive until it answers; idle workers do not.
-      slot.worker.ref();
-      slot.timer = setTimeout(() => {
-        this.stats.timeouts++;
-        this.fail(slot, new ChatError('CALC_TIMEOUT', `the evaluation took longer than ${this.config.timeoutMs} ms`));
-      }, this.config.timeoutMs);
-      slot.worker.postMessage({ id: job.id, expr: job.expr });
-    }
-    // Jobs still waiting: start workers for them, as many as are not already starting.
-    const starting = this.slots.filter((s) => !s.ready).length;
-    for (let n = Math.min(this.queue.length - starting, this.config.workers - this.slots.length); n > 0; n--) this.slots.push(this.spawn());
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

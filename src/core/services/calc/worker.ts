@@ -1,17 +1,16 @@
-/** Worker-thread entry: evaluates one expression per message. See pool.ts for the bounds around it. */
-import { parentPort } from 'node:worker_threads';
+/** Worker-thread entry: evaluates one expression per job (the shared WorkerPool's protocol). See pool.ts for the bounds around it. */
+import { ChatError } from '../../errors.ts';
+import { serveJobs } from '../worker-pool.ts';
 import { evaluateExpression } from './evaluate.ts';
 
-interface Job { id: number; expr: string }
-
-parentPort?.on('message', (job: Job) => {
+serveJobs((expr: string): string => {
   let outcome;
   try {
-    outcome = evaluateExpression(job.expr);
+    outcome = evaluateExpression(expr);
   } catch (err) {
     // A stack overflow in the parser lands here; report it as a refusal, not a crash.
-    outcome = { ok: false, code: 'CALC_FORBIDDEN', message: err instanceof RangeError ? 'the expression is nested too deeply' : 'evaluation failed' };
+    throw new ChatError('CALC_FORBIDDEN', err instanceof RangeError ? 'the expression is nested too deeply' : 'evaluation failed');
   }
-  parentPort?.postMessage({ id: job.id, ...outcome });
-});
-parentPort?.postMessage({ ready: true });
+  if (!outcome.ok) throw new ChatError(outcome.code, outcome.message);
+  return outcome.result;
+}, 'CALC_FORBIDDEN');
