@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import type { App } from '../src/server/app.ts';
+import { REQUEST_TYPES } from '../src/protocol/index.ts';
 import { ReplyError, startTestServer, TestClient, wsUrl } from './helpers/server.ts';
 
 /** Production flood defaults (the test helper relaxes them for functional tests). */
@@ -241,9 +242,10 @@ describe('hostile input', () => {
   it('answers thousands of random frames with a reply or a stable error, never INTERNAL, and keeps serving', async () => {
     app ??= await startTestServer();
     const c = await TestClient.open(wsUrl(app));
-    const types = ['login', 'send', 'join', 'part', 'topic', 'rooms', 'members', 'users', 'away', 'back', 'calc', 'typing', 'ping', 'nope', ''];
+    // Every request type the protocol has (message features, files, moderation… included), and some it has not.
+    const types = [...REQUEST_TYPES, 'nope', ''];
     const field = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.constant(null), fc.boolean(), fc.constantFrom('#lobby', '#r', 'alice', '2+2', '#'), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 2 }));
-    const frame = fc.record({ type: fc.constantFrom(...types), name: field, to: field, text: field, room: field, topic: field, message: field, expr: field }, { requiredKeys: ['type'] });
+    const frame = fc.record({ type: fc.constantFrom(...types), name: field, to: field, text: field, room: field, topic: field, message: field, expr: field, msgid: field, emoji: field, on: field, replyTo: field, files: field, file: field, tags: field, after: field, limit: field, seq: field }, { requiredKeys: ['type'] });
     let n = 0;
     const samples = fc.sample(frame, 2000);
     for (const f of samples) c.sendRaw({ ...f, id: `f${++n}` });
