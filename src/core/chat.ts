@@ -278,7 +278,8 @@ export class ChatCore {
   // ------------------------------------------------------------------ connection lifecycle
 
   attach(session: Session): void {
-    this.conns.set(session.id, { session, user: undefined, loggingIn: false, flood: new FloodGuard(this.deps.config.flood, this.deps.clock.now()) });
+    // Every field from the start (held too): one set later would move them out of the object.
+    this.conns.set(session.id, { session, user: undefined, loggingIn: false, flood: new FloodGuard(this.deps.config.flood, this.deps.clock.now()), held: undefined });
     this.deps.log.info({ conn: session.id, transport: session.transport, remote: session.remote }, 'connected');
     this.logSummary();
   }

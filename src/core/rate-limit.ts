@@ -60,21 +60,28 @@ export class TokenBucket {
 
 export class FloodGuard {
   readonly requests: TokenBucket;
-  readonly calc: TokenBucket;
-  private refusals: number[] = [];
+  /** Made on the first calculation: most connections never ask for one. */
+  private calcBucket: TokenBucket | undefined;
+  /** Times of recent refusals, oldest first; made on the first refusal. */
+  private refusals: number[] | undefined;
   private readonly config: FloodConfig;
 
   constructor(config: FloodConfig, now: number) {
     this.config = config;
     this.requests = new TokenBucket(config.requests, now);
-    this.calc = new TokenBucket(config.calc, now);
+  }
+
+  /** The calculator's bucket; a fresh one is full, as if it had been made with the connection. */
+  get calc(): TokenBucket {
+    return (this.calcBucket ??= new TokenBucket(this.config.calc, 0));
   }
 
   /** Records a refusal; true when the connection has now flooded long enough to be dropped. */
   refused(now: number): boolean {
-    this.refusals.push(now);
+    const refusals = (this.refusals ??= []);
+    refusals.push(now);
     const since = now - this.config.refusalWindowMs;
-    while (this.refusals.length > 0 && this.refusals[0]! < since) this.refusals.shift();
-    return this.refusals.length >= this.config.maxRefusals;
+    while (refusals.length > 0 && refusals[0]! < since) refusals.shift();
+    return refusals.length >= this.config.maxRefusals;
   }
 }

@@ -12,6 +12,8 @@ import type { Server, Socket } from 'node:net';
 import { isLoopback, normalizeIp } from '../core/ip.ts';
 import { TokenBucket } from '../core/rate-limit.ts';
 
+const ADMITTED = { ok: true } as const;
+
 export interface ConnLimitsConfig {
   perIp: number;
   connectBurst: number;
@@ -19,7 +21,11 @@ export interface ConnLimitsConfig {
   exemptLoopback: boolean;
 }
 
-export type Admission = { ok: true; release: () => void } | { ok: false; reason: string };
+export type Admission = { ok: true } | { ok: false; reason: string };
+
+/** The address key a socket holds a concurrency slot under, until its 'close' (see `admit`). */
+const kHeld = Symbol('banter.connLimits.held');
+type Held = Socket & { [kHeld]?: string };
 
 export class ConnLimits {
   private readonly open = new Map<string, number>();
@@ -27,19 +33,36 @@ export class ConnLimits {
   private readonly config: ConnLimitsConfig;
   /** Counters for metrics. */
   readonly stats = { refusedPerIp: 0, refusedRate: 0 };
+  /**
+   * One 'close' listener for every socket this instance admitted: it releases the slot named
+   * by the socket's own `kHeld` key, so an open socket costs a string reference, not a closure,
+   * its context and a `once` wrapper (docs/benchmarks.md, "Idle connection memory").
+   */
+  private readonly releaseOnClose: (this: Held) => void;
 
   constructor(config: ConnLimitsConfig) {
     this.config = config;
+    const open = this.open;
+    this.releaseOnClose = function (this: Held): void {
+      const ip = this[kHeld];
+      if (ip === undefined) return;
+      this[kHeld] = undefined;
+      const n = (open.get(ip) ?? 1) - 1;
+      if (n <= 0) open.delete(ip);
+      else open.set(ip, n);
+    };
   }
 
   /**
-   * Takes a concurrency slot for a new connection from `rawIp`, and (unless `rate` is false)
-   * a token of its new-connection bucket. Plain HTTP sockets take no token: one page load
-   * opens several, and the WebSocket upgrade on such a socket is throttled by `throttle()`.
+   * Takes a concurrency slot for a new connection on `socket` (from its remote address),
+   * held until the socket closes, and (unless `rate` is false) a token of the address's
+   * new-connection bucket. Plain HTTP sockets take no token: one page load opens several,
+   * and the WebSocket upgrade on such a socket is throttled by `throttle()`.
    */
-  admit(rawIp: string | undefined, now: number, opts: { rate?: boolean } = {}): Admission {
+  admit(socket: Socket, now: number, opts: { rate?: boolean } = {}): Admission {
+    const rawIp = socket.remoteAddress;
     const ip = normalizeIp(rawIp);
-    if (this.exempt(ip)) return { ok: true, release: () => undefined };
+    if (this.exempt(ip)) return ADMITTED;
     const count = this.open.get(ip) ?? 0;
     if (count >= this.config.perIp) {
       this.stats.refusedPerIp++;
@@ -50,17 +73,9 @@ export class ConnLimits {
       if (!throttled.ok) return throttled;
     }
     this.open.set(ip, count + 1);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        const n = (this.open.get(ip) ?? 1) - 1;
-        if (n <= 0) this.open.delete(ip);
-        else this.open.set(ip, n);
-      },
-    };
+    (socket as Held)[kHeld] = ip;
+    socket.on('close', this.releaseOnClose);
+    return ADMITTED;
   }
 
   /** Takes a token of `rawIp`'s new-connection bucket (a WebSocket on an already counted HTTP socket). */
@@ -112,11 +127,8 @@ export interface AcceptedSockets {
 export function countAccepted(server: Server, limits: ConnLimits, opts: { rate: boolean; onRefused: 'destroy' | 'answer' }): AcceptedSockets {
   const refused = new WeakMap<object, string>();
   server.on('connection', (socket: Socket) => {
-    const admission = limits.admit(socket.remoteAddress, Date.now(), { rate: opts.rate });
-    if (admission.ok) {
-      socket.once('close', admission.release);
-      return;
-    }
+    const admission = limits.admit(socket, Date.now(), { rate: opts.rate });
+    if (admission.ok) return;
     if (opts.onRefused === 'destroy') socket.destroy();
     else refused.set(socket, admission.reason);
   });

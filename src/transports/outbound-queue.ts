@@ -5,7 +5,7 @@
  * the IRC fan-out: one copy into one buffer beats a writev of many small chunks through the
  * stream machinery). The queue is bounded: bytes pushed as `limited`, plus what the socket
  * has not yet handed to the kernel, may not exceed `limitBytes`; past it the queue drops
- * everything and calls `onOverflow` once ("SendQ exceeded"). Unlimited pushes (a reply to
+ * everything and calls its owner's `onSendQExceeded` once ("SendQ exceeded"). Unlimited pushes (a reply to
  * the client's own request) are still checked against the socket's backlog alone.
  *
  * Queues are flushed by one `FlushScheduler` shared by every listener's connections: one callback
@@ -59,6 +59,11 @@ export class FlushScheduler {
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler(0);
 
+/** The connection a queue belongs to: told once when its queue overflows (a method, so a queue holds no closure). */
+export interface QueueOwner {
+  onSendQExceeded(): void;
+}
+
 export class OutboundQueue {
   private chunks: Buffer[] = [];
   private bytes = 0;
@@ -67,13 +72,13 @@ export class OutboundQueue {
   private stopped = false;
   private readonly socket: Socket;
   private readonly limitBytes: number;
-  private readonly onOverflow: () => void;
+  private readonly owner: QueueOwner;
   private readonly scheduler: FlushScheduler;
 
-  constructor(socket: Socket, limitBytes: number, onOverflow: () => void, scheduler: FlushScheduler = eachTurn) {
+  constructor(socket: Socket, limitBytes: number, owner: QueueOwner, scheduler: FlushScheduler = eachTurn) {
     this.socket = socket;
     this.limitBytes = limitBytes;
-    this.onOverflow = onOverflow;
+    this.owner = owner;
     this.scheduler = scheduler;
   }
 
@@ -90,7 +95,7 @@ export class OutboundQueue {
     if (limited) this.limitedBytes += buf.length;
     if ((limited ? this.limitedBytes : 0) + this.socket.writableLength > this.limitBytes) {
       this.stop();
-      this.onOverflow();
+      this.owner.onSendQExceeded();
       return false;
     }
     if (!this.scheduled) {

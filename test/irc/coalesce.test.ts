@@ -44,7 +44,7 @@ it('rounds of writes are coalesceMs apart: chunks queued in between share one wr
   try {
     // Long enough that the pushes below, a turn apart, surely fall inside one interval.
     const scheduler = new FlushScheduler(2000);
-    const q = new OutboundQueue(server, 1 << 20, () => assert.fail('no overflow'), scheduler);
+    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
     q.push(Buffer.from('a\n'));
     await turn();
     await turn();
@@ -65,7 +65,7 @@ it('rounds of writes are coalesceMs apart: chunks queued in between share one wr
 it('with coalesceMs 0 each turn\'s chunks leave in a write of their own', async () => {
   const { server, writes, received, close } = await pair();
   try {
-    const q = new OutboundQueue(server, 1 << 20, () => assert.fail('no overflow'), new FlushScheduler(0));
+    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(0));
     q.push(Buffer.from('a\n'));
     q.push(Buffer.from('b\n'));
     await turn();
@@ -84,8 +84,8 @@ it('a socket whose write throws is dropped without keeping the other sockets of 
   try {
     const scheduler = new FlushScheduler(0);
     bad.server.write = (() => { throw new Error('write failed'); }) as typeof bad.server.write;
-    const qb = new OutboundQueue(bad.server, 1 << 20, () => undefined, scheduler);
-    const qg = new OutboundQueue(good.server, 1 << 20, () => undefined, scheduler);
+    const qb = new OutboundQueue(bad.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
+    const qg = new OutboundQueue(good.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
     qb.push(Buffer.from('lost\n'));
     qg.push(Buffer.from('kept\n'));
     await until(() => good.received() === 'kept\n', 'the good socket\'s bytes');

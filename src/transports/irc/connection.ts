@@ -99,14 +99,48 @@ function pipelined(item: ReadItem): boolean {
 /** Serialised lines per message object and tag variant (see `variant`). */
 const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
 
+/** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
+const NO_CAPS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * The connection a socket belongs to. The socket's listeners are the three functions below,
+ * shared by every connection (`this` is the socket), so an idle connection holds no closures
+ * or contexts of its own (docs/benchmarks.md, "Idle connection memory").
+ */
+const kConn = Symbol('banter.irc.connection');
+type ConnSocket = Socket & { [kConn]?: IrcConnection };
+
+function socketData(this: ConnSocket, chunk: Buffer): void {
+  this[kConn]?.onData(chunk);
+}
+
+function socketClose(this: ConnSocket): void {
+  const c = this[kConn];
+  this[kConn] = undefined;
+  c?.onClosed();
+}
+
+function socketError(): void {
+  // 'close' follows.
+}
+
 export class IrcConnection implements Session {
   readonly id: string;
-  readonly transport = 'irc' as const;
+  get transport(): 'irc' {
+    return 'irc';
+  }
   readonly remote: string;
   readonly connectedAt: number;
   readonly server: IrcServer;
-  readonly core: ChatCore;
-  readonly caps = new Set<string>();
+  get core(): ChatCore {
+    return this.server.core;
+  }
+  /** The IRCv3 caps this client enabled (CAP REQ; `setCap`). */
+  get caps(): ReadonlySet<string> {
+    return this.capSet ?? NO_CAPS;
+  }
+  /** Made when the client enables its first cap; a client that negotiates none never has one. */
+  private capSet: Set<string> | undefined;
   /** Connected to the TLS listener (the `sts` cap value depends on it). */
   readonly secure: boolean;
   private nickValue: string | undefined;
@@ -138,14 +172,20 @@ export class IrcConnection implements Session {
   pingSentAt = 0;
   /** When the user last sent a message (WHOIS idle time). */
   lastSpoke: number;
-  private readonly socket: Socket;
-  private readonly reader = new LineReader();
-  private readonly flood: FloodGate;
-  private inbox: ReadItem[] = [];
+  private readonly socket: ConnSocket;
+  /**
+   * State an idle connection does not need is made when first needed and dropped again by
+   * `compact` (the server's sweep): the line reader (an unfinished line keeps it), the flood
+   * gate (kept until it is full again: a fresh gate is full), the received lines and the
+   * channel messages in flight.
+   */
+  private reader: LineReader | undefined;
+  private flood: FloodGate | undefined;
+  private inbox: ReadItem[] | undefined;
   private inboxBytes = 0;
   private pumping = false;
   /** Channel messages handed to the core and not yet done (see `pump`). */
-  private readonly inflight = new Set<Promise<void>>();
+  private inflight: Set<Promise<void>> | undefined;
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
@@ -172,16 +212,33 @@ export class IrcConnection implements Session {
     this.socket = socket;
     this.secure = socket instanceof TLSSocket;
     this.server = server;
-    this.core = server.core;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.connectedAt = now;
     this.lastActivity = now;
     this.lastSpoke = now;
-    this.flood = new FloodGate(server.config.floodBurst, server.config.floodRate, now);
-    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, () => this.onSendQExceeded(), server.flusher);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('close', () => this.onClosed());
-    socket.on('error', () => { /* 'close' follows */ });
+    this.out = new OutboundQueue(socket, server.config.sendQueueBytes, this, server.flusher);
+    (socket as ConnSocket)[kConn] = this;
+    socket.on('data', socketData);
+    socket.on('close', socketClose);
+    socket.on('error', socketError);
+  }
+
+  /** Enables or disables a cap for this client (CAP REQ). */
+  setCap(cap: string, on: boolean): void {
+    if (on) (this.capSet ??= new Set()).add(cap);
+    else this.capSet?.delete(cap);
+  }
+
+  /**
+   * Drops the state an idle connection does not need (see `reader`); the server's sweep
+   * calls it. Nothing is dropped while lines are being run or are still to run.
+   */
+  compact(now: number): void {
+    if (this.pumping) return;
+    if (this.reader !== undefined && this.reader.pending === 0) this.reader = undefined;
+    if (this.inbox !== undefined && this.inbox.length === 0) this.inbox = undefined;
+    if (this.inflight !== undefined && this.inflight.size === 0) this.inflight = undefined;
+    if (this.flood !== undefined && this.flood.full(now)) this.flood = undefined;
   }
 
   /** The name to put first in numerics: the nick, or "*" before one is known. */
@@ -313,7 +370,8 @@ export class IrcConnection implements Session {
     if (!this.closed) this.out.push(buf, !own);
   }
 
-  private onSendQExceeded(): void {
+  /** The outbound queue overflowed (QueueOwner). */
+  onSendQExceeded(): void {
     this.closed = true;
     this.closeReason = 'SendQ exceeded';
     this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
@@ -361,18 +419,21 @@ export class IrcConnection implements Session {
 
   // ---------------------------------------------------------------- inbound
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the socket (socketData). */
+  onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastActivity = Date.now();
     this.pingSentAt = 0;
     // Every received byte counts until its line is handled: error lines (invalid UTF-8, too
     // long) as much as good ones, and an unterminated line with all of its bytes.
-    for (const item of this.reader.push(chunk)) {
-      this.inbox.push(item);
+    const reader = (this.reader ??= new LineReader());
+    const inbox = (this.inbox ??= []);
+    for (const item of reader.push(chunk)) {
+      inbox.push(item);
       this.inboxBytes += item.bytes;
     }
-    if (this.inboxBytes + this.reader.pending > this.server.config.readQueueBytes) {
-      this.inbox = [];
+    if (this.inboxBytes + reader.pending > this.server.config.readQueueBytes) {
+      this.inbox = undefined;
       this.inboxBytes = 0;
       this.close('ReadQ exceeded');
       return;
@@ -394,18 +455,22 @@ export class IrcConnection implements Session {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
-    const inflight = this.inflight;
+    const inflight = (this.inflight ??= new Set());
     const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
     try {
-      while (!this.closed && this.inbox.length > 0) {
-        const wait = this.flood.take(Date.now());
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        if (this.closed) break;
-        const item = this.inbox[0]!;
+      const { floodBurst, floodRate } = this.server.config;
+      let inbox: ReadItem[] | undefined;
+      while (!this.closed && (inbox = this.inbox) !== undefined && inbox.length > 0) {
+        if (floodRate > 0) {
+          const wait = (this.flood ??= new FloodGate(floodBurst, floodRate, Date.now())).take(Date.now());
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (this.closed) break;
+        }
+        const item = inbox[0]!;
         const overlap = this.registered && pipelined(item);
         if (!overlap || inflight.size >= MAX_PIPELINED) await drain();
-        if (this.closed) break;
-        this.inbox.shift();
+        if (this.closed || this.inbox !== inbox) break;
+        inbox.shift();
         // Nothing one line does may escape its handler: the next line still runs.
         const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
         if (!overlap) {
@@ -527,7 +592,8 @@ export class IrcConnection implements Session {
     this.socket.destroy();
   }
 
-  private onClosed(): void {
+  /** The socket closed (socketClose). */
+  onClosed(): void {
     this.closed = true;
     this.leave();
     this.password = undefined;

@@ -18,6 +18,11 @@ export class FloodGate {
     this.last = now;
   }
 
+  /** Whether the gate has refilled completely by `now`, so a fresh one would do the same. */
+  full(now: number): boolean {
+    return this.rate <= 0 || this.tokens + ((now - this.last) / 1000) * this.rate >= this.burst;
+  }
+
   /** Milliseconds to wait before the next line may run (0: run it now); takes a token. */
   take(now: number): number {
     if (this.rate <= 0) return 0;

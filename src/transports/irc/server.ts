@@ -1,7 +1,8 @@
 /**
  * The IRC listener: accepts TCP connections, owns the per-node view of IRC identities
  * (username and real name from USER, for masks and WHOIS), and runs the one sweeping timer
- * for registration timeouts and PING/PONG liveness.
+ * for registration timeouts, PING/PONG liveness and dropping idle connections' spare state
+ * (IrcConnection.compact).
  */
 import { FlushScheduler } from '../outbound-queue.ts';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -245,13 +246,12 @@ export class IrcServer implements Masks {
 
   /** `counted`: the socket already holds its per-IP slot (TLS sockets are counted at accept). */
   private onSocket(socket: Socket, counted = false): void {
-    const admission = counted ? undefined : this.limits?.admit(socket.remoteAddress, Date.now());
+    const admission = counted ? undefined : this.limits?.admit(socket, Date.now());
     if (admission && !admission.ok) {
       socket.on('error', () => { /* the peer may already be gone */ });
       socket.end(`ERROR :Closing Link: ${socket.remoteAddress ?? '?'} (${admission.reason})\r\n`);
       return;
     }
-    if (admission) socket.once('close', admission.release);
     socket.setNoDelay(true);
     const id = `i${this.nextId++}`;
     const conn = new IrcConnection(id, socket, this, Date.now());
@@ -272,6 +272,8 @@ export class IrcServer implements Masks {
       } else if (now - c.lastActivity > pingIntervalMs) {
         c.ping(now);
       }
+      // The same pass lets idle connections drop the state they no longer need.
+      c.compact(now);
     }
   }
 }

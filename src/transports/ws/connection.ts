@@ -19,17 +19,51 @@ import { FlushScheduler, OutboundQueue } from '../outbound-queue.ts';
 import { CLOSE, CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
 
+/** What every connection of one listener shares (one object per listener, not per connection). */
 export interface WsLimits {
   sendQueueBytes: number;
   /** The listener's flush rounds; absent: every turn. */
   flusher?: FlushScheduler;
+  /** Called once when a connection's socket has closed (the listener forgets it). */
+  closed?: (conn: WsConnection) => void;
+}
+
+/**
+ * The connection a WebSocket belongs to. Its listeners are the functions below, shared by
+ * every connection (`this` is the WebSocket), so an idle connection holds no closures or
+ * contexts of its own (docs/benchmarks.md, "Idle connection memory").
+ */
+const kConn = Symbol('banter.ws.connection');
+type ConnWs = WebSocket & { [kConn]?: WsConnection };
+
+function wsMessage(this: ConnWs, data: Buffer, isBinary: boolean): void {
+  this[kConn]?.onMessage(data, isBinary);
+}
+
+function wsPong(this: ConnWs): void {
+  const c = this[kConn];
+  if (c) c.alive = true;
+}
+
+function wsClose(this: ConnWs, code: number, reason: Buffer): void {
+  const c = this[kConn];
+  this[kConn] = undefined;
+  c?.onClosed(code, reason.toString());
+}
+
+function wsError(): void {
+  // 'close' follows; the reason is logged there.
 }
 
 export class WsConnection implements Session {
   readonly id: string;
-  readonly transport = 'ws' as const;
+  get transport(): 'ws' {
+    return 'ws';
+  }
   /** The JSON protocol pages large rooms' member lists and takes `room_members` summaries (core/delivery.ts). */
-  readonly lazyMembers = true;
+  get lazyMembers(): true {
+    return true;
+  }
   readonly remote: string;
   readonly connectedAt: number;
   /** Set by the sweeper; cleared by a pong. */
@@ -52,11 +86,12 @@ export class WsConnection implements Session {
     this.core = core;
     this.limits = limits;
     this.connectedAt = now;
-    this.out = new OutboundQueue(socket, limits.sendQueueBytes, () => this.onSendQExceeded(), limits.flusher);
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    ws.on('pong', () => { this.alive = true; });
-    ws.on('close', (code, reason) => this.onClosed(code, reason.toString()));
-    ws.on('error', () => { /* 'close' follows; the reason is logged there */ });
+    this.out = new OutboundQueue(socket, limits.sendQueueBytes, this, limits.flusher);
+    (ws as ConnWs)[kConn] = this;
+    ws.on('message', wsMessage);
+    ws.on('pong', wsPong);
+    ws.on('close', wsClose);
+    ws.on('error', wsError);
   }
 
   // ---------------------------------------------------------------- Session
@@ -104,7 +139,8 @@ export class WsConnection implements Session {
     this.out.flush();
   }
 
-  private onSendQExceeded(): void {
+  /** The outbound queue overflowed (QueueOwner). */
+  onSendQExceeded(): void {
     this.closed = true;
     this.closingReason = 'SendQ exceeded';
     this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
@@ -115,7 +151,7 @@ export class WsConnection implements Session {
   // ---------------------------------------------------------------- inbound
 
   /** No frame may throw past this connection: an unexpected failure is logged and closes it with 1011. */
-  private onMessage(data: Buffer, isBinary: boolean): void {
+  onMessage(data: Buffer, isBinary: boolean): void {
     try {
       this.onFrame(data, isBinary);
     } catch (err) {
@@ -170,9 +206,11 @@ export class WsConnection implements Session {
     this.sendOwn(id === undefined ? { type: 'error', code, message } : { type: 'error', id, code, message });
   }
 
-  private onClosed(code: number, reason: string): void {
+  /** The WebSocket closed (wsClose). */
+  onClosed(code: number, reason: string): void {
     this.closed = true;
     this.out.stop();
+    this.limits.closed?.(this);
     // A reason the client chose reaches others as "Quit: <reason>", cleaned (sanitizeLine);
     // "quit", what Banter's own clients send, is a plain clean close.
     const chosen = reason.trim().toLowerCase() === 'quit' ? '' : reason;

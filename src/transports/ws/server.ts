@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { LIMITS, PROTOCOL_VERSION } from '../../protocol/index.ts';
 import { MESSAGES_DEFAULTS, type ChatCore } from '../../core/chat.ts';
-import { WsConnection } from './connection.ts';
+import { WsConnection, type WsLimits } from './connection.ts';
 import { normalizeIp } from '../../core/ip.ts';
 import type { AcceptedSockets, ConnLimits } from '../conn-limits.ts';
 import { hostRefusal, originAllowed, rawResponse, requestTarget, type HostPolicy } from '../http-guard.ts';
@@ -45,6 +45,8 @@ export class WsListener {
    */
   /** Flushes every connection's outbound queue in rounds (one write per socket per round). */
   private readonly flusher: FlushScheduler;
+  /** Shared by every connection of this listener. */
+  private readonly connLimits: WsLimits;
 
   constructor(http: Server, core: ChatCore, config: WsConfig, serverName: string, limits: ConnLimits, accepted: AcceptedSockets) {
     this.flusher = config.flusher ?? new FlushScheduler(0);
@@ -53,6 +55,7 @@ export class WsListener {
     this.serverName = serverName;
     this.limits = limits;
     this.accepted = accepted;
+    this.connLimits = { sendQueueBytes: config.sendQueueBytes, flusher: this.flusher, closed: (c) => { this.conns.delete(c.id); } };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
     http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // One timer for every connection; its period bounds login-timeout precision.
@@ -79,7 +82,7 @@ export class WsListener {
    * socket only.
    */
   private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
-    socket.on('error', () => { /* the peer may be gone; 'close' cleans up */ });
+    socket.on('error', ignoreError);
     try {
       this.upgrade(req, socket, head);
     } catch (err) {
@@ -99,12 +102,13 @@ export class WsListener {
     const throttled = this.limits.throttle(socket.remoteAddress, Date.now());
     if (!throttled.ok) return refuse(socket, 429, 'Too Many Requests', throttled.reason);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      // The WebSocket handles the socket's errors from here on.
+      socket.off('error', ignoreError);
       const id = `c${this.nextId++}`;
       const remote = `${normalizeIp(socket.remoteAddress)}:${socket.remotePort ?? 0}`;
       socket.setNoDelay(true);
-      const conn = new WsConnection(id, ws, socket, remote, this.core, { sendQueueBytes: this.config.sendQueueBytes, flusher: this.flusher }, Date.now());
+      const conn = new WsConnection(id, ws, socket, remote, this.core, this.connLimits, Date.now());
       this.conns.set(id, conn);
-      ws.on('close', () => this.conns.delete(id));
       this.core.attach(conn);
       conn.sendOwn({
         type: 'hello', protocol: PROTOCOL_VERSION, server: this.serverName,
@@ -134,6 +138,11 @@ export class WsListener {
       c.ping();
     }
   }
+}
+
+/** Errors of a socket being upgraded: the peer may be gone; 'close' cleans up. */
+function ignoreError(): void {
+  // nothing to do
 }
 
 function refuse(socket: Socket, status: number, text: string, body: string): void {

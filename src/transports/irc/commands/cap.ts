@@ -17,7 +17,7 @@ export const cap = defineVerb({
         const version = Number.parseInt(msg.params[1] ?? '0', 10) || 0;
         if (version >= 302) {
           c.capVersion = 302;
-          c.caps.add('cap-notify');
+          c.setCap('cap-notify', true);
         }
         reply('LS', capList(c.capVersion, stsValue(c.secure, c.server.config.tls, c.server.tlsPort)));
         return;
@@ -32,8 +32,8 @@ export const cap = defineVerb({
         const ok = items.length > 0 && items.every((x) => CAPS.includes(x.replace(/^-/, '')));
         if (!ok) return reply('NAK', wanted);
         for (const x of items) {
-          if (x.startsWith('-')) c.caps.delete(x.slice(1));
-          else c.caps.add(x);
+          if (x.startsWith('-')) c.setCap(x.slice(1), false);
+          else c.setCap(x, true);
         }
         reply('ACK', wanted);
         return;
