@@ -29,6 +29,10 @@ const { values } = parseArgs({
     /** Extra environment for the server, KEY=VALUE (e.g. MALLOC_ARENA_MAX=2); repeatable. */
     env: { type: 'string', multiple: true, default: [] },
     'no-snapshot': { type: 'boolean', default: false },
+    /** Seconds to wait once all are registered before measuring (V8 shrinks its young generation only after a while idle). */
+    settle: { type: 'string', default: '0' },
+    /** Also list who holds the new objects of these kinds (`type:name`, e.g. closure, object:Object). */
+    retainers: { type: 'string', multiple: true, default: [] },
   },
 });
 const proto = values.proto as 'irc' | 'ws';
@@ -87,6 +91,44 @@ function smaps(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * For nodes of `kinds` that are in `file` but not in `baseFile` (node ids are stable within
+ * one process), counts which edge of which holder points at them.
+ */
+function retainers(baseFile: string, file: string, kinds: string[]): Map<string, number> {
+  type Snap = { snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } }; nodes: number[]; edges: number[]; strings: string[] };
+  const ids = (snap: Snap): Set<number> => {
+    const F = snap.snapshot.meta.node_fields.length, I = snap.snapshot.meta.node_fields.indexOf('id');
+    const out = new Set<number>();
+    for (let i = 0; i < snap.nodes.length; i += F) out.add(snap.nodes[i + I]!);
+    return out;
+  };
+  const old = ids(JSON.parse(readFileSync(baseFile, 'utf8')) as Snap);
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as Snap;
+  const m = snap.snapshot.meta;
+  const F = m.node_fields.length, T = m.node_fields.indexOf('type'), N = m.node_fields.indexOf('name'), I = m.node_fields.indexOf('id'), EC = m.node_fields.indexOf('edge_count');
+  const EF = m.edge_fields.length, ET = m.edge_fields.indexOf('type'), EN = m.edge_fields.indexOf('name_or_index'), TO = m.edge_fields.indexOf('to_node');
+  const kindOf = (i: number): string => {
+    const type = m.node_types[0][snap.nodes[i + T]!]!;
+    return type === 'object' || type === 'closure' || type === 'hidden' || type === 'native' ? `${type}:${snap.strings[snap.nodes[i + N]!]}` : type;
+  };
+  const out = new Map<string, number>();
+  let e = 0;
+  for (let i = 0; i < snap.nodes.length; i += F) {
+    const count = snap.nodes[i + EC]!;
+    for (let k = 0; k < count; k++, e += EF) {
+      const to = snap.edges[e + TO]!;
+      const kind = kindOf(to);
+      if (!kinds.some((x) => kind === x || kind === `${x}:`) || old.has(snap.nodes[to + I]!)) continue;
+      const etype = m.edge_types[0][snap.edges[e + ET]!]!;
+      const ename = etype === 'element' || etype === 'hidden' ? `[${etype}]` : snap.strings[snap.edges[e + EN]!];
+      const key = `${kindOf(i)} .${ename} → ${kind}`;
+      out.set(key, (out.get(key) ?? 0) + 1);
+    }
+  }
+  return out;
+}
+
 async function snapshot(pid: number, dir: string): Promise<string> {
   const before = new Set(readdirSync(dir));
   process.kill(pid, 'SIGUSR2');
@@ -123,6 +165,7 @@ async function main(): Promise<void> {
       proto, host: '127.0.0.1', port: proto === 'irc' ? server.ircPort : server.httpPort, wsPath: '/ws', conns, ratePerSec: Number(values.rate), concurrency: 5000, procs: 2,
       lobby: false, timeoutMs: 30_000, holdMs: 1000, deadlineMs: 120_000, rssLimitMb: 4096, prefix: 'h', serverPid: server.pid, log: () => undefined,
       onHold: async (probe) => {
+        await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
         rss1 = rssMb(server.pid);
         v1 = await v8Numbers(server.httpPort);
         m1 = smaps(server.pid);
@@ -131,7 +174,7 @@ async function main(): Promise<void> {
       },
     });
     const open = (r.onHold?.open as number | undefined) ?? r.registered;
-    console.log(`${proto}: ${r.registered} registered, ${open} open at the snapshot; load ${loadAverage()}; server env ${values.env.join(' ') || '-'}`);
+    console.log(`${proto}: ${r.registered} registered, ${open} open at the snapshot (${values.settle} s after); load ${loadAverage()}; server env ${values.env.join(' ') || '-'}`);
     console.log(`RSS ${rss0.toFixed(1)} → ${rss1.toFixed(1)} MB: ${((rss1 - rss0) * 1024 / open).toFixed(2)} KB per connection`);
     for (const k of Object.keys(v0)) console.log(`  ${k}: ${(v0[k]! / 2 ** 20).toFixed(1)} → ${(v1[k]! / 2 ** 20).toFixed(1)} MB, ${((v1[k]! - v0[k]!) / 1024 / open).toFixed(2)} KB per connection`);
     for (const k of Object.keys(m0)) console.log(`  RSS ${k}: ${(m0[k]! / 1024).toFixed(1)} → ${(m1[k]! / 1024).toFixed(1)} MB, ${((m1[k]! - m0[k]!) / open).toFixed(2)} KB per connection`);
@@ -144,6 +187,10 @@ async function main(): Promise<void> {
     }).sort((p, q) => q.bytes - p.bytes).slice(0, Number(values.top));
     console.log('per connection: bytes  objects  type:constructor');
     for (const row of rows) console.log(`${row.bytes.toFixed(0).padStart(7)} ${row.count.toFixed(2).padStart(8)}  ${row.k}`);
+    if (values.retainers.length === 0) return;
+    console.log('held by (per connection):');
+    const held = [...retainers(base, full, values.retainers)].sort((p, q) => q[1] - p[1]).slice(0, Number(values.top));
+    for (const [k, n] of held) console.log(`${(n / open).toFixed(2).padStart(8)}  ${k}`);
   } finally {
     await server.stop();
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
