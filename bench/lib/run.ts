@@ -62,7 +62,7 @@ export interface StepResult {
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
-  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number } };
+  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -201,7 +201,7 @@ export class LoadRun {
     for (let i = 0; i < maxSteps; i++) {
       const r = await this.step(rate, durationS);
       steps.push(r);
-      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms` : ''} — ${r.verdict} (load ${r.loadAvg})`);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms` : ''} — ${r.verdict} (load ${r.loadAvg})`);
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;
@@ -241,12 +241,12 @@ export class LoadRun {
   }
 }
 
-/** Event-loop lag p99 and max since the previous scrape, in ms, from prom-client's default metrics. */
-async function scrapeLag(url: string): Promise<{ p99: number; max: number } | undefined> {
+/** Event-loop lag p99 and max and the longest loop turn since the previous scrape, in ms (Banter's loop monitor, docs/operations.md). */
+async function scrapeLag(url: string): Promise<{ p99: number; max: number; longestTurn: number } | undefined> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
     const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-    return { p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')) };
+    return { p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')), longestTurn: round2(get('banter_event_loop_longest_turn_seconds')) };
   } catch {
     return undefined;
   }

@@ -82,7 +82,7 @@ function connLimits(config: Config): ConnLimitsConfig {
 
 export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
-  const metrics = new PromMetrics(VERSION);
+  const metrics = new PromMetrics(VERSION, config['metrics.loopResolutionMs']);
   const tls = opts.tls ?? tlsFromConfig(config);
   const nodeId = config.nodeId || randomUUID();
   const { store, accounts, moderation, files: fileAdapters } = opts.store
@@ -231,6 +231,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       // Presence first: it gives this node's names and lease back over the bus's connection.
       await presence.close();
       await bus.close();
+      metrics.close();
     })();
     return closing;
   };
