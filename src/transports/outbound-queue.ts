@@ -21,7 +21,7 @@
  *   sockets it has not reached, before any socket dirtied since, so reads and timers run in
  *   between and every socket still gets its bytes in order;
  * - adaptive coalescing: the next round starts no sooner than the last one took to write
- *   (its busy time, summed over its slices) after it ended, so writing takes at most about
+ *   (its CPU time, summed over its slices) after it ended, so writing takes at most about
  *   half of the loop however busy it is; the busier the sockets, the more each write carries.
  */
 import type { Socket } from 'node:net';
@@ -39,7 +39,7 @@ export class FlushScheduler {
   /** Queues to flush, in order: the rest of a round that yielded, then those dirtied since. */
   private dirty: OutboundQueue[] = [];
   private pending = false;
-  /** When the last complete round started and ended, and how long it spent writing. */
+  /** When the last complete round started and ended, and how long it spent writing (CPU ms). */
   private lastStart = -Infinity;
   private lastEnd = -Infinity;
   private lastBusy = 0;
@@ -70,6 +70,7 @@ export class FlushScheduler {
   private readonly run = (): void => {
     this.pending = false;
     const start = performance.now();
+    const cpu0 = process.threadCpuUsage();
     if (this.roundBusy === 0) this.roundStart = start;
     const queues = this.dirty;
     this.dirty = [];
@@ -86,7 +87,10 @@ export class FlushScheduler {
       now = performance.now();
       if (now - start >= this.sliceMs && i < queues.length) break;
     }
-    this.roundBusy += Math.max(now - start, 0.001);
+    // Busy is this thread's CPU time, not wall time: on a shared machine a slice can wait for a
+    // CPU, and waiting that long again after it would only leave the time we get unused.
+    const cpu = process.threadCpuUsage(cpu0);
+    this.roundBusy += Math.max((cpu.user + cpu.system) / 1000, 0.001);
     if (i < queues.length) {
       // Yield: the sockets not reached go first in the next slice, before any dirtied meanwhile.
       this.dirty = i === 0 ? queues : queues.slice(i);
