@@ -17,14 +17,13 @@
  * its COMMIT returned: acknowledged still means committed, with the configured `synchronous`.
  * Answers of one worker turn arrive in one message and are resumed in order, in slices: the
  * first at once, the rest on later turns, each slice sized so that resuming it (the callers'
- * continuations: a message's fan-out to every member) took at most `RESUME_SLICE_MS`. A group
+ * continuations: a message's fan-out to every member) took at most `RESUME_SLICE_MS` of CPU. A group
  * commit of 320 messages to a 500-member channel, resumed in one turn, held the loop for
  * 150–950 ms under overload; sliced, reads, timers and write rounds run in between.
  *
  * If the worker dies, every outstanding call and every later one fails (and `ping` with it,
  * so /readyz reports the store down); nothing that was not acknowledged is claimed stored.
  */
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Clock, Logger } from '../../core/ports.ts';
 import type { Synchronous } from './open.ts';
@@ -71,7 +70,7 @@ class StoreThread {
   /** Answers received and not yet resumed, in order, from `answered` on. */
   private answers: Reply[] = [];
   private answered = 0;
-  /** Answers resumed per slice (sized by RESUME_SLICE_MS, at most MAX_SLICE); when the last slice started (0: none pending) and its size. */
+  /** Answers resumed per slice (sized by RESUME_SLICE_MS, at most MAX_SLICE); when the last slice started (thread CPU ms; 0: none pending) and its size. */
   private slice = 16;
   private sliceStart = 0;
   private sliceSize = 0;
@@ -175,7 +174,10 @@ class StoreThread {
    * run as microtasks after this returns) and resizes the next slice from what it took.
    */
   private readonly resumeSlice = (): void => {
-    const now = performance.now();
+    const c = process.threadCpuUsage();
+    // This thread's CPU time, not wall time: on a shared machine waiting for a CPU would shrink
+    // the slices, and many small slices cost more (each fan-out its own round of writes).
+    const now = (c.user + c.system) / 1000;
     if (this.sliceStart !== 0 && this.sliceSize > 0) {
       // As many as fit in the budget at what the last slice cost each.
       const each = Math.max(now - this.sliceStart, 0.001) / this.sliceSize;
