@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
 import { Histogram, nowUs } from './hist.ts';
-import { cpuSeconds, loadAverage, rssMb } from './servers.ts';
+import { cpuSeconds, loadAverage, rssMb, writeSyscalls } from './servers.ts';
 
 export interface LoadOptions {
   proto: Proto;
@@ -62,7 +62,7 @@ export interface StepResult {
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
-  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number } };
+  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -129,12 +129,14 @@ export class LoadRun {
     const pid = pids.length > 0;
     const cpuAll = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
     const rssAll = (): number => pids.reduce((a, p) => a + rssMb(p), 0);
-    let cpu0 = 0, wall0 = 0, rssPeak = 0;
-    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); wall0 = nowUs(); } }, 300);
+    const syscwAll = (): number => pids.reduce((a, p) => a + writeSyscalls(p), 0);
+    let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0;
+    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); wall0 = nowUs(); } }, 300);
     const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
     for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
     const cpu1 = pid ? cpuAll() : 0;
+    const syscw1 = pid ? syscwAll() : 0;
     const wall1 = nowUs();
     const lagMs = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
     const sent = new Array<number>(o.senders).fill(0);
@@ -181,7 +183,7 @@ export class LoadRun {
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
       generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
-      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
       verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),
