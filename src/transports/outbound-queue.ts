@@ -93,7 +93,8 @@ export class FlushScheduler {
     this.roundBusy += Math.max((cpu.user + cpu.system) / 1000, 0.001);
     if (i < queues.length) {
       // Yield: the sockets not reached go first in the next slice, before any dirtied meanwhile.
-      this.dirty = i === 0 ? queues : queues.slice(i);
+      const rest = queues.slice(i);
+      this.dirty = this.dirty.length === 0 ? rest : rest.concat(this.dirty);
       this.pending = true;
       setImmediate(this.run);
       return;
