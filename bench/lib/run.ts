@@ -12,7 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
 import { Histogram, nowUs } from './hist.ts';
-import { cpuSeconds, loadAverage, rssMb } from './servers.ts';
+import { cpuSeconds, loadAverage, rssMb, writeSyscalls } from './servers.ts';
 
 export interface LoadOptions {
   proto: Proto;
@@ -62,7 +62,7 @@ export interface StepResult {
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
-  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; eventLoopLagMs?: { p99: number; max: number } };
+  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number; gc: { pauses: number; totalMs: number; over10ms: number; msByKind: Record<string, number> } } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -123,20 +123,29 @@ export class LoadRun {
     const { o } = this;
     const step = this.stepNo++;
     const durationMs = durationS * 1000;
-    if (o.metricsUrl) await scrapeLag(o.metricsUrl); // resets the server's lag histogram
+    const lag0 = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined; // resets the server's lag histogram
     const t0Us = nowUs() + 300_000; // all workers start on the same tick of the shared clock
     const pids = o.serverPids ?? (o.serverPid ? [o.serverPid] : []);
     const pid = pids.length > 0;
     const cpuAll = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
     const rssAll = (): number => pids.reduce((a, p) => a + rssMb(p), 0);
-    let cpu0 = 0, wall0 = 0, rssPeak = 0;
-    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); wall0 = nowUs(); } }, 300);
+    const syscwAll = (): number => pids.reduce((a, p) => a + writeSyscalls(p), 0);
+    let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0;
+    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); wall0 = nowUs(); } }, 300);
     const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
     for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
     const cpu1 = pid ? cpuAll() : 0;
+    const syscw1 = pid ? syscwAll() : 0;
     const wall1 = nowUs();
-    const lagMs = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
+    const lag1 = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
+    const lagMs = lag1 && lag0 ? {
+      p99: lag1.p99, max: lag1.max, longestTurn: lag1.longestTurn,
+      gc: {
+        pauses: lag1.gc.count - lag0.gc.count, totalMs: round2(lag1.gc.sumMs - lag0.gc.sumMs), over10ms: lag1.gc.over10 - lag0.gc.over10,
+        msByKind: Object.fromEntries(Object.entries(lag1.sumByKind).map(([k, v]) => [k, round2(v - (lag0.sumByKind[k] ?? 0))])),
+      },
+    } : undefined;
     const sent = new Array<number>(o.senders).fill(0);
     for (const r of sentReports) r.sent.forEach((n, i) => { sent[i]! += n; });
     for (const w of this.workers) w.child.send({ type: 'expect', sent });
@@ -181,7 +190,7 @@ export class LoadRun {
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
       generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
-      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
       verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),
@@ -201,7 +210,7 @@ export class LoadRun {
     for (let i = 0; i < maxSteps; i++) {
       const r = await this.step(rate, durationS);
       steps.push(r);
-      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms` : ''} — ${r.verdict} (load ${r.loadAvg})`);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict} (load ${r.loadAvg})`);
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;
@@ -241,12 +250,25 @@ export class LoadRun {
   }
 }
 
-/** Event-loop lag p99 and max since the previous scrape, in ms, from prom-client's default metrics. */
-async function scrapeLag(url: string): Promise<{ p99: number; max: number } | undefined> {
+/**
+ * Event-loop lag p99 and max and the longest loop turn since the previous scrape, in ms (Banter's
+ * loop monitor, docs/operations.md), and the GC totals so far (prom-client's cumulative
+ * `nodejs_gc_duration_seconds`, all kinds: pauses, their sum, those over 10 ms).
+ */
+async function scrapeLag(url: string): Promise<{ p99: number; max: number; longestTurn: number; gc: { count: number; sumMs: number; over10: number }; sumByKind: Record<string, number> } | undefined> {
   try {
     const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
     const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-    return { p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')) };
+    const total = (re: RegExp): number => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+    const count = total(/^nodejs_gc_duration_seconds_count\{[^}]*\} ([0-9.e+-]+)/gm);
+    const under10 = total(/^nodejs_gc_duration_seconds_bucket\{le="0\.01"[^}]*\} ([0-9.e+-]+)/gm);
+    const sumByKind: Record<string, number> = {};
+    for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([0-9.e+-]+)/gm)) sumByKind[m[1]!] = Number(m[2]) * 1000;
+    return {
+      sumByKind,
+      p99: round2(get('nodejs_eventloop_lag_p99_seconds')), max: round2(get('nodejs_eventloop_lag_max_seconds')), longestTurn: round2(get('banter_event_loop_longest_turn_seconds')),
+      gc: { count, sumMs: total(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.e+-]+)/gm) * 1000, over10: count - under10 },
+    };
   } catch {
     return undefined;
   }

@@ -43,6 +43,15 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** Write-type system calls (write, writev, send…) a process has made, from /proc/PID/io (0 when unreadable). */
+export function writeSyscalls(pid: number): number {
+  try {
+    return Number(/syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size of a process in MiB (0 once it is gone). */
 export function rssMb(pid: number): number {
   try {

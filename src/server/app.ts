@@ -82,7 +82,7 @@ function connLimits(config: Config): ConnLimitsConfig {
 
 export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const { log } = opts;
-  const metrics = new PromMetrics(VERSION);
+  const metrics = new PromMetrics(VERSION, config['metrics.loopResolutionMs']);
   const tls = opts.tls ?? tlsFromConfig(config);
   const nodeId = config.nodeId || randomUUID();
   const { store, accounts, moderation, files: fileAdapters } = opts.store
@@ -169,7 +169,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   // a TLS socket over the limit is dropped before its handshake.
   const accepted = countAccepted(http, limits, { rate: false, onRefused: tls ? 'destroy' : 'answer' });
   // One scheduler for every listener: what one turn queued for any socket leaves in the same round.
-  const flusher = new FlushScheduler(config['delivery.coalesceMs']);
+  const flusher = new FlushScheduler({ coalesceMs: config['delivery.coalesceMs'], sliceMs: config['delivery.sliceMs'] });
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
@@ -231,6 +231,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
       // Presence first: it gives this node's names and lease back over the bus's connection.
       await presence.close();
       await bus.close();
+      metrics.close();
     })();
     return closing;
   };

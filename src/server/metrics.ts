@@ -14,6 +14,7 @@ import type { CoreMetrics } from '../core/metrics.ts';
 import type { Calculator, MessageStore } from '../core/ports.ts';
 import type { TransportKind } from '../core/session.ts';
 import type { ChatEvent, ErrorCode, RequestType } from '../protocol/index.ts';
+import { LoopMonitor } from './loop-monitor.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const CALC_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -49,11 +50,19 @@ export class PromMetrics implements CoreMetrics {
   /** Label children resolved once per kind: the request and fan-out paths skip prom-client's label hashing. */
   private readonly byKind = new Map<string, { received: { inc(): void }; seconds: { observe(v: number): void } }>();
   private readonly deliveredByKind = new Map<string, { inc(n: number): void }>();
+  private readonly loop: LoopMonitor;
 
-  constructor(version: string) {
+  /** `loopResolutionMs`: how often the event-loop monitor samples (src/server/loop-monitor.ts). */
+  constructor(version: string, loopResolutionMs = 2) {
     const registers = [this.registry];
-    // Event-loop lag, heap, RSS, CPU, GC, handles: prom-client's standard process metrics.
-    collectDefaultMetrics({ register: this.registry });
+    // Heap, RSS, CPU, GC, handles: prom-client's standard process metrics. Its event-loop
+    // percentiles are the sampling interval (10 ms) plus the lag, so p99 never reads below
+    // ~10 ms: they are replaced, under the same names, by the lag from our own monitor. Its
+    // monitor then samples once a second only (its `nodejs_eventloop_lag_seconds`, a
+    // setImmediate timed at scrape, stays).
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1000 });
+    this.loop = new LoopMonitor(loopResolutionMs);
+    this.observeLoop();
     new Gauge({ name: 'banter_info', help: 'Build information (value is always 1).', labelNames: ['version'], registers }).set({ version }, 1);
     this.received = new Counter({ name: 'banter_messages_received_total', help: 'Requests received from clients, by request type (send, calc, join, ...).', labelNames: ['kind'], registers });
     this.requestErrors = new Counter({ name: 'banter_request_errors_total', help: 'Requests answered with an error, by request type and error code.', labelNames: ['kind', 'code'], registers });
@@ -106,6 +115,34 @@ export class PromMetrics implements CoreMetrics {
   }
 
   // ---------------------------------------------------------------- state gauges and adapters
+
+  /** Event-loop lag (how late a timer due every `loopResolutionMs` ran) and the longest turn, since the previous scrape. */
+  private observeLoop(): void {
+    const stats = ['min', 'mean', 'stddev', 'p50', 'p90', 'p99', 'max'] as const;
+    const loop = this.loop;
+    const lag: Gauge[] = [];
+    // Registered first: a scrape reads metrics in registration order, and this one's collect sets them all.
+    new Gauge({
+      name: 'banter_event_loop_longest_turn_seconds',
+      help: `Longest event-loop turn since the previous scrape: the longest gap between two timer checks, an upper bound (within ${loop.resolutionMs} ms) of the longest synchronous task.`,
+      registers: [this.registry],
+      collect() {
+        const s = loop.take();
+        this.set(s.longestTurnMs / 1000);
+        stats.forEach((stat, i) => { lag[i]!.set(s.lagMs[stat] / 1000); });
+      },
+    });
+    for (const stat of stats) {
+      const name = `nodejs_eventloop_lag_${stat}_seconds`;
+      this.registry.removeSingleMetric(name);
+      lag.push(new Gauge({ name, help: `Event-loop lag ${stat} since the previous scrape: how late a timer due every ${loop.resolutionMs} ms ran (seconds).`, registers: [this.registry] }));
+    }
+  }
+
+  /** Stops the event-loop monitor. */
+  close(): void {
+    this.loop.close();
+  }
 
   /** Gauges read from the core at scrape time (nothing to keep in step on the hot path). */
   observeCore(core: ChatCore): void {

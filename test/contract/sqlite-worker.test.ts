@@ -130,3 +130,40 @@ it('the worker store answers every SqliteStore method by name, keeps ChatError c
   await assert.rejects(store.ping(), /closed/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+it('the answers of one group commit are resumed in order over several turns when resuming them takes long, none lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-wstore-'));
+  const store: RemoteSqliteStore = openRemoteSqliteStore({ dataDir: dir, synchronous: 'full', clock: systemClock, idempotencyWindowMs: 60_000, log: quiet });
+  try {
+    await store.ready;
+    await store.append(draft('warm-up'));
+    // Held while the appends are sent: they all go into one transaction, answered in one message.
+    const lock = writeLock(dir);
+    let turnNo = 0;
+    let ticking = true;
+    const tick = (): void => { turnNo++; if (ticking) setImmediate(tick); };
+    tick();
+    const resumed: { text: string; turn: number }[] = [];
+    const N = 200;
+    const all = Array.from({ length: N }, (_, i) => store.append(draft(`g${i}`)).then((m) => {
+      resumed.push({ text: m.text, turn: turnNo });
+      // Each caller's continuation costs 1 ms, as a fan-out to a few hundred members can.
+      const t = performance.now();
+      while (performance.now() - t < 1) { /* fan-out */ }
+    }));
+    for (let i = 0; i < 5; i++) await turn();
+    lock.release();
+    await Promise.all(all);
+    ticking = false;
+    assert.deepEqual(resumed.map((r) => r.text), Array.from({ length: N }, (_, i) => `g${i}`), 'every append resumed, in order');
+    const perTurn = new Map<number, number>();
+    for (const r of resumed) perTurn.set(r.turn, (perTurn.get(r.turn) ?? 0) + 1);
+    // In one turn, 200 continuations would hold the loop for 200 ms.
+    assert.ok(perTurn.size > 1, `resumed over ${perTurn.size} turn(s)`);
+    assert.ok(Math.max(...perTurn.values()) <= 64, `at most one slice per turn: ${JSON.stringify([...perTurn.values()])}`);
+    assert.deepEqual((await store.history('#w', { limit: N })).map((m) => m.text), Array.from({ length: N }, (_, i) => `g${i}`));
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -97,6 +97,58 @@ it('a socket whose write throws is dropped without keeping the other sockets of 
   }
 });
 
+it('a round yields after sliceMs: the sockets it has not reached go out on a later turn, before those dirtied since, each complete and in order', async () => {
+  const pairs = await Promise.all(Array.from({ length: 20 }, () => pair()));
+  try {
+    const order: number[] = [];
+    pairs.forEach((p, i) => {
+      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
+      p.server.write = ((b: Buffer) => { order.push(i); return write(b); }) as typeof p.server.write;
+    });
+    const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 0 }); // 0: yield after every socket
+    const qs = pairs.map((p) => new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler));
+    qs.forEach((q, i) => q.push(Buffer.from(`a${i}\n`)));
+    // The scheduler's callback was queued first; this one runs right after its first slice.
+    await turn();
+    assert.ok(order.length >= 1 && order.length < pairs.length, `one slice wrote ${order.length} of ${pairs.length} sockets, then yielded`);
+    qs[0]!.push(Buffer.from('b0\n')); // already written in this round: it goes after the others
+    await until(() => pairs.every((p, i) => p.received() === (i === 0 ? 'a0\nb0\n' : `a${i}\n`)), 'every socket\'s bytes');
+    assert.deepEqual(order, [...pairs.keys(), 0]);
+  } finally {
+    for (const p of pairs) p.close();
+  }
+});
+
+it('adaptive coalescing: the next round waits as long as the last one spent writing', async () => {
+  const { server, writes, received, close } = await pair();
+  try {
+    const write = server.write.bind(server) as (b: Buffer) => boolean;
+    let slow = true;
+    // A round that spends 200 ms writing (as 500 busy sockets can): the next waits about as long.
+    server.write = ((b: Buffer) => {
+      const t = performance.now();
+      while (slow && performance.now() - t < 200) { /* a slow write */ }
+      slow = false;
+      return write(b);
+    }) as typeof server.write;
+    const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 1000 });
+    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
+    q.push(Buffer.from('a\n'));
+    await turn();
+    await turn();
+    assert.equal(writes.length, 1, 'the first round ran on the next turn');
+    q.push(Buffer.from('b\n'));
+    await turn();
+    q.push(Buffer.from('c\n'));
+    await turn();
+    assert.equal(writes.length, 1, 'the next round is not on the next turn');
+    await until(() => received() === 'a\nb\nc\n', 'all bytes');
+    assert.deepEqual(writes.slice(1), ['b\nc\n'], 'what was queued meanwhile left in one write');
+  } finally {
+    close();
+  }
+});
+
 it('IRC with delivery.coalesceMs: a burst of channel messages reaches every member complete and in order', async () => {
   const app = await startTestServer({ 'delivery.coalesceMs': 20 });
   try {

@@ -96,6 +96,35 @@ describe('ping timeouts', () => {
   });
 });
 
+describe('event-loop metrics', () => {
+  // A coarse sampling period, so that "lag" and "the sampling interval" are far apart: an
+  // interval-based lag (prom-client's own, Node's monitorEventLoopDelay as is) reads >= 100 ms.
+  let app: App;
+  before(async () => { app = await startTestServer({ 'metrics.loopResolutionMs': 100 }); });
+  after(async () => { await app.close(); });
+
+  it('report how late the loop ran (not the sampling interval) and the longest synchronous turn since the last scrape', async () => {
+    await get(`${app.url}/metrics`); // starts a fresh period
+    // The monitor's first sample of the period (its reset forgets the previous timestamp).
+    await new Promise((r) => setTimeout(r, 300));
+    // The server runs in this process: block its loop for 250 ms, then let it idle for ~10 samples.
+    const t = performance.now();
+    while (performance.now() - t < 250) { /* busy */ }
+    await new Promise((r) => setTimeout(r, 1000));
+    const text = (await get(`${app.url}/metrics`)).body;
+    const turn = sample(text, 'banter_event_loop_longest_turn_seconds');
+    assert.ok(turn >= 0.25, `longest turn ${turn} s covers the 250 ms block`);
+    assert.ok(sample(text, 'nodejs_eventloop_lag_max_seconds') >= 0.15, 'max lag: at least the block minus one sampling period');
+    const p50 = sample(text, 'nodejs_eventloop_lag_p50_seconds');
+    assert.ok(p50 < 0.05, `median lag ${p50} s is how late the timer ran, not its 100 ms period`);
+    assert.ok(sample(text, 'nodejs_eventloop_lag_min_seconds') <= p50);
+    // The next period starts afresh: the block is not reported twice.
+    await new Promise((r) => setTimeout(r, 500));
+    const next = sample((await get(`${app.url}/metrics`)).body, 'banter_event_loop_longest_turn_seconds');
+    assert.ok(next < 0.25, `next period's longest turn ${next} s`);
+  });
+});
+
 describe('/metrics with metrics.token', () => {
   let app: App;
   before(async () => { app = await startTestServer({ 'metrics.token': TOKEN }); });
