@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
 import type { Logger } from '../../core/ports.ts';
+import { Slots } from '../../core/slots.ts';
 
 export interface FfmpegOptions {
   /** The ffmpeg binary (a name on PATH or a path). */
@@ -44,8 +45,8 @@ export class FfmpegVideos implements VideoProcessor {
   private readonly opts: FfmpegOptions;
   /** Whether the binary runs at all (checked once, at start). */
   readonly ready: Promise<boolean>;
-  private running = false;
-  private readonly waiting: (() => void)[] = [];
+  /** One at a time: a finishing run hands its turn straight to the next waiter. */
+  private readonly slots = new Slots(1);
 
   constructor(opts: FfmpegOptions) {
     this.opts = opts;
@@ -59,25 +60,21 @@ export class FfmpegVideos implements VideoProcessor {
 
   async poster(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<VideoPoster | undefined> {
     if (!(await this.ready)) return undefined;
-    // One at a time: a finishing run hands its turn straight to the next waiter.
-    if (this.running) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running = true;
-    let dir: string | undefined;
-    try {
-      let path: string;
-      if ('path' in input) path = input.path;
-      else {
-        dir = await mkdtemp(join(tmpdir(), 'banter-video-'));
-        path = join(dir, 'in');
-        await writeFile(path, input.bytes, { mode: 0o600 });
+    return this.slots.run(async () => {
+      let dir: string | undefined;
+      try {
+        let path: string;
+        if ('path' in input) path = input.path;
+        else {
+          dir = await mkdtemp(join(tmpdir(), 'banter-video-'));
+          path = join(dir, 'in');
+          await writeFile(path, input.bytes, { mode: 0o600 });
+        }
+        return await this.frame(path, type);
+      } finally {
+        if (dir) await rm(dir, { recursive: true, force: true });
       }
-      return await this.frame(path, type);
-    } finally {
-      if (dir) await rm(dir, { recursive: true, force: true });
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running = false;
-    }
+    });
   }
 
   private async frame(path: string, type: string): Promise<VideoPoster | undefined> {

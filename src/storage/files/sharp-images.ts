@@ -11,6 +11,7 @@ import type { Metadata, Sharp } from 'sharp';
 
 type SharpFn = typeof import('sharp')['default'];
 import { ImageRejectedError, type ImageProcessor, type ProcessedImage } from '../../core/files/ports.ts';
+import { Slots } from '../../core/slots.ts';
 
 export interface SharpOptions {
   maxPixels: number;
@@ -23,12 +24,12 @@ export interface SharpOptions {
 
 export class SharpImages implements ImageProcessor {
   private readonly opts: SharpOptions;
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly slots: Slots;
   private lib: Promise<SharpFn> | undefined;
 
   constructor(opts: SharpOptions) {
     this.opts = opts;
+    this.slots = new Slots(opts.parallel ?? 1);
   }
 
   private sharp(): Promise<SharpFn> {
@@ -42,14 +43,7 @@ export class SharpImages implements ImageProcessor {
   }
 
   async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
-    if (this.running >= (this.opts.parallel ?? 1)) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
-    try {
-      return await this.run(input, type);
-    } finally {
-      this.running--;
-      this.waiting.shift()?.();
-    }
+    return this.slots.run(() => this.run(input, type));
   }
 
   private async run(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
