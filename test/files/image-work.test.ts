@@ -1,12 +1,17 @@
 /**
+ * How image work shares the machine with chat.
+ *
  * Images are processed `parallel` at a time (default 1, so a core stays free for the event
  * loop): a caller arriving while a finished job hands its turn to the next waiter must wait
  * too. The old queue lowered its count first and woke the waiter a microtask later, so a
  * caller whose continuation was already queued then started alongside the waiter: two
  * images decoded at once. Observed on real sharp: a spy counts its operations in flight.
+ *
+ * The threads that decode and encode run at a lower CPU priority (files.nice), the event
+ * loop at its own: read from /proc, per thread.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -92,4 +97,35 @@ it('Slots: a finishing job hands its slot to the next waiter; a caller arriving 
     assert.equal(slots.queued, 0);
   }
   assert.throws(() => new Slots(0), RangeError);
+});
+
+/** Name and nice value of each thread of this process (Linux). */
+function threads(): { tid: number; name: string; nice: number }[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      return [{ tid: Number(tid), name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+it('image work runs at files.nice: libuv pool and libvips worker threads lowered, the event loop untouched', { skip: process.platform !== 'linux' && 'per-thread priorities are read from /proc' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-image-nice-'));
+  try {
+    const path = join(dir, 'b.jpg');
+    writeFileSync(path, await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#996633', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer());
+    const images = new SharpImages({ maxPixels: 10_000_000, thumbSize: 32, nice: 7 });
+    // Twice: libvips makes its workers during the first image; any it made un-niced are lowered before the second.
+    for (let i = 0; i < 2; i++) assert.equal((await images.process({ path }, 'image/jpeg')).width, 1200);
+    const ts = threads();
+    const workers = ts.filter((t) => t.name === 'libuv-worker' || t.name === 'libvips worker');
+    assert.ok(workers.some((t) => t.name === 'libvips worker'), `libvips made workers (${ts.map((t) => t.name).join(', ')})`);
+    assert.deepEqual(workers.filter((t) => t.nice !== 7), [], 'every image worker thread is at nice 7');
+    assert.equal(ts.find((t) => t.tid === process.pid)?.nice, 0, 'the event loop (main thread) keeps its priority');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
