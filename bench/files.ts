@@ -15,14 +15,23 @@
  * Phases: idle; one `--mb` MB upload; `--images` 6000x4000 JPEGs at once (re-encoded
  * without metadata and thumbnailed by sharp); `--videos` 1280x720 MP4s at once (poster frame
  * by ffmpeg, when installed). Load average is printed: on a shared machine it explains most
- * of the tail.
+ * of the tail. Each phase also reports the server's CPU time (all threads, and its main
+ * thread alone, from /proc) and its window on the monotonic clock (µs, for
+ * `bench/profile-summary.ts --window`). The inputs are written and fsynced before anything is
+ * measured, so the bench's own dirty pages are not flushed during a phase.
  *
- *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--json out.json]
+ *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--repeat 3] [--json out.json]
+ *       [--prof DIR] [--server-env KEY=VALUE ...]
+ *
+ * --repeat N runs the upload, image and video phases N times, interleaved, and ends with a
+ * summary per phase (median and worst of the runs); --prof DIR runs the server with
+ * --cpu-prof (its profile is written to DIR when it stops); --server-env passes settings to
+ * the server (A/B runs in one sitting, e.g. `--server-env BANTER_FILES_MAX_PIXELS=...`).
  *
  * Loopback only; bounded; stops by itself and ends only the server it started.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -33,8 +42,15 @@ import { startChildServer } from '../test/helpers/child-server.ts';
 
 const { values } = parseArgs({ options: {
   mb: { type: 'string', default: '100' }, images: { type: 'string', default: '4' }, videos: { type: 'string', default: '2' },
-  json: { type: 'string' }, store: { type: 'string', default: 'sqlite' },
+  json: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, repeat: { type: 'string', default: '1' },
+  prof: { type: 'string' }, 'server-env': { type: 'string', multiple: true, default: [] },
 } });
+const REPEAT = Math.max(1, Number(values.repeat));
+const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
+  const eq = kv.indexOf('=');
+  if (eq < 1) throw new Error(`--server-env wants KEY=VALUE, got ${kv}`);
+  return [kv.slice(0, eq), kv.slice(eq + 1)];
+}));
 const MB = Number(values.mb);
 const IMAGES = Number(values.images);
 const VIDEOS = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0 ? Number(values.videos) : 0;
@@ -43,9 +59,14 @@ const PING_EVERY_MS = 10;
 
 const dir = mkdtempSync(join(tmpdir(), 'banter-bench-files-'));
 const server = await startChildServer(dir, 0, {
-  BANTER_STORE: values.store!, BANTER_FILES_MAX_BYTES: String((MB + 1) * 1024 * 1024), BANTER_HTTP_REQUEST_TIMEOUT_MS: '600000',
+  BANTER_STORE: values.store!, BANTER_FILES_MAX_BYTES: String((Math.max(MB, 63) + 1) * 1024 * 1024), BANTER_HTTP_REQUEST_TIMEOUT_MS: '600000',
   BANTER_FLOOD_BURST: '1000000', BANTER_FLOOD_RATE_PER_SEC: '1000000', BANTER_FILES_UPLOAD_BURST: '1000', BANTER_IRC_ENABLED: 'false',
+  ...(values.prof ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values.prof}`.trim() } : {}),
+  ...serverEnv,
 });
+if (Object.keys(serverEnv).length > 0) console.log(`server env: ${Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+const serverPid = server.proc.pid!;
+
 const base = `http://127.0.0.1:${server.port}`;
 
 interface Ev { type: string; id?: string; data?: Record<string, unknown>; code?: string; msg?: { text: string; to: string } }
@@ -138,22 +159,46 @@ function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: nu
   return { n: s.length, p50: q(0.5), p99: q(0.99), max: s.at(-1) ?? 0 };
 }
 
+/** utime + stime in seconds of the whole server process and of its main (event-loop) thread. */
+function serverCpu(): { all: number; main: number } {
+  const ticks = (path: string): number => {
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  return { all: ticks(`/proc/${serverPid}/stat`), main: ticks(`/proc/${serverPid}/task/${serverPid}/stat`) };
+}
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 const results: Record<string, unknown>[] = [];
+let phaseCpu = { all: 0, main: 0 };
+let phaseFrom = 0;
 async function startPhase(): Promise<void> {
   await serverLag();
   ownLag.reset();
   pings = [];
   chats = [];
+  phaseCpu = serverCpu();
+  phaseFrom = nowUs();
 }
 async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
   // Messages scheduled during the phase that are still on their way count in it.
   const lag = await serverLag();
+  const cpu = serverCpu();
+  const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main };
+  const window = `${phaseFrom}:${nowUs()}`;
   const chat = quantiles(chats);
   const ping = quantiles(pings);
   const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
   const f = (x: number): string => x.toFixed(1).padStart(6);
-  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | load ${loadavg()[0]!.toFixed(1)}`);
-  results.push({ phase: label, chat, ping, serverLoop: lag, benchLoop: own, load1: loadavg()[0], ...extra });
+  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) | load ${loadavg()[0]!.toFixed(1)}`);
+  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, window, load1: loadavg()[0], ...extra });
+}
+
+/** Writes a file and fsyncs it: its dirty pages must not be flushed while a phase is measured. */
+function writeDurably(path: string, bytes: Uint8Array): void {
+  writeFileSync(path, bytes);
+  const fd = openSync(path, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
 /** Uploads with curl, a separate process, so that this process's event loop only measures. */
@@ -171,13 +216,14 @@ try {
   const bigPath = join(dir, 'src-big.dat');
   const big = Buffer.alloc(MB * 1024 * 1024);
   for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
-  writeFileSync(bigPath, big);
+  writeDurably(bigPath, big);
   const jpegPath = join(dir, 'src-photo.jpg');
   const jpeg = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
-  writeFileSync(jpegPath, jpeg);
+  writeDurably(jpegPath, jpeg);
   const videoPath = join(dir, 'src-clip.mp4');
   if (VIDEOS > 0) {
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-y', videoPath]);
+    writeDurably(videoPath, readFileSync(videoPath));
   }
 
   startLoops();
@@ -185,29 +231,41 @@ try {
   await new Promise((r) => setTimeout(r, 3000));
   await endPhase('idle (3 s)');
 
-  await startPhase();
-  let t = performance.now();
-  await upload('big.dat', bigPath, big.length);
-  const secs = (performance.now() - t) / 1000;
-  await endPhase(`${MB} MB upload`, { seconds: secs, mbPerSec: MB / secs });
-  console.log(`  upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
+  for (let run = 1; run <= REPEAT; run++) {
+    const tag = REPEAT > 1 ? ` #${run}` : '';
+    await startPhase();
+    let t = performance.now();
+    await upload('big.dat', bigPath, big.length);
+    const secs = (performance.now() - t) / 1000;
+    await endPhase(`${MB} MB upload${tag}`, { kind: 'upload', seconds: secs, mbPerSec: MB / secs });
+    console.log(`  upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
 
-  await startPhase();
-  t = performance.now();
-  // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
-  await Promise.all(Array.from({ length: IMAGES }, (_, i) => upload(`photo${i}.jpg`, jpegPath, jpeg.length)));
-  const imgSecs = (performance.now() - t) / 1000;
-  await endPhase(`${IMAGES} x 6000x4000 JPEG`, { seconds: imgSecs, bytesEach: jpeg.length });
-  console.log(`  images: ${IMAGES} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB processed in ${imgSecs.toFixed(2)} s`);
-
-  if (VIDEOS > 0) {
-    const size = readFileSync(videoPath).length;
     await startPhase();
     t = performance.now();
-    await Promise.all(Array.from({ length: VIDEOS }, (_, i) => upload(`clip${i}.mp4`, videoPath, size)));
-    const vidSecs = (performance.now() - t) / 1000;
-    await endPhase(`${VIDEOS} x 720p MP4 (poster)`, { seconds: vidSecs, bytesEach: size });
-    console.log(`  videos: ${VIDEOS} x ${(size / 1024 / 1024).toFixed(1)} MB with poster frames in ${vidSecs.toFixed(2)} s`);
+    // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
+    await Promise.all(Array.from({ length: IMAGES }, (_, i) => upload(`photo${i}.jpg`, jpegPath, jpeg.length)));
+    const imgSecs = (performance.now() - t) / 1000;
+    await endPhase(`${IMAGES} x 6000x4000 JPEG${tag}`, { kind: 'images', seconds: imgSecs, bytesEach: jpeg.length });
+    console.log(`  images: ${IMAGES} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB processed in ${imgSecs.toFixed(2)} s`);
+
+    if (VIDEOS > 0) {
+      const size = readFileSync(videoPath).length;
+      await startPhase();
+      t = performance.now();
+      await Promise.all(Array.from({ length: VIDEOS }, (_, i) => upload(`clip${i}.mp4`, videoPath, size)));
+      const vidSecs = (performance.now() - t) / 1000;
+      await endPhase(`${VIDEOS} x 720p MP4 (poster)${tag}`, { kind: 'videos', seconds: vidSecs, bytesEach: size });
+      console.log(`  videos: ${VIDEOS} x ${(size / 1024 / 1024).toFixed(1)} MB with poster frames in ${vidSecs.toFixed(2)} s`);
+    }
+  }
+  if (REPEAT > 1) {
+    console.log(`summary of ${REPEAT} runs (median / worst):`);
+    for (const kind of ['upload', 'images', 'videos']) {
+      const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number } }[];
+      if (rs.length === 0) continue;
+      const mw = (xs: number[], d = 1): string => { const s = [...xs].sort((a, b) => a - b); return `${s[Math.floor((s.length - 1) / 2)]!.toFixed(d)} / ${s.at(-1)!.toFixed(d)}`; };
+      console.log(`  ${kind.padEnd(7)} chat p99 ${mw(rs.map((r) => r.chat.p99))} ms, chat max ${mw(rs.map((r) => r.chat.max))} ms, server loop max ${mw(rs.map((r) => r.serverLoop.max))} ms, ${mw(rs.map((r) => r.seconds), 2)} s, server CPU ${mw(rs.map((r) => r.serverCpuSec.all), 2)} s (main ${mw(rs.map((r) => r.serverCpuSec.main), 2)} s)`);
+    }
   }
   console.log(`chat messages: ${sent} sent, ${received} received`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ store: values.store, mb: MB, images: IMAGES, videos: VIDEOS, results }, null, 2));
@@ -218,4 +276,5 @@ try {
   server.proc.kill('SIGTERM');
   await server.exited;
   rmSync(dir, { recursive: true, force: true });
+  if (values.prof) console.log(`server CPU profile(s) in ${values.prof}: ${readdirSync(values.prof).filter((f) => f.endsWith('.cpuprofile')).join(', ')}`);
 }

@@ -241,9 +241,9 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
 function createFileService(config: Config, adapters: FileAdapters, log: Logger): FileService {
   return new FileService({
     ...adapters, clock: systemClock, log,
-    images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'] }),
+    images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'] }),
     ...(config['files.ffmpegPath'] !== '' ? {
-      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], log }),
+      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], log }),
     } : {}),
     config: {
       maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],

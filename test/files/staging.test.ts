@@ -9,10 +9,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { DiskBlobs, STAGE_SLICE } from '../../src/storage/files/disk.ts';
+import { DiskBlobs, STAGE_SLICE, STAGE_SYNC_BYTES } from '../../src/storage/files/disk.ts';
 
 it('staging one large chunk hashes it slice by slice between awaits; the hash is that of the whole', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-staging-'));
@@ -38,6 +39,43 @@ it('staging one large chunk hashes it slice by slice between awaits; the hash is
     assert.equal(staged.size, big.length);
     await staged.discard();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('staging writes a long upload out as it goes: at most STAGE_SYNC_BYTES are unsynced at any time', async () => {
+  // With ext4 (data=ordered) dirty data that piles up until the final fsync is written out by
+  // the next chat message's WAL commit too; so the staged file is fdatasynced as it streams.
+  const dir = mkdtempSync(join(tmpdir(), 'banter-staging-'));
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<{ bytesWritten: number }>; datasync: () => Promise<void>; sync: () => Promise<void> };
+  await probe.close();
+  const saved = { write: proto.write, datasync: proto.datasync, sync: proto.sync };
+  let unsynced = 0;
+  let most = 0;
+  let syncs = 0;
+  proto.write = async function (this: unknown, ...a: unknown[]) {
+    const r = await saved.write.apply(this, a);
+    unsynced += r.bytesWritten;
+    most = Math.max(most, unsynced);
+    return r;
+  };
+  proto.datasync = async function (this: unknown) { syncs++; unsynced = 0; return saved.datasync.call(this); };
+  proto.sync = async function (this: unknown) { unsynced = 0; return saved.sync.call(this); };
+  try {
+    const blobs = new DiskBlobs(dir);
+    const total = 5 * STAGE_SYNC_BYTES + 12345;
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const staged = await blobs.stage((async function* () {
+      for (let left = total; left > 0; left -= chunk.length) yield left >= chunk.length ? chunk : chunk.subarray(0, left);
+    })(), total);
+    assert.equal(staged.size, total);
+    assert.ok(syncs >= 5, `fdatasync while streaming (${syncs} times)`);
+    assert.ok(most <= STAGE_SYNC_BYTES, `at most ${STAGE_SYNC_BYTES} bytes written between syncs (saw ${most})`);
+    await staged.commit();
+    assert.equal(unsynced, 0, 'fsynced before commit');
+  } finally {
+    Object.assign(proto, saved);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -122,6 +122,24 @@ describe('videos over the protocol', () => {
     }
   });
 
+  it('ffmpeg runs at a lower CPU priority (files.nice, default 10) than the server', async () => {
+    const fake = join(dir, 'nice-ffmpeg');
+    const seen = join(dir, 'nice-seen');
+    // Records its own nice value (coreutils `nice` without a command prints it), then fails: stored as a card.
+    writeFileSync(fake, `#!/bin/sh\n[ "$2" = "-version" ] && { echo "ffmpeg version fake"; exit 0; }\nnice > "${seen}"\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const one = await startTestServer({ 'files.ffmpegPath': fake });
+    try {
+      const c = await TestClient.login(one, 'low-priority');
+      const f = await upload(one, c, 'n.mp4', fixture('clip.mp4'));
+      c.close();
+      assert.equal(f.thumb, undefined);
+      assert.equal(readFileSync(seen, 'utf8').trim(), '10');
+    } finally {
+      await one.close();
+    }
+  });
+
   it('MP4 and WebM get a poster frame (a WebP thumbnail and the video size); the video plays inline with ranges', { skip: ffmpegSkip() }, async () => {
     const alice = await login(app, 'director');
     const bob = await login(app, 'viewer');

@@ -8,7 +8,8 @@
  * - resource limits through util-linux `prlimit` when present: address space
  *   (files.videoMemoryBytes), CPU seconds, file size, no core dumps, few descriptors;
  * - a wall-clock timeout (files.videoTimeoutMs) after which it is killed; its output and error
- *   text are bounded; an empty environment (no secrets reach it); one at a time, others wait.
+ *   text are bounded; an empty environment (no secrets reach it); one at a time, others wait;
+ * - a lower CPU priority (files.nice), so that chat goes first on a small machine.
  *
  * ffmpeg scales the first frame to fit files.thumbSize (after applying the rotation the video
  * asks for) and reports the frame's full size through `showinfo`; sharp makes the WebP. Any
@@ -18,10 +19,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
 import type { Logger } from '../../core/ports.ts';
+import { Slots } from '../../core/slots.ts';
 
 export interface FfmpegOptions {
   /** The ffmpeg binary (a name on PATH or a path). */
@@ -31,6 +33,8 @@ export interface FfmpegOptions {
   thumbSize: number;
   /** Address-space limit of the child (prlimit --as). */
   memoryBytes: number;
+  /** Nice value (1–19) of the child; 0 or absent: unchanged. */
+  nice?: number;
   log: Logger;
 }
 
@@ -44,8 +48,8 @@ export class FfmpegVideos implements VideoProcessor {
   private readonly opts: FfmpegOptions;
   /** Whether the binary runs at all (checked once, at start). */
   readonly ready: Promise<boolean>;
-  private running = false;
-  private readonly waiting: (() => void)[] = [];
+  /** One at a time: a finishing run hands its turn straight to the next waiter. */
+  private readonly slots = new Slots(1);
 
   constructor(opts: FfmpegOptions) {
     this.opts = opts;
@@ -59,25 +63,21 @@ export class FfmpegVideos implements VideoProcessor {
 
   async poster(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<VideoPoster | undefined> {
     if (!(await this.ready)) return undefined;
-    // One at a time: a finishing run hands its turn straight to the next waiter.
-    if (this.running) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running = true;
-    let dir: string | undefined;
-    try {
-      let path: string;
-      if ('path' in input) path = input.path;
-      else {
-        dir = await mkdtemp(join(tmpdir(), 'banter-video-'));
-        path = join(dir, 'in');
-        await writeFile(path, input.bytes, { mode: 0o600 });
+    return this.slots.run(async () => {
+      let dir: string | undefined;
+      try {
+        let path: string;
+        if ('path' in input) path = input.path;
+        else {
+          dir = await mkdtemp(join(tmpdir(), 'banter-video-'));
+          path = join(dir, 'in');
+          await writeFile(path, input.bytes, { mode: 0o600 });
+        }
+        return await this.frame(path, type);
+      } finally {
+        if (dir) await rm(dir, { recursive: true, force: true });
       }
-      return await this.frame(path, type);
-    } finally {
-      if (dir) await rm(dir, { recursive: true, force: true });
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running = false;
-    }
+    });
   }
 
   private async frame(path: string, type: string): Promise<VideoPoster | undefined> {
@@ -114,6 +114,14 @@ export class FfmpegVideos implements VideoProcessor {
       : [this.opts.path, args];
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      // Right after the fork, before ffmpeg gets going (prlimit execs it in the same process).
+      if ((this.opts.nice ?? 0) > 0 && child.pid !== undefined) {
+        try {
+          setPriority(child.pid, this.opts.nice!);
+        } catch {
+          // Already gone: its 'close' says how.
+        }
+      }
       const out: Buffer[] = [];
       let outLen = 0;
       let stderr = '';
