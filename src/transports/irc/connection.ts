@@ -96,8 +96,28 @@ function pipelined(item: ReadItem): boolean {
   return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
 }
 
-/** Serialised lines per message object and tag variant (see `variant`). */
-const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
+/** Serialised lines per message object, indexed by tag variant (see `variant`). */
+const lineCache = new WeakMap<IrcMessage, (Buffer | undefined)[]>();
+
+/**
+ * A connection's caps, counting their changes: the tag variant derived from them is looked
+ * up for every line a client is sent, and recomputed only after CAP REQ changed them.
+ */
+class CapSet extends Set<string> {
+  changes = 0;
+  override add(cap: string): this {
+    this.changes++;
+    return super.add(cap);
+  }
+  override delete(cap: string): boolean {
+    this.changes++;
+    return super.delete(cap);
+  }
+  override clear(): void {
+    this.changes++;
+    super.clear();
+  }
+}
 
 export class IrcConnection implements Session {
   readonly id: string;
@@ -106,7 +126,10 @@ export class IrcConnection implements Session {
   readonly connectedAt: number;
   readonly server: IrcServer;
   readonly core: ChatCore;
-  readonly caps = new Set<string>();
+  readonly caps: Set<string> = new CapSet();
+  /** `variant()` as of `variantAt` changes of the caps. */
+  private variantValue = 0;
+  private variantAt = -1;
   /** Connected to the TLS listener (the `sts` cap value depends on it). */
   readonly secure: boolean;
   private nickValue: string | undefined;
@@ -265,13 +288,13 @@ export class IrcConnection implements Session {
     const v = this.variant();
     let m = lineCache.get(msg);
     if (!m) {
-      m = new Map();
+      m = [];
       lineCache.set(msg, m);
     }
-    let buf = m.get(v);
+    let buf = m[v];
     if (!buf) {
       buf = enc(serialize(msg, (k) => this.allowsTag(k)));
-      m.set(v, buf);
+      m[v] = buf;
     }
     this.enqueue(buf, false);
   }
@@ -300,7 +323,12 @@ export class IrcConnection implements Session {
   }
 
   private variant(): number {
-    return (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
+    const changes = (this.caps as CapSet).changes;
+    if (this.variantAt !== changes) {
+      this.variantValue = (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
+      this.variantAt = changes;
+    }
+    return this.variantValue;
   }
 
   /**
