@@ -62,7 +62,13 @@ export interface StepResult {
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
-  server?: { cpuPct: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number; gc: { pauses: number; totalMs: number; over10ms: number; msByKind: Record<string, number> } } };
+  /**
+   * cpuPct: the server's CPU over the send window. cpuUsPerDelivery: its CPU time from the
+   * window's start until every delivery had arrived (or the drain ended), per delivery made:
+   * work a loaded server does after the window counts too, so it compares servers and
+   * versions at a fixed rate even when a shared machine makes their wall-clock rates noisy.
+   */
+  server?: { cpuPct: number; cpuUsPerDelivery: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number; gc: { pauses: number; totalMs: number; over10ms: number; msByKind: Record<string, number> } } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -150,6 +156,7 @@ export class LoadRun {
     for (const r of sentReports) r.sent.forEach((n, i) => { sent[i]! += n; });
     for (const w of this.workers) w.child.send({ type: 'expect', sent });
     const results = await Promise.all(this.workers.map((w) => w.next<ResultReport>()));
+    const cpu2 = pid && wall0 ? cpuAll() : 0;
     clearTimeout(startTimer);
     clearInterval(sampler);
     const rssEnd = pid ? rssAll() : 0;
@@ -190,7 +197,7 @@ export class LoadRun {
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
       generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
-      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, cpuUsPerDelivery: wall0 && delivered > 0 ? round2(((cpu2 - cpu0) * 1e6) / delivered) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
       verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),
@@ -210,7 +217,7 @@ export class LoadRun {
     for (let i = 0; i < maxSteps; i++) {
       const r = await this.step(rate, durationS);
       steps.push(r);
-      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU, ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict} (load ${r.loadAvg})`);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU (${r.server?.cpuUsPerDelivery ?? '?'} µs per delivery), ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict} (load ${r.loadAvg})`);
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;

@@ -20,6 +20,8 @@ export class LocalHub {
 
   /** @internal */
   broadcast(from: LocalBus, fact: Fact): void {
+    // A node alone (the single-node server's soloBus) publishes to no one: no copy to make.
+    if (this.nodes.size < 2) return;
     // Facts cross a process boundary in real clusters: hand each node its own copy.
     const wire = JSON.stringify(fact);
     for (const n of this.nodes) if (n !== from) n.receive(JSON.parse(wire) as Fact, from.nodeId);

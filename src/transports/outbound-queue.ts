@@ -160,10 +160,11 @@ export class OutboundQueue {
     this.scheduled = false;
     if (this.chunks.length === 0 || this.stopped || this.socket.destroyed) return;
     const q = this.chunks;
+    const bytes = this.bytes;
     this.chunks = [];
     this.bytes = 0;
     this.limitedBytes = 0;
-    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
+    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
   }
 
   /** Stops the queue and destroys the socket (its write failed). */

@@ -119,3 +119,85 @@ test('with several ports (cluster nodes) client i connects to ports[i % n], and 
     await b.close();
   }
 });
+
+/**
+ * IRC: the generator reads PRIVMSG lines in place in what it received, so the fake cuts its
+ * output at arbitrary bytes (inside tags, texts and line endings), interleaves PINGs and
+ * NOTICEs, and sends a few bogus texts besides its drops and duplicates.
+ */
+test('the load generator counts IRC deliveries cut at any byte, between other lines', async () => {
+  const { createServer: createTcp } = await import('node:net');
+  const members = new Map<string, import('node:net').Socket[]>();
+  let drops = 0, dupes = 0, delivered = 0, bogus = 0, cut = 0;
+  const server = createTcp((sock) => {
+    let nick = '', buf = '', pending = '';
+    let flushing = false;
+    // Output leaves in pieces of 1..97 bytes, a few ms apart: every line boundary and field gets cut somewhere.
+    const out = (text: string): void => {
+      pending += text;
+      if (flushing) return;
+      flushing = true;
+      const next = (): void => {
+        if (pending === '' || sock.destroyed) { flushing = false; return; }
+        const n = 1 + ((cut++ * 37) % 97);
+        sock.write(pending.slice(0, n));
+        pending = pending.slice(n);
+        setTimeout(next, 1);
+      };
+      next();
+    };
+    sock.setEncoding('latin1');
+    sock.on('error', () => undefined);
+    sock.on('data', (d: string) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        const [cmd, arg] = line.split(' ');
+        if (cmd === 'NICK') nick = arg!;
+        else if (cmd === 'USER') out(`:fake 001 ${nick} :hi\r\n`);
+        else if (cmd === 'JOIN') {
+          members.set(arg!, [...(members.get(arg!) ?? []), sock]);
+          out(`:${nick}!u@h JOIN ${arg}\r\n:fake 366 ${nick} ${arg} :End of /NAMES list.\r\n`);
+        } else if (cmd === 'PRIVMSG') {
+          const text = line.slice(line.indexOf(' :') + 2);
+          const seq = Number(text.split(':')[2]);
+          const others = members.get(arg!)!.filter((s) => s !== sock);
+          others.forEach((s, i) => {
+            if (seq % 10 === 3 && i === 0) { drops++; return; }
+            const copies = seq % 10 === 5 && i === 1 ? 2 : 1;
+            dupes += copies - 1;
+            delivered++;
+            const privmsg = `@time=2026-12-01T00:00:00.000Z;msgid=m${seq} :${nick}!u@h PRIVMSG ${arg} :${text}\r\n`;
+            const extra = seq % 7 === 0 ? 'PING :fake\r\n' : seq % 7 === 1 ? `:fake NOTICE ${arg} :not a delivery\n` : '';
+            const junk = seq % 10 === 7 && i === 0 ? `:x!u@h PRIVMSG ${arg} :garbage\r\n` : '';
+            if (junk) bogus++;
+            (s as unknown as { out: (t: string) => void }).out(extra + privmsg.repeat(copies) + junk);
+          });
+        }
+      }
+    });
+    (sock as unknown as { out: (t: string) => void }).out = out;
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const run = new LoadRun({ proto: 'irc', host: '127.0.0.1', port, wsPath: '', clients: 6, channels: 1, senders: 3, size: 64, procs: 2, drainMs: 5000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(20, 2);
+    assert.ok(r.sent >= 100, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 5);
+    assert.ok(drops > 0 && dupes > 0 && bogus > 0);
+    assert.equal(r.lost, drops, 'every injected drop is reported as lost');
+    assert.equal(r.dupes, dupes, 'every injected duplicate is reported');
+    assert.equal(r.delivered, delivered);
+    assert.equal(r.bogus, bogus, 'every bogus text is reported');
+    assert.equal(r.stale, 0);
+    assert.equal(r.errors, 0);
+    assert.equal(r.disconnected, 0);
+  } finally {
+    await run.close();
+    for (const list of members.values()) for (const s of list) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

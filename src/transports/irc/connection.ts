@@ -96,8 +96,9 @@ function pipelined(item: ReadItem): boolean {
   return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
 }
 
-/** Serialised lines per message object and tag variant (see `variant`). */
-const lineCache = new WeakMap<IrcMessage, Map<number, Buffer>>();
+/** Serialised lines per message object, indexed by tag variant (see `variant`). */
+const lineCache = new WeakMap<IrcMessage, (Buffer | undefined)[]>();
+
 
 /** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
 const NO_CAPS: ReadonlySet<string> = new Set<string>();
@@ -141,6 +142,8 @@ export class IrcConnection implements Session {
   }
   /** Made when the client enables its first cap; a client that negotiates none never has one. */
   private capSet: Set<string> | undefined;
+  /** `variant()` of the current caps; -1 until computed, reset by `setCap`. */
+  private variantValue = -1;
   /** Connected to the TLS listener (the `sts` cap value depends on it). */
   readonly secure: boolean;
   private nickValue: string | undefined;
@@ -227,6 +230,7 @@ export class IrcConnection implements Session {
   setCap(cap: string, on: boolean): void {
     if (on) (this.capSet ??= new Set()).add(cap);
     else this.capSet?.delete(cap);
+    this.variantValue = -1;
   }
 
   /**
@@ -322,13 +326,13 @@ export class IrcConnection implements Session {
     const v = this.variant();
     let m = lineCache.get(msg);
     if (!m) {
-      m = new Map();
+      m = [];
       lineCache.set(msg, m);
     }
-    let buf = m.get(v);
+    let buf = m[v];
     if (!buf) {
       buf = enc(serialize(msg, (k) => this.allowsTag(k)));
-      m.set(v, buf);
+      m[v] = buf;
     }
     this.enqueue(buf, false);
   }
@@ -357,7 +361,10 @@ export class IrcConnection implements Session {
   }
 
   private variant(): number {
-    return (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
+    if (this.variantValue < 0) {
+      this.variantValue = (this.caps.has('server-time') ? 1 : 0) | (this.caps.has('message-tags') ? 2 : 0) | (this.caps.has('account-tag') ? 4 : 0);
+    }
+    return this.variantValue;
   }
 
   /**

@@ -12,7 +12,7 @@ import { deliverUpdate, isMultiline, multilineLines, wantsMultiline } from './ms
 import { cached, isoTime, joinLine, messageLines } from './translate.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
-const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[] }>();
+const messageInfo = new WeakMap<ChatEvent, { from: string; to: string; lines: IrcMessage[]; multiline: boolean }>();
 
 /** Whether the recipient shares at least one channel with `rooms` (room names). */
 function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
@@ -40,13 +40,13 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
     case 'message': {
       let info = messageInfo.get(ev);
       if (!info) {
-        info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks) };
+        info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks), multiline: isMultiline(ev.msg) };
         messageInfo.set(ev, info);
       }
       const echo = c.caps.has('echo-message');
       if (info.from === me && info.to !== me && !echo) return;
       const msg = ev.msg;
-      const lines = isMultiline(msg) && wantsMultiline(c) ? cached(ev, 'multiline', () => multilineLines(msg, masks)) : info.lines;
+      const lines = info.multiline && wantsMultiline(c) ? cached(ev, 'multiline', () => multilineLines(msg, masks)) : info.lines;
       // To oneself with echo-message: the message arrives as to any recipient, and its echo
       // (the command's reply, labelled when the command was) follows, as on other servers.
       if (info.from === me && info.to === me && echo) for (const m of lines) c.sendUnlabeled(m);
