@@ -125,7 +125,7 @@ export async function startBanter(opts: BanterOptions): Promise<RunningServer> {
   const env: Record<string, string | undefined> = { ...process.env, ...BANTER_BENCH_ENV, BANTER_STORE: opts.store, ...opts.env };
   delete env.NODE_TEST_CONTEXT;
   const nodeArgs = opts.profDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = outputOf(child, 'banter');

@@ -32,7 +32,7 @@ import { IrcServer } from '../transports/irc/server.ts';
 import { ConfigError, type Config } from './config.ts';
 import { handleHttp, httpServerOptions, onClientError } from './http.ts';
 import { staticFiles } from './static.ts';
-import { VERSION } from './version.ts';
+import { CODE, VERSION } from './version.ts';
 import { adminRoute } from './admin.ts';
 import { PromMetrics } from './metrics.ts';
 import { metricsRoute, readyRoute } from './ops-http.ts';
@@ -186,7 +186,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const port = (http.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
-  log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
+  log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION, code: CODE }, 'listening');
 
   metrics.observeConnLimits(limits);
   if (config['irc.enabled']) {

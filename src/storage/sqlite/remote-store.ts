@@ -26,8 +26,9 @@ import type { Clock, Logger } from '../../core/ports.ts';
 import type { Synchronous } from './open.ts';
 import { decodeError, type Call, type WorkerInit, type WorkerMessage } from './remote-protocol.ts';
 import { SqliteStore, type SearchLimits } from './store.ts';
+import { siblingModule } from '../../core/module-url.ts';
 
-const WORKER = new URL('./store-worker.ts', import.meta.url);
+const WORKER = siblingModule(import.meta.url, 'store-worker');
 
 /** Every method of T, answered asynchronously. */
 export type Remote<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };

@@ -28,6 +28,7 @@ import { WorkerPool } from '../../core/services/worker-pool.ts';
 import { reactionSummary, withState } from '../message-state.ts';
 import type { SqliteHandle } from './open.ts';
 import { searchStatement } from './search-sql.ts';
+import { siblingModule } from '../../core/module-url.ts';
 
 export interface SqliteStoreOptions {
   clock: Clock;
@@ -52,7 +53,7 @@ export interface SearchLimits {
 }
 
 export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000, maxQueue: 16 };
-const SEARCH_WORKER = new URL('./search-worker.ts', import.meta.url);
+const SEARCH_WORKER = siblingModule(import.meta.url, 'search-worker');
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface Row {
