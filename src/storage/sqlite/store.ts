@@ -18,7 +18,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
-import { ROOM_MENTION, type ChatMessage, type EditVersion, type Reaction, type UpdateAction } from '../../protocol/index.ts';
+import type { ChatMessage, EditVersion, Reaction, UpdateAction } from '../../protocol/index.ts';
+// Not the protocol's index: the store worker thread loads this module, and the index loads zod.
+import { ROOM_MENTION } from '../../protocol/names.ts';
 import { ChatError } from '../../core/errors.ts';
 import type {
   ChangedMessage, Clock, DmSummary, HistoryQuery, Logger, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
