@@ -3,7 +3,7 @@
 // The package's bin. Runs the built JavaScript (dist/, `npm run build`) when it was built from
 // exactly the sources beside it, else the TypeScript sources (Node 24 strips their types).
 // The built code starts faster and uses less memory: no type stripper is loaded
-// (docs/benchmarks.md, "Build step"). BANTER_SOURCES=1 forces the sources.
+// (docs/benchmarks.md, "Build step and idle memory"). BANTER_SOURCES=1 forces the sources.
 import { fileURLToPath } from 'node:url';
 import { buildIsFresh } from './build-stamp.js';
 
