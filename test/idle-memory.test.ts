@@ -94,3 +94,24 @@ it('a started server has loaded no module it does not need yet: no undici, sharp
   const lazy = /[\\/]node_modules[\\/](sharp|@img|mathjs|@aws-sdk|pino-pretty|pg|ioredis)[\\/]/;
   assert.deepEqual(loaded.filter((u) => lazy.test(u)), []);
 });
+
+it('the SQLite store worker thread does not load zod (it needs the store, not the protocol\'s schemas)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const file = join(dir, 'probe.mjs');
+  // The modules store-worker.ts imports, in a fresh process that traces what they load.
+  writeFileSync(file, `
+    import { registerHooks } from 'node:module';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    for (const m of ['open.ts', 'store.ts', 'remote-protocol.ts']) await import(${JSON.stringify(new URL('../src/storage/sqlite/', import.meta.url).href)} + m);
+    process.stdout.write(JSON.stringify(loaded));`);
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
+  });
+  const loaded = JSON.parse(out) as string[];
+  assert.ok(loaded.some((u) => u.endsWith('/src/storage/sqlite/store.ts')), 'the trace works');
+  assert.deepEqual(loaded.filter((u) => /[\\/]node_modules[\\/]zod[\\/]/.test(u) || u.endsWith('/src/protocol/messages.ts')), []);
+});
