@@ -64,6 +64,15 @@ async function stop(s: ChildServer): Promise<void> {
   assert.equal(await s.exited, 0, `${s.stderr()}\n${s.logTail().join('\n')}`);
 }
 
+/** A request whose answer may take longer than TestClient's 15 s wait. */
+async function slowRequest(c: TestClient, type: 'search' | 'calc', args: Record<string, string>): Promise<unknown> {
+  const id = `slow-${type}`;
+  c.sendRaw({ type, id, ...args });
+  const ev = await c.waitFor((e) => (e.type === 'reply' || e.type === 'error') && e.id === id, 120_000);
+  assert.equal(ev.type, 'reply', JSON.stringify(ev));
+  return (ev as unknown as { data: unknown }).data;
+}
+
 function listening(s: ChildServer): { version?: string; code?: string } {
   const line = s.logTail().find((l) => l.includes('"msg":"listening"'));
   assert.ok(line, 'a listening line');
@@ -95,9 +104,10 @@ it('builds JavaScript into dist/ that bin/banter.js runs for real: SQLite store 
     const sent = await c.request('send', { to: '#lobby', text: 'compiled ahead of time' });
     const page = await c.request('history', { to: '#lobby', limit: 10 });
     assert.deepEqual(page.messages.map((m) => m.id), [sent.msg.id]);
-    const found = await c.request('search', { query: 'compiled' });
-    assert.deepEqual(found.results.map((m) => m.id), [sent.msg.id]);
-    assert.equal((await c.request('calc', { expr: '6*7' })).result, '42');
+    // Search and calculation start a worker thread first: seconds on a loaded machine.
+    const found = await slowRequest(c, 'search', { query: 'compiled' });
+    assert.deepEqual((found as { results: { id: string }[] }).results.map((m) => m.id), [sent.msg.id]);
+    assert.equal((await slowRequest(c, 'calc', { expr: '6*7' }) as { result: string }).result, '42');
   } finally {
     c.close();
   }
