@@ -16,4 +16,13 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // An ESM value import of node:http loads undici (≈ 12 MB at start): see createHttpServer in src/server/http.ts.
+    files: ['src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', ...['node:http', 'http'].map((name) => ({
+        name, allowTypeImports: true, message: 'use createHttpServer from src/server/http.ts (an ESM import of node:http loads undici at start)',
+      }))],
+    },
+  },
 );

@@ -1,10 +1,13 @@
 /**
  * What an idle server does not hold (docs/benchmarks.md, "Cold start and idle memory"):
  * search worker threads start on the first search and stop after `search.idleMs`; sharp
- * (libvips) is loaded on the first image, not at start.
+ * (libvips) is loaded on the first image, not at start; nothing else that waits for its first
+ * use (mathjs in the calculator workers, the S3 client, pino-pretty, PostgreSQL and Redis
+ * clients) nor undici (which an ESM import of node:http would load) is loaded by a start.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -60,4 +63,55 @@ it('does not load sharp until an image needs it', async () => {
   } finally {
     await app.close();
   }
+});
+
+it('a started server has loaded no module it does not need yet: no undici, sharp, mathjs, S3 client, pino-pretty, pg or ioredis', async () => {
+  // A fresh process (this one has loaded its own test tools), tracing every module it loads.
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const probe = `
+    import { registerHooks } from 'node:module';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    const { startApp } = await import(${JSON.stringify(new URL('../src/server/app.ts', import.meta.url).href)});
+    const { loadConfig } = await import(${JSON.stringify(new URL('../src/server/config.ts', import.meta.url).href)});
+    const { silentLogger } = await import(${JSON.stringify(new URL('../src/server/logger.ts', import.meta.url).href)});
+    const app = await startApp(loadConfig({ overrides: { dataDir: ${JSON.stringify(dir)}, host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.tlsPort': 0 } }), { log: silentLogger() });
+    const builtins = process.moduleLoadList.filter((m) => /undici|websocket/i.test(m));
+    await app.close();
+    process.stdout.write(JSON.stringify({ loaded, builtins }));
+    process.exit(0);`;
+  const file = join(dir, 'probe.mjs');
+  writeFileSync(file, probe);
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
+  });
+  const { loaded, builtins } = JSON.parse(out) as { loaded: string[]; builtins: string[] };
+  assert.ok(loaded.some((u) => u.endsWith('/src/server/app.ts')), 'the trace works');
+  assert.deepEqual(builtins, [], 'undici (Node\'s fetch and WebSocket client) is not loaded');
+  const lazy = /[\\/]node_modules[\\/](sharp|@img|mathjs|@aws-sdk|pino-pretty|pg|ioredis)[\\/]/;
+  assert.deepEqual(loaded.filter((u) => lazy.test(u)), []);
+});
+
+it('the SQLite store worker thread does not load zod (it needs the store, not the protocol\'s schemas)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const file = join(dir, 'probe.mjs');
+  // The modules store-worker.ts imports, in a fresh process that traces what they load.
+  writeFileSync(file, `
+    import { registerHooks } from 'node:module';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    for (const m of ['open.ts', 'store.ts', 'remote-protocol.ts']) await import(${JSON.stringify(new URL('../src/storage/sqlite/', import.meta.url).href)} + m);
+    process.stdout.write(JSON.stringify(loaded));`);
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
+  });
+  const loaded = JSON.parse(out) as string[];
+  assert.ok(loaded.some((u) => u.endsWith('/src/storage/sqlite/store.ts')), 'the trace works');
+  assert.deepEqual(loaded.filter((u) => /[\\/]node_modules[\\/]zod[\\/]/.test(u) || u.endsWith('/src/protocol/messages.ts')), []);
 });

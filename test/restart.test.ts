@@ -6,6 +6,7 @@
  * duplicates.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,5 +162,35 @@ it('keeps every acknowledged message exactly once after kill -9 under load; clie
   for (const c of [reader, ...writers]) c.close();
   s2.proc.kill('SIGTERM');
   assert.equal(await s2.exited, 0);
+  assert.equal(integrity(dir), 'ok');
+});
+
+it('shuts down cleanly on a SIGTERM that arrives while the server is still starting', async () => {
+  const dir = tempDir();
+  // An unknown BANTER_ variable makes the server log a warning before it opens the store and
+  // listens: the signal is sent on that line, so it arrives during start-up.
+  const env: Record<string, string | undefined> = { ...process.env, BANTER_IRC_PORT: '0', BANTER_IRC_TLS_PORT: '0', BANTER_STARTUP_PROBE: '1' };
+  delete env.NODE_TEST_CONTEXT;
+  const proc = spawn(process.execPath, ['bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json'], {
+    cwd: new URL('..', import.meta.url), env, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let out = '';
+  let signalled = false;
+  proc.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (!signalled && out.includes('BANTER_STARTUP_PROBE')) {
+      signalled = true;
+      proc.kill('SIGTERM');
+    }
+  });
+  proc.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+  const code = await exited;
+  clearTimeout(timer);
+  assert.ok(signalled, out);
+  assert.equal(code, 0, out);
+  const msgs = out.split('\n').flatMap((l) => { try { return [(JSON.parse(l) as { msg: string }).msg]; } catch { return []; } });
+  assert.deepEqual(msgs.filter((m) => m === 'signal received' || m === 'shutting down'), ['signal received', 'shutting down'], out);
   assert.equal(integrity(dir), 'ok');
 });

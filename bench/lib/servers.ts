@@ -133,8 +133,10 @@ export async function startBanter(opts: BanterOptions): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'banter-bench-'));
   const env: Record<string, string | undefined> = { ...process.env, ...BANTER_BENCH_ENV, BANTER_STORE: opts.store, ...opts.env };
   delete env.NODE_TEST_CONTEXT;
-  const nodeArgs = opts.profDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profDir}`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, 'src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
+  // BENCH_BANTER_NODE_ARGS: extra node flags for the server only (A/B of V8 flags; NODE_OPTIONS would reach the generators too).
+  const extra = (process.env.BENCH_BANTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const nodeArgs = [...extra, ...(opts.profDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profDir}`] : [])];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = outputOf(child, 'banter');

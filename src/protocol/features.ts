@@ -23,9 +23,6 @@ export type Reaction = z.infer<typeof Reaction>;
 export const EditVersion = z.object({ text: z.string(), ts: z.number(), replacedAt: z.number() });
 export type EditVersion = z.infer<typeof EditVersion>;
 
-/** The mention of everyone in a room, as it appears in `ChatMessage.mentions` (no folded name starts with '@'). */
-export const ROOM_MENTION = '@room';
-
 const SHORTCODE = /^:[a-z0-9_+-]{1,30}:$/;
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 

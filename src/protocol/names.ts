@@ -64,3 +64,10 @@ export function nameSkeleton(name: string): string {
     .replace(/rn/g, 'm')
     .replace(/vv/g, 'w');
 }
+
+/**
+ * The mention of everyone in a room, as it appears in `ChatMessage.mentions` (no folded name
+ * starts with '@'). Here, not in features.ts, so that the stores (the SQLite worker thread
+ * included) use it without loading zod.
+ */
+export const ROOM_MENTION = '@room';

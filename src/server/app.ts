@@ -3,7 +3,7 @@
  * by config, the core and the listeners, and owns the shutdown order.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Server as TlsServer } from 'node:tls';
@@ -30,9 +30,9 @@ import { WsListener } from '../transports/ws/server.ts';
 import { FlushScheduler } from '../transports/outbound-queue.ts';
 import { IrcServer } from '../transports/irc/server.ts';
 import { ConfigError, type Config } from './config.ts';
-import { handleHttp, httpServerOptions, onClientError } from './http.ts';
+import { createHttpServer, handleHttp, httpServerOptions, onClientError } from './http.ts';
 import { staticFiles } from './static.ts';
-import { VERSION } from './version.ts';
+import { CODE, VERSION } from './version.ts';
 import { adminRoute } from './admin.ts';
 import { PromMetrics } from './metrics.ts';
 import { metricsRoute, readyRoute } from './ops-http.ts';
@@ -162,7 +162,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     web, log, hosts, accepted,
   });
   const timeouts = httpServerOptions(config);
-  const http: Server = tls ? createHttpsServer({ ...tls.serverOptions(), ...timeouts }, onRequest) : createServer(timeouts, onRequest);
+  const http: Server = tls ? createHttpsServer({ ...tls.serverOptions(), ...timeouts }, onRequest) : createHttpServer(timeouts, onRequest);
   if (tls) tls.attach(http as unknown as TlsServer);
   http.on('clientError', onClientError(log));
   // Every socket counts against the per-IP concurrency limit from accept (keep-alive HTTP too);
@@ -186,7 +186,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const port = (http.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
-  log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION }, 'listening');
+  log.info({ url, ws: `${url.replace('http', 'ws')}${config['ws.path']}`, version: VERSION, code: CODE }, 'listening');
 
   metrics.observeConnLimits(limits);
   if (config['irc.enabled']) {

@@ -9,7 +9,9 @@
  * rejects (malformed request line or headers, too large, too slow) are answered by
  * `onClientError` and closed. Everyone else goes on.
  */
+import type * as NodeHttp from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../core/ports.ts';
 import type { ErrorCode } from '../protocol/index.ts';
@@ -18,6 +20,15 @@ import { hostRefusal, rawResponse, requestTarget, type HostPolicy } from '../tra
 import type { Config } from './config.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 import type { StaticFiles } from './static.ts';
+
+/**
+ * node:http's createServer, required rather than imported: an ESM `import … from 'node:http'`
+ * builds the builtin's namespace, which reads every export, and `http.WebSocket`,
+ * `http.MessageEvent` & co. load undici, Node's fetch and WebSocket client: ≈ 12 MB of RSS
+ * at start for code the server never runs (docs/benchmarks.md, "Build step and idle memory").
+ * eslint.config.js forbids value imports of node:http in src/.
+ */
+export const createHttpServer: typeof NodeHttp.createServer = (createRequire(import.meta.url)('node:http') as typeof NodeHttp).createServer;
 
 export interface HttpRoutes {
   health(): object;

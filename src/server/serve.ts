@@ -2,7 +2,9 @@
  * `banter serve`: load config, start the app, handle signals.
  *
  * SIGTERM / SIGINT: graceful shutdown (stop accepting, `bye` + close 1001 to every client,
- * flush storage), bounded by shutdown.timeoutMs. SIGHUP: reload the TLS certificate.
+ * flush storage), bounded by shutdown.timeoutMs; one that arrives while the server is still
+ * starting is kept and acted on once it has started (before, it killed the process with
+ * the signal's default action). SIGHUP: reload the TLS certificate.
  */
 import { startApp } from './app.ts';
 import { ConfigError, type ConfigKey } from './config.ts';
@@ -24,6 +26,11 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
     throw err;
   }
   const log = createLogger(config);
+  // Handlers first: a signal during start-up is remembered and stops the server once started.
+  let early: string | undefined;
+  let onSignal = (signal: string): void => { early ??= signal; };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   for (const name of unknownEnv(process.env)) log.warn({ name }, 'unknown BANTER_ environment variable ignored (typo?)');
   let app;
   try {
@@ -74,7 +81,7 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
         resolve(EXIT.CRASH);
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    onSignal = stop;
+    if (early !== undefined) stop(early);
   });
 }

@@ -64,14 +64,14 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
   if (unfixable.length > 0) log.warn({ paths: unfixable }, 'data files are readable by other users and owned by someone else; restrict them to the server\'s user (0700 / 0600)');
   const storeOpts = {
     clock, idempotencyWindowMs: config['history.idempotencyWindowMs'], log,
-    search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'] },
+    search: { workers: config['search.workers'], timeoutMs: config['search.timeoutMs'], maxQueue: config['search.maxQueue'], idleMs: config['search.idleMs'], maxHeapMb: config['search.maxHeapMb'] },
   };
   // Messages are committed in a worker thread (remote-store.ts), off the event loop; a
   // throwaway `:memory:` database cannot be opened from another thread, so it stays in-process.
   let store: MessageStore;
   if (handle.path === ':memory:') store = new SqliteStore(handle, storeOpts);
   else {
-    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'] });
+    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'], maxHeapMb: config['sqlite.workerHeapMb'] });
     try {
       await remote.ready;
     } catch (err) {

@@ -2,7 +2,8 @@
  * How every store assembles a message's current state (docs/protocol.md, "Message
  * features"), so that memory, SQLite and PostgreSQL answer field for field the same.
  */
-import { LIMITS, type ChatMessage, type Reaction } from '../protocol/index.ts';
+import type { ChatMessage, Reaction } from '../protocol/index.ts';
+import { LIMITS } from '../protocol/limits.ts';
 
 /** A message's state beyond its base fields, as a store keeps it. */
 export interface MessageState {

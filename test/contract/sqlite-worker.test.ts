@@ -167,3 +167,28 @@ it('the answers of one group commit are resumed in order over several turns when
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('the worker\'s heap is bounded (sqlite.workerHeapMb): calls beyond it stop the worker and fail, instead of growing the process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-wstore-'));
+  const store = openRemoteSqliteStore({ dataDir: dir, synchronous: 'normal', clock: systemClock, idempotencyWindowMs: 60_000, log: quiet, maxHeapMb: 32 });
+  try {
+    await store.ready;
+    assert.equal((await store.append(draft('small'))).seq, 1, 'a normal call fits');
+    // 96 appends of 1 MiB each in one turn: one message of ≈ 96 MiB for a 32 MiB heap.
+    const big = 'x'.repeat(1 << 20);
+    const results = await Promise.allSettled(Array.from({ length: 96 }, (_, i) => store.append(draft(`${i}${big}`))));
+    assert.deepEqual([...new Set(results.map((r) => r.status))], ['rejected'], 'none is claimed stored');
+    await assert.rejects(store.ping(), /SQLite store worker/);
+    await assert.rejects(store.append(draft('after')), /SQLite store worker/);
+  } finally {
+    await store.close();
+  }
+  // What was acknowledged is there; nothing else is.
+  const db = new DatabaseSync(join(dir, DB_FILE));
+  try {
+    assert.deepEqual(db.prepare('SELECT seq FROM messages').all().map((r) => r.seq), [1]);
+  } finally {
+    db.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -1,6 +1,8 @@
 /**
  * A real `banter serve` in a child process, for restart and crash tests: started on a data
- * directory, its port read from the "listening" log line, stopped with a signal.
+ * directory through bin/banter.js (so it runs the build in dist/ when that is a build of the
+ * current sources, as `npm test` makes it, else the TypeScript sources), its port read from
+ * the "listening" log line, stopped with a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,20 +19,24 @@ export interface ChildServer {
   stderr(): string;
   /** The last log lines (JSON) the server wrote, for failure messages. */
   logTail(): string[];
+  /** What the "listening" line says the process runs: 'built' (dist/) or 'sources'. */
+  code: string | undefined;
 }
 
-export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<ChildServer> {
+/** `root`: the checkout whose bin/banter.js runs (default: this one). */
+export async function startChildServer(dataDir: string, port = 0, env: Record<string, string> = {}, root = ROOT): Promise<ChildServer> {
   // IRC on a free port too, so that concurrent test files never fight over 6667.
   const childEnv: Record<string, string | undefined> = { ...process.env, BANTER_IRC_PORT: '0', BANTER_IRC_TLS_PORT: '0', ...env };
   delete childEnv.NODE_TEST_CONTEXT; // otherwise the child would talk the test runner's protocol
-  const proc = spawn(process.execPath, ['src/cli.ts', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json'], {
-    cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
+  const proc = spawn(process.execPath, ['bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json'], {
+    cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const ircEnabled = childEnv.BANTER_IRC_ENABLED !== 'false';
   let ircPort: number | undefined;
+  let code: string | undefined;
   const tail: string[] = [];
   const listening = new Promise<number>((resolve, reject) => {
     let httpPort: number | undefined;
@@ -43,8 +49,11 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
         tail.push(line);
         if (tail.length > 200) tail.shift();
         try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string; irc?: string };
-          if (rec.msg === 'listening' && rec.url) httpPort = Number(new URL(rec.url).port);
+          const rec = JSON.parse(line) as { msg?: string; url?: string; irc?: string; code?: string };
+          if (rec.msg === 'listening' && rec.url) {
+            httpPort = Number(new URL(rec.url).port);
+            code = rec.code;
+          }
           if (rec.msg === 'listening for IRC' && rec.irc) ircPort = Number(new URL(rec.irc).port);
           if (httpPort !== undefined && (!ircEnabled || ircPort !== undefined)) resolve(httpPort);
         } catch { /* not JSON */ }
@@ -55,7 +64,7 @@ export async function startChildServer(dataDir: string, port = 0, env: Record<st
   });
   try {
     const port = await listening;
-    return { proc, port, ircPort, exited, stderr: () => err, logTail: () => [...tail] };
+    return { proc, port, ircPort, exited, stderr: () => err, logTail: () => [...tail], code };
   } catch (e) {
     proc.kill('SIGKILL');
     throw e;

@@ -8,7 +8,7 @@ export interface WorkerInit {
   synchronous: string;
   idempotencyWindowMs: number;
   maxBatch?: number;
-  search?: { workers: number; timeoutMs: number; maxQueue: number };
+  search?: { workers: number; timeoutMs: number; maxQueue: number; idleMs?: number; maxHeapMb?: number };
   /** The main thread's clock when the worker was made. */
   now: number;
 }

@@ -29,8 +29,9 @@ import type { Clock, Logger } from '../../core/ports.ts';
 import type { Synchronous } from './open.ts';
 import { decodeError, type Call, type Reply, type WorkerInit, type WorkerMessage } from './remote-protocol.ts';
 import { SqliteStore, type SearchLimits } from './store.ts';
+import { siblingModule } from '../../core/module-url.ts';
 
-const WORKER = new URL('./store-worker.ts', import.meta.url);
+const WORKER = siblingModule(import.meta.url, 'store-worker');
 /** Target time to resume one slice of answers (see the module comment). */
 const RESUME_SLICE_MS = 4;
 /** Most answers resumed in one turn, whatever the last slices cost. */
@@ -52,8 +53,21 @@ export interface RemoteSqliteOptions {
   idempotencyWindowMs: number;
   maxBatch?: number;
   search?: SearchLimits;
+  /** V8 old-generation bound of the worker thread, in MiB (config `sqlite.workerHeapMb`; default STORE_HEAP_MB). */
+  maxHeapMb?: number;
   log: Logger;
 }
+
+/**
+ * What the store worker holds: prepared statements (their memory is SQLite's, outside the V8
+ * heap), the idempotency window's keys, and the calls and answers of the batches in flight.
+ * V8's defaults (an old generation of a few GiB, a young generation growing to 48 MiB while
+ * messages stream through) would let its RSS grow far beyond that; past the old-generation
+ * bound the worker stops (ERR_WORKER_OUT_OF_MEMORY) and every call fails, as when it crashes.
+ */
+export const STORE_HEAP_MB = 256;
+/** Young generation of the store worker, in MiB: scavenges stay cheap, the live set is small. */
+const STORE_YOUNG_MB = 8;
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -86,7 +100,10 @@ class StoreThread {
       ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
       ...(opts.search ? { search: { ...opts.search } } : {}),
     };
-    this.worker = new Worker(WORKER, { workerData: init });
+    this.worker = new Worker(WORKER, {
+      workerData: init,
+      resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb ?? STORE_HEAP_MB, maxYoungGenerationSizeMb: STORE_YOUNG_MB },
+    });
     this.worker.unref();
     let started: () => void = () => undefined;
     let failed: (e: Error) => void = () => undefined;

@@ -18,7 +18,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StatementSync } from 'node:sqlite';
-import { ROOM_MENTION, type ChatMessage, type EditVersion, type Reaction, type UpdateAction } from '../../protocol/index.ts';
+import type { ChatMessage, EditVersion, Reaction, UpdateAction } from '../../protocol/index.ts';
+// Not the protocol's index: the store worker thread loads this module, and the index loads zod.
+import { ROOM_MENTION } from '../../protocol/names.ts';
 import { ChatError } from '../../core/errors.ts';
 import type {
   ChangedMessage, Clock, DmSummary, HistoryQuery, Logger, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
@@ -28,6 +30,7 @@ import { WorkerPool } from '../../core/services/worker-pool.ts';
 import { reactionSummary, withState } from '../message-state.ts';
 import type { SqliteHandle } from './open.ts';
 import { searchStatement } from './search-sql.ts';
+import { siblingModule } from '../../core/module-url.ts';
 
 export interface SqliteStoreOptions {
   clock: Clock;
@@ -49,10 +52,20 @@ export interface SearchLimits {
   maxQueue: number;
   /** Workers start on the first search and stop after this long without one (ms); absent: started with the store and kept. */
   idleMs?: number;
+  /** V8 old-generation bound per search worker, in MiB (config `search.maxHeapMb`; default SEARCH_HEAP_MB). */
+  maxHeapMb?: number;
 }
 
+/**
+ * A search worker holds one read-only connection and the rows of one search (at most 100
+ * messages): its heap stays small, so it is bounded well below V8's defaults (an old
+ * generation of a few GiB, a young generation that grows to 48 MiB under allocation).
+ */
+export const SEARCH_HEAP_MB = 64;
+const SEARCH_YOUNG_MB = 4;
+
 export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000, maxQueue: 16 };
-const SEARCH_WORKER = new URL('./search-worker.ts', import.meta.url);
+const SEARCH_WORKER = siblingModule(import.meta.url, 'search-worker');
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 interface Row {
@@ -148,7 +161,9 @@ export class SqliteStore implements MessageStore {
         url: SEARCH_WORKER,
         label: 'search',
         workerData: { path: this.h.path },
-        ...limits,
+        workers: limits.workers, timeoutMs: limits.timeoutMs, maxQueue: limits.maxQueue,
+        ...(limits.idleMs !== undefined ? { idleMs: limits.idleMs } : {}),
+        resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb ?? SEARCH_HEAP_MB, maxYoungGenerationSizeMb: SEARCH_YOUNG_MB },
         errors: {
           busy: (reason) => new ChatError('SEARCH_BUSY', reason === 'full' ? undefined : 'search is unavailable right now'),
           timeout: () => new ChatError('SEARCH_TIMEOUT', `the search took longer than ${limits.timeoutMs} ms; use longer or more words, from: or in:`),

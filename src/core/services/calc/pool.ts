@@ -14,6 +14,7 @@
 import { ChatError } from '../../errors.ts';
 import type { Calculator, Logger } from '../../ports.ts';
 import { WorkerPool } from '../worker-pool.ts';
+import { siblingModule } from '../../module-url.ts';
 
 export interface CalcPoolConfig {
   /** Most worker threads at once (they start on demand). */
@@ -30,7 +31,7 @@ export interface CalcPoolConfig {
   maxQueue: number;
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url);
+const WORKER_URL = siblingModule(import.meta.url, 'worker');
 
 /** The calculator on the shared WorkerPool (../worker-pool.ts), with its bounds and its error codes. */
 export class CalcPool implements Calculator {
