@@ -24,7 +24,7 @@ import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } f
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
 import { ANNOUNCE_DEFAULTS, Delivery, type AnnounceConfig, type Conn } from './delivery.ts';
-import { pageOf } from './page.ts';
+import { PagedSet, pageOf } from './page.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
@@ -195,7 +195,7 @@ export class ChatCore {
         conn.session.close(`Killed (${by} (${reason}))`, 'kicked');
       },
     };
-    for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
+    for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new PagedSet(), creator: '' });
     this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer<SequencedFact>({
       deliver: (e) => applyFact(this.applyTarget, e.fact), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
       fetch: (conv, afterSeq, beforeSeq, limit) => storedSince(deps.store, conv, afterSeq, beforeSeq, limit),
@@ -212,7 +212,7 @@ export class ChatCore {
     for (const rec of await this.moderation.rooms()) {
       const folded = foldName(rec.name);
       if (this.dir.rooms.has(folded) && this.dir.rooms.get(folded)!.members.size > 0) continue;
-      const room: RoomEntry = this.dir.rooms.get(folded) ?? { name: rec.name, folded, topic: '', members: new Set(), creator: '' };
+      const room: RoomEntry = this.dir.rooms.get(folded) ?? { name: rec.name, folded, topic: '', members: new PagedSet(), creator: '' };
       restoreRoom(room, rec);
       if (isRegistered(room) || this.isPermanent(room)) this.dir.rooms.set(folded, room);
     }

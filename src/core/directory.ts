@@ -4,6 +4,7 @@
  */
 import { foldName, nameSkeleton, type Presence } from '../protocol/index.ts';
 import { RANK_OP, rankOf, type RoomMod } from './moderation.ts';
+import { PagedSet } from './page.ts';
 
 export interface UserEntry {
   name: string;
@@ -25,7 +26,7 @@ export interface RoomEntry {
   name: string;
   folded: string;
   topic: string;
-  /** Folded user names. */
+  /** Folded user names (a PagedSet where the directory makes rooms: its first page is kept, page.ts). */
   members: Set<string>;
   /** Principal (owner.ts) of the user who created the room, its first operator; '' for none. Never a bare name. */
   creator: string;
@@ -93,7 +94,7 @@ export class Directory {
     const folded = foldName(roomName);
     let room = this.rooms.get(folded);
     if (!room) {
-      room = { name: roomName, folded, topic: '', members: new Set(), creator: this.users.get(userFolded)?.principal ?? '', createdAt: Date.now() };
+      room = { name: roomName, folded, topic: '', members: new PagedSet(), creator: this.users.get(userFolded)?.principal ?? '', createdAt: Date.now() };
       this.rooms.set(folded, room);
     }
     const added = !room.members.has(userFolded);
