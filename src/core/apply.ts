@@ -61,7 +61,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
         ? principalOf(fact.account, fact.node, fact.session ?? '')
         : `session:${fact.node}/?${fact.name}/${core.clock.now()}`;
       const user = dir.addUser(fact.name, fact.node, fact.presence, principal, fact.dmSince ?? Number.MAX_SAFE_INTEGER);
-      if (fact.account !== undefined) user.account = fact.account;
+      if (fact.account !== undefined) dir.setAccount(user, fact.account);
       for (const r of fact.rooms) dir.join(r, user.folded);
       out.aboutUser({ type: 'user_joined', user: core.userInfo(user) }, roomsOf(dir, user), dir.users.size, user.folded, user.folded, 'joined');
       return;

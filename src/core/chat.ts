@@ -253,6 +253,13 @@ export class ChatCore {
     return next;
   }
 
+  /** How many online users are server administrators (IRC LUSERS 252), without a pass over every user. */
+  onlineAdmins(): number {
+    let n = 0;
+    for (const a of new Set([...(this.deps.config.admins ?? []), ...this.grantedAdmins])) n += this.dir.usersOfAccount(a);
+    return n;
+  }
+
   /** The server ban matching a connection (its address) or an account, if any. */
   serverBanOf(remote: string, account: string | undefined): ServerBan | undefined {
     const ip = remoteIp(remote);

@@ -57,6 +57,8 @@ export class Directory {
   readonly rooms = new Map<string, RoomEntry>();
   /** Lookalike skeleton -> folded name of the online user who has it. */
   private readonly skeletons = new Map<string, string>();
+  /** Folded account -> how many online users are logged in to it (online admins without a pass over every user). */
+  private readonly accountUsers = new Map<string, number>();
 
   /** The online user whose name looks like `name` without being it, if any. */
   lookalike(name: string): UserEntry | undefined {
@@ -74,6 +76,8 @@ export class Directory {
 
   addUser(name: string, node: string, presence: Presence, principal: string, dmSince: number): UserEntry {
     const entry: UserEntry = { name, folded: foldName(name), node, presence, away: '', rooms: new Set(), principal, dmSince };
+    const replaced = this.users.get(entry.folded);
+    if (replaced?.account !== undefined) this.countAccount(replaced.account, -1);
     this.users.set(entry.folded, entry);
     this.skeletons.set(nameSkeleton(name), entry.folded);
     return entry;
@@ -85,9 +89,29 @@ export class Directory {
     if (!user) return undefined;
     for (const r of user.rooms) this.leave(r, folded, keep);
     this.users.delete(folded);
+    if (user.account !== undefined) this.countAccount(user.account, -1);
     const sk = nameSkeleton(user.name);
     if (this.skeletons.get(sk) === folded) this.skeletons.delete(sk);
     return user;
+  }
+
+  /** Records the account an online user is logged in to (kept across renames). */
+  setAccount(user: UserEntry, account: string): void {
+    if (user.account !== undefined) this.countAccount(user.account, -1);
+    user.account = account;
+    if (this.users.get(user.folded) === user) this.countAccount(account, 1);
+  }
+
+  /** How many online users are logged in to the (folded) account. */
+  usersOfAccount(folded: string): number {
+    return this.accountUsers.get(folded) ?? 0;
+  }
+
+  private countAccount(account: string, by: 1 | -1): void {
+    const key = foldName(account);
+    const n = (this.accountUsers.get(key) ?? 0) + by;
+    if (n > 0) this.accountUsers.set(key, n);
+    else this.accountUsers.delete(key);
   }
 
   join(roomName: string, userFolded: string): { room: RoomEntry; added: boolean } {
@@ -119,7 +143,7 @@ export class Directory {
    */
   bindAccount(user: UserEntry, account: string, principal: string): void {
     const old = user.principal;
-    user.account = account;
+    this.setAccount(user, account);
     user.principal = principal;
     for (const room of this.rooms.values()) {
       if (room.creator === old) room.creator = principal;

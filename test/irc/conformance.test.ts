@@ -323,6 +323,49 @@ describe('LUSERS, WHO and +i', () => {
     }
   });
 
+  it('LUSERS counts stay right as users set and clear +i, quit, register, rename, log out and are granted admin', async () => {
+    // The invisible and operator counts are kept as counters (not a pass over every
+    // connection per registration): each change must move them, and only once.
+    const own = await startTestServer({ 'irc.autoJoinLobby': false, 'auth.scryptLog2N': 10, admins: 'LcBoss' });
+    try {
+      const asker = await IrcClient.register(own, 'LcAsk');
+      await asker.command('JOIN #lc');
+      const counts = async (): Promise<string[]> => (await asker.command('LUSERS')).filter((l) => / (251|252) /.test(l)).map((l) => l.replace(/^\S+ \S+ LcAsk /, ''));
+      const users = (n: number, inv: number): string => `:There are ${n} users and ${inv} invisible on 1 servers`;
+      const b = await IrcClient.register(own, 'LcB');
+      await b.command('JOIN #lc');
+      await b.command('MODE LcB +i');
+      await b.command('MODE LcB +i');
+      assert.deepEqual(await counts(), [users(1, 1)], '+i twice counts once');
+      await b.command('MODE LcB -i');
+      assert.deepEqual(await counts(), [users(2, 0)]);
+      await b.command('MODE LcB +i');
+      b.send('QUIT :bye');
+      await asker.waitLine(/^:LcB!\S+ QUIT /);
+      assert.deepEqual(await counts(), [users(1, 0)], 'an invisible user who quits is no longer counted');
+
+      const boss = await TestClient.login(own, 'LcBoss');
+      await boss.request('join', { room: '#lc' });
+      assert.deepEqual(await counts(), [users(2, 0)], 'a guest with an admin name is no operator');
+      await boss.request('register', { password: 'correct horse battery' });
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'registering makes the account an operator');
+      await boss.request('nick', { name: 'LcBoss2' });
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'a rename keeps the account');
+      const helper = await TestClient.login(own, 'LcHelp');
+      await helper.request('register', { password: 'correct horse battery' });
+      await own.core.setAdmin('LcHelp', true, 'test');
+      assert.deepEqual(await counts(), [users(3, 0), '2 :operator(s) online'], 'a granted admin counts');
+      boss.close();
+      await asker.waitLine(/^:LcBoss2!\S+ QUIT /);
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'an operator who leaves is no longer counted');
+      await own.core.setAdmin('LcHelp', false, 'test');
+      assert.deepEqual(await counts(), [users(2, 0)]);
+      helper.close(); asker.close();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('WHO hides +i users from those who share no channel with them; flags H/G, *, prefixes', async () => {
     const asker = await IrcClient.register(app, 'WhoAsker');
     const hidden = await IrcClient.register(app, 'WhoHidden');
