@@ -23,7 +23,7 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
-import { ANNOUNCE_DEFAULTS, Delivery, type AnnounceConfig, type Conn } from './delivery.ts';
+import { ANNOUNCE_DEFAULTS, Delivery, REPLY_MEMBERS, type AnnounceConfig, type Conn } from './delivery.ts';
 import { PagedSet, pageOf } from './page.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
@@ -436,9 +436,14 @@ export class ChatCore {
     return this.delivery.announce.announceMax;
   }
 
-  /** The room with the first page of its members (the whole list up to `announceMax` members). */
+  /**
+   * The room as a login or join reply shows it: the whole member list up to `announceMax`
+   * members; of a large room the first `replyMembers` (a first view; `members` pages on).
+   */
   roomState(room: RoomEntry): RoomState {
-    return { name: room.name, topic: room.topic, ...this.members(room) };
+    const { announce } = this.delivery;
+    const limit = this.delivery.isLarge(room) ? Math.min(announce.replyMembers ?? REPLY_MEMBERS, announce.announceMax) : undefined;
+    return { name: room.name, topic: room.topic, ...this.members(room, undefined, limit) };
   }
 
   isPermanent(room: RoomEntry): boolean {
