@@ -123,6 +123,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       if (fact.msg.to.startsWith('#')) {
         const room = dir.room(fact.msg.to);
         if (room) {
+          room.factSeq = Math.max(room.factSeq ?? 0, fact.msg.seq);
           // Slow mode counts from here, on every node (only members are tracked: the map stays bounded).
           const from = foldName(fact.msg.from);
           if (room.mod && room.mod.slow > 0 && room.members.has(from)) room.mod.lastSpoke.set(from, core.clock.now());
@@ -140,7 +141,10 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const { msg } = fact.update;
       if (msg.to.startsWith('#')) {
         const room = dir.room(msg.to);
-        if (room) out.toRoom(room, fact.update, undefined);
+        if (room) {
+          room.factSeq = Math.max(room.factSeq ?? 0, fact.update.seq);
+          out.toRoom(room, fact.update, undefined);
+        }
       } else {
         out.toUser(msg.to, fact.update);
         if (foldName(msg.to) !== foldName(msg.from)) out.toUser(msg.from, fact.update);

@@ -446,6 +446,20 @@ export class ChatCore {
     return { name: room.name, topic: room.topic, ...this.members(room, undefined, limit) };
   }
 
+  /**
+   * The room's newest seq (messages and changes) for a login reply: everything up to it is
+   * in the store, and every message or change after it reaches the room's members live. On
+   * one node the store is read once per room and the room's facts, applied in commit order,
+   * carry it on from there (a login into #lobby then costs no store round trip). In cluster
+   * mode facts from other nodes may arrive late, so the store is read every time.
+   */
+  async roomLastSeq(room: RoomEntry): Promise<number> {
+    if (this.sequencer === undefined && room.storedSeq !== undefined) return Math.max(room.storedSeq, room.factSeq ?? 0);
+    const stored = await this.deps.store.lastSeq(room.folded);
+    if (this.sequencer === undefined) room.storedSeq = Math.max(room.storedSeq ?? 0, stored);
+    return Math.max(stored, room.factSeq ?? 0);
+  }
+
   isPermanent(room: RoomEntry): boolean {
     return this.deps.config.permanentRooms.some((r) => foldName(r) === room.folded);
   }

@@ -37,6 +37,10 @@ export interface RoomEntry {
   createdAt?: number;
   /** Settings, lists and roles (moderation.ts); absent until something is set. */
   mod?: RoomMod;
+  /** The room's newest seq read from the store, once read (ChatCore.roomLastSeq). */
+  storedSeq?: number;
+  /** The highest seq of a message or change to the room applied here since the room exists (apply.ts). */
+  factSeq?: number;
 }
 
 /** Whether the user is the room's creator: the same account, or the same live guest session. */
