@@ -485,8 +485,10 @@ describe('INVITE', () => {
 
 describe('a connection that closes while its registration runs', () => {
   it('is not counted as a client once the login completes (LUSERS)', async () => {
-    // The store holds back the login's read of #lobby's last seq once armed, so the client's
-    // registration is deterministically in flight when its socket closes.
+    // The store holds back the login's read of the account's DM summaries (after the name is
+    // bound) once armed, so the client's registration is deterministically in flight when its
+    // socket closes, and the login completes afterwards. (A guest's login into #lobby has no
+    // store round trip left after the bind: the room's last seq is known, ChatCore.roomLastSeq.)
     const store = new MemoryStore({ clock: systemClock, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
     let armed = false;
     let entered!: () => void;
@@ -495,21 +497,27 @@ describe('a connection that closes while its registration runs', () => {
     const inside = new Promise<void>((r) => { entered = r; });
     const gate = new Promise<void>((r) => { open = r; });
     const done = new Promise<void>((r) => { returned = r; });
-    const lastSeq = store.lastSeq.bind(store);
-    store.lastSeq = async (conv: string): Promise<number> => {
-      if (!armed) return lastSeq(conv);
+    const dmSummaries = store.dmSummaries.bind(store);
+    store.dmSummaries = async (...args: Parameters<typeof dmSummaries>): ReturnType<typeof dmSummaries> => {
+      if (!armed) return dmSummaries(...args);
       armed = false;
       entered();
       await gate;
-      const n = await lastSeq(conv);
+      const r = await dmSummaries(...args);
       returned();
-      return n;
+      return r;
     };
-    const own = await startTestServer({}, { store });
+    const own = await startTestServer({ 'auth.scryptLog2N': 10 }, { store });
     try {
+      const owner = await TestClient.login(own, 'Late');
+      await owner.request('register', { password: 'correct horse battery' });
+      owner.close();
       const watcher = await IrcClient.register(own, 'Watcher');
+      // Until the account's web session has gone and the nick is free.
+      while (!(await watcher.command('ISON Late')).includes(`${S} 303 Watcher :`));
       armed = true;
       const late = await IrcClient.connect(own.ircPort!);
+      late.send('PASS :correct horse battery');
       late.send('NICK Late');
       late.send('USER late 0 * :Late');
       await inside;
