@@ -39,9 +39,9 @@ export function pageOf(keys: Iterable<string>, after: string | undefined, limit:
 
 /**
  * A set of keys that keeps its first page (the smallest `limit` keys, for the largest
- * `limit` asked for)
- * up to date as keys come and go, so that the first page of a 10,000-member #lobby, which
- * every login and join reply carries, costs O(limit) rather than a pass over the room
+ * `limit` asked for) up to date as keys come and go, so that the first page of a
+ * 10,000-member #lobby, which every login and join reply carries, costs O(limit) rather
+ * than a pass over the room
  * (docs/benchmarks.md, "Logins"). A new key is inserted into the cached page when it
  * belongs there; removing a key on a full page drops the cache, and the next first page
  * is computed by `pageOf` again (at most one pass per such removal: no worse than before).
