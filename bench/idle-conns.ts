@@ -10,6 +10,8 @@
  *   node bench/idle-conns.ts --proto ws --conns 19500
  *   node bench/idle-conns.ts --proto irc --target 127.0.0.1:6667 --server-pid 1234
  *
+ * --prof DIR runs Banter with `--cpu-prof` into DIR (summarise with bench/profile-summary.ts).
+ *
  * Banter runs with its per-IP limits lifted (the connections all come from loopback) and, like
  * the IRC peers, without auto-joining #lobby, so the number is the cost of an idle connection;
  * --lobby puts IRC and WebSocket clients in #lobby as Banter's defaults do.
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     lobby: { type: 'boolean', default: false },
     'rss-limit': { type: 'string', default: '4096' },
     json: { type: 'boolean', default: false },
+    prof: { type: 'string' },
   },
 });
 
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   let host = '127.0.0.1', port: number, pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
   if (kind !== 'none') {
-    server = await startServer(kind, { store: values.store as 'sqlite' | 'memory', env: { BANTER_IRC_AUTO_JOIN_LOBBY: String(values.lobby), BANTER_WS_SEND_QUEUE_BYTES: String(1024 * 1024) } });
+    server = await startServer(kind, { store: values.store as 'sqlite' | 'memory', env: { BANTER_IRC_AUTO_JOIN_LOBBY: String(values.lobby), BANTER_WS_SEND_QUEUE_BYTES: String(1024 * 1024) }, ...(values.prof ? { profDir: values.prof } : {}) });
     port = proto === 'irc' ? server.ircPort : server.httpPort;
     pid = server.pid;
   } else {

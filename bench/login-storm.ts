@@ -6,7 +6,9 @@
  * lists and join announcements: O(n²) when every login gets the whole list and is announced
  * to everyone), the server's CPU and peak RSS.
  *
- *   node bench/login-storm.ts [--clients 10000] [--store sqlite|memory] [--timeout 120]
+ *   node bench/login-storm.ts [--clients 10000] [--store sqlite|memory] [--timeout 120] [--prof DIR]
+ *
+ * --prof DIR runs Banter with `--cpu-prof` into DIR (summarise with bench/profile-summary.ts).
  *
  * Banter runs with its default send queue (ws.sendQueueBytes) and per-IP limits lifted.
  * Bounded: each login times out after --timeout seconds, the opening phase ends after
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '120' },
     'rss-limit': { type: 'string', default: '4096' },
     json: { type: 'boolean', default: false },
+    prof: { type: 'string' },
   },
 });
 const log = (line: string): void => { if (!values.json) console.log(line); };
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   let server: RunningServer | undefined;
   let host = '127.0.0.1', port: number, pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
   if (!values.target) {
-    server = await startServer('banter', { store: values.store as 'sqlite' | 'memory', env: { BANTER_WS_SEND_QUEUE_BYTES: String(1024 * 1024) } });
+    server = await startServer('banter', { store: values.store as 'sqlite' | 'memory', env: { BANTER_WS_SEND_QUEUE_BYTES: String(1024 * 1024) }, ...(values.prof ? { profDir: values.prof } : {}) });
     port = server.httpPort;
     pid = server.pid;
   } else {

@@ -161,6 +161,41 @@ it('a pipelined request does not end the hold of a history read that is still ru
   }
 });
 
+describe('login lastSeq', () => {
+  it('is the newest seq in the store for each room, messages and changes included, at every login; what follows arrives live', async () => {
+    // The core reads a room's seq from the store once, then follows the room's facts (ChatCore.roomLastSeq).
+    const own = await startTestServer({});
+    const open: TestClient[] = [];
+    try {
+      const stored = (): Promise<number> => own.core.deps.store.lastSeq('#lobby');
+      const lastSeqOf = async (name: string): Promise<number> => {
+        const c = await TestClient.open(wsUrl(own));
+        open.push(c);
+        return (await c.request('login', { name })).lastSeq['#lobby']!;
+      };
+      assert.equal(await lastSeqOf('LsFirst'), 0);
+      const sender = open[0]!;
+      for (let i = 0; i < 3; i++) await sender.request('send', { to: '#lobby', text: `m${i}` });
+      assert.equal(await stored(), 3);
+      assert.equal(await lastSeqOf('LsSecond'), 3);
+      const { msg } = await sender.request('send', { to: '#lobby', text: 'teh' });
+      await sender.request('edit', { to: '#lobby', msgid: msg.id, text: 'the' });
+      await sender.request('react', { to: '#lobby', msgid: msg.id, emoji: '👍', on: true });
+      const now = await stored();
+      assert.ok(now > msg.seq, 'changes take seqs');
+      assert.equal(await lastSeqOf('LsThird'), now);
+      assert.equal(await lastSeqOf('LsFourth'), now, 'again, without anything new');
+      const third = open[2]!;
+      const after = await sender.request('send', { to: '#lobby', text: 'later' });
+      const live = await third.waitFor((e) => e.type === 'message' && e.msg.seq === after.msg.seq);
+      assert.ok(live.type === 'message' && live.msg.seq === now + 1);
+    } finally {
+      for (const c of open) c.close();
+      await own.close();
+    }
+  });
+});
+
 describe('offline direct messages', () => {
   it('stores a DM to an offline registered user and delivers it, with unread counts, when they log in', async () => {
     const { c: bob, token } = await registered('OffBob');

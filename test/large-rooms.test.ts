@@ -94,6 +94,56 @@ describe('large rooms: paged member lists', () => {
   });
 });
 
+describe('large rooms: the first view in login and join replies', () => {
+  let app: App;
+  const clients: TestClient[] = [];
+  before(async () => {
+    app = await startTestServer({ 'rooms.announceMax': 5, 'rooms.replyMembers': 2, 'irc.autoJoinLobby': false });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await app.close();
+  });
+
+  it('lists rooms.replyMembers members of a large room in login and join replies, every member of a small one; members pages on from the cursor', async () => {
+    const names = ['Ra', 'rb', 'Rc', 'rd'];
+    for (const n of names) clients.push(await TestClient.login(app, n));
+    // #lobby has 5 members with the next login: small, so its list is complete.
+    const fifth = await TestClient.open(wsUrl(app));
+    clients.push(fifth);
+    const small = (await fifth.request('login', { name: 're' })).rooms.find((r) => r.name === '#lobby')!;
+    assert.deepEqual(small.members.map((m) => m.name), [...names, 're']);
+    assert.equal(small.next, undefined);
+    // With the sixth it is large: the reply lists two, and the cursor continues in pages of 5.
+    const sixth = await TestClient.open(wsUrl(app));
+    clients.push(sixth);
+    const large = (await sixth.request('login', { name: 'rf' })).rooms.find((r) => r.name === '#lobby')!;
+    assert.equal(large.count, 6);
+    assert.deepEqual(large.members.map((m) => m.name), ['Ra', 'rb']);
+    assert.equal(large.next, 'rb');
+    const rest = await sixth.request('members', { room: '#lobby', after: large.next });
+    assert.deepEqual(rest.members.map((m) => m.name), ['Rc', 'rd', 're', 'rf']);
+    assert.equal(rest.next, undefined);
+    assert.equal((await sixth.request('members', { room: '#lobby' })).members.length, 5, 'members pages are rooms.announceMax');
+    // A join reply of a large room is the same first view.
+    for (const c of clients) await c.request('join', { room: '#big' });
+    const joiner = await TestClient.login(app, 'rg');
+    clients.push(joiner);
+    const joined = await joiner.request('join', { room: '#big' });
+    assert.equal(joined.count, 7);
+    assert.deepEqual(joined.members.map((m) => m.name), ['Ra', 'rb']);
+  });
+
+  it('keeps NAMES complete for IRC in a large room', async () => {
+    const irc = await IrcClient.register(app, 'rz');
+    await irc.command('JOIN #big');
+    const lines = await irc.command('NAMES #big');
+    const listed = lines.filter((l) => / 353 /.test(l)).flatMap((l) => l.split(' :')[1]!.split(' ')).map((n) => n.replace(/^[@+]/, '')).sort();
+    assert.deepEqual(listed, ['Ra', 'Rc', 'rb', 'rd', 're', 'rf', 'rg', 'rz'].sort());
+    irc.close();
+  });
+});
+
 describe('large rooms: announcements', () => {
   let app: App;
   before(async () => {

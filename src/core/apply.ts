@@ -61,7 +61,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
         ? principalOf(fact.account, fact.node, fact.session ?? '')
         : `session:${fact.node}/?${fact.name}/${core.clock.now()}`;
       const user = dir.addUser(fact.name, fact.node, fact.presence, principal, fact.dmSince ?? Number.MAX_SAFE_INTEGER);
-      if (fact.account !== undefined) user.account = fact.account;
+      if (fact.account !== undefined) dir.setAccount(user, fact.account);
       for (const r of fact.rooms) dir.join(r, user.folded);
       out.aboutUser({ type: 'user_joined', user: core.userInfo(user) }, roomsOf(dir, user), dir.users.size, user.folded, user.folded, 'joined');
       return;
@@ -123,6 +123,7 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       if (fact.msg.to.startsWith('#')) {
         const room = dir.room(fact.msg.to);
         if (room) {
+          room.factSeq = Math.max(room.factSeq ?? 0, fact.msg.seq);
           // Slow mode counts from here, on every node (only members are tracked: the map stays bounded).
           const from = foldName(fact.msg.from);
           if (room.mod && room.mod.slow > 0 && room.members.has(from)) room.mod.lastSpoke.set(from, core.clock.now());
@@ -140,7 +141,10 @@ export function applyFact(core: ApplyTarget, fact: Fact): void {
       const { msg } = fact.update;
       if (msg.to.startsWith('#')) {
         const room = dir.room(msg.to);
-        if (room) out.toRoom(room, fact.update, undefined);
+        if (room) {
+          room.factSeq = Math.max(room.factSeq ?? 0, fact.update.seq);
+          out.toRoom(room, fact.update, undefined);
+        }
       } else {
         out.toUser(msg.to, fact.update);
         if (foldName(msg.to) !== foldName(msg.from)) out.toUser(msg.from, fact.update);

@@ -23,8 +23,8 @@ import type { Session } from './session.ts';
 import { Accounts, DEFAULT_ACCOUNTS_CONFIG, NO_ACCOUNTS, type AccountsConfig } from './accounts/service.ts';
 import { OWASP_SCRYPT, type ScryptParams } from './accounts/password.ts';
 import { applyFact, type ApplyTarget } from './apply.ts';
-import { ANNOUNCE_DEFAULTS, Delivery, type AnnounceConfig, type Conn } from './delivery.ts';
-import { pageOf } from './page.ts';
+import { ANNOUNCE_DEFAULTS, Delivery, REPLY_MEMBERS, type AnnounceConfig, type Conn } from './delivery.ts';
+import { PagedSet, pageOf } from './page.ts';
 import { NameBinding } from './names.ts';
 import { convKey } from './conv.ts';
 import { ConversationSequencer } from './sequencer.ts';
@@ -195,7 +195,7 @@ export class ChatCore {
         conn.session.close(`Killed (${by} (${reason}))`, 'kicked');
       },
     };
-    for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new Set(), creator: '' });
+    for (const r of deps.config.permanentRooms) this.dir.rooms.set(foldName(r), { name: r, folded: foldName(r), topic: '', members: new PagedSet(), creator: '' });
     this.sequencer = deps.config.reorderMs === undefined ? undefined : new ConversationSequencer<SequencedFact>({
       deliver: (e) => applyFact(this.applyTarget, e.fact), reorderMs: deps.config.reorderMs, log: deps.log, fetchMax: this.history.resumeMax,
       fetch: (conv, afterSeq, beforeSeq, limit) => storedSince(deps.store, conv, afterSeq, beforeSeq, limit),
@@ -212,7 +212,7 @@ export class ChatCore {
     for (const rec of await this.moderation.rooms()) {
       const folded = foldName(rec.name);
       if (this.dir.rooms.has(folded) && this.dir.rooms.get(folded)!.members.size > 0) continue;
-      const room: RoomEntry = this.dir.rooms.get(folded) ?? { name: rec.name, folded, topic: '', members: new Set(), creator: '' };
+      const room: RoomEntry = this.dir.rooms.get(folded) ?? { name: rec.name, folded, topic: '', members: new PagedSet(), creator: '' };
       restoreRoom(room, rec);
       if (isRegistered(room) || this.isPermanent(room)) this.dir.rooms.set(folded, room);
     }
@@ -251,6 +251,13 @@ export class ChatCore {
     const next = await this.moderation.updateAdmins((list) => (on ? [...new Set([...list, folded])] : list.filter((a) => a !== folded)));
     this.emit({ kind: 'server_admin', account: folded, on });
     return next;
+  }
+
+  /** How many online users are server administrators (IRC LUSERS 252), without a pass over every user. */
+  onlineAdmins(): number {
+    let n = 0;
+    for (const a of new Set([...(this.deps.config.admins ?? []), ...this.grantedAdmins])) n += this.dir.usersOfAccount(a);
+    return n;
   }
 
   /** The server ban matching a connection (its address) or an account, if any. */
@@ -430,9 +437,28 @@ export class ChatCore {
     return this.delivery.announce.announceMax;
   }
 
-  /** The room with the first page of its members (the whole list up to `announceMax` members). */
+  /**
+   * The room as a login or join reply shows it: the whole member list up to `announceMax`
+   * members; of a large room the first `replyMembers` (a first view; `members` pages on).
+   */
   roomState(room: RoomEntry): RoomState {
-    return { name: room.name, topic: room.topic, ...this.members(room) };
+    const { announce } = this.delivery;
+    const limit = this.delivery.isLarge(room) ? Math.min(announce.replyMembers ?? REPLY_MEMBERS, announce.announceMax) : undefined;
+    return { name: room.name, topic: room.topic, ...this.members(room, undefined, limit) };
+  }
+
+  /**
+   * The room's newest seq (messages and changes) for a login reply: everything up to it is
+   * in the store, and every message or change after it reaches the room's members live. On
+   * one node the store is read once per room and the room's facts, applied in commit order,
+   * carry it on from there (a login into #lobby then costs no store round trip). In cluster
+   * mode facts from other nodes may arrive late, so the store is read every time.
+   */
+  async roomLastSeq(room: RoomEntry): Promise<number> {
+    if (this.sequencer === undefined && room.storedSeq !== undefined) return Math.max(room.storedSeq, room.factSeq ?? 0);
+    const stored = await this.deps.store.lastSeq(room.folded);
+    if (this.sequencer === undefined) room.storedSeq = Math.max(room.storedSeq ?? 0, stored);
+    return Math.max(stored, room.factSeq ?? 0);
   }
 
   isPermanent(room: RoomEntry): boolean {

@@ -52,12 +52,20 @@ export interface AnnounceConfig {
    * summaries cost at most SUMMARY_BUDGET deliveries per `summaryMs` on a node.
    */
   summaryMs: number;
+  /**
+   * Members of a large room listed in a `login` or `join` reply (at most `announceMax`;
+   * default REPLY_MEMBERS): the first view of the list, which pages on with `members`.
+   */
+  replyMembers?: number;
 }
+
+/** Default of AnnounceConfig.replyMembers. */
+export const REPLY_MEMBERS = 50;
 
 /** Deliveries one large room's summaries may cost per `summaryMs` (see AnnounceConfig.summaryMs). */
 export const SUMMARY_BUDGET = 1000;
 
-export const ANNOUNCE_DEFAULTS: AnnounceConfig = { announceMax: 100, summaryMs: 1000 };
+export const ANNOUNCE_DEFAULTS: AnnounceConfig = { announceMax: 100, summaryMs: 1000, replyMembers: REPLY_MEMBERS };
 
 /** Local connections by folded name, with those that want every membership change (IRC) kept apart. */
 class LocalConns extends Map<string, Conn> {

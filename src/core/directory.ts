@@ -4,6 +4,7 @@
  */
 import { foldName, nameSkeleton, type Presence } from '../protocol/index.ts';
 import { RANK_OP, rankOf, type RoomMod } from './moderation.ts';
+import { PagedSet } from './page.ts';
 
 export interface UserEntry {
   name: string;
@@ -25,7 +26,7 @@ export interface RoomEntry {
   name: string;
   folded: string;
   topic: string;
-  /** Folded user names. */
+  /** Folded user names (a PagedSet where the directory makes rooms: its first page is kept, page.ts). */
   members: Set<string>;
   /** Principal (owner.ts) of the user who created the room, its first operator; '' for none. Never a bare name. */
   creator: string;
@@ -36,6 +37,10 @@ export interface RoomEntry {
   createdAt?: number;
   /** Settings, lists and roles (moderation.ts); absent until something is set. */
   mod?: RoomMod;
+  /** The room's newest seq read from the store, once read (ChatCore.roomLastSeq). */
+  storedSeq?: number;
+  /** The highest seq of a message or change to the room applied here since the room exists (apply.ts). */
+  factSeq?: number;
 }
 
 /** Whether the user is the room's creator: the same account, or the same live guest session. */
@@ -56,6 +61,8 @@ export class Directory {
   readonly rooms = new Map<string, RoomEntry>();
   /** Lookalike skeleton -> folded name of the online user who has it. */
   private readonly skeletons = new Map<string, string>();
+  /** Folded account -> how many online users are logged in to it (online admins without a pass over every user). */
+  private readonly accountUsers = new Map<string, number>();
 
   /** The online user whose name looks like `name` without being it, if any. */
   lookalike(name: string): UserEntry | undefined {
@@ -73,6 +80,8 @@ export class Directory {
 
   addUser(name: string, node: string, presence: Presence, principal: string, dmSince: number): UserEntry {
     const entry: UserEntry = { name, folded: foldName(name), node, presence, away: '', rooms: new Set(), principal, dmSince };
+    const replaced = this.users.get(entry.folded);
+    if (replaced?.account !== undefined) this.countAccount(replaced.account, -1);
     this.users.set(entry.folded, entry);
     this.skeletons.set(nameSkeleton(name), entry.folded);
     return entry;
@@ -84,16 +93,36 @@ export class Directory {
     if (!user) return undefined;
     for (const r of user.rooms) this.leave(r, folded, keep);
     this.users.delete(folded);
+    if (user.account !== undefined) this.countAccount(user.account, -1);
     const sk = nameSkeleton(user.name);
     if (this.skeletons.get(sk) === folded) this.skeletons.delete(sk);
     return user;
+  }
+
+  /** Records the account an online user is logged in to (kept across renames). */
+  setAccount(user: UserEntry, account: string): void {
+    if (user.account !== undefined) this.countAccount(user.account, -1);
+    user.account = account;
+    if (this.users.get(user.folded) === user) this.countAccount(account, 1);
+  }
+
+  /** How many online users are logged in to the (folded) account. */
+  usersOfAccount(folded: string): number {
+    return this.accountUsers.get(folded) ?? 0;
+  }
+
+  private countAccount(account: string, by: 1 | -1): void {
+    const key = foldName(account);
+    const n = (this.accountUsers.get(key) ?? 0) + by;
+    if (n > 0) this.accountUsers.set(key, n);
+    else this.accountUsers.delete(key);
   }
 
   join(roomName: string, userFolded: string): { room: RoomEntry; added: boolean } {
     const folded = foldName(roomName);
     let room = this.rooms.get(folded);
     if (!room) {
-      room = { name: roomName, folded, topic: '', members: new Set(), creator: this.users.get(userFolded)?.principal ?? '', createdAt: Date.now() };
+      room = { name: roomName, folded, topic: '', members: new PagedSet(), creator: this.users.get(userFolded)?.principal ?? '', createdAt: Date.now() };
       this.rooms.set(folded, room);
     }
     const added = !room.members.has(userFolded);
@@ -118,7 +147,7 @@ export class Directory {
    */
   bindAccount(user: UserEntry, account: string, principal: string): void {
     const old = user.principal;
-    user.account = account;
+    this.setAccount(user, account);
     user.principal = principal;
     for (const room of this.rooms.values()) {
       if (room.creator === old) room.creator = principal;

@@ -111,7 +111,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
     config: {
       permanentRooms: [LOBBY], maxRoomsPerUser: config['rooms.maxPerUser'], maxRooms: config['rooms.max'],
       admins: config.admins.split(',').map((a) => foldName(a.trim())).filter((a) => a !== ''), maxListEntries: config['rooms.maxListEntries'],
-      announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'] },
+      announce: { announceMax: config['rooms.announceMax'], summaryMs: config['rooms.summaryMs'], replyMembers: config['rooms.replyMembers'] },
       history: { onJoin: config['history.onJoin'], pageMax: config['history.pageMax'], resumeMax: config['history.resumeMax'] },
       messages: {
         editWindowSeconds: config['messages.editWindowSeconds'], editRetentionDays: config['messages.editRetentionDays'], editVersionsMax: config['messages.editVersionsMax'],

@@ -1,10 +1,12 @@
 /**
  * pageOf (src/core/page.ts): every page of a set, chained by its cursor, is exactly the sorted
- * set cut into `limit`-sized pieces, for random sets, limits and insertion orders.
+ * set cut into `limit`-sized pieces, for random sets, limits and insertion orders. A PagedSet
+ * (the rooms' member sets) answers its first page from a kept cache: after any sequence of
+ * adds, deletes and clears it is the page a plain Set gives.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { pageOf } from '../../src/core/page.ts';
+import { PagedSet, pageOf } from '../../src/core/page.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -39,4 +41,44 @@ it('starts after a cursor that is not in the set', () => {
   assert.deepEqual(pageOf(['d', 'a', 'c', 'e'], 'b', 2), { keys: ['c', 'd'], next: 'd' });
   assert.deepEqual(pageOf(['d', 'a', 'c', 'e'], 'd', 2), { keys: ['e'] });
   assert.deepEqual(pageOf([], undefined, 5), { keys: [] });
+});
+
+it('a PagedSet keeps its first page equal to that of a plain Set through random adds, deletes and clears', () => {
+  const seed = Date.now() % 100_000;
+  const r = rng(seed);
+  for (let round = 0; round < 100; round++) {
+    const paged = new PagedSet();
+    const plain = new Set<string>();
+    const span = 5 + Math.floor(r() * 300);
+    for (let op = 0; op < 600; op++) {
+      const key = Math.floor(r() * span).toString(36);
+      const x = r();
+      if (x < 0.55) {
+        paged.add(key);
+        plain.add(key);
+      } else if (x < 0.95) {
+        assert.equal(paged.delete(key), plain.delete(key));
+      } else if (x < 0.96) {
+        paged.clear();
+        plain.clear();
+      }
+      if (r() < 0.3) {
+        // Limits that grow, shrink and repeat, as replies (one size) and members pages (another) ask.
+        const limit = 1 + Math.floor(r() * 12);
+        assert.deepEqual(pageOf(paged, undefined, limit), pageOf([...plain], undefined, limit), `seed ${seed}, round ${round}, op ${op}, limit ${limit}`);
+      }
+      assert.equal(paged.size, plain.size);
+    }
+    assert.deepEqual([...paged].sort(), [...plain].sort());
+    const after = [...plain].sort()[0];
+    if (after !== undefined) assert.deepEqual(pageOf(paged, after, 3), pageOf([...plain], after, 3), `seed ${seed}: a cursor pages over the set`);
+  }
+});
+
+it('a PagedSet can be made from keys and copied like a Set', () => {
+  const s = new PagedSet(['c', 'a', 'b', 'a']);
+  assert.equal(s.size, 3);
+  assert.deepEqual(s.firstPage(2), { keys: ['a', 'b'], next: 'b' });
+  assert.deepEqual(s.firstPage(5), { keys: ['a', 'b', 'c'] });
+  assert.deepEqual([...new Set(s)].sort(), ['a', 'b', 'c']);
 });

@@ -323,6 +323,49 @@ describe('LUSERS, WHO and +i', () => {
     }
   });
 
+  it('LUSERS counts stay right as users set and clear +i, quit, register, rename, log out and are granted admin', async () => {
+    // The invisible and operator counts are kept as counters (not a pass over every
+    // connection per registration): each change must move them, and only once.
+    const own = await startTestServer({ 'irc.autoJoinLobby': false, 'auth.scryptLog2N': 10, admins: 'LcBoss' });
+    try {
+      const asker = await IrcClient.register(own, 'LcAsk');
+      await asker.command('JOIN #lc');
+      const counts = async (): Promise<string[]> => (await asker.command('LUSERS')).filter((l) => / (251|252) /.test(l)).map((l) => l.replace(/^\S+ \S+ LcAsk /, ''));
+      const users = (n: number, inv: number): string => `:There are ${n} users and ${inv} invisible on 1 servers`;
+      const b = await IrcClient.register(own, 'LcB');
+      await b.command('JOIN #lc');
+      await b.command('MODE LcB +i');
+      await b.command('MODE LcB +i');
+      assert.deepEqual(await counts(), [users(1, 1)], '+i twice counts once');
+      await b.command('MODE LcB -i');
+      assert.deepEqual(await counts(), [users(2, 0)]);
+      await b.command('MODE LcB +i');
+      b.send('QUIT :bye');
+      await asker.waitLine(/^:LcB!\S+ QUIT /);
+      assert.deepEqual(await counts(), [users(1, 0)], 'an invisible user who quits is no longer counted');
+
+      const boss = await TestClient.login(own, 'LcBoss');
+      await boss.request('join', { room: '#lc' });
+      assert.deepEqual(await counts(), [users(2, 0)], 'a guest with an admin name is no operator');
+      await boss.request('register', { password: 'correct horse battery' });
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'registering makes the account an operator');
+      await boss.request('nick', { name: 'LcBoss2' });
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'a rename keeps the account');
+      const helper = await TestClient.login(own, 'LcHelp');
+      await helper.request('register', { password: 'correct horse battery' });
+      await own.core.setAdmin('LcHelp', true, 'test');
+      assert.deepEqual(await counts(), [users(3, 0), '2 :operator(s) online'], 'a granted admin counts');
+      boss.close();
+      await asker.waitLine(/^:LcBoss2!\S+ QUIT /);
+      assert.deepEqual(await counts(), [users(2, 0), '1 :operator(s) online'], 'an operator who leaves is no longer counted');
+      await own.core.setAdmin('LcHelp', false, 'test');
+      assert.deepEqual(await counts(), [users(2, 0)]);
+      helper.close(); asker.close();
+    } finally {
+      await own.close();
+    }
+  });
+
   it('WHO hides +i users from those who share no channel with them; flags H/G, *, prefixes', async () => {
     const asker = await IrcClient.register(app, 'WhoAsker');
     const hidden = await IrcClient.register(app, 'WhoHidden');
@@ -442,8 +485,10 @@ describe('INVITE', () => {
 
 describe('a connection that closes while its registration runs', () => {
   it('is not counted as a client once the login completes (LUSERS)', async () => {
-    // The store holds back the login's read of #lobby's last seq once armed, so the client's
-    // registration is deterministically in flight when its socket closes.
+    // The store holds back the login's read of the account's DM summaries (after the name is
+    // bound) once armed, so the client's registration is deterministically in flight when its
+    // socket closes, and the login completes afterwards. (A guest's login into #lobby has no
+    // store round trip left after the bind: the room's last seq is known, ChatCore.roomLastSeq.)
     const store = new MemoryStore({ clock: systemClock, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
     let armed = false;
     let entered!: () => void;
@@ -452,21 +497,27 @@ describe('a connection that closes while its registration runs', () => {
     const inside = new Promise<void>((r) => { entered = r; });
     const gate = new Promise<void>((r) => { open = r; });
     const done = new Promise<void>((r) => { returned = r; });
-    const lastSeq = store.lastSeq.bind(store);
-    store.lastSeq = async (conv: string): Promise<number> => {
-      if (!armed) return lastSeq(conv);
+    const dmSummaries = store.dmSummaries.bind(store);
+    store.dmSummaries = async (...args: Parameters<typeof dmSummaries>): ReturnType<typeof dmSummaries> => {
+      if (!armed) return dmSummaries(...args);
       armed = false;
       entered();
       await gate;
-      const n = await lastSeq(conv);
+      const r = await dmSummaries(...args);
       returned();
-      return n;
+      return r;
     };
-    const own = await startTestServer({}, { store });
+    const own = await startTestServer({ 'auth.scryptLog2N': 10 }, { store });
     try {
+      const owner = await TestClient.login(own, 'Late');
+      await owner.request('register', { password: 'correct horse battery' });
+      owner.close();
       const watcher = await IrcClient.register(own, 'Watcher');
+      // Until the account's web session has gone and the nick is free.
+      while (!(await watcher.command('ISON Late')).includes(`${S} 303 Watcher :`));
       armed = true;
       const late = await IrcClient.connect(own.ircPort!);
+      late.send('PASS :correct horse battery');
       late.send('NICK Late');
       late.send('USER late 0 * :Late');
       await inside;

@@ -23,6 +23,8 @@ export interface CommandCore {
   /** The default page of member and user lists (rooms.announceMax). */
   readonly pageSize: number;
   roomState(room: RoomEntry): RoomState;
+  /** The room's newest seq for a login reply (see ChatCore.roomLastSeq). */
+  roomLastSeq(room: RoomEntry): Promise<number>;
   userInfo(u: UserEntry): UserInfo;
   isPermanent(room: RoomEntry): boolean;
   /** Stored moderation state and the audit log. */

@@ -73,7 +73,7 @@ export const login = defineCommand({
     for (const r of user.rooms) {
       const room = ctx.core.dir.rooms.get(r);
       if (!room) continue;
-      lastSeq[room.name] = Math.max(await ctx.core.deps.store.lastSeq(room.folded), ...(missed.find((m) => m.to === room.name)?.messages.map((m) => m.seq) ?? []));
+      lastSeq[room.name] = Math.max(await ctx.core.roomLastSeq(room), ...(missed.find((m) => m.to === room.name)?.messages.map((m) => m.seq) ?? []));
       hold.cover(room.folded, lastSeq[room.name]!);
     }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));

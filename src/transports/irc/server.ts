@@ -76,6 +76,8 @@ export class IrcServer implements Masks {
   private sweeper: NodeJS.Timeout | undefined;
   private nextId = 1;
   private registered = 0;
+  /** Registered connections with user mode +i (LUSERS, on every registration: a counter, not a pass). */
+  private invisible = 0;
   private maxLocal = 0;
   private maxGlobal = 0;
   /** Recently gone nicks for WHOWAS, oldest first, at most WHOWAS_MAX. */
@@ -141,12 +143,16 @@ export class IrcServer implements Masks {
   }
 
   forget(c: IrcConnection): void {
-    if (this.conns.delete(c.id) && c.registered) this.registered--;
+    if (this.conns.delete(c.id) && c.registered) {
+      this.registered--;
+      if (c.invisible) this.invisible--;
+    }
   }
 
   /** Counts a connection that completed registration (for LUSERS). */
-  onRegistered(): void {
+  onRegistered(c: IrcConnection): void {
     this.registered++;
+    if (c.invisible) this.invisible++;
     // The peaks of 265/266 count every registration, not only those that asked LUSERS.
     this.peaks(this.registered, this.core.dir.users.size);
   }
@@ -157,16 +163,19 @@ export class IrcServer implements Masks {
 
   /** Registered connections with user mode +i (LUSERS). */
   invisibleCount(): number {
-    let n = 0;
-    for (const c of this.conns.values()) if (c.registered && c.invisible) n++;
-    return n;
+    return this.invisible;
+  }
+
+  /** User mode +i or -i of a connection (MODE). */
+  setInvisible(c: IrcConnection, on: boolean): void {
+    if (c.invisible === on) return;
+    c.invisible = on;
+    if (c.registered && this.conns.get(c.id) === c) this.invisible += on ? 1 : -1;
   }
 
   /** Online server administrators (LUSERS 252): the admins of the core, whichever transport. */
   operCount(): number {
-    let n = 0;
-    for (const u of this.core.dir.users.values()) if (this.core.isAdmin(u)) n++;
-    return n;
+    return this.core.onlineAdmins();
   }
 
   /** Highest local and global user counts seen (LUSERS 265/266). */

@@ -92,7 +92,7 @@ function userMode(c: IrcConnection, nick: string, modes: string | undefined): vo
     if (ch !== 'i') { unknown = true; continue; }
     const on = sign === '+';
     if (c.invisible !== on) {
-      c.invisible = on;
+      c.server.setInvisible(c, on);
       changed += `${sign}i`;
     }
   }

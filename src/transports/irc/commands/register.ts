@@ -56,7 +56,7 @@ export async function tryRegister(c: IrcConnection): Promise<void> {
   if (c.gone) return;
   c.registered = true;
   c.nick = reply.name;
-  c.server.onRegistered();
+  c.server.onRegistered(c);
   if (usedPassword) c.numeric(N.RPL_LOGGEDIN, [`${reply.name}!~${c.username}@${USER_HOST}`, reply.name, `You are now logged in as ${reply.name}`]);
   welcome(c);
   for (const r of reply.rooms) {
