@@ -31,6 +31,7 @@ export const CONFIG_KEYS = {
   listenBacklog: key({ schema: int(1, 65535), default: 4096, doc: 'Accept queue of the HTTP/WebSocket and IRC listeners: connections the kernel holds while the server is busy. Capped by the kernel (`net.core.somaxconn`, 4096 on current Linux). Node\'s own default, 511, let a burst of 1,000 connections per second overflow it: the kernel dropped the SYNs and clients waited 1–7 s for their retransmission.' }),
   dataDir: key({ schema: z.string().min(1), default: './data', flag: 'data-dir', doc: 'Directory for persistent data.' }),
   logLevel: key({ schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']), default: 'info', flag: 'log-level', doc: 'Minimum log level.' }),
+  logBufferBytes: key({ schema: int(4096, 1 << 30), default: 16 * 1024 * 1024, doc: 'Most bytes of JSON log lines waiting for stdout. Lines are written asynchronously, so a log reader that stalls (a full pipe) never blocks the server; past this bound new lines are dropped and counted, and the next line written is a warning with the count.' }),
   logFormat: key({ schema: z.enum(['auto', 'json', 'pretty']), default: 'auto', flag: 'log-format', doc: '`json` lines, `pretty` human-readable, or `auto` (pretty when stdout is a TTY).' }),
   'ws.path': key({ schema: z.string().startsWith('/'), default: '/ws', doc: 'WebSocket endpoint path.' }),
   'ws.maxPayload': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Largest inbound WebSocket message in bytes; larger ones close the connection with 1009.' }),

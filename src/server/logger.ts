@@ -8,12 +8,38 @@ import type PinoPretty from 'pino-pretty';
 import type { Logger } from '../core/ports.ts';
 import type { Config } from './config.ts';
 
+/**
+ * stdout as a log destination that never blocks the loop and never grows past `maxBytes`
+ * (`logBufferBytes`). Lines are written asynchronously (pino's SonicBoom with `sync: false`,
+ * as pino's default: lines that arrive while a write is in flight go out together in the next
+ * one), so a slow or stalled log reader (a full pipe) does not block the event loop; pino's
+ * default buffered them without bound. Past the bound new lines are dropped and counted, and
+ * the first line accepted afterwards is a warning with the count. Pending lines are flushed
+ * when the process exits.
+ */
+export function stdoutDestination(maxBytes: number, fd = 1): DestinationStream {
+  const out = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
+  let dropped = 0;
+  out.on('drop', () => { dropped++; });
+  return {
+    write(line: string): void {
+      if (dropped > 0) {
+        const n = dropped;
+        dropped = 0;
+        out.write(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the log reader was too slow","dropped":${n}}\n`);
+        if (dropped > 0) dropped = n; // no room for the warning either: keep counting
+      }
+      out.write(line);
+    },
+  };
+}
+
 /** `dest`: where JSON lines go instead of stdout (tests capture the log this way). */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, dest?: DestinationStream): Pino & Logger {
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'> & Partial<Pick<Config, 'logBufferBytes'>>, dest?: DestinationStream): Pino & Logger {
   const usePretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && process.stdout.isTTY === true);
   const opts = { level: config.logLevel, base: undefined, redact: { paths: ['password', 'token', '*.password', '*.token'], censor: '[redacted]' } };
   if (dest) return pino(opts, dest);
-  if (!usePretty) return pino(opts);
+  if (!usePretty) return pino(opts, stdoutDestination(config.logBufferBytes ?? 16 * 1024 * 1024));
   // Loaded only for a terminal: JSON logging (services, containers) does not pay for it.
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   return pino(opts, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', hideObject: true, messageFormat: consoleLine }));
