@@ -64,7 +64,8 @@ export function loadEffectiveConfig(src: EffectiveSources): Config {
 }
 
 /** BANTER_* variables that are not settings (used by the CLI itself). */
-const OTHER_ENV = new Set(['BANTER_CONFIG', 'BANTER_ADMIN_URL']);
+/** Read outside the config: BANTER_SOURCES and BANTER_NODE_FLAGS by bin/banter.js. */
+const OTHER_ENV = new Set(['BANTER_CONFIG', 'BANTER_ADMIN_URL', 'BANTER_SOURCES', 'BANTER_NODE_FLAGS']);
 
 /**
  * BANTER_* environment variables that match no key — most likely typos, which would

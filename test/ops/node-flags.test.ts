@@ -1,0 +1,39 @@
+/**
+ * `banter serve` runs with the server's V8 flags (bin/banter.js: a 2 MiB semi-space by default,
+ * BANTER_NODE_FLAGS to replace them), applied by replacing the process (same PID) before
+ * anything starts: checked from /proc/PID/cmdline of the process that answers.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { startChildServer } from '../helpers/child-server.ts';
+
+const linux = existsSync('/proc/self/cmdline');
+
+async function argsOf(env: Record<string, string>): Promise<{ args: string[]; warnings: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-flags-'));
+  const s = await startChildServer(dir, 0, { BANTER_IRC_ENABLED: 'false', ...env });
+  try {
+    const res = await fetch(`http://127.0.0.1:${s.port}/healthz`);
+    assert.equal(res.status, 200, 'the process that was started answers');
+    const args = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+    return { args, warnings: s.logTail().filter((l) => l.includes('unknown BANTER_')) };
+  } finally {
+    s.proc.kill('SIGTERM');
+    assert.equal(await s.exited, 0, 'a clean shutdown on SIGTERM, by the same PID');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+it('serves with a 2 MiB semi-space by default, BANTER_NODE_FLAGS replaces the flags, "" leaves V8 defaults', { skip: linux ? false : 'needs /proc (Linux)' }, async () => {
+  const byDefault = await argsOf({});
+  assert.ok(byDefault.args.includes('--max-semi-space-size=2'), `default flags: ${byDefault.args.join(' ')}`);
+  assert.equal(byDefault.args.filter((a) => a.startsWith('--max-semi-space-size')).length, 1, 'applied once');
+  const replaced = await argsOf({ BANTER_NODE_FLAGS: '--max-semi-space-size=3' });
+  assert.ok(replaced.args.includes('--max-semi-space-size=3') && !replaced.args.includes('--max-semi-space-size=2'), replaced.args.join(' '));
+  assert.deepEqual(replaced.warnings, [], 'BANTER_NODE_FLAGS is not reported as an unknown setting');
+  const none = await argsOf({ BANTER_NODE_FLAGS: '' });
+  assert.ok(!none.args.some((a) => a.startsWith('--max-semi-space-size')), none.args.join(' '));
+});
