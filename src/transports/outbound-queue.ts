@@ -53,7 +53,7 @@ export class FlushScheduler {
   constructor(opts: FlushOptions | number = {}) {
     const o = typeof opts === 'number' ? { coalesceMs: opts } : opts;
     this.coalesceMs = o.coalesceMs ?? 0;
-    this.sliceMs = o.sliceMs ?? 4;
+    this.sliceMs = o.sliceMs ?? 20;
   }
 
   /** Puts `q` in the next round. */
