@@ -71,7 +71,7 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
   let store: MessageStore;
   if (handle.path === ':memory:') store = new SqliteStore(handle, storeOpts);
   else {
-    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'], maxHeapMb: config['sqlite.workerHeapMb'] });
+    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'], maxHeapMb: config['sqlite.workerHeapMb'], resumeSliceMs: config['sqlite.resumeSliceMs'] });
     try {
       await remote.ready;
     } catch (err) {

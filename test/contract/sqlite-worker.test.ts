@@ -131,9 +131,9 @@ it('the worker store answers every SqliteStore method by name, keeps ChatError c
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('the answers of one group commit are resumed in order over several turns when resuming them takes long, none lost', async () => {
+it('with sqlite.resumeSliceMs, the answers of one group commit are resumed in order over several turns when resuming them takes long, none lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-wstore-'));
-  const store: RemoteSqliteStore = openRemoteSqliteStore({ dataDir: dir, synchronous: 'full', clock: systemClock, idempotencyWindowMs: 60_000, log: quiet });
+  const store: RemoteSqliteStore = openRemoteSqliteStore({ dataDir: dir, synchronous: 'full', clock: systemClock, idempotencyWindowMs: 60_000, log: quiet, resumeSliceMs: 4 });
   try {
     await store.ready;
     await store.append(draft('warm-up'));

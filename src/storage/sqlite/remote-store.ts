@@ -15,11 +15,16 @@
  * commits every append it has received in one transaction (group commit; appends that arrive
  * while a transaction is in flight go into the next one) and answers an append only after
  * its COMMIT returned: acknowledged still means committed, with the configured `synchronous`.
- * Answers of one worker turn arrive in one message and are resumed in order, in slices: the
- * first at once, the rest on later turns, each slice sized so that resuming it (the callers'
- * continuations: a message's fan-out to every member) took at most `RESUME_SLICE_MS` of CPU. A group
- * commit of 320 messages to a 500-member channel, resumed in one turn, held the loop for
- * 150–950 ms under overload; sliced, reads, timers and write rounds run in between.
+ * Answers of one worker turn arrive in one message and are resumed in order, all in that turn
+ * by default. With `resumeSliceMs` (config `sqlite.resumeSliceMs`) they are resumed in slices:
+ * the first at once, the rest on later turns, each slice sized so that resuming it (the
+ * callers' continuations: a message's fan-out to every member) took at most that much CPU. A
+ * group commit of 320 messages to a 500-member channel, resumed in one turn, held the loop for
+ * 150–950 ms under overload; sliced, reads, timers and write rounds run in between. It is off
+ * by default because it cost more than it bought: sliced at 4 ms, 500 IRC clients with 5
+ * senders failed at 640 msg/s per sender (acks came later, so the pipelined senders' read
+ * queues overflowed and they were disconnected) where unsliced they reached 1.45 M
+ * deliveries/s (docs/benchmarks.md, final sitting).
  *
  * If the worker dies, every outstanding call and every later one fails (and `ping` with it,
  * so /readyz reports the store down); nothing that was not acknowledged is claimed stored.
@@ -32,9 +37,7 @@ import { SqliteStore, type SearchLimits } from './store.ts';
 import { siblingModule } from '../../core/module-url.ts';
 
 const WORKER = siblingModule(import.meta.url, 'store-worker');
-/** Target time to resume one slice of answers (see the module comment). */
-const RESUME_SLICE_MS = 4;
-/** Most answers resumed in one turn, whatever the last slices cost. */
+/** Most answers resumed in one turn when slicing, whatever the last slices cost. */
 const MAX_SLICE = 64;
 
 /** Every method of T, answered asynchronously. */
@@ -55,6 +58,8 @@ export interface RemoteSqliteOptions {
   search?: SearchLimits;
   /** V8 old-generation bound of the worker thread, in MiB (config `sqlite.workerHeapMb`; default STORE_HEAP_MB). */
   maxHeapMb?: number;
+  /** CPU budget (ms) of one slice of resumed answers; 0 or absent: every answer of a message at once (config `sqlite.resumeSliceMs`). */
+  resumeSliceMs?: number;
   log: Logger;
 }
 
@@ -84,7 +89,7 @@ class StoreThread {
   /** Answers received and not yet resumed, in order, from `answered` on. */
   private answers: Reply[] = [];
   private answered = 0;
-  /** Answers resumed per slice (sized by RESUME_SLICE_MS, at most MAX_SLICE); when the last slice started (thread CPU ms; 0: none pending) and its size. */
+  /** Answers resumed per slice (sized by `resumeSliceMs`, at most MAX_SLICE); when the last slice started (thread CPU ms; 0: none pending) and its size. */
   private slice = 16;
   private sliceStart = 0;
   private sliceSize = 0;
@@ -112,7 +117,8 @@ class StoreThread {
     this.worker.on('message', (m: WorkerMessage) => {
       if ('replies' in m) {
         if (this.answered === this.answers.length) { this.answers = m.replies; this.answered = 0; } else this.answers.push(...m.replies);
-        if (this.sliceStart === 0) this.resumeSlice();
+        if (!this.opts.resumeSliceMs) this.resumeAnswers(Infinity);
+        else if (this.sliceStart === 0) this.resumeSlice();
       } else if ('ready' in m) started();
       else if ('failed' in m) {
         const err = decodeError(m.failed);
@@ -198,7 +204,7 @@ class StoreThread {
     if (this.sliceStart !== 0 && this.sliceSize > 0) {
       // As many as fit in the budget at what the last slice cost each.
       const each = Math.max(now - this.sliceStart, 0.001) / this.sliceSize;
-      this.slice = Math.max(1, Math.min(MAX_SLICE, Math.floor(RESUME_SLICE_MS / each)));
+      this.slice = Math.max(1, Math.min(MAX_SLICE, Math.floor(this.opts.resumeSliceMs! / each)));
     }
     if (this.answered === this.answers.length) {
       this.sliceStart = 0;
