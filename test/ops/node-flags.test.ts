@@ -19,7 +19,7 @@ async function argsOf(env: Record<string, string>): Promise<{ args: string[]; wa
     const res = await fetch(`http://127.0.0.1:${s.port}/healthz`);
     assert.equal(res.status, 200, 'the process that was started answers');
     const args = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
-    return { args, warnings: s.logTail().filter((l) => l.includes('unknown BANTER_')) };
+    return { args, warnings: s.logTail().filter((l) => l.includes('unknown BANTER_') && l.includes('"BANTER_NODE_FLAGS"')) };
   } finally {
     s.proc.kill('SIGTERM');
     assert.equal(await s.exited, 0, 'a clean shutdown on SIGTERM, by the same PID');
