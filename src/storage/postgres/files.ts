@@ -10,26 +10,12 @@
 import type { FileLimits, FileRecord, FileRecords } from '../../core/files/ports.ts';
 import type { PgHandle } from './open.ts';
 import { inTransaction, pgQuery } from './tx.ts';
+import { fileFromRow as toRec, type FileRow as Row } from '../file-row.ts';
 
-interface Row {
-  id: string; hash: string; size: number; name: string; type: string; owner: string; created_at: number;
-  conv: string | null; attached_at: number | null; attach_key: string | null; width: number | null; height: number | null; thumb: string | null; revoked_at: number | null;
-}
 
 /** Advisory lock key of file creation ("files" in ASCII). */
 const CREATE_LOCK = 0x66696c6573;
 
-function toRec(r: Row): FileRecord {
-  const rec: FileRecord = { id: r.id, hash: r.hash, size: r.size, name: r.name, type: r.type, owner: r.owner, createdAt: r.created_at };
-  if (r.conv !== null) rec.conv = r.conv;
-  if (r.attached_at !== null) rec.attachedAt = r.attached_at;
-  if (r.attach_key !== null) rec.attachKey = r.attach_key;
-  if (r.width !== null) rec.width = r.width;
-  if (r.height !== null) rec.height = r.height;
-  if (r.thumb !== null) rec.thumb = r.thumb;
-  if (r.revoked_at !== null) rec.revokedAt = Number(r.revoked_at);
-  return rec;
-}
 
 export class PgFileRecords implements FileRecords {
   private readonly h: PgHandle;
