@@ -12,6 +12,31 @@ export interface FileHarness {
   cleanup(): Promise<void>;
 }
 
+/**
+ * A harness over durable adapters that `open()` makes anew on the same storage: `reopen`
+ * closes both and opens them again; `cleanup` closes them, then runs `after`.
+ */
+export function reopenable(open: () => { records: FileRecords; blobs: BlobStore }, after: () => void = () => undefined): FileHarness {
+  let cur = open();
+  const close = async (): Promise<void> => {
+    await cur.records.close();
+    await cur.blobs.close();
+  };
+  return {
+    get records() { return cur.records; },
+    get blobs() { return cur.blobs; },
+    reopen: async () => {
+      await close();
+      cur = open();
+      return cur;
+    },
+    cleanup: async () => {
+      await close();
+      after();
+    },
+  };
+}
+
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
   for (const p of parts) yield typeof p === 'string' ? Buffer.from(p) : p;
 }

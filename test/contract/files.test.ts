@@ -6,26 +6,12 @@ import { DiskBlobs } from '../../src/storage/files/disk.ts';
 import { MemoryBlobs, MemoryFileRecords } from '../../src/storage/files/memory.ts';
 import { SqliteFileRecords } from '../../src/storage/sqlite/files.ts';
 import { SqliteHandle } from '../../src/storage/sqlite/open.ts';
-import { runFileContract } from './file-contract.ts';
+import { reopenable, runFileContract } from './file-contract.ts';
 
 runFileContract('memory', async () => ({ records: new MemoryFileRecords(), blobs: new MemoryBlobs(), cleanup: async () => {} }));
 
 runFileContract('disk + sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-filestore-'));
   const open = () => ({ records: new SqliteFileRecords(new SqliteHandle({ dataDir: dir, synchronous: 'full' })), blobs: new DiskBlobs(join(dir, 'files')) });
-  let cur = open();
-  return {
-    get records() { return cur.records; },
-    get blobs() { return cur.blobs; },
-    reopen: async () => {
-      await cur.records.close();
-      await cur.blobs.close();
-      cur = open();
-      return cur;
-    },
-    cleanup: async () => {
-      await cur.records.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return reopenable(open, () => rmSync(dir, { recursive: true, force: true }));
 });

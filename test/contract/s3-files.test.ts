@@ -18,7 +18,7 @@ import { SqliteFileRecords } from '../../src/storage/sqlite/files.ts';
 import { SqliteHandle } from '../../src/storage/sqlite/open.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
 import { get, links, put, upload } from '../files/helpers.ts';
-import { runFileContract } from './file-contract.ts';
+import { reopenable, runFileContract } from './file-contract.ts';
 
 interface S3Target { endpoint: string; bucket: string; credentials: { accessKeyId: string; secretAccessKey: string }; stop(): Promise<void> }
 
@@ -78,21 +78,7 @@ if (skip) {
     const dir = mkdtempSync(join(root, 'sqlite-'));
     const opts = options();
     const open = () => ({ records: new SqliteFileRecords(new SqliteHandle({ dataDir: dir, synchronous: 'full' })), blobs: new S3Blobs(opts) });
-    let cur = open();
-    return {
-      get records() { return cur.records; },
-      get blobs() { return cur.blobs; },
-      reopen: async () => {
-        await cur.records.close();
-        await cur.blobs.close();
-        cur = open();
-        return cur;
-      },
-      cleanup: async () => {
-        await cur.records.close();
-        await cur.blobs.close();
-      },
-    };
+    return reopenable(open);
   });
 }
 
