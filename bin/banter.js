@@ -22,7 +22,12 @@ if (process.argv[2] === 'serve' && typeof process.execve === 'function') {
   const given = new Set(process.execArgv.map((a) => a.split('=')[0]));
   const add = flags.filter((f) => !given.has(f.split('=')[0]));
   if (add.length > 0) {
-    process.execve(process.execPath, [process.execPath, ...add, ...process.execArgv, ...process.argv.slice(1)], process.env);
+    try {
+      process.execve(process.execPath, [process.execPath, ...add, ...process.execArgv, ...process.argv.slice(1)], process.env);
+    } catch (err) {
+      // Only reached when the exec itself failed: serve with V8's defaults rather than not at all.
+      process.stderr.write(`banter: could not apply ${add.join(' ')} (${err instanceof Error ? err.message : String(err)}); serving with V8's defaults\n`);
+    }
   }
 }
 
