@@ -10,7 +10,7 @@
 import type { FileLimits, FileRecord, FileRecords } from '../../core/files/ports.ts';
 import type { PgHandle } from './open.ts';
 import { inTransaction, pgQuery } from './tx.ts';
-import { fileFromRow as toRec, type FileRow as Row } from '../file-row.ts';
+import { fileFromRow as toRec, type FileRow as Row } from '../rows.ts';
 
 
 /** Advisory lock key of file creation ("files" in ASCII). */

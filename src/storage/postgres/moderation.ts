@@ -9,8 +9,7 @@ import type { RoomRecord } from '../../core/moderation.ts';
 import type { AuditEntry } from '../../protocol/index.ts';
 import type { PgHandle } from './open.ts';
 import { inTransaction, pgQuery } from './tx.ts';
-
-interface AuditRow { ts: number; actor: string; action: string; room: string | null; target: string | null; reason: string | null }
+import { auditFromRow, type AuditRow } from '../rows.ts';
 
 export class PgModeration implements ModerationStore {
   private readonly h: PgHandle;
@@ -73,10 +72,7 @@ export class PgModeration implements ModerationStore {
     const rows = query.room === undefined
       ? await pgQuery<AuditRow>(this.h, 'SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log ORDER BY id DESC LIMIT $1) t ORDER BY id', [limit])
       : await pgQuery<AuditRow>(this.h, 'SELECT ts, actor, action, room, target, reason FROM (SELECT * FROM audit_log WHERE room = $1 ORDER BY id DESC LIMIT $2) t ORDER BY id', [query.room, limit]);
-    return rows.map((r) => ({
-      ts: r.ts, actor: r.actor, action: r.action,
-      ...(r.room !== null ? { room: r.room } : {}), ...(r.target !== null ? { target: r.target } : {}), ...(r.reason !== null ? { reason: r.reason } : {}),
-    }));
+    return rows.map(auditFromRow);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 import type { StatementSync } from 'node:sqlite';
 import type { FileLimits, FileRecord, FileRecords } from '../../core/files/ports.ts';
 import type { SqliteHandle } from './open.ts';
-import { fileFromRow as toRec, type FileRow as Row } from '../file-row.ts';
+import { fileFromRow as toRec, type FileRow as Row } from '../rows.ts';
 
 
 

@@ -4,8 +4,7 @@ import type { ModerationStore, ServerBan } from '../../core/ports.ts';
 import type { RoomRecord } from '../../core/moderation.ts';
 import type { AuditEntry } from '../../protocol/index.ts';
 import type { SqliteHandle } from './open.ts';
-
-interface AuditRow { ts: number; actor: string; action: string; room: string | null; target: string | null; reason: string | null }
+import { auditFromRow, type AuditRow } from '../rows.ts';
 
 export class SqliteModeration implements ModerationStore {
   private readonly h: SqliteHandle;
@@ -68,10 +67,7 @@ export class SqliteModeration implements ModerationStore {
 
   async audit(query: { room?: string; limit: number }): Promise<AuditEntry[]> {
     const rows = (query.room === undefined ? this.st.audit.all(query.limit) : this.st.auditRoom.all(query.room, query.limit)) as unknown as AuditRow[];
-    return rows.map((r) => ({
-      ts: r.ts, actor: r.actor, action: r.action,
-      ...(r.room !== null ? { room: r.room } : {}), ...(r.target !== null ? { target: r.target } : {}), ...(r.reason !== null ? { reason: r.reason } : {}),
-    }));
+    return rows.map(auditFromRow);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The `files` table's row as both SQL stores read it (SQLite and PostgreSQL share the column
- * names), and the FileRecord it stands for: one mapping, so a new column is added once.
+ * Rows as both SQL stores read them (SQLite and PostgreSQL share the column names), and the
+ * records they stand for: one mapping per table, so a new column is added once.
  */
 import type { FileRecord } from '../core/files/ports.ts';
+import type { AuditEntry } from '../protocol/index.ts';
 
 export interface FileRow {
   id: string; hash: string; size: number; name: string; type: string; owner: string; created_at: number;
@@ -21,4 +22,14 @@ export function fileFromRow(r: FileRow): FileRecord {
   if (r.thumb !== null) rec.thumb = r.thumb;
   if (r.revoked_at !== null) rec.revokedAt = Number(r.revoked_at);
   return rec;
+}
+
+/** A row of `audit_log`. */
+export interface AuditRow { ts: number; actor: string; action: string; room: string | null; target: string | null; reason: string | null }
+
+export function auditFromRow(r: AuditRow): AuditEntry {
+  return {
+    ts: r.ts, actor: r.actor, action: r.action,
+    ...(r.room !== null ? { room: r.room } : {}), ...(r.target !== null ? { target: r.target } : {}), ...(r.reason !== null ? { reason: r.reason } : {}),
+  };
 }
