@@ -41,6 +41,8 @@ export interface FfmpegOptions {
 const MAX_OUTPUT = 8 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+/** coreutils `nice`: the child starts at its priority (setting it after the fork raced the child). */
+const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
 
 interface RunResult { code: number | null; stdout: Buffer; stderr: string; killed: 'timeout' | 'output' | undefined }
 
@@ -109,13 +111,16 @@ export class FfmpegVideos implements VideoProcessor {
 
   private run(args: string[], timeoutMs: number): Promise<RunResult> {
     const cpu = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const [cmd, argv] = PRLIMIT
-      ? [PRLIMIT, [`--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64', '--', this.opts.path, ...args]]
-      : [this.opts.path, args];
+    const limited = PRLIMIT
+      ? [PRLIMIT, `--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64', '--', this.opts.path, ...args]
+      : [this.opts.path, ...args];
+    const nice = this.opts.nice ?? 0;
+    // nice and prlimit each exec the next in the same process: ffmpeg starts niced and limited.
+    const [cmd, ...argv] = nice > 0 && NICE ? [NICE, '-n', String(nice), ...limited] : limited;
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-      // Right after the fork, before ffmpeg gets going (prlimit execs it in the same process).
-      if ((this.opts.nice ?? 0) > 0 && child.pid !== undefined) {
+      const child = spawn(cmd!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      // Without coreutils' nice: right after the fork (a race with the child's first instructions).
+      if (nice > 0 && !NICE && child.pid !== undefined) {
         try {
           setPriority(child.pid, this.opts.nice!);
         } catch {
