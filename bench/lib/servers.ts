@@ -4,7 +4,7 @@
  * touches system services or processes the benchmark did not start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,12 @@ export async function startBanter(opts: BanterOptions): Promise<RunningServer> {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = outputOf(child, 'banter');
+  // BENCH_SERVER_LOG=FILE: the server's whole output, for reading why a step failed.
+  if (process.env.BENCH_SERVER_LOG) {
+    const log = createWriteStream(process.env.BENCH_SERVER_LOG);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  }
   const stop = stopper(child, () => rmSync(dir, { recursive: true, force: true }));
   try {
     const httpPort = Number(await out(/"url":"http:\/\/[^"]*:(\d+)"/));
