@@ -22,8 +22,14 @@ export interface CoreMetrics {
   disconnect(transport: TransportKind, reason: string): void;
   /** A frame or request was refused by flood control (transports call this directly). */
   rateLimited(transport: TransportKind): void;
+  /**
+   * Reading from a connection paused: its requests wait for the server (commits in flight),
+   * so TCP pushes back instead of the server buffering more or disconnecting (transports
+   * call this directly).
+   */
+  readPaused(transport: TransportKind): void;
 }
 
 const noop = (): void => undefined;
 
-export const noopMetrics: CoreMetrics = { request: noop, delivered: noop, deliveryLatency: noop, disconnect: noop, rateLimited: noop };
+export const noopMetrics: CoreMetrics = { request: noop, delivered: noop, deliveryLatency: noop, disconnect: noop, rateLimited: noop, readPaused: noop };

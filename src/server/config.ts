@@ -125,7 +125,7 @@ export const CONFIG_KEYS = {
   'irc.motd': key({ schema: z.string().max(4000), default: 'Welcome to Banter. Everyone is in #lobby; /msg Calc 2^100 for the calculator.', doc: 'Message of the day (`\\n` separates lines); empty sends ERR_NOMOTD (422).' }),
   'irc.autoJoinLobby': key({ schema: z.stringbool().or(z.boolean()), default: true, doc: 'Join IRC clients to #lobby at registration; turn off for bots and clients that choose their own channels.' }),
   'irc.sendQueueBytes': key({ schema: int(4096, 256 * MiB), default: 96 * 1024, doc: 'Outbound bytes queued for one IRC client before it is disconnected with "SendQ exceeded".' }),
-  'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client before it is disconnected with "ReadQ exceeded".' }),
+  'irc.readQueueBytes': key({ schema: int(1024, 16 * MiB), default: 64 * 1024, doc: 'Received bytes waiting to be processed for one IRC client. Lines waiting for the server (commits in flight) pause reading past half of it, so TCP holds the client back; lines held by the flood gate past all of it, or a line that never ends, disconnect the client with "ReadQ exceeded".' }),
   'irc.pingIntervalMs': key({ schema: int(100, 3_600_000), default: 120_000, doc: 'Idle time after which the server sends PING; no reply within the same time disconnects with "Ping timeout".' }),
   'irc.floodBurst': key({ schema: int(1, 100_000), default: 20, doc: 'Lines an IRC client may send at once before flood control delays it.' }),
   'irc.floodRate': key({ schema: z.coerce.number().min(0).max(100_000), default: 5, doc: 'Lines per second an IRC client may send after its burst; further lines wait (0 turns flood control off).' }),

@@ -43,6 +43,7 @@ export class PromMetrics implements CoreMetrics {
   private readonly deliverySeconds: Histogram;
   private readonly disconnects: Counter<'transport' | 'reason'>;
   private readonly rateLimits: Counter<'transport'>;
+  private readonly readPauses: Counter<'transport'>;
   private readonly calcTotal: Counter<'outcome'>;
   private readonly calcSeconds: Histogram;
   private readonly storeSeconds: Histogram;
@@ -70,6 +71,7 @@ export class PromMetrics implements CoreMetrics {
     this.deliveredTotal = new Counter({ name: 'banter_messages_delivered_total', help: 'Events queued to local sessions, by event type (one per recipient).', labelNames: ['kind'], registers });
     this.deliverySeconds = new Histogram({ name: 'banter_delivery_latency_seconds', help: 'Chat message store commit to queued for every local recipient (ms resolution).', buckets: LATENCY_BUCKETS, registers });
     this.disconnects = new Counter({ name: 'banter_disconnects_total', help: 'Closed connections by transport and reason (quit, lost, sendq, flood, ping_timeout, login_timeout, kicked, shutdown, too_big, other).', labelNames: ['transport', 'reason'], registers });
+    this.readPauses = new Counter({ name: 'banter_read_pauses_total', help: 'Times reading from a connection paused because its requests were waiting for the server (backpressure instead of a disconnect), by transport.', labelNames: ['transport'], registers });
     this.rateLimits = new Counter({ name: 'banter_rate_limited_total', help: 'Requests or frames refused by flood control, by transport.', labelNames: ['transport'], registers });
     this.calcTotal = new Counter({ name: 'banter_calc_evaluations_total', help: 'Calculator evaluations by outcome (ok, error, timeout, busy).', labelNames: ['outcome'], registers });
     this.calcSeconds = new Histogram({ name: 'banter_calc_duration_seconds', help: 'Calculator latency including queueing.', buckets: CALC_BUCKETS, registers });
@@ -112,6 +114,10 @@ export class PromMetrics implements CoreMetrics {
 
   rateLimited(transport: TransportKind): void {
     this.rateLimits.inc({ transport });
+  }
+
+  readPaused(transport: TransportKind): void {
+    this.readPauses.inc({ transport });
   }
 
   // ---------------------------------------------------------------- state gauges and adapters

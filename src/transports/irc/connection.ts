@@ -82,7 +82,10 @@ function inBatch(msg: IrcMessage, id: string): IrcMessage {
 }
 
 /** Channel messages of one connection in flight at once (see `pump`). */
-const MAX_PIPELINED = 64;
+const MAX_PIPELINED = 256;
+
+/** The most one socket read delivers (libuv reads into 64 KiB buffers): what may still arrive as reading pauses. */
+const READ_CHUNK_MAX = 64 * 1024;
 
 /**
  * Whether a line may overlap the channel messages before it: an unlabeled PRIVMSG or NOTICE
@@ -189,6 +192,12 @@ export class IrcConnection implements Session {
   private pumping = false;
   /** Channel messages handed to the core and not yet done (see `pump`). */
   private inflight: Set<Promise<void>> | undefined;
+  /** Bytes of the lines in `inflight` (they count in `inboxBytes` too). */
+  private inflightBytes = 0;
+  /** Whether the pump is waiting for the flood gate (see onData). */
+  private floodWaiting = false;
+  /** Whether reading from the socket is paused until the server catches up (see onData). */
+  private readPaused = false;
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
@@ -439,13 +448,40 @@ export class IrcConnection implements Session {
       inbox.push(item);
       this.inboxBytes += item.bytes;
     }
-    if (this.inboxBytes + reader.pending > this.server.config.readQueueBytes) {
+    // The pump's synchronous pass first: it hands over what it can at once.
+    void this.pump();
+    if (this.closed) return;
+    const limit = this.server.config.readQueueBytes;
+    // Complete lines still waiting past half the read queue, and not for the flood gate, wait
+    // for the server (commits in flight, a slow command): that is not the client's doing, so
+    // reading stops until the server has caught up. TCP pushes back and nothing is dropped. A
+    // pause takes effect at once (no 'data' until resumed), so at most the chunk that crossed
+    // the mark comes on top. Lines waiting for the flood gate, or a line that never ends, are
+    // the client's: past the read queue the client is disconnected, as IRC servers do.
+    if (!this.readPaused && !this.floodWaiting && this.inboxBytes > limit / 2) this.pauseReading();
+    if (this.inboxBytes + reader.pending > limit + (this.readPaused ? READ_CHUNK_MAX : 0)) {
       this.inbox = undefined;
       this.inboxBytes = 0;
       this.close('ReadQ exceeded');
-      return;
     }
-    void this.pump();
+  }
+
+  private pauseReading(): void {
+    this.readPaused = true;
+    this.socket.pause();
+    this.core.metrics.readPaused('irc');
+  }
+
+  /**
+   * Reads again once the received lines (in flight included) are under a quarter of the read
+   * queue. Called as lines are handed over and as lines in flight are done, so a paused
+   * connection always wakes: it paused with lines waiting, and each of them ends in one of
+   * these.
+   */
+  private resumeReading(): void {
+    if (!this.readPaused || this.closed || this.inboxBytes > this.server.config.readQueueBytes / 4) return;
+    this.readPaused = false;
+    this.socket.resume();
   }
 
   /**
@@ -455,9 +491,11 @@ export class IrcConnection implements Session {
    * store round trip per line. The core appends them in the order they were handed over
    * (the same path, so the same number of steps before the append), so their seqs, echoes and
    * deliveries keep the order of the lines. Any other line waits until every message before
-   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED are
-   * in flight, and their bytes count against the read queue until each is done. The line
-   * flood gate and the core's budget apply to each line as before (before it is handed over).
+   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED, and
+   * half the read queue in bytes, are in flight: the next one waits for the oldest (a
+   * window, not a batch, so a steady sender is never held to one batch per commit). Their
+   * bytes count against the read queue until each is done. The line flood gate and the
+   * core's budget apply to each line as before (before it is handed over).
    */
   private async pump(): Promise<void> {
     if (this.pumping) return;
@@ -465,29 +503,57 @@ export class IrcConnection implements Session {
     const inflight = (this.inflight ??= new Set());
     const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
     try {
-      const { floodBurst, floodRate } = this.server.config;
+      const { floodBurst, floodRate, readQueueBytes } = this.server.config;
       let inbox: ReadItem[] | undefined;
       while (!this.closed && (inbox = this.inbox) !== undefined && inbox.length > 0) {
         if (floodRate > 0) {
           const wait = (this.flood ??= new FloodGate(floodBurst, floodRate, Date.now())).take(Date.now());
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (wait > 0) {
+            // Now the lines wait for the flood gate, which is the client's doing: read again,
+            // so that a client flooding on fills its read queue and is disconnected (onData).
+            if (this.readPaused) {
+              this.readPaused = false;
+              this.socket.resume();
+            }
+            if (this.inboxBytes + (this.reader?.pending ?? 0) > readQueueBytes) {
+              this.inbox = undefined;
+              this.inboxBytes = 0;
+              this.close('ReadQ exceeded');
+              break;
+            }
+            this.floodWaiting = true;
+            await new Promise((resolve) => setTimeout(resolve, wait));
+            this.floodWaiting = false;
+          }
           if (this.closed) break;
         }
         const item = inbox[0]!;
         const overlap = this.registered && pipelined(item);
-        if (!overlap || inflight.size >= MAX_PIPELINED) await drain();
+        if (!overlap) await drain();
+        else {
+          while (inflight.size >= MAX_PIPELINED || (inflight.size > 0 && this.inflightBytes + item.bytes > readQueueBytes / 2)) {
+            await inflight.values().next().value!;
+          }
+        }
         if (this.closed || this.inbox !== inbox) break;
         inbox.shift();
         // Nothing one line does may escape its handler: the next line still runs.
         const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
         if (!overlap) {
           this.inboxBytes -= item.bytes;
+          this.resumeReading();
           await done;
           continue;
         }
         // A line in flight still counts against the read queue until it is done.
-        inflight.add(done);
-        void done.then(() => { inflight.delete(done); this.inboxBytes -= item.bytes; });
+        this.inflightBytes += item.bytes;
+        const entry: Promise<void> = done.then(() => {
+          inflight.delete(entry);
+          this.inboxBytes -= item.bytes;
+          this.inflightBytes -= item.bytes;
+          this.resumeReading();
+        });
+        inflight.add(entry);
       }
       // No wait here for what is still in flight: a line arriving meanwhile starts a new pump,
       // which overlaps it or waits for it as above.

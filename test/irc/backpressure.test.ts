@@ -1,0 +1,73 @@
+/**
+ * Read backpressure: lines that wait for the server (commits in flight) stop the reading of
+ * their connection instead of filling its read queue, so a client sending faster than the
+ * store commits is slowed by TCP and loses nothing; lines that wait for the flood gate, and
+ * a line that never ends, still end in "ReadQ exceeded" (test/irc/hardening.test.ts).
+ *
+ * The store holds every append back until the test opens its gate (as a disk stalled in an
+ * fsync would), so the sender's lines are deterministically waiting for the server.
+ */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { MessageDraft } from '../../src/core/ports.ts';
+import { systemClock } from '../../src/core/ports.ts';
+import type { ChatMessage } from '../../src/protocol/index.ts';
+import { MemoryStore } from '../../src/storage/memory.ts';
+import { IrcClient } from '../helpers/irc.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { get, sample } from '../ops/helpers.ts';
+
+/** A memory store whose appends wait, in call order, while the gate is shut. */
+function stalledStore(): { store: MemoryStore; appends: () => number; open: () => void } {
+  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
+  let open!: () => void;
+  const opened = new Promise<void>((r) => { open = r; });
+  let calls = 0;
+  const append = store.append.bind(store);
+  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
+    calls++;
+    await opened;
+    return append(draft);
+  };
+  return { store, appends: () => calls, open };
+}
+
+async function until(f: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+it('a client sending faster than the store commits is paused, not disconnected, and every line arrives in order', async () => {
+  const { store, appends, open } = stalledStore();
+  // A small read queue: 2,000 lines of about 40 bytes are 20 times it.
+  const app = await startTestServer({ 'irc.readQueueBytes': 4096 }, { store });
+  try {
+    const listener = await IrcClient.register(app, 'Listener');
+    const sender = await IrcClient.register(app, 'Sender');
+    listener.send('JOIN #flow');
+    sender.send('JOIN #flow');
+    await listener.waitLine(/^:Sender\S* JOIN #flow/);
+    const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'irc' }) ?? 0;
+    const N = 2000;
+    let burst = '';
+    for (let i = 0; i < N; i++) burst += `PRIVMSG #flow :line ${i}\r\n`;
+    sender.write(burst);
+    // The server took what fits and stopped reading: the store holds the first lines back.
+    await until(async () => sender.closed || (await pauses()) >= 1, "reading to pause");
+    assert.ok(appends() < N, `all ${appends()} lines were read while the store was stalled`);
+    assert.ok(!sender.closed && !sender.lines.some((l) => l.startsWith('ERROR')), JSON.stringify(sender.lines.slice(-3)));
+    open();
+    await until(() => listener.lines.filter((l) => l.includes('PRIVMSG #flow')).length >= N || sender.closed, `${N} lines to arrive`);
+    const got = listener.lines.filter((l) => l.includes('PRIVMSG #flow')).map((l) => l.slice(l.indexOf(' :line ') + 2));
+    assert.equal(got.length, N);
+    assert.deepEqual(got, Array.from({ length: N }, (_, i) => `line ${i}`));
+    assert.ok(!sender.closed, 'the sender was disconnected');
+    assert.deepEqual(await sender.command('PING alive'), [`:banter.local PONG banter.local :alive`]);
+    listener.close(); sender.close();
+  } finally {
+    await app.close();
+  }
+});
