@@ -24,6 +24,14 @@ export interface Session {
    * delivery.ts). Absent or false: every change is delivered (IRC needs each JOIN/PART/QUIT).
    */
   readonly lazyMembers?: boolean;
+  /**
+   * False when the client never sends a request id again (IRC: the transport makes the ids,
+   * fresh per line), so a message needs no resend key: the store then skips the idempotency
+   * lookup and record (about a fifth of a SQLite append's CPU). Absent or true: ids are the
+   * client's and may come again after a reconnect (the JSON protocol's resend), and a resent
+   * message is recognised and not stored twice.
+   */
+  readonly resendsIds?: boolean;
   deliver(event: ChatEvent): void;
   /** Bytes queued towards the peer (for the admin view and metrics). */
   queuedBytes(): number;

@@ -20,12 +20,14 @@ export const send = defineCommand({
     const to = await sendTarget(ctx, user, req.to);
     const participants = to.startsWith('#') ? undefined : [...new Set([user.folded, foldName(to)])].sort();
     const conv = convKey(user.name, to);
-    const clientKey = resendKey(user, req.id);
+    const key = resendKey(user, req.id);
+    // A client that never sends an id again needs no resend key in the store (session.ts).
+    const clientKey = ctx.session.resendsIds === false ? undefined : key;
     const reply = req.replyTo !== undefined ? await replyPlace(ctx, user, conv, req.replyTo) : undefined;
     const room = to.startsWith('#') ? ctx.core.dir.room(to) : undefined;
     const mentions = norm.text === '' ? [] : mentionsOf(ctx, user, room, norm.text);
     // Files become the conversation's before the message is stored, and go back if it is not.
-    const attached = req.files ? await fileService(ctx).attach(user.principal, req.files, conv, clientKey) : undefined;
+    const attached = req.files ? await fileService(ctx).attach(user.principal, req.files, conv, key) : undefined;
     let msg;
     try {
       msg = await ctx.core.deps.store.append({

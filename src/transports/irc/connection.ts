@@ -133,6 +133,10 @@ export class IrcConnection implements Session {
   get transport(): 'irc' {
     return 'irc';
   }
+  /** Request ids are this connection's own, fresh per line: never resent (Session.resendsIds). */
+  get resendsIds(): false {
+    return false;
+  }
   readonly remote: string;
   readonly connectedAt: number;
   readonly server: IrcServer;
