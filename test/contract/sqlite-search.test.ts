@@ -164,3 +164,54 @@ it('over a WebSocket: an over-long search is answered SEARCH_TIMEOUT and chat go
     await app.close();
   }
 });
+
+it('a group commit leaves the search index alone; the pass after it indexes the batch, and a search never misses a committed message', async () => {
+  const dir = tempDir();
+  const store = open(dir);
+  const raw = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
+  try {
+    const indexed = (): number => (raw.prepare('SELECT count(*) AS n FROM messages_fts').get() as { n: number }).n;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append({ conv: '#pass', to: '#pass', from: 'Alice', text: `batch word${i}` })));
+    // Committed (another connection sees the rows), not yet in the index: no FTS5 segment per commit.
+    assert.equal((raw.prepare("SELECT count(*) AS n FROM messages WHERE conv = '#pass'").get() as { n: number }).n, 20);
+    assert.equal(indexed(), 0);
+    // A search first brings the index up to date, so it sees all of them.
+    assert.equal((await store.search({ words: ['batch'], convs: ['#pass'], limit: 50 })).length, 20);
+    assert.equal(indexed(), 20);
+    // Without a search, the pass follows the commit shortly (INDEX_DELAY_MS).
+    await store.append({ conv: '#pass', to: '#pass', from: 'Bob', text: 'later word' });
+    const deadline = Date.now() + 10_000;
+    while (indexed() < 21 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(indexed(), 21);
+  } finally {
+    raw.close();
+    await store.close();
+  }
+});
+
+it('messages committed before a crash and not yet indexed are indexed when the store opens again', async () => {
+  const dir = tempDir();
+  const first = open(dir);
+  await first.append({ conv: '#crash', to: '#crash', from: 'Alice', text: 'indexed before' });
+  await first.close();
+  // What a crash between a commit and its index pass leaves: rows past search_index_state.
+  const db = new DatabaseSync(join(dir, DB_FILE));
+  db.prepare("INSERT INTO messages (id, conv, seq, to_name, from_name, from_folded, text, ts) VALUES ('lost1', '#crash', 2, '#crash', 'Bob', 'bob', 'committed then crashed', 1)").run();
+  db.prepare("UPDATE conversations SET last_seq = 2 WHERE conv = '#crash'").run();
+  assert.equal((db.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'crashed'").get() as { n: number }).n, 0);
+  db.close();
+  const again = open(dir);
+  try {
+    const fts = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
+    try {
+      // Indexed at open, before any search.
+      assert.equal((fts.prepare("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'crashed'").get() as { n: number }).n, 1);
+    } finally {
+      fts.close();
+    }
+    assert.deepEqual((await again.search({ words: ['crashed'], convs: ['#crash'], limit: 5 })).map((m) => m.id), ['lost1']);
+    assert.deepEqual((await again.search({ words: ['before'], convs: ['#crash'], limit: 5 })).map((m) => m.text), ['indexed before']);
+  } finally {
+    await again.close();
+  }
+});

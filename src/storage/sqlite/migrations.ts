@@ -226,6 +226,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE files ADD COLUMN revoked_at INTEGER;
     `,
   },
+  {
+    version: 8,
+    // Indexing each message in its own group commit made a new FTS5 segment per commit (and
+    // the merges after them): about a third of an append's CPU. The store now indexes what
+    // came after search_index_state.indexed_rid in one pass, shortly after the commits and
+    // before every search (store.ts, indexPending), so a search still sees every committed
+    // message. The update and delete triggers touch only rows already indexed; the pass
+    // reads the rows as they are then (edited text, deletions skipped).
+    description: 'search index: brought up to date in passes (after commits, before searches) instead of per message',
+    sql: `
+      CREATE TABLE search_index_state (indexed_rid INTEGER NOT NULL);
+      INSERT INTO search_index_state (indexed_rid) SELECT coalesce(max(rid), 0) FROM messages;
+      DROP TRIGGER messages_ai;
+      DROP TRIGGER messages_ad;
+      CREATE TRIGGER messages_ad AFTER DELETE ON messages WHEN old.rid <= (SELECT indexed_rid FROM search_index_state) BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rid;
+      END;
+      DROP TRIGGER messages_au;
+      CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages WHEN old.rid <= (SELECT indexed_rid FROM search_index_state) BEGIN
+        DELETE FROM messages_fts WHERE rowid = old.rid;
+        INSERT INTO messages_fts (rowid, text, scope) SELECT new.rid, new.text, 'c' || hex(new.conv) || ' f' || hex(new.from_folded)
+          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = new.conv), '')
+          WHERE new.deleted = 0;
+      END;
+    `,
+  },
 ];
 
 export class MigrationError extends Error {
