@@ -18,8 +18,10 @@
  * Two bounds keep a round from holding the event loop (measured: one round to 500 IRC sockets
  * under overload took 85–350 ms, and every timer, read and reply waited behind it):
  * - a round writes for at most `sliceMs`, then yields (`setImmediate`) and goes on with the
- *   sockets it has not reached, before any socket dirtied since, so reads and timers run in
- *   between and every socket still gets its bytes in order;
+ *   sockets it has not reached, so reads and timers run in between and every socket still
+ *   gets its bytes in order; sockets dirtied meanwhile wait for the next round (before, they
+ *   joined the round being written, so under load with short slices a round never ended,
+ *   nothing coalesced, and every message cost a write per socket again);
  * - adaptive coalescing: the next round starts no sooner than the last one took to write
  *   (its CPU time, summed over its slices) after it ended, so writing takes at most about
  *   half of the loop however busy it is; the busier the sockets, the more each write carries.
@@ -36,14 +38,17 @@ export interface FlushOptions {
 
 /** Flushes the outbound queues of many connections in rounds (see the module comment). */
 export class FlushScheduler {
-  /** Queues to flush, in order: the rest of a round that yielded, then those dirtied since. */
+  /** Queues dirtied since the current round started: the next round. */
   private dirty: OutboundQueue[] = [];
+  /** The queues of the round being written that it has not reached yet (it yielded). */
+  private rest: OutboundQueue[] | undefined;
+  /** A run is scheduled (the rest of a round, or the next round). */
   private pending = false;
   /** When the last complete round started and ended, and how long it spent writing (CPU ms). */
   private lastStart = -Infinity;
   private lastEnd = -Infinity;
   private lastBusy = 0;
-  /** The round being written: when it started and its busy time so far (0: none). */
+  /** The round being written: when it started and its busy time so far. */
   private roundStart = 0;
   private roundBusy = 0;
   private readonly coalesceMs: number;
@@ -59,7 +64,12 @@ export class FlushScheduler {
   /** Puts `q` in the next round. */
   add(q: OutboundQueue): void {
     this.dirty.push(q);
-    if (this.pending) return;
+    // A run is coming: the rest of a round (which schedules the next round when it ends) or the next round.
+    if (!this.pending) this.schedule();
+  }
+
+  /** Schedules the next round: no sooner than coalesceMs after the last one started, nor than it spent writing after it ended. */
+  private schedule(): void {
     this.pending = true;
     const now = performance.now();
     const wait = Math.max(this.coalesceMs - (now - this.lastStart), this.lastBusy - (now - this.lastEnd));
@@ -71,9 +81,16 @@ export class FlushScheduler {
     this.pending = false;
     const start = performance.now();
     const cpu0 = process.threadCpuUsage();
-    if (this.roundBusy === 0) this.roundStart = start;
-    const queues = this.dirty;
-    this.dirty = [];
+    let queues: OutboundQueue[];
+    if (this.rest !== undefined) {
+      queues = this.rest;
+      this.rest = undefined;
+    } else {
+      queues = this.dirty;
+      this.dirty = [];
+      this.roundStart = start;
+      this.roundBusy = 0;
+    }
     let i = 0;
     let now = start;
     while (i < queues.length) {
@@ -92,9 +109,10 @@ export class FlushScheduler {
     const cpu = process.threadCpuUsage(cpu0);
     this.roundBusy += Math.max((cpu.user + cpu.system) / 1000, 0.001);
     if (i < queues.length) {
-      // Yield: the sockets not reached go first in the next slice, before any dirtied meanwhile.
-      const rest = queues.slice(i);
-      this.dirty = this.dirty.length === 0 ? rest : rest.concat(this.dirty);
+      // Yield: the round goes on with the queues it has not reached on the next turn. Those
+      // dirtied meanwhile wait for the next round (and its coalescing wait), so under load a
+      // round still ends and what piles up in between leaves in one write per socket.
+      this.rest = queues.slice(i);
       this.pending = true;
       setImmediate(this.run);
       return;
@@ -102,7 +120,7 @@ export class FlushScheduler {
     this.lastStart = this.roundStart;
     this.lastEnd = now;
     this.lastBusy = this.roundBusy;
-    this.roundBusy = 0;
+    if (this.dirty.length > 0) this.schedule();
   };
 }
 

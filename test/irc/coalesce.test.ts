@@ -119,6 +119,37 @@ it('a round yields after sliceMs: the sockets it has not reached go out on a lat
   }
 });
 
+it('a round that yields still ends: a socket dirtied while it is written waits for the next round, and what piles up leaves in one write', async () => {
+  const pairs = await Promise.all(Array.from({ length: 10 }, () => pair()));
+  try {
+    // Every write takes 5 ms (a busy socket), and a round yields after every socket: the round
+    // takes ten turns. The test queues a line for the first socket on each of twenty turns: the
+    // last ten come while the next round waits (as long as the last one wrote, about 50 ms).
+    for (const p of pairs) {
+      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
+      p.server.write = ((b: Buffer) => {
+        const t = performance.now();
+        while (performance.now() - t < 5) { /* a slow write */ }
+        return write(b);
+      }) as typeof p.server.write;
+    }
+    // coalesceMs 1000: the next round starts a second after this one did, whatever the load.
+    const scheduler = new FlushScheduler({ coalesceMs: 1000, sliceMs: 0 });
+    const qs = pairs.map((p) => new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler));
+    qs.forEach((q, i) => q.push(Buffer.from(`a${i}\n`)));
+    for (let k = 0; k < 20; k++) {
+      await turn();
+      qs[0]!.push(Buffer.from(`x${k}\n`));
+    }
+    const want = `a0\n${Array.from({ length: 20 }, (_, k) => `x${k}\n`).join('')}`;
+    await until(() => pairs[0]!.received() === want && pairs.every((p, i) => i === 0 || p.received() === `a${i}\n`), "every socket's bytes");
+    // Before, a socket dirtied during a round joined it, so each line went out on its own.
+    assert.deepEqual(pairs[0]!.writes, ['a0\n', want.slice(3)]);
+  } finally {
+    for (const p of pairs) p.close();
+  }
+});
+
 it('adaptive coalescing: the next round waits as long as the last one spent writing', async () => {
   const { server, writes, received, close } = await pair();
   try {
