@@ -1,6 +1,8 @@
 /**
  * What an idle server does not hold (docs/benchmarks.md, "Cold start and idle memory"):
- * search worker threads start on the first search and stop after `search.idleMs`; sharp
+ * search worker threads start on the first search and stop after `search.idleMs`; the SQLite
+ * store's worker thread stops after `sqlite.workerIdleMs` without a call and the next call
+ * starts a new one, losing nothing (docs/benchmarks.md, "Idle RSS"); sharp
  * (libvips) is loaded on the first image, not at start; nothing else that waits for its first
  * use (mathjs in the calculator workers, the S3 client, pino-pretty, PostgreSQL and Redis
  * clients) nor undici (which an ESM import of node:http would load) is loaded by a start.
@@ -14,9 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { systemClock } from '../src/core/ports.ts';
+import { loadConfig } from '../src/server/config.ts';
+import { createStorage } from '../src/server/storage.ts';
+import type { RemoteSqliteStore } from '../src/storage/sqlite/remote-store.ts';
 import { SqliteHandle } from '../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../src/storage/sqlite/store.ts';
-import { startTestServer } from './helpers/server.ts';
+import { startTestServer, TestClient } from './helpers/server.ts';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -52,6 +57,66 @@ it('starts a search worker thread on the first search and stops it after search 
     assert.equal((await store.search({ words: ['deploy'], convs: ['#dev'], limit: 10 })).length, 1);
   } finally {
     await store.close();
+  }
+});
+
+it('stops the SQLite store worker after sqlite.workerIdleMs without a call; the next call starts a new one and nothing is lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const { store, accounts, moderation } = await createStorage(loadConfig({ overrides: { dataDir: dir, 'sqlite.workerIdleMs': 200 } }), systemClock, quiet);
+  const remote = store as unknown as RemoteSqliteStore;
+  try {
+    assert.equal(remote.running, true, 'started with the store (a failure to open shows at start)');
+    const first = await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'before the stop', clientKey: 'k1' });
+    await eventually(() => !remote.running, 'the idle store worker has stopped');
+    assert.equal(remote.workersStarted, 1);
+    // /readyz while stopped: answered by the main thread's connection, no worker started.
+    await remote.ping();
+    assert.equal(remote.running, false, 'a readiness probe does not start a worker');
+    // A resend of the acknowledged message (same client key) after the restart is recognised:
+    // the idempotency keys are in the database, not in the stopped worker's memory.
+    const again = await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'before the stop', clientKey: 'k1' });
+    assert.equal(remote.workersStarted, 2, 'the call started a new worker');
+    assert.equal(again.id, first.id);
+    const second = await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'after the restart' });
+    // Calls made the moment a worker stops (while it closes its store) wait for the next one.
+    for (let i = 0; i < 3; i++) {
+      await eventually(() => !remote.running, 'the idle store worker has stopped again');
+      await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: `round ${i}` });
+    }
+    const page = await store.history('#idle', { limit: 10 });
+    assert.deepEqual(page.map((m) => m.text), ['before the stop', 'after the restart', 'round 0', 'round 1', 'round 2']);
+    assert.ok(page[1]!.seq > first.seq && second.seq === page[1]!.seq);
+    await eventually(() => !remote.running, 'stopped before close');
+  } finally {
+    await store.close(); // closing a store whose worker is stopped
+    await moderation.close?.();
+    await accounts.close();
+  }
+  await assert.rejects(store.history('#idle', { limit: 1 }), /closed/);
+});
+
+it('a server whose store worker stopped for idleness answers the next message and its history over a real socket', async () => {
+  await Promise.all(Array.from({ length: 8 }, () => stat(tmpdir())));
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.workerIdleMs': 200 });
+  try {
+    const running = threads();
+    const alice = await TestClient.login(app, 'alice');
+    await alice.request('join', { room: '#quiet' });
+    await alice.request('send', { to: '#quiet', text: 'one' });
+    await eventually(() => threads() < running, 'the store worker thread has stopped');
+    const ready = await fetch(`http://127.0.0.1:${app.port}/readyz`);
+    assert.equal(ready.status, 200, 'ready while the worker is stopped');
+    assert.ok(threads() < running, '/readyz did not start a worker');
+    await alice.request('send', { to: '#quiet', text: 'two' });
+    const page = await alice.request('history', { to: '#quiet', limit: 10 });
+    assert.deepEqual(page.messages.map((m) => m.text), ['one', 'two']);
+    alice.ws.close();
+  } finally {
+    await app.close();
   }
 });
 
