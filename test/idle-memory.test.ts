@@ -60,14 +60,16 @@ it('starts a search worker thread on the first search and stops it after search 
   }
 });
 
-it('stops the SQLite store worker after sqlite.workerIdleMs without a call; the next call starts a new one and nothing is lost', async () => {
+it('starts the SQLite store worker on the first call and stops it after sqlite.workerIdleMs without one; the next call starts a new one and nothing is lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
   dirs.push(dir);
   const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
   const { store, accounts, moderation } = await createStorage(loadConfig({ overrides: { dataDir: dir, 'sqlite.workerIdleMs': 200 } }), systemClock, quiet);
   const remote = store as unknown as RemoteSqliteStore;
   try {
-    assert.equal(remote.running, true, 'started with the store (a failure to open shows at start)');
+    assert.equal(remote.running, false, 'no worker thread before the first call');
+    await remote.ping();
+    assert.equal(remote.running, false, 'a readiness probe does not start one');
     const first = await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'before the stop', clientKey: 'k1' });
     await eventually(() => !remote.running, 'the idle store worker has stopped');
     assert.equal(remote.workersStarted, 1);
@@ -103,10 +105,12 @@ it('a server whose store worker stopped for idleness answers the next message an
   dirs.push(dir);
   const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.workerIdleMs': 200 });
   try {
-    const running = threads();
+    const idle = threads();
     const alice = await TestClient.login(app, 'alice');
     await alice.request('join', { room: '#quiet' });
     await alice.request('send', { to: '#quiet', text: 'one' });
+    const running = threads();
+    assert.ok(running > idle, 'the first message started the store worker thread');
     await eventually(() => threads() < running, 'the store worker thread has stopped');
     const ready = await fetch(`http://127.0.0.1:${app.port}/readyz`);
     assert.equal(ready.status, 200, 'ready while the worker is stopped');

@@ -29,10 +29,10 @@
  * If the worker dies, every outstanding call and every later one fails (and `ping` with it,
  * so /readyz reports the store down); nothing that was not acknowledged is claimed stored.
  *
- * With `idleMs` (config `sqlite.workerIdleMs`) the worker is stopped once no call has been
- * outstanding for that long (a worker thread is ≈ 17 MB of RSS: its own V8 isolate and Node
- * environment) and the next call starts a new one, which that call and every call after it
- * wait for (docs/benchmarks.md, "Idle RSS"). Nothing is lost by stopping: it happens only
+ * With `idleMs` (config `sqlite.workerIdleMs`) the worker runs on demand: the first call
+ * starts it (a worker thread is ≈ 17 MB of RSS: its own V8 isolate, Node environment and
+ * malloc arena), it stops once no call has been outstanding for that long, and the next call
+ * starts a new one; those calls wait for it (docs/benchmarks.md, "Idle RSS"). Nothing is lost by stopping: it happens only
  * when every call has been answered, so every acknowledged append is committed, and the
  * store's state (idempotency keys included) is in the database; the old worker closes its
  * store (and its search workers) before a new one opens the file. While none runs, `ping` is
@@ -54,11 +54,11 @@ const MAX_SLICE = 64;
 export type Remote<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
 export type RemoteSqliteStore = Remote<SqliteStore> & {
-  /** Resolves once the worker has opened the database; rejects with why it could not. */
+  /** Resolves once the worker has opened the database; rejects with why it could not. On demand (`idleMs`): resolved at once, and a worker that cannot open it fails the first call (and every later one). */
   readonly ready: Promise<void>;
   /** Whether a worker thread runs now (false once stopped for idleness, until the next call). */
   readonly running: boolean;
-  /** Worker threads started since open: 1, plus one per restart after an idle stop. */
+  /** Worker threads started since open (on demand: one per first call after open or after an idle stop). */
   readonly workersStarted: number;
 };
 
@@ -106,7 +106,7 @@ class StoreThread {
   /** Ends the retiring worker once it has closed its store (or failed or exited meanwhile). */
   private retired: (() => void) | undefined;
   private idle: NodeJS.Timeout | undefined;
-  /** Workers started since open (1 + restarts after idle stops). */
+  /** Workers started since open. */
   started = 0;
   private readonly pending = new Map<number, Pending>();
   private calls: Call[] = [];
@@ -139,7 +139,10 @@ class StoreThread {
     this.ready = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
     this.ready.catch(() => undefined); // the failure also reaches every call; awaiting ready is optional
     this.onFirstReady = { resolve, reject };
-    this.spawn();
+    // On demand (idleMs): the first call starts the worker. The main thread has opened and
+    // migrated the file already (storage.ts), so there is nothing to wait for here.
+    if (this.opts.idleMs) resolve();
+    else this.spawn();
   }
 
   /** True while a worker thread runs (or starts). */
@@ -172,6 +175,7 @@ class StoreThread {
         if (this.pending.size === 0) this.idleLater();
       } else if ('failed' in m) {
         const err = decodeError(m.failed);
+        if (this.opts.idleMs) this.opts.log.error({ err: err.message }, 'SQLite store worker could not open the database');
         failed(err);
         this.fail(err);
       } else this.opts.log[m.log[0]](m.log[1], m.log[2]);
