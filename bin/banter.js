@@ -11,12 +11,14 @@ import { buildIsFresh } from './build-stamp.js';
  * V8 flags for the server process (`banter serve`), which can only be given when a process
  * starts: a 2 MiB semi-space keeps the young generation small, about 10 MB less idle RSS and
  * ~5 KB less per connection, with no measurable CPU cost at fan-out (docs/benchmarks.md,
- * "V8 young generation"). BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
+ * "V8 young generation"); `--expose-gc` lets the server compact its heap once start-up has
+ * settled (src/server/serve.ts, `compactAfterStart`: ≈ 6 MB less idle RSS, docs/benchmarks.md,
+ * "Idle RSS"). BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
  * replacing this process with one started with them (process.execve: same PID, same stdio,
  * signals and exit code); the new process has them in its execArgv, so it does not do it again,
  * and a flag already given on the command line (`node --max-semi-space-size=8 bin/banter.js`) wins.
  */
-const DEFAULT_SERVER_FLAGS = '--max-semi-space-size=2';
+const DEFAULT_SERVER_FLAGS = '--max-semi-space-size=2 --expose-gc';
 if (process.argv[2] === 'serve' && typeof process.execve === 'function') {
   const flags = (process.env.BANTER_NODE_FLAGS ?? DEFAULT_SERVER_FLAGS).split(' ').filter((f) => f !== '');
   const given = new Set(process.execArgv.map((a) => a.split('=')[0]));
