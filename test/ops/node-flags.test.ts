@@ -1,7 +1,8 @@
 /**
  * `banter serve` runs with the server's V8 flags (bin/banter.js: a 2 MiB semi-space by default,
  * BANTER_NODE_FLAGS to replace them), applied by replacing the process (same PID) before
- * anything starts: checked from /proc/PID/cmdline of the process that answers.
+ * anything starts: checked from /proc/PID/cmdline of the process that answers. With them
+ * (`--expose-gc`), the server compacts its heap once start-up has settled.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -36,4 +37,25 @@ it('serves with a 2 MiB semi-space by default, BANTER_NODE_FLAGS replaces the fl
   assert.deepEqual(replaced.warnings, [], 'BANTER_NODE_FLAGS is not reported as an unknown setting');
   const none = await argsOf({ BANTER_NODE_FLAGS: '' });
   assert.ok(!none.args.some((a) => a.startsWith('--max-semi-space-size')), none.args.join(' '));
+});
+
+it('compacts its heap once after start-up (the default flags expose gc): a smaller heap, and a log line that says so', { skip: linux ? false : 'needs /proc (Linux)' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-flags-'));
+  const s = await startChildServer(dir, 0, { BANTER_IRC_ENABLED: 'false', BANTER_LOG_LEVEL: 'debug' });
+  try {
+    const deadline = Date.now() + 60_000;
+    let line: { heapTotalBefore: number; heapTotalAfter: number } | undefined;
+    while (!line) {
+      const found = s.logTail().find((l) => l.includes('"heap compacted after start-up"'));
+      if (found) line = JSON.parse(found) as { heapTotalBefore: number; heapTotalAfter: number };
+      else if (Date.now() > deadline) assert.fail(`no compaction logged:\n${s.logTail().join('\n')}`);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(line.heapTotalAfter < line.heapTotalBefore, `the heap shrank: ${line.heapTotalBefore} -> ${line.heapTotalAfter}`);
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status, 200, 'and it still serves');
+  } finally {
+    s.proc.kill('SIGTERM');
+    assert.equal(await s.exited, 0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
