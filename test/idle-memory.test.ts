@@ -134,7 +134,7 @@ it('does not load sharp until an image needs it', async () => {
   }
 });
 
-it('a started server has loaded no module it does not need yet: no undici, sharp, mathjs, S3 client, pino-pretty, pg or ioredis', async () => {
+it('a started server has loaded no module it does not need yet: no undici, sharp, mathjs, S3 client, pino-pretty, pg, ioredis, nor smol-toml without a config file', async () => {
   // A fresh process (this one has loaded its own test tools), tracing every module it loads.
   const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
   dirs.push(dir);
@@ -143,6 +143,7 @@ it('a started server has loaded no module it does not need yet: no undici, sharp
     const loaded = [];
     registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
     const { startApp } = await import(${JSON.stringify(new URL('../src/server/app.ts', import.meta.url).href)});
+    await import(${JSON.stringify(new URL('../src/server/serve.ts', import.meta.url).href)}); // and what banter serve imports besides (the config file reader)
     const { loadConfig } = await import(${JSON.stringify(new URL('../src/server/config.ts', import.meta.url).href)});
     const { silentLogger } = await import(${JSON.stringify(new URL('../src/server/logger.ts', import.meta.url).href)});
     const app = await startApp(loadConfig({ overrides: { dataDir: ${JSON.stringify(dir)}, host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.tlsPort': 0 } }), { log: silentLogger() });
@@ -160,7 +161,7 @@ it('a started server has loaded no module it does not need yet: no undici, sharp
   const { loaded, builtins } = JSON.parse(out) as { loaded: string[]; builtins: string[] };
   assert.ok(loaded.some((u) => u.endsWith('/src/server/app.ts')), 'the trace works');
   assert.deepEqual(builtins, [], 'undici (Node\'s fetch and WebSocket client) is not loaded');
-  const lazy = /[\\/]node_modules[\\/](sharp|@img|mathjs|@aws-sdk|pino-pretty|pg|ioredis)[\\/]/;
+  const lazy = /[\\/]node_modules[\\/](sharp|@img|mathjs|@aws-sdk|pino-pretty|pg|ioredis|smol-toml)[\\/]/;
   assert.deepEqual(loaded.filter((u) => lazy.test(u)), []);
 });
 
