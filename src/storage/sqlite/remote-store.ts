@@ -210,7 +210,12 @@ class StoreThread {
 
   private idleLater(): void {
     if (!this.opts.idleMs || !this.worker || this.closing || this.dead) return;
-    if (this.idle) clearTimeout(this.idle);
+    // Re-armed (refresh: no new timer) each time the last outstanding call is answered; a call
+    // still outstanding when it fires keeps the worker, and its answer arms it again.
+    if (this.idle) {
+      this.idle.refresh();
+      return;
+    }
     this.idle = setTimeout(() => {
       this.idle = undefined;
       if (this.pending.size === 0 && this.calls.length === 0 && !this.closing && !this.dead) this.retire();
@@ -259,7 +264,6 @@ class StoreThread {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.worker?.ref();
-      if (this.idle) { clearTimeout(this.idle); this.idle = undefined; }
       this.calls.push([id, method, args]);
       if (!this.scheduled) {
         this.scheduled = true;
