@@ -99,6 +99,34 @@ it('starts the SQLite store worker on the first call and stops it after sqlite.w
   await assert.rejects(store.history('#idle', { limit: 1 }), /closed/);
 });
 
+it('a call made while the idle store worker is closing keeps the process alive until it is answered', async () => {
+  // In a fresh process with nothing else to keep it alive: the closing worker is unref'd (idle),
+  // so unless the waiting call refs it, the process would exit with the call unanswered.
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const file = join(dir, 'probe.mjs');
+  const src = (m: string): string => JSON.stringify(new URL(`../src/${m}`, import.meta.url).href);
+  writeFileSync(file, `
+    const { systemClock } = await import(${src('core/ports.ts')});
+    const { loadConfig } = await import(${src('server/config.ts')});
+    const { createStorage } = await import(${src('server/storage.ts')});
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const { store, accounts, moderation } = await createStorage(loadConfig({ overrides: { dataDir: ${JSON.stringify(join(dir, 'data'))}, 'sqlite.workerIdleMs': 200 } }), systemClock, quiet);
+    await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'one' });
+    // Every turn, so the next call comes while the stopping worker is still closing its store.
+    while (store.running) await new Promise((r) => setImmediate(r));
+    await store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'two' });
+    const texts = (await store.history('#idle', { limit: 10 })).map((m) => m.text);
+    await store.close(); await moderation.close?.(); await accounts.close();
+    process.stdout.write(JSON.stringify(texts));`);
+  const env: Record<string, string | undefined> = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(process.execPath, [file], { env, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
+  });
+  assert.equal(out, JSON.stringify(['one', 'two']));
+});
+
 it('a server whose store worker stopped for idleness answers the next message and its history over a real socket', async () => {
   await Promise.all(Array.from({ length: 8 }, () => stat(tmpdir())));
   const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));

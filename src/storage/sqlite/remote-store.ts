@@ -103,6 +103,7 @@ class StoreThread {
   private worker: Worker | undefined;
   /** Set while an idle worker closes its store: a new one is started only after it. */
   private retiring: Promise<void> | undefined;
+  private retiringWorker: Worker | undefined;
   /** Ends the retiring worker once it has closed its store (or failed or exited meanwhile). */
   private retired: (() => void) | undefined;
   private idle: NodeJS.Timeout | undefined;
@@ -231,11 +232,13 @@ class StoreThread {
     const w = this.worker;
     if (!w) return;
     this.worker = undefined; // from here its events are the retiring worker's (see spawn)
+    this.retiringWorker = w;
     this.retiring = new Promise<void>((resolve) => {
       this.retired = (): void => {
         this.retired = undefined;
         void w.terminate().finally(() => {
           this.retiring = undefined;
+          this.retiringWorker = undefined;
           resolve();
         });
       };
@@ -304,7 +307,9 @@ class StoreThread {
     this.scheduled = false;
     if (this.calls.length === 0 || this.dead) return;
     if (this.retiring) {
-      // The idle worker is closing its store: the new one opens the file after it.
+      // The idle worker is closing its store: the new one opens the file after it. Meanwhile
+      // the closing worker keeps the process alive for these calls (it was unref'd when idle).
+      this.retiringWorker?.ref();
       void this.retiring.then(() => this.send());
       return;
     }
