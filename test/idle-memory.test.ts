@@ -99,6 +99,30 @@ it('starts the SQLite store worker on the first call and stops it after sqlite.w
   await assert.rejects(store.history('#idle', { limit: 1 }), /closed/);
 });
 
+it('closing a store whose worker is not running answers the calls made just before (a worker is started for them)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
+  dirs.push(dir);
+  const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+  const open = (): ReturnType<typeof createStorage> => createStorage(loadConfig({ overrides: { dataDir: dir, 'sqlite.workerIdleMs': 200 } }), systemClock, quiet);
+  const first = await open();
+  assert.equal((first.store as unknown as RemoteSqliteStore).running, false);
+  let outcome = 'pending';
+  const append = first.store.append({ conv: '#idle', to: '#idle', from: 'alice', text: 'just before close' }).then(() => { outcome = 'stored'; }, (e: Error) => { outcome = e.message; });
+  await first.store.close();
+  await first.moderation.close?.();
+  await first.accounts.close();
+  assert.equal(outcome, 'stored', 'answered before close resolved');
+  await append;
+  const again = await open();
+  try {
+    assert.deepEqual((await again.store.history('#idle', { limit: 10 })).map((m) => m.text), ['just before close']);
+  } finally {
+    await again.store.close();
+    await again.moderation.close?.();
+    await again.accounts.close();
+  }
+});
+
 it('a call made while the idle store worker is closing keeps the process alive until it is answered', async () => {
   // In a fresh process with nothing else to keep it alive: the closing worker is unref'd (idle),
   // so unless the waiting call refs it, the process would exit with the call unanswered.

@@ -281,11 +281,12 @@ class StoreThread {
       if (this.idle) clearTimeout(this.idle);
       await this.retiring;
       if (this.dead) return;
-      if (!this.worker) {
-        this.dead = new Error('store is closed'); // stopped for idleness: its store is closed already
+      if (!this.worker && this.pending.size === 0) {
+        this.dead = new Error('store is closed'); // none running (on demand): nothing to close
         return;
       }
-      const worker = this.worker;
+      // Calls made just before close, with no worker running, are answered first by a new one.
+      const worker = this.worker ?? this.spawn();
       const done = new Promise<unknown>((resolve, reject) => {
         const id = this.nextId++;
         this.pending.set(id, { resolve, reject });
