@@ -11,22 +11,34 @@ import { buildIsFresh } from './build-stamp.js';
  * V8 flags for the server process (`banter serve`), which can only be given when a process
  * starts: a 2 MiB semi-space keeps the young generation small, about 10 MB less idle RSS and
  * ~5 KB less per connection, with no measurable CPU cost at fan-out (docs/benchmarks.md,
- * "V8 young generation"). BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
+ * "V8 young generation"); `--expose-gc` lets the server compact its heap once start-up has
+ * settled (src/server/serve.ts, `compactAfterStart`: ≈ 6 MB less idle RSS, docs/benchmarks.md,
+ * "Idle RSS"). BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
  * replacing this process with one started with them (process.execve: same PID, same stdio,
  * signals and exit code); the new process has them in its execArgv, so it does not do it again,
  * and a flag already given on the command line (`node --max-semi-space-size=8 bin/banter.js`) wins.
  */
-const DEFAULT_SERVER_FLAGS = '--max-semi-space-size=2';
+const DEFAULT_SERVER_FLAGS = '--max-semi-space-size=2 --expose-gc';
+/**
+ * glibc's malloc arenas for the server process, read by glibc when a process starts (so set
+ * through the same execve): by default each thread that allocates gets its own arena (up to
+ * 8 per core), each keeping what it once held; 2 (the main thread's and one shared by the
+ * others: V8's GC helpers, libuv's pool, the worker threads) is ≈ 1.5 MB less idle RSS
+ * (docs/benchmarks.md, "Idle RSS"). A MALLOC_ARENA_MAX in the environment wins.
+ */
+const DEFAULT_MALLOC_ARENA_MAX = '2';
 if (process.argv[2] === 'serve' && typeof process.execve === 'function') {
   const flags = (process.env.BANTER_NODE_FLAGS ?? DEFAULT_SERVER_FLAGS).split(' ').filter((f) => f !== '');
   const given = new Set(process.execArgv.map((a) => a.split('=')[0]));
   const add = flags.filter((f) => !given.has(f.split('=')[0]));
-  if (add.length > 0) {
+  const arenas = process.env.MALLOC_ARENA_MAX === undefined;
+  if (add.length > 0 || arenas) {
     try {
-      process.execve(process.execPath, [process.execPath, ...add, ...process.execArgv, ...process.argv.slice(1)], process.env);
+      const env = arenas ? { ...process.env, MALLOC_ARENA_MAX: DEFAULT_MALLOC_ARENA_MAX } : process.env;
+      process.execve(process.execPath, [process.execPath, ...add, ...process.execArgv, ...process.argv.slice(1)], env);
     } catch (err) {
       // Only reached when the exec itself failed: serve with V8's defaults rather than not at all.
-      process.stderr.write(`banter: could not apply ${add.join(' ')} (${err instanceof Error ? err.message : String(err)}); serving with V8's defaults\n`);
+      process.stderr.write(`banter: could not apply ${[...add, ...(arenas ? [`MALLOC_ARENA_MAX=${DEFAULT_MALLOC_ARENA_MAX}`] : [])].join(' ')} (${err instanceof Error ? err.message : String(err)}); serving with V8's and glibc's defaults\n`);
     }
   }
 }

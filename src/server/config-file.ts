@@ -7,8 +7,17 @@
  * Also: the effective-config printer behind `banter config print` (secrets masked).
  */
 import { readFileSync } from 'node:fs';
-import { parse, stringify, TomlError } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { CONFIG_KEYS, ConfigError, envName, loadConfig, type Config, type ConfigKey } from './config.ts';
+
+/**
+ * smol-toml, loaded when a config file is read or printed: a server started without one never
+ * loads it (≈ 0.4 MB of idle RSS; docs/benchmarks.md, "Idle RSS"). Its CommonJS build, so the
+ * callers stay synchronous.
+ */
+function toml(): typeof import('smol-toml') {
+  return createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml');
+}
 
 /** Largest config file read, in bytes: a config file is a few hundred bytes. */
 export const CONFIG_FILE_MAX_BYTES = 1024 * 1024;
@@ -30,6 +39,7 @@ export function readConfigFile(path: string): FileValues {
     throw new ConfigError([`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
   }
   let doc: Record<string, unknown>;
+  const { parse, TomlError } = toml();
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (err) {
@@ -90,7 +100,7 @@ export function printConfig(config: Config, format: 'toml' | 'json'): string {
     obj[parts.at(-1)!] = shown;
   }
   if (format === 'json') return `${JSON.stringify(nested, null, 2)}\n`;
-  return `# effective configuration (flags > environment > config file > defaults); secrets masked\n${stringify(nested)}\n`;
+  return `# effective configuration (flags > environment > config file > defaults); secrets masked\n${toml().stringify(nested)}\n`;
 }
 
 function flatten(obj: Record<string, unknown>, prefix: string, out: Record<string, unknown>): void {

@@ -71,7 +71,11 @@ export async function createStorage(config: Config, clock: Clock, log: Logger): 
   let store: MessageStore;
   if (handle.path === ':memory:') store = new SqliteStore(handle, storeOpts);
   else {
-    const remote = openRemoteSqliteStore({ ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'], maxHeapMb: config['sqlite.workerHeapMb'], resumeSliceMs: config['sqlite.resumeSliceMs'] });
+    const remote = openRemoteSqliteStore({
+      ...storeOpts, dataDir: config.dataDir, synchronous: config['sqlite.synchronous'], maxHeapMb: config['sqlite.workerHeapMb'], resumeSliceMs: config['sqlite.resumeSliceMs'],
+      // While the worker is stopped for idleness, /readyz asks this thread's connection to the same file.
+      idleMs: config['sqlite.workerIdleMs'], idlePing: () => { handle.db.prepare('SELECT 1').get(); },
+    });
     try {
       await remote.ready;
     } catch (err) {
