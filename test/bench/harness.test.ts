@@ -203,3 +203,149 @@ test('the load generator counts IRC deliveries cut at any byte, between other li
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+/**
+ * WebSocket: the generator parses frames itself from the bytes it reads, so this fake speaks
+ * RFC 6455 on a plain socket and makes every case happen: its output leaves in pieces of
+ * 1..97 bytes (frames and headers cut anywhere) or many frames in one write, with 7-, 16- and
+ * 64-bit lengths, pings (which must be answered with pongs carrying the same payload),
+ * fragmented messages with a ping between their fragments, other events and bogus texts
+ * between the deliveries, besides its drops and duplicates.
+ */
+test('the load generator counts WebSocket deliveries in frames cut at any byte, packed, fragmented and between other frames', async () => {
+  const { createHash } = await import('node:crypto');
+  const { createServer: createTcp } = await import('node:net');
+  const members = new Map<string, ((f: Buffer) => void)[]>();
+  let drops = 0, dupes = 0, delivered = 0, bogus = 0, cut = 0, pings = 0, bigFrames = 0;
+  const pongs: string[] = [];
+  const frameOf = (opcode: number, payload: Buffer, fin = true): Buffer => {
+    const len = payload.length;
+    const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+    const f = Buffer.alloc(head + len);
+    f[0] = (fin ? 0x80 : 0) | opcode;
+    if (len < 126) f[1] = len;
+    else if (len < 65536) { f[1] = 126; f.writeUInt16BE(len, 2); }
+    else { f[1] = 127; f.writeBigUInt64BE(BigInt(len), 2); }
+    payload.copy(f, head);
+    return f;
+  };
+  const text = (o: unknown): Buffer => frameOf(1, Buffer.from(JSON.stringify(o)));
+  const server = createTcp((sock) => {
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    let pending: Buffer[] = [];
+    let flushing = false;
+    let n = 0;
+    // Every third connection gets its output in one write per burst (many frames per read); the others in cut pieces.
+    const packed = members.size % 3 === 0;
+    const out = (f: Buffer): void => {
+      pending.push(f);
+      if (flushing) return;
+      flushing = true;
+      const next = (): void => {
+        if (pending.length === 0 || sock.destroyed) { flushing = false; return; }
+        let all = Buffer.concat(pending);
+        pending = [];
+        if (!packed) {
+          const k = 1 + ((cut++ * 37) % 97);
+          if (k < all.length) { pending = [all.subarray(k)]; all = all.subarray(0, k); }
+        }
+        sock.write(all);
+        setTimeout(next, packed ? 5 : 1);
+      };
+      next();
+    };
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) return;
+        const key = /sec-websocket-key: *(\S+)/i.exec(buf.subarray(0, h).toString())![1]!;
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        upgraded = true;
+        buf = buf.subarray(h + 4);
+        out(text({ type: 'hello', protocol: 1 }));
+      }
+      while (buf.length >= 6) {
+        assert.ok(buf[1]! & 0x80, 'client frames are masked');
+        let len = buf[1]! & 0x7f, p = 2;
+        if (len === 126) { len = buf.readUInt16BE(2); p = 4; }
+        assert.notEqual(len, 127, 'the generator sends no huge frames');
+        if (buf.length < p + 4 + len) break;
+        const mask = buf.subarray(p, p + 4);
+        const payload = Buffer.from(buf.subarray(p + 4, p + 4 + len));
+        for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+        const opcode = buf[0]! & 0x0f;
+        buf = buf.subarray(p + 4 + len);
+        if (opcode === 10) { pongs.push(payload.toString()); continue; }
+        if (opcode !== 1) continue;
+        const m = JSON.parse(payload.toString()) as { type: string; id: string; room?: string; to?: string; text?: string };
+        if (m.type === 'login') out(text({ type: 'reply', id: m.id, data: { protocol: 1 } }));
+        else if (m.type === 'join') {
+          members.set(m.room!, [...(members.get(m.room!) ?? []), out]);
+          out(text({ type: 'reply', id: m.id, data: { room: m.room } }));
+          out(text({ type: 'joined', room: m.room, user: 'x' }));
+        } else if (m.type === 'send') {
+          out(text({ type: 'reply', id: m.id, data: { seq: ++n } }));
+          const seq = Number(m.text!.split(':')[2]);
+          const event = text({ type: 'message', msg: { id: `m${seq}`, seq, to: m.to, from: 'x', text: m.text, ts: 1 } });
+          out(event); // the echo to the sender must not count
+          const others = members.get(m.to!)!.filter((o) => o !== out);
+          others.forEach((o, i) => {
+            if (seq % 10 === 3 && i === 0) { drops++; return; }
+            const copies = seq % 10 === 5 && i === 1 ? 2 : 1;
+            dupes += copies - 1;
+            delivered++;
+            if (seq % 7 === 0) { o(frameOf(9, Buffer.from(`p${pings++}`))); }
+            if (seq % 7 === 1) o(text({ type: 'notice', text: 'B0:0:0:0: not a delivery' }));
+            if (seq % 11 === 2 && i === 2) {
+              // 70,000 bytes: a 64-bit length.
+              bigFrames++;
+              o(text({ type: 'room_members', room: m.to, count: 6, pad: 'y'.repeat(70_000) }));
+            }
+            for (let k = 0; k < copies; k++) {
+              if (seq % 10 === 6 && i === 3) {
+                // Fragmented: three pieces, a ping between the first two.
+                const whole = event.subarray(event[1] === 126 ? 4 : 2);
+                const a = Math.floor(whole.length / 3), b = Math.floor((2 * whole.length) / 3);
+                o(frameOf(1, whole.subarray(0, a), false));
+                o(frameOf(9, Buffer.from(`p${pings++}`)));
+                o(frameOf(0, whole.subarray(a, b), false));
+                o(frameOf(0, whole.subarray(b), true));
+              } else o(event);
+            }
+            if (seq % 10 === 7 && i === 0) {
+              bogus++;
+              o(text({ type: 'message', msg: { id: 'z', seq: 0, to: m.to, from: 'y', text: 'garbage', ts: 1 } }));
+            }
+          });
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port, wsPath: '/ws', clients: 6, channels: 1, senders: 3, size: 200, procs: 2, drainMs: 5000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(20, 2);
+    assert.ok(r.sent >= 100, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 5);
+    assert.ok(drops > 0 && dupes > 0 && bogus > 0 && pings > 0 && bigFrames > 0);
+    assert.equal(r.lost, drops, 'every injected drop is reported as lost');
+    assert.equal(r.dupes, dupes, 'every injected duplicate is reported');
+    assert.equal(r.delivered, delivered);
+    assert.equal(r.bogus, bogus, 'every bogus text is reported');
+    assert.equal(r.acked, r.sent);
+    assert.equal(r.stale, 0);
+    assert.equal(r.errors, 0);
+    assert.equal(r.disconnected, 0);
+    await run.quiet(300, 10_000);
+    assert.deepEqual(pongs.sort(), Array.from({ length: pings }, (_, i) => `p${i}`).sort(), 'every ping was answered by a pong with its payload');
+  } finally {
+    await run.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
