@@ -126,10 +126,6 @@ function readNumber(s: string, i: number, end: number): number {
   return i > from ? n : NaN;
 }
 
-function onText(c: Client, text: string, at: number): void {
-  onTextAt(c, text, 0, text.length, at);
-}
-
 /**
  * The message text `s[from, end)`: `B<step>:<sender>:<seq>:<us>:` and padding. Parsed in place
  * (no slices, no Number()): a generator process reads every delivery, so its cost per line
@@ -240,14 +236,32 @@ function wsClientFrame(opcode: number, payload: string | Buffer): Buffer {
   return out;
 }
 
+/** What a protocol over the raw WebSocket client does: `upgraded` once the handshake is done, `text` for each text message. */
+interface WsProtocol {
+  upgraded(w: RawWs): void;
+  text(w: RawWs, b: Buffer, from: number, end: number, at: number): void;
+}
+
+/** One raw WebSocket connection, as its protocol sees it. */
+interface RawWs {
+  readonly c: Client;
+  readonly nick: string;
+  readonly room: string;
+  /** Logged in and joined: the client counts. */
+  ready(): void;
+  readonly isReady: boolean;
+  /** Before `ready`: the connection failed (rejects); after: an error report. */
+  refused(msg: string): void;
+}
+
 /**
  * A WebSocket client on a plain socket: the generator reads every delivery, so it parses the
- * frames itself, straight from the received bytes: many frames per 'data' chunk, a frame cut
- * anywhere carried over to the next chunk, no string or object per frame. A `message` event's
- * text is found by its `"text":"` key and read in place (onBytesAt); replies, errors, pings,
- * close and fragmented frames are handled as `ws` would.
+ * frames itself, straight from the received bytes: many frames per read, a frame cut
+ * anywhere carried over to the next read, no string or object per frame. Its protocol finds a
+ * delivery's text in the frame's bytes and reads it in place (onBytesAt); pings, close and
+ * fragmented frames are handled here as `ws` would.
  */
-function openWs(idx: number): Promise<Client> {
+function openRawWs(idx: number, path: string, proto: WsProtocol): Promise<Client> {
   return new Promise((resolve, reject) => {
     const nick = `${job.prefix}${idx}`;
     const room = channelName(channelOf(idx));
@@ -268,24 +282,14 @@ function openWs(idx: number): Promise<Client> {
       if (!ready) { clearTimeout(timer); reject(new Error(`${nick}: ${msg}`)); } else fail(msg);
       sock.destroy();
     };
-    const onText = (b: Buffer, from: number, end: number, at: number): void => {
-      if (startsAt(b, from, end, WS_MESSAGE)) {
-        const t = textAt(b, from + WS_MESSAGE.length, end);
-        if (t < 0) { bogus++; return; }
-        // No need to find the closing quote: the text's fields each end with ':', so a text cut short ends on a '"' and is bogus.
-        onBytesAt(c, b, t, end, at);
-      } else if (startsAt(b, from, end, WS_REPLY)) {
-        const id = b.indexOf('"id":"', from, 'latin1');
-        const ch = id >= 0 && id + 6 < end ? b[id + 6] : -1;
-        if (ch === 115 /* s */) acked++;
-        else if (ch === 108 /* l */ && b[id + 7] === 34) c.send(JSON.stringify({ type: 'join', id: 'j', room }));
-        else if (ch === 106 /* j */ && b[id + 7] === 34 && !ready) { ready = true; clearTimeout(timer); resolve(c); }
-      } else if (startsAt(b, from, end, WS_ERROR)) {
-        const text = b.toString('utf8', from, end);
-        if (!ready) { clearTimeout(timer); sock.destroy(); reject(new Error(`${nick}: ${text}`)); } else fail(text);
-      }
+    const w: RawWs = {
+      c, nick, room,
+      get isReady() { return ready; },
+      ready: () => { if (!ready) { ready = true; clearTimeout(timer); resolve(c); } },
+      refused: (msg) => { if (!ready) broken(msg); else fail(msg); },
     };
-    sock.on('connect', () => sock.write(`GET ${job.wsPath} HTTP/1.1\r\nHost: ${job.host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    const onText = (b: Buffer, from: number, end: number, at: number): void => proto.text(w, b, from, end, at);
+    sock.on('connect', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: ${job.host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
     sock.on('error', (err) => { if (!ready) { clearTimeout(timer); reject(err); } });
     sock.on('close', () => { if (c.open && !stopping) disconnected++; c.open = false; });
     /** What one read brought (`chunk` is the shared read buffer: what outlives the call is copied). */
@@ -303,7 +307,7 @@ function openWs(idx: number): Promise<Client> {
         if (!new RegExp(`^sec-websocket-accept: *${accept.replace(/[+/=]/g, '\\$&')} *$`, 'im').test(head)) return broken('bad Sec-WebSocket-Accept');
         upgraded = true;
         off = h + 4;
-        c.send(JSON.stringify({ type: 'login', id: 'l', name: nick, lobby: false }));
+        proto.upgraded(w);
       }
       while (b.length - off >= 2) {
         const b0 = b[off]!, b1 = b[off + 1]!;
@@ -343,6 +347,54 @@ function openWs(idx: number): Promise<Client> {
       if (off < b.length) rest = Buffer.from(b.subarray(off));
     };
   });
+}
+
+/** Banter's JSON protocol: login, join, then `message` events (the sender's own echo is skipped by tally). */
+const banterWs: WsProtocol = {
+  upgraded: (w) => w.c.send(JSON.stringify({ type: 'login', id: 'l', name: w.nick, lobby: false })),
+  text: (w, b, from, end, at) => {
+    if (startsAt(b, from, end, WS_MESSAGE)) {
+      const t = textAt(b, from + WS_MESSAGE.length, end);
+      if (t < 0) { bogus++; return; }
+      // No need to find the closing quote: the text's fields each end with ':', so a text cut short ends on a '"' and is bogus.
+      onBytesAt(w.c, b, t, end, at);
+    } else if (startsAt(b, from, end, WS_REPLY)) {
+      const id = b.indexOf('"id":"', from, 'latin1');
+      const ch = id >= 0 && id + 6 < end ? b[id + 6] : -1;
+      if (ch === 115 /* s */) acked++;
+      else if (ch === 108 /* l */ && b[id + 7] === 34) w.c.send(JSON.stringify({ type: 'join', id: 'j', room: w.room }));
+      else if (ch === 106 /* j */ && b[id + 7] === 34) w.ready();
+    } else if (startsAt(b, from, end, WS_ERROR)) w.refused(b.toString('utf8', from, end));
+  },
+};
+
+function openWs(idx: number): Promise<Client> {
+  return openRawWs(idx, job.wsPath, banterWs);
+}
+
+/** A Socket.IO event `message` with one string argument: the relayed text follows. */
+const SIO_MESSAGE = Buffer.from('42["message","');
+
+/**
+ * Socket.IO (Engine.IO 4) over the same raw client, so that both servers face the same
+ * generator: `0{…}` open → `40` connect to "/" → `40{…}` → `420["join",room]` → ack `430[…]`;
+ * the server's pings `2` are answered `3`; deliveries are `42["message","<text>"]`.
+ */
+const socketIoWs: WsProtocol = {
+  upgraded: () => undefined,
+  text: (w, b, from, end, at) => {
+    if (startsAt(b, from, end, SIO_MESSAGE)) { onBytesAt(w.c, b, from + SIO_MESSAGE.length, end, at); return; }
+    const t = b[from];
+    if (t === 50 /* 2: ping */ && end - from === 1) w.c.send('3');
+    else if (t === 48 /* 0: open */) w.c.send('40');
+    else if (t === 52 /* 4 */ && b[from + 1] === 48 /* 0: connected */ && !w.isReady) w.c.send(`420${JSON.stringify(['join', w.room])}`);
+    else if (t === 52 && b[from + 1] === 51 /* 3: ack */ && b[from + 2] === 48 /* id 0 */) w.ready();
+    else if (t === 52 && b[from + 1] === 52 /* 4: connect error */) w.refused(b.toString('utf8', from, end));
+  },
+};
+
+function openSio(idx: number): Promise<Client> {
+  return openRawWs(idx, `${job.wsPath}?EIO=4&transport=websocket`, socketIoWs);
 }
 
 let wsSendId = 0;
@@ -396,20 +448,6 @@ function openIrc(idx: number): Promise<Client> {
   });
 }
 
-async function openSio(idx: number): Promise<Client> {
-  const { io } = await import('socket.io-client');
-  return new Promise((resolve, reject) => {
-    const room = channelName(channelOf(idx));
-    const socket = io(`http://${job.host}:${portOf(idx)}`, { transports: ['websocket'], forceNew: true, reconnection: false, localAddress: job.localAddress } as Parameters<typeof io>[1]);
-    const c: Client = { idx, send: (t) => socket.emit('send', room, t), close: () => socket.disconnect(), seen: [], open: true };
-    const timer = setTimeout(() => reject(new Error(`sio ${idx}: not ready within ${job.connectTimeoutMs} ms`)), job.connectTimeoutMs);
-    socket.on('connect_error', (err: Error) => { clearTimeout(timer); reject(err); });
-    socket.on('disconnect', () => { if (c.open && !stopping) disconnected++; c.open = false; });
-    socket.on('message', (text: string) => onText(c, text, nowUs()));
-    socket.on('connect', () => socket.emit('join', room, () => { clearTimeout(timer); resolve(c); }));
-  });
-}
-
 const open = job.proto === 'ws' ? openWs : job.proto === 'irc' ? openIrc : openSio;
 
 function messageFor(s: number, seq: number, due: number): string {
@@ -447,7 +485,7 @@ function runWindow(m: StartMsg): Promise<SentReport> {
           const text = messageFor(c.idx, seq[i]!, due);
           const room = channelName(channelOf(c.idx));
           if (c.open) {
-            c.send(job.proto === 'ws' ? wsSendLine(room, text) : job.proto === 'irc' ? `PRIVMSG ${room} :${text}\r\n` : text);
+            c.send(job.proto === 'ws' ? wsSendLine(room, text) : job.proto === 'irc' ? `PRIVMSG ${room} :${text}\r\n` : `42["send","${room}","${text}"]`);
             sent[c.idx]!++;
           }
           sendLag.record(now - due);

@@ -351,3 +351,30 @@ test('the load generator counts WebSocket deliveries in frames cut at any byte, 
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+/**
+ * Socket.IO: the baseline server (bench/peers/socketio.ts, the real socket.io package) faced by
+ * the same raw WebSocket client as Banter, speaking Engine.IO 4 itself (open, connect, join
+ * with an ack, pings answered). It relays each text to the room's other members, no echo: all
+ * of them must be counted, none lost or doubled.
+ */
+test('the load generator speaks Socket.IO to the baseline server and counts its deliveries', async () => {
+  const { startSocketio } = await import('../../bench/lib/servers.ts');
+  const server = await startSocketio();
+  const run = new LoadRun({ proto: 'sio', host: server.host, port: server.httpPort, wsPath: server.wsPath, clients: 8, channels: 2, senders: 4, size: 64, procs: 2, drainMs: 5000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(20, 1);
+    assert.ok(r.sent >= 60, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 3, 'each message is expected at the 3 other members of its room');
+    assert.equal(r.delivered, r.expected);
+    assert.equal(r.lost, 0);
+    assert.equal(r.dupes, 0);
+    assert.equal(r.bogus, 0);
+    assert.equal(r.stale, 0);
+    assert.equal(r.errors, 0);
+  } finally {
+    await run.close();
+    await server.stop();
+  }
+});
