@@ -25,6 +25,12 @@ export interface LoadOptions {
   senders: number;
   size: number;
   procs: number;
+  /**
+   * The senders get a generator process of their own (with 2 or more processes): their schedule
+   * then does not wait behind the reads of hundreds of receivers, whose lateness would count as
+   * the server's latency. Off: the clients are split evenly, senders in the first process.
+   */
+  senderProc?: boolean;
   drainMs: number;
   connectTimeoutMs: number;
   /** PID of the server, for CPU and RSS (omit for a server on another machine or unknown PID). */
@@ -95,8 +101,11 @@ export class LoadRun {
     const P = Math.max(1, Math.min(o.procs, 253, o.clients));
     const t0 = Date.now();
     let from = 0;
+    const own = o.senderProc === true && P >= 2 && o.senders < o.clients;
+    const rest = own ? o.clients - o.senders : o.clients, restP = own ? P - 1 : P;
     for (let i = 0; i < P; i++) {
-      const count = Math.floor(o.clients / P) + (i < o.clients % P ? 1 : 0);
+      const r = own ? i - 1 : i;
+      const count = own && i === 0 ? o.senders : Math.floor(rest / restP) + (r < rest % restP ? 1 : 0);
       const job: WorkerJob = {
         proto: o.proto, host: o.host, port: o.port, wsPath: o.wsPath, from, to: from + count, clients: o.clients, channels: o.channels,
         senders: o.senders, size: o.size, drainMs: o.drainMs, localAddress: `127.0.0.${2 + i}`, prefix: o.prefix ?? 'b', connectTimeoutMs: o.connectTimeoutMs,
