@@ -12,21 +12,22 @@ import test from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LoadRun } from '../../bench/lib/run.ts';
 
-interface Fake { port: number; drops: number; dupes: number; delivered: number; logins: string[]; close(): Promise<void> }
+interface Fake { port: number; drops: number; dupes: number; delivered: number; logins: string[]; from: Map<string, string>; close(): Promise<void> }
 
 /** seq % 10: 3 → dropped for the room's first other member; 5 → sent twice to the second; 9 → 600 ms late; else 100 ms. */
 async function fakeServer(rooms = new Map<string, WebSocket[]>()): Promise<Fake> {
   const http = createServer();
   const wss = new WebSocketServer({ server: http, path: '/ws' });
-  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, logins: [], close: async () => {
+  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, logins: [], from: new Map(), close: async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));
     await new Promise<void>((r) => http.close(() => r()));
   } };
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string; id: string; room?: string; to?: string; text?: string };
       if (m.type === 'login') fake.logins.push((m as { name?: string }).name ?? '');
+      if (m.type === 'login') fake.from.set((m as { name?: string }).name ?? '', req.socket.remoteAddress ?? '');
       if (m.type === 'login') ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { protocol: 1 } }));
       else if (m.type === 'join') {
         const list = rooms.get(m.room!) ?? [];
@@ -376,5 +377,22 @@ test('the load generator speaks Socket.IO to the baseline server and counts its 
   } finally {
     await run.close();
     await server.stop();
+  }
+});
+
+test('with senderProc the senders have a generator process (source address) of their own, the receivers share the others', async () => {
+  const fake = await fakeServer();
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port: fake.port, wsPath: '/ws', clients: 7, channels: 1, senders: 2, size: 64, procs: 3, senderProc: true, drainMs: 3000, connectTimeoutMs: 20_000, prefix: 'q' });
+  try {
+    await run.connect();
+    const by = (addr: string): string[] => [...fake.from].filter(([, a]) => a === addr).map(([n]) => n).sort();
+    assert.deepEqual([by('127.0.0.2'), by('127.0.0.3'), by('127.0.0.4')], [['q0', 'q1'], ['q2', 'q3', 'q4'], ['q5', 'q6']]);
+    const r = await run.step(20, 1);
+    assert.equal(r.expected, r.sent * 6);
+    assert.equal(r.lost, fake.drops);
+    assert.equal(r.dupes, fake.dupes);
+  } finally {
+    await run.close();
+    await fake.close();
   }
 });
