@@ -33,14 +33,15 @@ it('a write the kernel has not taken yet keeps its bytes while other sockets flu
   const qSlow = new OutboundQueue(toSlow, 1 << 30, noOverflow, scheduler);
   const qFast = new OutboundQueue(toFast, 1 << 30, noOverflow, scheduler);
   const sent = { slow: [] as Buffer[], fast: [] as Buffer[] };
-  // Chunks of 16 KiB, three per socket per round (one 48 KiB write each, gathered), all different.
+  // Chunks of 2 KiB, three per socket per round (one 6 KiB write each, gathered in the scratch buffer), all different.
+  const SIZE = 2048;
   const chunk = (who: string, round: number, k: number): Buffer => {
     const head = `${who}${round}.${k}:`;
-    return Buffer.from(head + String.fromCharCode(97 + ((round + k) % 26)).repeat(16 * 1024 - head.length));
+    return Buffer.from(head + String.fromCharCode(97 + ((round + k) % 26)).repeat(SIZE - head.length));
   };
   let backlogSeen = false;
   try {
-    for (let round = 0; round < 300; round++) {
+    for (let round = 0; round < 3000 && !(backlogSeen && round > 200); round++) {
       for (let k = 0; k < 3; k++) {
         for (const [who, q] of [['slow', qSlow], ['fast', qFast]] as const) {
           const c = chunk(who, round, k);
@@ -66,13 +67,50 @@ it('a write the kernel has not taken yet keeps its bytes while other sockets flu
       if (!a.equals(b)) {
         let i = 0;
         while (i < a.length && a[i] === b[i]) i++;
-        assert.fail(`${who}: received bytes differ from those pushed at byte ${i} (chunk ${Math.floor(i / 16384)}): ${a.subarray(Math.floor(i / 16384) * 16384, Math.floor(i / 16384) * 16384 + 12).toString()}`);
+        const k = Math.floor(i / SIZE);
+        assert.fail(`${who}: received bytes differ from those pushed at byte ${i} (chunk ${k}): ${a.subarray(k * SIZE, k * SIZE + 12).toString()}`);
       }
     }
   } finally {
     slow.destroy();
     fast.destroy();
     for (const s of accepted) s.destroy();
+    listener.close();
+  }
+});
+
+it('a peer that stops reading pins only the bytes queued for it, not a scratch buffer per write', async () => {
+  const listener = createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const port = (listener.address() as { port: number }).port;
+  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+  const peer = connect({ port, host: '127.0.0.1' });
+  const toPeer = await accepted;
+  peer.pause(); // never reads
+  const q = new OutboundQueue(toPeer, 1 << 30, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(0));
+  try {
+    // Fill the kernel's buffers until the socket keeps what it is given.
+    const big = Buffer.alloc(2048, 'x');
+    for (let i = 0; i < 20_000 && toPeer.writableLength === 0; i++) {
+      q.push(big);
+      q.push(big);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(toPeer.writableLength > 0, 'the socket has a backlog');
+    const before = process.memoryUsage().arrayBuffers;
+    // 2,000 writes of 3 × 100 bytes: 600 kB queued.
+    const small = Buffer.alloc(100, 'y');
+    for (let i = 0; i < 2000; i++) {
+      q.push(small);
+      q.push(small);
+      q.push(small);
+      await new Promise((r) => setImmediate(r));
+    }
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.ok(grown < 8 << 20, `${Math.round(grown / 1024)} KiB of buffers for 600 kB queued (a 16 KiB scratch per write would be 32 MiB)`);
+  } finally {
+    peer.destroy();
+    toPeer.destroy();
     listener.close();
   }
 });
