@@ -197,7 +197,7 @@ const WS_ERROR = Buffer.from('{"type":"error"');
 const WS_TEXT_KEY = Buffer.from('"text":"');
 /** Frames larger than this are an error (Banter's largest frames, history pages, are far smaller). */
 const WS_MAX_FRAME = 64 << 20;
-/** The read buffer of every WebSocket client of this process (see openWs). */
+/** The read buffer of every WebSocket client of this process (see openRawWs). */
 const wsReadBuffer = Buffer.allocUnsafe(256 << 10);
 
 /** Horspool's shifts for WS_TEXT_KEY: how far the key may move when its last byte is aligned with a byte of this value. */
