@@ -13,7 +13,11 @@
  * client s), one process, loopback only.
  *
  *   node bench/fanout-cpu.ts --server banter|inspircd|ngircd [--store sqlite|memory] [--clients 1000]
- *     [--channels 10] [--senders 10] [--batch 1] [--rounds 400] [--json]
+ *     [--channels 10] [--senders 10] [--batch 1] [--rounds 400] [--proto irc|ws] [--json]
+ *
+ * `--proto ws` (Banter only): the same over /ws with the JSON protocol, one `send` frame per
+ * message; Banter echoes each message to its sender, so there a message's deliveries are all
+ * the channel's members, the sender included.
  *
  * Stops by itself: every round has a deadline (`--round-timeout-ms`, 30 s), and it ends only
  * the server it started.
@@ -21,6 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
 import { loadAverage, startServer, type RunningServer, type ServerKind } from './lib/servers.ts';
 
 const { values } = parseArgs({
@@ -34,14 +39,16 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '400' },
     warmup: { type: 'string', default: '100' },
     'round-timeout-ms': { type: 'string', default: '30000' },
+    proto: { type: 'string', default: 'irc' },
     json: { type: 'boolean', default: false },
   },
 });
+const ws = values.proto === 'ws';
 const kind = values.server as ServerKind;
 const clients = Number(values.clients), channels = Number(values.channels), senders = Number(values.senders);
 const batch = Number(values.batch), rounds = Number(values.rounds), warmup = Number(values.warmup);
 const roundTimeoutMs = Number(values['round-timeout-ms']);
-if (![clients, channels, senders, batch, rounds, warmup].every((n) => Number.isInteger(n) && n >= 0) || senders > channels * Math.floor(clients / channels) || batch < 1 || batch > 200 || !['banter', 'inspircd', 'ngircd'].includes(kind)) {
+if (![clients, channels, senders, batch, rounds, warmup].every((n) => Number.isInteger(n) && n >= 0) || senders > channels * Math.floor(clients / channels) || batch < 1 || batch > 200 || !['banter', 'inspircd', 'ngircd'].includes(kind) || !['irc', 'ws'].includes(values.proto!) || (ws && kind !== 'banter')) {
   console.error('fanout-cpu: bad arguments (senders ≤ clients, 1 ≤ batch ≤ 200, --server banter|inspircd|ngircd)');
   process.exit(2);
 }
@@ -88,22 +95,45 @@ function open(port: number, i: number): Promise<Socket> {
   });
 }
 
+/** A WebSocket client (the `ws` package: this tool measures the server's CPU, not its own), logged in and joined. */
+function openWs(port: number, i: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const c = new WebSocket(`ws://127.0.0.1:${port}/ws`, { perMessageDeflate: false });
+    let ready = false;
+    const timer = setTimeout(() => { c.terminate(); reject(new Error(`f${i}: not joined in 60 s`)); }, 60_000);
+    c.on('error', (err) => { if (!ready) reject(err); });
+    c.on('open', () => c.send(JSON.stringify({ type: 'login', id: 'l', name: `f${i}`, lobby: false })));
+    c.on('message', (data: Buffer) => {
+      if (data[9] === 109 /* m */ && data.subarray(0, 17).toString() === '{"type":"message"') { received++; wake?.(); return; }
+      const m = JSON.parse(data.toString()) as { type: string; id?: string };
+      if (m.type === 'reply' && m.id === 'l') c.send(JSON.stringify({ type: 'join', id: 'j', room: `#c${channelOf(i)}` }));
+      else if (m.type === 'reply' && m.id === 'j') { ready = true; clearTimeout(timer); resolve(c); }
+      else if (m.type === 'error') { if (!ready) reject(new Error(`f${i}: ${data.toString()}`)); else console.error(`f${i}: ${data.toString()}`); }
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const server: RunningServer = await startServer(kind, { store: values.store as 'sqlite' | 'memory' });
   const sockets: Socket[] = [];
+  const wsClients: WebSocket[] = [];
   try {
     for (let i = 0; i < clients; i += 50) {
-      const part = await Promise.all(Array.from({ length: Math.min(50, clients - i) }, (_, k) => open(server.ircPort, i + k)));
-      sockets.push(...part);
+      const n = Math.min(50, clients - i);
+      if (ws) wsClients.push(...await Promise.all(Array.from({ length: n }, (_, k) => openWs(server.httpPort, i + k))));
+      else sockets.push(...await Promise.all(Array.from({ length: n }, (_, k) => open(server.ircPort, i + k))));
     }
     // Later joins reach earlier members: let them arrive before counting.
     await new Promise((r) => setTimeout(r, 1000));
-    const perRound = Array.from({ length: senders }, (_, s) => membersOf(channelOf(s)) - 1).reduce((a, b) => a + b, 0) * batch;
+    const perRound = Array.from({ length: senders }, (_, s) => membersOf(channelOf(s)) - (ws ? 0 : 1)).reduce((a, b) => a + b, 0) * batch;
     const text = ':the quick brown fox jumps over the lazy dog, 0123456789abcdef\r\n';
     let seq = 0;
     const round = async (): Promise<void> => {
       const want = received + perRound;
-      for (let s = 0; s < senders; s++) {
+      for (let s = 0; s < senders && ws; s++) {
+        for (let b = 0; b < batch; b++) wsClients[s]!.send(`{"type":"send","id":"s${seq}","to":"#c${channelOf(s)}","text":"${text.slice(1, -2).replace('0123456789', String(seq++).padStart(10, '0'))}"}`);
+      }
+      for (let s = 0; s < senders && !ws; s++) {
         let lines = '';
         for (let b = 0; b < batch; b++) lines += `PRIVMSG #c${channelOf(s)} ${text.replace('0123456789', String(seq++).padStart(10, '0'))}`;
         sockets[s]!.write(lines);
@@ -125,7 +155,7 @@ async function main(): Promise<void> {
     const messages = rounds * senders * batch, deliveries = rounds * perRound;
     const us = (x: number, n: number): number => Math.round((x * 1e6 / n) * 100) / 100;
     const out = {
-      server: kind === 'banter' ? `banter (${values.store})` : kind, clients, channels, senders, batch, rounds, messages, deliveries,
+      server: kind === 'banter' ? `banter (${values.store})${ws ? ' over ws' : ''}` : kind, clients, channels, senders, batch, rounds, messages, deliveries,
       cpuS: { user: Math.round((u1 - u0) * 100) / 100, system: Math.round((s1 - s0) * 100) / 100 },
       perMessageUs: { user: us(u1 - u0, messages), system: us(s1 - s0, messages), total: us(u1 - u0 + s1 - s0, messages) },
       perDeliveryUs: { user: us(u1 - u0, deliveries), system: us(s1 - s0, deliveries), total: us(u1 - u0 + s1 - s0, deliveries) },
@@ -136,6 +166,7 @@ async function main(): Promise<void> {
       + `${out.perDeliveryUs.total} µs CPU per delivery (user ${out.perDeliveryUs.user}, system ${out.perDeliveryUs.system}), ${out.perMessageUs.total} µs per message; wall ${out.wallS} s, load ${out.loadAvg}`);
   } finally {
     for (const s of sockets) s.destroy();
+    for (const c of wsClients) c.terminate();
     await server.stop();
   }
 }

@@ -19,7 +19,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
+import { createHash, randomBytes } from 'node:crypto';
 import { Histogram, nowUs } from './lib/hist.ts';
 
 export type Proto = 'ws' | 'irc' | 'sio';
@@ -60,6 +60,8 @@ export interface SentReport {
   cpuCores: number;
   /** Event-loop utilisation of this generator over the window (0..1). */
   elu: number;
+  /** How much of the window `cpuCores` and `elu` were measured over (µs): all of it, give or take a timer's slack. */
+  measuredUs: number;
   /** How late sends were against their schedule. */
   sendLag: ReturnType<Histogram['toJSON']>;
 }
@@ -84,7 +86,9 @@ const channelOf = (i: number): number => i % job.channels;
 const channelName = (c: number): string => `#bench${c}`;
 /** Global sender indexes in channel c. */
 const sendersIn: number[][] = Array.from({ length: job.channels }, () => []);
-for (let s = 0; s < job.senders; s++) sendersIn[channelOf(s)]!.push(s);
+/** senderRank[s]: the index of sender s in sendersIn of its channel. */
+const senderRank = new Int32Array(job.senders);
+for (let s = 0; s < job.senders; s++) senderRank[s] = sendersIn[channelOf(s)]!.push(s) - 1;
 
 interface Client {
   idx: number;
@@ -122,10 +126,6 @@ function readNumber(s: string, i: number, end: number): number {
   return i > from ? n : NaN;
 }
 
-function onText(c: Client, text: string, at: number): void {
-  onTextAt(c, text, 0, text.length, at);
-}
-
 /**
  * The message text `s[from, end)`: `B<step>:<sender>:<seq>:<us>:` and padding. Parsed in place
  * (no slices, no Number()): a generator process reads every delivery, so its cost per line
@@ -138,11 +138,41 @@ function onTextAt(c: Client, s: string, from: number, end: number, at: number): 
   const snd = numberEnd < 0 ? NaN : readNumber(s, numberEnd + 1, end);
   const seq = numberEnd < 0 ? NaN : readNumber(s, numberEnd + 1, end);
   const us = numberEnd < 0 ? NaN : readNumber(s, numberEnd + 1, end);
-  if (numberEnd < 0 || Number.isNaN(st) || Number.isNaN(snd) || Number.isNaN(seq) || Number.isNaN(us)) { bogus++; return; }
+  tally(c, numberEnd < 0 ? NaN : st, snd, seq, us, at);
+}
+
+/** `onTextAt` for a text held in bytes, `b[from, end)` (the WebSocket client reads frames as bytes, never as strings). */
+function onBytesAt(c: Client, b: Buffer, from: number, end: number, at: number): void {
+  lastRecvUs = at;
+  if (b[from] !== 66 /* B */) { bogus++; return; }
+  const st = readNumberBytes(b, from + 1, end);
+  const snd = numberEnd < 0 ? NaN : readNumberBytes(b, numberEnd + 1, end);
+  const seq = numberEnd < 0 ? NaN : readNumberBytes(b, numberEnd + 1, end);
+  const us = numberEnd < 0 ? NaN : readNumberBytes(b, numberEnd + 1, end);
+  tally(c, numberEnd < 0 ? NaN : st, snd, seq, us, at);
+}
+
+/** `readNumber` over bytes. */
+function readNumberBytes(b: Buffer, i: number, end: number): number {
+  let n = 0;
+  const from = i;
+  for (; i < end; i++) {
+    const ch = b[i]!;
+    if (ch === 58 /* : */) break;
+    if (ch < 48 || ch > 57) { numberEnd = -1; return NaN; }
+    n = n * 10 + (ch - 48);
+  }
+  numberEnd = i < end ? i : -1;
+  return i > from ? n : NaN;
+}
+
+/** Counts one parsed delivery of (step, sender, seq, due µs) to client `c` (NaN anywhere: bogus). */
+function tally(c: Client, st: number, snd: number, seq: number, us: number, at: number): void {
+  if (Number.isNaN(st) || Number.isNaN(snd) || Number.isNaN(seq) || Number.isNaN(us)) { bogus++; return; }
   if (st !== step) { stale++; return; }
   if (snd === c.idx) return; // the sender's own echo (Banter's JSON protocol echoes)
-  const k = sendersIn[channelOf(c.idx)]!.indexOf(snd);
-  if (k < 0 || !Number.isInteger(seq) || seq < 0 || seq >= maxSeq) { bogus++; return; }
+  const k = snd < job.senders && channelOf(snd) === channelOf(c.idx) ? senderRank[snd]! : -1;
+  if (k < 0 || seq >= maxSeq) { bogus++; return; }
   const row = c.seen[k]!;
   if (row[seq]! > 0) {
     dupes++;
@@ -160,33 +190,218 @@ function fail(msg: string): void {
   if (errors <= 3) process.stderr.write(`bench client error: ${msg.slice(0, 300)}\n`);
 }
 
-function openWs(idx: number): Promise<Client> {
+/** Bytes the WebSocket client looks for in a frame's payload (never decoded to a string). */
+const WS_MESSAGE = Buffer.from('{"type":"message"');
+const WS_REPLY = Buffer.from('{"type":"reply"');
+const WS_ERROR = Buffer.from('{"type":"error"');
+const WS_TEXT_KEY = Buffer.from('"text":"');
+/** Frames larger than this are an error (Banter's largest frames, history pages, are far smaller). */
+const WS_MAX_FRAME = 64 << 20;
+/** The read buffer of every WebSocket client of this process (see openRawWs). */
+const wsReadBuffer = Buffer.allocUnsafe(256 << 10);
+
+/** Horspool's shifts for WS_TEXT_KEY: how far the key may move when its last byte is aligned with a byte of this value. */
+const TEXT_SHIFT = new Uint8Array(256).fill(WS_TEXT_KEY.length);
+for (let i = 0; i < WS_TEXT_KEY.length - 1; i++) TEXT_SHIFT[WS_TEXT_KEY[i]!] = WS_TEXT_KEY.length - 1 - i;
+
+/**
+ * Where the value of the first `"text":"` key in `b[from, end)` starts, or -1. Horspool's search
+ * in JS: most bytes are skipped, and it costs no call into C++ as Buffer#indexOf does.
+ */
+function textAt(b: Buffer, from: number, end: number): number {
+  const K = WS_TEXT_KEY, last = K.length - 1;
+  outer: for (let i = from + last; i < end; i += TEXT_SHIFT[b[i]!]!) {
+    if (b[i] !== 34 /* " */) continue;
+    for (let j = 1; j <= last; j++) if (b[i - j] !== K[last - j]) continue outer;
+    return i + 1;
+  }
+  return -1;
+}
+
+/** Whether `b[at, end)` starts with `p`. */
+function startsAt(b: Buffer, at: number, end: number, p: Buffer): boolean {
+  if (end - at < p.length) return false;
+  for (let i = 0; i < p.length; i++) if (b[at + i] !== p[i]) return false;
+  return true;
+}
+
+/**
+ * A client frame (RFC 6455 §5.2): FIN, `opcode`, masked with the all-zero key (clients must
+ * mask; XOR with zeros leaves the payload as it is, so nothing is copied twice), `payload` in latin1.
+ */
+function wsClientFrame(opcode: number, payload: string | Buffer): Buffer {
+  const len = typeof payload === 'string' ? Buffer.byteLength(payload, 'latin1') : payload.length;
+  const head = len < 126 ? 6 : len < 65536 ? 8 : 14;
+  const out = Buffer.allocUnsafe(head + len);
+  out[0] = 0x80 | opcode;
+  if (len < 126) out[1] = 0x80 | len;
+  else if (len < 65536) { out[1] = 0x80 | 126; out.writeUInt16BE(len, 2); }
+  else { out[1] = 0x80 | 127; out.writeUInt32BE(Math.floor(len / 2 ** 32), 2); out.writeUInt32BE(len >>> 0, 6); }
+  out.writeUInt32BE(0, head - 4);
+  if (typeof payload === 'string') out.write(payload, head, 'latin1');
+  else payload.copy(out, head);
+  return out;
+}
+
+/** What a protocol over the raw WebSocket client does: `upgraded` once the handshake is done, `text` for each text message. */
+interface WsProtocol {
+  upgraded(w: RawWs): void;
+  text(w: RawWs, b: Buffer, from: number, end: number, at: number): void;
+}
+
+/** One raw WebSocket connection, as its protocol sees it. */
+interface RawWs {
+  readonly c: Client;
+  readonly nick: string;
+  readonly room: string;
+  /** Logged in and joined: the client counts. */
+  ready(): void;
+  readonly isReady: boolean;
+  /** Before `ready`: the connection failed (rejects); after: an error report. */
+  refused(msg: string): void;
+}
+
+/**
+ * A WebSocket client on a plain socket: the generator reads every delivery, so it parses the
+ * frames itself, straight from the received bytes: many frames per read, a frame cut
+ * anywhere carried over to the next read, no string or object per frame. Its protocol finds a
+ * delivery's text in the frame's bytes and reads it in place (onBytesAt); pings, close and
+ * fragmented frames are handled here as `ws` would.
+ */
+function openRawWs(idx: number, path: string, proto: WsProtocol): Promise<Client> {
   return new Promise((resolve, reject) => {
     const nick = `${job.prefix}${idx}`;
     const room = channelName(channelOf(idx));
-    const ws = new WebSocket(`ws://${job.host}:${portOf(idx)}${job.wsPath}`, { localAddress: job.localAddress, perMessageDeflate: false });
-    const c: Client = { idx, send: (l) => ws.send(l), close: () => ws.terminate(), seen: [], open: true };
+    const port = portOf(idx);
+    // onread: the socket reads into one buffer shared by all of this process's sockets and calls `onBytes`
+    // directly, with no 'data' event, no stream state and no Buffer per read.
+    const sock: Socket = connect({ host: job.host, port, localAddress: job.localAddress, noDelay: true, onread: { buffer: wsReadBuffer, callback: (n, buf) => { onBytes((buf as Buffer).subarray(0, n)); return true; } } });
+    const c: Client = { idx, send: (l) => sock.write(wsClientFrame(1, l)), close: () => sock.destroy(), seen: [], open: true };
+    const key = randomBytes(16).toString('base64');
     let ready = false;
-    const timer = setTimeout(() => reject(new Error(`${nick}: not ready within ${job.connectTimeoutMs} ms`)), job.connectTimeoutMs);
-    ws.on('error', (err) => { if (!ready) reject(err); });
-    ws.on('close', () => { if (c.open && !stopping) disconnected++; c.open = false; });
-    ws.on('message', (data) => {
+    let upgraded = false;
+    /** Bytes of an incomplete frame (or HTTP response) carried over to the next chunk. */
+    let rest: Buffer | undefined;
+    /** Payload pieces of a fragmented text message. */
+    let fragments: Buffer[] | undefined;
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`${nick}: not ready within ${job.connectTimeoutMs} ms`)); }, job.connectTimeoutMs);
+    const broken = (msg: string): void => {
+      if (!ready) { clearTimeout(timer); reject(new Error(`${nick}: ${msg}`)); } else fail(msg);
+      sock.destroy();
+    };
+    const w: RawWs = {
+      c, nick, room,
+      get isReady() { return ready; },
+      ready: () => { if (!ready) { ready = true; clearTimeout(timer); resolve(c); } },
+      refused: (msg) => { if (!ready) broken(msg); else fail(msg); },
+    };
+    const onText = (b: Buffer, from: number, end: number, at: number): void => proto.text(w, b, from, end, at);
+    sock.on('connect', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: ${job.host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`));
+    sock.on('error', (err) => { if (!ready) { clearTimeout(timer); reject(err); } });
+    sock.on('close', () => { if (c.open && !stopping) disconnected++; c.open = false; });
+    /** What one read brought (`chunk` is the shared read buffer: what outlives the call is copied). */
+    const onBytes = (chunk: Buffer): void => {
       const at = nowUs();
-      const s = data.toString();
-      if (s.startsWith('{"type":"message"')) {
-        const i = s.indexOf('"text":"');
-        if (i >= 0) onText(c, s.slice(i + 8, s.indexOf('"', i + 8)), at);
-      } else if (s.startsWith('{"type":"reply"')) {
-        if (s.includes('"id":"s')) acked++;
-        else if (s.includes('"id":"l"')) ws.send(JSON.stringify({ type: 'join', id: 'j', room }));
-        else if (s.includes('"id":"j"')) { ready = true; clearTimeout(timer); resolve(c); }
-      } else if (s.startsWith('{"type":"error"')) {
-        if (!ready) reject(new Error(`${nick}: ${s}`));
-        else fail(s);
+      const b = rest ? Buffer.concat([rest, chunk]) : chunk;
+      rest = undefined;
+      let off = 0;
+      if (!upgraded) {
+        const h = b.indexOf('\r\n\r\n', 0, 'latin1');
+        if (h < 0) { if (b.length > 16384) broken('HTTP response head too long'); else rest = Buffer.from(b); return; }
+        const head = b.toString('latin1', 0, h);
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        if (!/^HTTP\/1\.1 101 /.test(head)) return broken(`upgrade refused: ${head.split('\r\n')[0]}`);
+        if (!new RegExp(`^sec-websocket-accept: *${accept.replace(/[+/=]/g, '\\$&')} *$`, 'im').test(head)) return broken('bad Sec-WebSocket-Accept');
+        upgraded = true;
+        off = h + 4;
+        proto.upgraded(w);
       }
-    });
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'login', id: 'l', name: nick, lobby: false })));
+      while (b.length - off >= 2) {
+        const b0 = b[off]!, b1 = b[off + 1]!;
+        if (b1 & 0x80) return broken('masked frame from the server');
+        if (b0 & 0x70) return broken('reserved frame bits set');
+        let len = b1 & 0x7f;
+        let p = off + 2;
+        if (len === 126) {
+          if (b.length - off < 4) break;
+          len = b.readUInt16BE(off + 2);
+          p = off + 4;
+        } else if (len === 127) {
+          if (b.length - off < 10) break;
+          len = b.readUInt32BE(off + 2) * 2 ** 32 + b.readUInt32BE(off + 6);
+          p = off + 10;
+        }
+        if (len > WS_MAX_FRAME) return broken(`frame of ${len} bytes`);
+        const end = p + len;
+        if (end > b.length) break;
+        const opcode = b0 & 0x0f;
+        const fin = (b0 & 0x80) !== 0;
+        off = end;
+        if (opcode === 1 && fin && !fragments) onText(b, p, end, at);
+        else if (opcode === 1 || opcode === 0) {
+          if ((opcode === 1) === (fragments !== undefined)) return broken('bad fragment sequence');
+          (fragments ??= []).push(Buffer.from(b.subarray(p, end)));
+          if (fin) {
+            const whole = Buffer.concat(fragments);
+            fragments = undefined;
+            onText(whole, 0, whole.length, at);
+          }
+        } else if (opcode === 9) sock.write(wsClientFrame(10, b.subarray(p, end)));
+        else if (opcode === 8) { sock.end(wsClientFrame(8, b.subarray(p, Math.min(end, p + 2)))); return; }
+        else if (opcode !== 10) return broken(`frame opcode ${opcode}`);
+      }
+      // The incomplete frame's bytes, copied: a subarray would keep the whole chunk alive.
+      if (off < b.length) rest = Buffer.from(b.subarray(off));
+    };
   });
+}
+
+/** Banter's JSON protocol: login, join, then `message` events (the sender's own echo is skipped by tally). */
+const banterWs: WsProtocol = {
+  upgraded: (w) => w.c.send(JSON.stringify({ type: 'login', id: 'l', name: w.nick, lobby: false })),
+  text: (w, b, from, end, at) => {
+    if (startsAt(b, from, end, WS_MESSAGE)) {
+      const t = textAt(b, from + WS_MESSAGE.length, end);
+      if (t < 0) { bogus++; return; }
+      // No need to find the closing quote: the text's fields each end with ':', so a text cut short ends on a '"' and is bogus.
+      onBytesAt(w.c, b, t, end, at);
+    } else if (startsAt(b, from, end, WS_REPLY)) {
+      const id = b.indexOf('"id":"', from, 'latin1');
+      const ch = id >= 0 && id + 6 < end ? b[id + 6] : -1;
+      if (ch === 115 /* s */) acked++;
+      else if (ch === 108 /* l */ && b[id + 7] === 34) w.c.send(JSON.stringify({ type: 'join', id: 'j', room: w.room }));
+      else if (ch === 106 /* j */ && b[id + 7] === 34) w.ready();
+    } else if (startsAt(b, from, end, WS_ERROR)) w.refused(b.toString('utf8', from, end));
+  },
+};
+
+function openWs(idx: number): Promise<Client> {
+  return openRawWs(idx, job.wsPath, banterWs);
+}
+
+/** A Socket.IO event `message` with one string argument: the relayed text follows. */
+const SIO_MESSAGE = Buffer.from('42["message","');
+
+/**
+ * Socket.IO (Engine.IO 4) over the same raw client, so that both servers face the same
+ * generator: `0{…}` open → `40` connect to "/" → `40{…}` → `420["join",room]` → ack `430[…]`;
+ * the server's pings `2` are answered `3`; deliveries are `42["message","<text>"]`.
+ */
+const socketIoWs: WsProtocol = {
+  upgraded: () => undefined,
+  text: (w, b, from, end, at) => {
+    if (startsAt(b, from, end, SIO_MESSAGE)) { onBytesAt(w.c, b, from + SIO_MESSAGE.length, end, at); return; }
+    const t = b[from];
+    if (t === 50 /* 2: ping */ && end - from === 1) w.c.send('3');
+    else if (t === 48 /* 0: open */) w.c.send('40');
+    else if (t === 52 /* 4 */ && b[from + 1] === 48 /* 0: connected */ && !w.isReady) w.c.send(`420${JSON.stringify(['join', w.room])}`);
+    else if (t === 52 && b[from + 1] === 51 /* 3: ack */ && b[from + 2] === 48 /* id 0 */) w.ready();
+    else if (t === 52 && b[from + 1] === 52 /* 4: connect error */) w.refused(b.toString('utf8', from, end));
+  },
+};
+
+function openSio(idx: number): Promise<Client> {
+  return openRawWs(idx, `${job.wsPath}?EIO=4&transport=websocket`, socketIoWs);
 }
 
 let wsSendId = 0;
@@ -240,20 +455,6 @@ function openIrc(idx: number): Promise<Client> {
   });
 }
 
-async function openSio(idx: number): Promise<Client> {
-  const { io } = await import('socket.io-client');
-  return new Promise((resolve, reject) => {
-    const room = channelName(channelOf(idx));
-    const socket = io(`http://${job.host}:${portOf(idx)}`, { transports: ['websocket'], forceNew: true, reconnection: false, localAddress: job.localAddress } as Parameters<typeof io>[1]);
-    const c: Client = { idx, send: (t) => socket.emit('send', room, t), close: () => socket.disconnect(), seen: [], open: true };
-    const timer = setTimeout(() => reject(new Error(`sio ${idx}: not ready within ${job.connectTimeoutMs} ms`)), job.connectTimeoutMs);
-    socket.on('connect_error', (err: Error) => { clearTimeout(timer); reject(err); });
-    socket.on('disconnect', () => { if (c.open && !stopping) disconnected++; c.open = false; });
-    socket.on('message', (text: string) => onText(c, text, nowUs()));
-    socket.on('connect', () => socket.emit('join', room, () => { clearTimeout(timer); resolve(c); }));
-  });
-}
-
 const open = job.proto === 'ws' ? openWs : job.proto === 'irc' ? openIrc : openSio;
 
 function messageFor(s: number, seq: number, due: number): string {
@@ -280,9 +481,10 @@ function runWindow(m: StartMsg): Promise<SentReport> {
   return new Promise((resolve) => {
     let cpu0: NodeJS.CpuUsage | undefined;
     let elu0: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+    let measuredFromUs = 0;
     const tick = (): void => {
       const now = nowUs();
-      if (now >= m.t0Us && !cpu0) { cpu0 = process.cpuUsage(); elu0 = performance.eventLoopUtilization(); }
+      if (now >= m.t0Us && !cpu0) { cpu0 = process.cpuUsage(); elu0 = performance.eventLoopUtilization(); measuredFromUs = now; }
       for (let i = 0; i < mine.length; i++) {
         const c = mine[i]!;
         while (next[i]! <= now && next[i]! < windowEndUs) {
@@ -290,7 +492,7 @@ function runWindow(m: StartMsg): Promise<SentReport> {
           const text = messageFor(c.idx, seq[i]!, due);
           const room = channelName(channelOf(c.idx));
           if (c.open) {
-            c.send(job.proto === 'ws' ? wsSendLine(room, text) : job.proto === 'irc' ? `PRIVMSG ${room} :${text}\r\n` : text);
+            c.send(job.proto === 'ws' ? wsSendLine(room, text) : job.proto === 'irc' ? `PRIVMSG ${room} :${text}\r\n` : `42["send","${room}","${text}"]`);
             sent[c.idx]!++;
           }
           sendLag.record(now - due);
@@ -301,11 +503,13 @@ function runWindow(m: StartMsg): Promise<SentReport> {
       if (now >= windowEndUs) {
         const cpu = process.cpuUsage(cpu0);
         const elu = performance.eventLoopUtilization(elu0);
-        resolve({ type: 'sent', sent, cpuCores: (cpu.user + cpu.system) / (m.durationMs * 1000), elu: elu.utilization, sendLag: sendLag.toJSON() });
+        resolve({ type: 'sent', sent, cpuCores: (cpu.user + cpu.system) / (m.durationMs * 1000), elu: elu.utilization, measuredUs: now - measuredFromUs, sendLag: sendLag.toJSON() });
         return;
       }
       // Sleep until the next due send (at most 1 ms granularity of the timer wheel).
-      const soonest = Math.min(windowEndUs, ...next);
+      // A timer can fire up to a millisecond early: until the window's start has been seen, it is the next wake-up too, so
+      // that CPU and ELU are measured over the whole window (not from its end, in a process without senders).
+      const soonest = Math.min(windowEndUs, cpu0 ? Infinity : m.t0Us, ...next);
       setTimeout(tick, Math.max(0, Math.floor((soonest - nowUs()) / 1000)));
     };
     setTimeout(tick, Math.max(0, Math.floor((m.t0Us - nowUs()) / 1000)));

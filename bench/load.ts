@@ -16,6 +16,8 @@
  *
  * --server banter|inspircd|ngircd|socketio|none (default banter; none with --target);
  * --store sqlite|memory (Banter, default sqlite); --prof DIR writes Banter's --cpu-prof there.
+ * --sender-proc on|off: the senders in a generator process of their own (default on for ws and
+ * sio, off for irc), so that their schedule does not wait behind the receivers' reads.
  * Loopback only; bounded in time; ends only the processes it started.
  */
 import { parseArgs } from 'node:util';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     duration: { type: 'string', default: '10' },
     procs: { type: 'string', default: '2' },
+    'sender-proc': { type: 'string' },
     drain: { type: 'string', default: '5' },
     ramp: { type: 'boolean', default: false },
     'ramp-factor': { type: 'string', default: '1.6' },
@@ -80,6 +83,13 @@ if (kind === 'none' && !values.target) {
   process.exit(2);
 }
 
+// The senders in a process of their own: default for WebSocket and Socket.IO (docs/benchmarks.md, "WebSocket generator and write path").
+const senderProc = values['sender-proc'] === undefined ? proto !== 'irc' : values['sender-proc'] === 'on';
+if (values['sender-proc'] !== undefined && !['on', 'off'].includes(values['sender-proc'])) {
+  console.error('bench: --sender-proc on|off');
+  process.exit(2);
+}
+
 const log = (line: string): void => { if (!values.json) console.log(line); };
 
 async function main(): Promise<void> {
@@ -101,14 +111,14 @@ async function main(): Promise<void> {
     port = Number(m[2]);
   }
   const label = `${kind === 'none' ? values.target : kind}${kind === 'banter' ? ` (${values.store})` : ''} over ${proto}`;
-  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
+  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, senderProc, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
   let result: { steps: StepResult[]; best?: StepResult } | undefined;
   // Interrupted: still stop the workers and the server this run started.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => { void run.close().then(() => server?.stop()).finally(() => process.exit(130)); });
   }
   try {
-    log(`${label}: ${clients} clients in ${channels} channel(s), ${senders} senders, ${size}-byte messages, ${procs} generator processes (load ${loadAverage()})`);
+    log(`${label}: ${clients} clients in ${channels} channel(s), ${senders} senders, ${size}-byte messages, ${procs} generator processes${senderProc && procs >= 2 ? ', the senders in one of their own' : ''} (load ${loadAverage()})`);
     await run.connect();
     const connectedRss = pid ? Math.round(rssMb(pid)) : undefined;
     log(`  connected and joined in ${run.connectMs} ms; server RSS idle ${idleRss ?? '?'} MB, with clients ${connectedRss ?? '?'} MB`);
@@ -119,7 +129,7 @@ async function main(): Promise<void> {
       log(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s (offered ${r.offeredDeliveriesPerSec}), p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, max ${r.server.eventLoopLagMs.max} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict}`);
     }
     const summary = {
-      server: label, clients, channels, senders, size, procs, connectMs: run.connectMs, serverRssIdleMb: idleRss, serverRssConnectedMb: connectedRss,
+      server: label, clients, channels, senders, size, procs, senderProc, connectMs: run.connectMs, serverRssIdleMb: idleRss, serverRssConnectedMb: connectedRss,
       maxSustainableDeliveriesPerSec: result.best?.deliveriesPerSec ?? 0, best: result.best, steps: result.steps,
     };
     if (values.json) console.log(JSON.stringify(summary));

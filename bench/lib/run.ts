@@ -25,6 +25,12 @@ export interface LoadOptions {
   senders: number;
   size: number;
   procs: number;
+  /**
+   * The senders get a generator process of their own (with 2 or more processes): their schedule
+   * then does not wait behind the reads of hundreds of receivers, whose lateness would count as
+   * the server's latency. Off: the clients are split evenly, senders in the first process.
+   */
+  senderProc?: boolean;
   drainMs: number;
   connectTimeoutMs: number;
   /** PID of the server, for CPU and RSS (omit for a server on another machine or unknown PID). */
@@ -61,7 +67,8 @@ export interface StepResult {
   offeredDeliveriesPerSec: number;
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
-  generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean };
+  /** measuredMinS: the shortest part of the window any generator process measured its CPU and ELU over. */
+  generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean; measuredMinS: number };
   /**
    * cpuPct: the server's CPU over the send window. cpuUsPerDelivery: its CPU time from the
    * window's start until every delivery had arrived (or the drain ended), per delivery made:
@@ -94,15 +101,20 @@ export class LoadRun {
     const P = Math.max(1, Math.min(o.procs, 253, o.clients));
     const t0 = Date.now();
     let from = 0;
+    const own = o.senderProc === true && P >= 2 && o.senders < o.clients;
+    const rest = own ? o.clients - o.senders : o.clients, restP = own ? P - 1 : P;
     for (let i = 0; i < P; i++) {
-      const count = Math.floor(o.clients / P) + (i < o.clients % P ? 1 : 0);
+      const r = own ? i - 1 : i;
+      const count = own && i === 0 ? o.senders : Math.floor(rest / restP) + (r < rest % restP ? 1 : 0);
       const job: WorkerJob = {
         proto: o.proto, host: o.host, port: o.port, wsPath: o.wsPath, from, to: from + count, clients: o.clients, channels: o.channels,
         senders: o.senders, size: o.size, drainMs: o.drainMs, localAddress: `127.0.0.${2 + i}`, prefix: o.prefix ?? 'b', connectTimeoutMs: o.connectTimeoutMs,
         ...(o.ports ? { ports: o.ports } : {}),
       };
       from += count;
-      const child = fork(new URL('../load-worker.ts', import.meta.url), [JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // BENCH_GEN_NODE_ARGS: extra node flags for the generator processes only (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile them).
+      const genArgs = (process.env.BENCH_GEN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+      const child = fork(new URL('../load-worker.ts', import.meta.url), [JSON.stringify(job)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...genArgs] });
       const queue: unknown[] = [];
       const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
       let dead: Error | undefined;
@@ -196,7 +208,7 @@ export class LoadRun {
       offeredDeliveriesPerSec: Math.round(rate * o.senders * membersPerMsg),
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
-      generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated },
+      generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated, measuredMinS: round2(Math.min(...sentReports.map((r) => r.measuredUs)) / 1e6) },
       ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, cpuUsPerDelivery: wall0 && delivered > 0 ? round2(((cpu2 - cpu0) * 1e6) / delivered) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,

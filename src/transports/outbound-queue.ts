@@ -3,7 +3,8 @@
  *
  * Chunks queued during one event-loop turn leave in one write, as one buffer (measured on
  * the IRC fan-out: one copy into one buffer beats a writev of many small chunks through the
- * stream machinery). The queue is bounded: bytes pushed as `limited`, plus what the socket
+ * stream machinery), gathered in a scratch buffer that is reused while writes complete at once.
+ * The queue is bounded: bytes pushed as `limited`, plus what the socket
  * has not yet handed to the kernel, may not exceed `limitBytes`; past it the queue drops
  * everything and calls its owner's `onSendQExceeded` once ("SendQ exceeded"). Unlimited pushes (a reply to
  * the client's own request) are still checked against the socket's backlog alone.
@@ -124,6 +125,14 @@ export class FlushScheduler {
   };
 }
 
+/**
+ * Where a flush gathers a queue's chunks for its one write, reused while each write reaches the
+ * kernel at once (the usual case): no buffer is allocated per socket per round, and the young
+ * generation fills that much more slowly (docs/benchmarks.md, "WebSocket generator and write path").
+ */
+const SCRATCH_BYTES = 16 << 10;
+let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
 
@@ -182,7 +191,17 @@ export class OutboundQueue {
     this.chunks = [];
     this.bytes = 0;
     this.limitedBytes = 0;
-    this.socket.write(q.length === 1 ? q[0]! : Buffer.concat(q, bytes));
+    if (q.length === 1) { this.socket.write(q[0]!); return; }
+    // A socket with a backlog keeps what it is given until the kernel takes it: an exact copy, so
+    // that a peer that stops reading pins no more memory than the bytes queued for it.
+    if (bytes > SCRATCH_BYTES || this.socket.writableLength !== 0) { this.socket.write(Buffer.concat(q, bytes)); return; }
+    let off = 0;
+    for (const c of q) { scratch.set(c, off); off += c.length; }
+    this.socket.write(scratch.subarray(0, bytes));
+    // A write the socket could not hand to the kernel at once still points into the scratch buffer
+    // (its stream or libuv holds it until written): that one is the socket's now; the next flush gets a new one.
+    // At most one per stall of a socket, after the kernel's own buffer for it has filled.
+    if (this.socket.writableLength !== 0) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   }
 
   /** Stops the queue and destroys the socket (its write failed). */

@@ -12,21 +12,22 @@ import test from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { LoadRun } from '../../bench/lib/run.ts';
 
-interface Fake { port: number; drops: number; dupes: number; delivered: number; logins: string[]; close(): Promise<void> }
+interface Fake { port: number; drops: number; dupes: number; delivered: number; logins: string[]; from: Map<string, string>; close(): Promise<void> }
 
 /** seq % 10: 3 → dropped for the room's first other member; 5 → sent twice to the second; 9 → 600 ms late; else 100 ms. */
 async function fakeServer(rooms = new Map<string, WebSocket[]>()): Promise<Fake> {
   const http = createServer();
   const wss = new WebSocketServer({ server: http, path: '/ws' });
-  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, logins: [], close: async () => {
+  const fake: Fake = { port: 0, drops: 0, dupes: 0, delivered: 0, logins: [], from: new Map(), close: async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));
     await new Promise<void>((r) => http.close(() => r()));
   } };
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     ws.on('message', (raw) => {
       const m = JSON.parse(String(raw)) as { type: string; id: string; room?: string; to?: string; text?: string };
       if (m.type === 'login') fake.logins.push((m as { name?: string }).name ?? '');
+      if (m.type === 'login') fake.from.set((m as { name?: string }).name ?? '', req.socket.remoteAddress ?? '');
       if (m.type === 'login') ws.send(JSON.stringify({ type: 'reply', id: m.id, data: { protocol: 1 } }));
       else if (m.type === 'join') {
         const list = rooms.get(m.room!) ?? [];
@@ -80,6 +81,8 @@ test('the load generator reports injected drops, duplicates and delays', async (
     assert.ok(r.latencyMs.p99 >= 600 && r.latencyMs.p99 < 1500, `p99 ${r.latencyMs.p99}`);
     assert.ok(r.latencyMs.max >= 600 && r.latencyMs.max < 3000, `max ${r.latencyMs.max}`);
     assert.ok(r.generator.cpuCoresTotal > 0, 'generator CPU is measured');
+    // The second process has no senders: its CPU and ELU still cover the window, not a moment at its end.
+    assert.ok(r.generator.measuredMinS >= 1.9, `generator CPU measured over ${r.generator.measuredMinS} s of a 2 s window`);
   } finally {
     await run.close();
     await fake.close();
@@ -199,5 +202,197 @@ test('the load generator counts IRC deliveries cut at any byte, between other li
     await run.close();
     for (const list of members.values()) for (const s of list) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+/**
+ * WebSocket: the generator parses frames itself from the bytes it reads, so this fake speaks
+ * RFC 6455 on a plain socket and makes every case happen: its output leaves in pieces of
+ * 1..97 bytes (frames and headers cut anywhere; larger behind a backlog) or many frames in one write, with 7-, 16- and
+ * 64-bit lengths, pings (which must be answered with pongs carrying the same payload),
+ * fragmented messages with a ping between their fragments, other events and bogus texts
+ * between the deliveries, besides its drops and duplicates.
+ */
+test('the load generator counts WebSocket deliveries in frames cut at any byte, packed, fragmented and between other frames', async () => {
+  const { createHash } = await import('node:crypto');
+  const { createServer: createTcp } = await import('node:net');
+  const members = new Map<string, ((f: Buffer) => void)[]>();
+  let drops = 0, dupes = 0, delivered = 0, bogus = 0, cut = 0, pings = 0, bigFrames = 0;
+  const pongs: string[] = [];
+  const frameOf = (opcode: number, payload: Buffer, fin = true): Buffer => {
+    const len = payload.length;
+    const head = len < 126 ? 2 : len < 65536 ? 4 : 10;
+    const f = Buffer.alloc(head + len);
+    f[0] = (fin ? 0x80 : 0) | opcode;
+    if (len < 126) f[1] = len;
+    else if (len < 65536) { f[1] = 126; f.writeUInt16BE(len, 2); }
+    else { f[1] = 127; f.writeBigUInt64BE(BigInt(len), 2); }
+    payload.copy(f, head);
+    return f;
+  };
+  const text = (o: unknown): Buffer => frameOf(1, Buffer.from(JSON.stringify(o)));
+  const server = createTcp((sock) => {
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    let pending: Buffer[] = [];
+    let flushing = false;
+    let n = 0;
+    // Every third connection gets its output in one write per burst (many frames per read); the others in cut pieces.
+    const packed = members.size % 3 === 0;
+    const out = (f: Buffer): void => {
+      pending.push(f);
+      if (flushing) return;
+      flushing = true;
+      const next = (): void => {
+        if (pending.length === 0 || sock.destroyed) { flushing = false; return; }
+        let all = Buffer.concat(pending);
+        pending = [];
+        if (!packed) {
+          // Pieces of 1..97 bytes; behind a backlog (the 70 kB frames), 4 kB more, so that the fake keeps up on a loaded machine.
+          const k = 1 + ((cut++ * 37) % 97) + (all.length > 8192 ? 4096 : 0);
+          if (k < all.length) { pending = [all.subarray(k)]; all = all.subarray(0, k); }
+        }
+        sock.write(all);
+        setTimeout(next, packed ? 5 : 1);
+      };
+      next();
+    };
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) return;
+        const key = /sec-websocket-key: *(\S+)/i.exec(buf.subarray(0, h).toString())![1]!;
+        const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+        sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+        upgraded = true;
+        buf = buf.subarray(h + 4);
+        out(text({ type: 'hello', protocol: 1 }));
+      }
+      while (buf.length >= 6) {
+        assert.ok(buf[1]! & 0x80, 'client frames are masked');
+        let len = buf[1]! & 0x7f, p = 2;
+        if (len === 126) { len = buf.readUInt16BE(2); p = 4; }
+        assert.notEqual(len, 127, 'the generator sends no huge frames');
+        if (buf.length < p + 4 + len) break;
+        const mask = buf.subarray(p, p + 4);
+        const payload = Buffer.from(buf.subarray(p + 4, p + 4 + len));
+        for (let i = 0; i < payload.length; i++) payload[i]! ^= mask[i % 4]!;
+        const opcode = buf[0]! & 0x0f;
+        buf = buf.subarray(p + 4 + len);
+        if (opcode === 10) { pongs.push(payload.toString()); continue; }
+        if (opcode !== 1) continue;
+        const m = JSON.parse(payload.toString()) as { type: string; id: string; room?: string; to?: string; text?: string };
+        if (m.type === 'login') out(text({ type: 'reply', id: m.id, data: { protocol: 1 } }));
+        else if (m.type === 'join') {
+          members.set(m.room!, [...(members.get(m.room!) ?? []), out]);
+          out(text({ type: 'reply', id: m.id, data: { room: m.room } }));
+          out(text({ type: 'joined', room: m.room, user: 'x' }));
+        } else if (m.type === 'send') {
+          out(text({ type: 'reply', id: m.id, data: { seq: ++n } }));
+          const seq = Number(m.text!.split(':')[2]);
+          const event = text({ type: 'message', msg: { id: `m${seq}`, seq, to: m.to, from: 'x', text: m.text, ts: 1 } });
+          out(event); // the echo to the sender must not count
+          const others = members.get(m.to!)!.filter((o) => o !== out);
+          others.forEach((o, i) => {
+            if (seq % 10 === 3 && i === 0) { drops++; return; }
+            const copies = seq % 10 === 5 && i === 1 ? 2 : 1;
+            dupes += copies - 1;
+            delivered++;
+            if (seq % 7 === 0) { o(frameOf(9, Buffer.from(`p${pings++}`))); }
+            if (seq % 7 === 1) o(text({ type: 'notice', text: 'B0:0:0:0: not a delivery' }));
+            if (seq % 11 === 2 && i === 2) {
+              // 70,000 bytes: a 64-bit length.
+              bigFrames++;
+              o(text({ type: 'room_members', room: m.to, count: 6, pad: 'y'.repeat(70_000) }));
+            }
+            for (let k = 0; k < copies; k++) {
+              if (seq % 10 === 6 && i === 3) {
+                // Fragmented: three pieces, a ping between the first two.
+                const whole = event.subarray(event[1] === 126 ? 4 : 2);
+                const a = Math.floor(whole.length / 3), b = Math.floor((2 * whole.length) / 3);
+                o(frameOf(1, whole.subarray(0, a), false));
+                o(frameOf(9, Buffer.from(`p${pings++}`)));
+                o(frameOf(0, whole.subarray(a, b), false));
+                o(frameOf(0, whole.subarray(b), true));
+              } else o(event);
+            }
+            if (seq % 10 === 7 && i === 0) {
+              bogus++;
+              o(text({ type: 'message', msg: { id: 'z', seq: 0, to: m.to, from: 'y', text: 'garbage', ts: 1 } }));
+            }
+          });
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port, wsPath: '/ws', clients: 6, channels: 1, senders: 3, size: 200, procs: 2, drainMs: 5000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(20, 2);
+    assert.ok(r.sent >= 100, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 5);
+    assert.ok(drops > 0 && dupes > 0 && bogus > 0 && pings > 0 && bigFrames > 0);
+    assert.equal(r.lost, drops, 'every injected drop is reported as lost');
+    assert.equal(r.dupes, dupes, 'every injected duplicate is reported');
+    assert.equal(r.delivered, delivered);
+    assert.equal(r.bogus, bogus, 'every bogus text is reported');
+    // The drain ends when the deliveries are in; a sender's last replies may still be in the fake's piecemeal output then.
+    assert.ok(r.acked <= r.sent && r.acked >= r.sent - 3 * 10, `acked ${r.acked} of ${r.sent}`);
+    assert.equal(r.stale, 0);
+    assert.equal(r.errors, 0);
+    assert.equal(r.disconnected, 0);
+    await run.quiet(300, 10_000);
+    assert.deepEqual(pongs.sort(), Array.from({ length: pings }, (_, i) => `p${i}`).sort(), 'every ping was answered by a pong with its payload');
+  } finally {
+    await run.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+/**
+ * Socket.IO: the baseline server (bench/peers/socketio.ts, the real socket.io package) faced by
+ * the same raw WebSocket client as Banter, speaking Engine.IO 4 itself (open, connect, join
+ * with an ack, pings answered). It relays each text to the room's other members, no echo: all
+ * of them must be counted, none lost or doubled.
+ */
+test('the load generator speaks Socket.IO to the baseline server and counts its deliveries', async () => {
+  const { startSocketio } = await import('../../bench/lib/servers.ts');
+  const server = await startSocketio();
+  const run = new LoadRun({ proto: 'sio', host: server.host, port: server.httpPort, wsPath: server.wsPath, clients: 8, channels: 2, senders: 4, size: 64, procs: 2, drainMs: 5000, connectTimeoutMs: 20_000 });
+  try {
+    await run.connect();
+    const r = await run.step(20, 1);
+    assert.ok(r.sent >= 60, `sent ${r.sent}`);
+    assert.equal(r.expected, r.sent * 3, 'each message is expected at the 3 other members of its room');
+    assert.equal(r.delivered, r.expected);
+    assert.equal(r.lost, 0);
+    assert.equal(r.dupes, 0);
+    assert.equal(r.bogus, 0);
+    assert.equal(r.stale, 0);
+    assert.equal(r.errors, 0);
+  } finally {
+    await run.close();
+    await server.stop();
+  }
+});
+
+test('with senderProc the senders have a generator process (source address) of their own, the receivers share the others', async () => {
+  const fake = await fakeServer();
+  const run = new LoadRun({ proto: 'ws', host: '127.0.0.1', port: fake.port, wsPath: '/ws', clients: 7, channels: 1, senders: 2, size: 64, procs: 3, senderProc: true, drainMs: 3000, connectTimeoutMs: 20_000, prefix: 'q' });
+  try {
+    await run.connect();
+    const by = (addr: string): string[] => [...fake.from].filter(([, a]) => a === addr).map(([n]) => n).sort();
+    assert.deepEqual([by('127.0.0.2'), by('127.0.0.3'), by('127.0.0.4')], [['q0', 'q1'], ['q2', 'q3', 'q4'], ['q5', 'q6']]);
+    const r = await run.step(20, 1);
+    assert.equal(r.expected, r.sent * 6);
+    assert.equal(r.lost, fake.drops);
+    assert.equal(r.dupes, fake.dupes);
+  } finally {
+    await run.close();
+    await fake.close();
   }
 });

@@ -34,12 +34,19 @@ export function frame(ev: ServerEvent): Buffer {
   return textFrame(Buffer.from(JSON.stringify(ev)));
 }
 
+/** The event `frameShared` was last asked for and its frame: a fan-out asks for one event many times in a row. */
+let lastEvent: ChatEvent | undefined;
+let lastFrame: Buffer | undefined;
+
 /** The frame for an event shared by many recipients: encoded on first use, then reused. */
 export function frameShared(ev: ChatEvent): Buffer {
+  if (ev === lastEvent) return lastFrame!;
   let buf = cache.get(ev);
   if (!buf) {
     buf = frame(ev);
     cache.set(ev, buf);
   }
+  lastEvent = ev;
+  lastFrame = buf;
   return buf;
 }
