@@ -136,6 +136,8 @@ export interface ProcessedImage {
  */
 export interface ImageProcessor {
   process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage>;
+  /** Stops its workers (the file service's close). */
+  close?(): Promise<void>;
 }
 
 export class ImageRejectedError extends Error {

@@ -335,6 +335,7 @@ export class FileService {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.deps.images?.close?.();
     await this.deps.records.close();
     await this.deps.blobs.close();
   }

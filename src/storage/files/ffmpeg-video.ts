@@ -12,7 +12,8 @@
  * - a lower CPU priority (files.nice), so that chat goes first on a small machine.
  *
  * ffmpeg scales the first frame to fit files.thumbSize (after applying the rotation the video
- * asks for) and reports the frame's full size through `showinfo`; sharp makes the WebP. Any
+ * asks for) and reports the frame's full size through `showinfo`; the image worker (sharp-images.ts:
+ * sharp in a worker thread, never on the event loop) makes the WebP. Any
  * failure (no ffmpeg, undecodable or hostile input, a limit hit) resolves undefined: the
  * video is then stored and shown as a card, as before.
  */
@@ -35,6 +36,8 @@ export interface FfmpegOptions {
   memoryBytes: number;
   /** Nice value (1–19) of the child; 0 or absent: unchanged. */
   nice?: number;
+  /** Encodes the PNG frame as a WebP (SharpImages: its worker thread). */
+  webp: { webp(png: Uint8Array, maxPixels: number): Promise<Uint8Array> };
   log: Logger;
 }
 
@@ -99,12 +102,10 @@ export class FfmpegVideos implements VideoProcessor {
       return undefined;
     }
     try {
-      // Loaded on the first poster, not at start (like sharp-images.ts: sharp and libvips cost RSS).
-      const { default: sharp } = await import('sharp');
-      const thumb = await sharp(r.stdout, { limitInputPixels: n * n, failOn: 'error' }).webp({ quality: 75 }).toBuffer();
+      const thumb = await this.opts.webp.webp(r.stdout, n * n);
       return { thumb, width: Number(size[1]), height: Number(size[2]) };
     } catch (err) {
-      this.opts.log.info({ err }, 'ffmpeg gave an unreadable poster frame: shown as a card');
+      this.opts.log.info({ err }, 'no WebP of the poster frame (unreadable, or the image worker failed): shown as a card');
       return undefined;
     }
   }

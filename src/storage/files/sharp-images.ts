@@ -1,124 +1,105 @@
 /**
- * Image processing with sharp (libvips): runs on libvips' own threads, off the event loop.
- * Refuses images over `maxPixels` before decoding them (decompression bombs), re-encodes the
- * image without metadata (EXIF incl. GPS, XMP, IPTC; orientation applied first) and makes a
- * WebP thumbnail that fits in `thumbSize` x `thumbSize`.
+ * Image processing with sharp (libvips) in a worker thread (sharp-worker.ts, on the shared
+ * WorkerPool): loading sharp, reading headers, decoding, re-encoding and thumbnailing all run
+ * off the event loop, so the chat path never waits for an image (docs/benchmarks.md, "Files").
+ * The worker refuses images over `maxPixels` before decoding them (decompression bombs),
+ * re-encodes the image without metadata (EXIF incl. GPS, XMP, IPTC; orientation applied
+ * first) and makes a WebP thumbnail that fits in `thumbSize` x `thumbSize`.
  *
- * sharp (and libvips with it, about 20 MiB of RSS) is loaded on the first image, not at
- * start: a server nobody sends images to does not pay for it.
+ * On demand: the worker starts with the first image and stops after `idleMs` without one, so
+ * a server nobody sends images to holds neither the worker nor sharp (libvips, about 20 MiB
+ * of RSS). `parallel` workers at most (default 1), one image each; more images wait in a
+ * bounded queue (`maxQueue`; beyond it IMAGE_UNAVAILABLE). A job that runs past `timeoutMs`,
+ * or whose worker dies (a crash, its heap limit), fails with IMAGE_UNAVAILABLE — that upload
+ * only: nothing of it is stored — and the worker is replaced for the next image.
  *
- * With `nice` > 0 (files.nice), the threads that do the decoding and encoding run at that
- * lower CPU priority (Linux): libuv's thread pool, where sharp's jobs run, and libvips'
- * workers (which inherit it when the pool creates them; any made before are reniced at the
- * next image). The event loop and the store's worker thread, the chat path, keep theirs, so on
- * a small machine an image being processed waits for chat, not the other way round.
+ * With `nice` > 0 (files.nice), the worker thread and the threads that decode and encode run
+ * at that lower CPU priority (Linux; see sharp-worker.ts).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
-import type { Metadata, Sharp } from 'sharp';
-
-type SharpFn = typeof import('sharp')['default'];
+import { ChatError } from '../../core/errors.ts';
 import { ImageRejectedError, type ImageProcessor, type ProcessedImage } from '../../core/files/ports.ts';
-import { Slots } from '../../core/slots.ts';
+import type { Logger } from '../../core/ports.ts';
+import { siblingModule } from '../../core/module-url.ts';
+import { WorkerPool } from '../../core/services/worker-pool.ts';
+import type { SharpJob, SharpResult, SharpWorkerData } from './sharp-worker.ts';
 
 export interface SharpOptions {
   maxPixels: number;
   thumbSize: number;
   /** libvips threads per image (sharp.concurrency). Default 1, so a core stays free for the event loop. */
   concurrency?: number;
-  /** Images processed at once; more wait their turn (default 1). */
+  /** Images processed at once (worker threads); more wait their turn (default 1). */
   parallel?: number;
   /** Nice value (1–19) of the threads that process images; 0 or absent: unchanged. */
   nice?: number;
+  /** Most time one image may take in the worker (default 60 s); then IMAGE_UNAVAILABLE and a fresh worker. */
+  timeoutMs?: number;
+  /** The worker stops after this long without an image (default 30 s). */
+  idleMs?: number;
+  /** Images that may wait for the worker (default 1000); more are refused with IMAGE_UNAVAILABLE. */
+  maxQueue?: number;
+  log?: Logger;
 }
 
-/** Thread names of the workers that run image work: libuv's pool and libvips' own. */
-const WORKER_THREADS = new Set(['libuv-worker', 'libvips worker']);
+export const SHARP_DEFAULTS = { timeoutMs: 60_000, idleMs: 30_000, maxQueue: 1000 } as const;
+
+const WORKER_URL = siblingModule(import.meta.url, 'sharp-worker');
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class SharpImages implements ImageProcessor {
-  private readonly opts: SharpOptions;
-  private readonly slots: Slots;
-  private lib: Promise<SharpFn> | undefined;
-  /** Threads already reniced (thread ids). */
-  private readonly niced = new Set<string>();
+  private readonly pool: WorkerPool<SharpJob, SharpResult>;
 
   constructor(opts: SharpOptions) {
-    this.opts = opts;
-    this.slots = new Slots(opts.parallel ?? 1);
+    const timeoutMs = opts.timeoutMs ?? SHARP_DEFAULTS.timeoutMs;
+    const data: SharpWorkerData = { maxPixels: opts.maxPixels, thumbSize: opts.thumbSize, concurrency: opts.concurrency ?? 1, nice: opts.nice ?? 0 };
+    this.pool = new WorkerPool<SharpJob, SharpResult>({
+      url: WORKER_URL,
+      workers: opts.parallel ?? 1,
+      idleMs: opts.idleMs ?? SHARP_DEFAULTS.idleMs,
+      timeoutMs,
+      maxQueue: opts.maxQueue ?? SHARP_DEFAULTS.maxQueue,
+      // The JavaScript heap only (pixels live in libvips' memory): the worker's own objects are small.
+      resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+      workerData: data,
+      label: 'image',
+      errors: {
+        busy: (why) => new ChatError('IMAGE_UNAVAILABLE', why === 'full' ? 'too many images are waiting to be processed; nothing was stored, try again shortly'
+          : why === 'closed' ? 'the server is shutting down; nothing was stored' : 'image processing cannot start on this server (is sharp installed?); nothing was stored'),
+        timeout: () => new ChatError('IMAGE_UNAVAILABLE', `processing the image took longer than ${timeoutMs} ms (files.imageTimeoutMs); nothing was stored`),
+        died: (cause) => new ChatError('IMAGE_UNAVAILABLE', `the image worker ${cause === 'error' ? 'failed' : 'stopped'} while processing the image; nothing was stored, try again`),
+      },
+    }, opts.log ?? quiet);
   }
 
-  private sharp(): Promise<SharpFn> {
-    this.lib ??= import('sharp').then((m) => {
-      const sharp = m.default;
-      sharp.cache(false);
-      sharp.concurrency(this.opts.concurrency ?? 1);
-      return sharp;
-    });
-    return this.lib;
+  /** Worker threads alive now (starting, busy or idle). */
+  get workers(): number {
+    return this.pool.size;
   }
 
   async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
-    return this.slots.run(() => this.run(input, type));
+    const r = await this.run({ kind: 'image', input, type });
+    if (r.kind !== 'image') throw new Error('image worker: wrong answer');
+    return { stripped: r.stripped, thumb: r.thumb, width: r.width, height: r.height };
   }
 
-  private async run(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
-    const src = 'path' in input ? input.path : Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
-    const animated = type === 'image/gif' || type === 'image/webp';
-    const sharp = await this.sharp();
-    this.lowerPriority();
-    const open = (): Sharp => sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', animated, sequentialRead: true });
-    let meta: Metadata;
+  /** A PNG (a video's poster frame) as a WebP thumbnail, in the worker; ImageRejectedError when it is not a PNG within `maxPixels` pixels. */
+  async webp(png: Uint8Array, maxPixels: number): Promise<Uint8Array> {
+    const r = await this.run({ kind: 'webp', png, maxPixels });
+    if (r.kind !== 'webp') throw new Error('image worker: wrong answer');
+    return r.thumb;
+  }
+
+  private async run(job: SharpJob): Promise<SharpResult> {
     try {
-      meta = await open().metadata();
+      return await this.pool.run(job);
     } catch (err) {
-      throw new ImageRejectedError(reason(err));
-    }
-    const width = meta.width ?? 0;
-    const height = meta.pageHeight ?? meta.height ?? 0;
-    if (width === 0 || height === 0) throw new ImageRejectedError('the image has no size');
-    if (width * height * (meta.pages ?? 1) > this.opts.maxPixels) throw new ImageRejectedError(`${width}x${height}${(meta.pages ?? 1) > 1 ? ` x ${meta.pages} frames` : ''} is more than files.maxPixels`);
-    try {
-      // sharp drops all metadata unless asked to keep it; rotate() applies the EXIF orientation first.
-      const base = open().rotate();
-      const stripped = type === 'image/png' ? base.png() : type === 'image/jpeg' ? base.jpeg({ quality: 90, mozjpeg: false }) : type === 'image/gif' ? base.gif() : base.webp();
-      // One after the other, not at once: one image keeps one thread busy, so on a small
-      // machine a core stays free for the event loop (docs/benchmarks.md, "Files").
-      const out = await stripped.toBuffer();
-      const thumb = await sharp(src, { limitInputPixels: this.opts.maxPixels, failOn: 'error', sequentialRead: true }).rotate().resize(this.opts.thumbSize, this.opts.thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer();
-      const rotated = (meta.orientation ?? 1) >= 5;
-      return { stripped: out, thumb, width: rotated ? height : width, height: rotated ? width : height };
-    } catch (err) {
-      throw new ImageRejectedError(reason(err));
+      if (err instanceof ChatError && err.code === 'IMAGE_INVALID') throw new ImageRejectedError(err.message);
+      throw err;
     }
   }
 
-  /** Renices this process's image worker threads not yet reniced (Linux; elsewhere nothing). */
-  private lowerPriority(): void {
-    const nice = this.opts.nice ?? 0;
-    if (nice <= 0) return;
-    let tids: string[];
-    try {
-      tids = readdirSync('/proc/self/task');
-    } catch {
-      return;
-    }
-    for (const tid of tids) {
-      if (this.niced.has(tid)) continue;
-      try {
-        if (!WORKER_THREADS.has(readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim())) continue;
-        setPriority(Number(tid), nice);
-        this.niced.add(tid);
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-    // Bounded: thread ids of threads that ended are forgotten with the rest.
-    if (this.niced.size > 1000) this.niced.clear();
+  close(): Promise<void> {
+    return this.pool.close();
   }
-}
-
-function reason(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/pixel limit/i.test(msg)) return 'more pixels than files.maxPixels';
-  return msg.split('\n')[0]!.slice(0, 200);
 }
