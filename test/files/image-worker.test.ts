@@ -43,12 +43,12 @@ async function eventually(f: () => boolean, what: string, timeoutMs = 60_000): P
  */
 function watchImageJobs(onJob: (w: Worker) => 'crash' | undefined): () => void {
   const orig = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (this: Worker, msg: unknown, transfer?: readonly Transferable[]) {
+  Worker.prototype.postMessage = function (this: Worker, msg: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
     if ((msg as { job?: { kind?: string } } | null)?.job?.kind === 'image' && onJob(this) === 'crash') {
       void this.terminate();
       return;
     }
-    orig.call(this, msg, transfer as Transferable[]);
+    orig.call(this, msg, transfer);
   };
   return () => { Worker.prototype.postMessage = orig; };
 }
