@@ -154,11 +154,18 @@ function startLoops(): void {
   })();
 }
 
-/** The server's event-loop delay since the last scrape (prom-client resets it when scraped). */
-async function serverLag(): Promise<{ p50: number; p99: number; max: number }> {
+/** Store appends (commits) so far: in all, and slower than 25 / 50 ms (the server's histogram; cumulative). */
+interface StoreAppends { n: number; over25: number; over50: number }
+let storeAt: StoreAppends = { n: 0, over25: 0, over50: 0 };
+
+/** The server's event-loop delay since the last scrape (prom-client resets it when scraped), and its store appends so far. */
+async function serverLag(): Promise<{ p50: number; p99: number; max: number; store: StoreAppends }> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p50: get('nodejs_eventloop_lag_p50_seconds'), p99: get('nodejs_eventloop_lag_p99_seconds'), max: get('nodejs_eventloop_lag_max_seconds') };
+  const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const h = 'banter_store_append_duration_seconds';
+  const n = get(`${h}_count`);
+  const store = { n, over25: n - get(`${h}_bucket\\{le="0.025"\\}`), over50: n - get(`${h}_bucket\\{le="0.05"\\}`) };
+  return { p50: get('nodejs_eventloop_lag_p50_seconds') * 1000, p99: get('nodejs_eventloop_lag_p99_seconds') * 1000, max: get('nodejs_eventloop_lag_max_seconds') * 1000, store };
 }
 
 function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -219,7 +226,7 @@ let phaseCpu = { all: 0, main: 0 };
 let phaseThreads = new Map<string, { kind: string; sec: number }>();
 let phaseFrom = 0;
 async function startPhase(): Promise<void> {
-  await serverLag();
+  storeAt = (await serverLag()).store;
   ownLag.reset();
   pings = [];
   chats = [];
@@ -230,6 +237,7 @@ async function startPhase(): Promise<void> {
 async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
   // Messages scheduled during the phase that are still on their way count in it.
   const lag = await serverLag();
+  const store = { n: lag.store.n - storeAt.n, over25: lag.store.over25 - storeAt.over25, over50: lag.store.over50 - storeAt.over50 };
   const cpu = serverCpu();
   const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main };
   const byThread = cpuByKind(phaseThreads, threadCpu());
@@ -239,8 +247,8 @@ async function endPhase(label: string, extra: Record<string, unknown> = {}): Pro
   const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
   const f = (x: number): string => x.toFixed(1).padStart(6);
   console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) | load ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`  cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
-  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, window, load1: loadavg()[0], ...extra });
+  console.log(`  chat > 50 ms: ${chats.filter((x) => x > 50).length} | store appends ${store.n}, > 25 ms: ${store.over25}, > 50 ms: ${store.over50} | RSS ${serverRssMiB().toFixed(0)} MiB | cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
+  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, storeAppends: store, rssMiB: serverRssMiB(), window, load1: loadavg()[0], ...extra });
 }
 
 /** Writes a file and fsyncs it: its dirty pages must not be flushed while a phase is measured. */

@@ -239,7 +239,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
 }
 
 function createFileService(config: Config, adapters: FileAdapters, log: Logger): FileService {
-  const images = new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], timeoutMs: config['files.imageTimeoutMs'], idleMs: config['files.imageIdleMs'], log });
+  const images = new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], timeoutMs: config['files.imageTimeoutMs'], idleMs: config['files.imageIdleMs'], memoryBytes: config['files.imageMemoryBytes'], log });
   return new FileService({
     ...adapters, clock: systemClock, log,
     images, // one image worker: thumbnails of images and of video poster frames

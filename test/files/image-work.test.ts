@@ -7,8 +7,8 @@
  * microtask later, so a caller whose continuation was already queued then started alongside
  * the waiter: two jobs at once.
  *
- * The threads that decode and encode run at a lower CPU priority (files.nice), the event
- * loop at its own: read from /proc, per thread.
+ * The image work runs in a child process at a lower CPU priority (files.nice); the server's
+ * own threads (event loop, libuv's pool) keep theirs: read from /proc, per thread.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,11 +45,11 @@ it('Slots: a finishing job hands its slot to the next waiter; a caller arriving 
   assert.throws(() => new Slots(0), RangeError);
 });
 
-/** Name and nice value of each thread of this process (Linux). */
-function threads(): { tid: number; name: string; nice: number }[] {
-  return readdirSync('/proc/self/task').flatMap((tid) => {
+/** Name and nice value of each thread of a process (Linux). */
+function threads(pid: number | 'self' = 'self'): { tid: number; name: string; nice: number }[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
     try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       return [{ tid: Number(tid), name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) }];
     } catch {
@@ -58,20 +58,21 @@ function threads(): { tid: number; name: string; nice: number }[] {
   });
 }
 
-it('image work runs at files.nice: libuv pool and libvips worker threads lowered, the event loop untouched', { skip: process.platform !== 'linux' && 'per-thread priorities are read from /proc' }, async () => {
+it('image work runs at files.nice in its own process; every thread of the server keeps its priority', { skip: process.platform !== 'linux' && 'per-thread priorities are read from /proc' }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-image-nice-'));
   let images: SharpImages | undefined;
   try {
     const path = join(dir, 'b.jpg');
     writeFileSync(path, await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#996633', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer());
     images = new SharpImages({ maxPixels: 10_000_000, thumbSize: 32, nice: 7 });
-    // Twice: libvips makes its workers during the first image; any it made un-niced are lowered before the second.
+    const own = threads().map((t) => t.nice);
     for (let i = 0; i < 2; i++) assert.equal((await images.process({ path }, 'image/jpeg')).width, 1200);
-    const ts = threads();
-    const workers = ts.filter((t) => t.name === 'libuv-worker' || t.name === 'libvips worker');
-    assert.ok(workers.some((t) => t.name === 'libvips worker'), `libvips made workers (${ts.map((t) => t.name).join(', ')})`);
-    assert.deepEqual(workers.filter((t) => t.nice !== 7), [], 'every image worker thread is at nice 7');
-    assert.equal(ts.find((t) => t.tid === process.pid)?.nice, 0, 'the event loop (main thread) keeps its priority');
+    const [pid] = images.pids;
+    assert.ok(pid !== undefined, 'a child process did the work');
+    const child = threads(pid);
+    assert.ok(child.some((t) => t.name === 'libvips worker'), `libvips made its workers in the child (${child.map((t) => t.name).join(', ')})`);
+    assert.deepEqual(child.filter((t) => t.nice !== 7 + own[0]!).map((t) => t.name), [], 'every thread of the child is at nice 7');
+    assert.deepEqual(threads().filter((t) => t.nice !== own[0]).map((t) => t.name), [], 'no thread of this process (event loop, libuv pool) was lowered');
   } finally {
     await images?.close();
     rmSync(dir, { recursive: true, force: true });

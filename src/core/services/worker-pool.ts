@@ -241,29 +241,21 @@ export class WorkerPool<Job, Result> {
 }
 
 /**
- * Worker side: answers each job with the handler's result (a promise's, for an async
- * handler: the pool gives a worker one job at a time), or with the code and message of the
- * ChatError it throws; any other exception becomes `fallback` (its details stay in the worker).
- * `transfer` names ArrayBuffers of the result to move to the caller instead of copying them
- * (large results: the copy would be made on the caller's event loop).
+ * Worker side: answers each job with the handler's result, or with the code and message of
+ * the ChatError it throws; any other exception becomes `fallback` (its details stay in the worker).
  * Call once, after the module is ready to work (the pool counts the worker ready then).
  */
-export function serveJobs<Job, Result>(handler: (job: Job) => Result | Promise<Result>, fallback: ErrorCode = 'INTERNAL', transfer?: (result: Result) => ArrayBuffer[]): void {
+export function serveJobs<Job, Result>(handler: (job: Job) => Result, fallback: ErrorCode = 'INTERNAL'): void {
   parentPort?.on('message', ({ id, job }: { id: number; job: Job }) => {
-    const answer = (reply: Reply, moved: ArrayBuffer[] = []): void => parentPort?.postMessage(reply, moved);
-    const failed = (err: unknown): void => answer(err instanceof ChatError
-      ? { id, ok: false, code: err.code, message: err.message }
-      : { id, ok: false, code: fallback, message: 'the job failed' });
-    let result: Result | Promise<Result>;
+    let reply: Reply;
     try {
-      result = handler(job);
+      reply = { id, ok: true, result: handler(job) };
     } catch (err) {
-      failed(err);
-      return;
+      reply = err instanceof ChatError
+        ? { id, ok: false, code: err.code, message: err.message }
+        : { id, ok: false, code: fallback, message: 'the job failed' };
     }
-    const done = (r: Result): void => answer({ id, ok: true, result: r }, transfer?.(r));
-    if (result instanceof Promise) result.then(done, failed);
-    else done(result);
+    parentPort?.postMessage(reply);
   });
   parentPort?.postMessage({ ready: true });
 }

@@ -18,13 +18,13 @@
  * video is then stored and shown as a card, as before.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
 import type { Logger } from '../../core/ports.ts';
 import { Slots } from '../../core/slots.ts';
+import { boundedCommand, niceAfterSpawn, PRLIMIT } from './bounded-command.ts';
 
 export interface FfmpegOptions {
   /** The ffmpeg binary (a name on PATH or a path). */
@@ -43,9 +43,6 @@ export interface FfmpegOptions {
 
 const MAX_OUTPUT = 8 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
-const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
-/** coreutils `nice`: the child starts at its priority (setting it after the fork raced the child). */
-const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
 
 interface RunResult { code: number | null; stdout: Buffer; stderr: string; killed: 'timeout' | 'output' | undefined }
 
@@ -112,22 +109,12 @@ export class FfmpegVideos implements VideoProcessor {
 
   private run(args: string[], timeoutMs: number): Promise<RunResult> {
     const cpu = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const limited = PRLIMIT
-      ? [PRLIMIT, `--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64', '--', this.opts.path, ...args]
-      : [this.opts.path, ...args];
     const nice = this.opts.nice ?? 0;
-    // nice and prlimit each exec the next in the same process: ffmpeg starts niced and limited.
-    const [cmd, ...argv] = nice > 0 && NICE ? [NICE, '-n', String(nice), ...limited] : limited;
+    // ffmpeg starts niced and limited (bounded-command.ts).
+    const [cmd, ...argv] = boundedCommand(this.opts.path, args, { nice, limits: [`--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64'] });
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-      // Without coreutils' nice: right after the fork (a race with the child's first instructions).
-      if (nice > 0 && !NICE && child.pid !== undefined) {
-        try {
-          setPriority(child.pid, this.opts.nice!);
-        } catch {
-          // Already gone: its 'close' says how.
-        }
-      }
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      niceAfterSpawn(child.pid, nice);
       const out: Buffer[] = [];
       let outLen = 0;
       let stderr = '';
