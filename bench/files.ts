@@ -16,7 +16,7 @@
  * without metadata and thumbnailed by sharp); `--videos` 1280x720 MP4s at once (poster frame
  * by ffmpeg, when installed). Load average is printed: on a shared machine it explains most
  * of the tail. Each phase also reports the server's CPU time (all threads, and its main
- * thread alone, from /proc) and its window on the monotonic clock (µs, for
+ * thread alone, from /proc; its child processes — the image worker, ffmpeg — apart) and its window on the monotonic clock (µs, for
  * `bench/profile-summary.ts --window`). The inputs are written and fsynced before anything is
  * measured, so the bench's own dirty pages are not flushed during a phase.
  *
@@ -211,18 +211,32 @@ function serverRssMiB(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** utime + stime in seconds of the whole server process and of its main (event-loop) thread. */
-function serverCpu(): { all: number; main: number } {
-  const ticks = (path: string): number => {
-    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+/**
+ * utime + stime in seconds of the whole server process and of its main (event-loop) thread;
+ * `helpers`: its child processes (the image worker, ffmpeg), live ones and those already
+ * ended and reaped (cutime + cstime), so the sum stays right when one ends mid-phase.
+ */
+function serverCpu(): { all: number; main: number; helpers: number } {
+  const fields = (path: string): string[] => {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   };
-  return { all: ticks(`/proc/${serverPid}/stat`), main: ticks(`/proc/${serverPid}/task/${serverPid}/stat`) };
+  const ticks = (f: string[], from: number): number => (Number(f[from]) + Number(f[from + 1])) / 100;
+  const proc = fields(`/proc/${serverPid}/stat`);
+  let helpers = ticks(proc, 13);
+  for (const tid of readdirSync(`/proc/${serverPid}/task`)) {
+    let kids: string[] = [];
+    try { kids = readFileSync(`/proc/${serverPid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* ended */ }
+    for (const kid of kids) {
+      try { helpers += ticks(fields(`/proc/${kid}/stat`), 11); } catch { /* ended */ }
+    }
+  }
+  return { all: ticks(proc, 11), main: ticks(fields(`/proc/${serverPid}/task/${serverPid}/stat`), 11), helpers };
 }
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const results: Record<string, unknown>[] = [];
-let phaseCpu = { all: 0, main: 0 };
+let phaseCpu = { all: 0, main: 0, helpers: 0 };
 let phaseThreads = new Map<string, { kind: string; sec: number }>();
 let phaseFrom = 0;
 async function startPhase(): Promise<void> {
@@ -239,14 +253,14 @@ async function endPhase(label: string, extra: Record<string, unknown> = {}): Pro
   const lag = await serverLag();
   const store = { n: lag.store.n - storeAt.n, over25: lag.store.over25 - storeAt.over25, over50: lag.store.over50 - storeAt.over50 };
   const cpu = serverCpu();
-  const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main };
+  const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main, helpers: cpu.helpers - phaseCpu.helpers };
   const byThread = cpuByKind(phaseThreads, threadCpu());
   const window = `${phaseFrom}:${nowUs()}`;
   const chat = quantiles(chats);
   const ping = quantiles(pings);
   const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
   const f = (x: number): string => x.toFixed(1).padStart(6);
-  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) | load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) + child processes ${cpuSec.helpers.toFixed(2)} s | load ${loadavg()[0]!.toFixed(1)}`);
   console.log(`  chat > 50 ms: ${chats.filter((x) => x > 50).length} | store appends ${store.n}, > 25 ms: ${store.over25}, > 50 ms: ${store.over50} | RSS ${serverRssMiB().toFixed(0)} MiB | cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
   results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, storeAppends: store, rssMiB: serverRssMiB(), window, load1: loadavg()[0], ...extra });
 }
@@ -319,10 +333,10 @@ try {
   if (REPEAT > 1) {
     console.log(`summary of ${REPEAT} runs (median / worst):`);
     for (const kind of ['upload', 'images', 'videos']) {
-      const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number } }[];
+      const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number; helpers: number } }[];
       if (rs.length === 0) continue;
       const mw = (xs: number[], d = 1): string => { const s = [...xs].sort((a, b) => a - b); return `${s[Math.floor((s.length - 1) / 2)]!.toFixed(d)} / ${s.at(-1)!.toFixed(d)}`; };
-      console.log(`  ${kind.padEnd(7)} chat p99 ${mw(rs.map((r) => r.chat.p99))} ms, chat max ${mw(rs.map((r) => r.chat.max))} ms, server loop max ${mw(rs.map((r) => r.serverLoop.max))} ms, ${mw(rs.map((r) => r.seconds), 2)} s, server CPU ${mw(rs.map((r) => r.serverCpuSec.all), 2)} s (main ${mw(rs.map((r) => r.serverCpuSec.main), 2)} s)`);
+      console.log(`  ${kind.padEnd(7)} chat p99 ${mw(rs.map((r) => r.chat.p99))} ms, chat max ${mw(rs.map((r) => r.chat.max))} ms, server loop max ${mw(rs.map((r) => r.serverLoop.max))} ms, ${mw(rs.map((r) => r.seconds), 2)} s, server CPU ${mw(rs.map((r) => r.serverCpuSec.all), 2)} s (main ${mw(rs.map((r) => r.serverCpuSec.main), 2)} s) + child processes ${mw(rs.map((r) => r.serverCpuSec.helpers), 2)} s`);
     }
   }
   console.log(`chat messages: ${sent} sent, ${received} received`);

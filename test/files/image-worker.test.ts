@@ -58,7 +58,7 @@ it('never loads sharp into the server\'s process: images and poster WebPs are ma
     const webp = typeof images.webp === 'function' ? await images.webp(readFileSync(${JSON.stringify(path)}), 10_000_000) : new Uint8Array();
     await images.close?.();
     const riff = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(8, 12).toString('latin1');
-    process.stdout.write(JSON.stringify({ afterImage, loaded, mapped, width: img.width, height: img.height, thumb: riff(img.thumb), stripped: img.stripped.byteLength, webp: riff(webp) }));`;
+    process.stdout.write(JSON.stringify({ afterImage, loaded, mapped, width: img.width, height: img.height, thumb: riff(img.thumb), stripped: img.stripped.reduce((n, p) => n + p.byteLength, 0), parts: img.stripped.length, webp: riff(webp) }));`;
   const file = join(dir, 'probe.mjs');
   writeFileSync(file, probe);
   const env: Record<string, string | undefined> = { ...process.env };
@@ -172,6 +172,30 @@ it('a worker process that dies mid-job fails that upload only (503 IMAGE_UNAVAIL
     if (stopped !== undefined) process.kill(stopped, 'SIGKILL');
     c.close();
     other.close();
+    await app.close();
+  }
+});
+
+it('a large image comes back from the process in parts that stage to the whole re-encoded image', async () => {
+  const app = await startTestServer({ 'files.maxBytes': 64 * 1024 * 1024 });
+  const c = await TestClient.login(app, 'panorama');
+  try {
+    const big = await sharp({ create: { width: 1600, height: 1200, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
+      .withExif({ IFD0: { Copyright: 'SECRET-EXIF-MARKER' } }).png().toBuffer();
+    const images = (app.core.deps.files as unknown as { deps: { images: SharpImages } }).deps.images;
+    const direct = await images.process({ bytes: big }, 'image/png');
+    assert.ok(direct.stripped.length > 1, `several parts (${direct.stripped.length})`);
+    const f = await upload(app, c, 'pano.png', big);
+    await c.request('send', { to: '#lobby', text: 'wide', files: [f.id] });
+    const full = await get(app, (await links(c, [f.id]))[f.id]!.url);
+    assert.equal(full.status, 200);
+    assert.equal(full.body.length, f.size);
+    assert.deepEqual(full.body, Buffer.concat(direct.stripped), 'the stored bytes are the parts in order');
+    const meta = await sharp(full.body).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.exif], [1600, 1200, undefined]);
+    assert.ok(!full.body.includes('SECRET-EXIF-MARKER'));
+  } finally {
+    c.close();
     await app.close();
   }
 });

@@ -25,11 +25,19 @@ export type SharpJob =
   /** A poster frame (PNG from ffmpeg) as a WebP thumbnail; at most `maxPixels` pixels. */
   | { kind: 'webp'; png: Uint8Array; maxPixels: number };
 
+/** An image's stripped bytes come first, as `part` messages (in order); the result then has `parts`, their number. */
 export type SharpResult =
-  | { kind: 'image'; stripped: Uint8Array; thumb: Uint8Array; width: number; height: number }
+  | { kind: 'image'; parts: number; thumb: Uint8Array; width: number; height: number }
   | { kind: 'webp'; thumb: Uint8Array };
 
-export type SharpReply = { ready: true } | { id: number; ok: true; result: SharpResult } | { id: number; ok: false; code: 'IMAGE_INVALID' | 'IMAGE_UNAVAILABLE'; message: string };
+export type SharpReply = { ready: true } | { id: number; part: Uint8Array } | { id: number; ok: true; result: SharpResult } | { id: number; ok: false; code: 'IMAGE_INVALID' | 'IMAGE_UNAVAILABLE'; message: string };
+
+/**
+ * Bytes per `part` message. The parent reads each IPC message whole and then copies and
+ * deserialises it in one step on its event loop: a 12 MB image in one message was one 10–18 ms
+ * step there (docs/benchmarks.md, "Files"); 1 MiB parts are well under a millisecond each.
+ */
+export const PART_BYTES = 1024 * 1024;
 
 class Refused extends Error {}
 
@@ -41,7 +49,7 @@ sharp.concurrency(opts.concurrency);
 const send = (reply: SharpReply): void => { process.send?.(reply); };
 process.on('disconnect', () => process.exit(0));
 process.on('message', (msg: { id: number; job: SharpJob }) => {
-  handle(msg.job).then(
+  handle(msg.job, (part) => send({ id: msg.id, part })).then(
     (result) => send({ id: msg.id, ok: true, result }),
     (err: unknown) => send(err instanceof Refused
       ? { id: msg.id, ok: false, code: 'IMAGE_INVALID', message: err.message }
@@ -50,7 +58,7 @@ process.on('message', (msg: { id: number; job: SharpJob }) => {
 });
 send({ ready: true });
 
-async function handle(job: SharpJob): Promise<SharpResult> {
+async function handle(job: SharpJob, sendPart: (part: Uint8Array) => void): Promise<SharpResult> {
   if (job.kind === 'webp') {
     try {
       return { kind: 'webp', thumb: await sharp(job.png, { limitInputPixels: job.maxPixels, failOn: 'error' }).webp({ quality: 75 }).toBuffer() };
@@ -81,7 +89,9 @@ async function handle(job: SharpJob): Promise<SharpResult> {
     const out = await stripped.toBuffer();
     const thumb = await sharp(src, { limitInputPixels: opts.maxPixels, failOn: 'error', sequentialRead: true }).rotate().resize(opts.thumbSize, opts.thumbSize, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 75 }).toBuffer();
     const rotated = (meta.orientation ?? 1) >= 5;
-    return { kind: 'image', stripped: out, thumb, width: rotated ? height : width, height: rotated ? width : height };
+    let parts = 0;
+    for (let at = 0; at < out.length; at += PART_BYTES, parts++) sendPart(out.subarray(at, at + PART_BYTES));
+    return { kind: 'image', parts, thumb, width: rotated ? height : width, height: rotated ? width : height };
   } catch (err) {
     throw new Refused(reason(err));
   }

@@ -63,6 +63,8 @@ interface Pending {
   job: SharpJob;
   resolve: (r: SharpResult) => void;
   reject: (e: Error) => void;
+  /** The stripped image's parts received so far. */
+  parts: Uint8Array[];
 }
 
 interface Child {
@@ -106,15 +108,15 @@ export class SharpImages implements ImageProcessor {
   }
 
   async process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage> {
-    const r = await this.run({ kind: 'image', input, type });
-    if (r.kind !== 'image') throw new Error('image worker: wrong answer');
-    return { stripped: r.stripped, thumb: r.thumb, width: r.width, height: r.height };
+    const { result: r, parts } = await this.run({ kind: 'image', input, type });
+    if (r.kind !== 'image' || parts.length !== r.parts) throw new ChatError('IMAGE_UNAVAILABLE', 'the image worker answered wrongly; nothing was stored');
+    return { stripped: parts, thumb: r.thumb, width: r.width, height: r.height };
   }
 
   /** A PNG (a video's poster frame) as a WebP thumbnail, in the child; ImageRejectedError when it is not a PNG within `maxPixels` pixels. */
   async webp(png: Uint8Array, maxPixels: number): Promise<Uint8Array> {
-    const r = await this.run({ kind: 'webp', png, maxPixels });
-    if (r.kind !== 'webp') throw new Error('image worker: wrong answer');
+    const { result: r } = await this.run({ kind: 'webp', png, maxPixels });
+    if (r.kind !== 'webp') throw new ChatError('IMAGE_UNAVAILABLE', 'the image worker answered wrongly');
     return r.thumb;
   }
 
@@ -135,15 +137,17 @@ export class SharpImages implements ImageProcessor {
     }));
   }
 
-  private async run(job: SharpJob): Promise<SharpResult> {
+  private async run(job: SharpJob): Promise<{ result: SharpResult; parts: Uint8Array[] }> {
+    const parts: Uint8Array[] = [];
     try {
-      return await new Promise<SharpResult>((resolve, reject) => {
+      const result = await new Promise<SharpResult>((resolve, reject) => {
         if (this.closed) throw busy(this.startupFailures >= 3 ? 'unavailable' : 'closed');
         if (this.queue.length >= (this.opts.maxQueue ?? SHARP_DEFAULTS.maxQueue)) throw busy('full');
-        this.queue.push({ id: this.nextId++, job, resolve, reject });
+        this.queue.push({ id: this.nextId++, job, resolve, reject, parts });
         this.pump();
         this.grow();
       });
+      return { result, parts };
     } catch (err) {
       if (err instanceof ChatError && err.code === 'IMAGE_INVALID') throw new ImageRejectedError(err.message);
       throw err;
@@ -200,6 +204,10 @@ export class SharpImages implements ImageProcessor {
     }
     const job = child.job;
     if (!job || job.id !== msg.id) return;
+    if ('part' in msg) {
+      job.parts.push(msg.part);
+      return;
+    }
     this.clearTimers(child);
     child.job = undefined;
     this.unref(child);
