@@ -29,7 +29,9 @@
  * the server (A/B runs in one sitting, e.g. `--server-env BANTER_FILES_MAX_PIXELS=...`);
  * --root CHECKOUT runs the server of another checkout (a worktree of the old commit, built
  * with `npm run build:server`), measured by this bench: A/B of code in one sitting.
- * Each phase also prints the server's CPU per thread kind (`cpu by thread`: the event loop,
+ * Each phase also prints how many chat messages took over 50 ms and how many store appends
+ * (commits) took over 25 / 50 ms (the server's banter_store_append_duration_seconds): whether
+ * the chat tail is the store or not; and the server's CPU per thread kind (`cpu by thread`: the event loop,
  * the store worker, libuv's pool, libvips, other worker threads), and the run reports the
  * server's RSS idle before the first phase and at the end, after --settle SECONDS of idleness
  * (default 0; longer than files.imageIdleMs shows what stays after the image worker stopped).
