@@ -199,3 +199,22 @@ it('a large image comes back from the process in parts that stage to the whole r
     await app.close();
   }
 });
+
+it('an image that takes longer than timeoutMs fails with IMAGE_UNAVAILABLE; its process is killed and the next image gets a fresh one', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'in.png');
+  writeFileSync(path, await png(320, 240));
+  const images = new SharpImages({ maxPixels: 10_000_000, thumbSize: 32, timeoutMs: 5000 }); // ample for a small PNG, even on a loaded machine
+  try {
+    assert.equal((await images.process({ path }, 'image/png')).width, 320);
+    const [pid] = images.pids;
+    assert.ok(pid !== undefined);
+    process.kill(pid, 'SIGSTOP'); // it can never answer now: the deadline must end the job
+    await assert.rejects(images.process({ path }, 'image/png'), (e: Error & { code?: string }) => e.code === 'IMAGE_UNAVAILABLE' && /files\.imageTimeoutMs/.test(e.message));
+    await eventually(() => !alive(pid), 'the stuck process was killed');
+    assert.equal((await images.process({ path }, 'image/png')).height, 240);
+    assert.notEqual(images.pids[0], pid);
+  } finally {
+    await images.close();
+  }
+});

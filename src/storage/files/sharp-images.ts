@@ -267,6 +267,7 @@ export class SharpImages implements ImageProcessor {
         child.gone = true;
         child.job = undefined;
         child.proc.kill('SIGKILL');
+        this.log.warn({ timeoutMs }, 'an image took longer than files.imageTimeoutMs: its worker process was killed');
         job.reject(new ChatError('IMAGE_UNAVAILABLE', `processing the image took longer than ${timeoutMs} ms (files.imageTimeoutMs); nothing was stored`));
         this.grow();
       }, timeoutMs);
