@@ -46,12 +46,12 @@ export interface SharpOptions {
   idleMs?: number;
   /** Images that may wait for a child (default 1000); more are refused with IMAGE_UNAVAILABLE. */
   maxQueue?: number;
-  /** Address-space limit of the child (prlimit --as; default 4 GiB: Node alone reserves about 1 GiB). */
+  /** Address-space limit of the child (prlimit --as; default 8 GiB: see files.imageMemoryBytes). */
   memoryBytes?: number;
   log?: Logger;
 }
 
-export const SHARP_DEFAULTS = { timeoutMs: 60_000, idleMs: 30_000, maxQueue: 1000, memoryBytes: 4 * 1024 ** 3 } as const;
+export const SHARP_DEFAULTS = { timeoutMs: 60_000, idleMs: 30_000, maxQueue: 1000, memoryBytes: 8 * 1024 ** 3 } as const;
 
 const CHILD = fileURLToPath(siblingModule(import.meta.url, 'sharp-child'));
 const MAX_STDERR = 16 * 1024;
@@ -157,7 +157,7 @@ export class SharpImages implements ImageProcessor {
   private spawnChild(): Child {
     const options: SharpChildOptions = { maxPixels: this.opts.maxPixels, thumbSize: this.opts.thumbSize, concurrency: this.opts.concurrency ?? 1 };
     const nice = this.opts.nice ?? 0;
-    const [cmd, ...argv] = boundedCommand(process.execPath, ['--max-old-space-size=128', CHILD, JSON.stringify(options)], {
+    const [cmd, ...argv] = boundedCommand(process.execPath, ['--disable-wasm-trap-handler', '--max-old-space-size=128', CHILD, JSON.stringify(options)], {
       nice, limits: [`--as=${this.opts.memoryBytes ?? SHARP_DEFAULTS.memoryBytes}`, '--core=0'],
     });
     // An empty environment: no secret of the server's reaches the process that parses hostile files.
