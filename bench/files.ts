@@ -16,17 +16,25 @@
  * without metadata and thumbnailed by sharp); `--videos` 1280x720 MP4s at once (poster frame
  * by ffmpeg, when installed). Load average is printed: on a shared machine it explains most
  * of the tail. Each phase also reports the server's CPU time (all threads, and its main
- * thread alone, from /proc) and its window on the monotonic clock (µs, for
+ * thread alone, from /proc; its child processes — the image worker, ffmpeg — apart) and its window on the monotonic clock (µs, for
  * `bench/profile-summary.ts --window`). The inputs are written and fsynced before anything is
  * measured, so the bench's own dirty pages are not flushed during a phase.
  *
  *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--repeat 3] [--json out.json]
- *       [--prof DIR] [--server-env KEY=VALUE ...]
+ *       [--prof DIR] [--server-env KEY=VALUE ...] [--root CHECKOUT] [--settle SECONDS]
  *
  * --repeat N runs the upload, image and video phases N times, interleaved, and ends with a
  * summary per phase (median and worst of the runs); --prof DIR runs the server with
  * --cpu-prof (its profile is written to DIR when it stops); --server-env passes settings to
- * the server (A/B runs in one sitting, e.g. `--server-env BANTER_FILES_MAX_PIXELS=...`).
+ * the server (A/B runs in one sitting, e.g. `--server-env BANTER_FILES_MAX_PIXELS=...`);
+ * --root CHECKOUT runs the server of another checkout (a worktree of the old commit, built
+ * with `npm run build:server`), measured by this bench: A/B of code in one sitting.
+ * Each phase also prints how many chat messages took over 50 ms and how many store appends
+ * (commits) took over 25 / 50 ms (the server's banter_store_append_duration_seconds): whether
+ * the chat tail is the store or not; and the server's CPU per thread kind (`cpu by thread`: the event loop,
+ * the store worker, libuv's pool, libvips, other worker threads), and the run reports the
+ * server's RSS idle before the first phase and at the end, after --settle SECONDS of idleness
+ * (default 0; longer than files.imageIdleMs shows what stays after the image worker stopped).
  *
  * Loopback only; bounded; stops by itself and ends only the server it started.
  */
@@ -44,6 +52,7 @@ const { values } = parseArgs({ options: {
   mb: { type: 'string', default: '100' }, images: { type: 'string', default: '4' }, videos: { type: 'string', default: '2' },
   json: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, repeat: { type: 'string', default: '1' },
   prof: { type: 'string' }, 'server-env': { type: 'string', multiple: true, default: [] },
+  root: { type: 'string' }, settle: { type: 'string', default: '0' },
 } });
 const REPEAT = Math.max(1, Number(values.repeat));
 const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
@@ -63,7 +72,8 @@ const server = await startChildServer(dir, 0, {
   BANTER_FLOOD_BURST: '1000000', BANTER_FLOOD_RATE_PER_SEC: '1000000', BANTER_FILES_UPLOAD_BURST: '1000', BANTER_IRC_ENABLED: 'false',
   ...(values.prof ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values.prof}`.trim() } : {}),
   ...serverEnv,
-});
+}, ...(values.root ? [values.root] : []));
+if (values.root) console.log(`server from ${values.root} (${server.code ?? '?'})`);
 if (Object.keys(serverEnv).length > 0) console.log(`server env: ${Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 const serverPid = server.proc.pid!;
 
@@ -146,11 +156,18 @@ function startLoops(): void {
   })();
 }
 
-/** The server's event-loop delay since the last scrape (prom-client resets it when scraped). */
-async function serverLag(): Promise<{ p50: number; p99: number; max: number }> {
+/** Store appends (commits) so far: in all, and slower than 25 / 50 ms (the server's histogram; cumulative). */
+interface StoreAppends { n: number; over25: number; over50: number }
+let storeAt: StoreAppends = { n: 0, over25: 0, over50: 0 };
+
+/** The server's event-loop delay since the last scrape (prom-client resets it when scraped), and its store appends so far. */
+async function serverLag(): Promise<{ p50: number; p99: number; max: number; store: StoreAppends }> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p50: get('nodejs_eventloop_lag_p50_seconds'), p99: get('nodejs_eventloop_lag_p99_seconds'), max: get('nodejs_eventloop_lag_max_seconds') };
+  const get = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const h = 'banter_store_append_duration_seconds';
+  const n = get(`${h}_count`);
+  const store = { n, over25: n - get(`${h}_bucket\\{le="0.025"\\}`), over50: n - get(`${h}_bucket\\{le="0.05"\\}`) };
+  return { p50: get('nodejs_eventloop_lag_p50_seconds') * 1000, p99: get('nodejs_eventloop_lag_p99_seconds') * 1000, max: get('nodejs_eventloop_lag_max_seconds') * 1000, store };
 }
 
 function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
@@ -159,39 +176,95 @@ function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: nu
   return { n: s.length, p50: q(0.5), p99: q(0.99), max: s.at(-1) ?? 0 };
 }
 
-/** utime + stime in seconds of the whole server process and of its main (event-loop) thread. */
-function serverCpu(): { all: number; main: number } {
-  const ticks = (path: string): number => {
-    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
+/** Thread kinds by thread name (/proc/PID/task/TID/comm); the main thread is its own kind. */
+function threadKind(tid: string, comm: string): string {
+  if (Number(tid) === serverPid) return 'loop';
+  if (comm === 'libuv-worker') return 'uv';
+  if (comm.startsWith('libvips')) return 'vips';
+  if (/^V8 ?Worker|^DelayedTaskSched|^node$/i.test(comm)) return 'v8';
+  return comm.toLowerCase().replace(/\s+/g, '-').slice(0, 12);
+}
+
+/** CPU seconds per thread id (with its kind), of the server's threads alive now. */
+function threadCpu(): Map<string, { kind: string; sec: number }> {
+  const out = new Map<string, { kind: string; sec: number }>();
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${serverPid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${serverPid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { kind: threadKind(tid, comm), sec: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch { /* ended */ }
+  }
+  return out;
+}
+
+/** CPU seconds per thread kind between two threadCpu() snapshots (threads that ended meanwhile are missing). */
+function cpuByKind(from: Map<string, { kind: string; sec: number }>, to: Map<string, { kind: string; sec: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [tid, t] of to) out[t.kind] = (out[t.kind] ?? 0) + t.sec - (from.get(tid)?.sec ?? 0);
+  return out;
+}
+
+function serverRssMiB(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serverPid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * utime + stime in seconds of the whole server process and of its main (event-loop) thread;
+ * `helpers`: its child processes (the image worker, ffmpeg), live ones and those already
+ * ended and reaped (cutime + cstime), so the sum stays right when one ends mid-phase.
+ */
+function serverCpu(): { all: number; main: number; helpers: number } {
+  const fields = (path: string): string[] => {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   };
-  return { all: ticks(`/proc/${serverPid}/stat`), main: ticks(`/proc/${serverPid}/task/${serverPid}/stat`) };
+  const ticks = (f: string[], from: number): number => (Number(f[from]) + Number(f[from + 1])) / 100;
+  const proc = fields(`/proc/${serverPid}/stat`);
+  let helpers = ticks(proc, 13);
+  for (const tid of readdirSync(`/proc/${serverPid}/task`)) {
+    let kids: string[] = [];
+    try { kids = readFileSync(`/proc/${serverPid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean); } catch { /* ended */ }
+    for (const kid of kids) {
+      try { helpers += ticks(fields(`/proc/${kid}/stat`), 11); } catch { /* ended */ }
+    }
+  }
+  return { all: ticks(proc, 11), main: ticks(fields(`/proc/${serverPid}/task/${serverPid}/stat`), 11), helpers };
 }
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 const results: Record<string, unknown>[] = [];
-let phaseCpu = { all: 0, main: 0 };
+let phaseCpu = { all: 0, main: 0, helpers: 0 };
+let phaseThreads = new Map<string, { kind: string; sec: number }>();
 let phaseFrom = 0;
 async function startPhase(): Promise<void> {
-  await serverLag();
+  storeAt = (await serverLag()).store;
   ownLag.reset();
   pings = [];
   chats = [];
   phaseCpu = serverCpu();
+  phaseThreads = threadCpu();
   phaseFrom = nowUs();
 }
 async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
   // Messages scheduled during the phase that are still on their way count in it.
   const lag = await serverLag();
+  const store = { n: lag.store.n - storeAt.n, over25: lag.store.over25 - storeAt.over25, over50: lag.store.over50 - storeAt.over50 };
   const cpu = serverCpu();
-  const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main };
+  const cpuSec = { all: cpu.all - phaseCpu.all, main: cpu.main - phaseCpu.main, helpers: cpu.helpers - phaseCpu.helpers };
+  const byThread = cpuByKind(phaseThreads, threadCpu());
   const window = `${phaseFrom}:${nowUs()}`;
   const chat = quantiles(chats);
   const ping = quantiles(pings);
   const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
   const f = (x: number): string => x.toFixed(1).padStart(6);
-  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) | load ${loadavg()[0]!.toFixed(1)}`);
-  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, window, load1: loadavg()[0], ...extra });
+  console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) + child processes ${cpuSec.helpers.toFixed(2)} s | load ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`  chat > 50 ms: ${chats.filter((x) => x > 50).length} | store appends ${store.n}, > 25 ms: ${store.over25}, > 50 ms: ${store.over50} | RSS ${serverRssMiB().toFixed(0)} MiB | cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
+  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, storeAppends: store, rssMiB: serverRssMiB(), window, load1: loadavg()[0], ...extra });
 }
 
 /** Writes a file and fsyncs it: its dirty pages must not be flushed while a phase is measured. */
@@ -226,6 +299,7 @@ try {
     writeDurably(videoPath, readFileSync(videoPath));
   }
 
+  const idleRss = serverRssMiB();
   startLoops();
   await startPhase();
   await new Promise((r) => setTimeout(r, 3000));
@@ -261,14 +335,18 @@ try {
   if (REPEAT > 1) {
     console.log(`summary of ${REPEAT} runs (median / worst):`);
     for (const kind of ['upload', 'images', 'videos']) {
-      const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number } }[];
+      const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number; helpers: number } }[];
       if (rs.length === 0) continue;
       const mw = (xs: number[], d = 1): string => { const s = [...xs].sort((a, b) => a - b); return `${s[Math.floor((s.length - 1) / 2)]!.toFixed(d)} / ${s.at(-1)!.toFixed(d)}`; };
-      console.log(`  ${kind.padEnd(7)} chat p99 ${mw(rs.map((r) => r.chat.p99))} ms, chat max ${mw(rs.map((r) => r.chat.max))} ms, server loop max ${mw(rs.map((r) => r.serverLoop.max))} ms, ${mw(rs.map((r) => r.seconds), 2)} s, server CPU ${mw(rs.map((r) => r.serverCpuSec.all), 2)} s (main ${mw(rs.map((r) => r.serverCpuSec.main), 2)} s)`);
+      console.log(`  ${kind.padEnd(7)} chat p99 ${mw(rs.map((r) => r.chat.p99))} ms, chat max ${mw(rs.map((r) => r.chat.max))} ms, server loop max ${mw(rs.map((r) => r.serverLoop.max))} ms, ${mw(rs.map((r) => r.seconds), 2)} s, server CPU ${mw(rs.map((r) => r.serverCpuSec.all), 2)} s (main ${mw(rs.map((r) => r.serverCpuSec.main), 2)} s) + child processes ${mw(rs.map((r) => r.serverCpuSec.helpers), 2)} s`);
     }
   }
   console.log(`chat messages: ${sent} sent, ${received} received`);
-  if (values.json) writeFileSync(values.json, JSON.stringify({ store: values.store, mb: MB, images: IMAGES, videos: VIDEOS, results }, null, 2));
+  const settle = Number(values.settle);
+  if (settle > 0) await new Promise((r) => setTimeout(r, settle * 1000));
+  const endRss = serverRssMiB();
+  console.log(`server RSS: ${idleRss.toFixed(1)} MiB idle before the first phase, ${endRss.toFixed(1)} MiB at the end${settle > 0 ? ` (after ${settle} s idle)` : ''}, ${readdirSync(`/proc/${serverPid}/task`).length} threads | load ${loadavg()[0]!.toFixed(1)}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ store: values.store, mb: MB, images: IMAGES, videos: VIDEOS, root: values.root, serverEnv, rssMiB: { idle: idleRss, end: endRss, settle }, results }, null, 2));
 } finally {
   running = false;
   await Promise.all([pingLoop.catch(() => undefined), chatLoop.catch(() => undefined)]);

@@ -90,6 +90,7 @@ export const ERROR_CODES = {
   FILE_INCOMPLETE: 'The upload body was shorter or longer than the size announced in `upload`, or was cut off; nothing was stored (HTTP 400).',
   FILE_STORE_UNAVAILABLE: 'The file store (an S3-compatible object store, files.store = "s3") is unreachable or did not answer in time (files.s3.timeoutMs); nothing was stored (HTTP 503). Try again later.',
   IMAGE_INVALID: 'The image is malformed or too large in pixels (files.maxPixels: decompression bombs); nothing was stored (HTTP 422).',
+  IMAGE_UNAVAILABLE: 'The image could not be processed now: its worker failed or took longer than files.imageTimeoutMs, or too many images are waiting; nothing was stored (HTTP 503). Try again.',
   NO_SUCH_FILE: 'No file with this id that you may use: unknown, not yours to attach, already attached, or not in a conversation you can read (HTTP 404).',
   TOO_MANY_FILES: 'The message names more files than files.perMessage, or the same file twice.',
   LINK_INVALID: 'HTTP: the upload or file link is malformed, forged, expired or already used (403).',

@@ -239,11 +239,12 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
 }
 
 function createFileService(config: Config, adapters: FileAdapters, log: Logger): FileService {
+  const images = new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], timeoutMs: config['files.imageTimeoutMs'], idleMs: config['files.imageIdleMs'], memoryBytes: config['files.imageMemoryBytes'], log });
   return new FileService({
     ...adapters, clock: systemClock, log,
-    images: new SharpImages({ maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'] }),
+    images, // one image worker: thumbnails of images and of video poster frames
     ...(config['files.ffmpegPath'] !== '' ? {
-      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], log }),
+      videos: new FfmpegVideos({ path: config['files.ffmpegPath'], timeoutMs: config['files.videoTimeoutMs'], memoryBytes: config['files.videoMemoryBytes'], maxPixels: config['files.maxPixels'], thumbSize: config['files.thumbSize'], nice: config['files.nice'], webp: images, log }),
     } : {}),
     config: {
       maxBytes: config['files.maxBytes'], perMessage: config['files.perMessage'], quotaBytes: config['files.quotaBytes'], totalBytes: config['files.totalBytes'],

@@ -122,8 +122,12 @@ export class BlobStoreUnavailableError extends Error {
 
 /** What the image service makes of an uploaded image. */
 export interface ProcessedImage {
-  /** The image re-encoded without metadata (EXIF, GPS, XMP, ICC comments), orientation applied. */
-  stripped: Uint8Array;
+  /**
+   * The image re-encoded without metadata (EXIF, GPS, XMP, ICC comments), orientation applied:
+   * its bytes in parts, in order (they arrive from the image worker process in slices, so no
+   * step on the event loop handles the whole image at once).
+   */
+  stripped: readonly Uint8Array[];
   /** A small WebP preview. */
   thumb: Uint8Array;
   width: number;
@@ -136,6 +140,8 @@ export interface ProcessedImage {
  */
 export interface ImageProcessor {
   process(input: { path: string } | { bytes: Uint8Array }, type: string): Promise<ProcessedImage>;
+  /** Stops its workers (the file service's close). */
+  close?(): Promise<void>;
 }
 
 export class ImageRejectedError extends Error {

@@ -168,7 +168,7 @@ export class FileService {
           if (err instanceof ImageRejectedError) throw new ChatError('IMAGE_INVALID', `the image was refused: ${err.message}`);
           throw err;
         }
-        const stripped = await this.deps.blobs.stage(once(img.stripped), this.config.maxBytes);
+        const stripped = await this.deps.blobs.stage(each(img.stripped), this.config.maxBytes);
         staged.push(stripped);
         const thumb = await this.deps.blobs.stage(once(img.thumb), this.config.maxBytes);
         staged.push(thumb);
@@ -335,6 +335,7 @@ export class FileService {
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
+    await this.deps.images?.close?.();
     await this.deps.records.close();
     await this.deps.blobs.close();
   }
@@ -346,6 +347,10 @@ function quotaError(quota: number): ChatError {
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
+}
+
+async function* each(parts: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* parts;
 }
 
 export function toRef(r: FileRecord): FileRef {

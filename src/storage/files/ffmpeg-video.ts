@@ -12,18 +12,19 @@
  * - a lower CPU priority (files.nice), so that chat goes first on a small machine.
  *
  * ffmpeg scales the first frame to fit files.thumbSize (after applying the rotation the video
- * asks for) and reports the frame's full size through `showinfo`; sharp makes the WebP. Any
+ * asks for) and reports the frame's full size through `showinfo`; the image worker (sharp-images.ts:
+ * sharp in a worker thread, never on the event loop) makes the WebP. Any
  * failure (no ffmpeg, undecodable or hostile input, a limit hit) resolves undefined: the
  * video is then stored and shown as a card, as before.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VideoPoster, VideoProcessor } from '../../core/files/ports.ts';
 import type { Logger } from '../../core/ports.ts';
 import { Slots } from '../../core/slots.ts';
+import { boundedCommand, niceAfterSpawn, PRLIMIT } from './bounded-command.ts';
 
 export interface FfmpegOptions {
   /** The ffmpeg binary (a name on PATH or a path). */
@@ -35,14 +36,13 @@ export interface FfmpegOptions {
   memoryBytes: number;
   /** Nice value (1–19) of the child; 0 or absent: unchanged. */
   nice?: number;
+  /** Encodes the PNG frame as a WebP (SharpImages: its worker thread). */
+  webp: { webp(png: Uint8Array, maxPixels: number): Promise<Uint8Array> };
   log: Logger;
 }
 
 const MAX_OUTPUT = 8 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
-const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
-/** coreutils `nice`: the child starts at its priority (setting it after the fork raced the child). */
-const NICE = ['/usr/bin/nice', '/bin/nice'].find((p) => existsSync(p));
 
 interface RunResult { code: number | null; stdout: Buffer; stderr: string; killed: 'timeout' | 'output' | undefined }
 
@@ -99,34 +99,22 @@ export class FfmpegVideos implements VideoProcessor {
       return undefined;
     }
     try {
-      // Loaded on the first poster, not at start (like sharp-images.ts: sharp and libvips cost RSS).
-      const { default: sharp } = await import('sharp');
-      const thumb = await sharp(r.stdout, { limitInputPixels: n * n, failOn: 'error' }).webp({ quality: 75 }).toBuffer();
+      const thumb = await this.opts.webp.webp(r.stdout, n * n);
       return { thumb, width: Number(size[1]), height: Number(size[2]) };
     } catch (err) {
-      this.opts.log.info({ err }, 'ffmpeg gave an unreadable poster frame: shown as a card');
+      this.opts.log.info({ err }, 'no WebP of the poster frame (unreadable, or the image worker failed): shown as a card');
       return undefined;
     }
   }
 
   private run(args: string[], timeoutMs: number): Promise<RunResult> {
     const cpu = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const limited = PRLIMIT
-      ? [PRLIMIT, `--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64', '--', this.opts.path, ...args]
-      : [this.opts.path, ...args];
     const nice = this.opts.nice ?? 0;
-    // nice and prlimit each exec the next in the same process: ffmpeg starts niced and limited.
-    const [cmd, ...argv] = nice > 0 && NICE ? [NICE, '-n', String(nice), ...limited] : limited;
+    // ffmpeg starts niced and limited (bounded-command.ts).
+    const [cmd, ...argv] = boundedCommand(this.opts.path, args, { nice, limits: [`--as=${this.opts.memoryBytes}`, `--cpu=${cpu}`, `--fsize=${MAX_OUTPUT}`, '--core=0', '--nofile=64'] });
     return new Promise((resolve, reject) => {
-      const child = spawn(cmd!, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
-      // Without coreutils' nice: right after the fork (a race with the child's first instructions).
-      if (nice > 0 && !NICE && child.pid !== undefined) {
-        try {
-          setPriority(child.pid, this.opts.nice!);
-        } catch {
-          // Already gone: its 'close' says how.
-        }
-      }
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+      niceAfterSpawn(child.pid, nice);
       const out: Buffer[] = [];
       let outLen = 0;
       let stderr = '';
