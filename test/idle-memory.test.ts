@@ -8,8 +8,7 @@
  * clients) nor undici (which an ESM import of node:http would load) is loaded by a start.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import { createStorage } from '../src/server/storage.ts';
 import type { RemoteSqliteStore } from '../src/storage/sqlite/remote-store.ts';
 import { SqliteHandle } from '../src/storage/sqlite/open.ts';
 import { SqliteStore } from '../src/storage/sqlite/store.ts';
+import { runProbe } from './helpers/probe.ts';
 import { startTestServer, TestClient } from './helpers/server.ts';
 
 const dirs: string[] = [];
@@ -128,9 +128,8 @@ it('a call made while the idle store worker is closing keeps the process alive u
   // so unless the waiting call refs it, the process would exit with the call unanswered.
   const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
   dirs.push(dir);
-  const file = join(dir, 'probe.mjs');
   const src = (m: string): string => JSON.stringify(new URL(`../src/${m}`, import.meta.url).href);
-  writeFileSync(file, `
+  const out = await runProbe(dir, `
     const { systemClock } = await import(${src('core/ports.ts')});
     const { loadConfig } = await import(${src('server/config.ts')});
     const { createStorage } = await import(${src('server/storage.ts')});
@@ -143,11 +142,6 @@ it('a call made while the idle store worker is closing keeps the process alive u
     const texts = (await store.history('#idle', { limit: 10 })).map((m) => m.text);
     await store.close(); await moderation.close?.(); await accounts.close();
     process.stdout.write(JSON.stringify(texts));`);
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [file], { env, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
-  });
   assert.equal(out, JSON.stringify(['one', 'two']));
 });
 
@@ -203,13 +197,7 @@ it('a started server has loaded no module it does not need yet: no undici, sharp
     await app.close();
     process.stdout.write(JSON.stringify({ loaded, builtins }));
     process.exit(0);`;
-  const file = join(dir, 'probe.mjs');
-  writeFileSync(file, probe);
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
-  });
+  const out = await runProbe(dir, probe);
   const { loaded, builtins } = JSON.parse(out) as { loaded: string[]; builtins: string[] };
   assert.ok(loaded.some((u) => u.endsWith('/src/server/app.ts')), 'the trace works');
   assert.deepEqual(builtins, [], 'undici (Node\'s fetch and WebSocket client) is not loaded');
@@ -220,19 +208,13 @@ it('a started server has loaded no module it does not need yet: no undici, sharp
 it('the SQLite store worker thread does not load zod (it needs the store, not the protocol\'s schemas)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'banter-idle-'));
   dirs.push(dir);
-  const file = join(dir, 'probe.mjs');
   // The modules store-worker.ts imports, in a fresh process that traces what they load.
-  writeFileSync(file, `
+  const out = await runProbe(dir, `
     import { registerHooks } from 'node:module';
     const loaded = [];
     registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
     for (const m of ['open.ts', 'store.ts', 'remote-protocol.ts']) await import(${JSON.stringify(new URL('../src/storage/sqlite/', import.meta.url).href)} + m);
     process.stdout.write(JSON.stringify(loaded));`);
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
-  });
   const loaded = JSON.parse(out) as string[];
   assert.ok(loaded.some((u) => u.endsWith('/src/storage/sqlite/store.ts')), 'the trace works');
   assert.deepEqual(loaded.filter((u) => /[\\/]node_modules[\\/]zod[\\/]/.test(u) || u.endsWith('/src/protocol/messages.ts')), []);

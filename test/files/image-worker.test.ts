@@ -6,7 +6,6 @@
  * (IMAGE_UNAVAILABLE, nothing stored) and the next image gets a fresh one.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { after, it } from 'node:test';
 import sharp from 'sharp';
 import type { FileService } from '../../src/core/files/service.ts';
 import { SharpImages } from '../../src/storage/files/sharp-images.ts';
+import { runProbe } from '../helpers/probe.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
 import { get, links, put, upload } from './helpers.ts';
 
@@ -59,13 +59,7 @@ it('never loads sharp into the server\'s process: images and poster WebPs are ma
     await images.close?.();
     const riff = (b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).subarray(8, 12).toString('latin1');
     process.stdout.write(JSON.stringify({ afterImage, loaded, mapped, width: img.width, height: img.height, thumb: riff(img.thumb), stripped: img.stripped.reduce((n, p) => n + p.byteLength, 0), parts: img.stripped.length, webp: riff(webp) }));`;
-  const file = join(dir, 'probe.mjs');
-  writeFileSync(file, probe);
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const out = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, [file], { env, maxBuffer: 1 << 24, timeout: 120_000 }, (err, stdout, stderr) => err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout));
-  });
+  const out = await runProbe(dir, probe);
   const r = JSON.parse(out) as { afterImage: string[]; loaded: string[]; mapped: number; width: number; height: number; thumb: string; stripped: number; webp: string };
   assert.ok(r.loaded.some((u) => u.endsWith('/src/storage/files/sharp-images.ts')), 'the trace works');
   assert.deepEqual([r.width, r.height, r.thumb], [640, 480, 'WEBP'], 'the image was processed: size and a WebP thumbnail');
