@@ -71,3 +71,34 @@ it('a client sending faster than the store commits is paused, not disconnected, 
     await app.close();
   }
 });
+
+it("one client's burst does not hold the event loop while a store answers at once: the pump yields every few dozen lines", async () => {
+  // A memory store answers within the same turn, so nothing but the pump's own bound makes it
+  // yield. The first append schedules an immediate: it runs at the pump's first yield.
+  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
+  let calls = 0;
+  let atFirstYield: number | undefined;
+  const append = store.append.bind(store);
+  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
+    if (calls++ === 0) setImmediate(() => { atFirstYield = calls; });
+    return append(draft);
+  };
+  const app = await startTestServer({ 'irc.readQueueBytes': 1 << 20 }, { store });
+  try {
+    const sender = await IrcClient.register(app, 'Burst');
+    sender.send('JOIN #burst');
+    await sender.waitLine(/ 366 Burst #burst /);
+    const N = 3000;
+    let burst = '';
+    for (let i = 0; i < N; i++) burst += `PRIVMSG #burst :b ${i}\r\n`;
+    sender.write(burst);
+    await until(() => calls >= N || sender.closed, `${N} appends`);
+    assert.equal(calls, N);
+    // Before, a whole socket read of lines (about 2,000 here) ran in one turn.
+    assert.ok(atFirstYield !== undefined && atFirstYield <= 2 * 64, `${atFirstYield} lines were handed over before the pump first yielded`);
+    assert.deepEqual(await sender.command('PING alive'), [`:banter.local PONG banter.local :alive`]);
+    sender.close();
+  } finally {
+    await app.close();
+  }
+});

@@ -84,6 +84,15 @@ function inBatch(msg: IrcMessage, id: string): IrcMessage {
 /** Channel messages of one connection in flight at once (see `pump`). */
 const MAX_PIPELINED = 256;
 
+/**
+ * The most lines, and the most time (ms), one pump runs before it yields to the event loop:
+ * with a store that answers at once (memory) nothing else would make it yield, and one
+ * client's backlog of a read queue of lines, each fanned out to a large channel, held the
+ * loop for seconds (every other connection's reads and writes waiting behind it).
+ */
+const PUMP_SLICE_LINES = 64;
+const PUMP_SLICE_MS = 4;
+
 /** The most one socket read delivers (libuv reads into 64 KiB buffers): what may still arrive as reading pauses. */
 const READ_CHUNK_MAX = 64 * 1024;
 
@@ -509,7 +518,17 @@ export class IrcConnection implements Session {
     try {
       const { floodBurst, floodRate, readQueueBytes } = this.server.config;
       let inbox: ReadItem[] | undefined;
+      let sliceStart = performance.now();
+      let sliceLines = 0;
       while (!this.closed && (inbox = this.inbox) !== undefined && inbox.length > 0) {
+        if (++sliceLines > PUMP_SLICE_LINES || performance.now() - sliceStart >= PUMP_SLICE_MS) {
+          // Let the rest of the server run (writes, reads, timers); lines arriving meanwhile
+          // queue behind these, and reading pauses if they wait long (onData).
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.closed) break;
+          sliceStart = performance.now();
+          sliceLines = 1;
+        }
         if (floodRate > 0) {
           const wait = (this.flood ??= new FloodGate(floodBurst, floodRate, Date.now())).take(Date.now());
           if (wait > 0) {
@@ -528,11 +547,15 @@ export class IrcConnection implements Session {
             this.floodWaiting = true;
             await new Promise((resolve) => setTimeout(resolve, wait));
             this.floodWaiting = false;
+            sliceStart = performance.now();
+            sliceLines = 1;
           }
           if (this.closed) break;
         }
         const item = inbox[0]!;
         const overlap = this.registered && pipelined(item);
+        // (No new slice after these waits: with a store that answers at once they end within
+        // this turn, so only the slice's own bound makes the pump yield.)
         if (!overlap) await drain();
         else {
           while (inflight.size >= MAX_PIPELINED || (inflight.size > 0 && this.inflightBytes + item.bytes > readQueueBytes / 2)) {
