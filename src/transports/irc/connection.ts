@@ -472,11 +472,14 @@ export class IrcConnection implements Session {
     // the mark comes on top. Lines waiting for the flood gate, or a line that never ends, are
     // the client's: past the read queue the client is disconnected, as IRC servers do.
     if (!this.readPaused && !this.floodWaiting && this.inboxBytes > limit / 2) this.pauseReading();
-    if (this.inboxBytes + reader.pending > limit + (this.readPaused ? READ_CHUNK_MAX : 0)) {
-      this.inbox = undefined;
-      this.inboxBytes = 0;
-      this.close('ReadQ exceeded');
-    }
+    if (this.inboxBytes + reader.pending > limit + (this.readPaused ? READ_CHUNK_MAX : 0)) this.readQueueExceeded();
+  }
+
+  /** Drops what was received and not yet run, and disconnects the client ("ReadQ exceeded"). */
+  private readQueueExceeded(): void {
+    this.inbox = undefined;
+    this.inboxBytes = 0;
+    this.close('ReadQ exceeded');
   }
 
   private pauseReading(): void {
@@ -487,12 +490,12 @@ export class IrcConnection implements Session {
 
   /**
    * Reads again once the received lines (in flight included) are under a quarter of the read
-   * queue. Called as lines are handed over and as lines in flight are done, so a paused
+   * queue (`force`: at once, when the lines wait for the flood gate instead). Called as lines are handed over and as lines in flight are done, so a paused
    * connection always wakes: it paused with lines waiting, and each of them ends in one of
    * these.
    */
-  private resumeReading(): void {
-    if (!this.readPaused || this.closed || this.inboxBytes > this.server.config.readQueueBytes / 4) return;
+  private resumeReading(force = false): void {
+    if (!this.readPaused || this.closed || (!force && this.inboxBytes > this.server.config.readQueueBytes / 4)) return;
     this.readPaused = false;
     this.socket.resume();
   }
@@ -534,14 +537,9 @@ export class IrcConnection implements Session {
           if (wait > 0) {
             // Now the lines wait for the flood gate, which is the client's doing: read again,
             // so that a client flooding on fills its read queue and is disconnected (onData).
-            if (this.readPaused) {
-              this.readPaused = false;
-              this.socket.resume();
-            }
+            this.resumeReading(true);
             if (this.inboxBytes + (this.reader?.pending ?? 0) > readQueueBytes) {
-              this.inbox = undefined;
-              this.inboxBytes = 0;
-              this.close('ReadQ exceeded');
+              this.readQueueExceeded();
               break;
             }
             this.floodWaiting = true;
