@@ -12,6 +12,16 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * The search index's scope tokens of the messages row `m` (conversation, sender, DM members;
+ * search-sql.ts matches them): the SQL expression the index pass (store.ts) and migration 8's
+ * update trigger share. Earlier migrations keep their own copies, as they ran.
+ */
+export function scopeSql(m: string): string {
+  return `'c' || hex(${m}.conv) || ' f' || hex(${m}.from_folded)
+          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = ${m}.conv), '')`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -246,8 +256,7 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TRIGGER messages_au;
       CREATE TRIGGER messages_au AFTER UPDATE OF text ON messages WHEN old.rid <= (SELECT indexed_rid FROM search_index_state) BEGIN
         DELETE FROM messages_fts WHERE rowid = old.rid;
-        INSERT INTO messages_fts (rowid, text, scope) SELECT new.rid, new.text, 'c' || hex(new.conv) || ' f' || hex(new.from_folded)
-          || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = new.conv), '')
+        INSERT INTO messages_fts (rowid, text, scope) SELECT new.rid, new.text, ${scopeSql('new')}
           WHERE new.deleted = 0;
       END;
     `,

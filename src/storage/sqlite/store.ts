@@ -29,6 +29,7 @@ import type {
 import { WorkerPool } from '../../core/services/worker-pool.ts';
 import { reactionSummary, withState } from '../message-state.ts';
 import type { SqliteHandle } from './open.ts';
+import { scopeSql } from './migrations.ts';
 import { searchStatement } from './search-sql.ts';
 import { siblingModule } from '../../core/module-url.ts';
 
@@ -182,8 +183,7 @@ export class SqliteStore implements MessageStore {
       indexed: p('SELECT indexed_rid AS rid FROM search_index_state'),
       maxRid: p('SELECT coalesce(max(rid), 0) AS rid FROM messages'),
       indexRows: p(`INSERT INTO messages_fts (rowid, text, scope)
-                    SELECT m.rid, m.text, 'c' || hex(m.conv) || ' f' || hex(m.from_folded)
-                      || coalesce((SELECT ' ' || group_concat('u' || hex(d.user), ' ') FROM dm_members d WHERE d.conv = m.conv), '')
+                    SELECT m.rid, m.text, ${scopeSql('m')}
                     FROM messages m WHERE m.rid > ?1 AND m.rid <= ?2 AND m.deleted = 0`),
       setIndexed: p('UPDATE search_index_state SET indexed_rid = ?'),
       keyGet: p('SELECT msg_id FROM client_keys WHERE key = ? AND at >= ?'),
