@@ -73,7 +73,10 @@ export const login = defineCommand({
     for (const r of user.rooms) {
       const room = ctx.core.dir.rooms.get(r);
       if (!room) continue;
-      lastSeq[room.name] = Math.max(await ctx.core.roomLastSeq(room), ...(missed.find((m) => m.to === room.name)?.messages.map((m) => m.seq) ?? []));
+      // A resumed room stands where its missed page was read: a message committed since is
+      // still to come as a held event, so covering a newer counter would drop it.
+      const resumed = missed.find((m) => m.to === room.name);
+      lastSeq[room.name] = resumed?.lastSeq ?? await ctx.core.roomLastSeq(room);
       hold.cover(room.folded, lastSeq[room.name]!);
     }
     const rooms = [...user.rooms].map((r) => ctx.core.dir.rooms.get(r)).filter((r) => r !== undefined).map((r) => ctx.core.roomState(r));
