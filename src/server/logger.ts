@@ -13,23 +13,27 @@ import type { Config } from './config.ts';
  * (`logBufferBytes`). Lines are written asynchronously (pino's SonicBoom with `sync: false`,
  * as pino's default: lines that arrive while a write is in flight go out together in the next
  * one), so a slow or stalled log reader (a full pipe) does not block the event loop; pino's
- * default buffered them without bound. Past the bound new lines are dropped and counted, and
- * the first line accepted afterwards is a warning with the count. Pending lines are flushed
+ * default buffered them without bound. Past the bound new lines are dropped and counted
+ * until the buffer has drained; then a warning with the count is written (at once, not when
+ * the next line is logged), and lines are taken again. Pending lines are flushed
  * when the process exits.
  */
 export function stdoutDestination(maxBytes: number, fd = 1): DestinationStream {
   const out = pino.destination({ dest: fd, sync: false, maxLength: maxBytes });
   let dropped = 0;
   out.on('drop', () => { dropped++; });
+  // After a drop, every line is dropped until the buffer has drained; then the warning with
+  // the count goes first, so the reader sees one clean gap: kept lines, the warning, new lines.
+  out.on('drain', () => {
+    if (dropped === 0) return;
+    const n = dropped;
+    dropped = 0;
+    out.write(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the log reader was too slow","dropped":${n}}\n`);
+  });
   return {
     write(line: string): void {
-      if (dropped > 0) {
-        const n = dropped;
-        dropped = 0;
-        out.write(`{"level":40,"time":${Date.now()},"msg":"log lines dropped: the log reader was too slow","dropped":${n}}\n`);
-        if (dropped > 0) dropped = n; // no room for the warning either: keep counting
-      }
-      out.write(line);
+      if (dropped > 0) dropped++;
+      else out.write(line);
     },
   };
 }

@@ -87,19 +87,29 @@ it('keeps serving while nobody reads its stdout, holds at most logBufferBytes of
   }));
   const health = await within(fetch(`http://127.0.0.1:${port}/healthz`), 30_000, 'healthz');
   assert.equal(health.status, 200);
-  // The reader comes back: what fitted in the buffer arrives, then a warning with the count of
-  // the lines that did not, then the lines logged from then on.
+  // Every disconnection handled (and its line logged or dropped): from here on the server logs
+  // nothing by itself.
+  const open = async (): Promise<string> => ((await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).match(/^banter_connections\{transport="ws"\} (\d+)/m)?.[1] ?? '0'); // no series: none open
+  const settled = Date.now() + 60_000;
+  while (await open() !== '0' && Date.now() < settled) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await open(), '0', 'every connection closed on the server');
+  // The reader comes back: what fitted in the buffer arrives, then, with nothing else logged,
+  // a warning with the count of the lines that did not; then the lines logged from then on.
   const before = lines.length;
   reader.resume();
+  const has = (s: string): boolean => lines.slice(before).some((l) => l.includes(s));
+  const waitFor = async (s: string): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (!has(s) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+  await waitFor('log lines dropped');
+  const warning = lines.slice(before).find((l) => l.includes('log lines dropped'));
+  assert.ok(warning, `a warning says lines were dropped, as soon as the buffer drained; got ${lines.length - before} lines`);
   const later = await within(TestClient.open(url), 30_000, 'connection after the reader came back');
   await later.request('login', { name: 'lbafter' });
-  const deadline = Date.now() + 60_000;
-  const has = (s: string): boolean => lines.slice(before).some((l) => l.includes(s));
-  while (!has('"name":"lbafter"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await waitFor('"name":"lbafter"');
   later.close();
   const got = lines.slice(before);
-  const warning = got.find((l) => l.includes('log lines dropped'));
-  assert.ok(warning, `a warning says lines were dropped; got ${got.length} lines`);
   const dropped = (JSON.parse(warning) as { dropped: number }).dropped;
   const loggedIn = got.filter((l) => l.includes('"msg":"logged in"')).length;
   assert.ok(dropped > 0 && loggedIn < CYCLES, `some lines dropped (${dropped}), fewer than all ${CYCLES} logins written (${loggedIn})`);
@@ -107,4 +117,5 @@ it('keeps serving while nobody reads its stdout, holds at most logBufferBytes of
   const keptBytes = got.slice(0, got.indexOf(warning)).reduce((a, l) => a + l.length + 1, 0);
   assert.ok(keptBytes <= BUFFER + 64 * 1024 + 8192, `kept ${keptBytes} bytes: the buffer plus what the FIFO and this reader held`);
   assert.ok(has('"name":"lbafter"'), 'lines logged after the reader came back are written');
+  assert.equal(got.filter((l) => l.includes('log lines dropped')).length, 1, 'one gap, one warning');
 });
