@@ -83,9 +83,8 @@ export class MemoryStore implements MessageStore {
     conv.messages.push(entry);
     conv.byId.set(base.id, entry);
     if (entry.thread !== undefined) conv.replies.set(entry.thread, (conv.replies.get(entry.thread) ?? 0) + 1);
-    if (conv.messages.length > this.opts.maxPerConversation) {
-      for (const old of conv.messages.splice(0, conv.messages.length - this.opts.maxPerConversation)) conv.byId.delete(old.base.id);
-    }
+    // shift(), not splice(): V8 moves the array's start (O(1)) instead of copying the rest.
+    while (conv.messages.length > this.opts.maxPerConversation) conv.byId.delete(conv.messages.shift()!.base.id);
     if (draft.clientKey !== undefined) {
       this.seen.set(draft.clientKey, { conv: draft.conv, id: base.id, at: now });
       this.expireSeen(now);
@@ -97,8 +96,17 @@ export class MemoryStore implements MessageStore {
     const c = this.convs.get(conv);
     if (!c || q.limit <= 0) return [];
     const since = q.sinceTs ?? -Infinity;
-    const inRange = c.messages.filter((e) => (q.beforeSeq === undefined || e.base.seq < q.beforeSeq) && (q.afterSeq === undefined || e.base.seq > q.afterSeq) && e.base.ts >= since);
-    const page = q.afterSeq !== undefined && q.beforeSeq === undefined ? inRange.slice(0, q.limit) : inRange.slice(-q.limit);
+    // Messages are in seq order: find the range by binary search, then walk only as far as
+    // the page needs (a resume or a join costs its page, not the whole window).
+    const lo = q.afterSeq === undefined ? 0 : firstAbove(c.messages, q.afterSeq);
+    const hi = q.beforeSeq === undefined ? c.messages.length : firstAbove(c.messages, q.beforeSeq - 1);
+    const page: Entry[] = [];
+    if (q.afterSeq !== undefined && q.beforeSeq === undefined) {
+      for (let i = lo; i < hi && page.length < q.limit; i++) if (c.messages[i]!.base.ts >= since) page.push(c.messages[i]!);
+    } else {
+      for (let i = hi - 1; i >= lo && page.length < q.limit; i--) if (c.messages[i]!.base.ts >= since) page.push(c.messages[i]!);
+      page.reverse();
+    }
     return page.map((e) => this.view(c, e));
   }
 
@@ -303,6 +311,18 @@ export class MemoryStore implements MessageStore {
 
 function mentionsUser(e: Entry, user: string): boolean {
   return !e.deleted && (e.mentions.includes(user) || e.mentions.includes(ROOM_MENTION));
+}
+
+/** Index of the first entry with seq > `seq` (entries are in seq order). */
+function firstAbove(entries: readonly Entry[], seq: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]!.base.seq > seq) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 function foldAscii(s: string): string {
