@@ -22,6 +22,7 @@
  *
  *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--repeat 3] [--json out.json]
  *       [--prof DIR] [--server-env KEY=VALUE ...] [--root CHECKOUT] [--settle SECONDS] [--spawn-in-phase]
+ *       [--plain N]
  *
  * --repeat N runs the upload, image and video phases N times, interleaved, and ends with a
  * summary per phase (median and worst of the runs); --prof DIR runs the server with
@@ -36,6 +37,10 @@
  * server's RSS idle before the first phase and at the end, after --settle SECONDS of idleness
  * (default 0; longer than files.imageIdleMs shows what stays after the image worker stopped).
  *
+ * --plain N adds a phase of N uploads at once of as many random bytes as the JPEG has (stored
+ * as they are: no image work), before the image phase: the intake of the image phase alone.
+ * A phase counts the chat messages *scheduled* within it and the pings started within it
+ * (and waits, at most 10 s, for those still on their way), not what arrived within it.
  * Each phase also counts the chat messages this process sent more than 10 ms late (its own
  * loop was held: that part of their latency is the measuring side's) and its loop's maximum.
  * The curl processes are started before their phase (waiting for their URL), since starting
@@ -44,6 +49,7 @@
  * Loopback only; bounded; stops by itself and ends only the server it started.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +64,7 @@ const { values } = parseArgs({ options: {
   json: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, repeat: { type: 'string', default: '1' },
   prof: { type: 'string' }, 'server-env': { type: 'string', multiple: true, default: [] },
   root: { type: 'string' }, settle: { type: 'string', default: '0' }, 'spawn-in-phase': { type: 'boolean', default: false },
+  plain: { type: 'string', default: '0' },
 } });
 const REPEAT = Math.max(1, Number(values.repeat));
 const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
@@ -66,6 +73,7 @@ const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
   return [kv.slice(0, eq), kv.slice(eq + 1)];
 }));
 const MB = Number(values.mb);
+const PLAIN = Number(values.plain);
 const IMAGES = Number(values.images);
 const VIDEOS = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0 ? Number(values.videos) : 0;
 const CHAT_EVERY_MS = 20;
@@ -134,13 +142,26 @@ let running = true;
 const ownLag = monitorEventLoopDelay({ resolution: 10 });
 ownLag.enable();
 
+/**
+ * The phase's window (performance.now()): chat messages *scheduled* in it, and pings started
+ * in it, count in the phase, wherever they arrive. (Counting what arrived in it instead gave a
+ * phase the messages this process sent late while it started the phase's curl processes.)
+ */
+let phaseStartAt = Infinity;
+let phaseEndAt = Infinity;
+/** Schedule of the last chat message sent. */
+let lastScheduled = -Infinity;
+
 receiver.onEvent = (ev) => {
   if (ev.type !== 'message' || ev.msg?.to !== '#bench') return;
   const key = ev.msg.text.split(' ')[1]!;
-  chats.push(performance.now() - Number(key));
-  lates.push(sendLate.get(key) ?? NaN);
+  const scheduled = Number(key);
+  const late = sendLate.get(key) ?? NaN;
   sendLate.delete(key);
   received++;
+  if (scheduled < phaseStartAt || scheduled >= phaseEndAt) return;
+  chats.push(performance.now() - scheduled);
+  lates.push(late);
 };
 let chatLoop: Promise<void> = Promise.resolve();
 let pingLoop: Promise<void> = Promise.resolve();
@@ -154,6 +175,7 @@ function startLoops(): void {
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       sent++;
       sendLate.set(at.toFixed(3), performance.now() - at);
+      lastScheduled = at;
       // Not awaited: the sender keeps its schedule whatever the server does.
       sender.req('send', { to: '#bench', text: `m ${at.toFixed(3)}` }).catch((err: unknown) => console.error('send failed', err));
     }
@@ -162,7 +184,7 @@ function startLoops(): void {
     while (running) {
       const t = performance.now();
       await pinger.req('ping', {});
-      pings.push(performance.now() - t);
+      if (t >= phaseStartAt && t < phaseEndAt) pings.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, PING_EVERY_MS));
     }
   })();
@@ -262,9 +284,16 @@ async function startPhase(): Promise<void> {
   phaseCpu = serverCpu();
   phaseThreads = threadCpu();
   phaseFrom = nowUs();
+  phaseStartAt = performance.now();
+  phaseEndAt = Infinity;
 }
 async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
-  // Messages scheduled during the phase that are still on their way count in it.
+  // Messages scheduled during the phase that are still on their way count in it: wait for them (at most 10 s).
+  phaseEndAt = performance.now();
+  for (const deadline = phaseEndAt + 10_000; performance.now() < deadline;) {
+    if (lastScheduled >= phaseEndAt && ![...sendLate.keys()].some((k) => Number(k) < phaseEndAt)) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const lag = await serverLag();
   const store = { n: lag.store.n - storeAt.n, over25: lag.store.over25 - storeAt.over25, over50: lag.store.over50 - storeAt.over50 };
   const cpu = serverCpu();
@@ -321,6 +350,9 @@ try {
   const jpegPath = join(dir, 'src-photo.jpg');
   const jpeg = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
   writeDurably(jpegPath, jpeg);
+  const plainPath = join(dir, 'src-plain.dat');
+  // Random bytes: sniffed as nothing in particular, so stored as they come (no image work).
+  if (PLAIN > 0) writeDurably(plainPath, randomBytes(jpeg.length));
   const videoPath = join(dir, 'src-clip.mp4');
   if (VIDEOS > 0) {
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-y', videoPath]);
@@ -342,6 +374,15 @@ try {
     const secs = (performance.now() - t) / 1000;
     await endPhase(`${MB} MB upload${tag}`, { kind: 'upload', seconds: secs, mbPerSec: MB / secs });
     console.log(`  upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
+
+    if (PLAIN > 0) {
+      const plainUploads = Array.from({ length: PLAIN }, (_, i) => prepareUpload(`blob${i}.dat`, plainPath, jpeg.length));
+      await startPhase();
+      t = performance.now();
+      await Promise.all(plainUploads.map((go) => go()));
+      const plainSecs = (performance.now() - t) / 1000;
+      await endPhase(`${PLAIN} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB plain${tag}`, { kind: 'plain', seconds: plainSecs, bytesEach: jpeg.length });
+    }
 
     // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
     const imageUploads = Array.from({ length: IMAGES }, (_, i) => prepareUpload(`photo${i}.jpg`, jpegPath, jpeg.length));
@@ -365,7 +406,7 @@ try {
   }
   if (REPEAT > 1) {
     console.log(`summary of ${REPEAT} runs (median / worst):`);
-    for (const kind of ['upload', 'images', 'videos']) {
+    for (const kind of ['upload', 'plain', 'images', 'videos']) {
       const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number; helpers: number } }[];
       if (rs.length === 0) continue;
       const mw = (xs: number[], d = 1): string => { const s = [...xs].sort((a, b) => a - b); return `${s[Math.floor((s.length - 1) / 2)]!.toFixed(d)} / ${s.at(-1)!.toFixed(d)}`; };
