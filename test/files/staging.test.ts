@@ -1,11 +1,10 @@
 /**
  * Staging never holds the event loop for a whole large buffer: a re-encoded image arrives as
  * one 12 MB chunk, whose SHA-256 alone took 8–45 ms on the loaded development machine
- * (docs/benchmarks.md, "Files"). The disk (and S3) staging hashes it in STAGE_SLICE pieces
- * and lets the event loop turn between them, so other connections' work runs in between.
- * Checked, not timed: no event-loop turn hashes more than a slice (a spy on the hash's
- * `update`, against a counter of turns). And it hands the thread pool few, large writes
- * (STAGE_WRITE_BYTES), not one per 64 KiB chunk of an HTTP body.
+ * (docs/benchmarks.md, "Files"). The disk (and S3) staging hashes and writes it in
+ * STAGE_SLICE pieces with an await on the thread pool between them, so other connections'
+ * work runs in between. Checked, not timed: no event-loop turn hashes more than a slice (a
+ * spy on the hash's `update`, against a counter of turns).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { DiskBlobs, STAGE_SLICE, STAGE_SYNC_BYTES, STAGE_WRITE_BYTES } from '../../src/storage/files/disk.ts';
+import { DiskBlobs, STAGE_SLICE, STAGE_SYNC_BYTES } from '../../src/storage/files/disk.ts';
 
 /** The FileHandle prototype's write methods, to spy on (restored by the caller). */
 async function fileHandleProto(dir: string): Promise<{ write: (...a: unknown[]) => Promise<{ bytesWritten: number }>; writev: (...a: unknown[]) => Promise<{ bytesWritten: number }>; datasync: () => Promise<void>; sync: () => Promise<void> }> {
@@ -102,32 +101,3 @@ it('staging writes a long upload out as it goes: at most STAGE_SYNC_BYTES are un
   }
 });
 
-it('staging hands the thread pool one write per STAGE_WRITE_BYTES, not one per 64 KiB chunk of the body', async () => {
-  // Each write is a job for libuv's pool, and handing one over can make the event loop wait
-  // for a pool thread to get a CPU (docs/benchmarks.md, "Files"): four concurrent 12.5 MB
-  // uploads made 800 of them.
-  const dir = mkdtempSync(join(tmpdir(), 'banter-staging-'));
-  const proto = await fileHandleProto(dir);
-  const saved = { write: proto.write, writev: proto.writev };
-  let calls = 0;
-  proto.write = async function (this: unknown, ...a: unknown[]) { calls++; return saved.write.apply(this, a); };
-  proto.writev = async function (this: unknown, ...a: unknown[]) { calls++; return saved.writev.apply(this, a); };
-  try {
-    const blobs = new DiskBlobs(dir);
-    const total = 12 * STAGE_WRITE_BYTES + 4321;
-    const staged = await blobs.stage(httpLike(total), total);
-    proto.write = saved.write;
-    proto.writev = saved.writev;
-    assert.ok(calls <= Math.ceil(total / STAGE_WRITE_BYTES), `${calls} writes for ${total} bytes in 64 KiB chunks (at most ${Math.ceil(total / STAGE_WRITE_BYTES)})`);
-    const want = createHash('sha256');
-    for await (const c of httpLike(total)) want.update(c);
-    assert.equal(staged.hash, want.digest('hex'));
-    await staged.commit();
-    const back = createHash('sha256');
-    for await (const c of (await blobs.open(staged.hash))!) back.update(c);
-    assert.equal(back.digest('hex'), staged.hash, 'the stored bytes are the uploaded ones, in order');
-  } finally {
-    Object.assign(proto, saved);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});

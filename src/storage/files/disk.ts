@@ -15,24 +15,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BlobTooLargeError, type BlobStore, type ByteRange, type StagedBlob } from '../../core/files/ports.ts';
 import { HEAD_BYTES } from './memory.ts';
 
 const HASH = /^[0-9a-f]{64}$/;
-/** Bytes hashed per step when staging (about 0.1–0.5 ms of SHA-256). */
+/** Bytes hashed and written per step when staging (about 0.1–0.5 ms of SHA-256). */
 export const STAGE_SLICE = 256 * 1024;
-/**
- * Bytes gathered into one write when staging (a `writev` of the chunks as they came). An HTTP
- * body arrives in chunks of at most 64 KiB, and each write is a job handed to libuv's thread
- * pool; handing one over wakes a pool thread, and glibc's condition variable can make the
- * event loop wait there until a woken thread gets a CPU: at the start of the image phase,
- * four concurrent uploads (800 writes of 64 KiB) showed up as 46 % of the main thread's busy
- * time and stretches of up to 37 ms in `writeBuffer` (docs/benchmarks.md, "Files"). One
- * write per MiB is 16 times fewer hand-overs; one write is in flight per upload while the next
- * MiB is read and hashed, so at most 2 MiB of an upload are held in memory.
- */
-export const STAGE_WRITE_BYTES = 1024 * 1024;
 /**
  * Bytes written to a staged file between two fdatasyncs (and so the most the final fsync has
  * left to write). 4 MiB: the final fsync of a 100 MB upload fell from 40–100 ms to under
@@ -99,8 +87,7 @@ export class DiskBlobs implements BlobStore {
 
 /**
  * Streams `source` into a new private file in `tmpDir`, hashing it (SHA-256) and keeping its
- * first HEAD_BYTES, written in STAGE_WRITE_BYTES batches, fdatasynced every STAGE_SYNC_BYTES
- * and fsynced at the end; at most `maxBytes` (BlobTooLargeError as soon as it is passed,
+ * first HEAD_BYTES, fdatasynced every STAGE_SYNC_BYTES and fsynced at the end; at most `maxBytes` (BlobTooLargeError as soon as it is passed,
  * having read no further and kept nothing). Shared by every adapter that stages on disk.
  */
 export async function stageFile(tmpDir: string, source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ path: string; size: number; hash: string; head: Uint8Array }> {
@@ -111,59 +98,27 @@ export async function stageFile(tmpDir: string, source: AsyncIterable<Uint8Array
   let headLen = 0;
   let size = 0;
   let unsynced = 0;
-  let batch: Uint8Array[] = [];
-  let batchLen = 0;
-  /** Bytes hashed since this function last let the event loop turn. */
-  let hashed = 0;
-  /** The batch being written (one at a time, in order); its failure is seen by the next `put` or at the end. */
-  let writing: Promise<void> | undefined;
-  const write = async (parts: Uint8Array[], len: number): Promise<void> => {
-    const done = (await fh.writev(parts)).bytesWritten;
-    if (done < len) {
-      const rest = Buffer.concat(parts, len);
-      for (let off = done; off < len;) off += (await fh.write(rest, off)).bytesWritten;
-    }
-    unsynced += len;
-    if (unsynced >= STAGE_SYNC_BYTES) {
-      unsynced = 0;
-      await fh.datasync();
-    }
-  };
-  /** Waits for the batch in flight, then starts writing the gathered one. */
-  const put = async (): Promise<void> => {
-    await writing;
-    const parts = batch;
-    const len = batchLen;
-    batch = [];
-    batchLen = 0;
-    writing = write(parts, len);
-    writing.catch(() => undefined); // awaited by the next put or at the end
-  };
   try {
     for await (const chunk of source) {
       size += chunk.length;
       if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
       if (headLen < HEAD_BYTES) { head.push(chunk.subarray(0, HEAD_BYTES - headLen)); headLen += Math.min(chunk.length, HEAD_BYTES - headLen); }
-      // Hashed in slices, letting the event loop turn after each STAGE_SLICE: a large chunk
-      // (a re-encoded 12 MB image), or chunks already buffered, never hold it for long.
+      // In slices, each hashed and then written (an await on the thread pool): a large chunk
+      // (a re-encoded 12 MB image) never holds the event loop for its whole hash at once.
       for (let at = 0; at < chunk.length; at += STAGE_SLICE) {
-        if (hashed >= STAGE_SLICE) {
-          hashed = 0;
-          await nextTurn();
-        }
         const piece = chunk.subarray(at, at + STAGE_SLICE);
         sha.update(piece);
-        hashed += piece.length;
-        batch.push(piece);
-        batchLen += piece.length;
-        if (batchLen >= STAGE_WRITE_BYTES) await put();
+        let off = 0;
+        while (off < piece.length) off += (await fh.write(piece, off)).bytesWritten;
+        unsynced += piece.length;
+        if (unsynced >= STAGE_SYNC_BYTES) {
+          unsynced = 0;
+          await fh.datasync();
+        }
       }
     }
-    if (batchLen > 0) await put();
-    await writing;
     await fh.sync();
   } catch (err) {
-    await writing?.catch(() => undefined);
     await fh.close().catch(() => undefined);
     await rm(path, { force: true });
     throw err;
