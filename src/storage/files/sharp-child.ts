@@ -45,7 +45,7 @@ class Refused extends Error {}
 
 /**
  * Messages with which libvips and the decoders it uses report a failed allocation: libvips'
- * own ("vips_tracked_malloc: out of memory", "out of memory reading ..."), libjpeg's
+ * own ("vips_tracked: out of memory -- size == 411MB", "out of memory reading ..."), libjpeg's
  * ("Insufficient memory (case N)"), glib/C++ ("bad_alloc", "Cannot allocate memory") and
  * Node's ("Array buffer allocation failed"). Not libpng's "Insufficient memory for <chunk>",
  * which is its per-chunk limit on what the file declares: the file's fault (IMAGE_INVALID).
