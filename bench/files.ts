@@ -21,7 +21,8 @@
  * measured, so the bench's own dirty pages are not flushed during a phase.
  *
  *   npm run bench:files -- --mb 100 --images 4 --videos 2 [--repeat 3] [--json out.json]
- *       [--prof DIR] [--server-env KEY=VALUE ...] [--root CHECKOUT] [--settle SECONDS]
+ *       [--prof DIR] [--server-env KEY=VALUE ...] [--root CHECKOUT] [--settle SECONDS] [--spawn-in-phase]
+ *       [--plain N]
  *
  * --repeat N runs the upload, image and video phases N times, interleaved, and ends with a
  * summary per phase (median and worst of the runs); --prof DIR runs the server with
@@ -36,9 +37,19 @@
  * server's RSS idle before the first phase and at the end, after --settle SECONDS of idleness
  * (default 0; longer than files.imageIdleMs shows what stays after the image worker stopped).
  *
+ * --plain N adds a phase of N uploads at once of as many random bytes as the JPEG has (stored
+ * as they are: no image work), before the image phase: the intake of the image phase alone.
+ * A phase counts the chat messages *scheduled* within it and the pings started within it
+ * (and waits, at most 10 s, for those still on their way), not what arrived within it.
+ * Each phase also counts the chat messages this process sent more than 10 ms late (its own
+ * loop was held: that part of their latency is the measuring side's) and its loop's maximum.
+ * The curl processes are started before their phase (waiting for their URL), since starting
+ * a process holds this process's loop for 6-13 ms; `--spawn-in-phase` starts them within it.
+ *
  * Loopback only; bounded; stops by itself and ends only the server it started.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +63,8 @@ const { values } = parseArgs({ options: {
   mb: { type: 'string', default: '100' }, images: { type: 'string', default: '4' }, videos: { type: 'string', default: '2' },
   json: { type: 'string' }, store: { type: 'string', default: 'sqlite' }, repeat: { type: 'string', default: '1' },
   prof: { type: 'string' }, 'server-env': { type: 'string', multiple: true, default: [] },
-  root: { type: 'string' }, settle: { type: 'string', default: '0' },
+  root: { type: 'string' }, settle: { type: 'string', default: '0' }, 'spawn-in-phase': { type: 'boolean', default: false },
+  plain: { type: 'string', default: '0' },
 } });
 const REPEAT = Math.max(1, Number(values.repeat));
 const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
@@ -61,6 +73,7 @@ const serverEnv = Object.fromEntries(values['server-env'].map((kv) => {
   return [kv.slice(0, eq), kv.slice(eq + 1)];
 }));
 const MB = Number(values.mb);
+const PLAIN = Number(values.plain);
 const IMAGES = Number(values.images);
 const VIDEOS = spawnSync('sh', ['-c', 'command -v ffmpeg'], { encoding: 'utf8' }).status === 0 ? Number(values.videos) : 0;
 const CHAT_EVERY_MS = 20;
@@ -119,17 +132,36 @@ await receiver.req('join', { room: '#bench' });
 
 let pings: number[] = [];
 let chats: number[] = [];
+/** How late each chat message left this process (its send time minus its schedule), by its scheduled time. */
+const sendLate = new Map<string, number>();
+/** Per received chat message, in the order of `chats`: how late it was sent (the measuring side's own delay). */
+let lates: number[] = [];
 let sent = 0;
 let received = 0;
 let running = true;
 const ownLag = monitorEventLoopDelay({ resolution: 10 });
 ownLag.enable();
 
+/**
+ * The phase's window (performance.now()): chat messages *scheduled* in it, and pings started
+ * in it, count in the phase, wherever they arrive. (Counting what arrived in it instead gave a
+ * phase the messages this process sent late while it started the phase's curl processes.)
+ */
+let phaseStartAt = Infinity;
+let phaseEndAt = Infinity;
+/** Schedule of the last chat message sent. */
+let lastScheduled = -Infinity;
+
 receiver.onEvent = (ev) => {
   if (ev.type !== 'message' || ev.msg?.to !== '#bench') return;
-  const scheduled = Number(ev.msg.text.split(' ')[1]);
-  chats.push(performance.now() - scheduled);
+  const key = ev.msg.text.split(' ')[1]!;
+  const scheduled = Number(key);
+  const late = sendLate.get(key) ?? NaN;
+  sendLate.delete(key);
   received++;
+  if (scheduled < phaseStartAt || scheduled >= phaseEndAt) return;
+  chats.push(performance.now() - scheduled);
+  lates.push(late);
 };
 let chatLoop: Promise<void> = Promise.resolve();
 let pingLoop: Promise<void> = Promise.resolve();
@@ -142,6 +174,8 @@ function startLoops(): void {
       const wait = at - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       sent++;
+      sendLate.set(at.toFixed(3), performance.now() - at);
+      lastScheduled = at;
       // Not awaited: the sender keeps its schedule whatever the server does.
       sender.req('send', { to: '#bench', text: `m ${at.toFixed(3)}` }).catch((err: unknown) => console.error('send failed', err));
     }
@@ -150,7 +184,7 @@ function startLoops(): void {
     while (running) {
       const t = performance.now();
       await pinger.req('ping', {});
-      pings.push(performance.now() - t);
+      if (t >= phaseStartAt && t < phaseEndAt) pings.push(performance.now() - t);
       await new Promise((r) => setTimeout(r, PING_EVERY_MS));
     }
   })();
@@ -246,12 +280,20 @@ async function startPhase(): Promise<void> {
   ownLag.reset();
   pings = [];
   chats = [];
+  lates = [];
   phaseCpu = serverCpu();
   phaseThreads = threadCpu();
   phaseFrom = nowUs();
+  phaseStartAt = performance.now();
+  phaseEndAt = Infinity;
 }
 async function endPhase(label: string, extra: Record<string, unknown> = {}): Promise<void> {
-  // Messages scheduled during the phase that are still on their way count in it.
+  // Messages scheduled during the phase that are still on their way count in it: wait for them (at most 10 s).
+  phaseEndAt = performance.now();
+  for (const deadline = phaseEndAt + 10_000; performance.now() < deadline;) {
+    if (lastScheduled >= phaseEndAt && ![...sendLate.keys()].some((k) => Number(k) < phaseEndAt)) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const lag = await serverLag();
   const store = { n: lag.store.n - storeAt.n, over25: lag.store.over25 - storeAt.over25, over50: lag.store.over50 - storeAt.over50 };
   const cpu = serverCpu();
@@ -263,8 +305,9 @@ async function endPhase(label: string, extra: Record<string, unknown> = {}): Pro
   const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
   const f = (x: number): string => x.toFixed(1).padStart(6);
   console.log(`${label.padEnd(30)} chat n=${String(chat.n).padStart(4)} p50 ${f(chat.p50)} p99 ${f(chat.p99)} max ${f(chat.max)} | ping p50 ${f(ping.p50)} p99 ${f(ping.p99)} | server loop p99 ${f(lag.p99)} max ${f(lag.max)} | bench loop p99 ${f(own.p99)} ms | server CPU ${cpuSec.all.toFixed(2)} s (main ${cpuSec.main.toFixed(2)}) + child processes ${cpuSec.helpers.toFixed(2)} s | load ${loadavg()[0]!.toFixed(1)}`);
-  console.log(`  chat > 50 ms: ${chats.filter((x) => x > 50).length} | store appends ${store.n}, > 25 ms: ${store.over25}, > 50 ms: ${store.over50} | RSS ${serverRssMiB().toFixed(0)} MiB | cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
-  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, storeAppends: store, rssMiB: serverRssMiB(), window, load1: loadavg()[0], ...extra });
+  const late = lates.filter((x) => x > 10);
+  console.log(`  chat > 50 ms: ${chats.filter((x) => x > 50).length}, sent > 10 ms late: ${late.length} (max ${Math.max(0, ...late).toFixed(1)} ms; bench loop max ${own.max.toFixed(1)} ms) | store appends ${store.n}, > 25 ms: ${store.over25}, > 50 ms: ${store.over50} | RSS ${serverRssMiB().toFixed(0)} MiB | cpu by thread (s): ${Object.entries(byThread).filter(([, s]) => s >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, s]) => `${k} ${s.toFixed(2)}`).join(', ')}`);
+  results.push({ phase: label, chat, chatMs: chats.map((x) => Math.round(x * 100) / 100), sentLateMs: lates.map((x) => Math.round(x * 100) / 100), ping, serverLoop: lag, benchLoop: own, serverCpuSec: cpuSec, cpuByThread: byThread, storeAppends: store, rssMiB: serverRssMiB(), window, load1: loadavg()[0], ...extra });
 }
 
 /** Writes a file and fsyncs it: its dirty pages must not be flushed while a phase is measured. */
@@ -274,14 +317,28 @@ function writeDurably(path: string, bytes: Uint8Array): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** Uploads with curl, a separate process, so that this process's event loop only measures. */
-async function upload(name: string, path: string, size: number): Promise<void> {
-  const t = await uploader.req('upload', { name, size }) as { url: string };
-  const curl = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-T', path, base + t.url], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  curl.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  await new Promise((r) => curl.once('exit', r));
-  if (out !== '201') throw new Error(`upload ${name}: HTTP ${out}`);
+/**
+ * An upload by curl, a separate process, so that this process's event loop only measures.
+ * The process is started before the phase (`prepare`), waiting for its URL on stdin: starting
+ * a process blocks the starting one's event loop (fork + exec: 6-13 ms each here, 41 ms for
+ * four), and four of them at the start of the image phase made this process send and receive
+ * the chat messages of that moment late, which counted as the server's latency. The upload
+ * ticket is still asked for within the phase. --spawn-in-phase starts curl within the phase
+ * (as before) for comparison.
+ */
+function prepareUpload(name: string, path: string, size: number): () => Promise<void> {
+  const start = () => spawn('sh', ['-c', 'read -r url && exec curl -s -o /dev/null -w "%{http_code}" -T "$1" "$url"', 'sh', path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let curl = values['spawn-in-phase'] ? undefined : start();
+  return async () => {
+    const t = await uploader.req('upload', { name, size }) as { url: string };
+    curl ??= start();
+    let out = '';
+    curl.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise((r) => curl!.once('exit', r));
+    curl.stdin!.end(`${base}${t.url}\n`);
+    await exited;
+    if (out !== '201') throw new Error(`upload ${name}: HTTP ${out}`);
+  };
 }
 
 try {
@@ -293,6 +350,9 @@ try {
   const jpegPath = join(dir, 'src-photo.jpg');
   const jpeg = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
   writeDurably(jpegPath, jpeg);
+  const plainPath = join(dir, 'src-plain.dat');
+  // Random bytes: sniffed as nothing in particular, so stored as they come (no image work).
+  if (PLAIN > 0) writeDurably(plainPath, randomBytes(jpeg.length));
   const videoPath = join(dir, 'src-clip.mp4');
   if (VIDEOS > 0) {
     spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '10', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-y', videoPath]);
@@ -307,26 +367,38 @@ try {
 
   for (let run = 1; run <= REPEAT; run++) {
     const tag = REPEAT > 1 ? ` #${run}` : '';
+    const bigUpload = prepareUpload('big.dat', bigPath, big.length);
     await startPhase();
     let t = performance.now();
-    await upload('big.dat', bigPath, big.length);
+    await bigUpload();
     const secs = (performance.now() - t) / 1000;
     await endPhase(`${MB} MB upload${tag}`, { kind: 'upload', seconds: secs, mbPerSec: MB / secs });
     console.log(`  upload throughput: ${(MB / secs).toFixed(0)} MB/s (${secs.toFixed(2)} s, durable before the answer)`);
 
+    if (PLAIN > 0) {
+      const plainUploads = Array.from({ length: PLAIN }, (_, i) => prepareUpload(`blob${i}.dat`, plainPath, jpeg.length));
+      await startPhase();
+      t = performance.now();
+      await Promise.all(plainUploads.map((go) => go()));
+      const plainSecs = (performance.now() - t) / 1000;
+      await endPhase(`${PLAIN} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB plain${tag}`, { kind: 'plain', seconds: plainSecs, bytesEach: jpeg.length });
+    }
+
+    // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
+    const imageUploads = Array.from({ length: IMAGES }, (_, i) => prepareUpload(`photo${i}.jpg`, jpegPath, jpeg.length));
     await startPhase();
     t = performance.now();
-    // The same bytes each time: every upload is still decoded, re-encoded and thumbnailed (content addressing saves only the storage).
-    await Promise.all(Array.from({ length: IMAGES }, (_, i) => upload(`photo${i}.jpg`, jpegPath, jpeg.length)));
+    await Promise.all(imageUploads.map((go) => go()));
     const imgSecs = (performance.now() - t) / 1000;
     await endPhase(`${IMAGES} x 6000x4000 JPEG${tag}`, { kind: 'images', seconds: imgSecs, bytesEach: jpeg.length });
     console.log(`  images: ${IMAGES} x ${(jpeg.length / 1024 / 1024).toFixed(1)} MB processed in ${imgSecs.toFixed(2)} s`);
 
     if (VIDEOS > 0) {
       const size = readFileSync(videoPath).length;
+      const videoUploads = Array.from({ length: VIDEOS }, (_, i) => prepareUpload(`clip${i}.mp4`, videoPath, size));
       await startPhase();
       t = performance.now();
-      await Promise.all(Array.from({ length: VIDEOS }, (_, i) => upload(`clip${i}.mp4`, videoPath, size)));
+      await Promise.all(videoUploads.map((go) => go()));
       const vidSecs = (performance.now() - t) / 1000;
       await endPhase(`${VIDEOS} x 720p MP4 (poster)${tag}`, { kind: 'videos', seconds: vidSecs, bytesEach: size });
       console.log(`  videos: ${VIDEOS} x ${(size / 1024 / 1024).toFixed(1)} MB with poster frames in ${vidSecs.toFixed(2)} s`);
@@ -334,7 +406,7 @@ try {
   }
   if (REPEAT > 1) {
     console.log(`summary of ${REPEAT} runs (median / worst):`);
-    for (const kind of ['upload', 'images', 'videos']) {
+    for (const kind of ['upload', 'plain', 'images', 'videos']) {
       const rs = results.filter((r) => r.kind === kind) as unknown as { chat: { p99: number; max: number }; serverLoop: { max: number }; seconds: number; serverCpuSec: { all: number; main: number; helpers: number } }[];
       if (rs.length === 0) continue;
       const mw = (xs: number[], d = 1): string => { const s = [...xs].sort((a, b) => a - b); return `${s[Math.floor((s.length - 1) / 2)]!.toFixed(d)} / ${s.at(-1)!.toFixed(d)}`; };

@@ -6,12 +6,13 @@
  * (IMAGE_UNAVAILABLE, nothing stored) and the next image gets a fresh one.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import sharp from 'sharp';
 import type { FileService } from '../../src/core/files/service.ts';
+import { PRLIMIT } from '../../src/storage/files/bounded-command.ts';
 import { SharpImages } from '../../src/storage/files/sharp-images.ts';
 import { runProbe } from '../helpers/probe.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
@@ -166,6 +167,48 @@ it('a worker process that dies mid-job fails that upload only (503 IMAGE_UNAVAIL
     if (stopped !== undefined) process.kill(stopped, 'SIGKILL');
     c.close();
     other.close();
+    await app.close();
+  }
+});
+
+it('an image that needs more memory than files.imageMemoryBytes allows fails with 503 IMAGE_UNAVAILABLE (the server\'s limit, not a bad file), nothing stored', { skip: (process.platform !== 'linux' || !PRLIMIT) && 'needs /proc and util-linux prlimit' }, async () => {
+  // The limit is set just above what a worker process takes to start and process a small
+  // image (its VmPeak, measured here: it depends on how the server runs), so decoding a
+  // 12000x12000 JPEG that must be rotated (EXIF orientation 6: the whole image in memory,
+  // 432 MB) runs out of address space inside libvips. That was IMAGE_INVALID (422) before.
+  const small = await png(64, 48);
+  const probe = new SharpImages({ maxPixels: 10_000_000, thumbSize: 32 });
+  let peak: number;
+  try {
+    await probe.process({ bytes: small }, 'image/png');
+    peak = Number(/VmPeak:\s+(\d+) kB/.exec(readFileSync(`/proc/${probe.pids[0]}/status`, 'utf8'))![1]) * 1024;
+  } finally {
+    await probe.close();
+  }
+  const big = await sharp({ create: { width: 12_000, height: 12_000, channels: 3, background: '#336699' } }).withMetadata({ orientation: 6 }).jpeg({ quality: 50 }).toBuffer();
+  const dir = tempDir();
+  const MiB = 1024 * 1024;
+  // VmPeak varies by about 128 MiB from one process to the next (malloc arenas): 256 MiB over it.
+  const limit = Math.max(4096 * MiB, Math.ceil(peak / MiB) * MiB + 256 * MiB);
+  const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.synchronous': 'normal', 'files.maxPixels': 200_000_000, 'files.imageMemoryBytes': limit });
+  const c = await TestClient.login(app, 'panoramist');
+  try {
+    const blobs = (): number => readdirSync(join(dir, 'files'), { recursive: true }).filter((f) => statSync(join(dir, 'files', String(f))).isFile() && !String(f).endsWith('link.key')).length;
+    const first = await upload(app, c, 'first.png', small);
+    assert.equal(first.thumb, true, 'a small image works within the limit');
+    const before = blobs();
+    const t = await c.request('upload', { name: 'huge.jpg', size: big.length });
+    const r = await put(app, t.url, big);
+    assert.equal(r.status, 503, JSON.stringify(r.json));
+    assert.equal(r.json.code, 'IMAGE_UNAVAILABLE');
+    assert.match(r.json.error ?? '', /files\.imageMemoryBytes/);
+    assert.match(r.json.error ?? '', /nothing was stored/);
+    assert.equal(blobs(), before, 'nothing of it was stored');
+    assert.equal(await (app.core.deps.files as FileService).sweep(), 0, 'no record of it');
+    const next = await upload(app, c, 'next.png', await png(80, 60, '#aa0000'));
+    assert.deepEqual([next.width, next.height, next.thumb], [80, 60, true], 'the next image is processed');
+  } finally {
+    c.close();
     await app.close();
   }
 });

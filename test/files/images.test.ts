@@ -1,6 +1,6 @@
 /** Images: EXIF/GPS stripped, thumbnails made off the event loop, bombs refused; IRC sees a URL; files survive a restart. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -64,6 +64,37 @@ it('refuses decompression bombs and malformed images without storing anything, a
   } finally {
     c.close();
     other.close();
+    await app.close();
+  }
+});
+
+it('an image whose metadata-free re-encoding is larger than files.maxBytes is refused with 413 FILE_TOO_LARGE; nothing of it is stored', async () => {
+  // Re-encoding (at JPEG quality 90) makes a low-quality JPEG larger than it came; storing the
+  // original instead would keep its EXIF (GPS), so it is refused. It was a 500 before.
+  const original = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } } })
+    .withExif({ IFD0: { Copyright: 'SECRET-EXIF-MARKER' } }).jpeg({ quality: 30 }).toBuffer();
+  const reencoded = (await sharp(original).rotate().jpeg({ quality: 90, mozjpeg: false }).toBuffer()).length;
+  const maxBytes = original.length + 1024;
+  assert.ok(reencoded > maxBytes, `the fixture grows when re-encoded (${original.length} -> ${reencoded} bytes)`);
+  const dir = mkdtempSync(join(tmpdir(), 'banter-files-'));
+  dirs.push(dir);
+  const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.synchronous': 'normal', 'files.maxBytes': maxBytes });
+  const c = await TestClient.login(app, 'lowquality');
+  const stored = (): string[] => readdirSync(join(dir, 'files'), { recursive: true }).map(String).filter((f) => statSync(join(dir, 'files', f)).isFile() && !f.endsWith('link.key'));
+  try {
+    const t = await c.request('upload', { name: 'grainy.jpg', size: original.length });
+    const r = await put(app, t.url, original);
+    assert.equal(r.status, 413, JSON.stringify(r.json));
+    assert.equal(r.json.code, 'FILE_TOO_LARGE');
+    assert.match(r.json.error ?? '', /files\.maxBytes/);
+    assert.match(r.json.error ?? '', /nothing was stored/);
+    assert.deepEqual(stored(), [], 'no blob, staged or committed, is left');
+    assert.equal(await app.core.deps.files!.sweep(), 0, 'no record was created');
+    // The server goes on: a small image of the same user is stored.
+    const f = await upload(app, c, 'fine.jpg', await jpegWithGps());
+    assert.equal(f.thumb, true);
+  } finally {
+    c.close();
     await app.close();
   }
 });

@@ -168,7 +168,18 @@ export class FileService {
           if (err instanceof ImageRejectedError) throw new ChatError('IMAGE_INVALID', `the image was refused: ${err.message}`);
           throw err;
         }
-        const stripped = await this.deps.blobs.stage(each(img.stripped), this.config.maxBytes);
+        // Re-encoding can make an image larger than its original (a JPEG saved at a lower
+        // quality). Storing the original instead is not safe (its metadata, GPS included, is
+        // what re-encoding removes), so the upload is refused, before anything of it is stored.
+        const strippedBytes = img.stripped.reduce((n, p) => n + p.byteLength, 0);
+        if (strippedBytes > this.config.maxBytes) throw reencodedTooLarge(strippedBytes, this.config.maxBytes);
+        let stripped: StagedBlob;
+        try {
+          stripped = await this.deps.blobs.stage(each(img.stripped), this.config.maxBytes);
+        } catch (err) {
+          if (err instanceof BlobTooLargeError) throw reencodedTooLarge(strippedBytes, this.config.maxBytes);
+          throw err;
+        }
         staged.push(stripped);
         const thumb = await this.deps.blobs.stage(once(img.thumb), this.config.maxBytes);
         staged.push(thumb);
@@ -339,6 +350,10 @@ export class FileService {
     await this.deps.records.close();
     await this.deps.blobs.close();
   }
+}
+
+function reencodedTooLarge(size: number, max: number): ChatError {
+  return new ChatError('FILE_TOO_LARGE', `without its metadata (re-encoded, as every image is) this image is ${formatSize(size)}, more than the ${formatSize(max)} allowed (files.maxBytes); nothing was stored: upload it smaller or at a lower quality`);
 }
 
 function quotaError(quota: number): ChatError {

@@ -7,7 +7,9 @@
  *
  * Refuses images over `maxPixels` before decoding them (decompression bombs) and re-encodes
  * the image without metadata (EXIF incl. GPS, XMP, IPTC; orientation applied first), with a
- * WebP thumbnail that fits in `thumbSize` x `thumbSize`. Refusals are IMAGE_INVALID.
+ * WebP thumbnail that fits in `thumbSize` x `thumbSize`. Refusals are IMAGE_INVALID; running
+ * out of memory (the address-space limit files.imageMemoryBytes, or the machine's) is the
+ * server's limit, not the file's fault: IMAGE_UNAVAILABLE (503), like a crash of this process.
  *
  * Options come as JSON in argv[2]. The process ends when its parent disconnects.
  */
@@ -41,6 +43,18 @@ export const PART_BYTES = 1024 * 1024;
 
 class Refused extends Error {}
 
+/**
+ * Messages with which libvips and the decoders it uses report a failed allocation: libvips'
+ * own ("vips_tracked: out of memory -- size == 411MB", "out of memory reading ..."), libjpeg's
+ * ("Insufficient memory (case N)"), glib/C++ ("bad_alloc", "Cannot allocate memory") and
+ * Node's ("Array buffer allocation failed"). Not libpng's "Insufficient memory for <chunk>",
+ * which is its per-chunk limit on what the file declares: the file's fault (IMAGE_INVALID).
+ */
+const OUT_OF_MEMORY = /out of memory|insufficient memory \(case|cannot allocate memory|allocation failed|bad_alloc/i;
+
+/** An allocation failed while processing: the server's limit (IMAGE_UNAVAILABLE), not a bad file. */
+class OutOfMemory extends Error {}
+
 const opts = JSON.parse(process.argv[2] ?? '{}') as SharpChildOptions;
 const { default: sharp } = await import('sharp');
 sharp.cache(false);
@@ -53,7 +67,9 @@ process.on('message', (msg: { id: number; job: SharpJob }) => {
     (result) => send({ id: msg.id, ok: true, result }),
     (err: unknown) => send(err instanceof Refused
       ? { id: msg.id, ok: false, code: 'IMAGE_INVALID', message: err.message }
-      : { id: msg.id, ok: false, code: 'IMAGE_UNAVAILABLE', message: 'the image worker failed' }),
+      : err instanceof OutOfMemory
+        ? { id: msg.id, ok: false, code: 'IMAGE_UNAVAILABLE', message: 'processing the image needed more memory than the image worker may use (files.imageMemoryBytes); nothing was stored' }
+        : { id: msg.id, ok: false, code: 'IMAGE_UNAVAILABLE', message: 'the image worker failed' }),
   );
 });
 send({ ready: true });
@@ -63,7 +79,7 @@ async function handle(job: SharpJob, sendPart: (part: Uint8Array) => void): Prom
     try {
       return { kind: 'webp', thumb: await sharp(job.png, { limitInputPixels: job.maxPixels, failOn: 'error' }).webp({ quality: 75 }).toBuffer() };
     } catch (err) {
-      throw new Refused(reason(err));
+      throw refusal(err);
     }
   }
   const { input, type } = job;
@@ -74,7 +90,7 @@ async function handle(job: SharpJob, sendPart: (part: Uint8Array) => void): Prom
   try {
     meta = await open().metadata();
   } catch (err) {
-    throw new Refused(reason(err));
+    throw refusal(err);
   }
   const width = meta.width ?? 0;
   const height = meta.pageHeight ?? meta.height ?? 0;
@@ -93,8 +109,14 @@ async function handle(job: SharpJob, sendPart: (part: Uint8Array) => void): Prom
     for (let at = 0; at < out.length; at += PART_BYTES, parts++) sendPart(out.subarray(at, at + PART_BYTES));
     return { kind: 'image', parts, thumb, width: rotated ? height : width, height: rotated ? width : height };
   } catch (err) {
-    throw new Refused(reason(err));
+    throw refusal(err);
   }
+}
+
+/** What a failure of sharp is: out of memory (the server's limit), else a refusal of the file. */
+function refusal(err: unknown): Refused | OutOfMemory {
+  const msg = err instanceof Error ? err.message : String(err);
+  return OUT_OF_MEMORY.test(msg) ? new OutOfMemory(msg.split('\n')[0]!.slice(0, 200)) : new Refused(reason(err));
 }
 
 function reason(err: unknown): string {

@@ -212,7 +212,11 @@ export class SharpImages implements ImageProcessor {
     child.job = undefined;
     this.unref(child);
     if (msg.ok) job.resolve(msg.result);
-    else job.reject(new ChatError(msg.code, msg.message));
+    else {
+      // The server's side (memory, a failure in libvips): worth an operator's look, unlike a bad file.
+      if (msg.code === 'IMAGE_UNAVAILABLE') this.log.warn({ reason: msg.message }, 'the image worker could not process an image');
+      job.reject(new ChatError(msg.code, msg.message));
+    }
     this.idleLater(child);
     this.pump();
   }
