@@ -15,7 +15,8 @@ import { systemClock } from '../src/core/ports.ts';
 import type { ChatMessage } from '../src/protocol/index.ts';
 import { MemoryStore } from '../src/storage/memory.ts';
 import { PIPELINE_WINDOW, PUMP_SLICE_ITEMS } from '../src/transports/inbound-pump.ts';
-import { startTestServer, TestClient } from './helpers/server.ts';
+import { WebSocket as WsClient } from 'ws';
+import { startTestServer, TestClient, wsUrl } from './helpers/server.ts';
 import { get, sample } from './ops/helpers.ts';
 
 /** A memory store whose appends wait, in call order, while the gate is shut. */
@@ -105,6 +106,33 @@ it("one WebSocket client's burst does not hold the event loop while the store an
     await until(() => sender.of('reply').length >= N + 2 || sender.closed !== undefined, `${N} replies`);
     assert.deepEqual(sender.of('reply').slice(2).map((r) => r.id), Array.from({ length: N }, (_, i) => `b${i}`));
     sender.close(); other.close();
+  } finally {
+    await app.close();
+  }
+});
+
+it('a connection whose reading the server paused is not closed for the pongs it could not have read', async () => {
+  const { store, appends, open } = stalledStore();
+  const app = await startTestServer({ 'ws.readQueueBytes': 16 * 1024, 'ws.pingIntervalMs': 200 }, { store });
+  try {
+    const sender = await TestClient.login(app, 'sender');
+    await sender.request('join', { room: '#pings' });
+    const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'ws' }) ?? 0;
+    const N = 2000;
+    for (let i = 0; i < N; i++) sender.sendRaw({ type: 'send', id: `p${i}`, to: '#pings', text: `line ${i}` });
+    await until(async () => sender.closed !== undefined || appends() >= N || (await pauses()) >= 1, 'reading to pause');
+    // A client that never answers pings: once the sweep has closed it for that, it has also
+    // pinged the paused sender and found its pong missing at least once.
+    const mute = new WsClient(wsUrl(app), { autoPong: false });
+    const muteClosed = new Promise<number>((resolve) => mute.on('close', (code) => resolve(code)));
+    mute.on('open', () => mute.send(JSON.stringify({ type: 'login', id: 'l', name: 'mute' })));
+    assert.equal(await muteClosed, 4003);
+    assert.equal(sender.closed, undefined, 'the paused sender was closed for a ping timeout');
+    open();
+    await until(() => sender.closed !== undefined || sender.of('reply').length >= N + 2, `${N} replies`);
+    assert.equal(sender.of('reply').length, N + 2);
+    await sender.sync();
+    sender.close();
   } finally {
     await app.close();
   }

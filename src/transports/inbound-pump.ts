@@ -92,6 +92,11 @@ export class InboundPump<T extends InboundItem> {
     return !this.pumping && !this.paused && this.inbox.length === 0 && this.inflight.size === 0;
   }
 
+  /** Whether reading is paused because the items wait for the server. */
+  get readPaused(): boolean {
+    return this.paused;
+  }
+
   /** Bytes received and not yet done. */
   get queuedBytes(): number {
     return this.bytes;

@@ -194,6 +194,14 @@ export class WsConnection implements Session, InboundHost<Frame> {
     });
   }
 
+  /**
+   * Whether the server paused reading this connection (its requests wait for the server): its
+   * pongs are not read meanwhile, so the sweep does not hold their absence against it.
+   */
+  get readPaused(): boolean {
+    return this.inbound?.readPaused === true;
+  }
+
   /** Drops the inbound pump once nothing waits in it (the listener's sweep). */
   compact(): void {
     if (this.inbound?.idle) this.inbound = undefined;

@@ -148,7 +148,8 @@ export class WsListener {
         continue;
       }
       if (!pingDue) continue;
-      if (!c.alive) {
+      // A connection whose reading the server paused cannot have its pong read: not its fault.
+      if (!c.alive && !c.readPaused) {
         c.close('Ping timeout', 'ping_timeout');
         c.terminate();
         continue;
