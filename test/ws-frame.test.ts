@@ -5,9 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Receiver } from 'ws';
+import * as ws from 'ws';
 import type { ServerEvent } from '../src/protocol/index.ts';
 import { frame } from '../src/transports/ws/encode.ts';
+
+/** ws's frame parser (exported by the package, not declared by @types/ws). */
+const { Receiver } = ws as unknown as { Receiver: new (opts: { isServer: boolean }) => { write(b: Buffer): boolean; on(ev: 'message', f: (d: Buffer) => void): void } };
 
 it('frames of every length class, ASCII and multi-byte, decode to the event they carry', () => {
   const texts = ['', 'a', 'x'.repeat(75), 'x'.repeat(76), 'é'.repeat(38), 'x'.repeat(65_485), 'x'.repeat(65_486), '€'.repeat(30_000), '😀'.repeat(40_000)];
