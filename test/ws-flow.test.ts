@@ -59,10 +59,9 @@ it('a WebSocket client pipelining faster than the store commits is paused, not d
     assert.equal(sender.closed, undefined, 'the sender was closed');
     // Before, every frame was read and handed to the core at once (3,000 appends waiting).
     assert.ok(appends() <= PIPELINE_WINDOW, `${appends()} appends were started while the store was stalled`);
-    // Still paused: nothing more is read while the store holds the window.
-    const before = appends();
+    // Frames already received are handed over in later slices, but never beyond the window.
     await new Promise((r) => setImmediate(r));
-    assert.equal(appends(), before);
+    assert.ok(appends() <= PIPELINE_WINDOW, `${appends()} appends were started while the store was stalled`);
     open();
     await until(() => sender.closed !== undefined || sender.of('reply').length + sender.of('error').length >= N + 2, `${N} replies`);
     assert.equal(sender.of('error').length, 0, JSON.stringify(sender.of('error').slice(0, 3)));
