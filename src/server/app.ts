@@ -172,7 +172,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   const flusher = new FlushScheduler({ coalesceMs: config['delivery.coalesceMs'], sliceMs: config['delivery.sliceMs'] });
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
-    pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
+    readQueueBytes: config['ws.readQueueBytes'], pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],
     allowedOrigins: list(config['ws.allowedOrigins']), hosts, flusher,
   }, `banter/${VERSION}`, limits, accepted);
 

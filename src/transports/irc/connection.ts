@@ -28,6 +28,7 @@ import { parse, serialize, type IrcMessage } from './message.ts';
 import { N } from './numerics.ts';
 import { LineReader, type ReadItem } from './reader.ts';
 import type { IrcServer } from './server.ts';
+import { InboundPump, type InboundHost } from '../inbound-pump.ts';
 import { OutboundQueue } from '../outbound-queue.ts';
 import { failCode, standardReply } from './standard-replies.ts';
 
@@ -81,25 +82,10 @@ function inBatch(msg: IrcMessage, id: string): IrcMessage {
   return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
 }
 
-/** Channel messages of one connection in flight at once (see `pump`). */
-const MAX_PIPELINED = 256;
-
 /**
- * The most lines, and the most time (ms), one pump runs before it yields to the event loop:
- * with a store that answers at once (memory) nothing else would make it yield, and one
- * client's backlog of a read queue of lines, each fanned out to a large channel, held the
- * loop for seconds (every other connection's reads and writes waiting behind it).
- */
-const PUMP_SLICE_LINES = 64;
-const PUMP_SLICE_MS = 4;
-
-/** The most one socket read delivers (libuv reads into 64 KiB buffers): what may still arrive as reading pauses. */
-const READ_CHUNK_MAX = 64 * 1024;
-
-/**
- * Whether a line may overlap the channel messages before it: an unlabeled PRIVMSG or NOTICE
- * to one channel (services, private messages and several targets take other paths in the
- * core, with other waits, so they run one at a time).
+ * Whether a line may overlap the channel messages before it (transports/inbound-pump.ts): an
+ * unlabeled PRIVMSG or NOTICE to one channel (services, private messages and several targets
+ * take other paths in the core, with other waits, so they run one at a time).
  */
 function pipelined(item: ReadItem): boolean {
   if ('error' in item) return false;
@@ -137,7 +123,7 @@ function socketError(): void {
   // 'close' follows.
 }
 
-export class IrcConnection implements Session {
+export class IrcConnection implements Session, InboundHost<ReadItem> {
   readonly id: string;
   get transport(): 'irc' {
     return 'irc';
@@ -195,22 +181,12 @@ export class IrcConnection implements Session {
   /**
    * State an idle connection does not need is made when first needed and dropped again by
    * `compact` (the server's sweep): the line reader (an unfinished line keeps it), the flood
-   * gate (kept until it is full again: a fresh gate is full), the received lines and the
-   * channel messages in flight.
+   * gate (kept until it is full again: a fresh gate is full), and the inbound pump (the
+   * received lines, the channel messages in flight, the read pause).
    */
   private reader: LineReader | undefined;
   private flood: FloodGate | undefined;
-  private inbox: ReadItem[] | undefined;
-  private inboxBytes = 0;
-  private pumping = false;
-  /** Channel messages handed to the core and not yet done (see `pump`). */
-  private inflight: Set<Promise<void>> | undefined;
-  /** Bytes of the lines in `inflight` (they count in `inboxBytes` too). */
-  private inflightBytes = 0;
-  /** Whether the pump is waiting for the flood gate (see onData). */
-  private floodWaiting = false;
-  /** Whether reading from the socket is paused until the server catches up (see onData). */
-  private readPaused = false;
+  private inbound: InboundPump<ReadItem> | undefined;
   /** Deliveries from others count against the SendQ limit; replies to own commands do not (see enqueue). */
   private readonly out: OutboundQueue;
   private closed = false;
@@ -260,10 +236,11 @@ export class IrcConnection implements Session {
    * calls it. Nothing is dropped while lines are being run or are still to run.
    */
   compact(now: number): void {
-    if (this.pumping) return;
+    if (this.inbound !== undefined) {
+      if (!this.inbound.idle) return;
+      this.inbound = undefined;
+    }
     if (this.reader !== undefined && this.reader.pending === 0) this.reader = undefined;
-    if (this.inbox !== undefined && this.inbox.length === 0) this.inbox = undefined;
-    if (this.inflight !== undefined && this.inflight.size === 0) this.inflight = undefined;
     if (this.flood !== undefined && this.flood.full(now)) this.flood = undefined;
   }
 
@@ -454,137 +431,58 @@ export class IrcConnection implements Session {
     this.lastActivity = Date.now();
     this.pingSentAt = 0;
     // Every received byte counts until its line is handled: error lines (invalid UTF-8, too
-    // long) as much as good ones, and an unterminated line with all of its bytes.
+    // long) as much as good ones, and an unterminated line with all of its bytes. Lines
+    // waiting for the server pause reading; lines waiting for the flood gate, or a line that
+    // never ends, past the read queue end in "ReadQ exceeded", as IRC servers do
+    // (transports/inbound-pump.ts).
     const reader = (this.reader ??= new LineReader());
-    const inbox = (this.inbox ??= []);
-    for (const item of reader.push(chunk)) {
-      inbox.push(item);
-      this.inboxBytes += item.bytes;
-    }
-    // The pump's synchronous pass first: it hands over what it can at once.
-    void this.pump();
-    if (this.closed) return;
-    const limit = this.server.config.readQueueBytes;
-    // Complete lines still waiting past half the read queue, and not for the flood gate, wait
-    // for the server (commits in flight, a slow command): that is not the client's doing, so
-    // reading stops until the server has caught up. TCP pushes back and nothing is dropped. A
-    // pause takes effect at once (no 'data' until resumed), so at most the chunk that crossed
-    // the mark comes on top. Lines waiting for the flood gate, or a line that never ends, are
-    // the client's: past the read queue the client is disconnected, as IRC servers do.
-    if (!this.readPaused && !this.floodWaiting && this.inboxBytes > limit / 2) this.pauseReading();
-    if (this.inboxBytes + reader.pending > limit + (this.readPaused ? READ_CHUNK_MAX : 0)) this.readQueueExceeded();
+    const inbound = (this.inbound ??= new InboundPump(this, this.server.config));
+    for (const item of reader.push(chunk)) inbound.push(item);
+    inbound.received();
+  }
+
+  // ---------------------------------------------------------------- InboundHost (the pump's side)
+
+  get inputClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Consecutive channel messages overlap: each is handed to the core without waiting for the commit of the one before. */
+  overlaps(item: ReadItem): boolean {
+    return this.registered && pipelined(item);
+  }
+
+  run(item: ReadItem): Promise<void> {
+    return this.handle(item);
+  }
+
+  failed(err: unknown): void {
+    this.core.deps.log.error({ err, conn: this.id }, 'irc line failed');
+  }
+
+  /** The line flood gate (irc.floodBurst, irc.floodRate; 0 = off). */
+  floodWait(): number {
+    const { floodBurst, floodRate } = this.server.config;
+    if (floodRate <= 0) return 0;
+    return (this.flood ??= new FloodGate(floodBurst, floodRate, Date.now())).take(Date.now());
+  }
+
+  pendingBytes(): number {
+    return this.reader?.pending ?? 0;
   }
 
   /** Drops what was received and not yet run, and disconnects the client ("ReadQ exceeded"). */
-  private readQueueExceeded(): void {
-    this.inbox = undefined;
-    this.inboxBytes = 0;
+  readQueueExceeded(): void {
     this.close('ReadQ exceeded');
   }
 
-  private pauseReading(): void {
-    this.readPaused = true;
+  pauseReading(): void {
     this.socket.pause();
     this.core.metrics.readPaused('irc');
   }
 
-  /**
-   * Reads again once the received lines (in flight included) are under a quarter of the read
-   * queue (`force`: at once, when the lines wait for the flood gate instead). Called as lines are handed over and as lines in flight are done, so a paused
-   * connection always wakes: it paused with lines waiting, and each of them ends in one of
-   * these.
-   */
-  private resumeReading(force = false): void {
-    if (!this.readPaused || this.closed || (!force && this.inboxBytes > this.server.config.readQueueBytes / 4)) return;
-    this.readPaused = false;
+  resumeReading(): void {
     this.socket.resume();
-  }
-
-  /**
-   * Runs the received lines in order, one at a time, except that consecutive channel
-   * messages (`pipelined`) overlap: each is handed to the core as soon as the previous one
-   * was, without waiting for its commit, so a client sending many lines is not held to one
-   * store round trip per line. The core appends them in the order they were handed over
-   * (the same path, so the same number of steps before the append), so their seqs, echoes and
-   * deliveries keep the order of the lines. Any other line waits until every message before
-   * it is done, so replies to other commands keep request order. At most MAX_PIPELINED, and
-   * half the read queue in bytes, are in flight: the next one waits for the oldest (a
-   * window, not a batch, so a steady sender is never held to one batch per commit). Their
-   * bytes count against the read queue until each is done. The line flood gate and the
-   * core's budget apply to each line as before (before it is handed over).
-   */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const inflight = (this.inflight ??= new Set());
-    const drain = async (): Promise<void> => { while (inflight.size > 0) await Promise.all(inflight); };
-    try {
-      const { floodBurst, floodRate, readQueueBytes } = this.server.config;
-      let inbox: ReadItem[] | undefined;
-      let sliceStart = performance.now();
-      let sliceLines = 0;
-      while (!this.closed && (inbox = this.inbox) !== undefined && inbox.length > 0) {
-        if (++sliceLines > PUMP_SLICE_LINES || performance.now() - sliceStart >= PUMP_SLICE_MS) {
-          // Let the rest of the server run (writes, reads, timers); lines arriving meanwhile
-          // queue behind these, and reading pauses if they wait long (onData).
-          await new Promise((resolve) => setImmediate(resolve));
-          if (this.closed) break;
-          sliceStart = performance.now();
-          sliceLines = 1;
-        }
-        if (floodRate > 0) {
-          const wait = (this.flood ??= new FloodGate(floodBurst, floodRate, Date.now())).take(Date.now());
-          if (wait > 0) {
-            // Now the lines wait for the flood gate, which is the client's doing: read again,
-            // so that a client flooding on fills its read queue and is disconnected (onData).
-            this.resumeReading(true);
-            if (this.inboxBytes + (this.reader?.pending ?? 0) > readQueueBytes) {
-              this.readQueueExceeded();
-              break;
-            }
-            this.floodWaiting = true;
-            await new Promise((resolve) => setTimeout(resolve, wait));
-            this.floodWaiting = false;
-            sliceStart = performance.now();
-            sliceLines = 1;
-          }
-          if (this.closed) break;
-        }
-        const item = inbox[0]!;
-        const overlap = this.registered && pipelined(item);
-        // (No new slice after these waits: with a store that answers at once they end within
-        // this turn, so only the slice's own bound makes the pump yield.)
-        if (!overlap) await drain();
-        else {
-          while (inflight.size >= MAX_PIPELINED || (inflight.size > 0 && this.inflightBytes + item.bytes > readQueueBytes / 2)) {
-            await inflight.values().next().value!;
-          }
-        }
-        if (this.closed || this.inbox !== inbox) break;
-        inbox.shift();
-        // Nothing one line does may escape its handler: the next line still runs.
-        const done = this.handle(item).catch((err: unknown) => this.core.deps.log.error({ err, conn: this.id }, 'irc line failed'));
-        if (!overlap) {
-          this.inboxBytes -= item.bytes;
-          this.resumeReading();
-          await done;
-          continue;
-        }
-        // A line in flight still counts against the read queue until it is done.
-        this.inflightBytes += item.bytes;
-        const entry: Promise<void> = done.then(() => {
-          inflight.delete(entry);
-          this.inboxBytes -= item.bytes;
-          this.inflightBytes -= item.bytes;
-          this.resumeReading();
-        });
-        inflight.add(entry);
-      }
-      // No wait here for what is still in flight: a line arriving meanwhile starts a new pump,
-      // which overlaps it or waits for it as above.
-    } finally {
-      this.pumping = false;
-    }
   }
 
   private async handle(item: ReadItem): Promise<void> {

@@ -21,6 +21,12 @@ export const CLOSE = {
   LOGIN_TIMEOUT: 4004,
   /** Disconnected by an administrator. */
   KICKED: 4005,
+  /**
+   * Received frames not yet run passed ws.readQueueBytes although reading had paused (a hard
+   * bound: frames waiting for the server pause reading, so a client only gets here when more
+   * arrives after the pause than one socket read and one frame).
+   */
+  READQ_EXCEEDED: 4006,
 } as const;
 
 export const CLOSE_FOR: Record<CloseKind, number> = {

@@ -6,6 +6,12 @@
  * (transports/outbound-queue.ts). The queue plus the socket's own
  * buffer is bounded by `sendQueueBytes`; a client that stops reading is closed with
  * CLOSE.SENDQ_EXCEEDED rather than slowing anyone else down.
+ *
+ * Inbound: frames wait in the connection's InboundPump (transports/inbound-pump.ts, the same
+ * flow control as IRC's): requests are handed to the core in order, up to 256 in flight, in
+ * slices that yield to the event loop; frames waiting for the server past half of
+ * `readQueueBytes` pause reading (ws.pause(): TCP holds the client back), so one client's
+ * burst neither holds the loop nor grows memory.
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
@@ -15,6 +21,7 @@ import {
 import type { ChatCore } from '../../core/chat.ts';
 import { ChatError } from '../../core/errors.ts';
 import type { CloseKind, Session } from '../../core/session.ts';
+import { InboundPump, READ_CHUNK_MAX, type InboundHost, type InboundItem } from '../inbound-pump.ts';
 import { FlushScheduler, OutboundQueue } from '../outbound-queue.ts';
 import { CLOSE, CLOSE_FOR } from './close-codes.ts';
 import { frame, frameShared } from './encode.ts';
@@ -22,6 +29,10 @@ import { frame, frameShared } from './encode.ts';
 /** What every connection of one listener shares (one object per listener, not per connection). */
 export interface WsLimits {
   sendQueueBytes: number;
+  /** Received frames not yet run (ws.readQueueBytes, InboundLimits). */
+  readQueueBytes: number;
+  /** The largest frame (ws.maxPayload): ws may still emit up to one socket read plus one frame after reading paused. */
+  maxPayload: number;
   /** The listener's flush rounds; absent: every turn. */
   flusher?: FlushScheduler;
   /** Called once when a connection's socket has closed (the listener forgets it). */
@@ -55,7 +66,13 @@ function wsError(): void {
   // 'close' follows; the reason is logged there.
 }
 
-export class WsConnection implements Session {
+/** A received frame waiting in the inbound pump. */
+interface Frame extends InboundItem {
+  readonly data: Buffer;
+  readonly binary: boolean;
+}
+
+export class WsConnection implements Session, InboundHost<Frame> {
   readonly id: string;
   get transport(): 'ws' {
     return 'ws';
@@ -74,6 +91,10 @@ export class WsConnection implements Session {
   private readonly core: ChatCore;
   private readonly limits: WsLimits;
   private readonly out: OutboundQueue;
+  /** Made on the first frame, dropped by `compact` once idle (an idle connection keeps no inbound state). */
+  private inbound: InboundPump<Frame> | undefined;
+  /** Whether frames of the current socket read are being queued (see onMessage). */
+  private receiving = false;
   private closed = false;
   /** Why the server closed the connection, reported to the core instead of the socket's close code. */
   private closingReason: string | undefined;
@@ -108,11 +129,19 @@ export class WsConnection implements Session {
     if (this.closed) return;
     const code = CLOSE_FOR[kind];
     this.flush();
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    this.shut(code, reason, Buffer.from(reason).subarray(0, 123).toString());
+  }
+
+  /**
+   * Starts the close handshake: reading goes on (it may have paused) so the peer's close frame
+   * is seen; a peer that never answers is cut off.
+   */
+  private shut(code: number, reason: string, text: string): void {
     this.closed = true;
     this.closingReason = reason;
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    this.ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
-    // A peer that never answers the close handshake is cut off.
+    this.ws.close(code, text);
+    this.ws.resume();
     setTimeout(() => this.ws.terminate(), 2000).unref();
   }
 
@@ -141,51 +170,108 @@ export class WsConnection implements Session {
 
   /** The outbound queue overflowed (QueueOwner). */
   onSendQExceeded(): void {
-    this.closed = true;
-    this.closingReason = 'SendQ exceeded';
     this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'SendQ exceeded');
-    this.ws.close(CLOSE_FOR.sendq, 'SendQ exceeded');
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    this.shut(CLOSE_FOR.sendq, 'SendQ exceeded', 'SendQ exceeded');
   }
 
   // ---------------------------------------------------------------- inbound
 
-  /** No frame may throw past this connection: an unexpected failure is logged and closes it with 1011. */
+  /**
+   * A frame from ws (wsMessage): queued in order behind the ones not yet run. ws emits every
+   * frame of a socket read synchronously, one call each; the pump runs once they are all
+   * queued (a microtask later), so its slices bound the read's frames together, as IRC's lines
+   * of one read are.
+   */
   onMessage(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return;
+    const inbound = (this.inbound ??= new InboundPump(this, this.limits, READ_CHUNK_MAX + this.limits.maxPayload));
+    inbound.push({ bytes: data.length, data, binary: isBinary });
+    if (this.receiving) return;
+    this.receiving = true;
+    queueMicrotask(() => {
+      this.receiving = false;
+      if (!this.closed) this.inbound?.received();
+    });
+  }
+
+  /**
+   * Whether the server paused reading this connection (its requests wait for the server): its
+   * pongs are not read meanwhile, so the sweep does not hold their absence against it.
+   */
+  get readPaused(): boolean {
+    return this.inbound?.readPaused === true;
+  }
+
+  /** Drops the inbound pump once nothing waits in it (the listener's sweep). */
+  compact(): void {
+    if (this.inbound?.idle) this.inbound = undefined;
+  }
+
+  // ---------------------------------------------------------------- InboundHost (the pump's side)
+
+  get inputClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Every request overlaps the ones before it: replies carry ids, and the core keeps each sender's messages in order. */
+  overlaps(): boolean {
+    return true;
+  }
+
+  /** No frame may throw past this connection: an unexpected failure is logged and closes it with 1011. */
+  run(f: Frame): Promise<void> {
     try {
-      this.onFrame(data, isBinary);
+      return this.onFrame(f.data, f.binary);
     } catch (err) {
-      this.core.deps.log.error({ err, conn: this.id, remote: this.remote }, 'WebSocket frame handler failed');
-      if (this.closed) return;
-      this.closed = true;
-      this.closingReason = 'internal error';
-      this.ws.close(CLOSE.INTERNAL_ERROR, 'Internal error');
-      setTimeout(() => this.ws.terminate(), 2000).unref();
+      this.failed(err);
+      return Promise.resolve();
     }
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
+  failed(err: unknown): void {
+    this.core.deps.log.error({ err, conn: this.id, remote: this.remote }, 'WebSocket frame handler failed');
+    if (!this.closed) this.shut(CLOSE.INTERNAL_ERROR, 'internal error', 'Internal error');
+  }
+
+  pauseReading(): void {
+    this.ws.pause();
+    this.core.metrics.readPaused('ws');
+  }
+
+  resumeReading(): void {
+    this.ws.resume();
+  }
+
+  /** Frames kept arriving after reading paused, past the read queue: the hard bound. */
+  readQueueExceeded(): void {
     if (this.closed) return;
-    if (isBinary) return this.sendError(undefined, 'BAD_REQUEST', 'binary frames are not supported; send JSON text');
+    this.core.deps.log.warn({ conn: this.id, remote: this.remote }, 'ReadQ exceeded');
+    this.shut(CLOSE.READQ_EXCEEDED, 'ReadQ exceeded', 'ReadQ exceeded');
+  }
+
+  /** Resolves when the request's reply (or error) is queued. */
+  private onFrame(data: Buffer, isBinary: boolean): Promise<void> {
+    if (this.closed) return DONE;
+    if (isBinary) return this.refuse(undefined, 'BAD_REQUEST', 'binary frames are not supported; send JSON text');
     let raw: unknown;
     try {
       raw = JSON.parse(data.toString('utf8'));
     } catch {
-      return this.sendError(undefined, 'BAD_JSON', 'the frame is not valid JSON');
+      return this.refuse(undefined, 'BAD_JSON', 'the frame is not valid JSON');
     }
     const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' && raw.id.length <= 64 ? raw.id : undefined;
     const type = typeof raw === 'object' && raw !== null && 'type' in raw ? raw.type : undefined;
     if (typeof type !== 'string' || !(REQUEST_TYPES as readonly string[]).includes(type)) {
-      return this.sendError(id, 'UNKNOWN_TYPE', typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'the frame has no "type" string');
+      return this.refuse(id, 'UNKNOWN_TYPE', typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'the frame has no "type" string');
     }
     const parsed = ClientRequest.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.join('.') || type;
-      return this.sendError(id, 'BAD_REQUEST', `invalid "${type}" request: ${where}: ${issue?.message ?? 'does not match the schema'}`);
+      return this.refuse(id, 'BAD_REQUEST', `invalid "${type}" request: ${where}: ${issue?.message ?? 'does not match the schema'}`);
     }
     const req = parsed.data;
-    this.core.execute(this, req).then(
+    return this.core.execute(this, req).then(
       (data) => {
         if (req.type === 'login') this.loggedIn = true;
         this.sendOwn({ type: 'reply', id: req.id, data: data as Record<string, unknown> });
@@ -195,6 +281,12 @@ export class WsConnection implements Session {
         this.sendError(req.id, code, err instanceof ChatError ? err.message : ERROR_CODES.INTERNAL);
       },
     );
+  }
+
+  /** A frame that never became a request: answered at once. */
+  private refuse(id: string | undefined, code: ErrorCode, message: string): Promise<void> {
+    this.sendError(id, code, message);
+    return DONE;
   }
 
   private sendError(id: string | undefined, code: ErrorCode, message: string): void {
@@ -217,6 +309,8 @@ export class WsConnection implements Session {
     this.core.detach(this.id, this.closingReason ?? (chosen ? clientQuitReason(chosen) : closeReason(code)));
   }
 }
+
+const DONE: Promise<void> = Promise.resolve();
 
 function closeReason(code: number): string {
   switch (code) {

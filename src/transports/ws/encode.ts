@@ -11,11 +11,12 @@ import type { ChatEvent, ServerEvent } from '../../protocol/index.ts';
 
 const cache = new WeakMap<ChatEvent, Buffer>();
 
-/** A complete, final, unmasked text frame carrying `payload`. */
-export function textFrame(payload: Buffer): Buffer {
-  const len = payload.length;
-  const headerLen = len < 126 ? 2 : len < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(headerLen + len);
+/** The header of a complete, final, unmasked text frame of `len` payload bytes: its length (2, 4 or 10 bytes). */
+function headerLength(len: number): number {
+  return len < 126 ? 2 : len < 65536 ? 4 : 10;
+}
+
+function writeHeader(out: Buffer, len: number): void {
   out[0] = 0x81; // FIN + opcode 1 (text)
   if (len < 126) {
     out[1] = len;
@@ -26,12 +27,17 @@ export function textFrame(payload: Buffer): Buffer {
     out[1] = 127;
     out.writeBigUInt64BE(BigInt(len), 2);
   }
-  payload.copy(out, headerLen);
-  return out;
 }
 
+/** The event as one text frame: its JSON is encoded straight after the header (one buffer, no copy). */
 export function frame(ev: ServerEvent): Buffer {
-  return textFrame(Buffer.from(JSON.stringify(ev)));
+  const json = JSON.stringify(ev);
+  const len = Buffer.byteLength(json);
+  const headerLen = headerLength(len);
+  const out = Buffer.allocUnsafe(headerLen + len);
+  writeHeader(out, len);
+  out.write(json, headerLen, len, 'utf8');
+  return out;
 }
 
 /** The event `frameShared` was last asked for and its frame: a fan-out asks for one event many times in a row. */

@@ -18,6 +18,8 @@ export interface WsConfig {
   path: string;
   maxPayload: number;
   sendQueueBytes: number;
+  /** Received frames not yet run; past half of it reading pauses (transports/inbound-pump.ts). */
+  readQueueBytes: number;
   /** Rounds of socket writes, shared with the other listeners so a turn's bytes leave together (absent: a round every turn). */
   flusher?: FlushScheduler;
   pingIntervalMs: number;
@@ -58,7 +60,10 @@ export class WsListener {
     this.serverName = serverName;
     this.limits = limits;
     this.accepted = accepted;
-    this.connLimits = { sendQueueBytes: config.sendQueueBytes, flusher: this.flusher, closed: (c) => { this.conns.delete(c.id); } };
+    this.connLimits = {
+      sendQueueBytes: config.sendQueueBytes, readQueueBytes: config.readQueueBytes, maxPayload: config.maxPayload,
+      flusher: this.flusher, closed: (c) => { this.conns.delete(c.id); },
+    };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayload, perMessageDeflate: false, clientTracking: false });
     http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // One timer for every connection; its period bounds login-timeout precision.
@@ -137,12 +142,14 @@ export class WsListener {
     const pingDue = now - this.lastPing >= this.config.pingIntervalMs;
     if (pingDue) this.lastPing = now;
     for (const c of this.conns.values()) {
+      c.compact();
       if (!c.loggedIn && now - c.connectedAt > this.config.loginTimeoutMs) {
         c.close('Login timeout', 'login_timeout');
         continue;
       }
       if (!pingDue) continue;
-      if (!c.alive) {
+      // A connection whose reading the server paused cannot have its pong read: not its fault.
+      if (!c.alive && !c.readPaused) {
         c.close('Ping timeout', 'ping_timeout');
         c.terminate();
         continue;
