@@ -72,6 +72,35 @@ it('a client sending faster than the store commits is paused, not disconnected, 
   }
 });
 
+it('a client whose reading the server paused is not disconnected for the PONG it could not have sent', async () => {
+  const { store, open } = stalledStore();
+  const app = await startTestServer({ 'irc.readQueueBytes': 4096, 'irc.pingIntervalMs': 200 }, { store });
+  try {
+    const sender = await IrcClient.register(app, 'Sender');
+    sender.autoPong = true;
+    sender.send('JOIN #pings');
+    await sender.waitLine(/^:Sender\S* JOIN #pings/);
+    const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'irc' }) ?? 0;
+    const N = 2000;
+    let burst = '';
+    for (let i = 0; i < N; i++) burst += `PRIVMSG #pings :line ${i}\r\n`;
+    sender.write(burst);
+    await until(async () => sender.closed || (await pauses()) >= 1, 'reading to pause');
+    // A witness that never answers PING and was last active after the sender: once the sweep
+    // has closed it, it has pinged the paused sender and found its PONG missing as well.
+    const mute = await IrcClient.register(app, 'Mute');
+    await mute.waitClosed(30_000);
+    assert.ok(mute.lines.some((l) => /^ERROR .*Ping timeout/.test(l)), JSON.stringify(mute.lines.slice(-3)));
+    assert.ok(!sender.closed, `the paused sender was disconnected: ${JSON.stringify(sender.lines.slice(-3))}`);
+    open();
+    // Answered after every line of the burst.
+    assert.deepEqual(await sender.command('PING alive'), [`:banter.local PONG banter.local :alive`]);
+    sender.close();
+  } finally {
+    await app.close();
+  }
+});
+
 it("one client's burst does not hold the event loop while a store answers at once: the pump yields every few dozen lines", async () => {
   // A memory store answers within the same turn, so nothing but the pump's own bound makes it
   // yield. The first append schedules an immediate: it runs at the pump's first yield.

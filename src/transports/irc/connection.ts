@@ -575,6 +575,11 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** Whether the server paused reading this connection (its lines wait for the server). */
+  get readPaused(): boolean {
+    return this.inbound?.readPaused === true;
+  }
+
   /** Called by the sweep. */
   ping(now: number): void {
     this.pingSentAt = now;

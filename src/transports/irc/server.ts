@@ -277,7 +277,8 @@ export class IrcServer implements Masks {
         continue;
       }
       if (c.pingSentAt !== 0) {
-        if (now - c.pingSentAt > pingIntervalMs) c.close(`Ping timeout: ${Math.round((now - c.lastActivity) / 1000)} seconds`);
+        // A connection whose reading the server paused cannot have its PONG read: not its fault.
+        if (now - c.pingSentAt > pingIntervalMs && !c.readPaused) c.close(`Ping timeout: ${Math.round((now - c.lastActivity) / 1000)} seconds`);
       } else if (now - c.lastActivity > pingIntervalMs) {
         c.ping(now);
       }
