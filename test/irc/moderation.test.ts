@@ -102,11 +102,15 @@ describe('IRC channel modes', () => {
     assert.deepEqual(await u.command('PRIVMSG #gate :hello'), [`${S} 404 Visitor #gate :Cannot send to channel (+m)`]);
     assert.deepEqual(await u.command('TOPIC #gate :mine'), [`${S} 482 Visitor #gate :You're not channel operator`]);
     await op.command('MODE #gate +v Visitor');
+    // The broadcast to the member races op's PONG on another socket: take it before the next command.
+    await u.waitLine(/ MODE #gate \+v Visitor$/);
     assert.deepEqual(await u.command('NAMES #gate'), [`${S} 353 Visitor = #gate :+Visitor @Gate`, `${S} 366 Visitor #gate :End of /NAMES list`]);
     assert.deepEqual(await u.command('PRIVMSG #gate :hello'), []);
     await op.command('MODE #gate +q visitor');
+    await u.waitLine(/ MODE #gate \+q /);
     assert.deepEqual(await u.command('PRIVMSG #gate :hello'), [`${S} 404 Visitor #gate :Cannot send to channel (you are muted, +q)`]);
     await op.command('MODE #gate -q-m+W visitor 60');
+    await u.waitLine(/ MODE #gate -qm\+W /);
     assert.deepEqual(await u.command('PRIVMSG #gate :one'), []);
     assert.deepEqual(await u.command('PRIVMSG #gate :two'), [`${S} 404 Visitor #gate :Cannot send to channel (+W): #gate is in slow mode: wait 60 s`]);
     assert.deepEqual(await u.command('MODE #gate +o Visitor'), [`${S} 482 Visitor #gate :You're not channel operator`]);
@@ -136,10 +140,12 @@ describe('IRC channel modes', () => {
     await op.command('JOIN #hush');
     await q.command('JOIN #hush');
     await op.command('MODE #hush +q loud');
+    await q.waitLine(/ MODE #hush \+q /);
     assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
     assert.deepEqual(await q.command('NICK Louder'), [`${S} 435 Loud Louder #hush :Cannot change nickname while banned or muted on channel`]);
     assert.deepEqual(await q.command('TOPIC #hush :spam'), [`${S} 404 Loud #hush :Cannot send to channel (you are muted, +q)`]);
     await op.command('MODE #hush -q loud!*@*');
+    await q.waitLine(/ MODE #hush -q /);
     assert.deepEqual(await q.command('@+typing=active TAGMSG #hush'), []);
     assert.match(await op.waitLine(/TAGMSG #hush$/), /^@\+typing=active :Loud!\S+ TAGMSG #hush$/);
     op.close(); q.close();
@@ -152,6 +158,7 @@ describe('IRC channel modes', () => {
     await op.command('JOIN #private');
     await m.command('JOIN #private');
     await op.command('MODE #private +i');
+    await m.waitLine(/ MODE #private \+i$/);
     assert.deepEqual(await m.command('INVITE Guest2 #private'), [`${S} 482 Member2 #private :You're not channel operator`]);
     assert.deepEqual(await op.command('INVITE Guest2 #private'), [`${S} 341 Host2 Guest2 #private`]);
     assert.equal((await g.command('JOIN #private'))[0], ':Guest2!~guest2@banter JOIN #private');
