@@ -114,3 +114,96 @@ it('a peer that stops reading pins only the bytes queued for it, not a scratch b
     listener.close();
   }
 });
+
+/** A connected loopback pair: `toPeer` is the accepted (server) side, `peer` the client. */
+async function loopback(): Promise<{ toPeer: Socket; peer: Socket; close: () => void }> {
+  const listener = createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const port = (listener.address() as { port: number }).port;
+  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+  const peer = connect({ port, host: '127.0.0.1' });
+  const toPeer = await accepted;
+  return { toPeer, peer, close: () => { peer.destroy(); toPeer.destroy(); listener.close(); } };
+}
+
+it('a socket with nothing unsent is written through its handle, not its stream, and the bytes arrive in order', async () => {
+  const { toPeer, peer, close } = await loopback();
+  let got = '';
+  peer.on('data', (d: Buffer) => { got += d.toString(); });
+  let streamWrites = 0;
+  const write = toPeer.write.bind(toPeer) as (b: Buffer) => boolean;
+  toPeer.write = ((b: Buffer) => { streamWrites++; return write(b); }) as typeof toPeer.write;
+  const q = new OutboundQueue(toPeer, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(0));
+  try {
+    const want: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      // One chunk (written as it is) and two (gathered in the scratch buffer) on alternate turns.
+      for (let k = 0; k <= i % 2; k++) { want.push(`line ${i}.${k}\n`); q.push(Buffer.from(want.at(-1)!)); }
+      await turn();
+    }
+    const deadline = Date.now() + 30_000;
+    while (got.length < want.join('').length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(got, want.join(''));
+    assert.equal(streamWrites, 0, 'no write went through socket.write');
+  } finally {
+    close();
+  }
+});
+
+it('a direct write the kernel has not taken counts against the SendQ, and what follows it arrives after it', async () => {
+  const { toPeer, peer, close } = await loopback();
+  peer.pause(); // reads nothing until told
+  let overflowed = 0;
+  const MiB = 1 << 20;
+  const q = new OutboundQueue(toPeer, 72 * MiB, { onSendQExceeded: () => { overflowed++; } }, new FlushScheduler(0));
+  try {
+    // 64 MiB in one direct write: the kernel holds a few MiB of it (its socket buffers), the
+    // rest stays with libuv; the stream itself has nothing (the write did not go through it).
+    const first = Buffer.alloc(64 * MiB, 'a');
+    assert.ok(q.push(first));
+    await turn();
+    await turn();
+    assert.equal(toPeer.writableLength, 0, 'nothing went through the stream');
+    const backlog = q.size;
+    assert.ok(backlog > 24 * MiB, `the pending direct write counts as backlog (${backlog} bytes)`);
+    // An unlimited push (a reply) is checked against the backlog alone: it fits, and goes
+    // through the stream, behind the pending direct write.
+    assert.ok(q.push(Buffer.from('reply\n'), false));
+    await turn();
+    await turn();
+    assert.ok(toPeer.writableLength > 0, 'the next write went through the stream, behind the pending one');
+    // 32 MiB more would fit a 72 MiB SendQ were the pending direct write not counted.
+    assert.equal(q.push(Buffer.alloc(32 * MiB, 'b')), false, 'the SendQ overflowed');
+    assert.equal(overflowed, 1);
+  } finally {
+    close();
+  }
+});
+
+it('after a pending direct write, later writes go through the stream and arrive after it, in order', async () => {
+  const { toPeer, peer, close } = await loopback();
+  peer.pause();
+  const chunks: Buffer[] = [];
+  peer.on('data', (d: Buffer) => chunks.push(d));
+  const q = new OutboundQueue(toPeer, 1 << 30, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(0));
+  try {
+    const sent: Buffer[] = [Buffer.alloc(16 << 20, 'a')];
+    q.push(sent[0]!);
+    await turn();
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.from(`after ${i}\n`);
+      sent.push(b);
+      q.push(b);
+      await turn();
+    }
+    peer.resume();
+    const total = sent.reduce((a, b) => a + b.length, 0);
+    const deadline = Date.now() + 60_000;
+    while (chunks.reduce((a, b) => a + b.length, 0) < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(Buffer.concat(chunks).equals(Buffer.concat(sent)), 'the bytes arrived complete and in order');
+    // The queue has no backlog left once everything is written: the next write is direct again.
+    assert.equal(q.size, 0);
+  } finally {
+    close();
+  }
+});
