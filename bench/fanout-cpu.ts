@@ -53,9 +53,9 @@ if (![clients, channels, senders, batch, rounds, warmup].every((n) => Number.isI
   process.exit(2);
 }
 
-/** [user, system] CPU seconds of a process (clock ticks of 1/100 s). */
-function cpu(pid: number): [number, number] {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/** [user, system] CPU seconds of a process, or of one of its threads (`tid`; the main thread's is the pid), in clock ticks of 1/100 s. */
+function cpu(pid: number, tid?: number): [number, number] {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return [Number(f[11]) / 100, Number(f[12]) / 100];
 }
 
@@ -147,11 +147,13 @@ async function main(): Promise<void> {
     };
     for (let r = 0; r < warmup; r++) await round();
     const [u0, s0] = cpu(server.pid);
+    const [mu0, ms0] = cpu(server.pid, server.pid);
     const load0 = loadAverage();
     const t0 = performance.now();
     for (let r = 0; r < rounds; r++) await round();
     const wallS = (performance.now() - t0) / 1000;
     const [u1, s1] = cpu(server.pid);
+    const [mu1, ms1] = cpu(server.pid, server.pid);
     const messages = rounds * senders * batch, deliveries = rounds * perRound;
     const us = (x: number, n: number): number => Math.round((x * 1e6 / n) * 100) / 100;
     const out = {
@@ -159,6 +161,8 @@ async function main(): Promise<void> {
       cpuS: { user: Math.round((u1 - u0) * 100) / 100, system: Math.round((s1 - s0) * 100) / 100 },
       perMessageUs: { user: us(u1 - u0, messages), system: us(s1 - s0, messages), total: us(u1 - u0 + s1 - s0, messages) },
       perDeliveryUs: { user: us(u1 - u0, deliveries), system: us(s1 - s0, deliveries), total: us(u1 - u0 + s1 - s0, deliveries) },
+      // The main thread alone (the event loop: fan-out and writes), without the store worker and V8's helper threads.
+      mainThreadPerDeliveryUs: { user: us(mu1 - mu0, deliveries), system: us(ms1 - ms0, deliveries), total: us(mu1 - mu0 + ms1 - ms0, deliveries) },
       wallS: Math.round(wallS * 100) / 100, loadAvg: `${load0} → ${loadAverage()}`,
     };
     if (values.json) console.log(JSON.stringify(out));
