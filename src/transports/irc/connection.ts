@@ -328,12 +328,13 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
       m = [];
       lineCache.set(msg, m);
     }
-    let buf = m[v];
-    if (!buf) {
-      buf = enc(serialize(msg, (k) => this.allowsTag(k)));
-      m[v] = buf;
-    }
-    this.enqueue(buf, false);
+    // The serialising (a closure over `this`) is in its own method: here it would cost a context per call, i.e. per delivery.
+    this.enqueue(m[v] ??= this.encode(msg), false);
+  }
+
+  /** A message serialised with the tags this client takes. */
+  private encode(msg: IrcMessage): Buffer {
+    return enc(serialize(msg, (k) => this.allowsTag(k)));
   }
 
   /**
