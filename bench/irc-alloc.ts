@@ -1,0 +1,116 @@
+/**
+ * `node bench/irc-alloc.ts` — heap bytes allocated per IRC delivery and per message, by
+ * allocation site, with V8's sampling heap profiler (garbage included: objects collected by
+ * minor and major GCs are kept in the profile). Unlike CPU time, allocation does not depend on
+ * how busy the machine is, so this A/Bs the garbage the fan-out makes on a shared machine.
+ *
+ * In one process: a Banter server (memory store, flood control off) and `--clients` raw IRC
+ * clients in `--channels` channels; the first `--senders` clients each write `--batch`
+ * PRIVMSG lines per round in one packet, and the next round starts when every recipient has
+ * every line (lockstep). The clients' own allocations are in the profile too; sites are
+ * listed with the nearest Banter (`src/`) frame, so the server's share can be read off.
+ *
+ *   node bench/irc-alloc.ts [--clients 300] [--channels 3] [--senders 3] [--batch 4] [--rounds 300] [--top 30]
+ *
+ * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
+ */
+import { Session } from 'node:inspector/promises';
+import { connect, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { startApp } from '../src/server/app.ts';
+import { loadConfig } from '../src/server/config.ts';
+import { silentLogger } from '../src/server/logger.ts';
+
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '300' },
+    channels: { type: 'string', default: '3' },
+    senders: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '300' },
+    top: { type: 'string', default: '30' },
+  },
+});
+const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
+const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top);
+if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0) {
+  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels)');
+  process.exit(2);
+}
+
+interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
+
+const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'flood.burst': 1_000_000, 'flood.ratePerSec': 1_000_000, 'irc.autoJoinLobby': false, store: 'memory' } });
+const app = await startApp(config, { log: silentLogger() });
+const port = app.ircPort!;
+let received = 0;
+const socks: Socket[] = [];
+try {
+  for (let i = 0; i < CLIENTS; i++) {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.setNoDelay(true);
+    await new Promise((r) => s.once('connect', r));
+    let buf = '';
+    let joined: () => void = () => undefined;
+    const j = new Promise<void>((r) => { joined = r; });
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      let k;
+      while ((k = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, k);
+        buf = buf.slice(k + 1);
+        if (line.includes(' PRIVMSG #')) received++;
+        else if (line.includes(' 366 ')) joined();
+        else if (line.startsWith('PING')) s.write(`PONG${line.slice(4)}\r\n`);
+      }
+    });
+    s.write(`NICK u${i}\r\nUSER u${i} 0 * :u\r\nJOIN #c${i % CHANNELS}\r\n`);
+    await j;
+    socks.push(s);
+  }
+  const perMessage = CLIENTS / CHANNELS - 1;
+  const round = async (): Promise<void> => {
+    const want = received + SENDERS * BATCH * perMessage;
+    for (let s = 0; s < SENDERS; s++) {
+      let lines = '';
+      for (let b = 0; b < BATCH; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
+      socks[s]!.write(lines);
+    }
+    const deadline = Date.now() + 30_000;
+    while (received < want) {
+      if (Date.now() > deadline) throw new Error(`round not delivered within 30 s (${want - received} missing)`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+  for (let r = 0; r < 50; r++) await round();
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  for (let r = 0; r < ROUNDS; r++) await round();
+  const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
+  session.disconnect();
+  const messages = ROUNDS * SENDERS * BATCH, deliveries = messages * perMessage;
+  const bySite = new Map<string, number>();
+  let total = 0, server = 0;
+  const walk = (n: ProfileNode, banter: string | undefined): void => {
+    const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+    const inBanter = site.includes(' src/') ? site : banter;
+    if (n.selfSize > 0) {
+      const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+      if (inBanter !== undefined) server += n.selfSize;
+    }
+    for (const c of n.children) walk(c, inBanter);
+  };
+  walk(profile.head, undefined);
+  console.log(`${messages} messages, ${deliveries} deliveries (${CLIENTS} clients, ${CHANNELS} channels, ${SENDERS} senders × ${BATCH} lines per round, ${ROUNDS} rounds)`);
+  console.log(`allocated: ${(total / 1e6).toFixed(1)} MB in all; under a Banter frame ${(server / messages).toFixed(0)} B per message, ${(server / deliveries).toFixed(1)} B per delivery`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+    console.log(`${(v / messages).toFixed(0).padStart(7)} B/msg ${(v / deliveries).toFixed(1).padStart(6)} B/dlv  ${k}`);
+  }
+} finally {
+  for (const s of socks) s.destroy();
+  await app.close();
+}
+process.exit(0);
