@@ -31,7 +31,6 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { TLSSocket } from 'node:tls';
 
 export interface FlushOptions {
   /** Least time between the starts of two rounds; 0 lets a round run on every event-loop turn. */
@@ -136,52 +135,6 @@ export class FlushScheduler {
 const SCRATCH_BYTES = 16 << 10;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
-/** What `OutboundQueue.directWrite` needs of a socket's libuv handle (Node's `LibuvStreamWrap`). */
-interface StreamHandle {
-  /** 0 or a negative libuv error; the bytes it could not write at once stay pending on `req`. */
-  writeBuffer(req: WriteReq, buf: Buffer): number;
-  /** Bytes of this handle's writes libuv has not finished. */
-  readonly writeQueueSize: number;
-}
-
-/** A `WriteWrap` (Node's write request object) with what its completion needs. */
-interface WriteReq {
-  oncomplete: (this: WriteReq, status: number) => void;
-  owner: OutboundQueue | undefined;
-  buffer: Buffer | undefined;
-}
-
-/**
- * Node's `WriteWrap` from the `stream_wrap` binding, the request type `net.Socket` writes with;
- * undefined if this Node does not offer it (every write then goes through the stream).
- */
-const WriteWrap: (new () => object) | undefined = (() => {
-  try {
-    const binding = (process as unknown as { binding(name: string): { WriteWrap?: new () => object } }).binding('stream_wrap');
-    return typeof binding.WriteWrap === 'function' ? binding.WriteWrap : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-function onDirectWriteComplete(this: WriteReq, status: number): void {
-  const q = this.owner;
-  this.owner = undefined;
-  this.buffer = undefined;
-  q?.directWriteDone(status);
-}
-
-function newWriteReq(): WriteReq {
-  const req = new WriteWrap!() as WriteReq;
-  req.oncomplete = onDirectWriteComplete;
-  req.owner = undefined;
-  req.buffer = undefined;
-  return req;
-}
-
-/** The request object direct writes share while they complete at once (see `directWrite`). */
-let spareReq: WriteReq | undefined = WriteWrap ? newWriteReq() : undefined;
-
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
 
@@ -200,14 +153,9 @@ export class OutboundQueue {
   private readonly limitBytes: number;
   private readonly owner: QueueOwner;
   private readonly scheduler: FlushScheduler;
-  /** Writes may go straight to the handle (plain TCP; TLS encrypts in its stream). */
-  private readonly direct: boolean;
-  /** Bytes of a direct write libuv has not finished yet (0 or the one pending write's rest). */
-  private rawPending = 0;
 
   constructor(socket: Socket, limitBytes: number, owner: QueueOwner, scheduler: FlushScheduler = eachTurn) {
     this.socket = socket;
-    this.direct = spareReq !== undefined && !(socket instanceof TLSSocket);
     this.limitBytes = limitBytes;
     this.owner = owner;
     this.scheduler = scheduler;
@@ -215,12 +163,7 @@ export class OutboundQueue {
 
   /** Bytes queued here plus the socket's own unsent backlog. */
   get size(): number {
-    return this.bytes + this.backlog;
-  }
-
-  /** Bytes written but not yet taken by the kernel: the stream's and a pending direct write's. */
-  private get backlog(): number {
-    return this.socket.writableLength + this.rawPending;
+    return this.bytes + this.socket.writableLength;
   }
 
   /** Queues a chunk; false when the queue is stopped or has just overflowed. */
@@ -229,7 +172,7 @@ export class OutboundQueue {
     this.chunks.push(buf);
     this.bytes += buf.length;
     if (limited) this.limitedBytes += buf.length;
-    if ((limited ? this.limitedBytes : 0) + this.backlog > this.limitBytes) {
+    if ((limited ? this.limitedBytes : 0) + this.socket.writableLength > this.limitBytes) {
       this.stop();
       this.owner.onSendQExceeded();
       return false;
@@ -250,59 +193,17 @@ export class OutboundQueue {
     this.chunks = [];
     this.bytes = 0;
     this.limitedBytes = 0;
-    const idle = this.rawPending === 0 && this.socket.writableLength === 0;
-    if (q.length === 1) { this.write(q[0]!, idle); return; }
+    if (q.length === 1) { this.socket.write(q[0]!); return; }
     // A socket with a backlog keeps what it is given until the kernel takes it: an exact copy, so
     // that a peer that stops reading pins no more memory than the bytes queued for it.
-    if (bytes > SCRATCH_BYTES || !idle) { this.write(Buffer.concat(q, bytes), idle); return; }
+    if (bytes > SCRATCH_BYTES || this.socket.writableLength !== 0) { this.socket.write(Buffer.concat(q, bytes)); return; }
     let off = 0;
     for (const c of q) { scratch.set(c, off); off += c.length; }
+    this.socket.write(scratch.subarray(0, bytes));
     // A write the socket could not hand to the kernel at once still points into the scratch buffer
     // (its stream or libuv holds it until written): that one is the socket's now; the next flush gets a new one.
     // At most one per stall of a socket, after the kernel's own buffer for it has filled.
-    if (!this.write(scratch.subarray(0, bytes), idle)) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-  }
-
-  /**
-   * Writes `buf`; true when the kernel took all of it at once. A socket with nothing unsent
-   * (`idle`) is written through its handle (see `directWrite`), else through its stream, which
-   * libuv queues behind whatever is still pending, so bytes leave in the order queued.
-   */
-  private write(buf: Buffer, idle: boolean): boolean {
-    if (idle && this.direct) {
-      const handle = (this.socket as unknown as { _handle: StreamHandle | null })._handle;
-      if (handle !== null && this.socket.writable) return this.directWrite(handle, buf);
-    }
-    this.socket.write(buf);
-    return this.socket.writableLength === 0;
-  }
-
-  /**
-   * One write straight to the socket's libuv handle, as `net.Socket` does underneath, without
-   * the stream machinery around it (Writable state, a request object and an after-write tick per
-   * write: docs/benchmarks.md, "IRC write path"). Only when nothing is pending on the socket, so
-   * nothing buffered in its stream can be overtaken. The request object is shared while writes
-   * complete at once (they never become a libuv request then); one that stays pending belongs to
-   * this queue until libuv reports it done, keeps `buf` alive meanwhile, and counts as backlog
-   * (`rawPending`) for the SendQ and for the next flush, which then goes through the stream.
-   */
-  private directWrite(handle: StreamHandle, buf: Buffer): boolean {
-    const req = spareReq!;
-    const err = handle.writeBuffer(req, buf);
-    if (err < 0) { this.abort(); return true; }
-    const left = handle.writeQueueSize;
-    if (left === 0) return true;
-    spareReq = newWriteReq();
-    req.owner = this;
-    req.buffer = buf;
-    this.rawPending = left;
-    return false;
-  }
-
-  /** libuv finished (or cancelled, `status` < 0) this queue's pending direct write. */
-  directWriteDone(status: number): void {
-    this.rawPending = 0;
-    if (status < 0) this.abort();
+    if (this.socket.writableLength !== 0) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   }
 
   /** Stops the queue and destroys the socket (its write failed). */

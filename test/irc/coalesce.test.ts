@@ -3,8 +3,7 @@
  * socket writes after a quiet spell goes out on the next turn; rounds that follow closely are
  * at least `coalesceMs` apart, so what was queued for a socket in between leaves in one write.
  * One socket whose write throws does not keep the others' bytes back. Real sockets; writes
- * are counted on the server side, at the socket's libuv handle (`onWrite`), where both of the
- * queue's paths end: its direct writes and `socket.write`.
+ * are counted on the server side.
  */
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
@@ -14,15 +13,6 @@ import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-type HandleWrite = (req: object, buf: Buffer) => number;
-
-/** Calls `f` before each write of `socket` reaches its handle (after `f`, the write goes on unless `f` throws). */
-function onWrite(socket: Socket, f: (buf: Buffer) => void): void {
-  const handle = (socket as unknown as { _handle: { writeBuffer: HandleWrite } })._handle;
-  const write = handle.writeBuffer.bind(handle);
-  handle.writeBuffer = (req, buf) => { f(buf); return write(req, buf); };
-}
 
 /** A connected pair over loopback: the server side's writes are counted, the client side collects bytes. */
 async function pair(): Promise<{ server: Socket; writes: string[]; received: () => string; close: () => void }> {
@@ -35,7 +25,8 @@ async function pair(): Promise<{ server: Socket; writes: string[]; received: () 
   client.on('data', (d: Buffer) => { got += d.toString(); });
   const server = await accepted;
   const writes: string[] = [];
-  onWrite(server, (b) => writes.push(b.toString()));
+  const write = server.write.bind(server) as (b: Buffer) => boolean;
+  server.write = ((b: Buffer) => { writes.push(b.toString()); return write(b); }) as typeof server.write;
   return { server, writes, received: () => got, close: () => { client.destroy(); server.destroy(); listener.close(); } };
 }
 
@@ -92,7 +83,7 @@ it('a socket whose write throws is dropped without keeping the other sockets of 
   const good = await pair();
   try {
     const scheduler = new FlushScheduler(0);
-    onWrite(bad.server, () => { throw new Error('write failed'); });
+    bad.server.write = (() => { throw new Error('write failed'); }) as typeof bad.server.write;
     const qb = new OutboundQueue(bad.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
     const qg = new OutboundQueue(good.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
     qb.push(Buffer.from('lost\n'));
@@ -110,7 +101,10 @@ it('a round yields after sliceMs: the sockets it has not reached go out on a lat
   const pairs = await Promise.all(Array.from({ length: 20 }, () => pair()));
   try {
     const order: number[] = [];
-    pairs.forEach((p, i) => onWrite(p.server, () => order.push(i)));
+    pairs.forEach((p, i) => {
+      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
+      p.server.write = ((b: Buffer) => { order.push(i); return write(b); }) as typeof p.server.write;
+    });
     const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 0 }); // 0: yield after every socket
     const qs = pairs.map((p) => new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler));
     qs.forEach((q, i) => q.push(Buffer.from(`a${i}\n`)));
@@ -132,10 +126,12 @@ it('a round that yields still ends: a socket dirtied while it is written waits f
     // takes ten turns. The test queues a line for the first socket on each of twenty turns: the
     // last ten come while the next round waits (as long as the last one wrote, about 50 ms).
     for (const p of pairs) {
-      onWrite(p.server, () => {
+      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
+      p.server.write = ((b: Buffer) => {
         const t = performance.now();
         while (performance.now() - t < 5) { /* a slow write */ }
-      });
+        return write(b);
+      }) as typeof p.server.write;
     }
     // coalesceMs 1000: the next round starts a second after this one did, whatever the load.
     const scheduler = new FlushScheduler({ coalesceMs: 1000, sliceMs: 0 });
@@ -157,13 +153,15 @@ it('a round that yields still ends: a socket dirtied while it is written waits f
 it('adaptive coalescing: the next round waits as long as the last one spent writing', async () => {
   const { server, writes, received, close } = await pair();
   try {
+    const write = server.write.bind(server) as (b: Buffer) => boolean;
     let slow = true;
     // A round that spends 200 ms writing (as 500 busy sockets can): the next waits about as long.
-    onWrite(server, () => {
+    server.write = ((b: Buffer) => {
       const t = performance.now();
       while (slow && performance.now() - t < 200) { /* a slow write */ }
       slow = false;
-    });
+      return write(b);
+    }) as typeof server.write;
     const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 1000 });
     const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
     q.push(Buffer.from('a\n'));
