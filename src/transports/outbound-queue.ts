@@ -4,8 +4,6 @@
  * Chunks queued during one event-loop turn leave in one write, as one buffer (measured on
  * the IRC fan-out: one copy into one buffer beats a writev of many small chunks through the
  * stream machinery), gathered in a scratch buffer that is reused while writes complete at once.
- * A plain TCP socket with nothing unsent is written straight through its libuv handle, without
- * `socket.write`'s stream machinery (see `directWrite`; docs/benchmarks.md, "IRC write path").
  * The queue is bounded: bytes pushed as `limited`, plus what the socket
  * has not yet handed to the kernel, may not exceed `limitBytes`; past it the queue drops
  * everything and calls its owner's `onSendQExceeded` once ("SendQ exceeded"). Unlimited pushes (a reply to
