@@ -9,36 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { MessageDraft } from '../../src/core/ports.ts';
 import { systemClock } from '../../src/core/ports.ts';
+import type { MessageDraft } from '../../src/core/ports.ts';
 import type { ChatMessage } from '../../src/protocol/index.ts';
 import { MemoryStore } from '../../src/storage/memory.ts';
 import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { stalledStore, until } from '../helpers/stalled-store.ts';
 import { get, sample } from '../ops/helpers.ts';
-
-/** A memory store whose appends wait, in call order, while the gate is shut. */
-function stalledStore(): { store: MemoryStore; appends: () => number; open: () => void } {
-  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
-  let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
-  let calls = 0;
-  const append = store.append.bind(store);
-  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
-    calls++;
-    await opened;
-    return append(draft);
-  };
-  return { store, appends: () => calls, open };
-}
-
-async function until(f: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 it('a client sending faster than the store commits is paused, not disconnected, and every line arrives in order', async () => {
   const { store, appends, open } = stalledStore();
