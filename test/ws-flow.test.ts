@@ -10,14 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { systemClock } from '../src/core/ports.ts';
-import type { MessageDraft } from '../src/core/ports.ts';
-import type { ChatMessage } from '../src/protocol/index.ts';
-import { MemoryStore } from '../src/storage/memory.ts';
 import { PIPELINE_WINDOW, PUMP_SLICE_ITEMS } from '../src/transports/inbound-pump.ts';
 import { WebSocket as WsClient } from 'ws';
 import { startTestServer, TestClient, wsUrl } from './helpers/server.ts';
-import { stalledStore, until } from './helpers/stalled-store.ts';
+import { stalledStore, until, yieldProbeStore } from './helpers/stalled-store.ts';
 import { get, sample } from './ops/helpers.ts';
 
 it('a WebSocket client pipelining faster than the store commits is paused, not dropped: every message arrives once, in order', async () => {
@@ -59,14 +55,7 @@ it('a WebSocket client pipelining faster than the store commits is paused, not d
 it("one WebSocket client's burst does not hold the event loop while the store answers at once: requests are handed over in slices", async () => {
   // A memory store answers within the same turn, so nothing but the pump's own bound makes it
   // yield. The first append schedules an immediate: it runs at the pump's first yield.
-  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
-  let calls = 0;
-  let atFirstYield: number | undefined;
-  const append = store.append.bind(store);
-  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
-    if (calls++ === 0) setImmediate(() => { atFirstYield = calls; });
-    return append(draft);
-  };
+  const { store, appends, atFirstYield } = yieldProbeStore();
   const app = await startTestServer({ 'ws.readQueueBytes': 1 << 20 }, { store });
   try {
     const sender = await TestClient.login(app, 'burst');
@@ -76,10 +65,10 @@ it("one WebSocket client's burst does not hold the event loop while the store an
     for (let i = 0; i < N; i++) sender.sendRaw({ type: 'send', id: `b${i}`, to: '#burst', text: `b ${i}` });
     // Another client is answered while the burst is being worked through.
     await other.sync();
-    await until(() => calls >= N || sender.closed !== undefined, `${N} appends`);
-    assert.equal(calls, N);
+    await until(() => appends() >= N || sender.closed !== undefined, `${N} appends`);
+    assert.equal(appends(), N);
     // Before, every frame of a socket read (about 1,000 here) started its request in one turn.
-    assert.ok(atFirstYield !== undefined && atFirstYield <= 2 * PUMP_SLICE_ITEMS, `${atFirstYield} requests were handed over before the pump first yielded`);
+    assert.ok((atFirstYield() ?? Infinity) <= 2 * PUMP_SLICE_ITEMS, `${atFirstYield()} requests were handed over before the pump first yielded`);
     await until(() => sender.of('reply').length >= N + 2 || sender.closed !== undefined, `${N} replies`);
     assert.deepEqual(sender.of('reply').slice(2).map((r) => r.id), Array.from({ length: N }, (_, i) => `b${i}`));
     sender.close(); other.close();

@@ -31,3 +31,20 @@ export async function until(f: () => boolean | Promise<boolean>, what: string, t
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * A memory store that answers within the turn (nothing but the inbound pump's own bound makes
+ * a burst yield) and records how many appends had started when the event loop first got a turn
+ * after the first one: its first append schedules an immediate, which runs at the pump's first yield.
+ */
+export function yieldProbeStore(): { store: MemoryStore; appends: () => number; atFirstYield: () => number | undefined } {
+  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
+  let calls = 0;
+  let atFirstYield: number | undefined;
+  const append = store.append.bind(store);
+  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
+    if (calls++ === 0) setImmediate(() => { atFirstYield = calls; });
+    return append(draft);
+  };
+  return { store, appends: () => calls, atFirstYield: () => atFirstYield };
+}

@@ -9,13 +9,10 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { systemClock } from '../../src/core/ports.ts';
-import type { MessageDraft } from '../../src/core/ports.ts';
-import type { ChatMessage } from '../../src/protocol/index.ts';
-import { MemoryStore } from '../../src/storage/memory.ts';
+import { PUMP_SLICE_ITEMS } from '../../src/transports/inbound-pump.ts';
 import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
-import { stalledStore, until } from '../helpers/stalled-store.ts';
+import { stalledStore, until, yieldProbeStore } from '../helpers/stalled-store.ts';
 import { get, sample } from '../ops/helpers.ts';
 
 it('a client sending faster than the store commits is paused, not disconnected, and every line arrives in order', async () => {
@@ -82,14 +79,7 @@ it('a client whose reading the server paused is not disconnected for the PONG it
 it("one client's burst does not hold the event loop while a store answers at once: the pump yields every few dozen lines", async () => {
   // A memory store answers within the same turn, so nothing but the pump's own bound makes it
   // yield. The first append schedules an immediate: it runs at the pump's first yield.
-  const store = new MemoryStore({ clock: systemClock, maxPerConversation: 100_000, idempotencyWindowMs: 60_000 });
-  let calls = 0;
-  let atFirstYield: number | undefined;
-  const append = store.append.bind(store);
-  store.append = async (draft: MessageDraft): Promise<ChatMessage> => {
-    if (calls++ === 0) setImmediate(() => { atFirstYield = calls; });
-    return append(draft);
-  };
+  const { store, appends, atFirstYield } = yieldProbeStore();
   const app = await startTestServer({ 'irc.readQueueBytes': 1 << 20 }, { store });
   try {
     const sender = await IrcClient.register(app, 'Burst');
@@ -99,10 +89,10 @@ it("one client's burst does not hold the event loop while a store answers at onc
     let burst = '';
     for (let i = 0; i < N; i++) burst += `PRIVMSG #burst :b ${i}\r\n`;
     sender.write(burst);
-    await until(() => calls >= N || sender.closed, `${N} appends`);
-    assert.equal(calls, N);
+    await until(() => appends() >= N || sender.closed, `${N} appends`);
+    assert.equal(appends(), N);
     // Before, a whole socket read of lines (about 2,000 here) ran in one turn.
-    assert.ok(atFirstYield !== undefined && atFirstYield <= 2 * 64, `${atFirstYield} lines were handed over before the pump first yielded`);
+    assert.ok((atFirstYield() ?? Infinity) <= 2 * PUMP_SLICE_ITEMS, `${atFirstYield()} lines were handed over before the pump first yielded`);
     assert.deepEqual(await sender.command('PING alive'), [`:banter.local PONG banter.local :alive`]);
     sender.close();
   } finally {
