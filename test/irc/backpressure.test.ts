@@ -11,9 +11,19 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { PUMP_SLICE_ITEMS } from '../../src/transports/inbound-pump.ts';
 import { IrcClient } from '../helpers/irc.ts';
+import type { App } from '../../src/server/app.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { stalledStore, until, yieldProbeStore } from '../helpers/stalled-store.ts';
 import { get, sample } from '../ops/helpers.ts';
+
+/** Writes `n` PRIVMSG lines to `channel` in one go; resolves once the server has paused reading (or closed the sender). */
+async function burstUntilPaused(app: App, sender: IrcClient, channel: string, n: number): Promise<void> {
+  let burst = '';
+  for (let i = 0; i < n; i++) burst += `PRIVMSG ${channel} :line ${i}\r\n`;
+  sender.write(burst);
+  const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'irc' }) ?? 0;
+  await until(async () => sender.closed || (await pauses()) >= 1, 'reading to pause');
+}
 
 it('a client sending faster than the store commits is paused, not disconnected, and every line arrives in order', async () => {
   const { store, appends, open } = stalledStore();
@@ -25,13 +35,9 @@ it('a client sending faster than the store commits is paused, not disconnected, 
     listener.send('JOIN #flow');
     sender.send('JOIN #flow');
     await listener.waitLine(/^:Sender\S* JOIN #flow/);
-    const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'irc' }) ?? 0;
     const N = 2000;
-    let burst = '';
-    for (let i = 0; i < N; i++) burst += `PRIVMSG #flow :line ${i}\r\n`;
-    sender.write(burst);
-    // The server took what fits and stopped reading: the store holds the first lines back.
-    await until(async () => sender.closed || (await pauses()) >= 1, "reading to pause");
+    // The server takes what fits and stops reading: the store holds the first lines back.
+    await burstUntilPaused(app, sender, '#flow', N);
     assert.ok(appends() < N, `all ${appends()} lines were read while the store was stalled`);
     assert.ok(!sender.closed && !sender.lines.some((l) => l.startsWith('ERROR')), JSON.stringify(sender.lines.slice(-3)));
     open();
@@ -55,12 +61,7 @@ it('a client whose reading the server paused is not disconnected for the PONG it
     sender.autoPong = true;
     sender.send('JOIN #pings');
     await sender.waitLine(/^:Sender\S* JOIN #pings/);
-    const pauses = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_read_pauses_total', { transport: 'irc' }) ?? 0;
-    const N = 2000;
-    let burst = '';
-    for (let i = 0; i < N; i++) burst += `PRIVMSG #pings :line ${i}\r\n`;
-    sender.write(burst);
-    await until(async () => sender.closed || (await pauses()) >= 1, 'reading to pause');
+    await burstUntilPaused(app, sender, '#pings', 2000);
     // A witness that never answers PING and was last active after the sender: once the sweep
     // has closed it, it has pinged the paused sender and found its PONG missing as well.
     const mute = await IrcClient.register(app, 'Mute');
