@@ -21,7 +21,6 @@ const dir = mkdtempSync(join(tmpdir(), 'banter-logbp-'));
 let proc: ChildProcess;
 let reader: ReadStream;
 let fd: number;
-let readFd: number;
 let port: number;
 const lines: string[] = [];
 /** The server's log buffer for this test: 64 KiB, a few hundred lines. */
@@ -31,12 +30,12 @@ before(async () => {
   const fifo = join(dir, 'stdout.fifo');
   execFileSync('mkfifo', [fifo]);
   fd = openSync(fifo, 'r+'); // the server's stdout (the child may make it non-blocking)
-  readFd = openSync(fifo, 'r'); // this test's reading end: its own, blocking, open file
+  const readFd = openSync(fifo, 'r'); // this test's reading end: its own, blocking, open file
   const env: Record<string, string | undefined> = { ...process.env, BANTER_IRC_ENABLED: 'false', BANTER_LOG_BUFFER_BYTES: String(BUFFER) };
   delete env.NODE_TEST_CONTEXT;
   proc = spawn(process.execPath, ['bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', join(dir, 'data'), '--log-format', 'json'],
     { cwd: ROOT, env, stdio: ['ignore', fd, 'inherit'] });
-  reader = createReadStream('', { fd: readFd, autoClose: false, highWaterMark: 4096 });
+  reader = createReadStream('', { fd: readFd, highWaterMark: 4096 }); // the stream owns readFd and closes it
   let buf = '';
   port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
@@ -57,8 +56,10 @@ after(async () => {
   proc.kill('SIGKILL');
   await new Promise((r) => proc.exitCode !== null || proc.signalCode !== null ? r(0) : proc.once('exit', r));
   closeSync(fd); // the last writer gone: the reader's pending read ends
+  // The stream closes readFd itself once its pending read has ended (closing it here while
+  // the read was in flight made that close fail with EBADF after the test).
   reader.destroy();
-  closeSync(readFd);
+  await new Promise((r) => reader.closed ? r(0) : reader.once('close', r));
   rmSync(dir, { recursive: true, force: true });
 });
 
