@@ -59,7 +59,7 @@ after(async () => {
   // The stream closes readFd itself once its pending read has ended (closing it here while
   // the read was in flight made that close fail with EBADF after the test).
   reader.destroy();
-  await new Promise((r) => reader.closed ? r(0) : reader.once('close', r));
+  await new Promise<void>((r) => { if (reader.closed) r(); else reader.once('close', () => r()); });
   rmSync(dir, { recursive: true, force: true });
 });
 
