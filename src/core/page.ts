@@ -49,6 +49,8 @@ export function pageOf(keys: Iterable<string>, after: string | undefined, limit:
  */
 export class PagedSet extends Set<string> {
   #first: { limit: number; keys: string[] } | undefined;
+  /** Counts the changes of the set: equal versions, equal contents (the fan-out's recipient lists are kept by it, delivery.ts). */
+  version = 0;
 
   constructor(keys?: Iterable<string>) {
     super();
@@ -58,6 +60,7 @@ export class PagedSet extends Set<string> {
   override add(key: string): this {
     if (this.has(key)) return this;
     super.add(key);
+    this.version++;
     const f = this.#first;
     if (f) {
       const full = f.keys.length >= f.limit;
@@ -71,6 +74,7 @@ export class PagedSet extends Set<string> {
 
   override delete(key: string): boolean {
     if (!super.delete(key)) return false;
+    this.version++;
     const f = this.#first;
     if (f && f.keys.length > 0 && key <= f.keys.at(-1)!) {
       // All keys were on the page: it stays complete without this one. Otherwise a key
@@ -83,6 +87,7 @@ export class PagedSet extends Set<string> {
 
   override clear(): void {
     super.clear();
+    this.version++;
     this.#first = undefined;
   }
 

@@ -35,6 +35,11 @@ export interface FlushOptions {
   coalesceMs?: number;
   /** Most time one slice of a round writes before it yields; 0 yields after every socket. */
   sliceMs?: number;
+  /**
+   * The most of the loop's time rounds may take under load, 0 < writeShare ≤ 1 (default 0.5):
+   * after a round that spent T writing, the next starts no sooner than T × (1 − writeShare) / writeShare later.
+   */
+  writeShare?: number;
 }
 
 /** Flushes the outbound queues of many connections in rounds (see the module comment). */
@@ -54,12 +59,16 @@ export class FlushScheduler {
   private roundBusy = 0;
   private readonly coalesceMs: number;
   private readonly sliceMs: number;
+  /** (1 − writeShare) / writeShare: the wait after a round per ms it spent writing. */
+  private readonly gapPerBusy: number;
 
   /** A number is `coalesceMs` (the old signature). */
   constructor(opts: FlushOptions | number = {}) {
     const o = typeof opts === 'number' ? { coalesceMs: opts } : opts;
     this.coalesceMs = o.coalesceMs ?? 0;
     this.sliceMs = o.sliceMs ?? 20;
+    const share = Math.min(1, Math.max(0.01, o.writeShare ?? 0.5));
+    this.gapPerBusy = (1 - share) / share;
   }
 
   /** Puts `q` in the next round. */
@@ -73,7 +82,7 @@ export class FlushScheduler {
   private schedule(): void {
     this.pending = true;
     const now = performance.now();
-    const wait = Math.max(this.coalesceMs - (now - this.lastStart), this.lastBusy - (now - this.lastEnd));
+    const wait = Math.max(this.coalesceMs - (now - this.lastStart), this.lastBusy * this.gapPerBusy - (now - this.lastEnd));
     if (wait > 0) setTimeout(this.run, wait);
     else setImmediate(this.run);
   }

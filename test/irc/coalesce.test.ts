@@ -180,6 +180,33 @@ it('adaptive coalescing: the next round waits as long as the last one spent writ
   }
 });
 
+it('adaptive coalescing with writeShare 1: after a slow round the next one still goes out on the next turn', async () => {
+  const { server, writes, received, close } = await pair();
+  try {
+    const write = server.write.bind(server) as (b: Buffer) => boolean;
+    let slow = true;
+    server.write = ((b: Buffer) => {
+      const t = performance.now();
+      while (slow && performance.now() - t < 200) { /* a slow write */ }
+      slow = false;
+      return write(b);
+    }) as typeof server.write;
+    const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 1000, writeShare: 1 });
+    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
+    q.push(Buffer.from('a\n'));
+    await turn();
+    await turn();
+    assert.equal(writes.length, 1, 'the first round ran on the next turn');
+    q.push(Buffer.from('b\n'));
+    await turn();
+    await turn();
+    assert.deepEqual(writes, ['a\n', 'b\n'], 'no wait after the slow round: b left on the next turn');
+    await until(() => received() === 'a\nb\n', 'all bytes');
+  } finally {
+    close();
+  }
+});
+
 it('IRC with delivery.coalesceMs: a burst of channel messages reaches every member complete and in order', async () => {
   const app = await startTestServer({ 'delivery.coalesceMs': 20 });
   try {
