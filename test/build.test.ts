@@ -120,10 +120,14 @@ it('builds JavaScript into dist/ that bin/banter.js runs for real: SQLite store 
   await stop(s);
 });
 
-it('the build bundles zod into one ASCII module that the built server loads instead of node_modules/zod (idle memory)', SLOW, async () => {
+it('the build bundles zod into one ASCII module that the built server loads instead of node_modules/zod, and emits ASCII modules without comments (idle memory)', SLOW, async () => {
   const bundle = readFileSync(join(root, 'dist/vendor/zod.js'), 'utf8');
-  assert.doesNotMatch(bundle, /[^\t\n\r\x20-\x7e]/, 'ASCII only: V8 keeps an ASCII source in one byte a character');
+  assert.doesNotMatch(bundle, /[\u0080-\uffff]/, 'ASCII only: V8 keeps an ASCII source in one byte a character');
   assert.doesNotMatch(bundle, /from ['"]zod/, 'self-contained');
+  // And dist/'s own modules: no comments, non-ASCII escaped (one byte a character in V8's heap).
+  const emitted = files(join(root, 'dist')).filter((f) => f.endsWith('.js') && !f.startsWith('web/'));
+  assert.deepEqual(emitted.filter((f) => /[\u0080-\uffff]/.test(readFileSync(join(root, 'dist', f), 'utf8'))), [], 'ASCII modules');
+  assert.doesNotMatch(readFileSync(join(root, 'dist/core/chat.js'), 'utf8'), /^\s*(\/\*\*|\/\/ )/m, 'no comments');
   // A fresh process that starts the built app and traces every module it loads.
   const dir = tempDir('banter-build-probe-');
   const out = await runProbe(dir, `
