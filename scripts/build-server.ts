@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
-import { minifySync } from 'rolldown/utils';
+import { minifySync, parseSync } from 'rolldown/utils';
 import { sourceDigest, STAMP } from '../bin/build-stamp.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -57,6 +57,38 @@ function compactSources(): void {
   }
 }
 
+type Node = { type?: string; [key: string]: unknown };
+
+/**
+ * The names a module uses of zod's namespace `z` (`z.object` → object), from its syntax tree;
+ * throws if `z` is used in any other way (passed around, indexed, shadowed), which would need
+ * names this cannot see.
+ */
+function zodNames(file: string, code: string): Set<string> {
+  const { program, errors } = parseSync(file, code);
+  if (errors.length > 0) throw new Error(`${relative(root, file)}: ${errors.map((e) => e.message).join('; ')}`);
+  const names = new Set<string>();
+  const isZ = (n: unknown): boolean => (n as Node | null)?.type === 'Identifier' && (n as Node).name === 'z';
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) { for (const v of value) walk(v); return; }
+    if (value === null || typeof value !== 'object') return;
+    const n = value as Node;
+    if (n.type === 'MemberExpression' && !n.computed && isZ(n.object)) {
+      names.add((n.property as Node).name as string);
+      return;
+    }
+    if (isZ(n)) throw new Error(`${relative(root, file)}: zod's namespace \`z\` is used other than as \`z.name\` (scripts/build-server.ts bundles only the names it sees)`);
+    for (const [k, v] of Object.entries(n)) {
+      // Names that are not references: `o.z`, `{ z: 1 }`, a method or class field named z.
+      if (k === 'property' && n.type === 'MemberExpression' && !n.computed) continue;
+      if (k === 'key' && !n.computed && (n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.shorthand) continue;
+      walk(v);
+    }
+  };
+  walk(program);
+  return names;
+}
+
 /**
  * Bundles the zod that dist/ uses into dist/vendor/zod.js and points dist/'s imports of 'zod'
  * at it. The modules must import it as `import * as z from 'zod'` and use it as `z.name`
@@ -75,12 +107,7 @@ async function vendorZod(): Promise<void> {
     if (!importLine.test(code) || code.match(/from 'zod'/g)!.length !== 1) {
       throw new Error(`${relative(root, file)}: import zod as \`import * as z from 'zod'\` only (scripts/build-server.ts bundles it)`);
     }
-    const rest = code.replace(importLine, '');
-    for (const m of rest.matchAll(/\bz\.([A-Za-z_$][\w$]*)/g)) names.add(m[1]!);
-    // `z` used otherwise (passed around, indexed) would need names the scan cannot see.
-    if (/(?<![\w$.])z(?![\w$]|\s*\.)/.test(rest.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''"))) {
-      throw new Error(`${relative(root, file)}: zod's namespace \`z\` is used other than as \`z.name\` (scripts/build-server.ts bundles only the names it sees)`);
-    }
+    for (const name of zodNames(file, code.replace(importLine, ''))) names.add(name);
     users.set(file, code);
   }
   if (users.size === 0) return;
