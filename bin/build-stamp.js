@@ -2,7 +2,8 @@
 /**
  * Whether the built server in dist/ (`npm run build`) is the code of the sources beside it.
  * The build writes dist/BUILD.json with a digest of its inputs (every file under src/ except
- * the web client, which Vite builds on its own, and the tsconfig files); `bin/banter.js` runs
+ * the web client, which Vite builds on its own, the tsconfig files, and package-lock.json: the
+ * build bundles zod into dist/vendor, so another zod is another build); `bin/banter.js` runs
  * dist/cli.js only when that digest equals the sources' digest now, so an edit, a checkout, an
  * added or a deleted file makes it run the TypeScript sources instead: never stale code.
  *
@@ -13,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Files at the root that change what the build emits. */
-const ROOT_INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
+const ROOT_INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 
 /** Relative paths (with `/`) of the build's inputs under `root`, sorted. */
 export function buildInputs(root) {

@@ -2,7 +2,7 @@
  * The build step (docs/DEVELOPING.md, "Running"): `npm run build:server` emits the server as
  * JavaScript into dist/, and bin/banter.js runs it only while it is a build of exactly the
  * sources beside it, else the TypeScript sources: never stale code. The test works on a copy
- * of the checkout (src, bin, scripts, the tsconfig files and package.json; node_modules
+ * of the checkout (src, bin, scripts, the tsconfig files, package.json and its lock; node_modules
  * linked), so its builds and edits never disturb other tests that run this checkout's dist/.
  */
 import assert from 'node:assert/strict';
@@ -11,9 +11,10 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildIsFresh, STAMP } from '../bin/build-stamp.js';
 import { startChildServer, type ChildServer } from './helpers/child-server.ts';
+import { runProbe } from './helpers/probe.ts';
 import { TestClient } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,7 +38,7 @@ function copyCheckout(): string {
   cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
   mkdirSync(join(root, 'scripts'));
   cpSync(join(ROOT, 'scripts/build-server.ts'), join(root, 'scripts/build-server.ts'));
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, f), join(root, f));
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(root, f));
   symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
   return root;
 }
@@ -104,6 +105,11 @@ it('builds JavaScript into dist/ that bin/banter.js runs for real: SQLite store 
     const sent = await c.request('send', { to: '#lobby', text: 'compiled ahead of time' });
     const page = await c.request('history', { to: '#lobby', limit: 10 });
     assert.deepEqual(page.messages.map((m) => m.id), [sent.msg.id]);
+    // Validation runs on the bundled zod (dist/vendor/zod.js), English messages included.
+    c.sendRaw({ type: 'send', id: 'bad', to: '#lobby' });
+    const bad = await c.waitFor((e) => e.type === 'error' && e.id === 'bad') as unknown as { code: string; message: string };
+    assert.equal(bad.code, 'BAD_REQUEST');
+    assert.match(bad.message, /^invalid "send" request: text: Invalid input: expected string, received undefined$/);
     // Search and calculation start a worker thread first: seconds on a loaded machine.
     const found = await slowRequest(c, 'search', { query: 'compiled' });
     assert.deepEqual((found as { results: { id: string }[] }).results.map((m) => m.id), [sent.msg.id]);
@@ -112,6 +118,33 @@ it('builds JavaScript into dist/ that bin/banter.js runs for real: SQLite store 
     c.close();
   }
   await stop(s);
+});
+
+it('the build bundles zod into one ASCII module that the built server loads instead of node_modules/zod, and emits ASCII modules without comments (idle memory)', SLOW, async () => {
+  const bundle = readFileSync(join(root, 'dist/vendor/zod.js'), 'utf8');
+  assert.doesNotMatch(bundle, /[\u0080-\uffff]/, 'ASCII only: V8 keeps an ASCII source in one byte a character');
+  assert.doesNotMatch(bundle, /from ['"]zod/, 'self-contained');
+  // And dist/'s own modules: no comments, non-ASCII escaped (one byte a character in V8's heap).
+  const emitted = files(join(root, 'dist')).filter((f) => f.endsWith('.js') && !f.startsWith('web/'));
+  assert.deepEqual(emitted.filter((f) => /[\u0080-\uffff]/.test(readFileSync(join(root, 'dist', f), 'utf8'))), [], 'ASCII modules');
+  assert.doesNotMatch(readFileSync(join(root, 'dist/core/chat.js'), 'utf8'), /^\s*(\/\*\*|\/\/ )/m, 'no comments');
+  // A fresh process that starts the built app and traces every module it loads.
+  const dir = tempDir('banter-build-probe-');
+  const out = await runProbe(dir, `
+    import { registerHooks } from 'node:module';
+    const loaded = [];
+    registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+    const dist = ${JSON.stringify(pathToFileURL(join(root, 'dist')).href)};
+    const { startApp } = await import(dist + '/server/app.js');
+    const { loadConfig } = await import(dist + '/server/config.js');
+    const { silentLogger } = await import(dist + '/server/logger.js');
+    const app = await startApp(loadConfig({ overrides: { dataDir: ${JSON.stringify(join(dir, 'data'))}, host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.tlsPort': 0 } }), { log: silentLogger() });
+    await app.close();
+    process.stdout.write(JSON.stringify(loaded));
+    process.exit(0);`);
+  const loaded = JSON.parse(out) as string[];
+  assert.ok(loaded.some((u) => u.endsWith('/dist/vendor/zod.js')), 'the bundle is loaded');
+  assert.deepEqual(loaded.filter((u) => /[\\/]node_modules[\\/]zod[\\/]/.test(u)), [], 'node_modules/zod (95 modules, 40 locales) is not');
 });
 
 it('runs the sources, never a stale build, once a source changes; a rebuild brings the build back', SLOW, async () => {
@@ -143,6 +176,12 @@ it('runs the sources, never a stale build, once a source changes; a rebuild brin
   appendFileSync(join(root, 'tsconfig.build.json'), '\n');
   assert.equal(buildIsFresh(root), false, 'the build configuration changed');
   writeFileSync(join(root, 'tsconfig.build.json'), config);
+  assert.equal(buildIsFresh(root), true);
+  // The build bundles zod (dist/vendor/zod.js): another lockfile may mean another zod.
+  const lock = readFileSync(join(root, 'package-lock.json'));
+  appendFileSync(join(root, 'package-lock.json'), '\n');
+  assert.equal(buildIsFresh(root), false, 'the lockfile changed');
+  writeFileSync(join(root, 'package-lock.json'), lock);
   assert.equal(buildIsFresh(root), true);
   // The web client is not an input of the server build.
   mkdirSync(join(root, 'src/web'));
