@@ -10,7 +10,10 @@
  * every line (lockstep). The clients' own allocations are in the profile too; sites are
  * listed with the nearest Banter (`src/`) frame, so the server's share can be read off.
  *
- *   node bench/irc-alloc.ts [--clients 300] [--channels 3] [--senders 3] [--batch 4] [--rounds 300] [--top 30]
+ *   node bench/irc-alloc.ts [--clients 300] [--channels 3] [--senders 3] [--batch 4] [--rounds 300] [--top 30] [--stacks 0]
+ *
+ * `--stacks N`: under each listed site, its N heaviest calling stacks (8 frames, nearest first),
+ * to tell a site that no Banter frame calls (a stream's tick, a socket read) by its callers.
  *
  * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
  */
@@ -29,10 +32,11 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '300' },
     top: { type: 'string', default: '30' },
+    stacks: { type: 'string', default: '0' },
   },
 });
 const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
-const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top);
+const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top), STACKS = Number(values.stacks);
 if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0) {
   console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels)');
   process.exit(2);
@@ -92,22 +96,33 @@ try {
   const messages = ROUNDS * SENDERS * BATCH, deliveries = messages * perMessage;
   const bySite = new Map<string, number>();
   let total = 0, server = 0;
-  const walk = (n: ProfileNode, banter: string | undefined): void => {
+  /** Per site, the bytes by calling stack (the 8 nearest frames): `--stacks N` prints each listed site's N heaviest. */
+  const stacksOf = new Map<string, Map<string, number>>();
+  const walk = (n: ProfileNode, banter: string | undefined, path: string[] = []): void => {
     const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
     const inBanter = site.includes(' src/') ? site : banter;
     if (n.selfSize > 0) {
       const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
       bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      if (STACKS > 0) {
+        const callers = path.slice(-8).reverse().join(' < ');
+        const m = stacksOf.get(key) ?? new Map<string, number>();
+        m.set(callers, (m.get(callers) ?? 0) + n.selfSize);
+        stacksOf.set(key, m);
+      }
       total += n.selfSize;
       if (inBanter !== undefined) server += n.selfSize;
     }
-    for (const c of n.children) walk(c, inBanter);
+    for (const c of n.children) walk(c, inBanter, STACKS > 0 ? [...path, site] : path);
   };
   walk(profile.head, undefined);
   console.log(`${messages} messages, ${deliveries} deliveries (${CLIENTS} clients, ${CHANNELS} channels, ${SENDERS} senders × ${BATCH} lines per round, ${ROUNDS} rounds)`);
   console.log(`allocated: ${(total / 1e6).toFixed(1)} MB in all; under a Banter frame ${(server / messages).toFixed(0)} B per message, ${(server / deliveries).toFixed(1)} B per delivery`);
   for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
     console.log(`${(v / messages).toFixed(0).padStart(7)} B/msg ${(v / deliveries).toFixed(1).padStart(6)} B/dlv  ${k}`);
+    for (const [callers, b] of [...stacksOf.get(k) ?? []].sort((a, b) => b[1] - a[1]).slice(0, STACKS)) {
+      console.log(`${''.padStart(22)}${(b / deliveries).toFixed(1).padStart(6)} B/dlv < ${callers}`);
+    }
   }
 } finally {
   for (const s of socks) s.destroy();
