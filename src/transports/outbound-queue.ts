@@ -196,6 +196,13 @@ export function spareChunkArrays(): { arrays: number; buffers: number } {
  */
 const SCRATCH_BYTES = 16 << 10;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+/**
+ * The view of `scratch` last written, reused by the next write of as many bytes: the members of
+ * a channel get writes of one length one after another, so most writes need no view of their
+ * own (a view is about 100 bytes of garbage per write). It goes with the scratch buffer it
+ * points into when a socket keeps that one.
+ */
+let view: Buffer | undefined;
 
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
@@ -274,11 +281,15 @@ export class OutboundQueue {
     for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
     giveBack(more, n);
     if (exact) { this.socket.write(out); return; }
-    this.socket.write(scratch.subarray(0, bytes));
+    if (view === undefined || view.length !== bytes) view = scratch.subarray(0, bytes);
+    this.socket.write(view);
     // A write the socket could not hand to the kernel at once still points into the scratch buffer
     // (its stream or libuv holds it until written): that one is the socket's now; the next flush gets a new one.
     // At most one per stall of a socket, after the kernel's own buffer for it has filled.
-    if (this.socket.writableLength !== 0) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    if (this.socket.writableLength !== 0) {
+      scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+      view = undefined;
+    }
   }
 
   /** Stops the queue and destroys the socket (its write failed). */
