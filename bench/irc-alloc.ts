@@ -10,13 +10,22 @@
  * every line (lockstep). The clients' own allocations are in the profile too; sites are
  * listed with the nearest Banter (`src/`) frame, so the server's share can be read off.
  *
- *   node bench/irc-alloc.ts [--clients 300] [--channels 3] [--senders 3] [--batch 4] [--rounds 300] [--top 30]
+ *   node bench/irc-alloc.ts [--clients 300] [--channels 3] [--senders 3] [--batch 4] [--rounds 300] [--top 30] [--stacks 0]
+ *
+ * `--proto ws`: the same over /ws with the JSON protocol (`ws` package clients, one `send` frame
+ * per message; the sender gets its echo, so every member is a recipient). The server's frame
+ * reading is the `ws` package's, called from no Banter frame: it shows as `node_modules/ws`
+ * sites mixed with the clients' own, outside the "under a Banter frame" total.
+ *
+ * `--stacks N`: under each listed site, its N heaviest calling stacks (8 frames, nearest first),
+ * to tell a site that no Banter frame calls (a stream's tick, a socket read) by its callers.
  *
  * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
  */
 import { Session } from 'node:inspector/promises';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
 import { startApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { silentLogger } from '../src/server/logger.ts';
@@ -29,12 +38,15 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '4' },
     rounds: { type: 'string', default: '300' },
     top: { type: 'string', default: '30' },
+    stacks: { type: 'string', default: '0' },
+    proto: { type: 'string', default: 'irc' },
   },
 });
 const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
-const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top);
-if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0) {
-  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels)');
+const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top), STACKS = Number(values.stacks);
+const WS = values.proto === 'ws';
+if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!)) {
+  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws)');
   process.exit(2);
 }
 
@@ -45,8 +57,27 @@ const app = await startApp(config, { log: silentLogger() });
 const port = app.ircPort!;
 let received = 0;
 const socks: Socket[] = [];
+const wsClients: WebSocket[] = [];
+
+/** A WebSocket client (the `ws` package), logged in and joined to its channel; counts the message frames it gets. */
+function openWs(i: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const c = new WebSocket(`ws://127.0.0.1:${app.port}/ws`, { perMessageDeflate: false });
+    c.on('error', reject);
+    c.on('open', () => c.send(JSON.stringify({ type: 'login', id: 'l', name: `u${i}`, lobby: false })));
+    c.on('message', (data: Buffer) => {
+      if (data[9] === 109 /* m */ && data.subarray(0, 17).toString() === '{"type":"message"') { received++; return; }
+      const m = JSON.parse(data.toString()) as { type: string; id?: string };
+      if (m.type === 'reply' && m.id === 'l') c.send(JSON.stringify({ type: 'join', id: 'j', room: `#c${i % CHANNELS}` }));
+      else if (m.type === 'reply' && m.id === 'j') resolve(c);
+      else if (m.type === 'error') reject(new Error(`u${i}: ${data.toString()}`));
+    });
+  });
+}
+
 try {
-  for (let i = 0; i < CLIENTS; i++) {
+  for (let i = 0; i < CLIENTS && WS; i++) wsClients.push(await openWs(i));
+  for (let i = 0; i < CLIENTS && !WS; i++) {
     const s = connect({ port, host: '127.0.0.1' });
     s.setNoDelay(true);
     await new Promise((r) => s.once('connect', r));
@@ -68,10 +99,15 @@ try {
     await j;
     socks.push(s);
   }
-  const perMessage = CLIENTS / CHANNELS - 1;
+  // Over WebSocket a message also reaches its sender (the echo): every member is a recipient.
+  const perMessage = CLIENTS / CHANNELS - (WS ? 0 : 1);
+  let seq = 0;
   const round = async (): Promise<void> => {
     const want = received + SENDERS * BATCH * perMessage;
-    for (let s = 0; s < SENDERS; s++) {
+    for (let s = 0; s < SENDERS && WS; s++) {
+      for (let b = 0; b < BATCH; b++) wsClients[s]!.send(`{"type":"send","id":"s${seq++}","to":"#c${s % CHANNELS}","text":"a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx"}`);
+    }
+    for (let s = 0; s < SENDERS && !WS; s++) {
       let lines = '';
       for (let b = 0; b < BATCH; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
       socks[s]!.write(lines);
@@ -92,25 +128,37 @@ try {
   const messages = ROUNDS * SENDERS * BATCH, deliveries = messages * perMessage;
   const bySite = new Map<string, number>();
   let total = 0, server = 0;
-  const walk = (n: ProfileNode, banter: string | undefined): void => {
+  /** Per site, the bytes by calling stack (the 8 nearest frames): `--stacks N` prints each listed site's N heaviest. */
+  const stacksOf = new Map<string, Map<string, number>>();
+  const walk = (n: ProfileNode, banter: string | undefined, path: string[] = []): void => {
     const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
     const inBanter = site.includes(' src/') ? site : banter;
     if (n.selfSize > 0) {
       const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
       bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      if (STACKS > 0) {
+        const callers = path.slice(-8).reverse().join(' < ');
+        const m = stacksOf.get(key) ?? new Map<string, number>();
+        m.set(callers, (m.get(callers) ?? 0) + n.selfSize);
+        stacksOf.set(key, m);
+      }
       total += n.selfSize;
       if (inBanter !== undefined) server += n.selfSize;
     }
-    for (const c of n.children) walk(c, inBanter);
+    for (const c of n.children) walk(c, inBanter, STACKS > 0 ? [...path, site] : path);
   };
   walk(profile.head, undefined);
-  console.log(`${messages} messages, ${deliveries} deliveries (${CLIENTS} clients, ${CHANNELS} channels, ${SENDERS} senders × ${BATCH} lines per round, ${ROUNDS} rounds)`);
+  console.log(`${WS ? 'WebSocket' : 'IRC'}: ${messages} messages, ${deliveries} deliveries (${CLIENTS} clients, ${CHANNELS} channels, ${SENDERS} senders × ${BATCH} lines per round, ${ROUNDS} rounds)`);
   console.log(`allocated: ${(total / 1e6).toFixed(1)} MB in all; under a Banter frame ${(server / messages).toFixed(0)} B per message, ${(server / deliveries).toFixed(1)} B per delivery`);
   for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
     console.log(`${(v / messages).toFixed(0).padStart(7)} B/msg ${(v / deliveries).toFixed(1).padStart(6)} B/dlv  ${k}`);
+    for (const [callers, b] of [...stacksOf.get(k) ?? []].sort((a, b) => b[1] - a[1]).slice(0, STACKS)) {
+      console.log(`${''.padStart(22)}${(b / deliveries).toFixed(1).padStart(6)} B/dlv < ${callers}`);
+    }
   }
 } finally {
   for (const s of socks) s.destroy();
+  for (const c of wsClients) c.terminate();
   await app.close();
 }
 process.exit(0);

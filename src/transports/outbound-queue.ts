@@ -18,7 +18,7 @@
  *
  * Two bounds keep a round from holding the event loop (measured: one round to 500 IRC sockets
  * under overload took 85–350 ms, and every timer, read and reply waited behind it):
- * - a round writes for at most `sliceMs`, then yields (`setImmediate`) and goes on with the
+ * - a round writes for at most `sliceMs` (the clock is read every 16 sockets), then yields (`setImmediate`) and goes on with the
  *   sockets it has not reached, so reads and timers run in between and every socket still
  *   gets its bytes in order; sockets dirtied meanwhile wait for the next round (before, they
  *   joined the round being written, so under load with short slices a round never ended,
@@ -33,7 +33,7 @@ import { performance } from 'node:perf_hooks';
 export interface FlushOptions {
   /** Least time between the starts of two rounds; 0 lets a round run on every event-loop turn. */
   coalesceMs?: number;
-  /** Most time one slice of a round writes before it yields; 0 yields after every socket. */
+  /** Most time one slice of a round writes before it yields (checked every 16 sockets); 0 yields after every socket. */
   sliceMs?: number;
   /**
    * The most of the loop's time rounds may take under load, 0 < writeShare ≤ 1 (default 0.5):
@@ -42,12 +42,27 @@ export interface FlushOptions {
   writeShare?: number;
 }
 
+/**
+ * The most slots a scheduler's round array keeps between rounds (256 KiB): a burst to more
+ * queues than this (a login storm to tens of thousands of sockets) leaves an array that is
+ * dropped, not kept, once its round has ended.
+ */
+const ROUND_KEEP = 1 << 15;
+
 /** Flushes the outbound queues of many connections in rounds (see the module comment). */
 export class FlushScheduler {
-  /** Queues dirtied since the current round started: the next round. */
-  private dirty: OutboundQueue[] = [];
-  /** The queues of the round being written that it has not reached yet (it yielded). */
-  private rest: OutboundQueue[] | undefined;
+  /**
+   * Queues dirtied since the current round started: the next round (`dirtyLen` of its slots).
+   * Two arrays take turns, the round being written and the next one, so that a round allocates
+   * no array (a fresh one grown by `push` cost 29 B per delivery at 1,000 sockets a round);
+   * slots past the length are always empty, so a kept array holds no queue.
+   */
+  private dirty: (OutboundQueue | undefined)[] = [];
+  private dirtyLen = 0;
+  /** The round being written: its queues, how many, and how many it has reached (below `roundLen` it yielded). */
+  private round: (OutboundQueue | undefined)[] = [];
+  private roundLen = 0;
+  private at = 0;
   /** A run is scheduled (the rest of a round, or the next round). */
   private pending = false;
   /** When the last complete round started and ended, and how long it spent writing (CPU ms). */
@@ -73,7 +88,7 @@ export class FlushScheduler {
 
   /** Puts `q` in the next round. */
   add(q: OutboundQueue): void {
-    this.dirty.push(q);
+    this.dirty[this.dirtyLen++] = q;
     // A run is coming: the rest of a round (which schedules the next round when it ends) or the next round.
     if (!this.pending) this.schedule();
   }
@@ -91,47 +106,90 @@ export class FlushScheduler {
     this.pending = false;
     const start = performance.now();
     const cpu0 = process.threadCpuUsage();
-    let queues: OutboundQueue[];
-    if (this.rest !== undefined) {
-      queues = this.rest;
-      this.rest = undefined;
-    } else {
-      queues = this.dirty;
-      this.dirty = [];
+    if (this.at === this.roundLen) {
+      // A new round: the queues dirtied so far; the emptied array of the last round takes the next ones.
+      const next = this.round;
+      this.round = this.dirty;
+      this.roundLen = this.dirtyLen;
+      this.at = 0;
+      this.dirty = next;
+      this.dirtyLen = 0;
       this.roundStart = start;
       this.roundBusy = 0;
     }
-    let i = 0;
-    let now = start;
-    while (i < queues.length) {
-      const q = queues[i++]!;
+    const queues = this.round;
+    const n = this.roundLen;
+    let i = this.at;
+    while (i < n) {
+      const q = queues[i]!;
+      queues[i++] = undefined;
       try {
         q.flush();
       } catch {
         // One socket's failure is that connection's: drop it, the others still get theirs.
         q.abort();
       }
-      now = performance.now();
-      if (now - start >= this.sliceMs && i < queues.length) break;
+      // The clock is read after every 16th socket (with sliceMs 0, after each): read after each,
+      // it cost about 40 bytes of garbage per socket (a boxed double). A slice may thus overrun
+      // sliceMs by up to 15 writes, a fraction of a millisecond.
+      if (i < n && (i & 15) === 0 && performance.now() - start >= this.sliceMs) break;
+      if (i < n && this.sliceMs === 0) break;
     }
+    const now = performance.now();
+    this.at = i;
     // Busy is this thread's CPU time, not wall time: on a shared machine a slice can wait for a
     // CPU, and waiting that long again after it would only leave the time we get unused.
     const cpu = process.threadCpuUsage(cpu0);
     this.roundBusy += Math.max((cpu.user + cpu.system) / 1000, 0.001);
-    if (i < queues.length) {
+    if (i < n) {
       // Yield: the round goes on with the queues it has not reached on the next turn. Those
       // dirtied meanwhile wait for the next round (and its coalescing wait), so under load a
       // round still ends and what piles up in between leaves in one write per socket.
-      this.rest = queues.slice(i);
       this.pending = true;
       setImmediate(this.run);
       return;
     }
+    this.roundLen = 0;
+    this.at = 0;
+    if (queues.length > ROUND_KEEP) this.round = [];
     this.lastStart = this.roundStart;
     this.lastEnd = now;
     this.lastBusy = this.roundBusy;
-    if (this.dirty.length > 0) this.schedule();
+    if (this.dirtyLen > 0) this.schedule();
   };
+}
+
+/**
+ * Arrays for the chunks after a queue's first (`OutboundQueue.more`), lent while a queue holds
+ * two or more chunks and given back empty by its flush, so that a flush allocates no array (a
+ * fresh array per flush, grown by `push`, cost 32 + 144 B per write) and an idle queue holds
+ * none. At most `SPARE_KEEP` are kept, each of at most `MORE_KEEP` slots (≈ 300 B): a burst
+ * that grew one past that (a registration's welcome, a history page) leaves it to the GC.
+ */
+const MORE_KEEP = 32;
+const SPARE_KEEP = 1024;
+const spare: (Chunks | undefined)[] = [];
+let spareLen = 0;
+type Chunks = (Buffer | undefined)[];
+
+function lend(): Chunks {
+  if (spareLen === 0) return [];
+  const a = spare[--spareLen]!;
+  spare[spareLen] = undefined;
+  return a;
+}
+
+/** Takes back `a` with its first `n` slots used: they are emptied (the buffers can be collected), and `a` is kept if it is small and there is room. */
+function giveBack(a: Chunks, n: number): void {
+  for (let i = 0; i < n; i++) a[i] = undefined;
+  if (a.length <= MORE_KEEP && spareLen < SPARE_KEEP) spare[spareLen++] = a;
+}
+
+/** How many arrays are spare, and how many buffers they hold (none, ever): for the tests. */
+export function spareChunkArrays(): { arrays: number; buffers: number } {
+  let buffers = 0;
+  for (let k = 0; k < spareLen; k++) for (const b of spare[k]!) if (b !== undefined) buffers++;
+  return { arrays: spareLen, buffers };
 }
 
 /**
@@ -141,6 +199,13 @@ export class FlushScheduler {
  */
 const SCRATCH_BYTES = 16 << 10;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+/**
+ * The view of `scratch` last written, reused by the next write of as many bytes: the members of
+ * a channel get writes of one length one after another, so most writes need no view of their
+ * own (a view is about 100 bytes of garbage per write). It goes with the scratch buffer it
+ * points into when a socket keeps that one.
+ */
+let view: Buffer | undefined;
 
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
@@ -151,7 +216,11 @@ export interface QueueOwner {
 }
 
 export class OutboundQueue {
-  private chunks: Buffer[] = [];
+  /** The first chunk queued since the last flush: most flushes write one chunk, and then no array is needed. */
+  private first: Buffer | undefined;
+  /** The chunks after it (`moreLen` slots), in an array lent from `spare` until the flush. */
+  private more: Chunks | undefined;
+  private moreLen = 0;
   private bytes = 0;
   private limitedBytes = 0;
   private scheduled = false;
@@ -176,7 +245,8 @@ export class OutboundQueue {
   /** Queues a chunk; false when the queue is stopped or has just overflowed. */
   push(buf: Buffer, limited = true): boolean {
     if (this.stopped) return false;
-    this.chunks.push(buf);
+    if (this.first === undefined) this.first = buf;
+    else (this.more ??= lend())[this.moreLen++] = buf;
     this.bytes += buf.length;
     if (limited) this.limitedBytes += buf.length;
     if ((limited ? this.limitedBytes : 0) + this.socket.writableLength > this.limitBytes) {
@@ -194,23 +264,35 @@ export class OutboundQueue {
   /** Writes everything queued now. */
   flush(): void {
     this.scheduled = false;
-    if (this.chunks.length === 0 || this.stopped || this.socket.destroyed) return;
-    const q = this.chunks;
+    const first = this.first;
+    if (first === undefined || this.stopped) return;
+    const more = this.more;
+    const n = this.moreLen;
     const bytes = this.bytes;
-    this.chunks = [];
-    this.bytes = 0;
-    this.limitedBytes = 0;
-    if (q.length === 1) { this.socket.write(q[0]!); return; }
+    this.drop();
+    if (this.socket.destroyed) {
+      if (more !== undefined) giveBack(more, n);
+      return;
+    }
+    if (more === undefined) { this.socket.write(first); return; }
     // A socket with a backlog keeps what it is given until the kernel takes it: an exact copy, so
     // that a peer that stops reading pins no more memory than the bytes queued for it.
-    if (bytes > SCRATCH_BYTES || this.socket.writableLength !== 0) { this.socket.write(Buffer.concat(q, bytes)); return; }
-    let off = 0;
-    for (const c of q) { scratch.set(c, off); off += c.length; }
-    this.socket.write(scratch.subarray(0, bytes));
+    const exact = bytes > SCRATCH_BYTES || this.socket.writableLength !== 0;
+    const out = exact ? Buffer.allocUnsafe(bytes) : scratch;
+    out.set(first, 0);
+    let off = first.length;
+    for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
+    giveBack(more, n);
+    if (exact) { this.socket.write(out); return; }
+    if (view === undefined || view.length !== bytes) view = scratch.subarray(0, bytes);
+    this.socket.write(view);
     // A write the socket could not hand to the kernel at once still points into the scratch buffer
     // (its stream or libuv holds it until written): that one is the socket's now; the next flush gets a new one.
     // At most one per stall of a socket, after the kernel's own buffer for it has filled.
-    if (this.socket.writableLength !== 0) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+    if (this.socket.writableLength !== 0) {
+      scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+      view = undefined;
+    }
   }
 
   /** Stops the queue and destroys the socket (its write failed). */
@@ -222,7 +304,15 @@ export class OutboundQueue {
   /** Drops what is queued and refuses further pushes (the connection is closing or gone). */
   stop(): void {
     this.stopped = true;
-    this.chunks = [];
+    if (this.more !== undefined) giveBack(this.more, this.moreLen);
+    this.drop();
+  }
+
+  /** Forgets the queued chunks (the lent array, if any, is the caller's to give back). */
+  private drop(): void {
+    this.first = undefined;
+    this.more = undefined;
+    this.moreLen = 0;
     this.bytes = 0;
     this.limitedBytes = 0;
   }

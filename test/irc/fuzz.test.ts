@@ -88,6 +88,27 @@ describe('IRC codec fuzzing', () => {
     }), { numRuns: RUNS });
   });
 
+  it('lines at the length bounds read the same in one chunk (the ASCII fast path) as byte by byte', () => {
+    // Body lengths around 510 (MAX_LINE_BYTES less CRLF) and tag sections around MAX_TAG_BYTES,
+    // space-less tags included, ASCII and not: the fast path must report what the slow one does.
+    const lens = [509, 510, 511];
+    const tagLens = [8190, 8191, 8192];
+    const lines: string[] = [];
+    for (const n of lens) lines.push('P'.repeat(n), `${'P'.repeat(n - 1)}\xe9`);
+    for (const t of tagLens) lines.push(`@${'t'.repeat(t - 2)} PING x`, `@${'t'.repeat(t)}`, `@${'t'.repeat(t - 2)} ${'P'.repeat(510)}`);
+    for (const line of lines) {
+      for (const end of ['\r\n', '\n', '\r']) {
+        const buf = Buffer.concat([Buffer.from(`PING a${end}`), Buffer.from(line, 'latin1'), Buffer.from(`${end}PING b${end}`)]);
+        const all = new LineReader().push(buf);
+        const bytewise = new LineReader();
+        const got = [];
+        for (let i = 0; i < buf.length; i++) got.push(...bytewise.push(buf.subarray(i, i + 1)));
+        assert.deepEqual(all, got, `a line of ${line.length} bytes ending in ${JSON.stringify(end)}`);
+        assert.equal(all.length, 3);
+      }
+    }
+  });
+
   it('parse(serialize(m)) = m for valid messages, through bytes and the line reader', () => {
     fc.assert(fc.property(validMessage, (m) => {
       const line = serialize(m);

@@ -43,15 +43,45 @@ export class LineReader {
   push(chunk: Buffer): ReadItem[] {
     const out: ReadItem[] = [];
     let start = 0;
+    // The OR of the line's bytes so far: below 0x80, the line is ASCII.
+    let high = 0;
     for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (b !== CR && b !== LF) continue;
-      this.take(chunk.subarray(start, i));
+      const b = chunk[i]!;
+      if (b !== CR && b !== LF) {
+        high |= b;
+        continue;
+      }
+      if (high >= 0x80 || !this.ascii(chunk, start, i, out)) {
+        this.take(chunk.subarray(start, i));
+        this.finish(out);
+      }
       start = i + 1;
-      this.finish(out);
+      high = 0;
     }
-    this.take(chunk.subarray(start));
+    if (start < chunk.length) this.take(chunk.subarray(start));
     return out;
+  }
+
+  /**
+   * The usual line: ASCII, within the bounds, and all in this chunk. It is read straight from
+   * the chunk (ASCII is valid UTF-8 and reads the same as latin1): no view, no copy, no decoder.
+   * False leaves the line to `take` and `finish` (a line begun in an earlier chunk, one with
+   * a bound to report).
+   */
+  private ascii(chunk: Buffer, start: number, end: number, out: ReadItem[]): boolean {
+    if (this.partialBytes !== 0 || this.discarding) return false;
+    if (end === start) return true; // the LF of a CRLF, or an empty line: nothing
+    let tagBytes = 0;
+    if (chunk[start] === 0x40 /* @ */) {
+      // Searched within the line only (indexOf would search the rest of the chunk for every
+      // line: a chunk of space-less tagged lines would cost its length squared).
+      let sp = start;
+      while (sp < end && chunk[sp] !== 0x20) sp++;
+      tagBytes = sp === end ? end - start : sp - start + 1;
+    }
+    if (tagBytes > MAX_TAG_BYTES || end - start - tagBytes > MAX_LINE_BYTES - 2) return false;
+    out.push({ line: chunk.toString('latin1', start, end), bytes: end - start + 1 });
+    return true;
   }
 
   private take(bytes: Buffer): void {
