@@ -150,24 +150,31 @@ it('a round that yields still ends: a socket dirtied while it is written waits f
   }
 });
 
+/**
+ * A queue on a pair whose first write spends 200 ms (a round as 500 busy sockets can make),
+ * flushed by a scheduler with `opts`; its first line ("a") has been written when this returns.
+ */
+async function afterSlowRound(opts: ConstructorParameters<typeof FlushScheduler>[0]): Promise<Awaited<ReturnType<typeof pair>> & { q: OutboundQueue }> {
+  const p = await pair();
+  const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
+  let slow = true;
+  p.server.write = ((b: Buffer) => {
+    const t = performance.now();
+    while (slow && performance.now() - t < 200) { /* a slow write */ }
+    slow = false;
+    return write(b);
+  }) as typeof p.server.write;
+  const q = new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(opts));
+  q.push(Buffer.from('a\n'));
+  await turn();
+  await turn();
+  assert.equal(p.writes.length, 1, 'the first round ran on the next turn');
+  return { ...p, q };
+}
+
 it('adaptive coalescing: the next round waits as long as the last one spent writing', async () => {
-  const { server, writes, received, close } = await pair();
+  const { writes, received, close, q } = await afterSlowRound({ coalesceMs: 0, sliceMs: 1000 });
   try {
-    const write = server.write.bind(server) as (b: Buffer) => boolean;
-    let slow = true;
-    // A round that spends 200 ms writing (as 500 busy sockets can): the next waits about as long.
-    server.write = ((b: Buffer) => {
-      const t = performance.now();
-      while (slow && performance.now() - t < 200) { /* a slow write */ }
-      slow = false;
-      return write(b);
-    }) as typeof server.write;
-    const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 1000 });
-    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
-    q.push(Buffer.from('a\n'));
-    await turn();
-    await turn();
-    assert.equal(writes.length, 1, 'the first round ran on the next turn');
     q.push(Buffer.from('b\n'));
     await turn();
     q.push(Buffer.from('c\n'));
@@ -181,22 +188,8 @@ it('adaptive coalescing: the next round waits as long as the last one spent writ
 });
 
 it('adaptive coalescing with writeShare 1: after a slow round the next one still goes out on the next turn', async () => {
-  const { server, writes, received, close } = await pair();
+  const { writes, received, close, q } = await afterSlowRound({ coalesceMs: 0, sliceMs: 1000, writeShare: 1 });
   try {
-    const write = server.write.bind(server) as (b: Buffer) => boolean;
-    let slow = true;
-    server.write = ((b: Buffer) => {
-      const t = performance.now();
-      while (slow && performance.now() - t < 200) { /* a slow write */ }
-      slow = false;
-      return write(b);
-    }) as typeof server.write;
-    const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 1000, writeShare: 1 });
-    const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
-    q.push(Buffer.from('a\n'));
-    await turn();
-    await turn();
-    assert.equal(writes.length, 1, 'the first round ran on the next turn');
     q.push(Buffer.from('b\n'));
     await turn();
     await turn();
