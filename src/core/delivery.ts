@@ -16,7 +16,6 @@ import { foldName, type ChatEvent } from '../protocol/index.ts';
 import { convKey } from './conv.ts';
 import type { RoomEntry } from './directory.ts';
 import type { CoreMetrics } from './metrics.ts';
-import { PagedSet } from './page.ts';
 import type { FloodGuard } from './rate-limit.ts';
 import type { Session } from './session.ts';
 
@@ -255,23 +254,19 @@ export class Delivery {
     this.metrics.delivered(ev.type, n);
   }
 
-  /** The room's members connected here (see Recipients); a room whose members are not a PagedSet is looked up each time. */
-  private localMembers(room: RoomEntry): { names: string[]; conns: Conn[] } {
-    const members = room.members;
-    const versioned = members instanceof PagedSet;
-    let r = versioned ? this.recipients.get(room) : undefined;
-    if (r === undefined || r.members !== (members as PagedSet).version || r.local !== this.local.version) {
-      const names: string[] = [];
-      const conns: Conn[] = [];
-      for (const m of members) {
-        const conn = this.local.get(m);
-        if (conn) { names.push(m); conns.push(conn); }
-      }
-      if (!versioned) return { names, conns };
-      r = { members: (members as PagedSet).version, local: this.local.version, names, conns };
-      this.recipients.set(room, r);
+  /** The room's members connected here (see Recipients), rebuilt when either side changed. */
+  private localMembers(room: RoomEntry): Recipients {
+    const r = this.recipients.get(room);
+    if (r !== undefined && r.members === room.members.version && r.local === this.local.version) return r;
+    const names: string[] = [];
+    const conns: Conn[] = [];
+    for (const m of room.members) {
+      const conn = this.local.get(m);
+      if (conn) { names.push(m); conns.push(conn); }
     }
-    return r;
+    const fresh = { members: room.members.version, local: this.local.version, names, conns };
+    this.recipients.set(room, fresh);
+    return fresh;
   }
 
   toUser(name: string, ev: ChatEvent): void {

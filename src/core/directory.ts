@@ -26,8 +26,8 @@ export interface RoomEntry {
   name: string;
   folded: string;
   topic: string;
-  /** Folded user names (a PagedSet where the directory makes rooms: its first page is kept, page.ts). */
-  members: Set<string>;
+  /** Folded user names: a PagedSet keeps its first page (page.ts) and counts its changes (the fan-out's recipient lists, delivery.ts). */
+  members: PagedSet;
   /** Principal (owner.ts) of the user who created the room, its first operator; '' for none. Never a bare name. */
   creator: string;
   /** Who set the topic last and when (ms since the epoch, this node's clock); unknown for older topics. */
