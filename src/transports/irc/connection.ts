@@ -315,7 +315,7 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
   sendLine(msg: IrcMessage): void {
     const label = this.labelOf();
     if (label) this.labelLine(label, msg);
-    else this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
+    else this.enqueue(this.encode(msg), true);
   }
 
   /** A line shared with other recipients: serialised once per tag variant. */
@@ -332,7 +332,7 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     this.enqueue(m[v] ??= this.encode(msg), false);
   }
 
-  /** A message serialised with the tags this client takes. */
+  /** A message serialised with the tags this client takes (every send path's one serialiser). */
   private encode(msg: IrcMessage): Buffer {
     return enc(serialize(msg, (k) => this.allowsTag(k)));
   }
@@ -343,7 +343,7 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
    * echo (echo-message). Counts against the SendQ like other deliveries.
    */
   sendUnlabeled(msg: IrcMessage): void {
-    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), false);
+    this.enqueue(this.encode(msg), false);
   }
 
   /** A numeric reply: `:server <code> <nick> <params...>`. The last parameter is text unless `trailing` is false. */
@@ -571,7 +571,7 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
 
   /** Queues a reply line, outside any label. */
   private sendOwn(msg: IrcMessage): void {
-    this.enqueue(enc(serialize(msg, (k) => this.allowsTag(k))), true);
+    this.enqueue(this.encode(msg), true);
   }
 
   // ---------------------------------------------------------------- lifecycle
