@@ -173,13 +173,8 @@ export class FileService {
         // what re-encoding removes), so the upload is refused, before anything of it is stored.
         const strippedBytes = img.stripped.reduce((n, p) => n + p.byteLength, 0);
         if (strippedBytes > this.config.maxBytes) throw reencodedTooLarge(strippedBytes, this.config.maxBytes);
-        let stripped: StagedBlob;
-        try {
-          stripped = await this.deps.blobs.stage(each(img.stripped), this.config.maxBytes);
-        } catch (err) {
-          if (err instanceof BlobTooLargeError) throw reencodedTooLarge(strippedBytes, this.config.maxBytes);
-          throw err;
-        }
+        // Counted above: stage's own bound (the same bytes) cannot be passed any more.
+        const stripped = await this.deps.blobs.stage(each(img.stripped), this.config.maxBytes);
         staged.push(stripped);
         const thumb = await this.deps.blobs.stage(once(img.thumb), this.config.maxBytes);
         staged.push(thumb);
