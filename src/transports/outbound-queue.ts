@@ -24,8 +24,9 @@
  *   joined the round being written, so under load with short slices a round never ended,
  *   nothing coalesced, and every message cost a write per socket again);
  * - adaptive coalescing: the next round starts no sooner than the last one took to write
- *   (its CPU time, summed over its slices) after it ended, so writing takes at most about
- *   half of the loop however busy it is; the busier the sockets, the more each write carries.
+ *   (its CPU time, summed over its slices), times (1 − writeShare) / writeShare, after it
+ *   ended, so writing takes at most `writeShare` of the loop (by default half) however busy it
+ *   is; the busier the sockets, the more each write carries.
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -93,7 +94,7 @@ export class FlushScheduler {
     if (!this.pending) this.schedule();
   }
 
-  /** Schedules the next round: no sooner than coalesceMs after the last one started, nor than it spent writing after it ended. */
+  /** Schedules the next round: no sooner than coalesceMs after the last one started, nor than its writing time × gapPerBusy after it ended. */
   private schedule(): void {
     this.pending = true;
     const now = performance.now();
