@@ -1,9 +1,17 @@
 /** Helpers for file tests: upload over the real protocol (WS `upload` + HTTP PUT), fetch links, make images. */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import type { App } from '../../src/server/app.ts';
 import type { FileRef } from '../../src/protocol/index.ts';
 import type { TestClient } from '../helpers/server.ts';
+
+/** The blob files (staged or committed) under a local file store's `<dataDir>/files`, without its link key. */
+export function storedBlobs(dataDir: string): string[] {
+  const root = join(dataDir, 'files');
+  return readdirSync(root, { recursive: true }).map(String).filter((f) => statSync(join(root, f)).isFile() && !f.endsWith('link.key'));
+}
 
 export function base(app: App): string {
   return `http://127.0.0.1:${app.port}`;

@@ -6,7 +6,7 @@
  * (IMAGE_UNAVAILABLE, nothing stored) and the next image gets a fresh one.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -16,7 +16,7 @@ import { PRLIMIT } from '../../src/storage/files/bounded-command.ts';
 import { SharpImages } from '../../src/storage/files/sharp-images.ts';
 import { runProbe } from '../helpers/probe.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
-import { get, links, put, upload } from './helpers.ts';
+import { get, links, put, storedBlobs, upload } from './helpers.ts';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -125,7 +125,7 @@ it('a worker process that dies mid-job fails that upload only (503 IMAGE_UNAVAIL
   const images = (app.core.deps.files as unknown as { deps: { images: SharpImages } }).deps.images;
   let stopped: number | undefined;
   try {
-    const blobs = (): number => readdirSync(join(dir, 'files'), { recursive: true }).filter((f) => statSync(join(dir, 'files', String(f))).isFile() && !String(f).endsWith('link.key')).length;
+    const blobs = (): number => storedBlobs(dir).length;
     // A first image starts the process (it stays for files.imageIdleMs).
     const first = await upload(app, c, 'first.png', await png(64, 48));
     assert.equal(first.thumb, true);
@@ -193,7 +193,7 @@ it('an image that needs more memory than files.imageMemoryBytes allows fails wit
   const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.synchronous': 'normal', 'files.maxPixels': 200_000_000, 'files.imageMemoryBytes': limit });
   const c = await TestClient.login(app, 'panoramist');
   try {
-    const blobs = (): number => readdirSync(join(dir, 'files'), { recursive: true }).filter((f) => statSync(join(dir, 'files', String(f))).isFile() && !String(f).endsWith('link.key')).length;
+    const blobs = (): number => storedBlobs(dir).length;
     const first = await upload(app, c, 'first.png', small);
     assert.equal(first.thumb, true, 'a small image works within the limit');
     const before = blobs();

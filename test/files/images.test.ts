@@ -1,13 +1,13 @@
 /** Images: EXIF/GPS stripped, thumbnails made off the event loop, bombs refused; IRC sees a URL; files survive a restart. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import sharp from 'sharp';
 import { ReplyError, startTestServer, TestClient } from '../helpers/server.ts';
 import { IrcClient } from '../helpers/irc.ts';
-import { bombPng, get, jpegWithGps, links, put, upload } from './helpers.ts';
+import { bombPng, get, jpegWithGps, links, put, storedBlobs, upload } from './helpers.ts';
 
 const dirs: string[] = [];
 after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
@@ -80,7 +80,7 @@ it('an image whose metadata-free re-encoding is larger than files.maxBytes is re
   dirs.push(dir);
   const app = await startTestServer({ store: 'sqlite', dataDir: dir, 'sqlite.synchronous': 'normal', 'files.maxBytes': maxBytes });
   const c = await TestClient.login(app, 'lowquality');
-  const stored = (): string[] => readdirSync(join(dir, 'files'), { recursive: true }).map(String).filter((f) => statSync(join(dir, 'files', f)).isFile() && !f.endsWith('link.key'));
+  const stored = (): string[] => storedBlobs(dir);
   try {
     const t = await c.request('upload', { name: 'grainy.jpg', size: original.length });
     const r = await put(app, t.url, original);
