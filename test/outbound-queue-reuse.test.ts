@@ -15,6 +15,7 @@ import { after, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { FlushScheduler, OutboundQueue, spareChunkArrays } from '../src/transports/outbound-queue.ts';
+import { until } from './helpers/stalled-store.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -38,13 +39,6 @@ async function pair(): Promise<{ server: Socket; received: () => Buffer; close: 
   return { server, received: () => Buffer.concat(got), close: () => { client.destroy(); server.destroy(); } };
 }
 
-async function until(f: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 it('every socket gets its bytes in order while rounds yield after each socket and chunks arrive in between', async () => {
   const pairs = await Promise.all([pair(), pair(), pair(), pair()]);

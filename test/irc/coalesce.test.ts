@@ -11,6 +11,7 @@ import { it } from 'node:test';
 import { FlushScheduler, OutboundQueue } from '../../src/transports/outbound-queue.ts';
 import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { until } from '../helpers/stalled-store.ts';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -30,13 +31,6 @@ async function pair(): Promise<{ server: Socket; writes: string[]; received: () 
   return { server, writes, received: () => got, close: () => { client.destroy(); server.destroy(); listener.close(); } };
 }
 
-async function until(f: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!f()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 it('rounds of writes are coalesceMs apart: chunks queued in between share one write; the first round is not delayed', async () => {
   const p = pair();
