@@ -9,7 +9,9 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type Socket } from 'node:net';
 import { it } from 'node:test';
-import { FlushScheduler, OutboundQueue } from '../src/transports/outbound-queue.ts';
+import fs from 'node:fs';
+import { FlushScheduler, OutboundQueue, writesDirectly } from '../src/transports/outbound-queue.ts';
+import { countWrites, descriptor } from './helpers/socket-writes.ts';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -33,6 +35,7 @@ it('a write the kernel has not taken yet keeps its bytes while other sockets flu
   const qSlow = new OutboundQueue(toSlow, 1 << 30, noOverflow, scheduler);
   const qFast = new OutboundQueue(toFast, 1 << 30, noOverflow, scheduler);
   const sent = { slow: [] as Buffer[], fast: [] as Buffer[] };
+  const slowWrites = countWrites(toSlow);
   // Chunks of 2 KiB, three per socket per round (one 6 KiB write each, gathered in the scratch buffer), all different.
   const SIZE = 2048;
   const chunk = (who: string, round: number, k: number): Buffer => {
@@ -54,6 +57,9 @@ it('a write the kernel has not taken yet keeps its bytes while other sockets flu
       if (toSlow.writableLength > 0) backlogSeen = true;
     }
     assert.ok(backlogSeen, 'the slow socket had writes the kernel had not taken');
+    // Straight to the descriptor while the kernel took everything; through the stream from the
+    // first write it did not take in full until that backlog was gone.
+    assert.ok(slowWrites.direct > 0 && slowWrites.stream > 0, `both ways were taken (${slowWrites.direct} direct, ${slowWrites.stream} through the stream)`);
     slow.resume();
     const total = (l: Buffer[]): number => l.reduce((a, b) => a + b.length, 0);
     const deadline = Date.now() + 60_000;
@@ -72,6 +78,7 @@ it('a write the kernel has not taken yet keeps its bytes while other sockets flu
       }
     }
   } finally {
+    slowWrites.stop();
     slow.destroy();
     fast.destroy();
     for (const s of accepted) s.destroy();
@@ -112,5 +119,68 @@ it('a peer that stops reading pins only the bytes queued for it, not a scratch b
     peer.destroy();
     toPeer.destroy();
     listener.close();
+  }
+});
+
+/** A loopback pair: the accepted (server) side and the client side, which collects what it receives. */
+async function loopbackPair(): Promise<{ server: Socket; received: () => Buffer; close: () => void }> {
+  const listener = createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  const port = (listener.address() as { port: number }).port;
+  const accepted = new Promise<Socket>((r) => listener.once('connection', r));
+  const client = connect({ port, host: '127.0.0.1' });
+  const got: Buffer[] = [];
+  client.on('data', (d: Buffer) => got.push(d));
+  const server = await accepted;
+  return { server, received: () => Buffer.concat(got), close: () => { client.destroy(); server.destroy(); listener.close(); } };
+}
+
+it('Node gives an accepted TCP socket a descriptor on its handle (`_handle.fd`), and a write to it reaches the peer', async () => {
+  // The direct writes rest on this undocumented property: if a Node release drops or changes it,
+  // this fails (and the queue falls back to the stream, as it does for any socket without one).
+  const { server, received, close } = await loopbackPair();
+  try {
+    const fd = descriptor(server);
+    assert.ok(Number.isInteger(fd) && fd > 2, `a descriptor number (${fd})`);
+    assert.equal(fs.writeSync(fd, Buffer.from('straight\n'), 0, 9, null), 9);
+    const deadline = Date.now() + 5000;
+    while (received().toString() !== 'straight\n' && Date.now() < deadline) await turn();
+    assert.equal(received().toString(), 'straight\n');
+    server.destroy();
+    assert.equal(descriptor(server), -1, 'a destroyed socket has no descriptor to write to');
+  } finally {
+    close();
+  }
+});
+
+it('a plain TCP socket with nothing unsent is written to its descriptor, not through its stream; with directWrites off, through the stream', async () => {
+  for (const direct of [true, false]) {
+    const { server, received, close } = await loopbackPair();
+    const scheduler = new FlushScheduler({ coalesceMs: 0, directWrites: direct });
+    const counts = countWrites(server);
+    try {
+      assert.equal(writesDirectly(server, scheduler), direct);
+      const q = new OutboundQueue(server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler);
+      let want = '';
+      for (let round = 0; round < 20; round++) {
+        for (let k = 0; k < 1 + (round % 3); k++) { // one chunk (no copy) and several (gathered in the scratch buffer)
+          const line = `r${round}.${k}\n`;
+          want += line;
+          q.push(Buffer.from(line));
+        }
+        await turn();
+        await turn();
+      }
+      const deadline = Date.now() + 5000;
+      while (received().toString() !== want && Date.now() < deadline) await turn();
+      assert.equal(received().toString(), want, 'every byte, in order');
+      // Rounds close together share a write (adaptive coalescing), so a write per round at most.
+      const taken = `${counts.direct} direct, ${counts.stream} through the stream`;
+      if (direct) assert.ok(counts.direct >= 1 && counts.direct <= 20 && counts.stream === 0, `every write to the descriptor (${taken})`);
+      else assert.ok(counts.direct === 0 && counts.stream >= 1 && counts.stream <= 20, `every write through the stream (${taken})`);
+    } finally {
+      counts.stop();
+      close();
+    }
   }
 });

@@ -27,7 +27,20 @@
  *   (its CPU time, summed over its slices), times (1 − writeShare) / writeShare, after it
  *   ended, so writing takes at most `writeShare` of the loop (by default half) however busy it
  *   is; the busier the sockets, the more each write carries.
+ *
+ * A plain TCP socket with nothing unsent is written with one `write(2)` on its descriptor
+ * (`fs.writeSync`; the descriptor is non-blocking, so it never waits) instead of `socket.write`,
+ * whose stream machinery (a `WriteWrap`, the after-write tick, the stream state: ≈ 400 B of
+ * garbage and a few µs per write) was most of Node's cost per write on the fan-out. What the
+ * kernel does not take at once goes through `socket.write`, which libuv queues behind it, and
+ * every later write goes through the stream until that backlog is gone, so bytes stay in
+ * order. TLS sockets always use the stream (their descriptor carries ciphertext). The
+ * descriptor is read from the socket's handle (Node's `_handle.fd`, not a documented API: when
+ * it is not a number the stream is used, and test/outbound-queue.test.ts pins it), checked
+ * open in the same synchronous step as the write: only `socket.destroy()` on this thread closes
+ * it, so the number cannot belong to another connection by then.
  */
+import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -41,6 +54,8 @@ export interface FlushOptions {
    * after a round that spent T writing, the next starts no sooner than T × (1 − writeShare) / writeShare later.
    */
   writeShare?: number;
+  /** Plain TCP sockets with nothing unsent are written straight to their descriptor (default true; see the module comment). */
+  directWrites?: boolean;
 }
 
 /**
@@ -77,6 +92,8 @@ export class FlushScheduler {
   private readonly sliceMs: number;
   /** (1 − writeShare) / writeShare: the wait after a round per ms it spent writing. */
   private readonly gapPerBusy: number;
+  /** Whether its queues write plain TCP sockets straight to their descriptors. */
+  readonly directWrites: boolean;
 
   /** A number is `coalesceMs` (the old signature). */
   constructor(opts: FlushOptions | number = {}) {
@@ -85,6 +102,7 @@ export class FlushScheduler {
     this.sliceMs = o.sliceMs ?? 20;
     const share = Math.min(1, Math.max(0.01, o.writeShare ?? 0.5));
     this.gapPerBusy = (1 - share) / share;
+    this.directWrites = o.directWrites ?? true;
   }
 
   /** Puts `q` in the next round. */
@@ -208,6 +226,18 @@ let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
  */
 let view: Buffer | undefined;
 
+/** The descriptor of a plain (not TLS) socket's open handle, or -1 when it has none to write to. */
+function descriptorOf(socket: Socket): number {
+  if ((socket as Socket & { encrypted?: boolean }).encrypted === true) return -1;
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : -1;
+}
+
+/** Whether a queue of `scheduler` writes this socket straight to its descriptor (for the tests). */
+export function writesDirectly(socket: Socket, scheduler: FlushScheduler = eachTurn): boolean {
+  return scheduler.directWrites && descriptorOf(socket) >= 0;
+}
+
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
 
@@ -227,6 +257,8 @@ export class OutboundQueue {
   private scheduled = false;
   private stopped = false;
   private readonly socket: Socket;
+  /** The socket's descriptor for direct writes: -2 until the first flush looks, -1 for none (TLS, no handle). */
+  private fd = -2;
   private readonly limitBytes: number;
   private readonly owner: QueueOwner;
   private readonly scheduler: FlushScheduler;
@@ -275,7 +307,7 @@ export class OutboundQueue {
       if (more !== undefined) giveBack(more, n);
       return;
     }
-    if (more === undefined) { this.socket.write(first); return; }
+    if (more === undefined) { this.write(first); return; }
     // A socket with a backlog keeps what it is given until the kernel takes it: an exact copy, so
     // that a peer that stops reading pins no more memory than the bytes queued for it.
     const exact = bytes > SCRATCH_BYTES || this.socket.writableLength !== 0;
@@ -284,9 +316,9 @@ export class OutboundQueue {
     let off = first.length;
     for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
     giveBack(more, n);
-    if (exact) { this.socket.write(out); return; }
+    if (exact) { this.write(out); return; }
     if (view === undefined || view.length !== bytes) view = scratch.subarray(0, bytes);
-    this.socket.write(view);
+    this.write(view);
     // A write the socket could not hand to the kernel at once still points into the scratch buffer
     // (its stream or libuv holds it until written): that one is the socket's now; the next flush gets a new one.
     // At most one per stall of a socket, after the kernel's own buffer for it has filled.
@@ -294,6 +326,28 @@ export class OutboundQueue {
       scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
       view = undefined;
     }
+  }
+
+  /**
+   * One write of `buf`: to the descriptor when the socket has nothing unsent (the kernel takes
+   * what fits, the rest goes through the stream behind it), else through the stream.
+   */
+  private write(buf: Buffer): void {
+    const socket = this.socket;
+    if (this.fd === -2) this.fd = this.scheduler.directWrites ? descriptorOf(socket) : -1;
+    // Open (not destroyed: destroying closes the descriptor), not ended, and no backlog in the stream.
+    if (this.fd < 0 || socket.writableLength !== 0 || socket.destroyed || socket.writableEnded) {
+      socket.write(buf);
+      return;
+    }
+    let n = 0;
+    try {
+      n = fs.writeSync(this.fd, buf, 0, buf.length, null);
+    } catch {
+      // A full buffer (EAGAIN): all of it through the stream, which waits for room. Any other
+      // error (the peer gone): the stream's own write meets it and reports it as it always has.
+    }
+    if (n < buf.length) socket.write(n === 0 ? buf : buf.subarray(n));
   }
 
   /** Stops the queue and destroys the socket (its write failed). */

@@ -3,7 +3,8 @@
  * socket writes after a quiet spell goes out on the next turn; rounds that follow closely are
  * at least `coalesceMs` apart, so what was queued for a socket in between leaves in one write.
  * One socket whose write throws does not keep the others' bytes back. Real sockets; writes
- * are counted on the server side.
+ * are counted on the server side, whichever way they leave (the stream or the descriptor:
+ * test/helpers/socket-writes.ts).
  */
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
@@ -11,12 +12,13 @@ import { it } from 'node:test';
 import { FlushScheduler, OutboundQueue } from '../../src/transports/outbound-queue.ts';
 import { IrcClient } from '../helpers/irc.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { onWrite } from '../helpers/socket-writes.ts';
 import { until } from '../helpers/stalled-store.ts';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A connected pair over loopback: the server side's writes are counted, the client side collects bytes. */
-async function pair(): Promise<{ server: Socket; writes: string[]; received: () => string; close: () => void }> {
+async function pair(): Promise<{ server: Socket; writes: string[]; received: () => string; hook: (fn: (b: Buffer) => void) => void; close: () => void }> {
   const listener = createServer();
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   const accepted = new Promise<Socket>((r) => listener.once('connection', r));
@@ -26,9 +28,13 @@ async function pair(): Promise<{ server: Socket; writes: string[]; received: () 
   client.on('data', (d: Buffer) => { got += d.toString(); });
   const server = await accepted;
   const writes: string[] = [];
-  const write = server.write.bind(server) as (b: Buffer) => boolean;
-  server.write = ((b: Buffer) => { writes.push(b.toString()); return write(b); }) as typeof server.write;
-  return { server, writes, received: () => got, close: () => { client.destroy(); server.destroy(); listener.close(); } };
+  // Extra behaviour of a write (slow, failing, ordered), run before it is recorded.
+  let extra: ((b: Buffer) => void) | undefined;
+  const stop = onWrite(server, (b) => { extra?.(b); writes.push(b.toString()); });
+  return {
+    server, writes, received: () => got, hook: (fn) => { extra = fn; },
+    close: () => { stop(); client.destroy(); server.destroy(); listener.close(); },
+  };
 }
 
 
@@ -77,7 +83,7 @@ it('a socket whose write throws is dropped without keeping the other sockets of 
   const good = await pair();
   try {
     const scheduler = new FlushScheduler(0);
-    bad.server.write = (() => { throw new Error('write failed'); }) as typeof bad.server.write;
+    bad.hook(() => { throw new Error('write failed'); });
     const qb = new OutboundQueue(bad.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
     const qg = new OutboundQueue(good.server, 1 << 20, { onSendQExceeded: () => undefined }, scheduler);
     qb.push(Buffer.from('lost\n'));
@@ -95,10 +101,7 @@ it('a round yields after sliceMs: the sockets it has not reached go out on a lat
   const pairs = await Promise.all(Array.from({ length: 20 }, () => pair()));
   try {
     const order: number[] = [];
-    pairs.forEach((p, i) => {
-      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
-      p.server.write = ((b: Buffer) => { order.push(i); return write(b); }) as typeof p.server.write;
-    });
+    pairs.forEach((p, i) => p.hook(() => { order.push(i); }));
     const scheduler = new FlushScheduler({ coalesceMs: 0, sliceMs: 0 }); // 0: yield after every socket
     const qs = pairs.map((p) => new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, scheduler));
     qs.forEach((q, i) => q.push(Buffer.from(`a${i}\n`)));
@@ -120,12 +123,10 @@ it('a round that yields still ends: a socket dirtied while it is written waits f
     // takes ten turns. The test queues a line for the first socket on each of twenty turns: the
     // last ten come while the next round waits (as long as the last one wrote, about 50 ms).
     for (const p of pairs) {
-      const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
-      p.server.write = ((b: Buffer) => {
+      p.hook(() => {
         const t = performance.now();
         while (performance.now() - t < 5) { /* a slow write */ }
-        return write(b);
-      }) as typeof p.server.write;
+      });
     }
     // coalesceMs 1000: the next round starts a second after this one did, whatever the load.
     const scheduler = new FlushScheduler({ coalesceMs: 1000, sliceMs: 0 });
@@ -150,14 +151,12 @@ it('a round that yields still ends: a socket dirtied while it is written waits f
  */
 async function afterSlowRound(opts: ConstructorParameters<typeof FlushScheduler>[0]): Promise<Awaited<ReturnType<typeof pair>> & { q: OutboundQueue }> {
   const p = await pair();
-  const write = p.server.write.bind(p.server) as (b: Buffer) => boolean;
   let slow = true;
-  p.server.write = ((b: Buffer) => {
+  p.hook(() => {
     const t = performance.now();
     while (slow && performance.now() - t < 200) { /* a slow write */ }
     slow = false;
-    return write(b);
-  }) as typeof p.server.write;
+  });
   const q = new OutboundQueue(p.server, 1 << 20, { onSendQExceeded: () => assert.fail('no overflow') }, new FlushScheduler(opts));
   q.push(Buffer.from('a\n'));
   await turn();
