@@ -51,7 +51,7 @@ export function onWrite(socket: Socket, hook: Hook): () => void {
 
 /** Counts the writes to `socket` that went to its descriptor and those that went through its stream. */
 export function countWrites(socket: Socket): { direct: number; stream: number; stop: () => void } {
-  const counts = { direct: 0, stream: 0, stop: () => undefined as void };
+  const counts = { direct: 0, stream: 0, stop: (): void => undefined };
   install();
   const fd = descriptor(socket);
   const write = socket.write;
