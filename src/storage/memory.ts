@@ -3,7 +3,7 @@
  * "Committed" here means stored in this process; a restart loses everything.
  * Keeps at most `maxPerConversation` messages per conversation (oldest dropped first).
  */
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from './message-id.ts';
 import { ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../protocol/index.ts';
 import { ChatError } from '../core/errors.ts';
 import type {
@@ -74,7 +74,7 @@ export class MemoryStore implements MessageStore {
       conv = { lastSeq: 0, messages: [], byId: new Map(), replies: new Map(), participants: draft.participants, lastOrder: 0 };
       this.convs.set(draft.conv, conv);
     }
-    const base: ChatMessage = { id: randomUUID(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
+    const base: ChatMessage = { id: newMessageId(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
     conv.lastOrder = ++this.counter;
     const entry: Entry = {
       base, from: foldAscii(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,

@@ -61,6 +61,22 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    it('gives time-ordered ids (UUID version 7): messages stored one after another, or in one group commit, have ids that sort in that order', async () => {
+      await withStore(async ({ store }, clock) => {
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          ids.push((await store.append({ conv: i % 2 ? '#a' : '#b', to: i % 2 ? '#a' : '#b', from: 'Alice', text: `m${i}` })).id);
+          if (i === 10) clock.t -= 60_000; // the store's clock going back does not reorder them
+        }
+        // Appends made in one turn share a commit: their ids follow the order of the calls.
+        const batch = await Promise.all(Array.from({ length: 10 }, (_, i) => store.append({ conv: '#a', to: '#a', from: 'Bob', text: `b${i}` })));
+        ids.push(...batch.map((m) => m.id));
+        for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a version 7 UUID');
+        assert.deepEqual([...ids].sort(), ids, 'ids sort in the order the messages were stored');
+        assert.deepEqual(batch.map((m) => m.seq), [...batch.map((m) => m.seq)].sort((x, y) => x - y), 'one commit: seqs follow the calls too');
+      });
+    });
+
     it('keeps a message\'s kind (notice, action) in the append result, history, search and DM summaries', async () => {
       await withStore(async (s) => {
         const { store } = s;

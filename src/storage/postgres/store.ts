@@ -17,7 +17,7 @@
  * Word search uses a `words` text[] column (src/storage/words.ts, the same word rules as
  * the other stores) with a GIN index for whole words.
  */
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from '../message-id.ts';
 import type { PoolClient } from 'pg';
 import { foldName, ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../../protocol/index.ts';
 import { ChatError } from '../../core/errors.ts';
@@ -172,7 +172,7 @@ export class PgStore implements MessageStore {
   }
 
   private async insert(c: PoolClient, d: MessageDraft, now: number): Promise<ChatMessage> {
-    const id = randomUUID();
+    const id = newMessageId();
     if (d.clientKey !== undefined) {
       // Claim the key (new, or expired): waits for a concurrent claimer's transaction.
       const claimed = await c.query(

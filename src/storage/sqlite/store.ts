@@ -16,7 +16,7 @@
  * replaced, so no query, however expensive, stalls chat traffic. (A throwaway `:memory:`
  * database cannot be opened from another thread; there, search runs in-process.)
  */
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from '../message-id.ts';
 import type { StatementSync } from 'node:sqlite';
 import type { ChatMessage, EditVersion, Reaction, UpdateAction } from '../../protocol/index.ts';
 // Not the protocol's index: the store worker thread loads this module, and the index loads zod.
@@ -299,7 +299,7 @@ export class SqliteStore implements MessageStore {
       if (prior) return toMsg(prior);
     }
     const { last_seq: seq } = this.st.bump.get(d.conv) as { last_seq: number };
-    const base: ChatMessage = { id: randomUUID(), seq, to: d.to, from: d.from, text: d.text, ts: now, ...(d.kind ? { kind: d.kind } : {}), ...(d.files ? { files: [...d.files] } : {}) };
+    const base: ChatMessage = { id: newMessageId(), seq, to: d.to, from: d.from, text: d.text, ts: now, ...(d.kind ? { kind: d.kind } : {}), ...(d.files ? { files: [...d.files] } : {}) };
     // Members first: the insert trigger indexes the message under its DM participants.
     if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     const mentions = d.mentions && d.mentions.length > 0 ? d.mentions : undefined;
