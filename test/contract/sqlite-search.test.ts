@@ -189,6 +189,37 @@ it('a group commit leaves the search index alone; the pass after it indexes the 
   }
 });
 
+it('the pass after commits indexes in steps, one per turn: an append made meanwhile commits before the pass has caught up, and nothing is missed', async () => {
+  const dir = tempDir();
+  const store = new SqliteStore(new SqliteHandle({ dataDir: dir, synchronous: 'normal' }), { clock: systemClock, idempotencyWindowMs: 60_000, indexChunk: 10 });
+  const raw = new DatabaseSync(join(dir, DB_FILE), { readOnly: true });
+  try {
+    const mark = (): number => (raw.prepare('SELECT indexed_rid AS rid FROM search_index_state').get() as { rid: number }).rid;
+    await Promise.all(Array.from({ length: 100 }, (_, i) => store.append({ conv: '#steps', to: '#steps', from: 'Alice', text: `step word${i}` })));
+    assert.equal(mark(), 0, 'committed, not yet indexed');
+    // The pass starts INDEX_DELAY_MS after the commit; watch the high-water mark turn by turn.
+    const seen = new Set<number>();
+    let during: number | undefined;
+    const deadline = Date.now() + 10_000;
+    while (mark() < 100 && Date.now() < deadline) {
+      const m = mark();
+      seen.add(m);
+      if (m > 0 && during === undefined) {
+        // The pass has begun and not ended: this append commits in between its steps.
+        await store.append({ conv: '#steps', to: '#steps', from: 'Bob', text: 'step meanwhile' });
+        during = mark();
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(during !== undefined && during < 100, `an append committed while the pass was at ${during} of 100`);
+    assert.ok([...seen].filter((m) => m > 0 && m < 100).length >= 2, `the mark moved in steps: ${[...seen].sort((x, y) => x - y).join(', ')}`);
+    assert.equal((await store.search({ words: ['step'], convs: ['#steps'], limit: 200 })).length, 101, 'every message is found');
+  } finally {
+    raw.close();
+    await store.close();
+  }
+});
+
 it('messages committed before a crash and not yet indexed are indexed when the store opens again', async () => {
   const dir = tempDir();
   const first = open(dir);

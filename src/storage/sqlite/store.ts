@@ -38,6 +38,8 @@ export interface SqliteStoreOptions {
   idempotencyWindowMs: number;
   /** Most appends in one transaction. */
   maxBatch?: number;
+  /** Most messages (by rid) one search-index transaction takes after commits (default INDEX_CHUNK). */
+  indexChunk?: number;
   /** Search workers and their bounds (config `search.*`). */
   search?: SearchLimits;
   /** For worker failures. */
@@ -69,6 +71,13 @@ export const DEFAULT_SEARCH_LIMITS: SearchLimits = { workers: 1, timeoutMs: 1000
 const SEARCH_WORKER = siblingModule(import.meta.url, 'search-worker');
 /** How soon after a commit the search index is brought up to date (see indexPending); a search does it at once. */
 const INDEX_DELAY_MS = 250;
+/**
+ * Messages per search-index transaction in the pass after commits: the pass goes on in steps
+ * of this many, one per turn of the store's thread, so appends that arrive meanwhile commit in
+ * between instead of waiting for the whole backlog (at 4,800 messages/s one pass of ~1,300
+ * rows held the store worker 5–22 ms; docs/benchmarks.md, "The search index in steps").
+ */
+const INDEX_CHUNK = 256;
 
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -143,7 +152,7 @@ function fold(s: string): string {
 
 export class SqliteStore implements MessageStore {
   private readonly h: SqliteHandle;
-  private readonly opts: SqliteStoreOptions & { maxBatch: number };
+  private readonly opts: SqliteStoreOptions & { maxBatch: number; indexChunk: number };
   /** Runs searches off the event loop; absent for `:memory:` databases. */
   private readonly searches: WorkerPool<SearchQuery, Row[]> | undefined;
   private queue: Pending[] = [];
@@ -152,6 +161,9 @@ export class SqliteStore implements MessageStore {
   private lastPrune = 0;
   /** The index pass after recent commits is scheduled (see indexPending). */
   private indexTimer: NodeJS.Timeout | undefined;
+  /** The pass after commits is going on in steps (see indexStep), and appends committed since its last step. */
+  private indexing = false;
+  private sinceStep = 0;
   /** Transactions committed and appends in them, since open (see `writeStats`). */
   private readonly writes = { commits: 0, appends: 0 };
   private readonly st: Record<'keyGet' | 'byId' | 'bump' | 'insert' | 'keyPut' | 'member' | 'prune' | 'before' | 'after' | 'between' | 'latest' | 'last' | 'mark' | 'dms' | 'unread'
@@ -161,7 +173,7 @@ export class SqliteStore implements MessageStore {
 
   constructor(handle: SqliteHandle, opts: SqliteStoreOptions) {
     this.h = handle.acquire();
-    this.opts = { maxBatch: 512, ...opts };
+    this.opts = { maxBatch: 512, indexChunk: INDEX_CHUNK, ...opts };
     if (this.h.path !== ':memory:') {
       const limits = opts.search ?? DEFAULT_SEARCH_LIMITS;
       this.searches = new WorkerPool({
@@ -283,7 +295,8 @@ export class SqliteStore implements MessageStore {
       db.exec('COMMIT');
       this.writes.commits++;
       this.writes.appends += batch.length;
-      this.indexTimer ??= setTimeout(this.indexSoon, INDEX_DELAY_MS).unref();
+      this.sinceStep += batch.length;
+      if (!this.indexing) this.indexTimer ??= setTimeout(this.indexSoon, INDEX_DELAY_MS).unref();
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       for (const p of batch) p.reject(err);
@@ -510,21 +523,30 @@ export class SqliteStore implements MessageStore {
   }
 
   /**
-   * Brings the search index up to date: the messages committed after the last pass, in one
-   * transaction with the new high-water mark (migration 8), as they are now (edited text;
-   * deleted ones skipped). Runs INDEX_DELAY_MS after a commit, before each search, at open
-   * (what a crash left unindexed) and at close. Indexing per message, in each group commit,
-   * cost a new FTS5 segment per commit: about a third of an append's CPU.
+   * Brings the search index up to date: the messages committed after the last pass, with the
+   * new high-water mark (migration 8), as they are now (edited text; deleted ones skipped).
+   * Runs before each search, at open (what a crash left unindexed) and at close, all at once;
+   * and INDEX_DELAY_MS after a commit in steps (`indexStep`). Indexing per message, in each
+   * group commit, cost a new FTS5 segment per commit: about a third of an append's CPU.
    */
   indexPending(): void {
     if (this.indexTimer !== undefined) {
       clearTimeout(this.indexTimer);
       this.indexTimer = undefined;
     }
+    while (this.indexSome(Infinity)) { /* until caught up */ }
+  }
+
+  /**
+   * Indexes the next at most `chunk` messages (by rid) in one transaction with the high-water
+   * mark; true when more remain.
+   */
+  private indexSome(chunk: number): boolean {
     const { db } = this.h;
     const from = (this.st.indexed.get() as { rid: number }).rid;
-    const to = (this.st.maxRid.get() as { rid: number }).rid;
-    if (to <= from) return;
+    const last = (this.st.maxRid.get() as { rid: number }).rid;
+    if (last <= from) return false;
+    const to = Math.min(last, from + chunk);
     db.exec('BEGIN IMMEDIATE');
     try {
       this.st.indexRows.run(from, to);
@@ -534,12 +556,29 @@ export class SqliteStore implements MessageStore {
       if (db.isTransaction) db.exec('ROLLBACK');
       // Not lost: the next pass (or the next open) takes the same rows again.
       (this.opts.log ?? quiet).warn({ err }, 'search index pass failed');
+      return false;
     }
+    return to < last;
   }
 
   private readonly indexSoon = (): void => {
     this.indexTimer = undefined;
-    if (!this.closed) this.indexPending();
+    if (this.indexing) return;
+    this.indexing = true;
+    this.sinceStep = 0;
+    this.indexStep();
+  };
+
+  /**
+   * One step of the pass after commits, the next on the next turn, so commits come in between,
+   * until caught up. A step takes at least as many messages as were committed since the last
+   * one, so the backlog never grows while the pass goes on.
+   */
+  private readonly indexStep = (): void => {
+    const chunk = Math.max(this.opts.indexChunk, this.sinceStep);
+    this.sinceStep = 0;
+    if (!this.closed && this.indexSome(chunk)) setImmediate(this.indexStep);
+    else this.indexing = false;
   };
 
   async close(): Promise<void> {
