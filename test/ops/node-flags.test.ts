@@ -1,5 +1,5 @@
 /**
- * `banter serve` runs with the server's V8 flags (bin/banter.js: a 2 MiB semi-space by default,
+ * `banter serve` runs with the server's V8 flags (bin/banter.js: a 4 MiB semi-space by default,
  * BANTER_NODE_FLAGS to replace them), applied by replacing the process (same PID) before
  * anything starts: checked from /proc/PID/cmdline of the process that answers, and
  * MALLOC_ARENA_MAX=2 in its environment (/proc/PID/environ). With the flags
@@ -31,12 +31,12 @@ async function argsOf(env: Record<string, string>): Promise<{ args: string[]; en
   }
 }
 
-it('serves with a 2 MiB semi-space by default, BANTER_NODE_FLAGS replaces the flags, "" leaves V8 defaults', { skip: linux ? false : 'needs /proc (Linux)' }, async () => {
+it('serves with a 4 MiB semi-space by default, BANTER_NODE_FLAGS replaces the flags, "" leaves V8 defaults', { skip: linux ? false : 'needs /proc (Linux)' }, async () => {
   const byDefault = await argsOf({});
-  assert.ok(byDefault.args.includes('--max-semi-space-size=2'), `default flags: ${byDefault.args.join(' ')}`);
+  assert.ok(byDefault.args.includes('--max-semi-space-size=4'), `default flags: ${byDefault.args.join(' ')}`);
   assert.equal(byDefault.args.filter((a) => a.startsWith('--max-semi-space-size')).length, 1, 'applied once');
   const replaced = await argsOf({ BANTER_NODE_FLAGS: '--max-semi-space-size=3' });
-  assert.ok(replaced.args.includes('--max-semi-space-size=3') && !replaced.args.includes('--max-semi-space-size=2'), replaced.args.join(' '));
+  assert.ok(replaced.args.includes('--max-semi-space-size=3') && !replaced.args.includes('--max-semi-space-size=4'), replaced.args.join(' '));
   assert.deepEqual(replaced.warnings, [], 'BANTER_NODE_FLAGS is not reported as an unknown setting');
   const none = await argsOf({ BANTER_NODE_FLAGS: '' });
   assert.ok(!none.args.some((a) => a.startsWith('--max-semi-space-size')), none.args.join(' '));
