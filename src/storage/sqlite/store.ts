@@ -534,7 +534,7 @@ export class SqliteStore implements MessageStore {
       clearTimeout(this.indexTimer);
       this.indexTimer = undefined;
     }
-    while (this.indexSome(Infinity)) { /* until caught up */ }
+    this.indexSome(Infinity);
   }
 
   /**
