@@ -1,7 +1,7 @@
 /**
  * Sees every write to a socket, whichever way it leaves: through the socket's stream
  * (`socket.write`) or straight to its descriptor (`fs.writeSync`, the outbound queue's direct
- * writes, src/transports/outbound-queue.ts). The hook runs before the write, with the bytes the
+ * writes, src/transports/outbound-queue.ts). A hook runs before the write, with the bytes the
  * write is given, and may throw (the write then throws) or take its time (a slow write).
  */
 import fs from 'node:fs';
@@ -33,37 +33,30 @@ export function descriptor(socket: Socket): number {
   return typeof fd === 'number' ? fd : -1;
 }
 
-/** Runs `hook` before every write to `socket`; returns a function that stops it. */
-export function onWrite(socket: Socket, hook: Hook): () => void {
+/** Runs `stream` before each write through the socket's stream and `direct` before each write to its descriptor; returns a function that stops both. */
+function watch(socket: Socket, stream: Hook, direct: Hook): () => void {
   install();
   const fd = descriptor(socket);
   const write = socket.write;
   socket.write = function (this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
-    hook(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    stream(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
   } as typeof socket.write;
-  if (fd >= 0) byFd.set(fd, hook);
+  if (fd >= 0) byFd.set(fd, direct);
   return () => {
     socket.write = write;
-    if (fd >= 0 && byFd.get(fd) === hook) byFd.delete(fd);
+    if (fd >= 0 && byFd.get(fd) === direct) byFd.delete(fd);
   };
+}
+
+/** Runs `hook` before every write to `socket`, either way; returns a function that stops it. */
+export function onWrite(socket: Socket, hook: Hook): () => void {
+  return watch(socket, hook, hook);
 }
 
 /** Counts the writes to `socket` that went to its descriptor and those that went through its stream. */
 export function countWrites(socket: Socket): { direct: number; stream: number; stop: () => void } {
   const counts = { direct: 0, stream: 0, stop: (): void => undefined };
-  install();
-  const fd = descriptor(socket);
-  const write = socket.write;
-  socket.write = function (this: Socket, ...a: unknown[]): boolean {
-    counts.stream++;
-    return (write as (...x: unknown[]) => boolean).apply(this, a);
-  } as typeof socket.write;
-  const hook: Hook = () => { counts.direct++; };
-  if (fd >= 0) byFd.set(fd, hook);
-  counts.stop = () => {
-    socket.write = write;
-    if (fd >= 0 && byFd.get(fd) === hook) byFd.delete(fd);
-  };
+  counts.stop = watch(socket, () => { counts.stream++; }, () => { counts.direct++; });
   return counts;
 }
