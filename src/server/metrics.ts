@@ -48,6 +48,8 @@ export class PromMetrics implements CoreMetrics {
   private readonly calcSeconds: Histogram;
   private readonly storeSeconds: Histogram;
   private readonly storeErrors: Counter;
+  private readonly heapCompactions: Counter<'reason'>;
+  private readonly heapCompactionSeconds: Counter<'reason'>;
   /**
    * Per request type: how many were received (a plain count, handed to prom-client at scrape
    * time by the counter's `collect`) and its duration histogram's label child. prom-client's own
@@ -100,6 +102,8 @@ export class PromMetrics implements CoreMetrics {
     this.calcSeconds = new Histogram({ name: 'banter_calc_duration_seconds', help: 'Calculator latency including queueing.', buckets: CALC_BUCKETS, registers });
     this.storeSeconds = new Histogram({ name: 'banter_store_append_duration_seconds', help: 'Message store append (commit) latency.', buckets: LATENCY_BUCKETS, registers });
     this.storeErrors = new Counter({ name: 'banter_store_append_errors_total', help: 'Message store appends that failed.', registers });
+    this.heapCompactions = new Counter({ name: 'banter_heap_compactions_total', help: 'Compacting full GCs the server ran by itself, by reason (start: once after start-up; idle: after the heap grew and the loop went idle, memory.idleCompactSec).', labelNames: ['reason'], registers });
+    this.heapCompactionSeconds = new Counter({ name: 'banter_heap_compaction_seconds_total', help: 'Time the event loop spent in those compactions (each one pause), by reason.', labelNames: ['reason'], registers });
     this.observeDelivery = this.deliverySeconds.labels().observe;
     this.observeStore = this.storeSeconds.labels().observe;
   }
@@ -134,6 +138,12 @@ export class PromMetrics implements CoreMetrics {
 
   rateLimited(transport: TransportKind): void {
     this.rateLimits.inc({ transport });
+  }
+
+  /** One compaction of the heap (src/server/heap-compactor.ts). */
+  countHeapCompaction(c: { reason: 'start' | 'idle'; ms: number }): void {
+    this.heapCompactions.inc({ reason: c.reason });
+    this.heapCompactionSeconds.inc({ reason: c.reason }, c.ms / 1000);
   }
 
   readPaused(transport: TransportKind): void {

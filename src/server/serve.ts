@@ -9,31 +9,8 @@
 import { startApp } from './app.ts';
 import { ConfigError, type ConfigKey } from './config.ts';
 import { loadEffectiveConfig, unknownEnv } from './config-file.ts';
-import type { Logger } from '../core/ports.ts';
 import { createLogger } from './logger.ts';
-
-/** How long after start-up the heap is compacted once (`compactAfterStart`). */
-export const COMPACT_AFTER_START_MS = 1000;
-
-/**
- * Once start-up has settled, one last-resort (compacting, memory-reducing) full GC: loading
- * the modules left the old generation fragmented and the young generation grown to its
- * maximum, and V8 keeps both while the server idles (≈ 6 MB of RSS; docs/benchmarks.md,
- * "Idle RSS"). Needs `--expose-gc`, which bin/banter.js gives `banter serve`; without it
- * (BANTER_NODE_FLAGS without it, in-process tests) nothing happens. One pause of a few tens
- * of ms, before any client can have connected in most deployments.
- */
-export function compactAfterStart(log: Logger, delayMs = COMPACT_AFTER_START_MS): void {
-  const gc = (globalThis as { gc?: (opts?: { type: 'major'; flavor: 'last-resort' }) => void }).gc;
-  if (typeof gc !== 'function') return;
-  const timer = setTimeout(() => {
-    const before = process.memoryUsage().heapTotal;
-    const t0 = performance.now();
-    gc({ type: 'major', flavor: 'last-resort' });
-    log.debug({ heapTotalBefore: before, heapTotalAfter: process.memoryUsage().heapTotal, ms: Math.round(performance.now() - t0) }, 'heap compacted after start-up');
-  }, delayMs);
-  timer.unref();
-}
+import { compactAfterStart, startIdleCompactor, type Compaction } from './heap-compactor.ts';
 
 /** Exit codes of `banter serve` (documented in README). */
 export const EXIT = { OK: 0, CONFIG: 2, LISTEN: 3, CRASH: 70 } as const;
@@ -68,7 +45,9 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
     return EXIT.LISTEN;
   }
   const started = app;
-  compactAfterStart(log);
+  const onCompact = (c: Compaction): void => started.metrics.countHeapCompaction(c);
+  compactAfterStart(log, onCompact);
+  const stopCompactor = startIdleCompactor({ idleSec: config['memory.idleCompactSec'], growthMb: config['memory.idleCompactGrowthMb'], log, onCompact });
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   const shutdownTimeoutMs = config['shutdown.timeoutMs'];
   process.on('SIGHUP', () => {
@@ -92,6 +71,7 @@ export async function serve(flags: Partial<Record<ConfigKey, string>>, opts: { c
         return;
       }
       stopping = true;
+      stopCompactor();
       log.info({ signal }, 'signal received');
       const timer = setTimeout(() => {
         log.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown timed out');
