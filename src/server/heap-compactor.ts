@@ -5,7 +5,7 @@
  *
  * V8 keeps the young generation at the size a burst grew it to and leaves the old generation
  * fragmented by what the burst allocated, while the server idles: 19,500 idle IRC connections
- * opened at 1,000/s held 4.1–4.4 KB of RSS each, and 3.4 KB after one compacting
+ * opened at 1,000/s held 4.0–4.1 KB of RSS each, and 3.6–3.7 KB after one compacting
  * (memory-reducing) full GC (docs/benchmarks.md, "Compacting when idle"). That GC is one
  * synchronous pause (60–160 ms at that size), so it runs only while the event loop is idle and
  * only after the heap has grown since the last one: a busy server never pays it, an idle one
