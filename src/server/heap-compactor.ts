@@ -55,7 +55,7 @@ function compact(gc: () => void, heapBytes: () => number, reason: Compaction['re
  * which is no reason to compact again; what it holds counts, since on an idle server new
  * objects (a burst's connections) can sit there until the next scavenge.
  */
-export function committedHeapBytes(): number {
+export function watchedHeapBytes(): number {
   let bytes = 0;
   for (const s of v8.getHeapSpaceStatistics()) bytes += s.space_name === 'new_space' ? s.space_used_size : s.space_size;
   return bytes;
@@ -70,7 +70,7 @@ export function committedHeapBytes(): number {
 export function compactAfterStart(log: Logger, onCompact: (c: Compaction) => void = () => {}, delayMs = COMPACT_AFTER_START_MS, gc = exposedGc()): void {
   if (gc === undefined) return;
   const timer = setTimeout(() => {
-    const c = compact(gc, committedHeapBytes, 'start');
+    const c = compact(gc, () => process.memoryUsage().heapTotal, 'start');
     log.debug({ heapTotalBefore: c.heapBefore, heapTotalAfter: c.heapAfter, ms: Math.round(c.ms) }, 'heap compacted after start-up');
     onCompact(c);
   }, delayMs);
@@ -80,10 +80,10 @@ export function compactAfterStart(log: Logger, onCompact: (c: Compaction) => voi
 export interface IdleCompactorOptions {
   /** Checks in a row (one per `IDLE_CHECK_MS`) with the loop idle before compacting. */
   idleChecks: number;
-  /** Least growth of the committed heap (the young generation: what it holds), in bytes, over its lowest point since the last compaction. */
+  /** Least growth of the heap (`watchedHeapBytes`), in bytes, over its lowest point since the last compaction. */
   growthBytes: number;
   gc: () => void;
-  /** The committed heap now (the young generation: what it holds), in bytes. */
+  /** The heap now, in bytes (`watchedHeapBytes`). */
   heapBytes: () => number;
   /** The event loop's utilisation (0–1) since the previous call. */
   utilisation: () => number;
@@ -92,7 +92,7 @@ export interface IdleCompactorOptions {
 
 /**
  * Decides, one `check()` at a time, when to compact: after `idleChecks` idle checks in a row,
- * if the committed heap has grown by `growthBytes` over the lowest it was since the previous
+ * if the heap has grown by `growthBytes` over the lowest it was since the previous
  * compaction (so a heap that shrank on its own and grew again counts its growth from the bottom).
  * Pure logic over its inputs; `startIdleCompactor` gives it the real ones and a timer.
  */
@@ -144,7 +144,7 @@ export function startIdleCompactor(opts: { idleSec: number; growthMb: number; lo
     idleChecks: Math.max(1, Math.round((opts.idleSec * 1000) / IDLE_CHECK_MS)),
     growthBytes: opts.growthMb * 1024 * 1024,
     gc,
-    heapBytes: committedHeapBytes,
+    heapBytes: watchedHeapBytes,
     utilisation: loopUtilisation(),
     onCompact: (c) => {
       opts.log.info({ heapBefore: c.heapBefore, heapAfter: c.heapAfter, ms: Math.round(c.ms) }, 'heap compacted while idle');
