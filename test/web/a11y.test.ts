@@ -333,7 +333,10 @@ describe('web client: accessibility (axe-core, WCAG 2.0/2.1 A and AA)', { skip: 
     const cdp = await u.context.newCDPSession(page);
     await cdp.send('Page.setFontSizes', { fontSizes: { standard: 32, fixed: 26 } });
     // The renderer applies it at its next style update; on a loaded machine that can take a while.
-    await page.waitForFunction((px) => parseFloat(getComputedStyle(document.querySelector('.msg .text')!).fontSize) >= px, normal * 2, { timeout: 30_000 });
+    // Polled on a timer, not on animation frames (a page that paints no frame would never be
+    // checked), and on the measured message itself, not on whichever message comes first.
+    const el = await text.elementHandle();
+    await page.waitForFunction(([e, px]) => parseFloat(getComputedStyle(e as Element).fontSize) >= (px as number), [el, normal * 2] as const, { timeout: 30_000, polling: 100 });
     assert.equal(await size(), normal * 2, 'message text doubles');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no horizontal scrolling');
     const width = page.viewportSize()!.width;
