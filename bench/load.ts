@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     else {
       const r = await run.step(rate, duration);
       result = { steps: [r], ...(r.sustainable ? { best: r } : {}) };
-      log(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s (offered ${r.offeredDeliveriesPerSec}), p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, max ${r.server.eventLoopLagMs.max} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict}`);
+      log(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s (offered ${r.offeredDeliveriesPerSec}), p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, max ${r.server.eventLoopLagMs.max} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''}, idle-process lag p99 ${r.generator.idleLagMs.p99} ms, max ${r.generator.idleLagMs.max} ms — ${r.verdict}`);
     }
     const summary = {
       server: label, clients, channels, senders, size, procs, senderProc, connectMs: run.connectMs, serverRssIdleMb: idleRss, serverRssConnectedMb: connectedRss,

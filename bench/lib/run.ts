@@ -10,6 +10,7 @@
  * histogram with no cap. Generator CPU is reported so a saturated generator is visible.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
 import { Histogram, nowUs } from './hist.ts';
 import { cpuSeconds, loadAverage, rssMb, writeSyscalls } from './servers.ts';
@@ -67,8 +68,13 @@ export interface StepResult {
   offeredDeliveriesPerSec: number;
   inWindowFraction: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
-  /** measuredMinS: the shortest part of the window any generator process measured its CPU and ELU over. */
-  generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean; measuredMinS: number };
+  /**
+   * measuredMinS: the shortest part of the window any generator process measured its CPU and ELU over.
+   * idleLagMs: how late a timer due every 2 ms ran, over the send window, in the tool's own
+   * process, which does next to nothing meanwhile (the workers send and receive): the lag any
+   * process on the machine had from waiting for a CPU, the floor under the server's loop lag.
+   */
+  generator: { cpuCoresMax: number; cpuCoresTotal: number; eluMax: number; sendLagP99Ms: number; saturated: boolean; measuredMinS: number; idleLagMs: { p99: number; max: number } };
   /**
    * cpuPct: the server's CPU over the send window. cpuUsPerDelivery: its CPU time from the
    * window's start until every delivery had arrived (or the drain ended), per delivery made:
@@ -151,8 +157,14 @@ export class LoadRun {
     let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0;
     const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); wall0 = nowUs(); } }, 300);
     const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
+    const floor = monitorEventLoopDelay({ resolution: 2 });
+    const floorTimer = setTimeout(() => floor.enable(), 300);
     for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
+    clearTimeout(floorTimer);
+    floor.disable();
+    const lateMs = (ns: number): number => (floor.count === 0 ? 0 : round2(Math.max(0, ns - 2e6) / 1e6));
+    const idleLagMs = { p99: lateMs(floor.percentile(99)), max: lateMs(floor.max) };
     const cpu1 = pid ? cpuAll() : 0;
     const syscw1 = pid ? syscwAll() : 0;
     const wall1 = nowUs();
@@ -208,7 +220,7 @@ export class LoadRun {
       offeredDeliveriesPerSec: Math.round(rate * o.senders * membersPerMsg),
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
-      generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated, measuredMinS: round2(Math.min(...sentReports.map((r) => r.measuredUs)) / 1e6) },
+      generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated, measuredMinS: round2(Math.min(...sentReports.map((r) => r.measuredUs)) / 1e6), idleLagMs },
       ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, cpuUsPerDelivery: wall0 && delivered > 0 ? round2(((cpu2 - cpu0) * 1e6) / delivered) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
@@ -229,7 +241,7 @@ export class LoadRun {
     for (let i = 0; i < maxSteps; i++) {
       const r = await this.step(rate, durationS);
       steps.push(r);
-      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU (${r.server?.cpuUsPerDelivery ?? '?'} µs per delivery), ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''} — ${r.verdict} (load ${r.loadAvg})`);
+      this.o.log?.(`  rate ${rate}/s per sender: ${r.deliveriesPerSec} deliveries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, gen ${r.generator.cpuCoresMax} cores, server ${r.server?.cpuPct ?? '?'} % CPU (${r.server?.cpuUsPerDelivery ?? '?'} µs per delivery), ${r.server?.rssMbPeak ?? '?'} MB${r.server?.eventLoopLagMs ? `, loop lag p99 ${r.server.eventLoopLagMs.p99} ms, longest turn ${r.server.eventLoopLagMs.longestTurn} ms, GC ${r.server.eventLoopLagMs.gc.totalMs} ms in ${r.server.eventLoopLagMs.gc.pauses} pauses (${r.server.eventLoopLagMs.gc.over10ms} over 10 ms)` : ''}, idle-process lag p99 ${r.generator.idleLagMs.p99} ms — ${r.verdict} (load ${r.loadAvg})`);
       if (r.sustainable) {
         lo = rate;
         if (!best || r.deliveriesPerSec > best.deliveriesPerSec) best = r;

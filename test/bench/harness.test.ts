@@ -83,6 +83,8 @@ test('the load generator reports injected drops, duplicates and delays', async (
     assert.ok(r.generator.cpuCoresTotal > 0, 'generator CPU is measured');
     // The second process has no senders: its CPU and ELU still cover the window, not a moment at its end.
     assert.ok(r.generator.measuredMinS >= 1.9, `generator CPU measured over ${r.generator.measuredMinS} s of a 2 s window`);
+    // The tool's own (idle) process measured its timer lag over the window: a number, at most its max.
+    assert.ok(Number.isFinite(r.generator.idleLagMs.p99) && r.generator.idleLagMs.p99 >= 0 && r.generator.idleLagMs.max >= r.generator.idleLagMs.p99, JSON.stringify(r.generator.idleLagMs));
   } finally {
     await run.close();
     await fake.close();
