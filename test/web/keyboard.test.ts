@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { TestClient } from '../helpers/server.ts';
-import { browserSkip, button, log, messageField, messagesWithText, newUserPage, webFixture } from './browser.ts';
+import { browserSkip, button, join, log, messageField, messagesWithText, newUserPage, webFixture } from './browser.ts';
 
 /** How many Tab presses at most to reach a control (the chat screen has about 30 stops). */
 const MAX_TABS = 80;
@@ -243,6 +243,33 @@ describe('web client: keyboard only', { skip: browserSkip() }, () => {
     assert.equal(await page.evaluate(() => (window as unknown as { pointerEvents: number }).pointerEvents), 0, 'no pointer event happened');
     assert.deepEqual(u.problems, []);
     bob.ws.close();
+    await u.context.close();
+  });
+
+  it('Ctrl+K right after a jump opens the dialog again: the closed dialog\'s late close event does not close the new one', async () => {
+    const u = await join(web.browser, web.base, 'carol');
+    const { page } = u;
+    const jump = page.getByRole('dialog', { name: 'Jump to conversation' });
+    await page.keyboard.press('Control+k');
+    await jump.waitFor();
+    // Enter in the dialog, then Ctrl+K as soon as the dialog has been taken down and before the
+    // browser has dispatched the `close` event that taking it down queued (a task): what a fast
+    // typist on a busy machine gets. Before the fix, that event closed the new dialog.
+    await page.evaluate(async () => {
+      document.querySelector<HTMLFormElement>('dialog[open] form')!.requestSubmit();
+      // Preact re-renders in a microtask: after these, the first dialog is unmounted and closed.
+      for (let i = 0; i < 8; i++) await Promise.resolve();
+      if (document.querySelector('dialog[open]')) throw new Error('the first dialog is still open');
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: 'k', ctrlKey: true, bubbles: true, cancelable: true }));
+    });
+    await jump.waitFor();
+    // Several frames and tasks later it is still open.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    assert.equal(await jump.isVisible(), true, 'the second dialog stays open');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('dialog[open]').length), 1);
+    await page.keyboard.press('Escape');
+    await jump.waitFor({ state: 'detached' });
+    assert.deepEqual(u.problems, []);
     await u.context.close();
   });
 });

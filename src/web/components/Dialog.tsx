@@ -32,11 +32,16 @@ function trapTab(e: KeyboardEvent): void {
  */
 export function Dialog({ title, onClose, children, id }: { title: string; onClose: () => void; children: ComponentChildren; id: string }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Taken down: `close()` below queues a `close` event (a task) that would otherwise call this
+  // dialog's onClose after it is gone, and close whatever the same state opened meanwhile
+  // (Ctrl+K right after a jump opened a new jump dialog that this event shut at once).
+  const gone = useRef(false);
   useEffect(() => {
     const d = ref.current;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
     if (d && !d.open) d.showModal();
     return () => {
+      gone.current = true;
       const inside = !!d && d.contains(document.activeElement);
       d?.close();
       const lost = inside || document.activeElement === document.body || document.activeElement === null;
@@ -44,7 +49,7 @@ export function Dialog({ title, onClose, children, id }: { title: string; onClos
     };
   }, []);
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby={`${id}-title`} onClose={onClose} onKeyDown={trapTab}
+    <dialog ref={ref} class="dialog" aria-labelledby={`${id}-title`} onClose={() => { if (!gone.current) onClose(); }} onKeyDown={trapTab}
       onClick={(e) => { if (e.target === ref.current) onClose(); }}>
       <div class="dialog-body">
         <header class="dialog-head">
