@@ -10,8 +10,8 @@
  * histogram with no cap. Generator CPU is reported so a saturated generator is visible.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
+import { LoopMonitor } from '../../src/server/loop-monitor.ts';
 import { Histogram, nowUs } from './hist.ts';
 import { cpuSeconds, loadAverage, rssMb, writeSyscalls } from './servers.ts';
 
@@ -157,14 +157,15 @@ export class LoadRun {
     let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0;
     const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); wall0 = nowUs(); } }, 300);
     const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
-    const floor = monitorEventLoopDelay({ resolution: 2 });
-    const floorTimer = setTimeout(() => floor.enable(), 300);
+    // This process's own loop lag over the window: Banter's loop monitor, the same measure as the server's.
+    let floor: LoopMonitor | undefined;
+    const floorTimer = setTimeout(() => { floor = new LoopMonitor(2); }, 300);
     for (const w of this.workers) w.child.send({ type: 'start', step, t0Us, rate, durationMs });
     const sentReports = await Promise.all(this.workers.map((w) => w.next<SentReport>()));
     clearTimeout(floorTimer);
-    floor.disable();
-    const lateMs = (ns: number): number => (floor.count === 0 ? 0 : round2(Math.max(0, ns - 2e6) / 1e6));
-    const idleLagMs = { p99: lateMs(floor.percentile(99)), max: lateMs(floor.max) };
+    const floorStats = floor?.take();
+    floor?.close();
+    const idleLagMs = { p99: round2(floorStats?.lagMs.p99 ?? 0), max: round2(floorStats?.lagMs.max ?? 0) };
     const cpu1 = pid ? cpuAll() : 0;
     const syscw1 = pid ? syscwAll() : 0;
     const wall1 = nowUs();
