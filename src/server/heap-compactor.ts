@@ -67,7 +67,8 @@ export function watchedHeapBytes(): number {
  * docs/benchmarks.md, "Idle RSS"). One pause of a few tens of ms, before any client can have
  * connected in most deployments.
  */
-export function compactAfterStart(log: Logger, onCompact: (c: Compaction) => void = () => {}, delayMs = COMPACT_AFTER_START_MS, gc = exposedGc()): void {
+export function compactAfterStart(log: Logger, onCompact: (c: Compaction) => void = () => {}, delayMs = COMPACT_AFTER_START_MS): void {
+  const gc = exposedGc();
   if (gc === undefined) return;
   const timer = setTimeout(() => {
     const c = compact(gc, () => process.memoryUsage().heapTotal, 'start');
@@ -137,8 +138,8 @@ export function loopUtilisation(): () => number {
  * Runs an `IdleCompactor` on a timer (unref'd) that checks every `IDLE_CHECK_MS`; returns its
  * stop function. Nothing when `idleSec` is 0 or gc is not exposed.
  */
-export function startIdleCompactor(opts: { idleSec: number; growthMb: number; log: Logger; onCompact?: (c: Compaction) => void; gc?: (() => void) | undefined }): () => void {
-  const gc = 'gc' in opts ? opts.gc : exposedGc();
+export function startIdleCompactor(opts: { idleSec: number; growthMb: number; log: Logger; onCompact?: (c: Compaction) => void }): () => void {
+  const gc = exposedGc();
   if (opts.idleSec === 0 || gc === undefined) return () => {};
   const compactor = new IdleCompactor({
     idleChecks: Math.max(1, Math.round((opts.idleSec * 1000) / IDLE_CHECK_MS)),
