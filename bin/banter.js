@@ -10,13 +10,13 @@ import { buildIsFresh } from './build-stamp.js';
 /**
  * V8 flags for the server process (`banter serve`), which can only be given when a process
  * starts: a 4 MiB semi-space keeps the young generation small (V8's default grows it to
- * 16 MiB: about 4.4 KB per idle IRC connection here against 5.3), yet large enough that the
- * messages in flight under heavy fan-out die young instead of being promoted: at 10 channels ×
- * 100 IRC clients it sustained 1.25 M deliveries/s against 0.94 M with 2 MiB, which cost
- * 0.4 KB less per idle connection (docs/benchmarks.md, "The young generation under load");
- * `--expose-gc` lets the server compact its heap once start-up has
- * settled (src/server/serve.ts, `compactAfterStart`: ≈ 6 MB less idle RSS, docs/benchmarks.md,
- * "Idle RSS"). BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
+ * 16 MiB, which costs more RSS and more GC pauses over 10 ms under load), yet large enough that
+ * the messages in flight under heavy fan-out die young instead of being promoted: at 10
+ * channels × 100 IRC clients it sustained 1.25 M deliveries/s against 0.94 M with 2 MiB
+ * (docs/benchmarks.md, "The young generation under load"). `--expose-gc` lets the server
+ * compact its heap once start-up has settled and again once it goes idle after a busy spell
+ * (src/server/heap-compactor.ts; docs/benchmarks.md, "Idle RSS" and "Compacting when idle").
+ * BANTER_NODE_FLAGS replaces them ("" for V8's defaults). Applied by
  * replacing this process with one started with them (process.execve: same PID, same stdio,
  * signals and exit code); the new process has them in its execArgv, so it does not do it again,
  * and a flag already given on the command line (`node --max-semi-space-size=8 bin/banter.js`) wins.
