@@ -4,7 +4,8 @@
  * minor and major GCs are kept in the profile). Unlike CPU time, allocation does not depend on
  * how busy the machine is, so this A/Bs the garbage the fan-out makes on a shared machine.
  *
- * In one process: a Banter server (memory store, flood control off) and `--clients` raw IRC
+ * In one process: a Banter server (memory store, or `--store sqlite` in a temporary data
+ * directory: its worker thread's allocations are its own isolate's, not in the profile; flood control off) and `--clients` raw IRC
  * clients in `--channels` channels; the first `--senders` clients each write `--batch`
  * PRIVMSG lines per round in one packet, and the next round starts when every recipient has
  * every line (lockstep). The clients' own allocations are in the profile too; sites are
@@ -22,8 +23,11 @@
  *
  * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { startApp } from '../src/server/app.ts';
@@ -40,19 +44,21 @@ const { values } = parseArgs({
     top: { type: 'string', default: '30' },
     stacks: { type: 'string', default: '0' },
     proto: { type: 'string', default: 'irc' },
+    store: { type: 'string', default: 'memory' },
   },
 });
 const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
 const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top), STACKS = Number(values.stacks);
 const WS = values.proto === 'ws';
-if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!)) {
-  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws)');
+if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!) || !['memory', 'sqlite'].includes(values.store!)) {
+  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws; --store memory|sqlite)');
   process.exit(2);
 }
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
-const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'flood.burst': 1_000_000, 'flood.ratePerSec': 1_000_000, 'irc.autoJoinLobby': false, store: 'memory' } });
+const dataDir = values.store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'banter-alloc-')) : undefined;
+const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'flood.burst': 1_000_000, 'flood.ratePerSec': 1_000_000, 'irc.autoJoinLobby': false, store: values.store!, ...(dataDir !== undefined ? { dataDir } : {}) } });
 const app = await startApp(config, { log: silentLogger() });
 const port = app.ircPort!;
 let received = 0;
@@ -160,5 +166,6 @@ try {
   for (const s of socks) s.destroy();
   for (const c of wsClients) c.terminate();
   await app.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(0);
