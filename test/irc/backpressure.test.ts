@@ -68,6 +68,8 @@ it('a client whose reading the server paused is not disconnected for the PONG it
     await mute.waitClosed(30_000);
     assert.ok(mute.lines.some((l) => /^ERROR .*Ping timeout/.test(l)), JSON.stringify(mute.lines.slice(-3)));
     assert.ok(!sender.closed, `the paused sender was disconnected: ${JSON.stringify(sender.lines.slice(-3))}`);
+    // The witness's QUIT reaches the sender (both are in #lobby) before the PING below is asked.
+    await sender.waitLine(/^:Mute\S* QUIT /);
     open();
     // Answered after every line of the burst.
     assert.deepEqual(await sender.command('PING alive'), [`:banter.local PONG banter.local :alive`]);
