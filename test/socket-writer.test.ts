@@ -260,20 +260,11 @@ it('a server whose writes go through the writer thread serves IRC and WebSocket 
     const web = await TestClient.open(wsUrl(app));
     await web.request('login', { name: 'Dee', lobby: false });
     await web.request('join', { room: '#w' });
-    // Lines until the thread (it starts with the first round, and takes batches once it has
-    // loaded) has written some of them.
-    let sent = 0;
-    const threadWrites = async (): Promise<number> => sample((await get(`${app.url}/metrics`)).body, 'banter_socket_writer_writes_total') ?? 0;
-    const deadline = Date.now() + 20_000;
-    do {
-      for (let i = 0; i < 50; i++, sent++) irc[0]!.send(`PRIVMSG #w :line ${sent}`);
-      for (const c of irc.slice(1)) await c.waitLine(new RegExp(`PRIVMSG #w :line ${sent - 1}$`));
-      await web.waitFor((e) => e.type === 'message' && e.msg.text === `line ${sent - 1}`);
-    } while ((await threadWrites()) === 0 && Date.now() < deadline);
-    assert.ok((await threadWrites()) > 0, 'the thread made writes');
-    const expected = Array.from({ length: sent }, (_, i) => `line ${i}`);
-    for (const c of irc.slice(1)) assert.deepEqual(c.lines.filter((l) => l.includes('PRIVMSG #w')).map((l) => l.slice(l.indexOf(':line ') + 1)), expected);
-    assert.deepEqual(web.events.filter((e) => e.type === 'message').map((e) => (e as { msg: { text: string } }).msg.text), expected);
+    for (let i = 0; i < 50; i++) irc[0]!.send(`PRIVMSG #w :line ${i}`);
+    for (const c of irc.slice(1)) await c.waitLine(/PRIVMSG #w :line 49$/);
+    await web.waitFor((e) => e.type === 'message' && e.msg.text === 'line 49');
+    for (const c of irc.slice(1)) assert.deepEqual(c.lines.filter((l) => l.includes('PRIVMSG #w')).map((l) => l.slice(l.indexOf(':line ') + 1)), Array.from({ length: 50 }, (_, i) => `line ${i}`));
+    assert.deepEqual(web.events.filter((e) => e.type === 'message').map((e) => (e as { msg: { text: string } }).msg.text), Array.from({ length: 50 }, (_, i) => `line ${i}`));
     // QUIT: the ERROR line, then the close, as without the thread.
     irc[2]!.send('QUIT :bye');
     await irc[2]!.waitClosed(10_000);
@@ -281,7 +272,7 @@ it('a server whose writes go through the writer thread serves IRC and WebSocket 
     await irc[1]!.waitLine(/^:Cy\S* QUIT :Quit: bye/);
     const metrics = (await get(`${app.url}/metrics`)).body;
     assert.equal(sample(metrics, 'banter_socket_writer_running'), 1);
-    assert.equal(sample(metrics, 'banter_socket_writer_starts_total'), 1);
+    assert.ok((sample(metrics, 'banter_socket_writer_writes_total') ?? 0) > 0, 'the thread made writes');
     web.close();
     for (const c of irc.slice(0, 2)) c.close();
   } finally {

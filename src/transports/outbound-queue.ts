@@ -233,9 +233,8 @@ export class FlushScheduler {
   /**
    * A round through the writer thread: every queue dirtied so far stages its bytes in the
    * writer's batch (or writes here, when it cannot: TLS, a backlog, more than a batch), and the
-   * batch is handed over; the next round is scheduled once it is back (`afterBatch`). Queues
-   * that no longer fit in the batch, or that a round past `sliceMs` did not reach, wait for the
-   * next round.
+   * batch is handed over; the next round starts once it is back. Queues that no longer fit in
+   * the batch wait for the next round.
    */
   private runOffload(w: SocketWriter): void {
     const start = performance.now();
@@ -245,23 +244,14 @@ export class FlushScheduler {
     this.dirty = this.round;
     this.dirtyLen = 0;
     this.round = queues;
-    let i = 0;
-    while (i < n) {
+    for (let i = 0; i < n; i++) {
       const q = queues[i]!;
-      queues[i++] = undefined;
+      queues[i] = undefined;
       try {
         if (!q.stage(w)) this.dirty[this.dirtyLen++] = q;
       } catch {
         q.abort();
       }
-      // Staging is a copy per socket, but a socket with a backlog is written here, through its
-      // stream: past `sliceMs` the queues not reached wait for the next round (each keeps its
-      // own bytes in order), so a round never holds the loop longer than a slice.
-      if (i < n && (i & 15) === 0 && performance.now() - start >= this.sliceMs) break;
-    }
-    for (; i < n; i++) {
-      this.dirty[this.dirtyLen++] = queues[i];
-      queues[i] = undefined;
     }
     if (queues.length > ROUND_KEEP) this.round = [];
     const cpu = process.threadCpuUsage(cpu0);
@@ -277,14 +267,9 @@ export class FlushScheduler {
     if (this.dirtyLen > 0) this.schedule();
   }
 
-  /**
-   * The writer's batch is back: the next round waits after it as after a round written here, the
-   * thread's CPU time writing counted with the staging (so under load as many messages share a
-   * write as without the thread).
-   */
-  private readonly afterBatch = (cpuMs: number): void => {
+  /** The writer's batch is back: the next round may start. */
+  private readonly afterBatch = (): void => {
     this.pending = false;
-    this.lastBusy += cpuMs;
     this.lastEnd = performance.now();
     if (this.dirtyLen > 0) this.schedule();
   };
@@ -394,15 +379,6 @@ function lend(): Chunks {
 function giveBack(a: Chunks, n: number): void {
   for (let i = 0; i < n; i++) a[i] = undefined;
   if (a.length <= MORE_KEEP && spareLen < SPARE_KEEP) spare[spareLen++] = a;
-}
-
-/** Copies a queue's chunks (`first`, then the `n` of `more`) into `out` from `off`, and gives `more` back. */
-function gather(out: Uint8Array, off: number, first: Buffer, more: Chunks | undefined, n: number): void {
-  out.set(first, off);
-  off += first.length;
-  if (more === undefined) return;
-  for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
-  giveBack(more, n);
 }
 
 /** How many arrays are spare, and how many buffers they hold (none, ever): for the tests. */
@@ -568,7 +544,10 @@ export class OutboundQueue {
     // that a peer that stops reading pins no more memory than the bytes queued for it.
     const exact = bytes > SCRATCH_BYTES || this.socket.writableLength !== 0;
     const out = exact ? Buffer.allocUnsafe(bytes) : scratch;
-    gather(out, 0, first, more, n);
+    out.set(first, 0);
+    let off = first.length;
+    for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
+    giveBack(more, n);
     if (exact) { this.write(out); return; }
     if (view === undefined || view.length !== bytes) view = scratch.subarray(0, bytes);
     this.write(view);
@@ -608,7 +587,14 @@ export class OutboundQueue {
     const n = this.moreLen;
     const bytes = this.bytes;
     this.drop();
-    gather(w.bytes, w.off, first, more, n);
+    const out = w.bytes;
+    let off = w.off;
+    out.set(first, off);
+    off += first.length;
+    if (more !== undefined) {
+      for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
+      giveBack(more, n);
+    }
     this.inflight = true;
     w.add(this.fd, bytes, this);
     return true;

@@ -1,8 +1,7 @@
 /**
  * The shared memory between the socket writer (socket-writer.ts) and its thread
  * (socket-writer-worker.ts): the bytes of a batch, and a control block of 32-bit integers.
- * Control: [0] the number of the batch to write (−1: stop), [1] its records, [2] the thread's CPU
- * time writing it (µs, written back by the thread); from RECORDS_AT,
+ * Control: [0] the number of the batch to write (−1: stop), [1] its records; from RECORDS_AT,
  * RECORD_INTS per record: descriptor, offset, length, and the result the thread writes back
  * (bytes written, 0 when the kernel took none, −1 on an error).
  */

@@ -2,8 +2,8 @@
  * The socket writer's thread (see socket-writer.ts for the main-thread side). It waits on the
  * control block's batch counter, writes each record of the batch with one `write(2)` on its
  * descriptor (non-blocking: what the kernel does not take at once is left to the main thread),
- * records how many bytes each took (0 for EAGAIN, −1 for any other error) and the CPU time
- * the batch took, and posts the batch's number back (0 once, when it has started). A counter of −1 ends it. It allocates nothing per write but what
+ * records how many bytes each took (0 for EAGAIN, −1 for any other error), and posts the
+ * batch's number back (0 once, when it has started). A counter of −1 ends it. It allocates nothing per write but what
  * `fs.writeSync` itself does.
  */
 import fs from 'node:fs';
@@ -21,7 +21,6 @@ for (;;) {
   seen = Atomics.load(c, 0);
   if (seen < 0) break;
   const n = c[1]!;
-  const cpu0 = process.threadCpuUsage();
   for (let i = 0, r = RECORDS_AT; i < n; i++, r += RECORD_INTS) {
     let w: number;
     try {
@@ -31,7 +30,5 @@ for (;;) {
     }
     c[r + 3] = w;
   }
-  const cpu = process.threadCpuUsage(cpu0);
-  c[2] = Math.min(cpu.user + cpu.system, 0x7fffffff);
   parentPort!.postMessage(seen);
 }

@@ -8,10 +8,8 @@
  * (descriptor, offset, length) per socket, and hands the whole batch to this thread with one
  * atomic notify; the thread makes the writes and posts the batch back; the main thread then
  * gives whatever the kernel did not take to the socket's stream, as a direct write does. One
- * batch is written at a time, and the next round waits after it as after a round written on
- * the event loop (adaptive coalescing, `delivery.writeSharePct`), counting the thread's CPU
- * time: as many messages share each write as before, so the kernel and the clients have no
- * more writes to handle than before.
+ * batch is written at a time: the next round waits for it (the writes of a round are its own
+ * coalescing wait).
  *
  * The descriptors stay the main thread's: a socket with a write in flight keeps its descriptor
  * open and its stream untouched until the batch is back (outbound-queue.ts, `guardSocket`), so
@@ -58,7 +56,7 @@ export class SocketWriter {
   private readonly control: Int32Array;
   private readonly worker: Worker;
   private owners: (WriteOwner | undefined)[] = [];
-  private onDone: ((cpuMs: number) => void) | undefined;
+  private onDone: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
   private exited = false;
   private readonly onFail: (err: Error) => void;
@@ -102,8 +100,8 @@ export class SocketWriter {
     this.off += len;
   }
 
-  /** Hands the batch to the thread; `onDone` runs once it is back, with the thread's CPU time writing it (false: the batch was empty). */
-  submit(onDone: (cpuMs: number) => void): boolean {
+  /** Hands the batch to the thread; `onDone` runs once it is back (false: the batch was empty). */
+  submit(onDone: () => void): boolean {
     if (this.count === 0) return false;
     this.busy = true;
     this.onDone = onDone;
@@ -120,7 +118,7 @@ export class SocketWriter {
     this.stopping ??= (async () => {
       // Waited for: the thread keeps the process alive until it has ended.
       this.worker.ref();
-      if (this.busy) await new Promise<void>((resolve) => { const done = this.onDone; this.onDone = (cpuMs) => { done?.(cpuMs); resolve(); }; });
+      if (this.busy) await new Promise<void>((resolve) => { const done = this.onDone; this.onDone = () => { done?.(); resolve(); }; });
       this.dead = true;
       Atomics.store(this.control, 0, -1);
       Atomics.notify(this.control, 0);
@@ -149,7 +147,7 @@ export class SocketWriter {
     this.busy = false;
     const done = this.onDone;
     this.onDone = undefined;
-    done?.(err === undefined ? this.control[2]! / 1000 : 0);
+    done?.();
   }
 
   private fail(err: Error): void {
