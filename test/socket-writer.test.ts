@@ -4,18 +4,14 @@
  * kernel does not take goes on through the stream; while a socket has a write in flight its
  * descriptor stays open and `write`, `end` and `destroy` wait for the batch; a thread that
  * fails takes the connections of its batch in flight with it and writing goes back to the event
- * loop; the thread starts with enough writes and stops when they end; a whole server with it
- * serves IRC and WebSocket clients.
+ * loop; the thread starts with enough writes and stops when they end.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, it } from 'node:test';
 import { FlushScheduler, OutboundQueue } from '../src/transports/outbound-queue.ts';
-import { IrcClient } from './helpers/irc.ts';
-import { startTestServer, TestClient, wsUrl } from './helpers/server.ts';
 import { descriptor } from './helpers/socket-writes.ts';
-import { get, sample } from './ops/helpers.ts';
 
 const noOverflow = { onSendQExceeded: () => assert.fail('no overflow') };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -248,34 +244,5 @@ it('without writerThread, or with direct writes off, no thread ever starts', asy
     p.client.destroy();
     p.server.destroy();
     await scheduler.close();
-  }
-});
-
-it('a server whose writes go through the writer thread serves IRC and WebSocket as before, and counts them in /metrics', async () => {
-  const app = await startTestServer({ 'delivery.writerStartWrites': 0 });
-  try {
-    const irc = await Promise.all(['Ann', 'Bob', 'Cy'].map((n) => IrcClient.register(app, n)));
-    for (const c of irc) c.send('JOIN #w');
-    await irc[0]!.waitLine(/^:Cy\S* JOIN #w/);
-    const web = await TestClient.open(wsUrl(app));
-    await web.request('login', { name: 'Dee', lobby: false });
-    await web.request('join', { room: '#w' });
-    for (let i = 0; i < 50; i++) irc[0]!.send(`PRIVMSG #w :line ${i}`);
-    for (const c of irc.slice(1)) await c.waitLine(/PRIVMSG #w :line 49$/);
-    await web.waitFor((e) => e.type === 'message' && e.msg.text === 'line 49');
-    for (const c of irc.slice(1)) assert.deepEqual(c.lines.filter((l) => l.includes('PRIVMSG #w')).map((l) => l.slice(l.indexOf(':line ') + 1)), Array.from({ length: 50 }, (_, i) => `line ${i}`));
-    assert.deepEqual(web.events.filter((e) => e.type === 'message').map((e) => (e as { msg: { text: string } }).msg.text), Array.from({ length: 50 }, (_, i) => `line ${i}`));
-    // QUIT: the ERROR line, then the close, as without the thread.
-    irc[2]!.send('QUIT :bye');
-    await irc[2]!.waitClosed(10_000);
-    assert.ok(irc[2]!.lines.some((l) => l.startsWith('ERROR ')), JSON.stringify(irc[2]!.lines.slice(-2)));
-    await irc[1]!.waitLine(/^:Cy\S* QUIT :Quit: bye/);
-    const metrics = (await get(`${app.url}/metrics`)).body;
-    assert.equal(sample(metrics, 'banter_socket_writer_running'), 1);
-    assert.ok((sample(metrics, 'banter_socket_writer_writes_total') ?? 0) > 0, 'the thread made writes');
-    web.close();
-    for (const c of irc.slice(0, 2)) c.close();
-  } finally {
-    await app.close();
   }
 });
