@@ -216,14 +216,6 @@ export class PromMetrics implements CoreMetrics {
     });
   }
 
-  /** The socket writer thread (delivery.writerThread): whether it runs, how often it started, the writes it made. */
-  observeFlusher(flusher: { readonly writerRunning: boolean; readonly writerStarts: number; readonly writerWrites: number }): void {
-    const registers = [this.registry];
-    new Gauge({ name: 'banter_socket_writer_running', help: 'Whether the socket writer thread runs now (delivery.writerThread): 1 or 0.', registers, collect() { this.set(flusher.writerRunning ? 1 : 0); } });
-    new Counter({ name: 'banter_socket_writer_starts_total', help: 'Times the socket writer thread started (delivery.writerStartWrites).', registers, collect() { this.reset(); this.inc(flusher.writerStarts); } });
-    new Counter({ name: 'banter_socket_writer_writes_total', help: 'Socket writes made by the socket writer thread.', registers, collect() { this.reset(); this.inc(flusher.writerWrites); } });
-  }
-
   /** The store, with append latency and failures recorded. Every other member passes through. */
   timeStore<S extends MessageStore>(store: S): S {
     // performance.now(), not prom-client's startTimer: that one makes two closures, two hrtime

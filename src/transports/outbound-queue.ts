@@ -39,19 +39,10 @@
  * it is not a number the stream is used, and test/outbound-queue.test.ts pins it), checked
  * open in the same synchronous step as the write: only `socket.destroy()` on this thread closes
  * it, so the number cannot belong to another connection by then.
- *
- * With `writerThread`, those writes move to a thread of their own while there are many of them
- * (socket-writer.ts): a round copies each socket's bytes into the writer's shared batch and hands
- * it over; the next round starts once the batch is back. While a socket has a write in flight,
- * its descriptor and stream are left alone (`guardSocket`): `write`, `end` and the closing of
- * its handle wait until the batch is back, then run in order after the bytes the kernel did not
- * take, so the thread never writes to a closed or reused descriptor and nothing overtakes or
- * splits its bytes.
  */
 import fs from 'node:fs';
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { SocketWriter, WRITE_UNKNOWN, WRITER_BATCH_BYTES } from './socket-writer.ts';
 
 export interface FlushOptions {
   /** Least time between the starts of two rounds; 0 lets a round run on every event-loop turn. */
@@ -65,24 +56,7 @@ export interface FlushOptions {
   writeShare?: number;
   /** Plain TCP sockets with nothing unsent are written straight to their descriptor (default true; see the module comment). */
   directWrites?: boolean;
-  /**
-   * Those direct writes move to a thread of their own (socket-writer.ts) once rounds written here
-   * made `writerStartWrites` writes within one second, until WRITER_IDLE_SEC seconds in a row
-   * with fewer than a fifth of that. Default false; only with `directWrites`.
-   */
-  writerThread?: boolean;
-  /** Writes within one second that start the writer thread (default WRITER_START_WRITES; 0: the first round starts it). */
-  writerStartWrites?: number;
-  /** Quiet seconds in a row after which the writer thread stops (default WRITER_IDLE_SEC). */
-  writerIdleSec?: number;
-  /** Told once if the writer thread fails (writing then stays on this thread). */
-  onWriterFailed?: (err: Error) => void;
 }
-
-/** Default of FlushOptions.writerStartWrites: at ≈ 10 µs of this thread per write, about a twentieth of its time. */
-export const WRITER_START_WRITES = 5000;
-/** Default of FlushOptions.writerIdleSec: seconds in a row with fewer than a fifth of `writerStartWrites` writes after which the writer thread stops. */
-export const WRITER_IDLE_SEC = 30;
 
 /**
  * The most slots a scheduler's round array keeps between rounds (256 KiB): a burst to more
@@ -120,23 +94,6 @@ export class FlushScheduler {
   private readonly gapPerBusy: number;
   /** Whether its queues write plain TCP sockets straight to their descriptors. */
   readonly directWrites: boolean;
-  /** Whether writes may move to the writer thread (false for good after it failed). */
-  private writerThread: boolean;
-  private readonly writerStartWrites: number;
-  private readonly writerIdleSec: number;
-  private readonly onWriterFailed: ((err: Error) => void) | undefined;
-  /** The writer thread while it runs (see FlushOptions.writerThread). */
-  private writer: SocketWriter | undefined;
-  /** Writes made in the current one-second window, and when it began. */
-  private windowWrites = 0;
-  private windowStart = 0;
-  /** While the writer runs: its writes at the last check, and the quiet seconds in a row since. */
-  private writerSeen = 0;
-  private quietSec = 0;
-  private writerCheck: NodeJS.Timeout | undefined;
-  /** Writer threads started, and writes handed to them, since construction. */
-  writerStarts = 0;
-  private writerWritesBefore = 0;
 
   /** A number is `coalesceMs` (the old signature). */
   constructor(opts: FlushOptions | number = {}) {
@@ -146,133 +103,7 @@ export class FlushScheduler {
     const share = Math.min(1, Math.max(0.01, o.writeShare ?? 0.5));
     this.gapPerBusy = (1 - share) / share;
     this.directWrites = o.directWrites ?? true;
-    this.writerThread = this.directWrites && o.writerThread === true;
-    this.writerStartWrites = o.writerStartWrites ?? WRITER_START_WRITES;
-    this.writerIdleSec = o.writerIdleSec ?? WRITER_IDLE_SEC;
-    this.onWriterFailed = o.onWriterFailed;
   }
-
-  /** Whether a writer thread runs now. */
-  get writerRunning(): boolean {
-    return this.writer !== undefined;
-  }
-
-  /** The writer thread while it runs (for the tests). */
-  get writerThreadNow(): SocketWriter | undefined {
-    return this.writer;
-  }
-
-  /** Writes handed to writer threads since construction. */
-  get writerWrites(): number {
-    return this.writerWritesBefore + (this.writer?.writes ?? 0);
-  }
-
-  /** Stops the writer thread, if one runs (after its batch in flight). */
-  async close(): Promise<void> {
-    this.writerThread = false;
-    await this.stopWriter();
-  }
-
-  /** Counts `n` writes into the current window; a full window with enough of them starts the writer. */
-  private countWrites(n: number, now: number): void {
-    if (now - this.windowStart >= 1000) {
-      if (this.writerThread && this.writer === undefined && this.windowWrites >= this.writerStartWrites) this.startWriter();
-      this.windowStart = now;
-      this.windowWrites = 0;
-    }
-    this.windowWrites += n;
-  }
-
-  private startWriter(): void {
-    let w: SocketWriter;
-    try {
-      w = new SocketWriter((err) => {
-        if (this.writer === w) this.dropWriter();
-        // A thread that failed once would fail again, and every failure destroys the sockets of
-        // its batch in flight: writing stays here from now on.
-        this.writerThread = false;
-        this.onWriterFailed?.(err);
-      });
-    } catch (err) {
-      this.writerThread = false;
-      this.onWriterFailed?.(err as Error);
-      return;
-    }
-    this.writer = w;
-    this.writerStarts++;
-    this.writerSeen = 0;
-    this.quietSec = 0;
-    this.writerCheck = setInterval(this.checkWriter, 1000);
-    this.writerCheck.unref();
-  }
-
-  /** Once a second while the writer runs: it stops after `writerIdleSec` quiet seconds in a row. */
-  private readonly checkWriter = (): void => {
-    const w = this.writer;
-    if (w === undefined) return;
-    const recent = w.writes - this.writerSeen;
-    this.writerSeen = w.writes;
-    this.quietSec = recent < this.writerStartWrites / 5 ? this.quietSec + 1 : 0;
-    if (this.quietSec >= this.writerIdleSec) void this.stopWriter();
-  };
-
-  private dropWriter(): SocketWriter | undefined {
-    const w = this.writer;
-    if (w === undefined) return undefined;
-    this.writer = undefined;
-    this.writerWritesBefore += w.writes;
-    if (this.writerCheck) clearInterval(this.writerCheck);
-    this.writerCheck = undefined;
-    return w;
-  }
-
-  private async stopWriter(): Promise<void> {
-    await this.dropWriter()?.stop();
-  }
-
-  /**
-   * A round through the writer thread: every queue dirtied so far stages its bytes in the
-   * writer's batch (or writes here, when it cannot: TLS, a backlog, more than a batch), and the
-   * batch is handed over; the next round starts once it is back. Queues that no longer fit in
-   * the batch wait for the next round.
-   */
-  private runOffload(w: SocketWriter): void {
-    const start = performance.now();
-    const cpu0 = process.threadCpuUsage();
-    const queues = this.dirty;
-    const n = this.dirtyLen;
-    this.dirty = this.round;
-    this.dirtyLen = 0;
-    this.round = queues;
-    for (let i = 0; i < n; i++) {
-      const q = queues[i]!;
-      queues[i] = undefined;
-      try {
-        if (!q.stage(w)) this.dirty[this.dirtyLen++] = q;
-      } catch {
-        q.abort();
-      }
-    }
-    if (queues.length > ROUND_KEEP) this.round = [];
-    const cpu = process.threadCpuUsage(cpu0);
-    const now = performance.now();
-    this.lastStart = start;
-    this.lastBusy = Math.max((cpu.user + cpu.system) / 1000, 0.001);
-    this.countWrites(w.count, now);
-    if (w.submit(this.afterBatch)) {
-      this.pending = true;
-      return;
-    }
-    this.lastEnd = now;
-    if (this.dirtyLen > 0) this.schedule();
-  }
-
-  /** The writer's batch is back: the next round may start. */
-  private readonly afterBatch = (): void => {
-    this.pending = false;
-    this.lastEnd = performance.now();
-    if (this.dirtyLen > 0) this.schedule();
-  };
 
   /** Puts `q` in the next round. */
   add(q: OutboundQueue): void {
@@ -292,13 +123,6 @@ export class FlushScheduler {
 
   private readonly run = (): void => {
     this.pending = false;
-    const w = this.writer;
-    if (w !== undefined && this.at === this.roundLen) {
-      if (w.ready && !w.busy && !w.dead) {
-        this.runOffload(w);
-        return;
-      }
-    } else if (this.writerThread && this.writer === undefined && this.writerStartWrites === 0) this.startWriter();
     const start = performance.now();
     const cpu0 = process.threadCpuUsage();
     if (this.at === this.roundLen) {
@@ -331,7 +155,6 @@ export class FlushScheduler {
       if (i < n && this.sliceMs === 0) break;
     }
     const now = performance.now();
-    this.countWrites(i - this.at, now);
     this.at = i;
     // Busy is this thread's CPU time, not wall time: on a shared machine a slice can wait for a
     // CPU, and waiting that long again after it would only leave the time we get unused.
@@ -418,50 +241,6 @@ export function writesDirectly(socket: Socket, scheduler: FlushScheduler = eachT
 /** Flushes on the next turn; for queues made without a listener's scheduler. */
 const eachTurn = new FlushScheduler();
 
-const kQueue = Symbol('banter.outboundQueue');
-type Guarded = Socket & { [kQueue]?: OutboundQueue };
-/** A call on a socket made while its write was in flight: the method of net.Socket's prototype and its arguments. */
-type DeferredCall = ['write' | 'end' | '_destroy', unknown[]];
-const socketProto = Socket.prototype as unknown as Record<DeferredCall[0], (...args: unknown[]) => unknown>;
-
-function guardedWrite(this: Guarded, ...args: unknown[]): boolean {
-  const q = this[kQueue];
-  if (q?.inflight === true) {
-    (q.deferred ??= []).push(['write', args]);
-    return true;
-  }
-  return socketProto.write.apply(this, args) as boolean;
-}
-
-function guardedEnd(this: Guarded, ...args: unknown[]): Guarded {
-  const q = this[kQueue];
-  if (q?.inflight === true) (q.deferred ??= []).push(['end', args]);
-  else socketProto.end.apply(this, args);
-  return this;
-}
-
-/** Node's `_destroy` closes the handle, and with it the descriptor: never while the writer thread may write to it. */
-function guardedDestroy(this: Guarded, ...args: unknown[]): void {
-  const q = this[kQueue];
-  if (q?.inflight === true) (q.deferred ??= []).push(['_destroy', args]);
-  else socketProto._destroy.apply(this, args);
-}
-
-/**
- * Makes `write`, `end` and the handle's close wait while the queue has a write in the writer
- * thread's batch (replayed in order by `OutboundQueue.written`). Installed once, on a socket's
- * first such write, as methods of the socket itself: `socket.destroy()`, Node's own ends and
- * destroys, and other writers of the socket (the `ws` package's control frames) all go through
- * them. Outside a write in flight they are net.Socket's own.
- */
-function guardSocket(socket: Socket, q: OutboundQueue): void {
-  const g = socket as Guarded & Record<DeferredCall[0], unknown>;
-  g[kQueue] = q;
-  g.write = guardedWrite;
-  g.end = guardedEnd;
-  g._destroy = guardedDestroy;
-}
-
 /** The connection a queue belongs to: told once when its queue overflows (a method, so a queue holds no closure). */
 export interface QueueOwner {
   onSendQExceeded(): void;
@@ -480,13 +259,6 @@ export class OutboundQueue {
   private readonly socket: Socket;
   /** The socket's descriptor for direct writes: -2 until the first flush looks, -1 for none (TLS, no handle). */
   private fd = -2;
-  /** A write of this queue is in the writer thread's batch (see guardSocket). */
-  inflight = false;
-  /** Calls on the socket made meanwhile, replayed in order once it is back. */
-  deferred: DeferredCall[] | undefined;
-  /** A flush was asked for meanwhile: it runs once the write is back, before the deferred calls. */
-  private flushLater = false;
-  private guarded = false;
   private readonly limitBytes: number;
   private readonly owner: QueueOwner;
   private readonly scheduler: FlushScheduler;
@@ -522,12 +294,8 @@ export class OutboundQueue {
     return true;
   }
 
-  /** Writes everything queued now (once the write in flight, if any, is back). */
+  /** Writes everything queued now. */
   flush(): void {
-    if (this.inflight) {
-      this.flushLater = true;
-      return;
-    }
     this.scheduled = false;
     const first = this.first;
     if (first === undefined || this.stopped) return;
@@ -558,77 +326,6 @@ export class OutboundQueue {
       scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
       view = undefined;
     }
-  }
-
-  /**
-   * Stages everything queued in the writer thread's batch: false when it does not fit (the queue
-   * stays scheduled for the next round). What cannot go to a descriptor (TLS, a backlog in the
-   * stream, more than a batch) is written here at once, as by `flush`.
-   */
-  stage(w: SocketWriter): boolean {
-    const first = this.first;
-    if (first === undefined || this.stopped) {
-      this.scheduled = false;
-      return true;
-    }
-    const socket = this.socket;
-    if (this.fd === -2) this.fd = this.scheduler.directWrites ? descriptorOf(socket) : -1;
-    if (this.fd < 0 || socket.writableLength !== 0 || socket.destroyed || socket.writableEnded || this.bytes > WRITER_BATCH_BYTES) {
-      this.flush();
-      return true;
-    }
-    if (!w.fits(this.bytes)) return false;
-    if (!this.guarded) {
-      guardSocket(socket, this);
-      this.guarded = true;
-    }
-    this.scheduled = false;
-    const more = this.more;
-    const n = this.moreLen;
-    const bytes = this.bytes;
-    this.drop();
-    const out = w.bytes;
-    let off = w.off;
-    out.set(first, off);
-    off += first.length;
-    if (more !== undefined) {
-      for (let i = 0; i < n; i++) { const c = more[i]!; out.set(c, off); off += c.length; }
-      giveBack(more, n);
-    }
-    this.inflight = true;
-    w.add(this.fd, bytes, this);
-    return true;
-  }
-
-  /**
-   * The writer thread's result for the `len` bytes at `off` (WriteOwner): what the kernel did not
-   * take goes through the stream, as after a direct write (on an error, all of it: the stream meets
-   * the error and reports it); then a flush asked for meanwhile, then the deferred calls, in order.
-   * When the thread failed (WRITE_UNKNOWN), how much left is unknown: the connection is destroyed.
-   */
-  written(result: number, bytes: Uint8Array, off: number, len: number): void {
-    this.inflight = false;
-    const socket = this.socket;
-    if (result === WRITE_UNKNOWN) {
-      this.stop();
-      this.flushLater = false;
-      this.replay();
-      socket.destroy();
-      return;
-    }
-    if (result !== len && !socket.destroyed) socket.write(Buffer.from(bytes.subarray(off + Math.max(result, 0), off + len)));
-    if (this.flushLater || this.deferred !== undefined) {
-      this.flushLater = false;
-      this.flush();
-    }
-    this.replay();
-  }
-
-  private replay(): void {
-    const calls = this.deferred;
-    if (calls === undefined) return;
-    this.deferred = undefined;
-    for (const [method, args] of calls) socketProto[method].apply(this.socket, args);
   }
 
   /**
