@@ -18,6 +18,8 @@
  * --store sqlite|memory (Banter, default sqlite); --prof DIR writes Banter's --cpu-prof there.
  * --sender-proc on|off: the senders in a generator process of their own (default on for ws and
  * sio, off for irc), so that their schedule does not wait behind the receivers' reads.
+ * --warmup S [--warmup-rate R]: first S seconds at R msg/s per sender (default --rate) that are
+ * not counted: a fresh server's first run has a worse p99 than its later ones (docs/benchmarks.md).
  * Loopback only; bounded in time; ends only the processes it started.
  */
 import { parseArgs } from 'node:util';
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     'sender-proc': { type: 'string' },
     drain: { type: 'string', default: '5' },
     ramp: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '0' },
+    'warmup-rate': { type: 'string' },
     'ramp-factor': { type: 'string', default: '1.6' },
     'ramp-steps': { type: 'string', default: '10' },
     prof: { type: 'string' },
@@ -67,6 +71,8 @@ const size = num('size', 16, 400);
 const duration = num('duration', 1, 600);
 const procs = num('procs', 1, 253);
 const drainS = num('drain', 0.5, 120);
+const warmupS = num('warmup', 0, 600);
+const warmupRate = values['warmup-rate'] !== undefined ? num('warmup-rate', 0.1, 100_000) : rate;
 const kind = (values.server ?? (values.target ? 'none' : values.proto === 'sio' ? 'socketio' : 'banter')) as ServerKind | 'none';
 let proto = values.proto as Proto;
 if (kind === 'socketio') proto = 'sio';
@@ -122,6 +128,11 @@ async function main(): Promise<void> {
     await run.connect();
     const connectedRss = pid ? Math.round(rssMb(pid)) : undefined;
     log(`  connected and joined in ${run.connectMs} ms; server RSS idle ${idleRss ?? '?'} MB, with clients ${connectedRss ?? '?'} MB`);
+    if (warmupS > 0) {
+      // A fresh server's first seconds under load (JIT, heap growth, the store's worker) are not its steady state.
+      const w = await run.step(warmupRate, warmupS);
+      log(`  warm-up, not counted: ${warmupS} s at ${warmupRate}/s per sender, ${w.deliveriesPerSec} deliveries/s, p99 ${w.latencyMs.p99} ms`);
+    }
     if (values.ramp) result = await run.ramp(rate, Number(values['ramp-factor']), duration, Number(values['ramp-steps']));
     else {
       const r = await run.step(rate, duration);

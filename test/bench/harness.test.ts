@@ -398,3 +398,24 @@ test('with senderProc the senders have a generator process (source address) of t
     await fake.close();
   }
 });
+
+test('--warmup runs first at its own rate and is not counted in the result', async () => {
+  const { execFile } = await import('node:child_process');
+  const { startTestServer } = await import('../helpers/server.ts');
+  const app = await startTestServer({ 'irc.autoJoinLobby': false });
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['bench/load.ts', '--proto', 'irc', '--target', `127.0.0.1:${app.ircPort!}`, '--clients', '4', '--senders', '2', '--rate', '10', '--duration', '1', '--warmup', '2', '--warmup-rate', '30', '--json'],
+        { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    const summary = JSON.parse(out.trim().split('\n').pop()!) as { steps: { ratePerSender: number; sent: number; lost: number; dupes: number }[] };
+    // One counted step: 2 senders × 10/s × 1 s, not the warm-up's 2 × 30/s × 2 s as well.
+    assert.equal(summary.steps.length, 1);
+    assert.equal(summary.steps[0]!.ratePerSender, 10);
+    assert.ok(summary.steps[0]!.sent >= 18 && summary.steps[0]!.sent <= 22, `sent ${summary.steps[0]!.sent}`);
+    assert.equal(summary.steps[0]!.lost, 0);
+    assert.equal(summary.steps[0]!.dupes, 0);
+  } finally {
+    await app.close();
+  }
+});
