@@ -21,6 +21,14 @@
  * `--stacks N`: under each listed site, its N heaviest calling stacks (8 frames, nearest first),
  * to tell a site that no Banter frame calls (a stream's tick, a socket read) by its callers.
  *
+ * `--held N` (IRC): instead, what a message holds while it waits for its commit. The store (in
+ * memory) holds every append back; each sender writes N lines (pipelined, as many in flight as
+ * the pump allows), and once all of them wait in the store, a GC runs and the sampling heap
+ * profiler reports what is still alive of what was allocated since they were sent: the bytes
+ * each waiting message keeps, by allocation site. With the SQLite store a message waits 20–50 ms
+ * for its commit, longer than a scavenge interval, so all of it is copied and promoted
+ * (docs/benchmarks.md, "Where the GC time goes").
+ *
  * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +41,8 @@ import WebSocket from 'ws';
 import { startApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { silentLogger } from '../src/server/logger.ts';
+import type { MessageStore } from '../src/core/ports.ts';
+import { MemoryStore } from '../src/storage/memory.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,13 +55,15 @@ const { values } = parseArgs({
     stacks: { type: 'string', default: '0' },
     proto: { type: 'string', default: 'irc' },
     store: { type: 'string', default: 'memory' },
+    held: { type: 'string', default: '0' },
   },
 });
 const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
 const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top), STACKS = Number(values.stacks);
 const WS = values.proto === 'ws';
-if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!) || !['memory', 'sqlite'].includes(values.store!)) {
-  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws; --store memory|sqlite)');
+const HELD = Number(values.held);
+if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!) || !['memory', 'sqlite'].includes(values.store!) || !Number.isInteger(HELD) || HELD < 0 || HELD > 256 || (HELD > 0 && (WS || values.store !== 'memory'))) {
+  console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws; --store memory|sqlite; --held 0–256, IRC with the memory store)');
   process.exit(2);
 }
 
@@ -59,7 +71,24 @@ interface ProfileNode { callFrame: { functionName: string; url: string; lineNumb
 
 const dataDir = values.store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'banter-alloc-')) : undefined;
 const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'flood.burst': 1_000_000, 'flood.ratePerSec': 1_000_000, 'irc.autoJoinLobby': false, store: values.store!, ...(dataDir !== undefined ? { dataDir } : {}) } });
-const app = await startApp(config, { log: silentLogger() });
+/** --held: appends wait while `gate` is set; `waiting` counts them. */
+let gate: Promise<void> | undefined;
+let openGate: () => void = () => undefined;
+let waiting = 0;
+const heldStore = (): MessageStore => {
+  const store = new MemoryStore({ clock: { now: () => Date.now() }, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
+  const append = store.append.bind(store);
+  store.append = async (draft) => {
+    if (gate) {
+      waiting++;
+      await gate;
+      waiting--;
+    }
+    return append(draft);
+  };
+  return store;
+};
+const app = await startApp(config, { log: silentLogger(), ...(HELD > 0 ? { store: heldStore() } : {}) });
 const port = app.ircPort!;
 let received = 0;
 const socks: Socket[] = [];
@@ -127,6 +156,49 @@ try {
   for (let r = 0; r < 50; r++) await round();
   const session = new Session();
   session.connect();
+  if (HELD > 0) {
+    await session.post('HeapProfiler.collectGarbage');
+    gate = new Promise<void>((r) => { openGate = r; });
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
+    const want = received + SENDERS * HELD * perMessage;
+    for (let s = 0; s < SENDERS; s++) {
+      let lines = '';
+      for (let b = 0; b < HELD; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
+      socks[s]!.write(lines);
+    }
+    const deadline = Date.now() + 30_000;
+    while (waiting < SENDERS * HELD) {
+      if (Date.now() > deadline) throw new Error(`only ${waiting} of ${SENDERS * HELD} appends waiting after 30 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await session.post('HeapProfiler.collectGarbage');
+    const { profile } = await session.post('HeapProfiler.getSamplingProfile') as unknown as { profile: { head: ProfileNode } };
+    await session.post('HeapProfiler.stopSampling');
+    openGate();
+    gate = undefined;
+    while (received < want) {
+      if (Date.now() > deadline + 30_000) throw new Error('held messages not delivered');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const held = SENDERS * HELD;
+    const bySite = new Map<string, number>();
+    let live = 0;
+    const walk = (n: ProfileNode, banter: string | undefined): void => {
+      const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+      const inBanter = site.includes(' src/') ? site : banter;
+      if (n.selfSize > 0 && inBanter !== undefined) {
+        const key = inBanter === site ? site : `${site}  (in ${inBanter})`;
+        bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+        live += n.selfSize;
+      }
+      for (const c of n.children) walk(c, inBanter);
+    };
+    walk(profile.head, undefined);
+    console.log(`IRC: ${held} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`);
+    console.log(`alive under a Banter frame: ${(live / held).toFixed(0)} B per waiting message`);
+    for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / held).toFixed(0).padStart(7)} B/msg  ${k}`);
+    process.exit(0);
+  }
   await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   for (let r = 0; r < ROUNDS; r++) await round();
   const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
