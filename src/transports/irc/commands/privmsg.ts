@@ -11,9 +11,9 @@ import { clientTags, ctcp, stripFormatting, targets } from './util.ts';
 import { defineVerb } from './verb.ts';
 
 /**
- * Not an async function for the common case, one target: it returns `sendText`'s promise
- * instead of waiting in it, so no suspended frame of its own is kept while the message waits
- * for its commit (615 B per waiting message, `bench/irc-alloc.ts --held`).
+ * Not an async function: for one target it returns `relayTo`'s promise instead of waiting in
+ * it, so no suspended frame of its own is kept while the message waits for its commit (615 B
+ * per waiting message, `bench/irc-alloc.ts --held`).
  */
 function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promise<void> | void {
   const command = notice ? 'NOTICE' : 'PRIVMSG';
@@ -34,36 +34,23 @@ function relay(c: IrcConnection, msg: IrcMessage, notice: boolean): Promise<void
   const text = stripFormatting(raw);
   c.lastSpoke = Date.now();
   const list = targets(msg.params[0]!);
-  if (list.length === 1 && !isService(list[0]!)) {
-    if (text.trim() === '') return notice ? undefined : c.numeric(N.ERR_NOTEXTTOSEND, ['No text to send']);
-    return sendText(c, list[0]!, text, kind, msg.tags, notice);
-  }
+  if (list.length === 1) return relayTo(c, msg, list[0]!, text, kind, notice);
   return relayEach(c, msg, list, text, kind, notice);
 }
 
-function isService(target: string): boolean {
-  const f = foldName(target);
-  return f === 'nickserv' || f === 'calc';
+/** Several targets: one after the other. */
+async function relayEach(c: IrcConnection, msg: IrcMessage, list: string[], text: string, kind: MessageKind | undefined, notice: boolean): Promise<void> {
+  for (const target of list) await relayTo(c, msg, target, text, kind, notice);
 }
 
-/** Several targets, or a service: one after the other. */
-async function relayEach(c: IrcConnection, msg: IrcMessage, list: string[], text: string, kind: MessageKind | undefined, notice: boolean): Promise<void> {
-  for (const target of list) {
-    if (foldName(target) === 'nickserv') {
-      // The password is taken as typed (before formatting is stripped); NOTICEs get no answer.
-      if (!notice && !kind) await nickServ(c, msg.params[1]!);
-      continue;
-    }
-    if (foldName(target) === 'calc') {
-      if (!notice) await calcService(c, text);
-      continue;
-    }
-    if (text.trim() === '') {
-      if (!notice) c.numeric(N.ERR_NOTEXTTOSEND, ['No text to send']);
-      continue;
-    }
-    await sendText(c, target, text, kind, msg.tags, notice);
-  }
+/** One target: a service (NickServ, Calc), or the core through `sendText`. */
+function relayTo(c: IrcConnection, msg: IrcMessage, target: string, text: string, kind: MessageKind | undefined, notice: boolean): Promise<void> | void {
+  const folded = foldName(target);
+  // The password is taken as typed (before formatting is stripped); NOTICEs get no answer.
+  if (folded === 'nickserv') return !notice && !kind ? nickServ(c, msg.params[1]!) : undefined;
+  if (folded === 'calc') return notice ? undefined : calcService(c, text);
+  if (text.trim() === '') return notice ? undefined : c.numeric(N.ERR_NOTEXTTOSEND, ['No text to send']);
+  return sendText(c, target, text, kind, msg.tags, notice);
 }
 
 /**
