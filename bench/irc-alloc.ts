@@ -69,6 +69,15 @@ if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInte
 
 interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
+/** A profile node's allocation site: function, path from src/ (or bench/, node_modules/), line. */
+const siteOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+/** One packet of `n` channel messages from sender `s`. */
+const burst = (s: number, n: number): string => {
+  let lines = '';
+  for (let b = 0; b < n; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
+  return lines;
+};
+
 const dataDir = values.store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'banter-alloc-')) : undefined;
 const config = loadConfig({ overrides: { host: '127.0.0.1', port: 0, 'irc.port': 0, 'irc.floodRate': 0, 'flood.burst': 1_000_000, 'flood.ratePerSec': 1_000_000, 'irc.autoJoinLobby': false, store: values.store!, ...(dataDir !== undefined ? { dataDir } : {}) } });
 /** --held: appends wait while `gate` is set; `waiting` counts them. */
@@ -76,7 +85,7 @@ let gate: Promise<void> | undefined;
 let openGate: () => void = () => undefined;
 let waiting = 0;
 const heldStore = (): MessageStore => {
-  const store = new MemoryStore({ clock: { now: () => Date.now() }, maxPerConversation: 10_000, idempotencyWindowMs: 60_000 });
+  const store = new MemoryStore({ clock: { now: () => Date.now() }, maxPerConversation: config['history.memoryMaxPerConversation'], idempotencyWindowMs: config['history.idempotencyWindowMs'] });
   const append = store.append.bind(store);
   store.append = async (draft) => {
     if (gate) {
@@ -142,11 +151,7 @@ try {
     for (let s = 0; s < SENDERS && WS; s++) {
       for (let b = 0; b < BATCH; b++) wsClients[s]!.send(`{"type":"send","id":"s${seq++}","to":"#c${s % CHANNELS}","text":"a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx"}`);
     }
-    for (let s = 0; s < SENDERS && !WS; s++) {
-      let lines = '';
-      for (let b = 0; b < BATCH; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
-      socks[s]!.write(lines);
-    }
+    for (let s = 0; s < SENDERS && !WS; s++) socks[s]!.write(burst(s, BATCH));
     const deadline = Date.now() + 30_000;
     while (received < want) {
       if (Date.now() > deadline) throw new Error(`round not delivered within 30 s (${want - received} missing)`);
@@ -161,11 +166,7 @@ try {
     gate = new Promise<void>((r) => { openGate = r; });
     await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
     const want = received + SENDERS * HELD * perMessage;
-    for (let s = 0; s < SENDERS; s++) {
-      let lines = '';
-      for (let b = 0; b < HELD; b++) lines += `PRIVMSG #c${s % CHANNELS} :a line of about sixty-four bytes, as in bench/load.ts ${b} xxxx\r\n`;
-      socks[s]!.write(lines);
-    }
+    for (let s = 0; s < SENDERS; s++) socks[s]!.write(burst(s, HELD));
     const deadline = Date.now() + 30_000;
     while (waiting < SENDERS * HELD) {
       if (Date.now() > deadline) throw new Error(`only ${waiting} of ${SENDERS * HELD} appends waiting after 30 s`);
@@ -184,7 +185,7 @@ try {
     const bySite = new Map<string, number>();
     let live = 0;
     const walk = (n: ProfileNode, banter: string | undefined): void => {
-      const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+      const site = siteOf(n);
       const inBanter = site.includes(' src/') ? site : banter;
       if (n.selfSize > 0 && inBanter !== undefined) {
         const key = inBanter === site ? site : `${site}  (in ${inBanter})`;
@@ -197,8 +198,17 @@ try {
     console.log(`IRC: ${held} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`);
     console.log(`alive under a Banter frame: ${(live / held).toFixed(0)} B per waiting message`);
     for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / held).toFixed(0).padStart(7)} B/msg  ${k}`);
-    process.exit(0);
-  }
+  } else await allocatedPerDelivery(session, round, perMessage);
+} finally {
+  for (const s of socks) s.destroy();
+  for (const c of wsClients) c.terminate();
+  await app.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(0);
+
+/** The default report: heap bytes allocated (garbage included) per message and per delivery over ROUNDS rounds. */
+async function allocatedPerDelivery(session: Session, round: () => Promise<void>, perMessage: number): Promise<void> {
   await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   for (let r = 0; r < ROUNDS; r++) await round();
   const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
@@ -209,7 +219,7 @@ try {
   /** Per site, the bytes by calling stack (the 8 nearest frames): `--stacks N` prints each listed site's N heaviest. */
   const stacksOf = new Map<string, Map<string, number>>();
   const walk = (n: ProfileNode, banter: string | undefined, path: string[] = []): void => {
-    const site = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+    const site = siteOf(n);
     const inBanter = site.includes(' src/') ? site : banter;
     if (n.selfSize > 0) {
       const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
@@ -234,10 +244,4 @@ try {
       console.log(`${''.padStart(22)}${(b / deliveries).toFixed(1).padStart(6)} B/dlv < ${callers}`);
     }
   }
-} finally {
-  for (const s of socks) s.destroy();
-  for (const c of wsClients) c.terminate();
-  await app.close();
-  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
-process.exit(0);
