@@ -9,9 +9,9 @@ import {
   foldName, type ClientRequest, type MemberInfo, type ReplyData,
   type RequestType, type RoomState, type UserInfo,
 } from '../protocol/index.ts';
-import type { ErrorCode } from '../protocol/index.ts';
 import { COMMANDS } from './commands/index.ts';
-import type { CommandContext } from './commands/command.ts';
+import type { Command } from './commands/command.ts';
+import { CommandRun, type RunHost } from './command-run.ts';
 import { Directory, isRoomOperator, type RoomEntry, type UserEntry } from './directory.ts';
 import { ChatError } from './errors.ts';
 import type { Fact } from './facts.ts';
@@ -164,6 +164,8 @@ export class ChatCore {
   readonly sequencer: ConversationSequencer<SequencedFact> | undefined;
   private readonly names: NameBinding;
   private readonly applyTarget: ApplyTarget;
+  /** What every running command shares (command-run.ts). */
+  private readonly runHost: RunHost;
   private readonly unsubscribe: () => void;
   private summaryTimer: NodeJS.Timeout | undefined;
 
@@ -180,6 +182,11 @@ export class ChatCore {
       nodeId: () => this.nodeId, permanentRooms: deps.config.permanentRooms,
       attached: (id) => this.conns.has(id), emit: (f) => this.emit(f), loggedIn: () => this.logSummary(),
     });
+    this.runHost = {
+      core: this, delivery: this.delivery, names: this.names, metrics: this.metrics, log: deps.log,
+      serverBanOf: (remote, account) => this.serverBanOf(remote, account),
+      attached: (id) => this.conns.has(id),
+    };
     this.applyTarget = {
       dir: this.dir, delivery: this.delivery, metrics: this.metrics, clock: deps.clock,
       isPermanent: (r) => this.isPermanent(r), userInfo: (u) => this.userInfo(u),
@@ -310,31 +317,34 @@ export class ChatCore {
     this.logSummary();
   }
 
-  /** Runs one request for a connection. Resolves with the reply data or rejects with a ChatError. */
-  async execute<T extends RequestType>(session: Session, req: Extract<ClientRequest, { type: T }>): Promise<ReplyData[T]> {
+  /**
+   * Runs one request for a connection. Resolves with the reply data or rejects with a
+   * ChatError; never throws. Not an async function: a channel message waits in its command for
+   * the store's commit, and a suspended frame here would keep its registers meanwhile
+   * (command-run.ts).
+   */
+  execute<T extends RequestType>(session: Session, req: Extract<ClientRequest, { type: T }>): Promise<ReplyData[T]> {
     const conn = this.conns.get(session.id);
-    if (!conn) throw new ChatError('INTERNAL', 'connection is closed');
-    const command = COMMANDS[req.type];
-    await this.throttle(conn, req.type);
-    if (command.needsLogin && !conn.user) throw new ChatError('NOT_LOGGED_IN');
-    const started = performance.now();
-    let holding = false;
-    let failed: ErrorCode | undefined;
+    if (!conn) return Promise.reject(new ChatError('INTERNAL', 'connection is closed'));
+    let wait: number;
     try {
-      return await (command.run as (ctx: CommandContext, req: ClientRequest) => Promise<ReplyData[T]>)(this.context(conn, () => { holding = true; }), req);
+      wait = this.throttle(conn, req.type);
     } catch (err) {
-      failed = err instanceof ChatError ? err.code : 'INTERNAL';
-      if (err instanceof ChatError) throw err;
-      // Only known errors reach a client; the detail stays in the log.
-      this.deps.log.error({ err, conn: session.id, request: req.type }, 'command failed');
-      throw new ChatError('INTERNAL');
-    } finally {
-      this.metrics.request(req.type, (performance.now() - started) / 1000, failed);
-      // The transport writes the reply when this promise settles (a microtask); held
-      // events follow it in the next macrotask, so they always arrive after the reply.
-      // Pipelined commands may overlap: the hold ends when the last command that asked for it is done.
-      if (holding && conn.held && --conn.held.owners === 0) setImmediate(() => this.delivery.release(conn, this.conns.has(conn.session.id)));
+      return Promise.reject(err as Error);
     }
+    if (wait === 0) return this.start(conn, req);
+    return new Promise((resolve) => setTimeout(resolve, wait)).then(() => {
+      // The connection may have gone while the request waited its turn.
+      if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');
+      return this.start(conn, req);
+    });
+  }
+
+  private start<T extends RequestType>(conn: Conn, req: Extract<ClientRequest, { type: T }>): Promise<ReplyData[T]> {
+    const command = COMMANDS[req.type] as unknown as Command<T>;
+    if (command.needsLogin && !conn.user) return Promise.reject(new ChatError('NOT_LOGGED_IN'));
+    const user = conn.user ? this.dir.users.get(conn.user) : undefined;
+    return new CommandRun(this.runHost, conn, user, req.type).start(command, req);
   }
 
   /**
@@ -362,10 +372,10 @@ export class ChatCore {
   }
 
   /**
-   * Flood control (see rate-limit.ts): waits for the request's turn, or refuses it with
-   * RATE_LIMITED, and drops a connection that keeps flooding with "Excess flood".
+   * Flood control (see rate-limit.ts): how long the request waits for its turn (ms, 0: none),
+   * or RATE_LIMITED, and a connection that keeps flooding is dropped with "Excess flood".
    */
-  private async throttle(conn: Conn, type: RequestType): Promise<void> {
+  private throttle(conn: Conn, type: RequestType): number {
     const { flood } = this.deps.config;
     const now = this.deps.clock.now();
     let wait = conn.flood.requests.reserve(now, flood.maxDelayMs);
@@ -374,15 +384,11 @@ export class ChatCore {
       wait = calcWait < 0 ? -1 : Math.max(wait, calcWait);
     }
     if (wait < 0) {
-        this.metrics.rateLimited(conn.session.transport);
+      this.metrics.rateLimited(conn.session.transport);
       if (conn.flood.refused(now)) this.dropFlooder(conn);
       throw new ChatError('RATE_LIMITED', type === 'calc' ? 'slow down: too many calculations' : 'slow down: too many requests');
     }
-    if (wait > 0) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      // The connection may have gone while the request waited its turn.
-      if (!this.conns.has(conn.session.id)) throw new ChatError('INTERNAL', 'connection closed');
-    }
+    return Math.max(0, wait);
   }
 
   /**
@@ -490,35 +496,6 @@ export class ChatCore {
     if (fact.kind === 'message' && this.sequencer) this.sequencer.push(convKey(fact.msg.from, fact.msg.to), { seq: fact.msg.seq, fact });
     else if (fact.kind === 'message_update' && this.sequencer) this.sequencer.push(convKey(fact.update.msg.from, fact.update.msg.to), { seq: fact.update.seq, fact });
     else applyFact(this.applyTarget, fact);
-  }
-
-  // ------------------------------------------------------------------ helpers for commands
-
-  private context(conn: Conn, onHold?: () => void): CommandContext {
-    let holding = false;
-    const user = conn.user ? this.dir.users.get(conn.user) : undefined;
-    return {
-      core: this,
-      session: conn.session,
-      user,
-      hold: () => {
-        const held = this.delivery.hold(conn);
-        if (!holding) {
-          holding = true;
-          held.owners++;
-          onHold?.();
-        }
-        return { cover: (conv: string, seq: number) => held.covered.set(conv, Math.max(seq, held.covered.get(conv) ?? 0)) };
-      },
-      bindUser: (name, opts) => {
-        const ban = this.serverBanOf(conn.session.remote, opts?.account?.name);
-        if (ban) return Promise.reject(new ChatError('SERVER_BANNED', ban.reason !== '' ? `you are banned from this server: ${ban.reason}` : 'you are banned from this server'));
-        return this.names.bind(conn, name, opts);
-      },
-      reserveName: (name, fn) => this.names.reserve(conn, name, fn),
-      renameUser: (name) => this.names.rename(conn, name),
-      beginLogin: () => this.names.begin(conn),
-    };
   }
 
   /**

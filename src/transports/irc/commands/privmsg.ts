@@ -73,12 +73,13 @@ export function sendText(c: IrcConnection, target: string, text: string, kind: M
   try {
     done = edit !== undefined
       ? c.execute('edit', { to: target, msgid: edit, text })
-      : c.execute('send', { to: target, text, ...(kind ? { kind } : {}), ...(relayed ? { tags: relayed } : {}), ...(replyTo ? { replyTo } : {}) })
-        .then(() => { if (!notice && !target.startsWith('#')) awayReply(c, target); });
+      : c.execute('send', { to: target, text, ...(kind ? { kind } : {}), ...(relayed ? { tags: relayed } : {}), ...(replyTo ? { replyTo } : {}) });
   } catch (err) {
     done = Promise.reject(err as Error);
   }
-  return done.then(noop, (err: unknown) => { if (!notice) c.fail(err, { command: notice ? 'NOTICE' : 'PRIVMSG', target }); });
+  // One reaction for both outcomes. NOTICE gets no automatic reply, errors included.
+  const sent = edit === undefined && !notice && !target.startsWith('#') ? () => awayReply(c, target) : noop;
+  return done.then(sent, notice ? noop : (err: unknown) => c.fail(err, { command: 'PRIVMSG', target }));
 }
 
 function noop(): void {}
