@@ -37,6 +37,9 @@ it('folds case for ASCII letters only (casemapping=ascii)', () => {
   fc.assert(fc.property(validName, (n) => foldName(n) === foldName(n.toUpperCase()) && foldName(n) === foldName(n.toLowerCase())), { numRuns: 2000 });
   assert.notEqual(foldName('a[b'), foldName('a{b'));
   assert.equal(foldName('ÄB'), 'Äb');
+  // Any string (hostile input is folded too): exactly A–Z change, nothing else, whatever comes before or after them.
+  fc.assert(fc.property(fc.string({ maxLength: 40, unit: 'binary' }), (s) => foldName(s) === s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32))), { numRuns: 5000 });
+  for (const s of ['', 'abc', 'İstanbul', 'ǅ', 'ß', 'Ω', 'ΩA', 'aZ', 'Za']) assert.equal(foldName(s), s.replace(/[A-Z]/g, (c) => c.toLowerCase()), s);
 });
 
 it('recognises room names', () => {

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { App } from '../../src/server/app.ts';
 import { parse, serialize, splitText } from '../../src/transports/irc/message.ts';
 import { LineReader } from '../../src/transports/irc/reader.ts';
+import { isoTime } from '../../src/transports/irc/translate.ts';
 import { IrcClient, SERVER } from '../helpers/irc.ts';
 import { startTestServer, TestClient } from '../helpers/server.ts';
 
@@ -221,5 +222,14 @@ describe('wire rules over TCP', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('server-time', () => {
+  it('stamps every instant as Date formats it, whichever instant came before (the last one is kept)', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 4_102_444_800_000 }), { minLength: 1, maxLength: 20 }), (instants) => {
+      for (const ms of [...instants, ...instants.reverse()]) assert.equal(isoTime(ms), new Date(ms).toISOString());
+    }), { numRuns: 500 });
+    assert.throws(() => isoTime(Number.NaN), RangeError);
   });
 });

@@ -38,8 +38,19 @@ export function cached(ev: ChatEvent, key: string, build: () => IrcMessage[]): I
   return v;
 }
 
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/**
+ * server-time's ISO 8601 form of `ms`. The last one is kept: the messages of one group commit
+ * share their timestamp, and formatting a Date was 1.5 % of the main thread at 12,800 messages/s.
+ */
 export function isoTime(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /** PRIVMSG/NOTICE lines of a chat message (several when the text has newlines or is long). */
