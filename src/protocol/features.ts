@@ -55,6 +55,8 @@ const MENTION = /(?<![\p{L}\p{N}_@])@([A-Za-z_[\]\\^{}|][A-Za-z0-9_[\]\\^{}|-]*)
 export function parseMentions(text: string): { names: string[]; room: boolean } {
   const names: string[] = [];
   let room = false;
+  // Most messages mention no one: no regular expression over them (it runs for every message).
+  if (!text.includes('@')) return { names, room };
   for (const m of text.matchAll(MENTION)) {
     const name = m[1]!;
     const folded = name.replace(/[A-Z]/g, (c) => c.toLowerCase());

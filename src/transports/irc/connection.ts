@@ -100,6 +100,9 @@ function pipelined(item: ReadItem): boolean {
 
 /** Serialised lines per message object, indexed by tag variant (see `variant`). */
 const lineCache = new WeakMap<IrcMessage, (Buffer | undefined)[]>();
+/** The line `sendShared` was last given and its `lineCache` entry (one line and its buffers kept at most). */
+let lastLine: IrcMessage | undefined;
+let lastLineEntry: (Buffer | undefined)[] | undefined;
 
 
 /** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
@@ -327,11 +330,15 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     const label = this.labelOf();
     if (label) return this.labelLine(label, msg);
     const v = this.variant();
-    let m = lineCache.get(msg);
+    // A fan-out hands the same line to every recipient in a row: the last line's entry is
+    // kept beside the WeakMap, so the other recipients skip its lookup.
+    let m = msg === lastLine ? lastLineEntry : lineCache.get(msg);
     if (!m) {
       m = [];
       lineCache.set(msg, m);
     }
+    lastLine = msg;
+    lastLineEntry = m;
     // The serialising (a closure over `this`) is in its own method: here it would cost a context per call, i.e. per delivery.
     this.enqueue(m[v] ??= this.encode(msg), false);
   }

@@ -13,6 +13,8 @@ export function clientTags(msg: Pick<IrcMessage, 'tags'>): Record<string, string
 
 /** Comma-separated targets, at most TARGMAX of them. */
 export function targets(s: string): string[] {
+  // One target, the common case: no split and filter per line.
+  if (!s.includes(',')) return s === '' ? [] : [s];
   return s.split(',').filter((t) => t !== '').slice(0, MAX_TARGETS);
 }
 
