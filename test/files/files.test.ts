@@ -93,6 +93,20 @@ describe('files: sharing and access', () => {
     assert.deepEqual(await links(u1, [g.id]), {});
   });
 
+  it('a send refused as a reused request id leaves its files free for the next message', async () => {
+    const u = await login('reuser');
+    await u.request('send', { to: '#lobby', text: 'first' }, 'reused-id');
+    const f = await upload(app, u, 'later.txt', text('later'));
+    // Not a resend: another text under the same id. Nothing is sent, so nothing may be attached either.
+    // (Sent raw: `request` would take the first reply, already received under this id.)
+    u.sendRaw({ type: 'send', id: 'reused-id', to: '#lobby', text: 'second', files: [f.id] });
+    const refused = await u.waitFor((e) => e.type === 'error' && e.id === 'reused-id');
+    assert.equal(refused.type === 'error' && refused.code, 'REQUEST_ID_REUSED');
+    assert.deepEqual(await links(u, [f.id]), {}, 'no link: the file is not attached to a message');
+    const sent = await u.request('send', { to: '#lobby', text: 'second', files: [f.id] });
+    assert.deepEqual(sent.msg.files?.map((x: FileRef) => x.id), [f.id]);
+  });
+
   it('never serves SVG or HTML inline, whatever the client claims', async () => {
     const c = await login('svgsender');
     const svg = await upload(app, c, 'pic.svg', text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'));
