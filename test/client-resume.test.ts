@@ -121,3 +121,37 @@ it('resumes changes too: a reaction seen live is not handed over again, an edit 
   assert.deepEqual(updated, [['#upd', 'the typo (edited)']], 'only what changed while away');
   assert.deepEqual(live, ['react:react to this']);
 });
+
+it('hands a login\'s missed messages over before the held events that arrive in the same read', async () => {
+  // A fake server: the login reply (three missed messages) and the next live message, which the
+  // real server holds back until after the reply, leave in ONE write, so the client reads them
+  // in one chunk and handles both frames before any code awaiting the login runs.
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  cleanup.push(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const msg = (seq: number) => ({ id: `m${seq}`, seq, to: '#lobby', from: 'ann', text: `n${seq}`, ts: 1_800_000_000_000 + seq });
+  wss.on('connection', (ws) => {
+    ws.send(JSON.stringify({ type: 'hello', protocol: 1, server: 'fake', limits: { nameMaxLength: 32, roomMaxLength: 50, textMaxLength: 4000, exprMaxLength: 500, maxPayload: 65536 } }));
+    ws.on('message', (raw) => {
+      const req = JSON.parse(String(raw)) as { type: string; id: string };
+      if (req.type !== 'login') return;
+      const reply = { type: 'reply', id: req.id, data: { name: 'bob', protocol: 1, rooms: [{ name: '#lobby', topic: '', members: [], count: 0 }], missed: [{ to: '#lobby', messages: [msg(5), msg(6), msg(7)], gap: false, lastSeq: 7 }], unread: [], lastSeq: { '#lobby': 7 }, registered: false } };
+      const socket = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+      socket.cork();
+      ws.send(JSON.stringify(reply));
+      ws.send(JSON.stringify({ type: 'message', msg: msg(8) }));
+      process.nextTick(() => socket.uncork());
+    });
+  });
+  const port = (wss.address() as import('node:net').AddressInfo).port;
+  const c = new BanterClient({ url: `ws://127.0.0.1:${port}/ws`, reconnect: false });
+  cleanup.push(() => c.close());
+  const seqs: number[] = [];
+  c.on('message', (ev) => seqs.push(ev.msg.seq));
+  await c.connect();
+  await c.login('bob');
+  await until(() => seqs.includes(8), 'the live message');
+  assert.deepEqual(seqs, [5, 6, 7, 8], 'the missed messages first, then the live one, none dropped');
+  assert.equal(c.lastSeq.get('#lobby'), 8);
+});

@@ -134,14 +134,7 @@ export class BanterClient {
     if (reply.token) this.token = reply.token;
     else if (auth.token) this.token = auth.token;
     else if (!reply.registered) this.token = undefined;
-    this.deliverMissed(reply.missed);
-    // Rooms we had seen nothing of resume from where they stood at this login. A server
-    // whose history is behind what we saw (its data was reset) is believed: otherwise its
-    // new messages would look like duplicates.
-    for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) {
-      const mine = this.lastSeq.get(foldName(room));
-      if (mine === undefined || seq < mine) this.lastSeq.set(foldName(room), seq);
-    }
+    // (Its missed messages and resume points were taken as the reply arrived: observeReply.)
     return reply;
   }
 
@@ -357,8 +350,8 @@ export class BanterClient {
         await this.login(name, this.token ? { token: this.token } : {});
         for (const room of this.rooms) {
           const since = this.lastSeq.get(foldName(room));
-          const reply = await this.request('join', { room, ...(since !== undefined ? { since } : {}) }).catch(() => undefined);
-          if (reply && since !== undefined) this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap, ...(reply.updated ? { updated: reply.updated } : {}), ...(reply.lastSeq !== undefined ? { lastSeq: reply.lastSeq } : {}) }]);
+          // With `since`, its history is handed over as missed messages when the reply arrives (observeReply).
+          await this.request('join', { room, ...(since !== undefined ? { since } : {}) }).catch(() => undefined);
         }
       } catch (err) {
         this.name ??= name;
@@ -430,11 +423,34 @@ export class BanterClient {
 
   /**
    * Messages carried by `join` and `history` replies count as seen (the UI shows them from
-   * the reply). A rejoin with `since` is handled by the reconnect code instead, which hands
-   * its messages to the `message` handlers.
+   * the reply). Those a `login` (resume, unread DMs) or a rejoin with `since` missed go to the
+   * `message` handlers, once each and in order.
    */
   private observeReply(p: Pending, data: unknown): void {
-    if (p.tracksSince) return;
+    // What a login or a rejoin with `since` missed is handed over here, as its reply frame is
+    // read, not where the caller awaits it: the events the server held back for the reply can
+    // arrive in the same read, and each frame of a read is handled before any awaiting code
+    // runs (Node's WebSocket). Handled after them, the missed messages would look older than
+    // what was just seen, and be dropped as seen (a gap after every reconnect under load).
+    if (p.type === 'login') {
+      const reply = data as ReplyData['login'];
+      // Conversation keys of DMs need our name (convOf).
+      this.name = reply.name;
+      this.deliverMissed(reply.missed);
+      // Rooms we had seen nothing of resume from where they stood at this login. A server
+      // whose history is behind what we saw (its data was reset) is believed: otherwise its
+      // new messages would look like duplicates.
+      for (const [room, seq] of Object.entries(reply.lastSeq ?? {})) {
+        const mine = this.lastSeq.get(foldName(room));
+        if (mine === undefined || seq < mine) this.lastSeq.set(foldName(room), seq);
+      }
+      return;
+    }
+    if (p.tracksSince) {
+      const reply = data as ReplyData['join'];
+      this.deliverMissed([{ to: reply.name, messages: reply.history, gap: reply.gap, ...(reply.updated ? { updated: reply.updated } : {}), ...(reply.lastSeq !== undefined ? { lastSeq: reply.lastSeq } : {}) }]);
+      return;
+    }
     const messages = p.type === 'join' ? (data as ReplyData['join']).history : p.type === 'history' ? (data as ReplyData['history']).messages : undefined;
     const last = messages?.at(-1);
     if (last) this.advance(last);
