@@ -31,6 +31,23 @@ describe('owner rules in the core', () => {
     assert.deepEqual((await g2.run('history', { to: 'bob' })).messages.map((m) => m.text), ['later']);
   });
 
+  it('a guest\'s login answers only once its DM history has begun, so a DM it sends at once is its own', async () => {
+    const clock = new HandClock();
+    const core = node('n1', new LocalHub(), clock);
+    await Fake.as(core, 'peer');
+    // The clock moves on (as a real one does within a millisecond) while the login waits for it.
+    const moved = new Promise<void>((resolve) => setTimeout(() => { clock.t += 1; resolve(); }, 1));
+    const g = await Fake.as(core, 'quick');
+    // At once, as a script does (the clock may or may not have moved: the login waited for it).
+    const { msg } = await g.run('send', { to: 'peer', text: 'sent right after the login' });
+    assert.ok(msg.ts >= core.dir.user('quick')!.dmSince, 'stamped inside the sender\'s DM history');
+    // Its sender can act on it: before, this was NO_SUCH_MESSAGE (the message was older than dmSince).
+    await g.run('react', { to: 'peer', msgid: msg.id, emoji: '👍', on: true });
+    await g.run('delete', { to: 'peer', msgid: msg.id });
+    assert.deepEqual((await g.run('history', { to: 'peer' })).messages.map((m) => m.deleted), [true]);
+    await moved;
+  });
+
   it('no guest can take a name while it is being registered', async () => {
     const clock = new HandClock();
     const core = node('n1', new LocalHub(), clock);
