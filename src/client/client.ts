@@ -130,11 +130,10 @@ export class BanterClient {
     const resume = Object.fromEntries([...this.lastSeq].filter(([k]) => !k.startsWith('#') || k === '#lobby'));
     const args: ArgsOf<'login'> = { name, ...auth, ...(Object.keys(resume).length ? { resume } : {}) };
     const reply = await this.request('login', args);
-    this.name = reply.name;
+    // (Its name, missed messages and resume points were taken as the reply arrived: observeReply.)
     if (reply.token) this.token = reply.token;
     else if (auth.token) this.token = auth.token;
     else if (!reply.registered) this.token = undefined;
-    // (Its missed messages and resume points were taken as the reply arrived: observeReply.)
     return reply;
   }
 

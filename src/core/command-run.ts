@@ -9,8 +9,7 @@
  * waits"). The context as an object of closures kept 437 B per waiting message, the
  * dispatcher's suspended async frame 619 B (`bench/irc-alloc.ts --held`).
  */
-import type { ReplyData, RequestType } from '../protocol/index.ts';
-import type { ClientRequest } from '../protocol/index.ts';
+import type { ClientRequest, ReplyData, RequestType } from '../protocol/index.ts';
 import type { Command, CommandContext, CommandCore } from './commands/command.ts';
 import type { Conn, Delivery } from './delivery.ts';
 import type { UserEntry } from './directory.ts';
@@ -68,28 +67,22 @@ export class CommandRun implements CommandContext {
       this.end(undefined);
       return data;
     }, (err: unknown) => {
-      throw this.end(err);
+      // Only known errors reach a client; the detail stays in the log.
+      if (!(err instanceof ChatError)) this.host.log.error({ err, conn: this.session.id, request: this.type }, 'command failed');
+      const out = err instanceof ChatError ? err : new ChatError('INTERNAL');
+      this.end(out);
+      throw out;
     });
   }
 
-  /** The request metric and the end of the hold; for a failure, the error the client gets. */
-  private end(err: unknown): ChatError | undefined {
-    let out: ChatError | undefined;
-    if (err !== undefined) {
-      if (err instanceof ChatError) out = err;
-      else {
-        // Only known errors reach a client; the detail stays in the log.
-        this.host.log.error({ err, conn: this.session.id, request: this.type }, 'command failed');
-        out = new ChatError('INTERNAL');
-      }
-    }
-    this.host.metrics.request(this.type, (performance.now() - this.started) / 1000, out?.code);
+  /** The request metric (with the error the client gets) and the end of the hold. */
+  private end(failed: ChatError | undefined): void {
+    this.host.metrics.request(this.type, (performance.now() - this.started) / 1000, failed?.code);
     // The transport writes the reply when the command's promise settles (a microtask); held
     // events follow it in the next macrotask, so they always arrive after the reply.
     // Pipelined commands may overlap: the hold ends when the last command that asked for it is done.
     const { conn, host } = this;
     if (this.holding && conn.held && --conn.held.owners === 0) setImmediate(() => host.delivery.release(conn, host.attached(conn.session.id)));
-    return out;
   }
 
   hold(): { cover(conv: string, seq: number): void } {

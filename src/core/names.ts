@@ -11,14 +11,6 @@ import type { Fact } from './facts.ts';
 import type { Clock, Logger, PresenceStore } from './ports.ts';
 import type { Session } from './session.ts';
 
-/** Polls of `untilClock` at most (1 ms apart): a clock that does not move is not waited for longer. */
-const CLOCK_POLLS = 5;
-
-/** Resolves once `clock` reads at least `t` (or after CLOCK_POLLS polls). */
-async function untilClock(clock: Clock, t: number): Promise<void> {
-  for (let i = 0; i < CLOCK_POLLS && clock.now() < t; i++) await new Promise((resolve) => setTimeout(resolve, 1));
-}
-
 export interface NameBindingDeps {
   dir: Directory;
   presence: PresenceStore;
@@ -96,9 +88,9 @@ export class NameBinding {
     // A guest's DMs start in the next millisecond: the login answers no sooner, so a message the
     // session sends after its reply is stamped inside its own DM history. Answered in the same
     // millisecond, a DM sent at once was stamped before it, and its sender could not react to,
-    // edit or delete it (NO_SUCH_MESSAGE). At most 1 ms on a real clock; a clock that does not
-    // move (tests) is waited for a few polls only.
-    if (!account) await untilClock(this.d.clock, dmSince);
+    // edit or delete it (NO_SUCH_MESSAGE). At most 1 ms.
+    const early = dmSince - this.d.clock.now();
+    if (!account && early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     return this.d.dir.users.get(folded)!;
   }
 

@@ -23,6 +23,7 @@ import { capForTag } from './caps.ts';
 import { VERBS } from './commands/index.ts';
 import type { Verb } from './commands/verb.ts';
 import { deliverEvent } from './deliver.ts';
+import { FrontedCache } from './fronted-cache.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
 import { FloodGate } from './flood.ts';
 import { parse, serialize, type IrcMessage } from './message.ts';
@@ -70,15 +71,15 @@ interface CoreScope {
   live: boolean;
 }
 
+/** A line whose handling ended at once. */
+const DONE: Promise<void> = Promise.resolve();
+
 /**
  * The labeled command whose code is running. Lines belong to a label only when produced in
  * its async context (the verb's own code and what it awaits, and the events its own core
  * requests fan out while they run); lines for other users' events, delivered while the
  * command waits, are outside it and go out at once, unlabeled.
  */
-/** A line whose handling ended at once. */
-const DONE: Promise<void> = Promise.resolve();
-
 const labelScope = new AsyncLocalStorage<Label | CoreScope>();
 
 /** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
@@ -99,10 +100,7 @@ function pipelined(item: ReadItem): boolean {
 }
 
 /** Serialised lines per message object, indexed by tag variant (see `variant`). */
-const lineCache = new WeakMap<IrcMessage, (Buffer | undefined)[]>();
-/** The line `sendShared` was last given and its `lineCache` entry (one line and its buffers kept at most). */
-let lastLine: IrcMessage | undefined;
-let lastLineEntry: (Buffer | undefined)[] | undefined;
+const lineCache = new FrontedCache<IrcMessage, (Buffer | undefined)[]>();
 
 
 /** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
@@ -330,15 +328,11 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     const label = this.labelOf();
     if (label) return this.labelLine(label, msg);
     const v = this.variant();
-    // A fan-out hands the same line to every recipient in a row: the last line's entry is
-    // kept beside the WeakMap, so the other recipients skip its lookup.
-    let m = msg === lastLine ? lastLineEntry : lineCache.get(msg);
+    let m = lineCache.get(msg);
     if (!m) {
       m = [];
       lineCache.set(msg, m);
     }
-    lastLine = msg;
-    lastLineEntry = m;
     // The serialising (a closure over `this`) is in its own method: here it would cost a context per call, i.e. per delivery.
     this.enqueue(m[v] ??= this.encode(msg), false);
   }

@@ -10,13 +10,10 @@ import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
 import { deliverUpdate, isMultiline, multilineLines, wantsMultiline } from './msg-features.ts';
 import { cached, isoTime, joinLine, messageLines } from './translate.ts';
+import { FrontedCache } from './fronted-cache.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
-type MessageInfo = { from: string; to: string; lines: IrcMessage[]; multiline: boolean };
-const messageInfo = new WeakMap<ChatEvent, MessageInfo>();
-/** The event `deliverMessage` was last given and its info (one event kept at most). */
-let lastEvent: ChatEvent | undefined;
-let lastInfo: MessageInfo | undefined;
+const messageInfo = new FrontedCache<ChatEvent, { from: string; to: string; lines: IrcMessage[]; multiline: boolean }>();
 
 /** Whether the recipient shares at least one channel with `rooms` (room names). */
 function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {
@@ -52,15 +49,11 @@ export function deliverEvent(c: IrcConnection, ev: ChatEvent): void {
 function deliverMessage(c: IrcConnection, ev: Extract<ChatEvent, { type: 'message' }>): void {
   const masks = c.server;
   const me = c.folded;
-  // The fan-out hands one event to every recipient in a row: the last event's info is kept
-  // beside the WeakMap, so the other recipients skip its lookup.
-  let info = ev === lastEvent ? lastInfo : messageInfo.get(ev);
+  let info = messageInfo.get(ev);
   if (!info) {
     info = { from: foldName(ev.msg.from), to: foldName(ev.msg.to), lines: messageLines(ev.msg, masks), multiline: isMultiline(ev.msg) };
     messageInfo.set(ev, info);
   }
-  lastEvent = ev;
-  lastInfo = info;
   const echo = c.caps.has('echo-message');
   if (info.from === me && info.to !== me && !echo) return;
   const lines = info.multiline && wantsMultiline(c) ? multilineOf(ev, masks) : info.lines;
