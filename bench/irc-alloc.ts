@@ -29,6 +29,13 @@
  * for its commit, longer than a scavenge interval, so all of it is copied and promoted
  * (docs/benchmarks.md, "Where the GC time goes").
  *
+ * `--kept N`: what stays alive per message once it has been delivered to everyone. Each sender
+ * writes N lines (pipelined); once all are delivered, a GC runs and the sampling heap profiler
+ * reports what is still alive of what was allocated since they were sent, by allocation site:
+ * the store's copy of each message (the memory store keeps `history.memoryMaxPerConversation`
+ * per conversation, so with the memory store this is what each of those costs), and anything a
+ * delivered message leaves behind that it should not.
+ *
  * Stops by itself: every round has a deadline of 30 s; loopback only, port 0.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -56,12 +63,18 @@ const { values } = parseArgs({
     proto: { type: 'string', default: 'irc' },
     store: { type: 'string', default: 'memory' },
     held: { type: 'string', default: '0' },
+    kept: { type: 'string', default: '0' },
   },
 });
 const CLIENTS = Number(values.clients), CHANNELS = Number(values.channels), SENDERS = Number(values.senders);
 const BATCH = Number(values.batch), ROUNDS = Number(values.rounds), TOP = Number(values.top), STACKS = Number(values.stacks);
 const WS = values.proto === 'ws';
 const HELD = Number(values.held);
+const KEPT = Number(values.kept);
+if (!Number.isInteger(KEPT) || KEPT < 0 || KEPT > 1000 || (KEPT > 0 && HELD > 0)) {
+  console.error('irc-alloc: --kept 0–1000 (lines per sender), not with --held');
+  process.exit(2);
+}
 if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInteger(n) && n > 0) || SENDERS > CHANNELS || CLIENTS % CHANNELS !== 0 || !['irc', 'ws'].includes(values.proto!) || !['memory', 'sqlite'].includes(values.store!) || !Number.isInteger(HELD) || HELD < 0 || HELD > 256 || (HELD > 0 && (WS || values.store !== 'memory'))) {
   console.error('irc-alloc: bad arguments (positive integers; senders ≤ channels; clients a multiple of channels; --proto irc|ws; --store memory|sqlite; --held 0–256, IRC with the memory store)');
   process.exit(2);
@@ -181,23 +194,23 @@ try {
       if (Date.now() > deadline + 30_000) throw new Error('held messages not delivered');
       await new Promise((r) => setTimeout(r, 5));
     }
-    const held = SENDERS * HELD;
-    const bySite = new Map<string, number>();
-    let live = 0;
-    const walk = (n: ProfileNode, banter: string | undefined): void => {
-      const site = siteOf(n);
-      const inBanter = site.includes(' src/') ? site : banter;
-      if (n.selfSize > 0 && inBanter !== undefined) {
-        const key = inBanter === site ? site : `${site}  (in ${inBanter})`;
-        bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-        live += n.selfSize;
-      }
-      for (const c of n.children) walk(c, inBanter);
-    };
-    walk(profile.head, undefined);
-    console.log(`IRC: ${held} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`);
-    console.log(`alive under a Banter frame: ${(live / held).toFixed(0)} B per waiting message`);
-    for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / held).toFixed(0).padStart(7)} B/msg  ${k}`);
+    reportAlive(profile.head, SENDERS * HELD, `IRC: ${SENDERS * HELD} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'waiting message');
+  } else if (KEPT > 0) {
+    await session.post('HeapProfiler.collectGarbage');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
+    const want = received + SENDERS * KEPT * perMessage;
+    for (let s = 0; s < SENDERS; s++) socks[s]!.write(burst(s, KEPT));
+    const deadline = Date.now() + 30_000;
+    while (received < want) {
+      if (Date.now() > deadline) throw new Error(`only ${received - want + SENDERS * KEPT * perMessage} of ${SENDERS * KEPT * perMessage} deliveries after 30 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Let the write rounds and the pumps settle, then collect what is garbage.
+    await new Promise((r) => setTimeout(r, 200));
+    await session.post('HeapProfiler.collectGarbage');
+    const { profile } = await session.post('HeapProfiler.getSamplingProfile') as unknown as { profile: { head: ProfileNode } };
+    await session.post('HeapProfiler.stopSampling');
+    reportAlive(profile.head, SENDERS * KEPT, `IRC: ${SENDERS * KEPT} messages delivered (${SENDERS} senders × ${KEPT} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'delivered message');
   } else await allocatedPerDelivery(session, round, perMessage);
 } finally {
   for (const s of socks) s.destroy();
@@ -206,6 +219,26 @@ try {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(0);
+
+/** What is alive under a Banter frame in a sampling profile, per message of `count`, by site. */
+function reportAlive(head: ProfileNode, count: number, title: string, per: string): void {
+  const bySite = new Map<string, number>();
+  let live = 0;
+  const walk = (n: ProfileNode, banter: string | undefined): void => {
+    const site = siteOf(n);
+    const inBanter = site.includes(' src/') ? site : banter;
+    if (n.selfSize > 0 && inBanter !== undefined) {
+      const key = inBanter === site ? site : `${site}  (in ${inBanter})`;
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      live += n.selfSize;
+    }
+    for (const c of n.children) walk(c, inBanter);
+  };
+  walk(head, undefined);
+  console.log(title);
+  console.log(`alive under a Banter frame: ${(live / count).toFixed(0)} B per ${per}`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / count).toFixed(0).padStart(7)} B/msg  ${k}`);
+}
 
 /** The default report: heap bytes allocated (garbage included) per message and per delivery over ROUNDS rounds. */
 async function allocatedPerDelivery(session: Session, round: () => Promise<void>, perMessage: number): Promise<void> {

@@ -169,7 +169,7 @@ export async function startApp(config: Config, opts: AppOptions): Promise<App> {
   // a TLS socket over the limit is dropped before its handshake.
   const accepted = countAccepted(http, limits, { rate: false, onRefused: tls ? 'destroy' : 'answer' });
   // One scheduler for every listener: what one turn queued for any socket leaves in the same round.
-  const flusher = new FlushScheduler({ coalesceMs: config['delivery.coalesceMs'], sliceMs: config['delivery.sliceMs'], writeShare: config['delivery.writeSharePct'] / 100, directWrites: config['delivery.directWrites'] });
+  const flusher = new FlushScheduler({ coalesceMs: config['delivery.coalesceMs'], sliceMs: config['delivery.sliceMs'], sliceMaxMs: config['delivery.sliceMaxMs'], writeShare: config['delivery.writeSharePct'] / 100, directWrites: config['delivery.directWrites'] });
   const ws = new WsListener(http, core, {
     path: config['ws.path'], maxPayload: config['ws.maxPayload'], sendQueueBytes: config['ws.sendQueueBytes'],
     readQueueBytes: config['ws.readQueueBytes'], pingIntervalMs: config['ws.pingIntervalMs'], loginTimeoutMs: config['ws.loginTimeoutMs'],

@@ -18,11 +18,18 @@
  *
  * Two bounds keep a round from holding the event loop (measured: one round to 500 IRC sockets
  * under overload took 85–350 ms, and every timer, read and reply waited behind it):
- * - a round writes for at most `sliceMs` (the clock is read every 16 sockets), then yields (`setImmediate`) and goes on with the
+ * - a round writes for at most its slice (the clock is read every 16 sockets), then yields (`setImmediate`) and goes on with the
  *   sockets it has not reached, so reads and timers run in between and every socket still
  *   gets its bytes in order; sockets dirtied meanwhile wait for the next round (before, they
  *   joined the round being written, so under load with short slices a round never ended,
- *   nothing coalesced, and every message cost a write per socket again);
+ *   nothing coalesced, and every message cost a write per socket again). A slice is `sliceMs`
+ *   (default 2) while the loop has little else to do, so no turn holds a timer or a read for
+ *   long; when the rest of the loop's work between two slices takes longer (overload: reads and
+ *   commands piling up), the next slice may take as long as that work times
+ *   writeShare / (1 − writeShare), up to `sliceMaxMs` (default 20), so that writing keeps its
+ *   share of the loop. Without that, 2 ms slices under overload (1 × 500 IRC clients at 2,560
+ *   messages/s per sender) starved the writes: 4–5 k writes/s, queues of 470 MB, and no recovery
+ *   at a lower rate (docs/benchmarks.md, "Session 12");
  * - adaptive coalescing: the next round starts no sooner than the last one took to write
  *   (its CPU time, summed over its slices), times (1 − writeShare) / writeShare, after it
  *   ended, so writing takes at most `writeShare` of the loop (by default half) however busy it
@@ -47,8 +54,10 @@ import { performance } from 'node:perf_hooks';
 export interface FlushOptions {
   /** Least time between the starts of two rounds; 0 lets a round run on every event-loop turn. */
   coalesceMs?: number;
-  /** Most time one slice of a round writes before it yields (checked every 16 sockets); 0 yields after every socket. */
+  /** Most time one slice of a round writes before it yields (checked every 16 sockets) while the loop has little else to do; 0 yields after every socket. */
   sliceMs?: number;
+  /** The most a slice may grow to under load, to keep `writeShare` of the loop (see the module comment); at least `sliceMs`. */
+  sliceMaxMs?: number;
   /**
    * The most of the loop's time rounds may take under load, 0 < writeShare ≤ 1 (default 0.5):
    * after a round that spent T writing, the next starts no sooner than T × (1 − writeShare) / writeShare later.
@@ -88,8 +97,13 @@ export class FlushScheduler {
   /** The round being written: when it started and its busy time so far. */
   private roundStart = 0;
   private roundBusy = 0;
+  /** When the last slice of the round being written yielded (wall ms). */
+  private yieldedAt = 0;
   private readonly coalesceMs: number;
   private readonly sliceMs: number;
+  private readonly sliceMaxMs: number;
+  /** writeShare / (1 − writeShare): slice time per ms of other work (see the module comment). */
+  private readonly slicePerGap: number;
   /** (1 − writeShare) / writeShare: the wait after a round per ms it spent writing. */
   private readonly gapPerBusy: number;
   /** Whether its queues write plain TCP sockets straight to their descriptors. */
@@ -99,9 +113,11 @@ export class FlushScheduler {
   constructor(opts: FlushOptions | number = {}) {
     const o = typeof opts === 'number' ? { coalesceMs: opts } : opts;
     this.coalesceMs = o.coalesceMs ?? 0;
-    this.sliceMs = o.sliceMs ?? 20;
+    this.sliceMs = o.sliceMs ?? 2;
+    this.sliceMaxMs = Math.max(this.sliceMs, o.sliceMaxMs ?? 20);
     const share = Math.min(1, Math.max(0.01, o.writeShare ?? 0.5));
     this.gapPerBusy = (1 - share) / share;
+    this.slicePerGap = share >= 1 ? Infinity : share / (1 - share);
     this.directWrites = o.directWrites ?? true;
   }
 
@@ -125,6 +141,7 @@ export class FlushScheduler {
     this.pending = false;
     const start = performance.now();
     const cpu0 = process.threadCpuUsage();
+    let slice = this.sliceMs;
     if (this.at === this.roundLen) {
       // A new round: the queues dirtied so far; the emptied array of the last round takes the next ones.
       const next = this.round;
@@ -135,6 +152,9 @@ export class FlushScheduler {
       this.dirtyLen = 0;
       this.roundStart = start;
       this.roundBusy = 0;
+    } else if (slice > 0) {
+      // The rest of a round: what ran since its last slice yielded (other work, or none) lets this slice grow.
+      slice = Math.min(this.sliceMaxMs, Math.max(this.sliceMs, (start - this.yieldedAt) * this.slicePerGap));
     }
     const queues = this.round;
     const n = this.roundLen;
@@ -148,11 +168,11 @@ export class FlushScheduler {
         // One socket's failure is that connection's: drop it, the others still get theirs.
         q.abort();
       }
-      // The clock is read after every 16th socket (with sliceMs 0, after each): read after each,
+      // The clock is read after every 16th socket (with a slice of 0, after each): read after each,
       // it cost about 40 bytes of garbage per socket (a boxed double). A slice may thus overrun
-      // sliceMs by up to 15 writes, a fraction of a millisecond.
-      if (i < n && (i & 15) === 0 && performance.now() - start >= this.sliceMs) break;
-      if (i < n && this.sliceMs === 0) break;
+      // by up to 15 writes, a fraction of a millisecond.
+      if (i < n && (i & 15) === 0 && performance.now() - start >= slice) break;
+      if (i < n && slice === 0) break;
     }
     const now = performance.now();
     this.at = i;
@@ -165,6 +185,7 @@ export class FlushScheduler {
       // dirtied meanwhile wait for the next round (and its coalescing wait), so under load a
       // round still ends and what piles up in between leaves in one write per socket.
       this.pending = true;
+      this.yieldedAt = now;
       setImmediate(this.run);
       return;
     }
