@@ -50,6 +50,7 @@ import { loadConfig } from '../src/server/config.ts';
 import { silentLogger } from '../src/server/logger.ts';
 import type { MessageStore } from '../src/core/ports.ts';
 import { MemoryStore } from '../src/storage/memory.ts';
+import { bytesBySite, heaviest, type ProfileNode } from './lib/heap-sites.ts';
 
 const { values } = parseArgs({
   options: {
@@ -80,10 +81,7 @@ if (![CLIENTS, CHANNELS, SENDERS, BATCH, ROUNDS, TOP].every((n) => Number.isInte
   process.exit(2);
 }
 
-interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
 
-/** A profile node's allocation site: function, path from src/ (or bench/, node_modules/), line. */
-const siteOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 /** One packet of `n` channel messages from sender `s`. */
 const burst = (s: number, n: number): string => {
   let lines = '';
@@ -222,22 +220,10 @@ process.exit(0);
 
 /** What is alive under a Banter frame in a sampling profile, per message of `count`, by site. */
 function reportAlive(head: ProfileNode, count: number, title: string, per: string): void {
-  const bySite = new Map<string, number>();
-  let live = 0;
-  const walk = (n: ProfileNode, banter: string | undefined): void => {
-    const site = siteOf(n);
-    const inBanter = site.includes(' src/') ? site : banter;
-    if (n.selfSize > 0 && inBanter !== undefined) {
-      const key = inBanter === site ? site : `${site}  (in ${inBanter})`;
-      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-      live += n.selfSize;
-    }
-    for (const c of n.children) walk(c, inBanter);
-  };
-  walk(head, undefined);
+  const { bySite, banter } = bytesBySite(head, { banterOnly: true });
   console.log(title);
-  console.log(`alive under a Banter frame: ${(live / count).toFixed(0)} B per ${per}`);
-  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / count).toFixed(0).padStart(7)} B/msg  ${k}`);
+  console.log(`alive under a Banter frame: ${(banter / count).toFixed(0)} B per ${per}`);
+  for (const [k, v] of heaviest(bySite, TOP)) console.log(`${(v / count).toFixed(0).padStart(7)} B/msg  ${k}`);
 }
 
 /** The default report: heap bytes allocated (garbage included) per message and per delivery over ROUNDS rounds. */
@@ -247,31 +233,10 @@ async function allocatedPerDelivery(session: Session, round: () => Promise<void>
   const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
   session.disconnect();
   const messages = ROUNDS * SENDERS * BATCH, deliveries = messages * perMessage;
-  const bySite = new Map<string, number>();
-  let total = 0, server = 0;
-  /** Per site, the bytes by calling stack (the 8 nearest frames): `--stacks N` prints each listed site's N heaviest. */
-  const stacksOf = new Map<string, Map<string, number>>();
-  const walk = (n: ProfileNode, banter: string | undefined, path: string[] = []): void => {
-    const site = siteOf(n);
-    const inBanter = site.includes(' src/') ? site : banter;
-    if (n.selfSize > 0) {
-      const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
-      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-      if (STACKS > 0) {
-        const callers = path.slice(-8).reverse().join(' < ');
-        const m = stacksOf.get(key) ?? new Map<string, number>();
-        m.set(callers, (m.get(callers) ?? 0) + n.selfSize);
-        stacksOf.set(key, m);
-      }
-      total += n.selfSize;
-      if (inBanter !== undefined) server += n.selfSize;
-    }
-    for (const c of n.children) walk(c, inBanter, STACKS > 0 ? [...path, site] : path);
-  };
-  walk(profile.head, undefined);
+  const { bySite, total, banter: server, stacksOf } = bytesBySite(profile.head, { stacks: STACKS > 0 });
   console.log(`${WS ? 'WebSocket' : 'IRC'}: ${messages} messages, ${deliveries} deliveries (${CLIENTS} clients, ${CHANNELS} channels, ${SENDERS} senders × ${BATCH} lines per round, ${ROUNDS} rounds)`);
   console.log(`allocated: ${(total / 1e6).toFixed(1)} MB in all; under a Banter frame ${(server / messages).toFixed(0)} B per message, ${(server / deliveries).toFixed(1)} B per delivery`);
-  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
+  for (const [k, v] of heaviest(bySite, TOP)) {
     console.log(`${(v / messages).toFixed(0).padStart(7)} B/msg ${(v / deliveries).toFixed(1).padStart(6)} B/dlv  ${k}`);
     for (const [callers, b] of [...stacksOf.get(k) ?? []].sort((a, b) => b[1] - a[1]).slice(0, STACKS)) {
       console.log(`${''.padStart(22)}${(b / deliveries).toFixed(1).padStart(6)} B/dlv < ${callers}`);

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BANTER_BENCH_ENV } from './lib/servers.ts';
+import { bytesBySite, heaviest, type ProfileNode } from './lib/heap-sites.ts';
 import { startApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { silentLogger } from '../src/server/logger.ts';
@@ -39,8 +40,6 @@ const config = loadConfig({ env: BANTER_BENCH_ENV, overrides: { host: '127.0.0.1
 const app = await startApp(config, { log: silentLogger() });
 console.log(`irc 127.0.0.1:${app.ircPort} ws 127.0.0.1:${app.port} pid ${process.pid}; sampling in ${WAIT} s for ${SECONDS} s`);
 
-interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
-const siteOf = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?\/(src|bench|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
 
 const stop = setTimeout(() => { console.error('promoted: deadline'); process.exit(1); }, (WAIT + SECONDS + 60) * 1000);
 try {
@@ -51,21 +50,9 @@ try {
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: ProfileNode } };
   session.disconnect();
-  const bySite = new Map<string, number>();
-  let total = 0;
-  const walk = (n: ProfileNode, banter: string | undefined): void => {
-    const site = siteOf(n);
-    const inBanter = site.includes(' src/') ? site : banter;
-    if (n.selfSize > 0) {
-      const key = inBanter === undefined || inBanter === site ? site : `${site}  (in ${inBanter})`;
-      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
-      total += n.selfSize;
-    }
-    for (const c of n.children) walk(c, inBanter);
-  };
-  walk(profile.head, undefined);
+  const { bySite, total } = bytesBySite(profile.head);
   console.log(`survived the young generation: ${(total / SECONDS / 1e6).toFixed(2)} MB/s over ${SECONDS} s`);
-  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${(v / SECONDS / 1e3).toFixed(0).padStart(7)} KB/s  ${k}`);
+  for (const [k, v] of heaviest(bySite, TOP)) console.log(`${(v / SECONDS / 1e3).toFixed(0).padStart(7)} KB/s  ${k}`);
 } finally {
   clearTimeout(stop);
   await app.close();
