@@ -20,7 +20,13 @@ export interface MemoryStoreOptions {
   idempotencyWindowMs: number;
 }
 
-/** One stored message: its base fields and its state. */
+/**
+ * One stored message: its base fields and its state. The arrays are replaced, never changed in
+ * place, so that a message without mentions, reactions or edits (most of them) shares one empty
+ * array for each: the store keeps `maxPerConversation` (10,000 by default) messages per
+ * conversation, and under a heavy fan-out every one of them is promoted to V8's old generation,
+ * whose growth between major GCs is most of the server's RSS (docs/benchmarks.md, "Session 12").
+ */
 interface Entry {
   base: ChatMessage;
   from: string;
@@ -28,17 +34,23 @@ interface Entry {
   depth: number;
   replyTo: string | undefined;
   thread: string | undefined;
-  mentions: string[];
+  mentions: readonly string[];
   editedAt: number | undefined;
   deleted: boolean;
   /** In the order of reacting. */
-  reactions: { emoji: string; principal: string; name: string }[];
-  edits: (EditVersion & { retainUntil: number })[];
+  reactions: readonly Reactor[];
+  edits: readonly Edit[];
   /** The latest change: its seq (0: none), what and by whom. */
   change: { seq: number; action: UpdateAction; by: string; emoji?: string } | undefined;
   /** Commit order, for newest-first search across conversations. */
   order: number;
 }
+
+type Reactor = { readonly emoji: string; readonly principal: string; readonly name: string };
+type Edit = EditVersion & { retainUntil: number };
+const NO_MENTIONS: readonly string[] = Object.freeze([]);
+const NO_REACTIONS: readonly Reactor[] = Object.freeze([]);
+const NO_EDITS: readonly Edit[] = Object.freeze([]);
 
 interface Conversation {
   lastSeq: number;
@@ -74,11 +86,14 @@ export class MemoryStore implements MessageStore {
       conv = { lastSeq: 0, messages: [], byId: new Map(), replies: new Map(), participants: draft.participants, lastOrder: 0 };
       this.convs.set(draft.conv, conv);
     }
-    const base: ChatMessage = { id: newMessageId(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now, ...(draft.kind ? { kind: draft.kind } : {}), ...(draft.files ? { files: [...draft.files] } : {}) };
+    const base: ChatMessage = { id: newMessageId(), seq: ++conv.lastSeq, to: draft.to, from: draft.from, text: draft.text, ts: now };
+    if (draft.kind) base.kind = draft.kind;
+    if (draft.files) base.files = [...draft.files];
     conv.lastOrder = ++this.counter;
     const entry: Entry = {
       base, from: foldAscii(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,
-      mentions: [...(draft.mentions ?? [])], editedAt: undefined, deleted: false, reactions: [], edits: [], change: undefined, order: conv.lastOrder,
+      mentions: draft.mentions !== undefined && draft.mentions.length > 0 ? [...draft.mentions] : NO_MENTIONS,
+      editedAt: undefined, deleted: false, reactions: NO_REACTIONS, edits: NO_EDITS, change: undefined, order: conv.lastOrder,
     };
     conv.messages.push(entry);
     conv.byId.set(base.id, entry);
@@ -166,11 +181,12 @@ export class MemoryStore implements MessageStore {
     switch (ch.kind) {
       case 'edit':
         if (e.deleted || e.base.text === ch.text) return { seq: 0, msg: this.view(c, e) };
-        e.edits = e.edits.filter((v) => v.retainUntil >= now);
-        e.edits.push({ text: e.base.text, ts: e.editedAt ?? e.base.ts, replacedAt: now, retainUntil: ch.retainUntil });
-        if (e.edits.length > ch.keepVersions) e.edits.splice(0, e.edits.length - ch.keepVersions);
+        {
+          const edits = [...e.edits.filter((v) => v.retainUntil >= now), { text: e.base.text, ts: e.editedAt ?? e.base.ts, replacedAt: now, retainUntil: ch.retainUntil }];
+          e.edits = edits.length > ch.keepVersions ? edits.slice(edits.length - ch.keepVersions) : edits;
+        }
         e.base = { ...e.base, text: ch.text };
-        e.mentions = [...ch.mentions];
+        e.mentions = ch.mentions.length > 0 ? [...ch.mentions] : NO_MENTIONS;
         e.editedAt = now;
         action = 'edit';
         break;
@@ -180,9 +196,9 @@ export class MemoryStore implements MessageStore {
         e.deleted = true;
         e.base = { ...e.base, text: '' };
         delete e.base.files;
-        e.edits = [];
-        e.reactions = [];
-        e.mentions = [];
+        e.edits = NO_EDITS;
+        e.reactions = NO_REACTIONS;
+        e.mentions = NO_MENTIONS;
         action = 'delete';
         break;
       case 'react': {
@@ -192,9 +208,9 @@ export class MemoryStore implements MessageStore {
         if (ch.on) {
           const emoji = new Set(e.reactions.map((r) => r.emoji));
           if (!emoji.has(ch.emoji) && emoji.size >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
-          e.reactions.push({ emoji: ch.emoji, principal: ch.principal, name: ch.by });
+          e.reactions = [...e.reactions, { emoji: ch.emoji, principal: ch.principal, name: ch.by }];
         } else {
-          e.reactions.splice(at, 1);
+          e.reactions = e.reactions.length === 1 ? NO_REACTIONS : e.reactions.filter((_, i) => i !== at);
         }
         action = ch.on ? 'react' : 'unreact';
         emoji = ch.emoji;
@@ -325,6 +341,7 @@ function firstAbove(entries: readonly Entry[], seq: number): number {
   return lo;
 }
 
+/** ASCII letters lowered (a name without capitals is returned as it is, with no regular expression run). */
 function foldAscii(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
 }

@@ -21,6 +21,7 @@ export interface MessageState {
  * the order of each emoji's oldest remaining reaction; `by` keeps the oldest LIMITS.reactionNamesMax.
  */
 export function reactionSummary(rows: Iterable<{ emoji: string; name: string }>): Reaction[] {
+  if (Array.isArray(rows) && rows.length === 0) return [];
   const out = new Map<string, Reaction>();
   for (const r of rows) {
     let e = out.get(r.emoji);

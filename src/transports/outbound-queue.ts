@@ -203,9 +203,9 @@ export class FlushScheduler {
  * Arrays for the chunks after a queue's first (`OutboundQueue.more`), lent while a queue holds
  * two or more chunks and given back empty by its flush, so that a flush allocates no array (a
  * fresh array per flush, grown by `push`, cost 32 + 144 B per write) and an idle queue holds
- * none. At most `SPARE_KEEP` are kept, each of at most `MORE_KEEP` slots, and at most
- * `SPARE_SLOTS` slots in all (512 KB): a burst that grew one past that (a registration's
- * welcome, a history page) leaves it to the GC. Under a heavy fan-out a socket gets tens of
+ * none. At most `SPARE_KEEP` are kept, each of at most `MORE_KEEP` slots (2 MB in all at
+ * most): a burst that grew one past that (a registration's welcome, a history page) leaves it
+ * to the GC. Under a heavy fan-out a socket gets tens of
  * lines per round (71 at 500 IRC clients and 3.2 M deliveries/s): with at most 32 slots kept,
  * each of those arrays was grown afresh every round and lived until the round's write, long
  * enough to be promoted, 12 B per delivery and 80 % of everything the server promoted
@@ -213,28 +213,21 @@ export class FlushScheduler {
  */
 const MORE_KEEP = 256;
 const SPARE_KEEP = 1024;
-const SPARE_SLOTS = 1 << 16;
 const spare: (Chunks | undefined)[] = [];
 let spareLen = 0;
-/** The slots of the arrays in `spare`. */
-let spareSlots = 0;
 type Chunks = (Buffer | undefined)[];
 
 function lend(): Chunks {
   if (spareLen === 0) return [];
   const a = spare[--spareLen]!;
   spare[spareLen] = undefined;
-  spareSlots -= a.length;
   return a;
 }
 
 /** Takes back `a` with its first `n` slots used: they are emptied (the buffers can be collected), and `a` is kept if it is small and there is room. */
 function giveBack(a: Chunks, n: number): void {
   for (let i = 0; i < n; i++) a[i] = undefined;
-  if (a.length <= MORE_KEEP && spareLen < SPARE_KEEP && spareSlots + a.length <= SPARE_SLOTS) {
-    spare[spareLen++] = a;
-    spareSlots += a.length;
-  }
+  if (a.length <= MORE_KEEP && spareLen < SPARE_KEEP) spare[spareLen++] = a;
 }
 
 /** How many arrays are spare, and how many buffers they hold (none, ever): for the tests. */

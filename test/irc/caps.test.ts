@@ -48,6 +48,24 @@ describe('tags and echo', () => {
     sender.close(); tagged.close(); plain.close(); web.close();
   });
 
+  it('one message to members of four tag variants, interleaved: each gets the line its caps ask for', async () => {
+    // The fan-out serialises a line once per variant and keeps the first in front of the rest:
+    // members in the order none, server-time, none, both, message-tags, server-time.
+    const caps = [[], ['server-time'], [], ['server-time', 'message-tags'], ['message-tags'], ['server-time']];
+    const members = [];
+    for (const [i, c] of caps.entries()) members.push(await IrcClient.register(app, `Var${i}`, c));
+    for (const m of members) { m.send('JOIN #variants'); await m.waitLine(/ 366 /); }
+    const web = await TestClient.login(app, 'VarWeb');
+    await web.request('join', { room: '#variants' });
+    const { msg } = await web.request('send', { to: '#variants', text: 'one line, four variants' });
+    const time = `time=${new Date(msg.ts).toISOString()}`, id = `msgid=${msg.id}`;
+    const body = ':VarWeb!~VarWeb@banter PRIVMSG #variants :one line, four variants';
+    const want = [body, `@${time} ${body}`, body, `@${time};${id} ${body}`, `@${id} ${body}`, `@${time} ${body}`];
+    for (const [i, m] of members.entries()) assert.equal(await m.waitLine(/four variants/), want[i], `Var${i} (${caps[i]!.join(',') || 'no caps'})`);
+    for (const m of members) m.close();
+    web.close();
+  });
+
   it('labeled-response: ACK for no output, a label on one line, a batch for several', async () => {
     const irc = await IrcClient.register(app, 'Labels', ALL);
     assert.deepEqual(await irc.command('@label=p1 PONG x'), [`@label=p1 ${S} ACK`]);

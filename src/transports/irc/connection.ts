@@ -99,8 +99,20 @@ function pipelined(item: ReadItem): boolean {
   return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
 }
 
-/** Serialised lines per message object, indexed by tag variant (see `variant`). */
-const lineCache = new FrontedCache<IrcMessage, (Buffer | undefined)[]>();
+/**
+ * A shared line's serialisations, by tag variant (see `variant`): the first variant asked for
+ * is kept in the object itself, the others (recipients with other caps) in `more`. Most lines
+ * go out in one or two variants; an array per line (`[]` grown to 17 slots by its first
+ * element, 184 B) lived until the line's last write round and was promoted, the largest single
+ * share of what the fan-out promoted after the store (docs/benchmarks.md, "Session 12").
+ */
+interface Encoded {
+  readonly v: number;
+  readonly buf: Buffer;
+  more: (Buffer | undefined)[] | undefined;
+}
+/** Serialised lines per message object. */
+const lineCache = new FrontedCache<IrcMessage, Encoded>();
 
 
 /** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
@@ -328,13 +340,14 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     const label = this.labelOf();
     if (label) return this.labelLine(label, msg);
     const v = this.variant();
-    let m = lineCache.get(msg);
-    if (!m) {
-      m = [];
-      lineCache.set(msg, m);
-    }
+    const e = lineCache.get(msg);
     // The serialising (a closure over `this`) is in its own method: here it would cost a context per call, i.e. per delivery.
-    this.enqueue(m[v] ??= this.encode(msg), false);
+    if (e === undefined) {
+      const buf = this.encode(msg);
+      lineCache.set(msg, { v, buf, more: undefined });
+      this.enqueue(buf, false);
+    } else if (e.v === v) this.enqueue(e.buf, false);
+    else this.enqueue((e.more ??= [])[v] ??= this.encode(msg), false);
   }
 
   /** A message serialised with the tags this client takes (every send path's one serialiser). */
