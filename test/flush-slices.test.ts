@@ -78,3 +78,10 @@ it('sliceMs 0 yields after every socket and never grows', async () => {
   const counts = await slices({ sliceMs: 0, sliceMaxMs: 50 }, 40, 0.05, 5);
   for (const c of counts) assert.equal(c, 1, `sliceMs 0 flushed ${c} sockets in one slice: ${counts.join(',')}`);
 });
+
+it('with writeShare 1 a slice after other work takes sliceMaxMs at once, and still stops there', async () => {
+  // 1 ms of other work would allow an unbounded slice at writeShare 1: it is held to 3 ms (at most 48 sockets of 0.1 ms).
+  const counts = await slices({ sliceMs: 1, sliceMaxMs: 3, writeShare: 1 }, 400, 0.1, 1);
+  for (const c of counts.slice(0, -1)) assert.ok(c <= 48, `a slice flushed ${c} sockets past sliceMaxMs 3 ms: ${counts.join(',')}`);
+  assert.ok(counts.slice(1, -1).some((c) => c > 16), `slices should grow to sliceMaxMs: ${counts.join(',')}`);
+});

@@ -117,7 +117,8 @@ export class FlushScheduler {
     this.sliceMaxMs = Math.max(this.sliceMs, o.sliceMaxMs ?? 20);
     const share = Math.min(1, Math.max(0.01, o.writeShare ?? 0.5));
     this.gapPerBusy = (1 - share) / share;
-    this.slicePerGap = share >= 1 ? Infinity : share / (1 - share);
+    // Finite at writeShare 1 too (any other work grows the slice to sliceMaxMs): Infinity × a gap of 0 would be NaN, a slice with no end.
+    this.slicePerGap = share >= 1 ? 1e6 : share / (1 - share);
     this.directWrites = o.directWrites ?? true;
   }
 
