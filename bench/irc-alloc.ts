@@ -173,42 +173,19 @@ try {
   const session = new Session();
   session.connect();
   if (HELD > 0) {
-    await session.post('HeapProfiler.collectGarbage');
+    // The store holds every append back until the profile is taken.
     gate = new Promise<void>((r) => { openGate = r; });
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
     const want = received + SENDERS * HELD * perMessage;
-    for (let s = 0; s < SENDERS; s++) socks[s]!.write(burst(s, HELD));
-    const deadline = Date.now() + 30_000;
-    while (waiting < SENDERS * HELD) {
-      if (Date.now() > deadline) throw new Error(`only ${waiting} of ${SENDERS * HELD} appends waiting after 30 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await session.post('HeapProfiler.collectGarbage');
-    const { profile } = await session.post('HeapProfiler.getSamplingProfile') as unknown as { profile: { head: ProfileNode } };
-    await session.post('HeapProfiler.stopSampling');
+    const head = await aliveAfter(session, HELD, () => waiting >= SENDERS * HELD, () => `only ${waiting} of ${SENDERS * HELD} appends waiting after 30 s`, 0);
     openGate();
     gate = undefined;
-    while (received < want) {
-      if (Date.now() > deadline + 30_000) throw new Error('held messages not delivered');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    reportAlive(profile.head, SENDERS * HELD, `IRC: ${SENDERS * HELD} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'waiting message');
+    await until(() => received >= want, () => 'held messages not delivered within 30 s');
+    reportAlive(head, SENDERS * HELD, `IRC: ${SENDERS * HELD} messages waiting for their commit (${SENDERS} senders × ${HELD} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'waiting message');
   } else if (KEPT > 0) {
-    await session.post('HeapProfiler.collectGarbage');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
     const want = received + SENDERS * KEPT * perMessage;
-    for (let s = 0; s < SENDERS; s++) socks[s]!.write(burst(s, KEPT));
-    const deadline = Date.now() + 30_000;
-    while (received < want) {
-      if (Date.now() > deadline) throw new Error(`only ${received - want + SENDERS * KEPT * perMessage} of ${SENDERS * KEPT * perMessage} deliveries after 30 s`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    // Let the write rounds and the pumps settle, then collect what is garbage.
-    await new Promise((r) => setTimeout(r, 200));
-    await session.post('HeapProfiler.collectGarbage');
-    const { profile } = await session.post('HeapProfiler.getSamplingProfile') as unknown as { profile: { head: ProfileNode } };
-    await session.post('HeapProfiler.stopSampling');
-    reportAlive(profile.head, SENDERS * KEPT, `IRC: ${SENDERS * KEPT} messages delivered (${SENDERS} senders × ${KEPT} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'delivered message');
+    // Once all are delivered, 200 ms for the write rounds and the pumps to settle.
+    const head = await aliveAfter(session, KEPT, () => received >= want, () => `only ${received - want + SENDERS * KEPT * perMessage} of ${SENDERS * KEPT * perMessage} deliveries after 30 s`, 200);
+    reportAlive(head, SENDERS * KEPT, `IRC: ${SENDERS * KEPT} messages delivered (${SENDERS} senders × ${KEPT} pipelined lines), ${CLIENTS} clients in ${CHANNELS} channels`, 'delivered message');
   } else await allocatedPerDelivery(session, round, perMessage);
 } finally {
   for (const s of socks) s.destroy();
@@ -217,6 +194,31 @@ try {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(0);
+
+/** Waits (polling every 5 ms) until `done`, at most 30 s. */
+async function until(done: () => boolean, why: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(why());
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * What is still alive of what was allocated since each sender wrote `lines` pipelined lines:
+ * a GC, sampling on, the lines sent, a wait until `done` (and `settleMs`), a GC, the profile.
+ */
+async function aliveAfter(session: Session, lines: number, done: () => boolean, why: () => string, settleMs: number): Promise<ProfileNode> {
+  await session.post('HeapProfiler.collectGarbage');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
+  for (let s = 0; s < SENDERS; s++) socks[s]!.write(burst(s, lines));
+  await until(done, why);
+  if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+  await session.post('HeapProfiler.collectGarbage');
+  const { profile } = await session.post('HeapProfiler.getSamplingProfile') as unknown as { profile: { head: ProfileNode } };
+  await session.post('HeapProfiler.stopSampling');
+  return profile.head;
+}
 
 /** What is alive under a Banter frame in a sampling profile, per message of `count`, by site. */
 function reportAlive(head: ProfileNode, count: number, title: string, per: string): void {

@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { LIMITS } from './limits.ts';
 import { findHiddenChar } from './text.ts';
+import { foldName } from './names.ts';
 
 /** What a `message_update` event did to its message. */
 export const UpdateAction = z.enum(['edit', 'delete', 'react', 'unreact']);
@@ -59,7 +60,7 @@ export function parseMentions(text: string): { names: string[]; room: boolean } 
   if (!text.includes('@')) return { names, room };
   for (const m of text.matchAll(MENTION)) {
     const name = m[1]!;
-    const folded = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const folded = foldName(name);
     if (folded === 'room' || folded === 'here') { room = true; continue; }
     if (name.length > LIMITS.nameMaxLength || names.includes(folded)) continue;
     if (names.length < LIMITS.mentionsPerMessageMax) names.push(folded);

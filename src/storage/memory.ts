@@ -4,7 +4,7 @@
  * Keeps at most `maxPerConversation` messages per conversation (oldest dropped first).
  */
 import { newMessageId } from './message-id.ts';
-import { ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../protocol/index.ts';
+import { foldName, ROOM_MENTION, type ChatMessage, type EditVersion, type UpdateAction } from '../protocol/index.ts';
 import { ChatError } from '../core/errors.ts';
 import type {
   ChangedMessage, Clock, DmSummary, HistoryQuery, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
@@ -91,7 +91,7 @@ export class MemoryStore implements MessageStore {
     if (draft.files) base.files = [...draft.files];
     conv.lastOrder = ++this.counter;
     const entry: Entry = {
-      base, from: foldAscii(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,
+      base, from: foldName(draft.from), author: draft.author, depth: draft.depth ?? 0, replyTo: draft.replyTo, thread: draft.thread,
       mentions: draft.mentions !== undefined && draft.mentions.length > 0 ? [...draft.mentions] : NO_MENTIONS,
       editedAt: undefined, deleted: false, reactions: NO_REACTIONS, edits: NO_EDITS, change: undefined, order: conv.lastOrder,
     };
@@ -210,7 +210,8 @@ export class MemoryStore implements MessageStore {
           if (!emoji.has(ch.emoji) && emoji.size >= ch.maxEmoji) throw new ChatError('TOO_MANY_REACTIONS', `a message can carry at most ${ch.maxEmoji} different reactions`);
           e.reactions = [...e.reactions, { emoji: ch.emoji, principal: ch.principal, name: ch.by }];
         } else {
-          e.reactions = e.reactions.length === 1 ? NO_REACTIONS : e.reactions.filter((_, i) => i !== at);
+          const left = e.reactions.filter((_, i) => i !== at);
+          e.reactions = left.length > 0 ? left : NO_REACTIONS;
         }
         action = ch.on ? 'react' : 'unreact';
         emoji = ch.emoji;
@@ -339,9 +340,4 @@ function firstAbove(entries: readonly Entry[], seq: number): number {
     else lo = mid + 1;
   }
   return lo;
-}
-
-/** ASCII letters lowered (a name without capitals is returned as it is, with no regular expression run). */
-function foldAscii(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => c.toLowerCase()) : s;
 }

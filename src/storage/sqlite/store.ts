@@ -20,7 +20,7 @@ import { newMessageId } from '../message-id.ts';
 import type { StatementSync } from 'node:sqlite';
 import type { ChatMessage, EditVersion, Reaction, UpdateAction } from '../../protocol/index.ts';
 // Not the protocol's index: the store worker thread loads this module, and the index loads zod.
-import { ROOM_MENTION } from '../../protocol/names.ts';
+import { foldName, ROOM_MENTION } from '../../protocol/names.ts';
 import { ChatError } from '../../core/errors.ts';
 import type {
   ChangedMessage, Clock, DmSummary, HistoryQuery, Logger, MentionCount, MentionQuery, MessageChange, MessageDraft, MessageStore,
@@ -144,10 +144,6 @@ function toMsg(r: Row): ChatMessage {
   if (r.thread) msg.thread = r.thread;
   if (r.replies) msg.replies = r.replies;
   return msg;
-}
-
-function fold(s: string): string {
-  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
 export class SqliteStore implements MessageStore {
@@ -316,7 +312,7 @@ export class SqliteStore implements MessageStore {
     // Members first: the insert trigger indexes the message under its DM participants.
     if (seq === 1 && d.participants) for (const u of d.participants) this.st.member.run(u, d.conv);
     const mentions = d.mentions && d.mentions.length > 0 ? d.mentions : undefined;
-    this.st.insert.run(base.id, d.conv, seq, d.to, d.from, fold(d.from), d.text, now, d.files ? JSON.stringify(d.files) : null, d.kind ?? null,
+    this.st.insert.run(base.id, d.conv, seq, d.to, d.from, foldName(d.from), d.text, now, d.files ? JSON.stringify(d.files) : null, d.kind ?? null,
       d.author ?? null, d.replyTo ?? null, d.thread ?? null, d.depth ?? 0, mentions ? JSON.stringify(mentions) : null);
     for (const name of mentions ?? []) this.st.mention.run(name, d.conv, seq);
     if (d.thread !== undefined) this.st.replied.run(d.thread);

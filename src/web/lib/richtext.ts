@@ -11,6 +11,7 @@
  * (name length + 1) times by the mention scan. Callers may pass a `Meter` to count the work
  * (test/web/richtext.test.ts checks that it grows linearly).
  */
+import { foldName } from '../../protocol/names.ts';
 
 export type Token =
   | { t: 'text'; s: string }
@@ -111,7 +112,7 @@ function linkAt(text: string, start: number, end: number, meter: Meter): { s: st
 function findMentions(text: string, name: string, meter: Meter): [number, number][] {
   const found: [number, number][] = [];
   if (!name) return found;
-  const word = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const word = foldName(name);
   const wholeAt = (i: number): boolean => startsWithAt(text, i, word, meter)
     && (i + word.length >= text.length || !isNameChar(text.charCodeAt(i + word.length)));
   let i = 0;
