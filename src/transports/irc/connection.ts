@@ -23,7 +23,6 @@ import { capForTag } from './caps.ts';
 import { VERBS } from './commands/index.ts';
 import type { Verb } from './commands/verb.ts';
 import { deliverEvent } from './deliver.ts';
-import { FrontedCache } from './fronted-cache.ts';
 import { errorReply, type ErrorSubject } from './errors.ts';
 import { FloodGate } from './flood.ts';
 import { parse, serialize, type IrcMessage } from './message.ts';
@@ -83,8 +82,9 @@ const DONE: Promise<void> = Promise.resolve();
 const labelScope = new AsyncLocalStorage<Label | CoreScope>();
 
 /** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
+/** A copy of a line with other tags drops the original's serialisations (`encoded`). */
 function inBatch(msg: IrcMessage, id: string): IrcMessage {
-  return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id } };
+  return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id }, encoded: undefined };
 }
 
 /**
@@ -98,22 +98,6 @@ function pipelined(item: ReadItem): boolean {
   if (!m) return false;
   return m[1] === undefined || !/(?:^|;)label=/.test(m[1]);
 }
-
-/**
- * A shared line's serialisations, by tag variant (see `variant`): the first variant asked for
- * is kept in the object itself, the others (recipients with other caps) in `more`. Most lines
- * go out in one or two variants; an array per line (`[]` grown to 17 slots by its first
- * element, 184 B) lived until the line's last write round and was promoted, the largest single
- * share of what the fan-out promoted after the store (docs/benchmarks.md, "Session 12").
- */
-interface Encoded {
-  readonly v: number;
-  readonly buf: Buffer;
-  more: (Buffer | undefined)[] | undefined;
-}
-/** Serialised lines per message object. */
-const lineCache = new FrontedCache<IrcMessage, Encoded>();
-
 
 /** The caps of a connection that negotiated none (never written: `setCap` makes a connection its own set). */
 const NO_CAPS: ReadonlySet<string> = new Set<string>();
@@ -340,11 +324,11 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     const label = this.labelOf();
     if (label) return this.labelLine(label, msg);
     const v = this.variant();
-    const e = lineCache.get(msg);
+    const e = msg.encoded;
     // The serialising (a closure over `this`) is in its own method: here it would cost a context per call, i.e. per delivery.
     if (e === undefined) {
       const buf = this.encode(msg);
-      lineCache.set(msg, { v, buf, more: undefined });
+      msg.encoded = { v, buf, more: undefined };
       this.enqueue(buf, false);
     } else if (e.v === v) this.enqueue(e.buf, false);
     else this.enqueue((e.more ??= [])[v] ??= this.encode(msg), false);
@@ -608,7 +592,7 @@ export class IrcConnection implements Session, InboundHost<ReadItem> {
     if (this.label !== l) return;
     this.label = undefined;
     if (l.batch !== undefined) this.sendOwn({ source: this.server.name, command: 'BATCH', params: [`-${l.batch}`] });
-    else if (l.first !== undefined) this.sendOwn({ ...l.first, tags: { ...l.first.tags, label: l.label } });
+    else if (l.first !== undefined) this.sendOwn({ ...l.first, tags: { ...l.first.tags, label: l.label }, encoded: undefined });
     else if (ack) this.sendOwn({ tags: { label: l.label }, source: this.server.name, command: 'ACK', params: [] });
   }
 

@@ -10,10 +10,10 @@ import type { IrcConnection } from './connection.ts';
 import { splitText, type IrcMessage } from './message.ts';
 import { deliverUpdate, isMultiline, multilineLines, wantsMultiline } from './msg-features.ts';
 import { cached, isoTime, joinLine, messageLines } from './translate.ts';
-import { FrontedCache } from './fronted-cache.ts';
+import { RecentCache } from '../recent-cache.ts';
 
 /** Per message event: folded ends and its lines, computed for the first recipient. */
-const messageInfo = new FrontedCache<ChatEvent, { from: string; to: string; lines: IrcMessage[]; multiline: boolean }>();
+const messageInfo = new RecentCache<ChatEvent, { from: string; to: string; lines: IrcMessage[]; multiline: boolean }>();
 
 /** Whether the recipient shares at least one channel with `rooms` (room names). */
 function sharesRoom(c: IrcConnection, rooms: Iterable<string>): boolean {

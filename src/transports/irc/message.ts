@@ -15,6 +15,24 @@ export interface IrcMessage {
   params: string[];
   /** Write the last parameter with a ':' even when it would not need one (text parameters). */
   trailing?: boolean;
+  /**
+   * A line shared by many recipients keeps its serialisations here, set by the first recipient
+   * (connection.ts, `sendShared`). On the line itself, not in a WeakMap keyed by it: a WeakMap
+   * entry per line was most of what the fan-out promoted (src/transports/recent-cache.ts).
+   */
+  encoded?: EncodedLine;
+}
+
+/**
+ * A shared line's serialisations, by tag variant (a connection's caps that change the line):
+ * the first variant asked for is kept in the object itself, the others in `more`. Most lines go
+ * out in one or two variants; an array per line (`[]` grown to 17 slots by its first element,
+ * 184 B) lived until the line's last write round and was promoted (docs/benchmarks.md, "Session 12").
+ */
+export interface EncodedLine {
+  readonly v: number;
+  readonly buf: Buffer;
+  more: (Buffer | undefined)[] | undefined;
 }
 
 /** Bytes of the message part of a line, CRLF included (IRC's 512). */

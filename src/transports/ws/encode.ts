@@ -8,8 +8,10 @@
  * document its internal Sender.frame; everything else about the connection stays with ws.
  */
 import type { ChatEvent, ServerEvent } from '../../protocol/index.ts';
+import { RecentCache } from '../recent-cache.ts';
 
-const cache = new WeakMap<ChatEvent, Buffer>();
+/** The last few events' frames (no WeakMap: see recent-cache.ts); a miss frames the event again, to the same bytes. */
+const cache = new RecentCache<ChatEvent, Buffer>();
 
 /** The header of a complete, final, unmasked text frame of `len` payload bytes: its length (2, 4 or 10 bytes). */
 function headerLength(len: number): number {
@@ -40,19 +42,12 @@ export function frame(ev: ServerEvent): Buffer {
   return out;
 }
 
-/** The event `frameShared` was last asked for and its frame: a fan-out asks for one event many times in a row. */
-let lastEvent: ChatEvent | undefined;
-let lastFrame: Buffer | undefined;
-
 /** The frame for an event shared by many recipients: encoded on first use, then reused. */
 export function frameShared(ev: ChatEvent): Buffer {
-  if (ev === lastEvent) return lastFrame!;
   let buf = cache.get(ev);
   if (!buf) {
     buf = frame(ev);
     cache.set(ev, buf);
   }
-  lastEvent = ev;
-  lastFrame = buf;
   return buf;
 }

@@ -1,0 +1,50 @@
+/**
+ * What a fan-out computes once per event (its IRC lines, its WebSocket frame), kept for the
+ * last few events only. The core hands one event to every recipient in a row, so all but the
+ * first recipient find it here; a recipient that comes later (a resumed session's held events)
+ * misses and computes it again, which gives the same value for the events cached this way.
+ *
+ * Not a WeakMap on purpose: every entry set in a long-lived WeakMap stays in its table until a
+ * GC finds the key dead, and V8 rebuilds the table when the dead entries pile up. At
+ * 6,400 messages/s (1 × 500 × 5 IRC clients, 1,280/s per sender) those rebuilt tables were
+ * large objects, allocated straight into the old generation: 33.7 MB/s of the 39.5 MB/s the
+ * server promoted, against 2.6 MB/s in all without them (docs/benchmarks.md, "Session 13").
+ * This keeps `SIZE` keys and values alive at most, and allocates nothing per entry.
+ */
+export const RECENT_CACHE_SIZE = 4;
+const SIZE = RECENT_CACHE_SIZE;
+
+export class RecentCache<K extends object, V> {
+  private readonly keys: (K | undefined)[] = new Array<K | undefined>(SIZE).fill(undefined);
+  private readonly values: (V | undefined)[] = new Array<V | undefined>(SIZE).fill(undefined);
+  /** The slot set or found last, looked at first. */
+  private last = 0;
+  /** The slot a new key takes: the one kept longest. */
+  private next = 0;
+
+  get(key: K): V | undefined {
+    if (this.keys[this.last] === key) return this.values[this.last];
+    for (let i = 0; i < SIZE; i++) {
+      if (this.keys[i] === key) {
+        this.last = i;
+        return this.values[i];
+      }
+    }
+    return undefined;
+  }
+
+  /** Keeps `value` for `key`: in its slot if it has one, else in place of the key kept longest. */
+  set(key: K, value: V): void {
+    for (let i = 0; i < SIZE; i++) {
+      if (this.keys[i] === key) {
+        this.values[i] = value;
+        this.last = i;
+        return;
+      }
+    }
+    this.last = this.next;
+    this.next = (this.next + 1) % SIZE;
+    this.keys[this.last] = key;
+    this.values[this.last] = value;
+  }
+}
