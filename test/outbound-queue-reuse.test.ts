@@ -10,6 +10,7 @@
  * - an array that a burst grew past the bound is not kept (an idle server keeps small arrays only).
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
@@ -133,6 +134,37 @@ it('an array a burst grew past the bound is not kept; a small one is, and so is 
     assert.equal(spareChunkArrays().arrays, lentFrom, 'the array the burst grew was not kept');
     assert.equal(spareChunkArrays().buffers, 0);
   } finally {
+    close();
+  }
+});
+
+it('a queue that would pass 16 KiB writes what it holds at once: a late round never gathers more', async () => {
+  const { server, received, close } = await pair();
+  const writes: number[] = [];
+  const realWriteSync = fs.writeSync;
+  try {
+    // The round comes only after this synchronous burst: everything written meanwhile is the queue's own doing.
+    const q = new OutboundQueue(server, 1 << 30, noOverflow, new FlushScheduler(0));
+    (fs as { writeSync: unknown }).writeSync = (...args: Parameters<typeof fs.writeSync>): number => {
+      writes.push(Number(args[3]));
+      return (realWriteSync as (...a: Parameters<typeof fs.writeSync>) => number)(...args);
+    };
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 400; i++) {
+      const b = Buffer.alloc(1000, String.fromCharCode(97 + (i % 26)));
+      b.write(`${i};`);
+      sent.push(b);
+      q.push(b);
+    }
+    const beforeRound = writes.length;
+    assert.ok(beforeRound >= 24, `the burst was written as it grew (${beforeRound} writes before the round)`);
+    assert.ok(writes.every((n) => n <= 16 << 10), `no write gathered more than 16 KiB (largest ${Math.max(...writes)})`);
+    await until(() => received().length === 400_000, 'every byte');
+    assert.ok(received().equals(Buffer.concat(sent)), 'in order');
+    assert.ok(writes.every((n) => n <= 16 << 10));
+    assert.equal(spareChunkArrays().buffers, 0);
+  } finally {
+    (fs as { writeSync: unknown }).writeSync = realWriteSync;
     close();
   }
 });

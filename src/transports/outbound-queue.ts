@@ -4,6 +4,8 @@
  * Chunks queued during one event-loop turn leave in one write, as one buffer (measured on
  * the IRC fan-out: one copy into one buffer beats a writev of many small chunks through the
  * stream machinery), gathered in a scratch buffer that is reused while writes complete at once.
+ * A queue gathers at most that buffer's 16 KiB: a chunk that would take it past writes what is
+ * queued first, at once (`GATHER_BYTES`), so a round that comes late finds at most 16 KiB per socket.
  * The queue is bounded: bytes pushed as `limited`, plus what the socket
  * has not yet handed to the kernel, may not exceed `limitBytes`; past it the queue drops
  * everything and calls its owner's `onSendQExceeded` once ("SendQ exceeded"). Unlimited pushes (a reply to
@@ -244,6 +246,15 @@ export function spareChunkArrays(): { arrays: number; buffers: number } {
  * generation fills that much more slowly (docs/benchmarks.md, "WebSocket generator and write path").
  */
 const SCRATCH_BYTES = 16 << 10;
+/**
+ * The most a queue gathers for one write: a chunk that would take it past this first writes what
+ * is queued (so a gathered write always fits the scratch buffer). Under overload a round can
+ * come late, and without this bound each socket then gathered hundreds of KB: at 1 × 500 IRC
+ * clients stepping from 80 to 1,280 messages/s per sender, 2,000 lines per socket per round, a
+ * fresh buffer of 200 KB and a chunk array of 2,000 slots per socket per round (60–85 MB/s promoted, 520 MB/s of
+ * fresh buffers), rounds 0.3 s apart and a p99 of 1.7 s that did not recover (docs/benchmarks.md, "Session 13").
+ */
+const GATHER_BYTES = SCRATCH_BYTES;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 /**
  * The view of `scratch` last written, reused by the next write of as many bytes: the members of
@@ -305,6 +316,8 @@ export class OutboundQueue {
   /** Queues a chunk; false when the queue is stopped or has just overflowed. */
   push(buf: Buffer, limited = true): boolean {
     if (this.stopped) return false;
+    // A queue that would pass one scratch buffer's worth writes what it holds now (see `GATHER_BYTES`).
+    if (this.first !== undefined && this.bytes + buf.length > GATHER_BYTES) this.writeQueued();
     if (this.first === undefined) this.first = buf;
     else (this.more ??= lend())[this.moreLen++] = buf;
     this.bytes += buf.length;
@@ -321,9 +334,14 @@ export class OutboundQueue {
     return true;
   }
 
-  /** Writes everything queued now. */
+  /** Writes everything queued now (the scheduler's round). */
   flush(): void {
     this.scheduled = false;
+    this.writeQueued();
+  }
+
+  /** Writes everything queued, in one write; the queue stays in its round if it is in one. */
+  private writeQueued(): void {
     const first = this.first;
     if (first === undefined || this.stopped) return;
     const more = this.more;
