@@ -6,9 +6,9 @@
  *
  * Not a WeakMap on purpose: every entry set in a long-lived WeakMap stays in its table until a
  * GC finds the key dead, and V8 rebuilds the table when the dead entries pile up. At
- * 6,400 messages/s (1 × 500 × 5 IRC clients, 1,280/s per sender) those rebuilt tables were
- * large objects, allocated straight into the old generation: 33.7 MB/s of the 39.5 MB/s the
- * server promoted, against 2.6 MB/s in all without them (docs/benchmarks.md, "Session 13").
+ * 5,000 messages/s (1 × 500 × 5 IRC clients, 1,000/s per sender; `bench/promoted.ts` with the
+ * server's 4 MiB semi-space) the IRC fan-out's two WeakMaps were 33.7 of the 39.5 MB/s the
+ * server promoted; without them it promoted 2.6 MB/s in all (docs/benchmarks.md, "Session 13").
  * This keeps `SIZE` keys and values alive at most, and allocates nothing per entry.
  */
 export const RECENT_CACHE_SIZE = 4;

@@ -81,8 +81,10 @@ const DONE: Promise<void> = Promise.resolve();
  */
 const labelScope = new AsyncLocalStorage<Label | CoreScope>();
 
-/** A line tagged as part of batch `id` (a line already in a nested batch keeps its own). */
-/** A copy of a line with other tags drops the original's serialisations (`encoded`). */
+/**
+ * A line tagged as part of batch `id` (a line already in a nested batch keeps its own). The copy
+ * drops the original's serialisations (`encoded`): they are of the other tags.
+ */
 function inBatch(msg: IrcMessage, id: string): IrcMessage {
   return msg.tags?.batch ? msg : { ...msg, tags: { ...msg.tags, batch: id }, encoded: undefined };
 }
