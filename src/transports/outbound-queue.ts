@@ -250,9 +250,10 @@ const SCRATCH_BYTES = 16 << 10;
  * The most a queue gathers for one write: a chunk that would take it past this first writes what
  * is queued (so a gathered write always fits the scratch buffer). Under overload a round can
  * come late, and without this bound each socket then gathered hundreds of KB: at 1 × 500 IRC
- * clients stepping from 80 to 1,280 messages/s per sender, 2,000 lines per socket per round, a
- * fresh buffer of 200 KB and a chunk array of 2,000 slots per socket per round (60–85 MB/s promoted, 520 MB/s of
- * fresh buffers), rounds 0.3 s apart and a p99 of 1.7 s that did not recover (docs/benchmarks.md, "Session 13").
+ * clients stepping from 80 to 1,280 messages/s per sender, 2,000 lines per socket per round: a
+ * fresh buffer of 200 KB and a chunk array of 2,000 slots per socket per round (32–144 MB of fresh
+ * buffers per 250 ms, and the arrays promoted), rounds 0.3 s apart and a p99 of 1.7 s that did not
+ * recover, and the RSS it grew stayed (docs/benchmarks.md, "Session 13").
  */
 const GATHER_BYTES = SCRATCH_BYTES;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
