@@ -5,7 +5,7 @@
  * the IRC fan-out: one copy into one buffer beats a writev of many small chunks through the
  * stream machinery), gathered in a scratch buffer that is reused while writes complete at once.
  * A queue gathers at most that buffer's 16 KiB: a chunk that would take it past writes what is
- * queued first, at once (`GATHER_BYTES`), so a round that comes late finds at most 16 KiB per socket.
+ * queued first, at once (`SCRATCH_BYTES`), so a round that comes late finds at most 16 KiB per socket.
  * The queue is bounded: bytes pushed as `limited`, plus what the socket
  * has not yet handed to the kernel, may not exceed `limitBytes`; past it the queue drops
  * everything and calls its owner's `onSendQExceeded` once ("SendQ exceeded"). Unlimited pushes (a reply to
@@ -244,18 +244,16 @@ export function spareChunkArrays(): { arrays: number; buffers: number } {
  * Where a flush gathers a queue's chunks for its one write, reused while each write reaches the
  * kernel at once (the usual case): no buffer is allocated per socket per round, and the young
  * generation fills that much more slowly (docs/benchmarks.md, "WebSocket generator and write path").
- */
-const SCRATCH_BYTES = 16 << 10;
-/**
- * The most a queue gathers for one write: a chunk that would take it past this first writes what
- * is queued (so a gathered write always fits the scratch buffer). Under overload a round can
- * come late, and without this bound each socket then gathered hundreds of KB: at 1 × 500 IRC
- * clients stepping from 80 to 1,280 messages/s per sender, 2,000 lines per socket per round: a
- * fresh buffer of 200 KB and a chunk array of 2,000 slots per socket per round (32–144 MB of fresh
+ *
+ * It is also the most a queue gathers: a chunk that would take a queue past it first writes what
+ * is queued (`push`), so a gathered write always fits here. Under overload a round can come late,
+ * and without this bound each socket then gathered hundreds of KB: at 1 × 500 IRC clients
+ * stepping from 80 to 1,280 messages/s per sender, 2,000 lines per socket per round: a fresh
+ * buffer of 200 KB and a chunk array of 2,000 slots per socket per round (32–144 MB of fresh
  * buffers per 250 ms, and the arrays promoted), rounds 0.3 s apart and a p99 of 1.7 s that did not
  * recover, and the RSS it grew stayed (docs/benchmarks.md, "Session 13").
  */
-const GATHER_BYTES = SCRATCH_BYTES;
+const SCRATCH_BYTES = 16 << 10;
 let scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 /**
  * The view of `scratch` last written, reused by the next write of as many bytes: the members of
@@ -317,8 +315,8 @@ export class OutboundQueue {
   /** Queues a chunk; false when the queue is stopped or has just overflowed. */
   push(buf: Buffer, limited = true): boolean {
     if (this.stopped) return false;
-    // A queue that would pass one scratch buffer's worth writes what it holds now (see `GATHER_BYTES`).
-    if (this.first !== undefined && this.bytes + buf.length > GATHER_BYTES) this.writeQueued();
+    // A queue that would pass one scratch buffer's worth writes what it holds now (see `SCRATCH_BYTES`).
+    if (this.first !== undefined && this.bytes + buf.length > SCRATCH_BYTES) this.writeQueued();
     if (this.first === undefined) this.first = buf;
     else (this.more ??= lend())[this.moreLen++] = buf;
     this.bytes += buf.length;
@@ -354,9 +352,10 @@ export class OutboundQueue {
       return;
     }
     if (more === undefined) { this.write(first); return; }
-    // A socket with a backlog keeps what it is given until the kernel takes it: an exact copy, so
-    // that a peer that stops reading pins no more memory than the bytes queued for it.
-    const exact = bytes > SCRATCH_BYTES || this.socket.writableLength !== 0;
+    // Two or more chunks are at most SCRATCH_BYTES (`push` writes before passing it). A socket with
+    // a backlog keeps what it is given until the kernel takes it: an exact copy, so that a peer that
+    // stops reading pins no more memory than the bytes queued for it.
+    const exact = this.socket.writableLength !== 0;
     const out = exact ? Buffer.allocUnsafe(bytes) : scratch;
     out.set(first, 0);
     let off = first.length;

@@ -9,14 +9,13 @@
  * 5,000 messages/s (1 × 500 × 5 IRC clients, 1,000/s per sender; `bench/promoted.ts` with the
  * server's 4 MiB semi-space) the IRC fan-out's two WeakMaps were 33.7 of the 39.5 MB/s the
  * server promoted; without them it promoted 2.6 MB/s in all (docs/benchmarks.md, "Session 13").
- * This keeps `SIZE` keys and values alive at most, and allocates nothing per entry.
+ * This keeps `RECENT_CACHE_SIZE` keys and values alive at most, and allocates nothing per entry.
  */
 export const RECENT_CACHE_SIZE = 4;
-const SIZE = RECENT_CACHE_SIZE;
 
 export class RecentCache<K extends object, V> {
-  private readonly keys: (K | undefined)[] = new Array<K | undefined>(SIZE).fill(undefined);
-  private readonly values: (V | undefined)[] = new Array<V | undefined>(SIZE).fill(undefined);
+  private readonly keys: (K | undefined)[] = new Array<K | undefined>(RECENT_CACHE_SIZE).fill(undefined);
+  private readonly values: (V | undefined)[] = new Array<V | undefined>(RECENT_CACHE_SIZE).fill(undefined);
   /** The slot set or found last, looked at first. */
   private last = 0;
   /** The slot a new key takes: the one kept longest. */
@@ -24,7 +23,7 @@ export class RecentCache<K extends object, V> {
 
   get(key: K): V | undefined {
     if (this.keys[this.last] === key) return this.values[this.last];
-    for (let i = 0; i < SIZE; i++) {
+    for (let i = 0; i < RECENT_CACHE_SIZE; i++) {
       if (this.keys[i] === key) {
         this.last = i;
         return this.values[i];
@@ -35,7 +34,7 @@ export class RecentCache<K extends object, V> {
 
   /** Keeps `value` for `key`: in its slot if it has one, else in place of the key kept longest. */
   set(key: K, value: V): void {
-    for (let i = 0; i < SIZE; i++) {
+    for (let i = 0; i < RECENT_CACHE_SIZE; i++) {
       if (this.keys[i] === key) {
         this.values[i] = value;
         this.last = i;
@@ -43,7 +42,7 @@ export class RecentCache<K extends object, V> {
       }
     }
     this.last = this.next;
-    this.next = (this.next + 1) % SIZE;
+    this.next = (this.next + 1) % RECENT_CACHE_SIZE;
     this.keys[this.last] = key;
     this.values[this.last] = value;
   }
