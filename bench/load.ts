@@ -16,12 +16,17 @@
  *
  * --server banter|inspircd|ngircd|socketio|none (default banter; none with --target);
  * --store sqlite|memory (Banter, default sqlite); --prof DIR writes Banter's --cpu-prof there.
+ * --tasks: Banter runs with bench/lib/task-timer.ts preloaded, and each step reports its main
+ * thread's synchronous tasks (longest by wall and CPU time, how many over 5 and 10 ms).
  * --sender-proc on|off: the senders in a generator process of their own (default on for ws and
  * sio, off for irc), so that their schedule does not wait behind the receivers' reads.
  * --warmup S [--warmup-rate R]: first S seconds at R msg/s per sender (default --rate) that are
  * not counted: a fresh server's first run has a worse p99 than its later ones (docs/benchmarks.md).
  * Loopback only; bounded in time; ends only the processes it started.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Proto } from './load-worker.ts';
 import { LoadRun, type StepResult } from './lib/run.ts';
@@ -50,6 +55,7 @@ const { values } = parseArgs({
     'ramp-factor': { type: 'string', default: '1.6' },
     'ramp-steps': { type: 'string', default: '10' },
     prof: { type: 'string' },
+    tasks: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -97,6 +103,7 @@ if (values['sender-proc'] !== undefined && !['on', 'off'].includes(values['sende
 }
 
 const log = (line: string): void => { if (!values.json) console.log(line); };
+const tasksFile = values.tasks ? join(mkdtempSync(join(tmpdir(), 'banter-tasks-')), 'tasks.json') : undefined;
 
 async function main(): Promise<void> {
   let server: RunningServer | undefined;
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
   let pid = values['server-pid'] ? Number(values['server-pid']) : undefined;
   let idleRss: number | undefined;
   if (kind !== 'none') {
-    server = await startServer(kind, { store: values.store as 'sqlite' | 'memory', ...(values.prof ? { profDir: values.prof } : {}) });
+    server = await startServer(kind, { store: values.store as 'sqlite' | 'memory', ...(values.prof ? { profDir: values.prof } : {}), ...(tasksFile ? { taskFile: tasksFile } : {}) });
     host = server.host;
     port = proto === 'irc' ? server.ircPort : server.httpPort;
     pid = server.pid;
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
     port = Number(m[2]);
   }
   const label = `${kind === 'none' ? values.target : kind}${kind === 'banter' ? ` (${values.store})` : ''} over ${proto}`;
-  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, senderProc, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics` } : {}), log });
+  const run = new LoadRun({ proto, host, port, wsPath, clients, channels, senders, size, procs, senderProc, drainMs: drainS * 1000, connectTimeoutMs: 60_000, ...(pid ? { serverPid: pid } : {}), ...(server?.kind === 'banter' ? { metricsUrl: `http://127.0.0.1:${server.httpPort}/metrics`, ...(tasksFile ? { tasksFile } : {}) } : {}), log });
   let result: { steps: StepResult[]; best?: StepResult } | undefined;
   // Interrupted: still stop the workers and the server this run started.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -151,6 +158,7 @@ async function main(): Promise<void> {
   } finally {
     await run.close();
     await server?.stop();
+    if (tasksFile) rmSync(dirname(tasksFile), { recursive: true, force: true });
   }
 }
 

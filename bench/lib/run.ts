@@ -13,7 +13,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Proto, ResultReport, SentReport, WorkerJob } from '../load-worker.ts';
 import { LoopMonitor } from '../../src/server/loop-monitor.ts';
 import { Histogram, nowUs } from './hist.ts';
-import { cpuSeconds, loadAverage, rssMb, writeSyscalls } from './servers.ts';
+import { cpuSeconds, loadAverage, rssMb, runqueueWaitSeconds, writeSyscalls } from './servers.ts';
+import { readTasks, summarizeTasks } from './task-timer.ts';
 
 export interface LoadOptions {
   proto: Proto;
@@ -42,6 +43,8 @@ export interface LoadOptions {
   serverPids?: number[];
   /** Banter's /metrics URL: its event-loop lag (prom-client, reset at each scrape) is read before and after each step. */
   metricsUrl?: string;
+  /** The file Banter's task timer writes (bench/lib/task-timer.ts, `load.ts --tasks`): each step reports the synchronous tasks inside its window. */
+  tasksFile?: string;
   /** Nick prefix, so several runs against one server do not collide. */
   prefix?: string;
   log?: (line: string) => void;
@@ -80,8 +83,12 @@ export interface StepResult {
    * window's start until every delivery had arrived (or the drain ended), per delivery made:
    * work a loaded server does after the window counts too, so it compares servers and
    * versions at a fixed rate even when a shared machine makes their wall-clock rates noisy.
+   * runqueueWaitMsPerSec: how long the server's main thread waited for a CPU per second of the
+   * window (schedstat). tasks: with `tasksFile`, the main thread's synchronous tasks inside the
+   * window (whole seconds of it), by wall and CPU time (bench/lib/task-timer.ts); workerTasks:
+   * the same for the worker threads (the store's), which do not hold up the event loop.
    */
-  server?: { cpuPct: number; cpuUsPerDelivery: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number; gc: { pauses: number; totalMs: number; over10ms: number; msByKind: Record<string, number> } } };
+  server?: { cpuPct: number; runqueueWaitMsPerSec?: number; tasks?: ReturnType<typeof summarizeTasks>; workerTasks?: ReturnType<typeof summarizeTasks>; cpuUsPerDelivery: number; rssMbPeak: number; rssMbEnd: number; writeSyscallsPerSec?: number; eventLoopLagMs?: { p99: number; max: number; longestTurn: number; gc: { pauses: number; totalMs: number; over10ms: number; msByKind: Record<string, number> } } };
   loadAvg: string;
   sustainable: boolean;
   verdict: string;
@@ -154,8 +161,10 @@ export class LoadRun {
     const cpuAll = (): number => pids.reduce((a, p) => a + cpuSeconds(p), 0);
     const rssAll = (): number => pids.reduce((a, p) => a + rssMb(p), 0);
     const syscwAll = (): number => pids.reduce((a, p) => a + writeSyscalls(p), 0);
-    let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0;
-    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); wall0 = nowUs(); } }, 300);
+    const rqAll = (): number => pids.reduce((a, p) => a + runqueueWaitSeconds(p), 0);
+    let cpu0 = 0, wall0 = 0, rssPeak = 0, syscw0 = 0, rq0 = 0;
+    const epoch0 = Date.now() + 300;
+    const startTimer = setTimeout(() => { if (pid) { cpu0 = cpuAll(); syscw0 = syscwAll(); rq0 = rqAll(); wall0 = nowUs(); } }, 300);
     const sampler = setInterval(() => { if (pid) rssPeak = Math.max(rssPeak, rssAll()); }, 200);
     // This process's own loop lag over the window: Banter's loop monitor, the same measure as the server's.
     let floor: LoopMonitor | undefined;
@@ -168,6 +177,7 @@ export class LoadRun {
     const idleLagMs = { p99: round2(floorStats?.lagMs.p99 ?? 0), max: round2(floorStats?.lagMs.max ?? 0) };
     const cpu1 = pid ? cpuAll() : 0;
     const syscw1 = pid ? syscwAll() : 0;
+    const rq1 = pid ? rqAll() : 0;
     const wall1 = nowUs();
     const lag1 = o.metricsUrl ? await scrapeLag(o.metricsUrl) : undefined;
     const lagMs = lag1 && lag0 ? {
@@ -185,6 +195,11 @@ export class LoadRun {
     clearTimeout(startTimer);
     clearInterval(sampler);
     const rssEnd = pid ? rssAll() : 0;
+    // The task timer rewrites its file every 250 ms: by now it holds the whole window.
+    const taskBuckets = o.tasksFile ? readTasks(o.tasksFile) : undefined;
+    const taskWindow = (b: Parameters<typeof summarizeTasks>[0]): ReturnType<typeof summarizeTasks> => summarizeTasks(b, Math.ceil(epoch0 / 1000), Math.floor((epoch0 + durationMs) / 1000));
+    const tasks = taskBuckets ? taskWindow(taskBuckets.main) : undefined;
+    const workerTasks = taskBuckets?.workers.length ? taskWindow(taskBuckets.workers) : undefined;
 
     const lat = Histogram.merge(results.map((r) => r.latency));
     const lag = Histogram.merge(sentReports.map((r) => r.sendLag));
@@ -222,7 +237,7 @@ export class LoadRun {
       inWindowFraction: Math.round(inWindowFraction * 10000) / 10000,
       latencyMs: { p50: ms(lat.quantileUs(0.5)), p90: ms(lat.quantileUs(0.9)), p99, max: ms(lat.maxUs) },
       generator: { cpuCoresMax: round2(cpuCoresMax), cpuCoresTotal: round2(sentReports.reduce((a, r) => a + r.cpuCores, 0)), eluMax: round2(eluMax), sendLagP99Ms, saturated, measuredMinS: round2(Math.min(...sentReports.map((r) => r.measuredUs)) / 1e6), idleLagMs },
-      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, cpuUsPerDelivery: wall0 && delivered > 0 ? round2(((cpu2 - cpu0) * 1e6) / delivered) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
+      ...(pid ? { server: { cpuPct: wall0 ? Math.round(((cpu1 - cpu0) / ((wall1 - wall0) / 1e6)) * 100) : NaN, cpuUsPerDelivery: wall0 && delivered > 0 ? round2(((cpu2 - cpu0) * 1e6) / delivered) : NaN, rssMbPeak: Math.round(rssPeak), rssMbEnd: Math.round(rssEnd), ...(wall0 && rq1 ? { runqueueWaitMsPerSec: round2(((rq1 - rq0) * 1000) / ((wall1 - wall0) / 1e6)) } : {}), ...(tasks ? { tasks } : {}), ...(workerTasks ? { workerTasks } : {}), ...(wall0 && syscw1 ? { writeSyscallsPerSec: Math.round((syscw1 - syscw0) / ((wall1 - wall0) / 1e6)) } : {}), ...(lagMs ? { eventLoopLagMs: lagMs } : {}) } } : {}),
       loadAvg: loadAverage(),
       sustainable,
       verdict: sustainable ? (saturated ? 'ok (generator saturated: a lower bound)' : 'ok') : problems.join(', '),

@@ -52,6 +52,19 @@ export function writeSyscalls(pid: number): number {
   }
 }
 
+/**
+ * How long a process's main thread has waited on a run queue for a CPU, in seconds
+ * (/proc/PID/task/PID/schedstat, second field; 0 when unreadable): on a shared machine the
+ * part of its latency that is no work of its own.
+ */
+export function runqueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident set size of a process in MiB (0 once it is gone). */
 export function rssMb(pid: number): number {
   try {
@@ -118,6 +131,8 @@ export interface BanterOptions {
   store: 'sqlite' | 'memory';
   /** Directory for `--cpu-prof` output; no profiling when unset. */
   profDir?: string;
+  /** With bench/lib/task-timer.ts preloaded, writing its per-second task summaries to this file. */
+  taskFile?: string;
   env?: Record<string, string>;
 }
 
@@ -131,11 +146,11 @@ export const BANTER_BENCH_ENV: Record<string, string> = {
 
 export async function startBanter(opts: BanterOptions): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'banter-bench-'));
-  const env: Record<string, string | undefined> = { ...process.env, ...BANTER_BENCH_ENV, BANTER_STORE: opts.store, ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, ...BANTER_BENCH_ENV, BANTER_STORE: opts.store, ...(opts.taskFile ? { BENCH_TASK_TIMER_OUT: opts.taskFile } : {}), ...opts.env };
   delete env.NODE_TEST_CONTEXT;
   // BENCH_BANTER_NODE_ARGS: extra node flags for the server only (A/B of V8 flags; NODE_OPTIONS would reach the generators too).
   const extra = (process.env.BENCH_BANTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const nodeArgs = [...extra, ...(opts.profDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profDir}`] : [])];
+  const nodeArgs = [...extra, ...(opts.profDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profDir}`] : []), ...(opts.taskFile ? [`--import=${join(ROOT, 'bench/lib/task-timer.ts')}`] : [])];
   const child = spawn(process.execPath, [...nodeArgs, 'bin/banter.js', 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, '--log-format', 'json', '--log-level', 'info'], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
